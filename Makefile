@@ -1,0 +1,34 @@
+# The README's two commands: `make demo` (main job on the sandbox) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
+DATA_DIR ?= .sandbox
+
+.PHONY: install demo test lint bench clean sandbox-stop
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/python -m crm_sandbox.demo --data-dir $(DATA_DIR)
+
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+sandbox-stop:
+	-$(BIN)/crm-sandbox stop --data-dir $(DATA_DIR)
+
+clean: sandbox-stop
+	rm -rf $(VENV) $(DATA_DIR) .meltano output

@@ -1,0 +1,164 @@
+"""Start, find and stop sandbox servers (used by the CLI, the pytest fixture and benches)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from crm_sandbox.core.datadir import DataDir
+from crm_sandbox.core.faults import FaultSettings
+from crm_sandbox.core.tls import ensure_tls
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be started, reached or stopped."""
+
+
+@dataclass
+class RunningSandbox:
+    """A live server: where it is and how to steer it."""
+
+    data_dir: DataDir
+    pid: int
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return self.data_dir.base_url(self.port)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.data_dir.env(self.port)
+
+    @property
+    def ca_bundle(self) -> str:
+        return str(self.data_dir.ca_bundle)
+
+    def control(self, method: str, path: str, json: Any = None, timeout: float = 600) -> Any:
+        """Call the control API (``/__sandbox/...``) and return its JSON."""
+        reply = requests.request(
+            method,
+            f"{self.base_url}/__sandbox/{path}",
+            json=json,
+            verify=self.ca_bundle,
+            timeout=timeout,
+        )
+        if reply.status_code >= 400:
+            raise SandboxError(f"{method} /__sandbox/{path}: {reply.status_code} {reply.text}")
+        return reply.json()
+
+    # Conveniences used all over the tests and benchmarks.
+    def stats(self) -> dict[str, Any]:
+        return self.control("GET", "stats")
+
+    def clear_stats(self) -> None:
+        self.control("DELETE", "stats")
+
+    def reset(self, apis: list[str] | None = None) -> None:
+        self.control("POST", "reset", {"apis": apis} if apis else {})
+
+    def seed(self, seed: int = 42, **counts: dict[str, int]) -> dict[str, Any]:
+        return self.control("POST", "seed", {"seed": seed, **counts})
+
+    def set_faults(self, replace: bool = True, **settings: Any) -> dict[str, Any]:
+        return self.control("PUT" if replace else "PATCH", "faults", settings)
+
+    def clock(self, **change: Any) -> dict[str, Any]:
+        return self.control("POST", "clock", change) if change else self.control("GET", "clock")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def find_running(data_dir: DataDir) -> RunningSandbox | None:
+    """The server running on ``data_dir``, if it answers."""
+    runtime = data_dir.read_json("runtime.json")
+    if not runtime or not _alive(int(runtime["pid"])):
+        return None
+    handle = RunningSandbox(data_dir, int(runtime["pid"]), int(runtime["port"]))
+    try:
+        handle.control("GET", "health", timeout=5)
+    except (requests.RequestException, SandboxError):
+        return None
+    return handle
+
+
+def start(
+    data_dir: DataDir,
+    port: int = 0,
+    settings: FaultSettings | None = None,
+    timeout: float = 60.0,
+) -> RunningSandbox:
+    """Start a server in the background and return once it answers over HTTPS."""
+    data_dir.ensure()
+    existing = find_running(data_dir)
+    if existing is not None:
+        if settings is not None:
+            existing.set_faults(**settings.as_dict())
+        return existing
+    ensure_tls(data_dir)
+    data_dir.write_json("settings.json", (settings or FaultSettings()).as_dict())
+    data_dir.remove("runtime.json")
+    log = open(data_dir.log_file, "ab")  # noqa: SIM115 - handed to the child process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crm_sandbox.core.server", "--data-dir", str(data_dir.path),
+         "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = data_dir.log_file.read_text(errors="replace")[-2000:]
+            raise SandboxError(f"sandbox server exited with {proc.returncode}:\n{tail}")
+        runtime = data_dir.read_json("runtime.json")
+        if runtime and runtime.get("pid") == proc.pid:
+            handle = RunningSandbox(data_dir, proc.pid, int(runtime["port"]))
+            try:
+                handle.control("GET", "health", timeout=2)
+                return handle
+            except (requests.RequestException, SandboxError):
+                pass
+        time.sleep(0.05)
+    proc.kill()
+    raise SandboxError(f"sandbox did not answer within {timeout:.0f}s; see {data_dir.log_file}")
+
+
+def stop(data_dir: DataDir, timeout: float = 15.0) -> bool:
+    """Stop the server of ``data_dir``; False if none was running."""
+    runtime = data_dir.read_json("runtime.json")
+    if not runtime or not _alive(int(runtime["pid"])):
+        data_dir.remove("runtime.json")
+        return False
+    pid = int(runtime["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            break
+        try:  # reap it if it is our child
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    data_dir.remove("runtime.json")
+    return True

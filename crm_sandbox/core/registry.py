@@ -1,0 +1,27 @@
+"""Which API services the sandbox serves."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from crm_sandbox.core.service import ApiService, SandboxContext
+
+SERVICE_PATHS: tuple[str, ...] = (
+    "crm_sandbox.salesforce.service:SalesforceService",
+    "crm_sandbox.hubspot.service:HubSpotService",
+)
+
+
+def service_classes() -> list[type[ApiService]]:
+    classes: list[type[ApiService]] = []
+    for dotted in SERVICE_PATHS:
+        module_name, _, attr = dotted.partition(":")
+        if importlib.util.find_spec(module_name.rpartition(".")[0]) is None:
+            continue  # that API's package is not part of this installation
+        classes.append(getattr(importlib.import_module(module_name), attr))
+    return classes
+
+
+def build_services(ctx: SandboxContext) -> list[ApiService]:
+    return [cls(ctx) for cls in service_classes()]

@@ -1,0 +1,71 @@
+"""The sandbox server process: ``python -m crm_sandbox.core.server --data-dir DIR``.
+
+Binds 127.0.0.1 itself (port 0 = any free port) so it can publish the real port in
+``runtime.json`` before serving HTTPS with uvicorn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+
+import uvicorn
+
+from crm_sandbox.core.app import assemble
+from crm_sandbox.core.datadir import DataDir
+from crm_sandbox.core.faults import FaultSettings
+from crm_sandbox.core.tls import ensure_tls
+
+
+class _DropInjectedResets(logging.Filter):
+    """Keep the log readable: an injected reset is intended, not an application error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return type(exc).__name__ != "InjectedConnectionReset"
+
+
+def serve(data_dir: DataDir, port: int, host: str = "127.0.0.1") -> None:
+    ensure_tls(data_dir)
+    settings = FaultSettings(**(data_dir.read_json("settings.json") or {}))
+    sandbox = assemble(data_dir, settings)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(512)
+    sock.set_inheritable(True)
+    actual_port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        sandbox.asgi_app(),
+        ssl_certfile=str(data_dir.server_cert),
+        ssl_keyfile=str(data_dir.server_cert),
+        log_level=os.environ.get("CRM_SANDBOX_LOG_LEVEL", "warning"),
+        access_log=False,
+        timeout_keep_alive=65,
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    logging.getLogger("uvicorn.error").addFilter(_DropInjectedResets())
+    data_dir.write_json("runtime.json", {"pid": os.getpid(), "port": actual_port, "host": host})
+    try:
+        server.run(sockets=[sock])
+    finally:
+        runtime = data_dir.read_json("runtime.json")
+        if runtime and runtime.get("pid") == os.getpid():
+            data_dir.remove("runtime.json")
+        sandbox.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="crm-sandbox-server")
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    serve(DataDir(args.data_dir), args.port)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

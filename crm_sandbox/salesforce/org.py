@@ -1,0 +1,424 @@
+"""The default org: standard objects the sync touches plus the custom object Project__c.
+
+Field metadata follows Salesforce's describe of a Developer Edition org (API v62.0):
+lengths, precisions, nillability, system fields that are neither createable nor
+updateable, idLookup on Id / Name-like keys / external ids, and real key prefixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, SchemaRegistry
+
+# --- field builders ----------------------------------------------------------------
+
+
+def _id() -> FieldDef:
+    return FieldDef(
+        "Id", "id", "Record ID", length=18, nillable=False, createable=False,
+        updateable=False, id_lookup=True, defaulted_on_create=True,
+    )  # fmt: skip
+
+
+def _user_ref(name: str, label: str, rel: str, *, system: bool) -> FieldDef:
+    return FieldDef(
+        name, "reference", label, length=18, nillable=False, createable=not system,
+        updateable=not system, defaulted_on_create=True, reference_to=("User",),
+        relationship_name=rel,
+    )  # fmt: skip
+
+
+def _system_fields(
+    *, owner: bool = True, owner_refs: tuple[str, ...] = ("User",)
+) -> list[FieldDef]:
+    """IsDeleted, audit fields and (when the object has one) OwnerId."""
+    fields = [
+        FieldDef(
+            "IsDeleted", "boolean", "Deleted", nillable=False, createable=False,
+            updateable=False, defaulted_on_create=True, default_value=False,
+        ),
+        FieldDef(
+            "CreatedDate", "datetime", "Created Date", nillable=False, createable=False,
+            updateable=False, defaulted_on_create=True,
+        ),
+        _user_ref("CreatedById", "Created By ID", "CreatedBy", system=True),
+        FieldDef(
+            "LastModifiedDate", "datetime", "Last Modified Date", nillable=False,
+            createable=False, updateable=False, defaulted_on_create=True,
+        ),
+        _user_ref("LastModifiedById", "Last Modified By ID", "LastModifiedBy", system=True),
+        FieldDef(
+            "SystemModstamp", "datetime", "System Modstamp", nillable=False, createable=False,
+            updateable=False, defaulted_on_create=True,
+        ),
+    ]  # fmt: skip
+    if owner:
+        fields.insert(
+            0,
+            replace(
+                _user_ref("OwnerId", "Owner ID", "Owner", system=False), reference_to=owner_refs
+            ),
+        )
+    return fields
+
+
+def text(name: str, label: str, length: int, **kw: object) -> FieldDef:
+    return FieldDef(name, "string", label, length=length, **kw)  # type: ignore[arg-type]
+
+
+def area(name: str, label: str, length: int, **kw: object) -> FieldDef:
+    kw.setdefault("extra_type_info", "plaintextarea")
+    if length > 255:  # long text areas can be neither filtered, sorted nor grouped
+        kw.update(filterable=False, sortable=False, groupable=False)
+    return FieldDef(name, "textarea", label, length=length, **kw)  # type: ignore[arg-type]
+
+
+def pick(
+    name: str, label: str, values: tuple[str, ...], default: str | None = None, **kw: object
+) -> FieldDef:
+    kw["defaulted_on_create"] = bool(kw.get("defaulted_on_create")) or default is not None
+    return FieldDef(
+        name, "picklist", label, length=255, picklist_values=values,
+        default_picklist_value=default, **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def ref(name: str, label: str, target: str, rel: str, **kw: object) -> FieldDef:
+    return FieldDef(
+        name,
+        "reference",
+        label,
+        length=18,
+        reference_to=(target,),
+        relationship_name=rel,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def check(name: str, label: str, default: bool = False, **kw: object) -> FieldDef:
+    return FieldDef(
+        name, "boolean", label, nillable=False, defaulted_on_create=True,
+        default_value=default, groupable=True, **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def money(name: str, label: str, precision: int = 18, scale: int = 2, **kw: object) -> FieldDef:
+    return FieldDef(
+        name, "currency", label, precision=precision, scale=scale, groupable=False, **kw
+    )  # type: ignore[arg-type]
+
+
+def phone(name: str, label: str) -> FieldDef:
+    return FieldDef(name, "phone", label, length=40)
+
+
+def url(name: str, label: str, length: int = 255) -> FieldDef:
+    return FieldDef(name, "url", label, length=length)
+
+
+def date(name: str, label: str, **kw: object) -> FieldDef:
+    return FieldDef(name, "date", label, **kw)  # type: ignore[arg-type]
+
+
+def readonly(fdef: FieldDef) -> FieldDef:
+    return replace(fdef, createable=False, updateable=False)
+
+
+def _obj(
+    name: str, label: str, plural: str, prefix: str, fields: list[FieldDef], **kw: object
+) -> ObjectDef:
+    custom = name.endswith("__c")
+    return ObjectDef(
+        name,
+        label,
+        plural,
+        prefix,
+        custom,
+        {f.name: f for f in fields},
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _address(prefix: str, label: str) -> list[FieldDef]:
+    """The component fields of a standard address (the compound field is not served)."""
+    return [
+        area(f"{prefix}Street", f"{label} Street", 255),
+        text(f"{prefix}City", f"{label} City", 40),
+        text(f"{prefix}State", f"{label} State/Province", 80),
+        text(f"{prefix}PostalCode", f"{label} Zip/Postal Code", 20),
+        text(f"{prefix}Country", f"{label} Country", 80),
+    ]
+
+
+# --- picklists -----------------------------------------------------------------------
+
+INDUSTRIES = (
+    "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
+    "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
+    "Entertainment", "Environmental", "Finance", "Food & Beverage", "Government",
+    "Healthcare", "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media",
+    "Not For Profit", "Recreation", "Retail", "Shipping", "Technology",
+    "Telecommunications", "Transportation", "Utilities", "Other",
+)  # fmt: skip
+ACCOUNT_TYPES = (
+    "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller",
+    "Installation Partner", "Technology Partner", "Other",
+)  # fmt: skip
+LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
+STAGES = (
+    "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
+    "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote",
+    "Negotiation/Review", "Closed Won", "Closed Lost",
+)  # fmt: skip
+PROJECT_STATUSES = ("Draft", "Planned", "In Progress", "On Hold", "Done", "Cancelled")
+PROJECT_TAGS = ("Analytics", "Integration", "Migration", "Mobile", "Security", "Web", "AI")
+
+
+def _account() -> ObjectDef:
+    return _obj("Account", "Account", "Accounts", "001", [
+        _id(),
+        *_system_fields()[1:2],
+        readonly(ref("MasterRecordId", "Master Record ID", "Account", "MasterRecord")),
+        text("Name", "Account Name", 255, nillable=False, name_field=True),
+        pick("Type", "Account Type", ACCOUNT_TYPES),
+        ref("ParentId", "Parent Account ID", "Account", "Parent"),
+        *_address("Billing", "Billing"),
+        *_address("Shipping", "Shipping"),
+        phone("Phone", "Account Phone"),
+        phone("Fax", "Account Fax"),
+        text("AccountNumber", "Account Number", 40),
+        url("Website", "Website"),
+        pick("Industry", "Industry", INDUSTRIES),
+        money("AnnualRevenue", "Annual Revenue", 18, 0),
+        FieldDef("NumberOfEmployees", "int", "Employees", digits=8),
+        pick("Rating", "Account Rating", ("Hot", "Warm", "Cold")),
+        text("Sic", "SIC Code", 20),
+        area("Description", "Account Description", 32000),
+        *_field_list_after_deleted(),
+        readonly(date("LastActivityDate", "Last Activity")),
+    ])  # fmt: skip
+
+
+def _field_list_after_deleted() -> list[FieldDef]:
+    """OwnerId and the audit fields, in the order describe lists them after the data fields."""
+    fields = _system_fields()
+    return [fields[0], *fields[2:]]
+
+
+def _contact() -> ObjectDef:
+    return _obj("Contact", "Contact", "Contacts", "003", [
+        _id(),
+        *_system_fields()[1:2],
+        readonly(ref("MasterRecordId", "Master Record ID", "Contact", "MasterRecord")),
+        ref("AccountId", "Account ID", "Account", "Account"),
+        text("LastName", "Last Name", 80, nillable=False, compound_field_name="Name"),
+        text("FirstName", "First Name", 40, compound_field_name="Name"),
+        pick("Salutation", "Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof."),
+             compound_field_name="Name"),
+        readonly(text("Name", "Full Name", 121, name_field=True)),
+        *_address("Mailing", "Mailing"),
+        phone("Phone", "Business Phone"),
+        phone("MobilePhone", "Mobile Phone"),
+        FieldDef("Email", "email", "Email", length=80, id_lookup=True),
+        text("Title", "Title", 128),
+        text("Department", "Department", 80),
+        pick("LeadSource", "Lead Source", LEAD_SOURCES),
+        date("Birthdate", "Birthdate"),
+        area("Description", "Contact Description", 32000),
+        check("HasOptedOutOfEmail", "Email Opt Out"),
+        check("DoNotCall", "Do Not Call"),
+        *_field_list_after_deleted(),
+        readonly(date("LastActivityDate", "Last Activity")),
+    ])  # fmt: skip
+
+
+def _opportunity() -> ObjectDef:
+    return _obj("Opportunity", "Opportunity", "Opportunities", "006", [
+        _id(),
+        *_system_fields()[1:2],
+        ref("AccountId", "Account ID", "Account", "Account"),
+        check("IsPrivate", "Private"),
+        text("Name", "Name", 120, nillable=False, name_field=True),
+        area("Description", "Description", 32000),
+        pick("StageName", "Stage", STAGES, nillable=False),
+        money("Amount", "Amount"),
+        FieldDef("Probability", "percent", "Probability (%)", precision=3, scale=0,
+                 defaulted_on_create=True),
+        date("CloseDate", "Close Date", nillable=False),
+        pick("Type", "Opportunity Type", (
+            "Existing Customer - Upgrade", "Existing Customer - Replacement",
+            "Existing Customer - Downgrade", "New Customer")),
+        text("NextStep", "Next Step", 255),
+        pick("LeadSource", "Lead Source", LEAD_SOURCES),
+        readonly(check("IsClosed", "Closed")),
+        readonly(check("IsWon", "Won")),
+        pick("ForecastCategoryName", "Forecast Category",
+             ("Omitted", "Pipeline", "BestCase", "Commit", "Closed"), defaulted_on_create=True),
+        ref("CampaignId", "Campaign ID", "Campaign", "Campaign"),
+        *_field_list_after_deleted(),
+        readonly(date("LastActivityDate", "Last Activity")),
+    ])  # fmt: skip
+
+
+def _case() -> ObjectDef:
+    return _obj("Case", "Case", "Cases", "500", [
+        _id(),
+        *_system_fields()[1:2],
+        readonly(ref("MasterRecordId", "Master Record ID", "Case", "MasterRecord")),
+        FieldDef("CaseNumber", "string", "Case Number", length=30, nillable=False,
+                 createable=False, updateable=False, id_lookup=True, defaulted_on_create=True,
+                 name_field=True),
+        ref("ContactId", "Contact ID", "Contact", "Contact"),
+        ref("AccountId", "Account ID", "Account", "Account"),
+        text("SuppliedName", "Name", 80),
+        FieldDef("SuppliedEmail", "email", "Email Address", length=80),
+        text("SuppliedPhone", "Phone", 40),
+        pick("Type", "Case Type", ("Mechanical", "Electrical", "Electronic", "Structural",
+                                   "Other")),
+        pick("Status", "Status", ("New", "Working", "Escalated", "Closed"), "New"),
+        pick("Reason", "Case Reason", ("Installation", "Equipment Complexity", "Performance",
+                                       "Breakdown", "Equipment Design", "Feedback", "Other")),
+        pick("Origin", "Case Origin", ("Phone", "Email", "Web")),
+        text("Subject", "Subject", 255),
+        pick("Priority", "Priority", ("High", "Medium", "Low"), "Medium"),
+        area("Description", "Description", 32000),
+        readonly(check("IsClosed", "Closed")),
+        readonly(FieldDef("ClosedDate", "datetime", "Closed Date")),
+        check("IsEscalated", "Escalated"),
+        *_system_fields(owner_refs=("Group", "User"))[:1],
+        *_system_fields(owner=False)[1:],
+    ])  # fmt: skip
+
+
+def _campaign() -> ObjectDef:
+    return _obj("Campaign", "Campaign", "Campaigns", "701", [
+        _id(),
+        *_system_fields()[1:2],
+        text("Name", "Name", 80, nillable=False, name_field=True),
+        ref("ParentId", "Parent Campaign ID", "Campaign", "Parent"),
+        pick("Type", "Type", ("Conference", "Webinar", "Trade Show", "Public Relations",
+                              "Partners", "Referral Program", "Advertisement", "Banner Ads",
+                              "Direct Mail", "Email", "Telemarketing", "Other")),
+        pick("Status", "Status", ("Planned", "In Progress", "Completed", "Aborted")),
+        date("StartDate", "Start Date"),
+        date("EndDate", "End Date"),
+        money("ExpectedRevenue", "Expected Revenue in Campaign", 18, 0),
+        money("BudgetedCost", "Budgeted Cost in Campaign", 18, 0),
+        money("ActualCost", "Actual Cost in Campaign", 18, 0),
+        FieldDef("ExpectedResponse", "percent", "Expected Response (%)", precision=10, scale=2),
+        FieldDef("NumberSent", "double", "Num Sent in Campaign", precision=18, scale=0),
+        check("IsActive", "Active"),
+        area("Description", "Description", 32000),
+        *_field_list_after_deleted(),
+    ])  # fmt: skip
+
+
+def _campaign_member() -> ObjectDef:
+    return _obj("CampaignMember", "Campaign Member", "Campaign Members", "00v", [
+        _id(),
+        *_system_fields()[1:2],
+        ref("CampaignId", "Campaign ID", "Campaign", "Campaign", nillable=False,
+            updateable=False),
+        ref("ContactId", "Contact ID", "Contact", "Contact", updateable=False),
+        pick("Status", "Status", ("Planned", "Sent", "Received", "Responded"), "Sent"),
+        readonly(check("HasResponded", "Responded")),
+        readonly(date("FirstRespondedDate", "First Responded Date")),
+        *_system_fields(owner=False)[1:],
+    ])  # fmt: skip
+
+
+def _product() -> ObjectDef:
+    return _obj("Product2", "Product", "Products", "01t", [
+        _id(),
+        text("Name", "Product Name", 255, nillable=False, name_field=True),
+        text("ProductCode", "Product Code", 255),
+        area("Description", "Product Description", 4000),
+        check("IsActive", "Active"),
+        pick("Family", "Product Family", ("None", "Hardware", "Software", "Services")),
+        text("ExternalId", "External ID", 255),
+        pick("QuantityUnitOfMeasure", "Quantity Unit Of Measure", ("Each",)),
+        text("StockKeepingUnit", "Product SKU", 180),
+        url("DisplayUrl", "Display URL", 1000),
+        readonly(check("IsArchived", "Is Archived")),
+        *_system_fields(owner=False),
+    ])  # fmt: skip
+
+
+TIME_ZONES = ("America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Berlin")
+LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR")
+
+
+def _user() -> ObjectDef:
+    # Real User rows have no IsDeleted (users are deactivated); the column is kept for
+    # the storage contract's uniformity (every table has it) but User is not deletable.
+    return _obj("User", "User", "Users", "005", [
+        _id(),
+        FieldDef("Username", "string", "Username", length=80, nillable=False, unique=True,
+                 id_lookup=True),
+        text("LastName", "Last Name", 80, nillable=False, compound_field_name="Name"),
+        text("FirstName", "First Name", 40, compound_field_name="Name"),
+        readonly(text("Name", "Full Name", 121, name_field=True)),
+        text("CompanyName", "Company Name", 80),
+        text("Division", "Division", 80),
+        text("Department", "Department", 80),
+        text("Title", "Title", 80),
+        FieldDef("Email", "email", "Email", length=128, nillable=False),
+        phone("Phone", "Phone"),
+        text("Alias", "Alias", 8, nillable=False),
+        text("CommunityNickname", "Nickname", 40, nillable=False, id_lookup=True, unique=True),
+        check("IsActive", "Active", default=True),
+        pick("TimeZoneSidKey", "Time Zone", TIME_ZONES, nillable=False),
+        pick("LocaleSidKey", "Locale", LOCALES, nillable=False),
+        pick("EmailEncodingKey", "Email Encoding", ("UTF-8", "ISO-8859-1"), nillable=False),
+        pick("LanguageLocaleKey", "Language", ("en_US", "de", "fr"), nillable=False),
+        *_system_fields(owner=False),
+    ], deletable=False, undeletable=False)  # fmt: skip
+
+
+def _project() -> ObjectDef:
+    """The custom object the sync is built around (one field of each common type)."""
+    c = {"custom": True}
+    return _obj("Project__c", "Project", "Projects", "a0X", [
+        _id(),
+        *_system_fields()[:2],
+        # Custom-object Name: nillable in describe; the API fills it with the Id if omitted.
+        text("Name", "Project Name", 80, name_field=True),
+        *_system_fields(owner=False)[1:],
+        area("Description__c", "Description", 32768, **c),
+        pick("Status__c", "Status", PROJECT_STATUSES, "Draft", restricted_picklist=True, **c),
+        FieldDef("Tags__c", "multipicklist", "Tags", length=4099, picklist_values=PROJECT_TAGS,
+                 sortable=False, groupable=False, custom=True),
+        money("Budget__c", "Budget", 16, 2, **c),
+        FieldDef("Completion__c", "percent", "Completion", precision=5, scale=2, custom=True),
+        FieldDef("Priority__c", "double", "Priority", precision=3, scale=0, custom=True),
+        check("Is_Active__c", "Is Active", **c),
+        date("Start_Date__c", "Start Date", **c),
+        FieldDef("Kickoff__c", "datetime", "Kickoff", custom=True),
+        FieldDef("Contact_Email__c", "email", "Contact Email", length=80, custom=True),
+        FieldDef("Phone__c", "phone", "Phone", length=40, custom=True),
+        FieldDef("Website__c", "url", "Website", length=255, custom=True),
+        ref("Account__c", "Account", "Account", "Account__r", **c),
+        ref("Primary_Contact__c", "Primary Contact", "Contact", "Primary_Contact__r", **c),
+        FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
+                 external_id=True, id_lookup=True, unique=True),
+    ])  # fmt: skip
+
+
+def default_objects() -> list[ObjectDef]:
+    """Every object of a freshly provisioned sandbox org, in describe-global order."""
+    return [
+        _account(),
+        _campaign(),
+        _campaign_member(),
+        _case(),
+        _contact(),
+        _opportunity(),
+        _product(),
+        _project(),
+        _user(),
+    ]
+
+
+def default_schema() -> SchemaRegistry:
+    return SchemaRegistry(default_objects())

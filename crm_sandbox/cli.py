@@ -4,7 +4,8 @@ The contract every doc, test and benchmark relies on::
 
     crm-sandbox start --data-dir DIR [--port N] [--latency-ms N] [--faults SPEC]
     crm-sandbox env   --data-dir DIR          # export lines for every client
-    crm-sandbox seed  --data-dir DIR --salesforce Project__c=1000,Account=200 [--hubspot ...] [--seed 42]
+    crm-sandbox seed  --data-dir DIR --salesforce Project__c=1000,Account=200 \
+                      [--hubspot project=100,companies=50] [--seed 42]
     crm-sandbox stats --data-dir DIR [--json]
     crm-sandbox reset --data-dir DIR
     crm-sandbox stop  --data-dir DIR

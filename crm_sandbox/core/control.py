@@ -68,9 +68,7 @@ def control_routes(control: Control) -> list[Route]:
     ctx = control.ctx
 
     async def health(_: Request) -> JSONResponse:
-        return JSONResponse(
-            {"ok": True, "pid": os.getpid(), "services": sorted(control.services)}
-        )
+        return JSONResponse({"ok": True, "pid": os.getpid(), "services": sorted(control.services)})
 
     def stats(request: Request) -> JSONResponse:
         if request.method == "DELETE":

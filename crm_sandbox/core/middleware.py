@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("crm_sandbox")
 
 
-class InjectedConnectionReset(Exception):  # noqa: N818 - named after what it simulates
+class InjectedConnectionReset(Exception):
     """Raised mid-response so the server drops the connection (a simulated reset)."""
 
 
@@ -111,7 +111,10 @@ class CallWrapper:
                 {
                     "type": "http.response.start",
                     "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"4096"),
+                    ],
                 }
             )
             await send({"type": "http.response.body", "body": b'{"', "more_body": True})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -75,13 +76,18 @@ class RunningSandbox:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (a zombie awaiting its reaper is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def find_running(data_dir: DataDir) -> RunningSandbox | None:
@@ -115,8 +121,15 @@ def start(
     data_dir.remove("runtime.json")
     log = open(data_dir.log_file, "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crm_sandbox.core.server", "--data-dir", str(data_dir.path),
-         "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "crm_sandbox.core.server",
+            "--data-dir",
+            str(data_dir.path),
+            "--port",
+            str(port),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -153,10 +166,8 @@ def stop(data_dir: DataDir, timeout: float = 15.0) -> bool:
     while time.monotonic() < deadline:
         if not _alive(pid):
             break
-        try:  # reap it if it is our child
+        with contextlib.suppress(ChildProcessError):  # reap it if it is our child
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.05)
     else:
         os.kill(pid, signal.SIGKILL)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 
 from crm_sandbox.core.service import ApiService, SandboxContext
 
@@ -17,9 +16,13 @@ def service_classes() -> list[type[ApiService]]:
     classes: list[type[ApiService]] = []
     for dotted in SERVICE_PATHS:
         module_name, _, attr = dotted.partition(":")
-        if importlib.util.find_spec(module_name.rpartition(".")[0]) is None:
-            continue  # that API's package is not part of this installation
-        classes.append(getattr(importlib.import_module(module_name), attr))
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module_name.startswith(exc.name):
+                continue  # that API's package is not part of this installation
+            raise
+        classes.append(getattr(module, attr))
     return classes
 
 

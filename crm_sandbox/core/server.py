@@ -45,6 +45,7 @@ def serve(data_dir: DataDir, port: int, host: str = "127.0.0.1") -> None:
         log_level=os.environ.get("CRM_SANDBOX_LOG_LEVEL", "warning"),
         access_log=False,
         timeout_keep_alive=65,
+        timeout_graceful_shutdown=2,
         lifespan="off",
     )
     server = uvicorn.Server(config)

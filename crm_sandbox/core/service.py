@@ -92,5 +92,5 @@ class ApiService(ABC):
     def record_counts(self) -> dict[str, int]:
         """Live (not deleted/archived) records per object, for stats."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most services hold one Database
         """Release files and connections."""

@@ -1,0 +1,259 @@
+"""Conversions Salesforce <-> HubSpot per type, both ways, and round trips."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crm_sync.convert import (
+    ConversionError,
+    FieldConverter,
+    Kind,
+    ValueMap,
+    ValueMapError,
+    hs_kind,
+    json_schema_kind,
+    normalize,
+    sf_kind,
+)
+
+
+def conv(sf_type: str, hs_type: str, field_type: str | None = None, **kw) -> FieldConverter:
+    return FieldConverter(sf_kind(sf_type), hs_kind(hs_type, field_type), **kw)
+
+
+@pytest.mark.parametrize(
+    ("sf_type", "hs_type", "field_type", "sf_value", "hs_value"),
+    [
+        ("string", "string", "text", "Apollo", "Apollo"),
+        ("textarea", "string", "textarea", "line1\nline2", "line1\nline2"),
+        ("email", "string", "text", "a@example.com", "a@example.com"),
+        ("phone", "phone_number", "phonenumber", "+1 555 0100", "+1 555 0100"),
+        ("url", "string", "text", "https://x.test", "https://x.test"),
+        ("boolean", "bool", "booleancheckbox", True, "true"),
+        ("boolean", "enumeration", "booleancheckbox", False, "false"),
+        ("int", "number", "number", 42, "42"),
+        ("double", "number", "number", Decimal("3.25"), "3.25"),
+        ("currency", "number", "number", Decimal("1234.5"), "1234.5"),
+        ("percent", "number", "number", Decimal("12.75"), "12.75"),
+        ("date", "date", "date", "2024-02-29", "2024-02-29"),
+        (
+            "datetime",
+            "datetime",
+            "date",
+            "2024-01-01T10:11:12.345+0000",
+            "2024-01-01T10:11:12.345Z",
+        ),
+        ("time", "string", "text", "13:45:00.000Z", "13:45:00.000Z"),
+        ("picklist", "enumeration", "select", "Planned", "Planned"),
+        ("multipicklist", "enumeration", "checkbox", "AI;Web", "AI;Web"),
+        ("string", "string", "text", None, ""),
+        ("double", "number", "number", None, ""),
+        ("datetime", "datetime", "date", None, ""),
+        ("multipicklist", "enumeration", "checkbox", None, ""),
+    ],
+)
+def test_each_type_both_ways(sf_type, hs_type, field_type, sf_value, hs_value):
+    converter = conv(sf_type, hs_type, field_type)
+    assert converter.to_hubspot(sf_value) == hs_value
+    assert converter.to_salesforce(hs_value) == sf_value
+
+
+def test_boolean_blank_from_hubspot_is_false_in_salesforce():
+    # Salesforce checkboxes are never null.
+    assert conv("boolean", "bool").to_salesforce("") is False
+    assert conv("boolean", "bool").to_salesforce(None) is False
+
+
+def test_hubspot_input_variants_are_read():
+    dt = conv("datetime", "datetime")
+    assert dt.to_salesforce("2024-01-01T00:00:00Z") == "2024-01-01T00:00:00.000+0000"
+    assert dt.to_salesforce("1704067200000") == "2024-01-01T00:00:00.000+0000"
+    assert dt.to_salesforce(1704067200123) == "2024-01-01T00:00:00.123+0000"
+    assert dt.to_salesforce("2024-01-01T02:00:00+02:00") == "2024-01-01T00:00:00.000+0000"
+    assert conv("date", "date").to_salesforce("1704067200000") == "2024-01-01"
+    assert conv("int", "number").to_salesforce(7) == 7
+    assert conv("boolean", "bool").to_salesforce("TRUE") is True
+    assert conv("double", "number").to_salesforce("1e3") == 1000
+
+
+def test_salesforce_datetime_offsets_become_utc():
+    dt = conv("datetime", "datetime")
+    assert dt.to_hubspot("2024-01-01T01:00:00.000+0100") == "2024-01-01T00:00:00.000Z"
+
+
+def test_currency_rounds_to_scale_half_up():
+    money = conv("currency", "number", scale=2)
+    assert money.to_salesforce("10.005") == Decimal("10.01")
+    assert money.to_salesforce("10.004") == 10
+    # Singer parses JSON floats as Decimal, so 16 significant digits survive.
+    assert money.to_hubspot(Decimal("99999999999999.99")) == "99999999999999.99"
+    assert money.to_salesforce("99999999999999.99") == Decimal("99999999999999.99")
+
+
+def test_cross_kind_conversions():
+    assert conv("date", "datetime").to_hubspot("2024-03-01") == "2024-03-01T00:00:00.000Z"
+    assert conv("date", "datetime").to_salesforce("2024-03-01T23:00:00Z") == "2024-03-01"
+    assert conv("int", "string").to_hubspot(5) == "5"
+    assert conv("boolean", "string").to_hubspot(True) == "true"
+    assert conv("picklist", "enumeration", "checkbox").to_hubspot("Web") == "Web"
+    assert conv("picklist", "string").to_salesforce("Web") == "Web"
+
+
+def test_value_map_both_ways_and_multi_items():
+    values = ValueMap.build({"In Progress": "in_progress", "Done": "done"})
+    stage = conv("picklist", "enumeration", "select", values=values)
+    assert stage.to_hubspot("In Progress") == "in_progress"
+    assert stage.to_salesforce("done") == "Done"
+    assert stage.to_hubspot("Unmapped") == "Unmapped"
+    tags = conv("multipicklist", "enumeration", "checkbox", values=ValueMap.build({"AI": "ai"}))
+    assert tags.to_hubspot("AI;Web") == "ai;Web"
+    assert tags.to_salesforce("ai;Web") == "AI;Web"
+    # Without type information a multi-picklist reads as text; items are still mapped.
+    untyped = FieldConverter(Kind.TEXT, Kind.TEXT, values=ValueMap.build({"AI": "ai"}))
+    assert untyped.to_hubspot("AI;Web") == "ai;Web"
+
+
+def test_value_map_must_be_invertible():
+    with pytest.raises(ValueMapError, match="both map to 'x'"):
+        ValueMap.build({"A": "x", "B": "x"})
+
+
+def test_value_map_into_booleans():
+    yes_no = conv("picklist", "bool", values=ValueMap.build({"Yes": "true", "No": "false"}))
+    assert yes_no.to_hubspot("Yes") == "true"
+    assert yes_no.to_salesforce("false") == "No"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [(Kind.NUMBER, "abc"), (Kind.INT, "1.5"), (Kind.DATE, "2024-13-01"), (Kind.BOOL, "maybe")],
+)
+def test_bad_values_raise(kind, value):
+    with pytest.raises(ConversionError):
+        FieldConverter(kind, kind).to_salesforce(value)
+
+
+def test_normalize_makes_both_wires_comparable():
+    assert normalize("1200.50", Kind.NUMBER) == normalize(1200.5, Kind.NUMBER)
+    assert normalize("2024-01-01T00:00:00.000+0000", Kind.DATETIME) == normalize(
+        "1704067200000", Kind.DATETIME
+    )
+    assert normalize("b;a", Kind.MULTI) == normalize("a;b;a", Kind.MULTI) == ("a", "b")
+    assert normalize("", Kind.TEXT) is None
+    assert normalize(None, Kind.TEXT) is None
+    assert normalize("true", Kind.BOOL) is True
+    assert normalize("2024-01-01", Kind.DATE) == date(2024, 1, 1)
+
+
+def test_json_schema_kind_inference():
+    assert json_schema_kind({"type": ["string", "null"], "format": "date-time"}) is Kind.DATETIME
+    assert json_schema_kind({"type": ["null", "integer"]}) is Kind.INT
+    assert json_schema_kind({"type": "string", "x-sf-type": "multipicklist"}) is Kind.MULTI
+    assert json_schema_kind({"anyOf": [{"type": "number"}, {"type": "null"}]}) is Kind.NUMBER
+    assert (
+        json_schema_kind({"type": "string", "x-hubspot-type": "enumeration",
+                          "x-hubspot-field-type": "checkbox"})
+        is Kind.MULTI
+    )  # fmt: skip
+
+
+# --- property-based round trips: sf -> hs -> sf gives back the original -----------
+
+_texts = st.text(min_size=1).filter(lambda s: s.strip() == s and s != "")
+_picklist_items = st.text(
+    alphabet=st.characters(blacklist_characters=";", blacklist_categories=("Cs", "Zs", "Cc")),
+    min_size=1,
+    max_size=12,
+)
+_datetimes = st.datetimes(
+    min_value=datetime(1900, 1, 1), max_value=datetime(2999, 12, 31), timezones=st.just(UTC)
+).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
+
+
+def _scaled(scale: int, digits: int) -> st.SearchStrategy[Decimal]:
+    bound = 10 ** (digits - scale) - 1
+    return st.decimals(
+        min_value=-bound, max_value=bound, places=scale, allow_nan=False, allow_infinity=False
+    ).map(lambda d: d if d != d.to_integral_value() else int(d))
+
+
+def _round_trip(converter: FieldConverter, value) -> None:
+    assert converter.to_salesforce(converter.to_hubspot(value)) == value
+
+
+@given(_texts)
+def test_round_trip_text(value):
+    _round_trip(conv("string", "string", "text"), value)
+
+
+@given(st.booleans())
+def test_round_trip_boolean(value):
+    _round_trip(conv("boolean", "bool", "booleancheckbox"), value)
+
+
+@given(st.integers(min_value=-(2**53), max_value=2**53))
+def test_round_trip_int(value):
+    _round_trip(conv("int", "number"), value)
+
+
+@given(_scaled(2, 16))
+def test_round_trip_currency(value):
+    _round_trip(conv("currency", "number", scale=2), value)
+
+
+@given(_scaled(2, 5))
+def test_round_trip_percent(value):
+    _round_trip(conv("percent", "number", scale=2), value)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, width=64))
+def test_round_trip_double(value):
+    wire = Decimal(repr(value))  # what a Singer reader makes of the JSON number
+    expected = int(wire) if wire == wire.to_integral_value() else wire
+    double = conv("double", "number")
+    assert double.to_salesforce(double.to_hubspot(wire)) == expected
+
+
+@given(st.dates(min_value=date(1700, 1, 1), max_value=date(4000, 12, 31)))
+def test_round_trip_date(value):
+    _round_trip(conv("date", "date"), value.isoformat())
+
+
+@given(_datetimes)
+def test_round_trip_datetime(value):
+    wire = value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+    _round_trip(conv("datetime", "datetime"), wire)
+
+
+@given(st.times().map(lambda t: t.replace(microsecond=t.microsecond // 1000 * 1000)))
+def test_round_trip_time(value: time):
+    wire = value.strftime("%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    _round_trip(conv("time", "string"), wire)
+
+
+@given(_picklist_items)
+def test_round_trip_picklist(value):
+    mapped = ValueMap.build({value: f"hs_{value}"})
+    _round_trip(conv("picklist", "enumeration", "select", values=mapped), value)
+
+
+@given(st.lists(_picklist_items, min_size=1, max_size=5, unique=True))
+def test_round_trip_multipicklist(items):
+    mapped = ValueMap.build({item: f"hs_{item}" for item in items[:2]})
+    _round_trip(conv("multipicklist", "enumeration", "checkbox", values=mapped), ";".join(items))
+
+
+@given(_datetimes)
+def test_normalize_agrees_across_wires(value):
+    sf_wire = value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+    hs_ms = str((value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1))
+    assert normalize(sf_wire, Kind.DATETIME) == normalize(hs_ms, Kind.DATETIME)
+
+
+def test_decimal_is_exact():
+    assert normalize("0.1", Kind.NUMBER) == Decimal("0.1")

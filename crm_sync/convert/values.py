@@ -25,7 +25,8 @@ from crm_sync.convert.kinds import Kind
 Canonical = str | bool | int | Decimal | date | datetime | time | tuple[str, ...] | None
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_DIGITS = re.compile(r"^-?\d{9,}$")
+# Epoch milliseconds; eight bare digits are an ISO basic date (20240101) instead.
+_EPOCH_MS = re.compile(r"^-?(?:\d{1,7}|\d{9,})$")
 
 
 class ConversionError(ValueError):
@@ -88,7 +89,7 @@ def parse_datetime(value: Any) -> datetime | None:
         parsed = _EPOCH + timedelta(milliseconds=int(value))
     else:
         text = str(value).strip()
-        if _DIGITS.match(text):
+        if _EPOCH_MS.match(text):
             parsed = _EPOCH + timedelta(milliseconds=int(text))
         else:
             try:

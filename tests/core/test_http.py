@@ -1,0 +1,139 @@
+"""crm_sync.http: what is retried, how long it waits, and what stops a run."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+import requests_mock as rm
+
+from crm_sync.http import (
+    QuotaExhausted,
+    ResilientSession,
+    RetryPolicy,
+    Verdict,
+    WindowLimiter,
+    classify_response,
+)
+
+URL = "https://crm.test/api"
+FAST = RetryPolicy(max_attempts=4, initial_wait_s=0.01, max_wait_s=0.02)
+
+
+def session(**kwargs) -> ResilientSession:
+    return ResilientSession(policy=FAST, **kwargs)
+
+
+def test_transient_statuses_and_resets_are_retried_until_success() -> None:
+    s = session()
+    with rm.Mocker() as mock:
+        mock.get(
+            URL,
+            [
+                {"status_code": 503, "json": [{"errorCode": "SERVER_UNAVAILABLE", "message": "x"}]},
+                {"exc": requests.exceptions.ConnectionError("reset by peer")},
+                {"status_code": 500, "json": {"status": "error"}},
+                {"status_code": 200, "json": {"ok": True}},
+            ],
+        )
+        assert s.get(URL).json() == {"ok": True}
+        assert mock.call_count == 4
+    assert s.counter.total == 4
+    assert s.counter.retries == 3
+
+
+def test_salesforce_row_lock_is_retried_but_validation_errors_are_not() -> None:
+    s = session()
+    lock = [{"errorCode": "UNABLE_TO_LOCK_ROW", "message": "unable to obtain exclusive access"}]
+    with rm.Mocker() as mock:
+        mock.patch(URL, [{"status_code": 400, "json": lock}, {"status_code": 204}])
+        assert s.patch(URL).status_code == 204
+        mock.post(URL, status_code=400, json=[{"errorCode": "REQUIRED_FIELD_MISSING"}])
+        assert s.post(URL).status_code == 400
+        assert mock.call_count == 3
+
+
+def test_a_reply_still_failing_after_the_last_attempt_is_returned() -> None:
+    s = session()
+    with rm.Mocker() as mock:
+        mock.get(URL, status_code=502, text="bad gateway")
+        assert s.get(URL).status_code == 502
+        assert mock.call_count == FAST.max_attempts
+
+
+def test_unsafe_calls_can_opt_out_of_retries() -> None:
+    s = session()
+    with rm.Mocker() as mock:
+        mock.post(URL, status_code=500, json={})
+        assert s.post(URL, retry=False).status_code == 500
+        assert mock.call_count == 1
+
+
+def test_hubspot_429_waits_as_the_headers_say_and_pauses_the_limiter() -> None:
+    limiter = WindowLimiter(max_calls=100, window_s=10)
+    s = session(limiter=limiter)
+    body = {"status": "error", "errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"}
+    headers = {"X-HubSpot-RateLimit-Interval-Milliseconds": "300"}
+    with rm.Mocker() as mock:
+        mock.get(URL, [{"status_code": 429, "json": body, "headers": headers}, {"json": {}}])
+        started = time.monotonic()
+        assert s.get(URL).status_code == 200
+        assert time.monotonic() - started >= 0.3
+
+
+@pytest.mark.parametrize(
+    "status,body",
+    [
+        (429, {"status": "error", "errorType": "RATE_LIMIT", "policyName": "DAILY"}),
+        (
+            403,
+            [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}],
+        ),
+    ],
+)
+def test_daily_quotas_stop_the_run_instead_of_retrying(status, body) -> None:
+    s = session()
+    with rm.Mocker() as mock:
+        mock.get(URL, status_code=status, json=body)
+        with pytest.raises(QuotaExhausted):
+            s.get(URL)
+        assert mock.call_count == 1
+
+
+def test_the_window_limiter_spreads_calls_over_the_window() -> None:
+    limiter = WindowLimiter(max_calls=3, window_s=0.5)
+    started = time.monotonic()
+    for _ in range(6):
+        limiter.acquire()
+    assert time.monotonic() - started >= 0.45
+
+
+def test_remaining_zero_pauses_every_caller() -> None:
+    limiter = WindowLimiter(max_calls=100, window_s=10)
+    with rm.Mocker() as mock:
+        mock.get(
+            URL,
+            headers={
+                "X-HubSpot-RateLimit-Remaining": "0",
+                "X-HubSpot-RateLimit-Interval-Milliseconds": "250",
+                "X-HubSpot-RateLimit-Daily-Remaining": "4321",
+            },
+        )
+        limiter.observe(requests.get(URL))
+    started = time.monotonic()
+    limiter.acquire()
+    assert time.monotonic() - started >= 0.2
+    assert limiter.daily_remaining == 4321
+
+
+def test_classification_table() -> None:
+    def reply(status: int, body: object) -> requests.Response:
+        with rm.Mocker() as mock:
+            mock.get(URL, status_code=status, json=body)
+            return requests.get(URL)
+
+    assert classify_response(reply(200, {})) is Verdict.OK
+    assert classify_response(reply(404, [{"errorCode": "NOT_FOUND"}])) is Verdict.FAIL
+    assert classify_response(reply(429, {"policyName": "TEN_SECONDLY_ROLLING"})) is Verdict.RETRY
+    assert classify_response(reply(503, {})) is Verdict.RETRY

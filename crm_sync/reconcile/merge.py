@@ -1,0 +1,491 @@
+"""Three-way merge of one field and of one record (DESIGN §3). Pure: no I/O.
+
+Vocabulary, for one leg (``direction``) of a mapping:
+
+* ``S`` — the incoming source record's value, already renamed and coerced to the
+  destination's field names and representation by the mapper;
+* ``B`` — the ledger base: the value both sides last agreed on, kept per side in that
+  side's own names (``{"salesforce": {...}, "hubspot": {...}}``); the leg compares
+  against the destination side's half. A never-synced field has base *blank*, so a
+  first sync fills blanks on either side and only real disagreements are conflicts;
+* ``D`` — the destination's current value, read in batches only for records whose
+  ``S`` differs from ``B`` (:func:`needs_destination`); ``MISSING`` when not read.
+
+Per field, in this order: rule ``none`` → leave; ``S == B`` → leave (nothing changed
+at the source: also what stops echoes); ``S == D`` → leave, the sides agree (base
+advances); a destination-owned rule → ``always_*`` never writes, ``prefer_*`` writes
+only while the destination is blank; otherwise ``D == B`` (or unknown) → send ``S``;
+else a conflict the rule decides (``always_*``: owner; ``prefer_*``: owner unless its
+value is blank; ``two_way``: the mapping's ``conflict``, ``newest`` by the two sides'
+modification times, equal or unknown times going to ``tie``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+from crm_sync.reconcile.normalize import BLANK, canonical
+from crm_sync.reconcile.policy import (
+    Conflict,
+    DeleteRule,
+    Direction,
+    FieldPolicy,
+    MappingPolicy,
+    Rule,
+    Side,
+)
+
+__all__ = [
+    "MISSING",
+    "Action",
+    "Base",
+    "DestinationState",
+    "FieldConflict",
+    "FieldDecision",
+    "LedgerState",
+    "Outcome",
+    "Reason",
+    "RecordPlan",
+    "SkipReason",
+    "SourceRecord",
+    "Tombstone",
+    "decide_field",
+    "needs_destination",
+    "plan_record",
+]
+
+Base = dict[str, dict[str, Any]]
+"""A base snapshot: ``{"salesforce": {field: value}, "hubspot": {property: value}}``."""
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = _Missing()
+"""No value: the source record lacks the field, or the destination was not read."""
+
+
+class Outcome(StrEnum):
+    """What happens to one field on the destination."""
+
+    SEND = "send"
+    LEAVE = "leave"
+
+
+class Reason(StrEnum):
+    """Why a field decision was taken."""
+
+    RULE_NONE = "rule_none"
+    ABSENT = "absent"
+    UNCHANGED = "unchanged"
+    IN_SYNC = "in_sync"
+    CHANGED = "changed"
+    NEVER_THIS_DIRECTION = "never_this_direction"
+    DESTINATION_PREFERRED = "destination_preferred"
+    DESTINATION_UNKNOWN = "destination_unknown"
+    FILLS_BLANK = "fills_blank"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldConflict:
+    """A field changed on both sides since the base; ``winner`` is who keeps it."""
+
+    field: str
+    rule: Rule
+    winner: Side
+    decided_by: str
+    source_value: Any
+    destination_value: Any
+    base_value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDecision:
+    """The decision for one field (named as on the destination)."""
+
+    field: str
+    outcome: Outcome
+    reason: Reason
+    value: Any = None
+    conflict: FieldConflict | None = None
+
+    @property
+    def agreed(self) -> bool:
+        """True when, after the write, both sides hold ``value`` (the base advances)."""
+        return self.outcome is Outcome.SEND or self.reason is Reason.IN_SYNC
+
+
+def decide_field(
+    field_name: str,
+    source: Any,
+    base: Any,
+    destination: Any,
+    *,
+    rule: Rule,
+    direction: Direction,
+    conflict: Conflict = Conflict.NEWEST,
+    tie: Side = Side.SALESFORCE,
+    source_modified_at: datetime | None = None,
+    destination_modified_at: datetime | None = None,
+    kind: str | None = None,
+) -> FieldDecision:
+    """Decide one field of one leg. ``base``/``destination`` may be :data:`MISSING`.
+
+    A missing base means never synced and counts as blank; a missing destination
+    means not read, and is assumed unchanged (no conflict can be seen).
+    """
+    if rule is Rule.NONE:
+        return FieldDecision(field_name, Outcome.LEAVE, Reason.RULE_NONE)
+    if source is MISSING:
+        return FieldDecision(field_name, Outcome.LEAVE, Reason.ABSENT)
+    s = canonical(source, kind)
+    b = BLANK if base is MISSING else canonical(base, kind)
+    known = destination is not MISSING
+    d = canonical(destination, kind) if known else None
+    if s == b:
+        return FieldDecision(field_name, Outcome.LEAVE, Reason.UNCHANGED)
+    if known and s == d:
+        return FieldDecision(field_name, Outcome.LEAVE, Reason.IN_SYNC, source)
+    src, dst = direction.source, direction.destination
+
+    def clash(winner: Side, decided_by: str) -> FieldDecision:
+        note = FieldConflict(
+            field_name,
+            rule,
+            winner,
+            decided_by,
+            source,
+            destination,
+            None if base is MISSING else base,
+        )
+        if winner is src:
+            return FieldDecision(field_name, Outcome.SEND, Reason.CONFLICT, source, note)
+        return FieldDecision(field_name, Outcome.LEAVE, Reason.CONFLICT, None, note)
+
+    if rule.owner is dst:
+        if rule.is_always:
+            return FieldDecision(field_name, Outcome.LEAVE, Reason.NEVER_THIS_DIRECTION)
+        if not known:
+            return FieldDecision(field_name, Outcome.LEAVE, Reason.DESTINATION_UNKNOWN)
+        if d is BLANK:
+            if d == b:
+                return FieldDecision(field_name, Outcome.SEND, Reason.FILLS_BLANK, source)
+            return clash(src, f"{rule.value} ({dst.value} blank)")
+        if d == b:
+            return FieldDecision(field_name, Outcome.LEAVE, Reason.DESTINATION_PREFERRED)
+        return clash(dst, rule.value)
+    if not known or d == b:
+        return FieldDecision(field_name, Outcome.SEND, Reason.CHANGED, source)
+    if rule.owner is src:
+        if rule.is_always or s is not BLANK:
+            return clash(src, rule.value)
+        return clash(dst, f"{rule.value} ({src.value} blank)")
+    if conflict is Conflict.SALESFORCE:
+        return clash(Side.SALESFORCE, "conflict=salesforce")
+    if conflict is Conflict.HUBSPOT:
+        return clash(Side.HUBSPOT, "conflict=hubspot")
+    if source_modified_at and destination_modified_at:
+        if source_modified_at > destination_modified_at:
+            return clash(src, "conflict=newest")
+        if destination_modified_at > source_modified_at:
+            return clash(dst, "conflict=newest")
+    return clash(tie, f"conflict=newest (tie: {tie.value})")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """One incoming record of a leg.
+
+    ``values`` use the destination's field names and representation (the mapper's
+    output). ``native``, when the mapper passes it, holds the source's own names and
+    values; it lets the source half of the base advance exactly (otherwise the
+    destination value is used, which the normaliser makes equal in most cases and
+    the next reverse leg corrects by one read, never by a write).
+    """
+
+    id: str
+    values: Mapping[str, Any]
+    modified_at: datetime | None = None
+    deleted_at: datetime | None = None
+    native: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerState:
+    """What the ledger knows about the record (all empty for a never-seen record)."""
+
+    destination_id: str | None = None
+    base: Mapping[str, Mapping[str, Any]] | None = None
+    source_seen_at: datetime | None = None
+    destination_seen_at: datetime | None = None
+    source_deleted_at: datetime | None = None
+    destination_deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationState:
+    """The destination record as read now (``exists=False``: read and not found)."""
+
+    id: str | None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    modified_at: datetime | None = None
+    exists: bool = True
+
+    @classmethod
+    def missing(cls, record_id: str | None = None) -> DestinationState:
+        """A destination record that was looked up and is gone (deleted/archived)."""
+        return cls(id=record_id, exists=False)
+
+
+class Action(StrEnum):
+    """What a leg does with one record."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    ARCHIVE = "archive"
+    SKIP = "skip"
+
+
+class SkipReason(StrEnum):
+    """Why a record is skipped."""
+
+    DISABLED = "mapping_disabled"
+    TOMBSTONED = "tombstoned"
+    DESTINATION_DELETED = "destination_deleted"
+    CREATE_DISABLED = "create_disabled"
+    DELETE_IGNORED = "delete_ignored"
+    NOT_SYNCED = "delete_of_unsynced"
+    STALE = "stale_replay"
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    """A delete to remember; ``deleted_at`` None means "now"."""
+
+    side: Side
+    id: str
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPlan:
+    """The reconciled plan for one record of one leg.
+
+    After the write succeeds, the target stores ``base_after`` (when not None) and
+    ``tombstones`` in the ledger, and links ``source_id`` to the destination id.
+    """
+
+    mapping: str
+    direction: Direction
+    source_id: str
+    destination_id: str | None
+    action: Action
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    decisions: tuple[FieldDecision, ...] = ()
+    skip_reason: SkipReason | None = None
+    base_after: Base | None = None
+    tombstones: tuple[Tombstone, ...] = ()
+    source_modified_at: datetime | None = None
+
+    @property
+    def conflicts(self) -> tuple[FieldConflict, ...]:
+        """The field conflicts and how each was decided."""
+        return tuple(d.conflict for d in self.decisions if d.conflict is not None)
+
+    @property
+    def writes(self) -> bool:
+        """True when the plan costs a write on the destination."""
+        return self.action in (Action.CREATE, Action.UPDATE, Action.ARCHIVE)
+
+
+def needs_destination(
+    policy: MappingPolicy,
+    direction: Direction,
+    record: SourceRecord,
+    ledger: LedgerState | None,
+) -> bool:
+    """Whether the target should read the destination record before planning.
+
+    True only for records already linked in the ledger whose source values differ
+    from the base on a field the leg may write: everything else is decided from the
+    ledger alone (a record equal to its base costs nothing; a never-synced record is
+    created by upsert on its stable key, so a first import reads nothing).
+    """
+    if ledger is None or ledger.destination_id is None or record.deleted_at is not None:
+        return False
+    if ledger.source_deleted_at is not None or ledger.destination_deleted_at is not None:
+        return False
+    base = _base_half(ledger.base, direction.destination)
+    for item in policy.fields:
+        never = item.rule.is_always and item.rule.owner is direction.destination
+        if item.rule is Rule.NONE or never:
+            continue
+        name = item.name_on(direction.destination)
+        if name not in record.values:
+            continue
+        if canonical(record.values[name], item.kind) != canonical(base.get(name), item.kind):
+            return True
+    return False
+
+
+def plan_record(
+    policy: MappingPolicy,
+    direction: Direction,
+    record: SourceRecord,
+    ledger: LedgerState | None = None,
+    destination: DestinationState | None = None,
+) -> RecordPlan:
+    """Reconcile one source record against the ledger and the destination (§3)."""
+    ledger = ledger or LedgerState()
+    plan = _Planner(policy, direction, record, ledger)
+    if not policy.enabled:
+        return plan.skip(SkipReason.DISABLED)
+    if record.deleted_at is not None:
+        return plan.delete(record.deleted_at)
+    if ledger.source_deleted_at is not None or ledger.destination_deleted_at is not None:
+        return plan.skip(SkipReason.TOMBSTONED)
+    if (
+        ledger.source_seen_at is not None
+        and record.modified_at is not None
+        and record.modified_at < ledger.source_seen_at
+    ):
+        return plan.skip(SkipReason.STALE)
+    linked_id = ledger.destination_id
+    if linked_id is not None and destination is not None and not destination.exists:
+        gone = Tombstone(direction.destination, linked_id)
+        return plan.skip(SkipReason.DESTINATION_DELETED, (gone,))
+    found = destination if destination is not None and destination.exists else None
+    destination_id = linked_id or (found.id if found else None)
+    if destination_id is None and found is None:
+        if not policy.may_create(direction):
+            return plan.skip(SkipReason.CREATE_DISABLED)
+        return plan.fields(Action.CREATE, None, {}, None)
+    values = found.values if found is not None else None
+    dest_time = (found.modified_at if found else None) or ledger.destination_seen_at
+    return plan.fields(Action.UPDATE, destination_id, values, dest_time)
+
+
+class _Planner:
+    """Builds one :class:`RecordPlan`; keeps :func:`plan_record` readable."""
+
+    def __init__(
+        self,
+        policy: MappingPolicy,
+        direction: Direction,
+        record: SourceRecord,
+        ledger: LedgerState,
+    ) -> None:
+        self.policy = policy
+        self.direction = direction
+        self.record = record
+        self.ledger = ledger
+
+    def _plan(self, action: Action, destination_id: str | None, **kwargs: Any) -> RecordPlan:
+        return RecordPlan(
+            mapping=self.policy.name,
+            direction=self.direction,
+            source_id=self.record.id,
+            destination_id=destination_id,
+            action=action,
+            source_modified_at=self.record.modified_at,
+            **kwargs,
+        )
+
+    def skip(self, reason: SkipReason, tombstones: tuple[Tombstone, ...] = ()) -> RecordPlan:
+        return self._plan(
+            Action.SKIP, self.ledger.destination_id, skip_reason=reason, tombstones=tombstones
+        )
+
+    def delete(self, deleted_at: datetime) -> RecordPlan:
+        src = Tombstone(self.direction.source, self.record.id, deleted_at)
+        target = self.ledger.destination_id
+        if target is None:
+            return self.skip(SkipReason.NOT_SYNCED, (src,))
+        if self.ledger.destination_deleted_at is not None:
+            return self.skip(SkipReason.TOMBSTONED, (src,))
+        if self.policy.delete_rule(self.direction) is DeleteRule.IGNORE:
+            return self.skip(SkipReason.DELETE_IGNORED, (src,))
+        dst = Tombstone(self.direction.destination, target)
+        return self._plan(Action.ARCHIVE, target, tombstones=(src, dst))
+
+    def fields(
+        self,
+        action: Action,
+        destination_id: str | None,
+        current: Mapping[str, Any] | None,
+        destination_modified_at: datetime | None,
+    ) -> RecordPlan:
+        dst = self.direction.destination
+        base = _base_half(self.ledger.base, dst)
+        decisions = tuple(
+            decide_field(
+                item.name_on(dst),
+                self.record.values.get(item.name_on(dst), MISSING),
+                base.get(item.name_on(dst), MISSING),
+                MISSING if current is None else current.get(item.name_on(dst)),
+                rule=item.rule,
+                direction=self.direction,
+                conflict=self.policy.conflict,
+                tie=self.policy.tie,
+                source_modified_at=self.record.modified_at,
+                destination_modified_at=destination_modified_at,
+                kind=item.kind,
+            )
+            for item in self.policy.fields
+        )
+        changes = {d.field: d.value for d in decisions if d.outcome is Outcome.SEND}
+        if action is Action.UPDATE and not changes:
+            action = Action.UNCHANGED
+        return self._plan(
+            action,
+            destination_id,
+            changes=changes,
+            decisions=decisions,
+            base_after=self._next_base(decisions),
+        )
+
+    def _next_base(self, decisions: Iterable[FieldDecision]) -> Base | None:
+        """The base after a successful write; None when it would not change."""
+        src, dst = self.direction.source, self.direction.destination
+        old = self.ledger.base or {}
+        new: Base = {side.value: dict(old.get(side.value, {})) for side in Side}
+        by_name = {item.name_on(dst): item for item in self.policy.fields}
+        native = self.record.native or {}
+        for decision in decisions:
+            if not decision.agreed:
+                continue
+            item: FieldPolicy = by_name[decision.field]
+            new[dst.value][decision.field] = decision.value
+            source_name = item.name_on(src)
+            new[src.value][source_name] = native.get(source_name, decision.value)
+        if _same_base(new, old):
+            return None
+        return new
+
+
+def _base_half(base: Mapping[str, Mapping[str, Any]] | None, side: Side) -> Mapping[str, Any]:
+    if not base:
+        return {}
+    return base.get(side.value) or {}
+
+
+def _same_base(a: Mapping[str, Mapping[str, Any]], b: Mapping[str, Mapping[str, Any]]) -> bool:
+    def flat(base: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str], Hashable]:
+        return {
+            (side, name): canonical(value)
+            for side, values in base.items()
+            for name, value in (values or {}).items()
+        }
+
+    return flat(a) == flat(b)

@@ -1,0 +1,230 @@
+"""Record-level plans: create, update, unchanged, archive, skips, tombstones, next base."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from crm_sync.reconcile import (
+    Action,
+    DestinationState,
+    Direction,
+    LedgerState,
+    MappingPolicy,
+    RunReport,
+    SkipReason,
+    SourceRecord,
+    needs_destination,
+    plan_record,
+    render_json,
+    render_table,
+)
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+T1 = datetime(2024, 1, 2, tzinfo=UTC)
+T2 = datetime(2024, 1, 3, tzinfo=UTC)
+
+SPEC = {
+    "name": "project",
+    "create": {"to_hubspot": True, "to_salesforce": False},
+    "delete": {"to_hubspot": "propagate", "to_salesforce": "ignore"},
+    "conflict": "newest",
+    "fields": [
+        {"salesforce": "Name", "hubspot": "project_name", "rule": "two_way"},
+        {"salesforce": "Budget__c", "hubspot": "budget", "rule": "prefer_salesforce"},
+        {"salesforce": "Stage__c", "hubspot": "stage", "rule": "always_salesforce"},
+        {"salesforce": "Notes__c", "hubspot": "notes", "rule": "none"},
+    ],
+}
+POLICY = MappingPolicy.from_dict(SPEC)
+FWD, REV = Direction.SF_TO_HS, Direction.HS_TO_SF
+BASE = {
+    "salesforce": {"Name": "Apollo", "Budget__c": 10.0, "Stage__c": "Done"},
+    "hubspot": {"project_name": "Apollo", "budget": "10", "stage": "done"},
+}
+LINKED = LedgerState(destination_id="h1", base=BASE, source_seen_at=T0)
+
+
+def fwd(values, **kw):
+    return SourceRecord("s1", values, modified_at=kw.pop("modified_at", T1), **kw)
+
+
+def test_from_dict_names_bad_settings():
+    with pytest.raises(ValueError, match=r"project\.fields\[0\]\.rule"):
+        MappingPolicy.from_dict({**SPEC, "fields": [{"salesforce": "A", "hubspot": "a",
+                                                      "rule": "sometimes"}]})  # fmt: skip
+    with pytest.raises(ValueError, match=r"project\.conflict"):
+        MappingPolicy.from_dict({**SPEC, "conflict": "oldest"})
+    with pytest.raises(ValueError, match=r"fields\[0\]: missing 'hubspot'"):
+        MappingPolicy.from_dict({**SPEC, "fields": [{"salesforce": "A"}]})
+
+
+def test_create_when_allowed_sends_non_blank_writable_fields():
+    record = fwd({"project_name": "Apollo", "budget": None, "stage": "done", "notes": "x"})
+    plan = plan_record(POLICY, FWD, record)
+    assert plan.action is Action.CREATE
+    assert plan.changes == {"project_name": "Apollo", "stage": "done"}
+    assert plan.base_after["hubspot"] == {"project_name": "Apollo", "stage": "done"}
+    assert plan.base_after["salesforce"] == {"Name": "Apollo", "Stage__c": "done"}
+
+
+def test_create_uses_native_source_values_for_the_source_half_of_the_base():
+    record = fwd({"project_name": "Apollo", "stage": "done"},
+                 native={"Name": "Apollo", "Stage__c": "Done"})  # fmt: skip
+    plan = plan_record(POLICY, FWD, record)
+    assert plan.base_after["salesforce"] == {"Name": "Apollo", "Stage__c": "Done"}
+
+
+def test_create_disabled_in_this_direction():
+    plan = plan_record(POLICY, REV, SourceRecord("h9", {"Name": "From HubSpot"}))
+    assert plan.action is Action.SKIP
+    assert plan.skip_reason is SkipReason.CREATE_DISABLED
+
+
+def test_existing_destination_found_by_key_is_updated_not_created():
+    """Import of existing records: the destination has it, the ledger does not yet."""
+    found = DestinationState("h7", {"project_name": "Apollo", "budget": "5"}, T0)
+    plan = plan_record(POLICY, FWD, fwd({"project_name": "Apollo", "budget": 10}), None, found)
+    assert plan.action is Action.UPDATE
+    assert plan.destination_id == "h7"
+    assert plan.changes == {"budget": 10}
+    assert [c.winner.value for c in plan.conflicts] == ["salesforce"]
+
+
+def test_record_equal_to_base_is_unchanged_and_needs_no_read():
+    record = fwd({"project_name": "Apollo", "budget": "10.0", "stage": "done", "notes": "zz"})
+    assert not needs_destination(POLICY, FWD, record, LINKED)
+    plan = plan_record(POLICY, FWD, record, LINKED)
+    assert plan.action is Action.UNCHANGED
+    assert not plan.writes
+    assert plan.base_after is None
+
+
+def test_changed_record_needs_a_read_and_updates_only_changed_fields():
+    record = fwd({"project_name": "Apollo 2", "budget": 10, "stage": "done"})
+    assert needs_destination(POLICY, FWD, record, LINKED)
+    current = DestinationState("h1", {"project_name": "Apollo", "budget": "10", "stage": "done"})
+    plan = plan_record(POLICY, FWD, record, LINKED, current)
+    assert plan.action is Action.UPDATE
+    assert plan.changes == {"project_name": "Apollo 2"}
+    assert plan.base_after["hubspot"]["project_name"] == "Apollo 2"
+    assert plan.base_after["salesforce"]["Name"] == "Apollo 2"
+    assert plan.base_after["hubspot"]["budget"] == "10"  # untouched fields keep their base
+
+
+def test_only_never_syncing_fields_changed_needs_no_read():
+    """An edit to an always_salesforce field arriving from HubSpot can never be written."""
+    record = SourceRecord("h1", {"Name": "Apollo", "Stage__c": "changed in hubspot"})
+    ledger = LedgerState(destination_id="s1", base=BASE)
+    assert not needs_destination(POLICY, REV, record, ledger)
+    assert plan_record(POLICY, REV, record, ledger).action is Action.UNCHANGED
+
+
+def test_sides_agreeing_advance_the_base_without_a_write():
+    record = fwd({"project_name": "Same edit"})
+    current = DestinationState("h1", {"project_name": "Same edit"})
+    plan = plan_record(POLICY, FWD, record, LINKED, current)
+    assert plan.action is Action.UNCHANGED
+    assert plan.base_after["hubspot"]["project_name"] == "Same edit"
+
+
+@pytest.mark.parametrize(
+    ("direction", "rule", "action"),
+    [(FWD, "propagate", Action.ARCHIVE), (REV, "ignore", Action.SKIP)],
+)
+def test_delete_rules(direction, rule, action):
+    record = SourceRecord("x1", {}, modified_at=T1, deleted_at=T1)
+    plan = plan_record(POLICY, direction, record, LedgerState(destination_id="y1"))
+    assert plan.action is action
+    assert plan.tombstones[0].side is direction.source
+    assert plan.tombstones[0].id == "x1"
+    if action is Action.ARCHIVE:
+        assert plan.destination_id == "y1"
+        assert plan.tombstones[1].side is direction.destination
+    else:
+        assert plan.skip_reason is SkipReason.DELETE_IGNORED
+
+
+def test_delete_of_a_never_synced_record_is_remembered_only():
+    plan = plan_record(POLICY, FWD, SourceRecord("x1", {}, deleted_at=T1))
+    assert plan.action is Action.SKIP
+    assert plan.skip_reason is SkipReason.NOT_SYNCED
+    assert len(plan.tombstones) == 1
+
+
+@pytest.mark.parametrize(
+    "ledger",
+    [
+        LedgerState(destination_id="h1", base=BASE, source_deleted_at=T0),
+        LedgerState(destination_id="h1", base=BASE, destination_deleted_at=T0),
+        LedgerState(source_deleted_at=T0),
+    ],
+)
+def test_tombstones_beat_late_updates(ledger):
+    """A late update of a deleted record (either side) never resurrects it."""
+    record = fwd({"project_name": "Edited after delete"}, modified_at=T2)
+    assert not needs_destination(POLICY, FWD, record, ledger)
+    plan = plan_record(POLICY, FWD, record, ledger)
+    assert plan.action is Action.SKIP
+    assert plan.skip_reason is SkipReason.TOMBSTONED
+
+
+def test_destination_deleted_since_last_run_is_not_recreated():
+    record = fwd({"project_name": "Edited"})
+    plan = plan_record(POLICY, FWD, record, LINKED, DestinationState.missing("h1"))
+    assert plan.action is Action.SKIP
+    assert plan.skip_reason is SkipReason.DESTINATION_DELETED
+    assert plan.tombstones[0].side.value == "hubspot"
+    assert plan.tombstones[0].id == "h1"
+
+
+def test_stale_replay_is_skipped():
+    ledger = LedgerState(destination_id="h1", base=BASE, source_seen_at=T2)
+    plan = plan_record(POLICY, FWD, fwd({"project_name": "old"}, modified_at=T1), ledger)
+    assert plan.skip_reason is SkipReason.STALE
+
+
+def test_disabled_mapping_does_nothing():
+    policy = MappingPolicy.from_dict({**SPEC, "enabled": False})
+    assert plan_record(policy, FWD, fwd({"project_name": "x"})).skip_reason is (SkipReason.DISABLED)
+
+
+def test_newest_uses_destination_time_from_the_read_or_the_ledger():
+    record = fwd({"project_name": "sf edit"}, modified_at=T1)
+    newer = DestinationState("h1", {"project_name": "hs edit"}, modified_at=T2)
+    assert plan_record(POLICY, FWD, record, LINKED, newer).action is Action.UNCHANGED
+    undated = DestinationState("h1", {"project_name": "hs edit"})
+    ledger = LedgerState(destination_id="h1", base=BASE, destination_seen_at=T0)
+    assert plan_record(POLICY, FWD, record, ledger, undated).changes == {"project_name": "sf edit"}
+
+
+def test_run_report_counts_conflicts_samples_and_renders():
+    report = RunReport("project", FWD, dry_run=True)
+    created = plan_record(POLICY, FWD, SourceRecord("s2", {"project_name": "New"}))
+    unchanged = plan_record(POLICY, FWD, fwd({"project_name": "Apollo"}), LINKED)
+    current = {"project_name": "hs edit", "budget": "11"}
+    conflicted = plan_record(
+        POLICY, FWD, fwd({"project_name": "sf edit", "budget": 12}, modified_at=T2), LINKED,
+        DestinationState("h1", current, modified_at=T1),
+    )  # fmt: skip
+    archived = plan_record(
+        POLICY, FWD, SourceRecord("s3", {}, deleted_at=T1), LedgerState(destination_id="h3")
+    )
+    for plan in (created, unchanged, conflicted, archived):
+        report.observe(plan, current if plan is conflicted else None)
+    report.failed(created)
+    c = report.counts
+    assert (c.read, c.created, c.updated, c.unchanged, c.archived, c.failed) == (4, 0, 1, 1, 1, 1)
+    assert c.conflicts == 2
+    assert {(n.field, n.winner.value, n.decided_by) for n in report.conflicts} == {
+        ("project_name", "salesforce", "conflict=newest"),
+        ("budget", "salesforce", "prefer_salesforce"),
+    }
+    assert any(s.field == "budget" and s.before == "11" and s.after == 12 for s in report.samples)
+    table = render_table([report])
+    assert "project (dry run)" in table and "conflict=newest" in table
+    doc = json.loads(render_json([report]))
+    assert doc["streams"][0]["counts"]["conflicts"] == 2
+    assert doc["streams"][0]["direction"] == "sf_to_hs"

@@ -238,7 +238,7 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> SoqlError:
             line, col = _line_col(text, start)
             return malformed(text, line, col, f"unexpected token: '{last_word}'")
         line, col = _line_col(text, len(stripped))
-        return malformed(text, line, col + (1 if stripped else 0), "unexpected token: <EOF>")
+        return malformed(text, line, col, "unexpected token: <EOF>")
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
         return malformed(text, tok.line or 1, tok.column or 1, f"unexpected token: '{tok}'")

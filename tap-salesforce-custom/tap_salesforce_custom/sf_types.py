@@ -1,0 +1,129 @@
+"""Salesforce field types → JSON Schema, and wire values → typed record values.
+
+Every property keeps its Salesforce type as ``x-sf-type``; references also carry
+``x-sf-reference-to`` (target objects) and ``x-sf-relationship-name``, so the mapper
+can turn lookups into associations without a describe call of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+LOGGER = logging.getLogger("tap-salesforce-custom")
+
+STRING_TYPES = frozenset(
+    {"id", "string", "textarea", "email", "phone", "url", "picklist", "multipicklist",
+     "combobox", "reference", "encryptedstring", "anyType"}
+)  # fmt: skip
+INTEGER_TYPES = frozenset({"int", "long"})
+NUMBER_TYPES = frozenset({"double", "currency", "percent"})
+FORMATS = {"date": "date", "datetime": "date-time", "time": "time"}
+SKIPPED = {
+    "base64": "binary content is served by the blob URL, not by query or Bulk",
+    "address": "compound address; its component fields (…Street, …City, …) are synced",
+    "location": "compound geolocation; its __Latitude__s/__Longitude__s fields are synced",
+}
+REPLICATION_KEYS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
+DELETED_AT = "_sdc_deleted_at"
+
+
+def field_schema(field: dict[str, Any]) -> dict[str, Any] | None:
+    """JSON Schema of one describe field, or None (logged) when it is not synced."""
+    sf_type = str(field.get("type"))
+    name = field.get("name")
+    if sf_type in SKIPPED:
+        LOGGER.info("Skipping field %s (%s): %s", name, sf_type, SKIPPED[sf_type])
+        return None
+    if sf_type in STRING_TYPES:
+        prop: dict[str, Any] = {"type": "string"}
+    elif sf_type == "boolean":
+        prop = {"type": "boolean"}
+    elif sf_type in INTEGER_TYPES:
+        prop = {"type": "integer"}
+    elif sf_type in NUMBER_TYPES:
+        prop = {"type": "number"}
+    elif sf_type in FORMATS:
+        prop = {"type": "string", "format": FORMATS[sf_type]}
+    else:
+        LOGGER.warning("Skipping field %s: unsupported Salesforce type %r", name, sf_type)
+        return None
+    if field.get("nillable", True):
+        prop["type"] = [prop["type"], "null"]
+    prop["x-sf-type"] = sf_type
+    if sf_type == "reference":
+        prop["x-sf-reference-to"] = list(field.get("referenceTo") or [])
+        if field.get("relationshipName"):
+            prop["x-sf-relationship-name"] = field["relationshipName"]
+    if field.get("externalId"):
+        prop["x-sf-external-id"] = True
+    if field.get("label"):
+        prop["description"] = str(field["label"])
+    return prop
+
+
+def object_schema(describe: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema of an object (its describe), with ``_sdc_deleted_at`` added."""
+    props: dict[str, Any] = {}
+    for field in describe.get("fields", []):
+        prop = field_schema(field)
+        if prop is not None:
+            props[field["name"]] = prop
+    props[DELETED_AT] = {"type": ["string", "null"], "format": "date-time"}
+    return {"type": "object", "properties": props, "x-sf-object": describe.get("name")}
+
+
+def replication_key(schema: dict[str, Any]) -> str | None:
+    props = schema.get("properties", {})
+    return next((k for k in REPLICATION_KEYS if k in props), None)
+
+
+# --- values ------------------------------------------------------------------------
+
+_DT = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?$")
+
+
+def normalize_datetime(value: str) -> str:
+    """Any Salesforce datetime (``…000+0000``, ``…Z``) as ``YYYY-MM-DDTHH:MM:SS.mmm+00:00``.
+
+    One fixed-width UTC form, so bookmarks compare correctly as strings.
+    """
+    match = _DT.match(value)
+    if match and (match.group(3) in (None, "Z", "+0000", "+00:00", "-0000", "-00:00")):
+        frac = (match.group(2) or "").ljust(3, "0")[:3]
+        return f"{match.group(1)}.{frac}+00:00"
+    parsed = datetime.fromisoformat(value.replace("+0000", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    parsed = parsed.astimezone(UTC)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + f"{parsed.microsecond // 1000:03d}+00:00"
+
+
+def soql_datetime(value: str) -> str:
+    """A bookmark as an unquoted SOQL datetime literal, millisecond precision, UTC."""
+    return normalize_datetime(value).replace("+00:00", "Z")
+
+
+def converter(sf_type: str) -> Any:
+    """A function turning a CSV cell (Bulk 2.0 results) into the typed value."""
+    if sf_type == "boolean":
+        return lambda v: None if v == "" else v.lower() == "true"
+    if sf_type in INTEGER_TYPES:
+        return lambda v: None if v == "" else int(float(v))
+    if sf_type in NUMBER_TYPES:
+        return lambda v: None if v == "" else float(v)
+    if sf_type == "datetime":
+        return lambda v: None if v == "" else normalize_datetime(v)
+    return lambda v: None if v == "" else v
+
+
+def json_record(raw: dict[str, Any], datetime_fields: tuple[str, ...]) -> dict[str, Any]:
+    """A REST query record as emitted: no ``attributes``, UTC datetimes in one form."""
+    raw.pop("attributes", None)
+    for name in datetime_fields:
+        value = raw.get(name)
+        if value:
+            raw[name] = normalize_datetime(value)
+    return raw

@@ -1,0 +1,245 @@
+"""tap-salesforce-custom: incremental Salesforce extractor (REST query + Bulk API 2.0)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers._catalog import get_selected_schema
+from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
+from singer_sdk.plugin_base import PluginBase
+
+from tap_salesforce_custom.auth import FLOWS
+from tap_salesforce_custom.client import SalesforceAPIError, SalesforceClient
+from tap_salesforce_custom.discovery import (
+    DEFAULT_OBJECTS,
+    describe_global,
+    describe_objects,
+    select_objects,
+)
+from tap_salesforce_custom.sf_types import object_schema
+from tap_salesforce_custom.soql import validation_query
+from tap_salesforce_custom.streams import SalesforceObjectStream
+
+_ANNOTATIONS = ("x-sf-type", "x-sf-reference-to", "x-sf-relationship-name", "x-sf-external-id")
+
+
+class TapSalesforceCustom(Tap):
+    """Salesforce objects, incrementally by SystemModstamp, deletes included."""
+
+    name = "tap-salesforce-custom"
+    capabilities = [
+        TapCapabilities.CATALOG,
+        TapCapabilities.DISCOVER,
+        TapCapabilities.STATE,
+        TapCapabilities.TEST,
+        PluginCapabilities.ABOUT,
+        PluginCapabilities.STREAM_MAPS,
+        PluginCapabilities.FLATTENING,
+    ]
+
+    config_jsonschema = th.PropertiesList(
+        # --- where and how to log in
+        th.Property(
+            "login_url",
+            th.URIType,
+            default="https://login.salesforce.com",
+            description="OAuth host: https://login.salesforce.com, https://test.salesforce.com "
+            "(sandbox orgs) or the org's My Domain URL.",
+        ),
+        th.Property(
+            "instance_url",
+            th.URIType,
+            description="The org's API host. Optional: the token reply names it.",
+        ),
+        th.Property(
+            "auth_flow",
+            th.StringType,
+            default="auto",
+            allowed_values=list(FLOWS),
+            description="OAuth grant to use; `auto` picks the first complete set of "
+            "credentials (JWT, refresh token, username-password, client credentials).",
+        ),
+        th.Property(
+            "access_token",
+            th.StringType,
+            secret=True,
+            description="A session token used directly (needs instance_url); when "
+            "rejected, the tap logs in with the other credentials if any.",
+        ),
+        th.Property("client_id", th.StringType, secret=True, description="Consumer key."),
+        th.Property("client_secret", th.StringType, secret=True, description="Consumer secret."),
+        th.Property(
+            "refresh_token", th.StringType, secret=True, description="OAuth refresh token."
+        ),
+        th.Property("username", th.StringType, description="User for password and JWT flows."),
+        th.Property("password", th.StringType, secret=True, description="User's password."),
+        th.Property(
+            "security_token",
+            th.StringType,
+            secret=True,
+            description="Appended to the password (username-password flow).",
+        ),
+        th.Property(
+            "private_key",
+            th.StringType,
+            secret=True,
+            description="PEM RSA private key of the connected app (JWT bearer flow).",
+        ),
+        th.Property("private_key_path", th.StringType, description="File holding private_key."),
+        th.Property("private_key_passphrase", th.StringType, secret=True),
+        th.Property(
+            "ca_bundle",
+            th.StringType,
+            description="CA bundle file for TLS verification (TLS is always verified).",
+        ),
+        th.Property("api_version", th.StringType, default="62.0"),
+        # --- what to read
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            description="Earliest SystemModstamp to read when a stream has no bookmark.",
+        ),
+        th.Property(
+            "objects",
+            th.ArrayType(th.StringType),
+            default=list(DEFAULT_OBJECTS),
+            description="Objects to discover: names or globs (e.g. `*__c`). Only these "
+            "are described, so a large org costs few describe calls.",
+        ),
+        th.Property(
+            "filters",
+            th.ObjectType(additional_properties=th.StringType),
+            description="Per-object SOQL WHERE condition (selective sync), e.g. "
+            '`{"Project__c": "Status__c != \'Draft\'"}`; validated at startup.',
+        ),
+        th.Property(
+            "include_deleted",
+            th.BooleanType,
+            default=True,
+            description="Read with queryAll: deleted rows come with `_sdc_deleted_at`.",
+        ),
+        # --- how to read
+        th.Property(
+            "api_type",
+            th.StringType,
+            default="auto",
+            allowed_values=["auto", "rest", "bulk"],
+            description="`rest` (query/queryMore), `bulk` (Bulk API 2.0) or `auto`: "
+            "Bulk when a COUNT() reaches bulk_threshold.",
+        ),
+        th.Property("bulk_threshold", th.IntegerType, default=100_000),
+        th.Property(
+            "page_size",
+            th.IntegerType,
+            default=2000,
+            description="REST page size (Sforce-Query-Options batchSize, 200-2000); "
+            "STATE is written once per page.",
+        ),
+        th.Property("bulk_page_size", th.IntegerType, default=50_000),
+        th.Property("bulk_poll_seconds", th.NumberType, default=1.0),
+        # --- limits and resilience
+        th.Property(
+            "max_api_share",
+            th.NumberType,
+            default=0.8,
+            description="Stop cleanly (resumable state) once the org's daily API usage "
+            "reported in Sforce-Limit-Info reaches this share of its Max.",
+        ),
+        th.Property("max_retries", th.IntegerType, default=5),
+        th.Property("retry_wait_seconds", th.NumberType, default=1.0),
+        th.Property("request_timeout", th.NumberType, default=300),
+    ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.quota_stop: str | None = None
+        self._preflight_done = False
+        super().__init__(*args, **kwargs)
+
+    @cached_property
+    def client(self) -> SalesforceClient:
+        return SalesforceClient(self.config)
+
+    # --- discovery -------------------------------------------------------------------
+
+    def discover_streams(self) -> list[SalesforceObjectStream]:
+        patterns = list(self.config.get("objects") or DEFAULT_OBJECTS)
+        try:
+            names = select_objects(describe_global(self.client), patterns)
+        except ValueError as exc:
+            raise ConfigValidationError(str(exc)) from exc
+        streams = []
+        for describe in describe_objects(self.client, names):
+            schema = object_schema(describe)
+            streams.append(SalesforceObjectStream(self, schema, str(describe["name"])))
+        return streams
+
+    @property
+    def catalog_dict(self) -> dict:
+        """The catalog, with the x-sf-* field annotations the SDK's model drops."""
+        catalog = super().catalog_dict
+        for entry in catalog.get("streams", []):
+            stream = self.streams.get(entry["tap_stream_id"])
+            if stream is not None:
+                _annotate(entry["schema"], stream.schema)
+        return catalog
+
+    def setup_mapper(self) -> None:
+        """Register streams with their annotated schemas, so SCHEMA messages keep them."""
+        PluginBase.setup_mapper(self)
+        for entry in self.catalog.streams:
+            name = entry.stream or entry.tap_stream_id
+            schema = entry.schema.to_dict()
+            if name in self.streams:
+                _annotate(schema, self.streams[name].schema)
+            self.mapper.register_raw_stream_schema(
+                name,
+                get_selected_schema(name, schema, entry.metadata.resolve_selection()),
+                entry.key_properties,
+            )
+
+    # --- startup checks -----------------------------------------------------------------
+
+    def preflight(self) -> None:
+        """Validate every selected stream's filter once, before any record is read."""
+        if self._preflight_done:
+            return
+        self._preflight_done = True
+        filters: dict[str, str] = dict(self.config.get("filters") or {})
+        by_lower = {s.sobject.lower(): s for s in self.streams.values()}
+        unknown = [k for k in filters if k.lower() not in by_lower]
+        if unknown:
+            raise ConfigValidationError(
+                f"filters name object(s) that are not streams of this tap: {', '.join(unknown)}"
+            )
+        for key, where in filters.items():
+            stream = by_lower[key.lower()]
+            if not stream.selected:
+                continue
+            try:
+                self.client.get_json(
+                    "query", params={"q": validation_query(stream.sobject, where)}, route="query"
+                )
+            except SalesforceAPIError as exc:
+                raise ConfigValidationError(
+                    f"filters.{key} is not a valid SOQL condition for {stream.sobject}: "
+                    f"{where!r} — Salesforce says {exc.error_code}: {exc.message}"
+                ) from exc
+
+
+def _annotate(target: dict[str, Any], source: dict[str, Any]) -> None:
+    """Copy the x-sf-* keys of ``source``'s properties onto ``target``'s."""
+    if source.get("x-sf-object"):
+        target["x-sf-object"] = source["x-sf-object"]
+    src_props = source.get("properties", {})
+    for name, prop in target.get("properties", {}).items():
+        for key in _ANNOTATIONS:
+            if key in src_props.get(name, {}):
+                prop[key] = src_props[name][key]
+
+
+if __name__ == "__main__":
+    TapSalesforceCustom.cli()

@@ -166,7 +166,8 @@ class FakeOrg:
     def _login(self, request: Any, context: Any) -> Any:
         form = dict(p.split("=", 1) for p in request.text.split("&"))
         self.logins.append(form)
-        if form.get("client_id") != "cid" or form.get("grant_type") == "bogus":
+        jwt_grant = form.get("grant_type", "").endswith("jwt-bearer")
+        if form.get("client_id") != "cid" and not jwt_grant:
             context.status_code = 400
             return {"error": "invalid_client_id", "error_description": "client identifier invalid"}
         self.token = f"00DTOKEN!{len(self.logins)}"

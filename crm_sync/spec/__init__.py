@@ -2,6 +2,7 @@
 
 from crm_sync.spec.filter import Filter, FilterError, compile_filter
 from crm_sync.spec.issues import Issue, Severity, SpecError
+from crm_sync.spec.live import validate_live
 from crm_sync.spec.loader import (
     SpecSet,
     cross_check,
@@ -60,4 +61,5 @@ __all__ = [
     "load_specs",
     "load_text",
     "mapping_schema",
+    "validate_live",
 ]

@@ -268,7 +268,7 @@ def _case() -> ObjectDef:
         readonly(ref("MasterRecordId", "Master Record ID", "Case", "MasterRecord")),
         FieldDef("CaseNumber", "string", "Case Number", length=30, nillable=False,
                  createable=False, updateable=False, id_lookup=True, defaulted_on_create=True,
-                 name_field=True),
+                 name_field=True, auto_number=True),
         ref("ContactId", "Contact ID", "Contact", "Contact"),
         ref("AccountId", "Account ID", "Account", "Account"),
         text("SuppliedName", "Name", 80),

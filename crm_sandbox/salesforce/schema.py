@@ -94,6 +94,7 @@ class FieldDef:
     extra_type_info: str | None = None
     inline_help_text: str | None = None
     visible_lines: int = 0
+    auto_number: bool = False
 
     @property
     def soap_type(self) -> str:

@@ -1,0 +1,51 @@
+"""Discovery: ``GET /services/data/`` (versions) and ``GET /services/data/vXX.X/`` (resources)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.routing import Route
+
+from crm_sandbox.salesforce.routes._common import PREFIX, sf_json, version
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from crm_sandbox.salesforce.service import SalesforceService
+
+OLDEST, NEWEST = 20, 62
+_SEASONS = ("Winter", "Spring", "Summer")
+
+
+def release_label(major: int) -> str:
+    """v20.0 was Winter '11; three releases a year since."""
+    index = major - OLDEST
+    return f"{_SEASONS[index % 3]} '{11 + index // 3:02d}"
+
+
+def versions_list() -> list[dict[str, str]]:
+    return [
+        {"label": release_label(v), "url": f"/services/data/v{v}.0", "version": f"{v}.0"}
+        for v in range(OLDEST, NEWEST + 1)
+    ]
+
+
+def routes(service: SalesforceService) -> list[Route]:
+    creds = service.ctx.credentials
+
+    async def versions(request: Request) -> Response:
+        return sf_json(versions_list())
+
+    async def resources(request: Request) -> Response:
+        base = f"/services/data/v{version(request)}"
+        names = ("sobjects", "query", "queryAll", "limits", "composite", "jobs", "search")
+        body = {name: f"{base}/{name}" for name in names}
+        login = str(request.base_url).rstrip("/")
+        body["identity"] = f"{login}/id/{creds.sf_org_id}/{creds.sf_user_id}"
+        return sf_json(dict(sorted(body.items())))
+
+    return [
+        Route("/services/data/", versions, methods=["GET"]),
+        Route(PREFIX + "/", resources, methods=["GET"]),
+    ]

@@ -1,0 +1,130 @@
+"""One batch of one leg: reconcile against the ledger and the destination, then write.
+
+The destination is abstract (:class:`Destination`): the HubSpot target reads with batch
+read and writes with batch upsert/archive; the Salesforce target would use its own
+calls. The order is what makes crash-safety work: plans are computed, the writes are
+made (upserts on a stable key, so a replay never duplicates), and only then the outcome
+goes to the ledger in one transaction; STATE follows later, after every sink drained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from crm_sync.reconcile import (
+    Action,
+    DestinationState,
+    Direction,
+    LedgerState,
+    MappingPolicy,
+    RecordPlan,
+    RunReport,
+    SourceRecord,
+    needs_destination,
+    plan_record,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedRecord:
+    """A planned write the destination refused, with its error and the record as received."""
+
+    plan: RecordPlan
+    payload: Mapping[str, Any]
+    error: str
+
+
+@dataclass(slots=True)
+class BatchWrite:
+    """What writing one batch did; the ledger stores it in one transaction."""
+
+    written: list[tuple[RecordPlan, str]] = field(default_factory=list)
+    """Plans that reached the destination, with the destination id."""
+    refused: list[RefusedRecord] = field(default_factory=list)
+    settled: list[RecordPlan] = field(default_factory=list)
+    """Plans that needed no write but carry ledger facts (new base, tombstones)."""
+
+
+class Destination(Protocol):
+    """The calls a leg's destination must offer to :func:`reconcile_batch`."""
+
+    def read_current(self, destination_ids: Sequence[str]) -> dict[str, DestinationState]:
+        """Current values of linked records, keyed by destination id; absent = gone."""
+        ...
+
+    def write(
+        self, plans: Sequence[RecordPlan], payloads: Mapping[str, Mapping[str, Any]]
+    ) -> BatchWrite:
+        """Make the creates/updates/archives of ``plans``; say what succeeded."""
+        ...
+
+
+@dataclass(slots=True)
+class Reconciled:
+    """The plans of a batch, and the destination values that were read for them."""
+
+    plans: list[RecordPlan]
+    before: dict[str, Mapping[str, Any]]
+    """Source id -> destination values read (only for records that changed)."""
+
+
+def reconcile_batch(
+    policy: MappingPolicy,
+    direction: Direction,
+    records: Sequence[SourceRecord],
+    ledger: Mapping[str, LedgerState],
+    destination: Destination,
+    report: RunReport | None = None,
+) -> Reconciled:
+    """Plan every record of a batch (§3), reading the destination only where needed.
+
+    A record equal to its base is decided from the ledger alone; a never-synced record
+    is a create by upsert on its stable key. Only linked records whose source differs
+    from the base are read, in one batched call per 100.
+    """
+    wanted = {
+        r.id: ledger[r.id].destination_id
+        for r in records
+        if needs_destination(policy, direction, r, ledger.get(r.id))
+    }
+    current = destination.read_current([i for i in wanted.values() if i]) if wanted else {}
+    plans: list[RecordPlan] = []
+    before: dict[str, Mapping[str, Any]] = {}
+    for record in records:
+        state = ledger.get(record.id)
+        found: DestinationState | None = None
+        if record.id in wanted:
+            dest_id = wanted[record.id] or ""
+            found = current.get(dest_id) or DestinationState.missing(dest_id)
+            if found.exists:
+                before[record.id] = found.values
+        plan = plan_record(policy, direction, record, state, found)
+        plans.append(plan)
+        if report is not None:
+            report.observe(plan, dict(before.get(record.id, {})))
+    return Reconciled(plans, before)
+
+
+def settle_without_write(plans: Sequence[RecordPlan]) -> list[RecordPlan]:
+    """Plans that write nothing but still move the ledger (new base, tombstones)."""
+    return [
+        p
+        for p in plans
+        if not p.writes
+        and (p.base_after is not None or p.tombstones)
+        and p.action in (Action.UNCHANGED, Action.SKIP)
+    ]
+
+
+def latest_per_id(records: Sequence[SourceRecord]) -> list[SourceRecord]:
+    """One record per id (the last one wins), keeping first-seen order.
+
+    A batch may carry the same record twice (an edit during the extract); upserting
+    both in one call would make HubSpot refuse the batch for duplicate ids.
+    """
+    last: dict[str, SourceRecord] = {}
+    for record in records:
+        last[record.id] = record
+    return list(last.values())

@@ -1,0 +1,1 @@
+"""target-hubspot-custom: the forward leg's loader (Singer target for HubSpot CRM objects)."""

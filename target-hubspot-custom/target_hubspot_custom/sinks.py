@@ -1,0 +1,349 @@
+"""The batch sink: one Singer stream into one HubSpot object.
+
+A mapped stream (annotated by map-crm) is reconciled against the ledger and HubSpot
+(:func:`crm_sync.sync.batch.reconcile_batch`), written, and recorded in the ledger in one
+transaction, all inside ``process_batch`` — which returns only when every write of the
+batch has been answered and the ledger has committed, so the STATE the SDK emits after
+draining never covers an unwritten record. A plain stream (any tap) is upserted by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk.sinks import BatchSink
+
+from crm_sync.reconcile import Action, Direction, RecordPlan, RunReport, SourceRecord
+from crm_sync.sync.annotations import AssociationSpec, StreamMapping, read_stream_mapping
+from crm_sync.sync.batch import BatchWrite, RefusedRecord, latest_per_id, reconcile_batch
+from crm_sync.sync.ledger import AssociationRef
+from target_hubspot_custom.client import chunks
+from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
+from target_hubspot_custom.writer import HubSpotDestination, jsonable, wire_value
+
+if TYPE_CHECKING:
+    from target_hubspot_custom.target import TargetHubSpotCustom
+
+DIRECTION = Direction.SF_TO_HS
+DELETED_AT = "_sdc_deleted_at"
+ASSOC_KEY = "@assoc:"
+"""Prefix of the base keys remembering the lookup an association was made from."""
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class HubSpotSink(BatchSink):
+    """Writes one stream to one HubSpot object with batch upserts."""
+
+    MAX_SIZE_DEFAULT = 5000
+
+    @property
+    def hs_target(self) -> TargetHubSpotCustom:
+        return self._target  # type: ignore[return-value]
+
+    def __init__(
+        self, target: Any, stream_name: str, schema: dict, key_properties: Sequence[str] | None
+    ) -> None:
+        self._target = target
+        super().__init__(target, stream_name, schema, key_properties)
+
+    # ------------------------------------------------------------------ setup
+    def setup(self) -> None:
+        """Resolve the mapping (or plain settings) and check the HubSpot object."""
+        target = self.hs_target
+        self.mapping: StreamMapping | None = read_stream_mapping(self.stream_name, self.schema)
+        self.dry_run = target.dry_run
+        self.pool = ThreadPoolExecutor(max_workers=int(target.config.get("max_workers") or 8))
+        if self.mapping is not None:
+            self.mapping_name = self.mapping.policy.name
+            self.object_name = self.mapping.object_name
+            self.id_property = self.mapping.id_property
+            fields = {
+                f.hubspot: self.schema.get("properties", {}).get(f.hubspot, {"type": "string"})
+                for f in self.mapping.policy.fields
+                if f.rule.value != "none"
+            }
+        else:
+            self.mapping_name = self.stream_name
+            object_map = target.config.get("object_map") or {}
+            self.object_name = object_map.get(self.stream_name, self.stream_name)
+            overrides = target.config.get("id_properties") or {}
+            key = list(self.key_properties)
+            self.id_property = (
+                overrides.get(self.stream_name)
+                or target.config.get("id_property")
+                or (key[0] if len(key) == 1 else None)
+            )
+            if not self.id_property:
+                raise DestinationSchemaError(
+                    f"stream {self.stream_name!r}: set id_property (the unique HubSpot property"
+                    " holding the stream's key); the stream has key "
+                    f"{key or 'none'}"
+                )
+            fields = {
+                name: prop
+                for name, prop in self.schema.get("properties", {}).items()
+                if not name.startswith("_sdc_")
+            }
+        self.report = RunReport(self.mapping_name, DIRECTION, dry_run=self.dry_run)
+        self.seen_ids: set[str] = set()
+        self.api_calls = 0
+        with self._counting():
+            self.object = self._ensure_object(fields)
+        self.destination = HubSpotDestination(
+            target.client,
+            self.object.object_type_id if self.object else "",
+            self.id_property,
+            list(fields),
+            self.pool,
+        )
+
+    def _ensure_object(self, fields: Mapping[str, Mapping[str, Any]]) -> ObjectInfo | None:
+        target = self.hs_target
+        create_schema = bool(target.config.get("create_object_schema"))
+        create_props = bool(target.config.get("create_missing_properties"))
+        associated = [a.to_object for a in (self.mapping.associations if self.mapping else ())]
+        try:
+            return ensure_object(
+                target.client,
+                self.object_name,
+                self.id_property,
+                fields,
+                create_object_schema=create_schema and not self.dry_run,
+                create_missing_properties=create_props and not self.dry_run,
+                associated_objects=associated,
+            )
+        except DestinationSchemaError as exc:
+            if self.dry_run and (create_schema or create_props):
+                self.logger.warning("dry run: would create what is missing: %s", exc)
+                return None
+            raise
+
+    # ------------------------------------------------------------------ batches
+    @contextmanager
+    def _counting(self) -> Iterator[None]:
+        """Charge the API calls made inside to this stream (sinks drain one at a time)."""
+        before = self.hs_target.call_counter.total
+        try:
+            yield
+        finally:
+            self.api_calls += self.hs_target.call_counter.total - before
+
+    def process_batch(self, context: dict) -> None:
+        records: list[dict[str, Any]] = context.get("records", [])
+        if not records:
+            return
+        with self._counting():
+            self._process(records)
+
+    def _process(self, records: Sequence[Mapping[str, Any]]) -> None:
+        if self.mapping is None:
+            self._process_plain(records)
+        else:
+            self._process_mapped(records)
+
+    def _source_record(self, record: Mapping[str, Any]) -> SourceRecord:
+        assert self.mapping is not None
+        source_id = record.get(self.mapping.source_id_field)
+        if source_id in (None, ""):
+            raise ValueError(
+                f"stream {self.stream_name!r}: record without {self.mapping.source_id_field!r}:"
+                f" {dict(record)!r:.300}"
+            )
+        names = {f.hubspot for f in self.mapping.policy.fields}
+        modified = record.get(self.mapping.modified_field) if self.mapping.modified_field else None
+        return SourceRecord(
+            id=str(source_id),
+            values={k: v for k, v in record.items() if k in names},
+            modified_at=_as_datetime(modified),
+            deleted_at=_as_datetime(record.get(DELETED_AT)),
+        )
+
+    def _process_mapped(self, raw: Sequence[Mapping[str, Any]]) -> None:
+        assert self.mapping is not None
+        ledger = self.hs_target.ledger
+        payloads = {}
+        records = []
+        for item in raw:
+            record = self._source_record(item)
+            payloads[record.id] = item
+            records.append(record)
+        records = latest_per_id(records)
+        self.seen_ids.update(r.id for r in records)
+        states = ledger.load(self.mapping_name, DIRECTION, [r.id for r in records])
+        if self.object is None:  # dry run against an object that would be created
+            planned = reconcile_batch(
+                self.mapping.policy, DIRECTION, records, states, _Nothing(), self.report
+            )
+            return
+        planned = reconcile_batch(
+            self.mapping.policy, DIRECTION, records, states, self.destination, self.report
+        )
+        if self.dry_run:
+            return
+        write = self.destination.write([p for p in planned.plans if p.writes], payloads)
+        for refused in write.refused:
+            self.report.failed(refused.plan)
+        write.settled = [
+            p for p in planned.plans if not p.writes and (p.base_after is not None or p.tombstones)
+        ]
+        bases = {p.source_id: p.base_after for p, _ in write.written if p.base_after}
+        bases |= {p.source_id: p.base_after for p in write.settled if p.base_after}
+        pending, made, assoc_bases = self._associate(planned.plans, write, payloads, states)
+        for source_id, base in assoc_bases.items():
+            bases[source_id] = base
+        ledger.commit(self.mapping_name, DIRECTION, write, bases=bases, pending=pending, made=made)
+        self.tally_record_written(len(write.written))
+
+    # ------------------------------------------------------------------ associations
+    def _associate(
+        self,
+        plans: Sequence[RecordPlan],
+        write: BatchWrite,
+        payloads: Mapping[str, Mapping[str, Any]],
+        states: Mapping[str, Any],
+    ) -> tuple[list[AssociationRef], list[AssociationRef], dict[str, dict]]:
+        """Make associations whose lookup changed vs the base; park the unresolvable ones.
+
+        The lookup value an association was made from is kept in the record's base (under
+        ``@assoc:<lookup>``), so an unchanged lookup costs nothing on the next run.
+        """
+        assert self.mapping is not None
+        if not self.mapping.associations:
+            return [], [], {}
+        refused = {r.plan.source_id for r in write.refused}
+        hs_ids = {p.source_id: i for p, i in write.written}
+        wanted: list[tuple[AssociationSpec, str, str]] = []
+        new_bases: dict[str, dict] = {}
+        for plan in plans:
+            if plan.source_id in refused or plan.action in (Action.ARCHIVE, Action.SKIP):
+                continue
+            state = states.get(plan.source_id)
+            base = plan.base_after or (state.base if state and state.base else None) or {}
+            hub = dict((base or {}).get("hubspot", {}))
+            changed = False
+            for spec in self.mapping.associations:
+                ref = payloads[plan.source_id].get(spec.lookup)
+                key = ASSOC_KEY + spec.lookup
+                if ref in (None, "") or hub.get(key) == ref:
+                    continue
+                wanted.append((spec, plan.source_id, str(ref)))
+                hub[key] = str(ref)
+                changed = True
+            if changed:
+                new_bases[plan.source_id] = {**base, "hubspot": hub}
+        if not wanted:
+            return [], [], new_bases
+        # hs ids of this side: written now, else from the ledger
+        mine = {
+            **{s: st.destination_id for s, st in states.items() if st and st.destination_id},
+            **hs_ids,
+        }
+        refs = [
+            AssociationRef(self.mapping_name, src, spec.to_mapping, to_src, spec.lookup)
+            for spec, src, to_src in wanted
+        ]
+        made, pending = self.hs_target.associations.make(self, refs, mine)
+        return pending, made, new_bases
+
+    def make_pending_associations(self) -> None:
+        """End of run: make parked associations whose both records are now synced."""
+        if self.mapping is None or not self.mapping.associations or self.object is None:
+            return
+        ledger = self.hs_target.ledger
+        pending = ledger.pending_associations(self.mapping_name)
+        if not pending:
+            return
+        mine = ledger.destination_ids(self.mapping_name, DIRECTION, [p.source_id for p in pending])
+        with self._counting():
+            made, still = self.hs_target.associations.make(self, pending, mine)
+        ledger.commit(self.mapping_name, DIRECTION, BatchWrite(), pending=still, made=made)
+
+    # ------------------------------------------------------------------ dead letters
+    def retry_dead_letters(self) -> None:
+        """End of run: replay records refused by an earlier run and not seen in this one."""
+        ledger = self.hs_target.ledger
+        letters = [
+            d
+            for d in ledger.dead_letters(self.mapping_name, DIRECTION)
+            if d.source_id not in self.seen_ids
+        ]
+        if not letters:
+            return
+        self.logger.info("retrying %d dead letter(s) of %s", len(letters), self.mapping_name)
+        with self._counting():
+            for part in chunks(letters, 1000):
+                self._process([dict(d.payload) for d in part])
+
+    # ------------------------------------------------------------------ plain streams
+    def _process_plain(self, records: Sequence[Mapping[str, Any]]) -> None:
+        ledger = self.hs_target.ledger
+        key_field = self.key_properties[0] if self.key_properties else self.id_property
+        inputs: dict[str, dict[str, Any]] = {}
+        payloads: dict[str, Mapping[str, Any]] = {}
+        for record in records:
+            key = record.get(key_field)
+            if key in (None, ""):
+                raise ValueError(f"stream {self.stream_name!r}: record without {key_field!r}")
+            props = {
+                k: wire_value(v)
+                for k, v in record.items()
+                if not k.startswith("_sdc_") and k != key_field
+            }
+            inputs[str(key)] = props
+            payloads[str(key)] = record
+        self.seen_ids.update(inputs)
+        plans = {
+            key: RecordPlan(self.mapping_name, DIRECTION, key, None, Action.CREATE, changes=props)
+            for key, props in inputs.items()
+        }
+        for plan in plans.values():
+            self.report.observe(plan)
+        if self.dry_run:
+            return
+        ok, bad = self.destination.upsert_plain(list(inputs.items()))
+        write = BatchWrite()
+        for key, hs_id in ok.items():
+            write.written.append((plans[key], hs_id))
+        for key, error in bad.items():
+            self.report.failed(plans[key])
+            write.refused.append(RefusedRecord(plans[key], jsonable(payloads[key]), error))
+        ledger.commit(self.mapping_name, DIRECTION, write)
+        self.tally_record_written(len(ok))
+
+    # ------------------------------------------------------------------ report
+    def finish_report(self) -> RunReport:
+        self.report.counts.api_calls = self.api_calls
+        self.report.quota_left = self.hs_target.limiter.daily_remaining
+        self.report.finish()
+        if not self.dry_run:
+            self.hs_target.ledger.log_run(self.report)
+        return self.report
+
+    def close(self) -> None:
+        """Release the worker threads (after the end-of-run work, not at drain time)."""
+        self.pool.shutdown(wait=True)
+
+
+class _Nothing:
+    """The destination of a dry run whose object does not exist yet: nothing to read."""
+
+    def read_current(self, destination_ids: Sequence[str]) -> dict:
+        return {}
+
+    def write(self, plans: Sequence[RecordPlan], payloads: Mapping[str, Any]) -> BatchWrite:
+        raise RuntimeError("a dry run writes nothing")

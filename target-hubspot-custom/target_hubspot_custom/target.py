@@ -1,0 +1,222 @@
+"""The Singer target: settings, one shared HTTP session and rate limiter, and the run report.
+
+Every sink of a run shares one :class:`~crm_sync.http.ResilientSession` (so the portal's
+10-second window is respected across streams), one ledger and one call counter. Sinks
+are drained one at a time (``max_parallelism = 1``): each sink already keeps
+``max_workers`` requests in flight, and draining in stream order lets parents (companies)
+land before children that associate to them. At the end of the input the target retries
+the ledger's dead letters, makes pending associations whose records now exist, prints the
+run report (or the dry-run plan) and stores it in the ledger's run log.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import typing as th
+from singer_sdk.target_base import Target
+
+from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
+from crm_sync.reconcile import render_json, render_table
+from target_hubspot_custom.associations import AssociationMaker
+from target_hubspot_custom.client import HubSpotClient
+from target_hubspot_custom.sinks import HubSpotSink
+
+if TYPE_CHECKING:
+    from crm_sync.reconcile import RunReport
+
+DEFAULT_LEDGER = ".meltano/crm-sync/ledger.sqlite"
+
+
+class RefusedRecordsError(RuntimeError):
+    """Some records were refused by HubSpot and ``fail_on_refused`` is set."""
+
+
+class TargetHubSpotCustom(Target):
+    """Batched, rate-aware upserts into HubSpot CRM objects, with the sync ledger."""
+
+    name = "target-hubspot-custom"
+    default_sink_class = HubSpotSink
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "access_token",
+            th.StringType,
+            required=True,
+            secret=True,
+            description="HubSpot private-app access token (pat-…).",
+        ),
+        th.Property(
+            "base_url",
+            th.StringType,
+            default="https://api.hubapi.com",
+            description="API base URL (the sandbox's CRM_SANDBOX_HS_BASE_URL).",
+        ),
+        th.Property(
+            "ca_bundle",
+            th.StringType,
+            description="CA bundle to verify TLS with (the sandbox's own CA).",
+        ),
+        th.Property(
+            "ledger_url",
+            th.StringType,
+            description="SQLAlchemy URL of the sync ledger; default a SQLite file "
+            f"at {DEFAULT_LEDGER}.",
+        ),
+        th.Property(
+            "dry_run",
+            th.BooleanType,
+            default=False,
+            description="Reconcile and print the plan without writing anything.",
+        ),
+        th.Property(
+            "plan_path", th.StringType, description="Where to write the plan / run report as JSON."
+        ),
+        th.Property(
+            "max_workers",
+            th.IntegerType,
+            default=8,
+            description="Batch requests in flight at once.",
+        ),
+        th.Property(
+            "rate_limit_per_10s",
+            th.IntegerType,
+            default=190,
+            description="Calls per rolling 10 s (the portal's X-HubSpot-RateLimit-Max);"
+            " the server's headers pause us earlier if it says so.",
+        ),
+        th.Property(
+            "fail_on_refused",
+            th.BooleanType,
+            default=False,
+            description="Exit non-zero when HubSpot refused records (they are in the "
+            "ledger's dead letters either way).",
+        ),
+        th.Property(
+            "create_missing_properties",
+            th.BooleanType,
+            default=False,
+            description="Create properties the stream needs that the object lacks.",
+        ),
+        th.Property(
+            "create_object_schema",
+            th.BooleanType,
+            default=False,
+            description="Create a missing custom object from the stream.",
+        ),
+        th.Property(
+            "object_map",
+            th.ObjectType(additional_properties=th.StringType),
+            description="Plain streams: stream name -> HubSpot object "
+            "(contacts, companies, deals, or a custom object name).",
+        ),
+        th.Property(
+            "id_property",
+            th.StringType,
+            description="Plain streams: the unique HubSpot property holding the "
+            "stream's key (default: the stream's single key property).",
+        ),
+        th.Property(
+            "id_properties",
+            th.ObjectType(additional_properties=th.StringType),
+            description="Plain streams: per-stream id_property overrides.",
+        ),
+    ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_parallelism = 1
+
+    # ------------------------------------------------------------------ shared resources
+    @cached_property
+    def call_counter(self) -> CallCounter:
+        return CallCounter()
+
+    @cached_property
+    def limiter(self) -> WindowLimiter:
+        return WindowLimiter(int(self.config.get("rate_limit_per_10s") or 190), 10.0)
+
+    @cached_property
+    def session(self) -> ResilientSession:
+        session = ResilientSession(
+            limiter=self.limiter,
+            policy=RetryPolicy(),
+            counter=self.call_counter,
+            ca_bundle=self.config.get("ca_bundle"),
+        )
+        workers = int(self.config.get("max_workers") or 8)
+        adapter = __import__("requests").adapters.HTTPAdapter(
+            pool_connections=4, pool_maxsize=max(10, workers * 2)
+        )
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers["Authorization"] = f"Bearer {self.config['access_token']}"
+        session.headers["User-Agent"] = "target-hubspot-custom (crm-sync)"
+        return session
+
+    @cached_property
+    def client(self) -> HubSpotClient:
+        return HubSpotClient(
+            str(self.config.get("base_url") or "https://api.hubapi.com"), self.session
+        )
+
+    @cached_property
+    def ledger(self) -> Any:
+        from crm_sync.sync.ledger import open_ledger
+
+        return open_ledger(self.config.get("ledger_url") or _default_ledger_url())
+
+    @cached_property
+    def associations(self) -> AssociationMaker:
+        return AssociationMaker(self.client, self.ledger)
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(self.config.get("dry_run"))
+
+    # ------------------------------------------------------------------ end of run
+    def process_endofpipe(self) -> None:
+        """Drain (state follows), then dead letters, pending associations and the report."""
+        super().process_endofpipe()
+        sinks = [s for s in self._sinks_active.values() if isinstance(s, HubSpotSink)]
+        if not self.dry_run:
+            for sink in sinks:
+                sink.retry_dead_letters()
+            for sink in sinks:
+                sink.make_pending_associations()
+        reports = [sink.finish_report() for sink in sinks]
+        for sink in sinks:
+            sink.close()
+        self._publish(reports)
+        refused = sum(r.counts.failed for r in reports)
+        if refused and self.config.get("fail_on_refused"):
+            raise RefusedRecordsError(
+                f"{refused} record(s) refused by HubSpot; see the ledger's dead letters"
+            )
+
+    def _publish(self, reports: list[RunReport]) -> None:
+        if not reports:
+            return
+        title = "crm-sync plan (dry run)" if self.dry_run else "crm-sync run report"
+        sys.stderr.write(f"\n{title}\n{render_table(reports)}\n")
+        sys.stderr.flush()
+        for report in reports:
+            self.logger.info("run report %s: %s", report.mapping, report.to_dict()["counts"])
+        plan_path = self.config.get("plan_path")
+        if plan_path:
+            path = Path(plan_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render_json(reports))
+
+
+def _default_ledger_url() -> str:
+    path = Path(DEFAULT_LEDGER)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path.resolve()}"
+
+
+if __name__ == "__main__":
+    TargetHubSpotCustom.cli()

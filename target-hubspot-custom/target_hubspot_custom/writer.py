@@ -1,0 +1,189 @@
+"""HubSpot as a :class:`crm_sync.sync.batch.Destination`: batched reads and writes in parallel.
+
+Plans are cut into calls of 100 and run on a thread pool of ``max_workers``; the shared
+rate limiter inside the session keeps the whole run under the portal's window. The pool
+is joined before :meth:`HubSpotDestination.write` returns, so a sink's ``process_batch``
+only ends once every write of its batch has an answer (STATE depends on that).
+
+A whole call refused with a 4xx (one bad value can fail the lot) is split in halves and
+retried until the bad records are isolated; a 207 keeps the good records and names the
+refused ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from crm_sync.reconcile import Action, DestinationState, RecordPlan
+from crm_sync.sync.batch import BatchWrite, RefusedRecord
+from target_hubspot_custom.client import BatchOutcome, HubSpotClient, chunks
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def wire_value(value: Any) -> Any:
+    """A property value as HubSpot takes it (datetimes as ISO-8601 UTC, lists as ``a;b``)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | set):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def parse_hs_time(value: Any) -> datetime | None:
+    """HubSpot's ``hs_lastmodifieddate`` (ISO-8601 or epoch ms) as an aware datetime."""
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def jsonable(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record as plain JSON (the SDK parsed its date-times), for dead letters."""
+    return json.loads(
+        json.dumps(
+            record, default=lambda v: v.isoformat() if isinstance(v, date | datetime) else str(v)
+        )
+    )
+
+
+class HubSpotDestination:
+    """Reads and writes one HubSpot object for one stream."""
+
+    def __init__(
+        self,
+        client: HubSpotClient,
+        object_type: str,
+        id_property: str,
+        read_properties: Sequence[str],
+        pool: ThreadPoolExecutor,
+        modified_property: str = "hs_lastmodifieddate",
+    ) -> None:
+        self.client = client
+        self.object_type = object_type
+        self.id_property = id_property
+        self.read_properties = list(dict.fromkeys([*read_properties, modified_property]))
+        self.modified_property = modified_property
+        self.pool = pool
+
+    def _parallel(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        return list(self.pool.map(fn, items))
+
+    # ------------------------------------------------------------------ reads
+    def read_current(self, destination_ids: Sequence[str]) -> dict[str, DestinationState]:
+        """Batch-read linked records by HubSpot id; archived/missing ones are absent."""
+
+        def read(ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+            return self.client.batch_read(self.object_type, ids, self.read_properties)
+
+        found: dict[str, DestinationState] = {}
+        for part in self._parallel(read, list(chunks(list(dict.fromkeys(destination_ids))))):
+            for hs_id, record in part.items():
+                props = record.get("properties") or {}
+                found[hs_id] = DestinationState(
+                    id=hs_id,
+                    values=props,
+                    modified_at=parse_hs_time(
+                        props.get(self.modified_property) or record.get("updatedAt")
+                    ),
+                )
+        return found
+
+    # ------------------------------------------------------------------ writes
+    def write(
+        self, plans: Sequence[RecordPlan], payloads: Mapping[str, Mapping[str, Any]]
+    ) -> BatchWrite:
+        """Upsert creates/updates by the id property, archive deletes; join before return."""
+        upserts = [p for p in plans if p.action in (Action.CREATE, Action.UPDATE)]
+        archives = [p for p in plans if p.action is Action.ARCHIVE and p.destination_id]
+        result = BatchWrite()
+        jobs: list[Callable[[], BatchWrite]] = [
+            (lambda c=chunk: self._upsert(c, payloads)) for chunk in chunks(upserts)
+        ]
+        jobs += [(lambda c=chunk: self._archive(c)) for chunk in chunks(archives)]
+        for part in self._parallel(lambda job: job(), jobs):
+            result.written += part.written
+            result.refused += part.refused
+        return result
+
+    def upsert_plain(
+        self, inputs: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Plain records: upsert ``(key, properties)``; returns (key→id, key→error)."""
+
+        def one(chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[dict, dict]:
+            return self._upsert_split(list(chunk))
+
+        ok: dict[str, str] = {}
+        bad: dict[str, str] = {}
+        for good, refused in self._parallel(one, list(chunks(list(inputs)))):
+            ok |= good
+            bad |= refused
+        return ok, bad
+
+    def _upsert(
+        self, plans: Sequence[RecordPlan], payloads: Mapping[str, Mapping[str, Any]]
+    ) -> BatchWrite:
+        inputs = [(p.source_id, {k: wire_value(v) for k, v in p.changes.items()}) for p in plans]
+        ok, bad = self._upsert_split(inputs)
+        out = BatchWrite()
+        for plan in plans:
+            if plan.source_id in ok:
+                out.written.append((plan, ok[plan.source_id]))
+            else:
+                error = bad.get(plan.source_id, "not in HubSpot's reply")
+                out.refused.append(
+                    RefusedRecord(plan, jsonable(payloads.get(plan.source_id, {})), error)
+                )
+        return out
+
+    def _upsert_split(
+        self, inputs: list[tuple[str, Mapping[str, Any]]]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        outcome: BatchOutcome = self.client.batch_upsert(self.object_type, self.id_property, inputs)
+        if outcome.status >= 400 and len(inputs) > 1:
+            half = len(inputs) // 2
+            left = self._upsert_split(inputs[:half])
+            right = self._upsert_split(inputs[half:])
+            return left[0] | right[0], left[1] | right[1]
+        ok: dict[str, str] = {}
+        for record in outcome.results:
+            key = (record.get("properties") or {}).get(self.id_property)
+            key = key if key is not None else record.get("objectWriteTraceId")
+            if key is not None:
+                ok[str(key)] = str(record["id"])
+        bad: dict[str, str] = {}
+        for refusal in outcome.refusals:
+            text = f"{refusal.category}: {refusal.message}"
+            if refusal.key:
+                bad[refusal.key] = text
+            else:  # an error that names no input: every unanswered input carries it
+                for key, _ in inputs:
+                    if key not in ok:
+                        bad.setdefault(key, text)
+        return ok, bad
+
+    def _archive(self, plans: Sequence[RecordPlan]) -> BatchWrite:
+        self.client.batch_archive(self.object_type, [str(p.destination_id) for p in plans])
+        out = BatchWrite()
+        out.written = [(p, str(p.destination_id)) for p in plans]
+        return out

@@ -169,7 +169,9 @@ class SalesforceAuthenticator(OAuthAuthenticator):
         body = self.oauth_request_body  # raises when no flow can log in
         self.logger.info("Requesting a Salesforce session (%s flow)", self.flow)
         try:
-            reply = self._session.post(self.auth_endpoint, data=body, timeout=60)
+            reply = self._session.post(
+                self.auth_endpoint, data=body, timeout=60, verify=self._session.verify
+            )
         except requests.RequestException as exc:
             raise SalesforceAuthError(
                 f"Salesforce login ({self.flow}) to {self.auth_endpoint} failed: {exc}"

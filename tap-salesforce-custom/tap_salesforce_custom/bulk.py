@@ -7,10 +7,11 @@ again and the rows already yielded are skipped, so nothing is lost or duplicated
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import logging
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -18,7 +19,7 @@ import urllib3
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
     from tap_salesforce_custom.client import SalesforceClient
 
@@ -29,6 +30,20 @@ _STREAM_ERRORS = (
     urllib3.exceptions.ProtocolError,
     urllib3.exceptions.ReadTimeoutError,
 )
+
+
+def _lines(response: requests.Response) -> Iterator[str]:
+    """The body's lines, newline kept (so csv joins quoted multi-line cells), streamed."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    pending = ""
+    for chunk in response.iter_content(chunk_size=1 << 16):
+        pending += decoder.decode(chunk)
+        *lines, pending = pending.split("\n")
+        for line in lines:
+            yield line + "\n"
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
 
 
 class BulkJobFailed(RuntimeError):
@@ -128,9 +143,7 @@ class BulkQuery:
                     headers={"Accept": "text/csv"},
                 )
                 try:
-                    response.raw.decode_content = True
-                    text = io.TextIOWrapper(response.raw, encoding="utf-8", newline="")
-                    for index, row in enumerate(csv.DictReader(text)):
+                    for index, row in enumerate(csv.DictReader(_lines(response))):
                         if index < done:  # already yielded before the connection dropped
                             continue
                         yield convert(row)

@@ -107,7 +107,9 @@ class SalesforceClient:
         self.config = config
         self.session = session or requests.Session()
         # TLS is always verified: the system store, or the CA bundle the settings name.
-        self.session.verify = config.get("ca_bundle") or True
+        # Passed per request too: requests lets REQUESTS_CA_BUNDLE override session.verify.
+        self.verify: str | bool = config.get("ca_bundle") or True
+        self.session.verify = self.verify
         self.session.headers["User-Agent"] = "tap-salesforce-custom"
         self.auth = SalesforceAuthenticator(config, self.session)
         self.api_version = str(config.get("api_version") or "62.0").lstrip("v")
@@ -205,6 +207,7 @@ class SalesforceClient:
                 **{**kwargs, "headers": headers},
                 timeout=self.timeout,
                 stream=stream,
+                verify=self.verify,
             )
             with self._lock:
                 self.usage.calls += 1

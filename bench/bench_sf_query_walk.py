@@ -58,6 +58,7 @@ def walk(
     rss_max = 0
     seen = bytearray(rows // 8 + 2)
     session = requests.Session()
+    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
     session.verify = ca
     session.headers.update(
         {"Authorization": f"Bearer {token}", "Sforce-Query-Options": f"batchSize={batch}"}

@@ -33,6 +33,7 @@ def bulk_jobs(service: SalesforceService) -> BulkJobs:
             service.store, cursor_store(service), lambda: service.ctx.dice.settings.latency_ms
         )
         service._bulk_jobs = jobs  # type: ignore[attr-defined]
+        service.reset_hooks.append(jobs.reset)
     return jobs
 
 
@@ -57,6 +58,8 @@ def _kind(request: Request) -> str:
 
 
 def routes(service: SalesforceService) -> list[Route]:
+    bulk_jobs(service)  # registers its reset hook with the service
+
     async def create(request: Request) -> JSONResponse:
         kind = "query" if request.url.path.rstrip("/").endswith("/query") else "ingest"
         body = await _json(request)
@@ -124,11 +127,8 @@ def routes(service: SalesforceService) -> list[Route]:
         Route(f"{BASE}/query/{{job_id}}/results", query_results, methods=["GET"]),
         Route(f"{BASE}/ingest/{{job_id}}/batches", upload, methods=["PUT"]),
     ]
-    for name in _RESULT_KINDS:
-        for suffix in (name, name + "/"):
-            routes_.append(
-                Route(f"{BASE}/ingest/{{job_id}}/{suffix}", ingest_results, methods=["GET"])
-            )
+    for name in _RESULT_KINDS:  # the service also accepts them with a trailing slash
+        routes_.append(Route(f"{BASE}/ingest/{{job_id}}/{name}", ingest_results, methods=["GET"]))
     routes_ += [
         Route(f"{BASE}/{{kind:str}}/{{job_id}}", job, methods=["GET", "DELETE"]),
         Route(f"{BASE}/{{kind:str}}/{{job_id}}", patch, methods=["PATCH"]),

@@ -25,6 +25,7 @@ def cursor_store(service: SalesforceService) -> CursorStore:
     if store is None:
         store = CursorStore(service.store.db, service.store.schema, service.ctx.clock)
         service._soql_cursors = store  # type: ignore[attr-defined]
+        service.reset_hooks.append(store.reset)
     return store
 
 
@@ -41,6 +42,8 @@ def _body(page: Page, version: str) -> dict[str, Any]:
 
 
 def routes(service: SalesforceService) -> list[Route]:
+    cursor_store(service)  # registers its reset hook with the service
+
     def run(request: Request, include_deleted: bool) -> JSONResponse:
         version = request.path_params["version"]
         soql = request.query_params.get("q")
@@ -71,9 +74,7 @@ def routes(service: SalesforceService) -> list[Route]:
 
     return [
         Route(f"{BASE}/query", query, methods=["GET"]),
-        Route(f"{BASE}/query/", query, methods=["GET"]),
         Route(f"{BASE}/queryAll", query_all, methods=["GET"]),
-        Route(f"{BASE}/queryAll/", query_all, methods=["GET"]),
         Route(f"{BASE}/query/{{locator}}", more, methods=["GET"]),
         Route(f"{BASE}/queryAll/{{locator}}", more, methods=["GET"]),
     ]

@@ -1,0 +1,252 @@
+"""Associations between records (v4): create with types, read, archive, defaults.
+
+Each association is stored in both directions (the inverse type id on the way back),
+as HubSpot reports it from either side.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from crm_sandbox.hubspot.errors import BadRequest, HubSpotError, ValidationError
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from crm_sandbox.hubspot.association_types import AssociationType, AssociationTypes
+    from crm_sandbox.hubspot.models import ObjectType
+    from crm_sandbox.hubspot.records import Record, Records
+    from crm_sandbox.hubspot.store import Store
+
+
+class Associations:
+    def __init__(self, store: Store, records: Records, types: AssociationTypes) -> None:
+        self.store = store
+        self.records = records
+        self.types = types
+        records.on_archive.append(self._drop_for)
+
+    def _drop_for(self, conn: sqlite3.Connection, ids: list[int]) -> None:
+        marks = ",".join("?" * len(ids))
+        conn.execute(f"DELETE FROM associations WHERE from_id IN ({marks})", ids)
+        conn.execute(f"DELETE FROM associations WHERE to_id IN ({marks})", ids)
+
+    def _spec(self, a: ObjectType, b: ObjectType, spec: dict[str, Any]) -> AssociationType:
+        try:
+            type_id = int(spec.get("associationTypeId"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValidationError(
+                "Some required fields were not set: [associationTypeId]"
+            ) from None
+        t = self.types.get(type_id)
+        if t is None or t.from_type != a.object_type_id or t.to_type != b.object_type_id:
+            raise BadRequest(
+                f"{type_id} is not a valid association type id between"
+                f" {a.object_type_id} and {b.object_type_id} (unverified wording)"
+            )
+        category = spec.get("associationCategory")
+        if category and category != t.category:
+            raise BadRequest(
+                f"association type {type_id} has category {t.category},"
+                f" not {category} (unverified wording)"
+            )
+        return t
+
+    def link(
+        self,
+        conn: sqlite3.Connection,
+        a: ObjectType,
+        from_id: int,
+        b: ObjectType,
+        to_id: int,
+        types: list[AssociationType],
+    ) -> None:
+        for t in types:
+            conn.execute(
+                "INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)",
+                (a.object_type_id, from_id, b.object_type_id, to_id, t.type_id),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)",
+                (b.object_type_id, to_id, a.object_type_id, from_id, t.inverse_id),
+            )
+
+    def _existing(self, conn: sqlite3.Connection, ot: ObjectType, ref: Any) -> Record:
+        record = self.records.get(conn, ot, str(ref))
+        if record is None:
+            raise BadRequest(f"No {ot.name} with id {ref} exists (unverified wording)")
+        return record
+
+    def labelled(
+        self,
+        conn: sqlite3.Connection,
+        a: ObjectType,
+        from_id: Any,
+        b: ObjectType,
+        to_id: Any,
+        specs: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        src = self._existing(conn, a, from_id)
+        dst = self._existing(conn, b, to_id)
+        types = [self._spec(a, b, s) for s in specs]
+        if not types:
+            raise ValidationError("At least one association type is required (unverified)")
+        self.link(conn, a, src.id, b, dst.id, types)
+        return self.pair_wire(conn, a, src.id, b, dst.id)
+
+    def pair_wire(
+        self, conn: sqlite3.Connection, a: ObjectType, from_id: int, b: ObjectType, to_id: int
+    ) -> dict[str, Any]:
+        rows = conn.execute(
+            "SELECT type_id FROM associations WHERE from_id = ? AND to_type = ? AND to_id = ?",
+            (from_id, b.object_type_id, to_id),
+        ).fetchall()
+        labels = [t.label for r in rows if (t := self.types.get(r[0])) and t.label]
+        return {
+            "fromObjectTypeId": a.object_type_id,
+            "fromObjectId": from_id,
+            "toObjectTypeId": b.object_type_id,
+            "toObjectId": to_id,
+            "labels": labels,
+        }
+
+    def on_create(
+        self, conn: sqlite3.Connection, ot: ObjectType, record: Record, inputs: list[dict[str, Any]]
+    ) -> None:
+        """``associations`` of an object create: ``[{"to":{"id"},"types":[…]}]``."""
+        for item in inputs:
+            specs = item.get("types") or []
+            if not specs:
+                raise ValidationError("Some required fields were not set: [types]")
+            first = self.types.get(int(specs[0].get("associationTypeId") or 0))
+            if first is None or first.from_type != ot.object_type_id:
+                raise BadRequest(
+                    f"{specs[0].get('associationTypeId')} is not a valid"
+                    f" association type id from {ot.object_type_id}"
+                    " (unverified wording)"
+                )
+            target = self.store.object_types[first.to_type]
+            to_id = (item.get("to") or {}).get("id")
+            dst = self.records.get(conn, target, str(to_id))
+            if dst is None:
+                raise BadRequest(
+                    f"Association target {target.name} {to_id} does not exist (unverified wording)"
+                )
+            self.link(
+                conn, ot, record.id, target, dst.id, [self._spec(ot, target, s) for s in specs]
+            )
+
+    def batch_create(
+        self,
+        a: ObjectType,
+        b: ObjectType,
+        inputs: list[dict[str, Any]],
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        results, errors = [], []
+        with self.store.db.transaction() as conn:
+            for item in inputs:
+                src = (item.get("from") or {}).get("id")
+                dst = (item.get("to") or {}).get("id")
+                try:
+                    results.append(self.labelled(conn, a, src, b, dst, item.get("types") or []))
+                except HubSpotError as exc:
+                    errors.append(exc.as_batch_error({"fromId": [str(src)], "toId": [str(dst)]}))
+        return results, errors
+
+    def batch_default(
+        self,
+        a: ObjectType,
+        b: ObjectType,
+        pairs: list[tuple[Any, Any]],
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        t = self.types.default(a.object_type_id, b.object_type_id)
+        results, errors = [], []
+        with self.store.db.transaction() as conn:
+            for src_ref, dst_ref in pairs:
+                try:
+                    src = self._existing(conn, a, src_ref)
+                    dst = self._existing(conn, b, dst_ref)
+                except HubSpotError as exc:
+                    errors.append(
+                        exc.as_batch_error({"fromId": [str(src_ref)], "toId": [str(dst_ref)]})
+                    )
+                    continue
+                self.link(conn, a, src.id, b, dst.id, [t])
+                back = self.types.get(t.inverse_id)
+                results.append(
+                    {
+                        "from": {"id": str(src.id)},
+                        "to": {"id": str(dst.id)},
+                        "associationSpec": {
+                            "associationCategory": t.category,
+                            "associationTypeId": t.type_id,
+                        },
+                    }
+                )
+                if back is not None and a.object_type_id != b.object_type_id:
+                    results.append(
+                        {
+                            "from": {"id": str(dst.id)},
+                            "to": {"id": str(src.id)},
+                            "associationSpec": {
+                                "associationCategory": back.category,
+                                "associationTypeId": back.type_id,
+                            },
+                        }
+                    )
+        return results, errors
+
+    def read(
+        self, a: ObjectType, from_id: int, b: ObjectType, after: int = 0, limit: int = 500
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        with self.store.db.reading() as conn:
+            rows = conn.execute(
+                "SELECT to_id, type_id FROM associations WHERE from_id = ? AND to_type = ?"
+                " AND to_id >= ? ORDER BY to_id, type_id",
+                (from_id, b.object_type_id, after),
+            ).fetchall()
+        grouped: dict[int, list[int]] = defaultdict(list)
+        for to_id, type_id in rows:
+            grouped[to_id].append(type_id)
+        items = list(grouped.items())
+        next_after = items[limit][0] if len(items) > limit else None
+        out = []
+        for to_id, type_ids in items[:limit]:
+            specs = []
+            for type_id in type_ids:
+                t = self.types.get(type_id)
+                if t is not None:
+                    specs.append({"category": t.category, "typeId": t.type_id, "label": t.label})
+            out.append({"toObjectId": to_id, "associationTypes": specs})
+        return out, next_after
+
+    def archive(
+        self,
+        a: ObjectType,
+        from_id: int,
+        b: ObjectType,
+        to_ids: list[int],
+        type_ids: list[int] | None = None,
+    ) -> None:
+        with self.store.db.transaction() as conn:
+            for to_id in to_ids:
+                rows = conn.execute(
+                    "SELECT type_id FROM associations WHERE from_id = ? AND to_type = ? AND"
+                    " to_id = ?",
+                    (from_id, b.object_type_id, to_id),
+                ).fetchall()
+                for (type_id,) in rows:
+                    if type_ids is not None and type_id not in type_ids:
+                        continue
+                    t = self.types.get(type_id)
+                    conn.execute(
+                        "DELETE FROM associations WHERE from_id = ? AND to_id = ? AND type_id = ?",
+                        (from_id, to_id, type_id),
+                    )
+                    if t is not None:
+                        conn.execute(
+                            "DELETE FROM associations WHERE from_id = ? AND to_id = ?"
+                            " AND type_id = ?",
+                            (to_id, from_id, t.inverse_id),
+                        )

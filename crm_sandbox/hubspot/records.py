@@ -1,0 +1,552 @@
+"""CRM records of every object type: single and batch writes, reads and lists.
+
+Values are validated per record against the property definitions; a refused record in
+a batch becomes one entry of the 207 reply's ``errors`` while the others are written.
+Server-maintained properties (``hs_object_id``, create/modify dates) come from the
+sandbox clock.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from crm_sandbox.hubspot.errors import (
+    Conflict,
+    HubSpotError,
+    InvalidPropertyValues,
+    ObjectNotFound,
+    PropertyValueError,
+    ValidationError,
+)
+from crm_sandbox.hubspot.store import FIRST_RECORD_ID
+from crm_sandbox.hubspot.values import format_datetime, normalize
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from crm_sandbox.core.clock import Clock
+    from crm_sandbox.core.faults import FaultDice
+    from crm_sandbox.hubspot.models import ObjectType, Property
+    from crm_sandbox.hubspot.properties import Properties
+    from crm_sandbox.hubspot.store import Store
+
+MAX_BATCH = 100
+BATCH_TOO_LARGE = (
+    "The maximum number of inputs supported in a batch is 100. Please reduce the number of"
+    " items and try again"
+)
+_SERVER_PROPS = frozenset(
+    {
+        "hs_object_id",
+        "hs_createdate",
+        "hs_lastmodifieddate",
+        "createdate",
+        "lastmodifieddate",
+        "hs_object_source",
+        "hs_object_source_id",
+        "hs_merged_object_ids",
+    }
+)
+
+
+@dataclass
+class Record:
+    id: int
+    object_type_id: str
+    props: dict[str, str]
+    created_at: str
+    updated_at: str
+    archived: bool = False
+    archived_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row | tuple[Any, ...]) -> Record:
+        return cls(row[0], row[1], json.loads(row[2]), row[3], row[4], bool(row[5]), row[6])
+
+    def wire(self, names: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": str(self.id),
+            "properties": {n: self.props.get(n) for n in names},
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "archived": self.archived,
+        }
+        if self.archived_at:
+            out["archivedAt"] = self.archived_at
+        return out
+
+
+def not_found_batch(ot: ObjectType, ids: list[str]) -> dict[str, Any]:
+    """The 207 entry for ids that do not exist [API_NOTES §5]."""
+    return ObjectNotFound(
+        f"Could not get some {ot.singular_upper} objects, they may be deleted or not exist."
+        " Check that ids are valid."
+    ).as_batch_error({"ids": ids})
+
+
+def check_batch_size(inputs: Any) -> list[dict[str, Any]]:
+    if not isinstance(inputs, list):
+        raise ValidationError("Some required fields were not set: [inputs]")
+    if len(inputs) > MAX_BATCH:
+        raise ValidationError(BATCH_TOO_LARGE)
+    return inputs
+
+
+class Records:
+    def __init__(
+        self, store: Store, props: Properties, clock: Clock, dice: FaultDice, portal_id: int
+    ) -> None:
+        self.store = store
+        self.props = props
+        self.clock = clock
+        self.dice = dice
+        self.portal_id = portal_id
+        self._id_lock = threading.Lock()
+        self._next_id = self._load_next_id()
+        self.on_archive: list[Any] = []
+        """Callbacks ``(conn, record_ids)`` run when records are archived (associations)."""
+
+    def _load_next_id(self) -> int:
+        with self.store.db.reading() as conn:
+            top = conn.execute("SELECT MAX(id) FROM records").fetchone()[0]
+        return max(FIRST_RECORD_ID, (top or 0) + 1)
+
+    def reset_ids(self) -> None:
+        with self._id_lock:
+            self._next_id = self._load_next_id()
+
+    def _new_id(self) -> int:
+        with self._id_lock:
+            value = self._next_id
+            self._next_id += 1
+        return value
+
+    # -- lookups ------------------------------------------------------------------------------
+    def unique_props(self, ot: ObjectType) -> list[str]:
+        names = self.props.unique_names(ot)
+        if ot.object_type_id == "0-1":
+            names.append("email")  # contacts are deduplicated by email
+        return names
+
+    def get(
+        self, conn: sqlite3.Connection, ot: ObjectType, record_id: int | str, archived: bool = False
+    ) -> Record | None:
+        try:
+            number = int(record_id)
+        except (TypeError, ValueError):
+            return None
+        row = conn.execute(
+            "SELECT * FROM records WHERE id = ? AND object_type_id = ? AND archived = ?",
+            (number, ot.object_type_id, int(archived)),
+        ).fetchone()
+        return Record.from_row(row) if row else None
+
+    def find(
+        self,
+        conn: sqlite3.Connection,
+        ot: ObjectType,
+        ref: str,
+        id_property: str | None,
+        archived: bool = False,
+    ) -> Record | None:
+        """A record by id, or by the value of a unique ``id_property``."""
+        if not id_property or id_property == "hs_object_id":
+            return self.get(conn, ot, ref, archived)
+        self.require_unique(ot, id_property)
+        value = ref.lower() if id_property == "email" else ref
+        row = conn.execute(
+            "SELECT record_id FROM unique_values WHERE object_type_id = ? AND prop = ?"
+            " AND value = ?",
+            (ot.object_type_id, id_property, value),
+        ).fetchone()
+        return self.get(conn, ot, row[0], archived) if row else None
+
+    def require_unique(self, ot: ObjectType, id_property: str) -> None:
+        if id_property != "hs_object_id" and id_property not in self.unique_props(ot):
+            raise ValidationError(
+                f"Unable to perform update/upsert by non-unique {ot.object_type_id} property"
+                f" {id_property} in portal ID {self.portal_id}"
+            )
+
+    def selected(self, ot: ObjectType, requested: list[str] | None) -> list[str]:
+        """Property names a read returns: the requested ones (unset -> null) or defaults."""
+        if not requested:
+            return list(ot.default_properties)
+        live = self.props.live(ot)
+        return list(dict.fromkeys(n for n in requested if n in live))
+
+    # -- validation ---------------------------------------------------------------------------
+    def validate(self, ot: ObjectType, values: Any, creating: bool) -> dict[str, str | None]:
+        if values is None:
+            values = {}
+        if not isinstance(values, dict):
+            raise ValidationError("properties must be an object of property names to values")
+        live = self.props.live(ot)
+        clean: dict[str, str | None] = {}
+        problems: list[PropertyValueError] = []
+        for name, raw in values.items():
+            prop: Property | None = live.get(name)
+            if prop is None:
+                problems.append(
+                    PropertyValueError(
+                        name, "PROPERTY_DOESNT_EXIST", f'Property "{name}" does not exist'
+                    )
+                )
+                continue
+            if prop.read_only_value or name in _SERVER_PROPS:
+                problems.append(
+                    PropertyValueError(
+                        name,
+                        "READ_ONLY_VALUE",
+                        f"{name} is a read only property; its value cannot be set."
+                        " (unverified wording)",
+                    )
+                )
+                continue
+            try:
+                clean[name] = normalize(prop, raw, ot.object_type_id)
+            except PropertyValueError as exc:
+                problems.append(exc)
+        if creating:
+            for name in ot.required_properties:
+                if clean.get(name) is None and not any(p.name == name for p in problems):
+                    problems.append(
+                        PropertyValueError(
+                            name,
+                            "REQUIRED_PROPERTY",
+                            f"Property {name} is required (unverified wording)",
+                        )
+                    )
+        if problems:
+            raise InvalidPropertyValues(problems, self.portal_id)
+        return clean
+
+    def _injected_refusal(self, ot: ObjectType, values: Any) -> None:
+        if self.dice.refuse_record("hubspot"):
+            name = next(iter(values or {}), ot.primary_display_property or "hs_object_id")
+            raise InvalidPropertyValues(
+                [
+                    PropertyValueError(
+                        name,
+                        "INVALID_VALUE",
+                        f"The value of {name} was refused (sandbox-injected per-record refusal)",
+                    )
+                ],
+                self.portal_id,
+            )
+
+    # -- writes --------------------------------------------------------------------------
+    def _claim_uniques(
+        self,
+        conn: sqlite3.Connection,
+        ot: ObjectType,
+        record_id: int,
+        before: dict[str, str],
+        after: dict[str, str],
+    ) -> None:
+        for name in self.unique_props(ot):
+            old, new = before.get(name), after.get(name)
+            if name == "email":
+                old, new = (old or "").lower() or None, (new or "").lower() or None
+            if old == new:
+                continue
+            if new is not None:
+                row = conn.execute(
+                    "SELECT record_id FROM unique_values WHERE object_type_id = ? AND prop = ?"
+                    " AND value = ?",
+                    (ot.object_type_id, name, new),
+                ).fetchone()
+                if row and row[0] != record_id:
+                    if ot.object_type_id == "0-1" and name == "email":
+                        raise Conflict(f"Contact already exists. Existing ID: {row[0]}")
+                    raise Conflict(
+                        f"A {ot.labels['singular']} with the unique value {new!r} for property"
+                        f" {name} already exists. Existing ID: {row[0]} (unverified wording)"
+                    )
+            if old is not None:
+                conn.execute(
+                    "DELETE FROM unique_values WHERE object_type_id = ? AND prop = ? AND value = ?",
+                    (ot.object_type_id, name, old),
+                )
+            if new is not None:
+                conn.execute(
+                    "INSERT INTO unique_values VALUES (?, ?, ?, ?)",
+                    (ot.object_type_id, name, new, record_id),
+                )
+
+    def _stamp(self, ot: ObjectType, props: dict[str, str], now: str, creating: bool) -> None:
+        props["hs_lastmodifieddate"] = now
+        if ot.modified_property != "hs_lastmodifieddate":
+            props[ot.modified_property] = now
+        if creating:
+            props["hs_createdate"] = now
+            if not ot.custom:
+                props["createdate"] = now
+            props["hs_object_source"] = "INTEGRATION"
+
+    def insert(
+        self,
+        conn: sqlite3.Connection,
+        ot: ObjectType,
+        values: dict[str, str | None],
+    ) -> Record:
+        now = format_datetime(self.clock.now())
+        record_id = self._new_id()
+        props = {k: v for k, v in values.items() if v is not None}
+        props["hs_object_id"] = str(record_id)
+        self._stamp(ot, props, now, creating=True)
+        self._claim_uniques(conn, ot, record_id, {}, props)
+        conn.execute(
+            "INSERT INTO records (id, object_type_id, props, created_at, updated_at, archived)"
+            " VALUES (?, ?, ?, ?, ?, 0)",
+            (record_id, ot.object_type_id, json.dumps(props), now, now),
+        )
+        return Record(record_id, ot.object_type_id, props, now, now)
+
+    def modify(
+        self,
+        conn: sqlite3.Connection,
+        ot: ObjectType,
+        record: Record,
+        values: dict[str, str | None],
+    ) -> Record:
+        now = format_datetime(self.clock.now())
+        props = dict(record.props)
+        for key, value in values.items():
+            if value is None:
+                props.pop(key, None)
+            else:
+                props[key] = value
+        self._stamp(ot, props, now, creating=False)
+        self._claim_uniques(conn, ot, record.id, record.props, props)
+        conn.execute(
+            "UPDATE records SET props = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(props), now, record.id),
+        )
+        record.props, record.updated_at = props, now
+        return record
+
+    def create(self, ot: ObjectType, values: Any) -> Record:
+        clean = self.validate(ot, values, creating=True)
+        with self.store.db.transaction() as conn:
+            return self.insert(conn, ot, clean)
+
+    def update(self, ot: ObjectType, ref: str, id_property: str | None, values: Any) -> Record:
+        clean = self.validate(ot, values, creating=False)
+        with self.store.db.transaction() as conn:
+            record = self.find(conn, ot, ref, id_property)
+            if record is None:
+                raise object_not_found(ref)
+            return self.modify(conn, ot, record, clean)
+
+    def archive(self, ot: ObjectType, ids: list[int]) -> None:
+        now = format_datetime(self.clock.now())
+        with self.store.db.transaction() as conn:
+            live = (
+                [
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT id FROM records WHERE object_type_id = ? AND archived = 0 AND id IN"
+                        f" ({','.join('?' * len(ids))})",
+                        (ot.object_type_id, *ids),
+                    )
+                ]
+                if ids
+                else []
+            )
+            if not live:
+                return
+            marks = ",".join("?" * len(live))
+            conn.execute(
+                f"UPDATE records SET archived = 1, archived_at = ?, updated_at = ? WHERE id IN"
+                f" ({marks})",
+                (now, now, *live),
+            )
+            conn.execute(f"DELETE FROM unique_values WHERE record_id IN ({marks})", live)
+            for callback in self.on_archive:
+                callback(conn, live)
+
+    # -- batches ------------------------------------------------------------------------------
+    def batch_create(
+        self,
+        ot: ObjectType,
+        inputs: list[dict[str, Any]],
+        on_created: Any = None,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        results: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        names = self.selected(ot, None)
+        with self.store.db.transaction() as conn:
+            for item in inputs:
+                trace = item.get("objectWriteTraceId")
+                try:
+                    self._injected_refusal(ot, item.get("properties"))
+                    clean = self.validate(ot, item.get("properties"), creating=True)
+                    conn.execute("SAVEPOINT rec")
+                    try:
+                        record = self.insert(conn, ot, clean)
+                        if on_created is not None:
+                            on_created(conn, ot, record, item.get("associations") or [])
+                    except BaseException:
+                        conn.execute("ROLLBACK TO rec")
+                        raise
+                    finally:
+                        conn.execute("RELEASE rec")
+                except HubSpotError as exc:
+                    ctx = (
+                        {"objectWriteTraceId": [trace]}
+                        if trace
+                        else {"propertyName": sorted((item.get("properties") or {}).keys())}
+                    )
+                    errors.append(exc.as_batch_error(ctx))
+                    continue
+                wire = record.wire(names)
+                if trace:
+                    wire["objectWriteTraceId"] = trace
+                results.append(wire)
+        return results, errors
+
+    def batch_update(
+        self,
+        ot: ObjectType,
+        inputs: list[dict[str, Any]],
+        upsert: bool,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        results: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        seen: set[tuple[str | None, str]] = set()
+        dupes: list[str] = []
+        for item in inputs:
+            if "id" not in item:
+                raise ValidationError("Some required fields were not set: [id]")
+            key = (item.get("idProperty"), str(item["id"]))
+            if key in seen:
+                dupes.append(str(item["id"]))
+            seen.add(key)
+            if item.get("idProperty"):
+                self.require_unique(ot, str(item["idProperty"]))
+        if dupes:
+            raise ValidationError(
+                f"Duplicate IDs found in batch input: {dupes}. IDs must be unique"
+            )
+        with self.store.db.transaction() as conn:
+            for item in inputs:
+                ref, id_property = str(item["id"]), item.get("idProperty")
+                trace = item.get("objectWriteTraceId")
+                ctx = {"objectWriteTraceId": [trace]} if trace else {"ids": [ref]}
+                try:
+                    self._injected_refusal(ot, item.get("properties"))
+                    record = self.find(conn, ot, ref, id_property)
+                    conn.execute("SAVEPOINT rec")
+                    try:
+                        if record is not None:
+                            clean = self.validate(ot, item.get("properties"), creating=False)
+                            record = self.modify(conn, ot, record, clean)
+                            new = False
+                        elif upsert and id_property and id_property != "hs_object_id":
+                            values = {**(item.get("properties") or {}), id_property: ref}
+                            clean = self.validate(ot, values, creating=True)
+                            record = self.insert(conn, ot, clean)
+                            new = True
+                        else:
+                            conn.execute("RELEASE rec")
+                            errors.append(not_found_batch(ot, [ref]))
+                            continue
+                    except BaseException:
+                        conn.execute("ROLLBACK TO rec")
+                        conn.execute("RELEASE rec")
+                        raise
+                    conn.execute("RELEASE rec")
+                except HubSpotError as exc:
+                    errors.append(exc.as_batch_error(ctx))
+                    continue
+                names = list(
+                    dict.fromkeys([*ot.default_properties, *(item.get("properties") or {})])
+                )
+                wire = record.wire(
+                    [n for n in names if n in record.props or n in ot.default_properties]
+                )
+                if upsert:
+                    wire["new"] = new
+                if trace:
+                    wire["objectWriteTraceId"] = trace
+                results.append(wire)
+        return results, errors
+
+    def batch_read(
+        self,
+        ot: ObjectType,
+        ids: list[str],
+        id_property: str | None,
+        names: list[str],
+        archived: bool,
+    ) -> tuple[list[Record], list[str]]:
+        found: list[Record] = []
+        missing: list[str] = []
+        with self.store.db.reading() as conn:
+            for ref in dict.fromkeys(ids):
+                record = self.find(conn, ot, ref, id_property, archived)
+                if record is None:
+                    missing.append(ref)
+                else:
+                    found.append(record)
+        return found, missing
+
+    def page(
+        self,
+        ot: ObjectType,
+        limit: int,
+        after: int | None,
+        archived: bool,
+    ) -> tuple[list[Record], int | None]:
+        with self.store.db.reading() as conn:
+            rows = conn.execute(
+                "SELECT * FROM records WHERE object_type_id = ? AND archived = ? AND id >= ?"
+                " ORDER BY id LIMIT ?",
+                (ot.object_type_id, int(archived), after or 0, limit + 1),
+            ).fetchall()
+        records = [Record.from_row(r) for r in rows]
+        next_after = records[limit].id if len(records) > limit else None
+        return records[:limit], next_after
+
+    def all_live(self, ot: ObjectType) -> list[Record]:
+        with self.store.db.reading() as conn:
+            rows = conn.execute(
+                "SELECT * FROM records WHERE object_type_id = ? AND archived = 0 ORDER BY id",
+                (ot.object_type_id,),
+            ).fetchall()
+        return [Record.from_row(r) for r in rows]
+
+    def count_live(self, object_type_id: str) -> int:
+        with self.store.db.reading() as conn:
+            return int(
+                conn.execute(
+                    "SELECT COUNT(*) FROM records WHERE object_type_id = ? AND archived = 0",
+                    (object_type_id,),
+                ).fetchone()[0]
+            )
+
+    def with_history(self, record: Record, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """``propertiesWithHistory``: the sandbox keeps only the current value of each."""
+        return {
+            n: [
+                {
+                    "value": record.props[n],
+                    "timestamp": record.updated_at,
+                    "sourceType": "INTEGRATION",
+                }
+            ]
+            for n in names
+            if n in record.props
+        }
+
+
+def object_not_found(ref: str) -> ObjectNotFound:
+    return ObjectNotFound(
+        "resource not found"
+        if ref.isdigit()
+        else "Object not found.  objectId are usually numeric."
+    )

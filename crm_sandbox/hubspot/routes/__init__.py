@@ -1,0 +1,1 @@
+"""HTTP routes of the HubSpot sandbox, one module per API resource (parse + serialise only)."""

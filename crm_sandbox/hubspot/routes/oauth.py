@@ -1,0 +1,48 @@
+"""``/oauth/v1/token`` (refresh-token grant) and ``/oauth/v1/access-tokens/{token}``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.routing import Route
+
+from crm_sandbox.hubspot.auth import OAuthError
+from crm_sandbox.hubspot.errors import correlation_id
+from crm_sandbox.hubspot.routes.common import reply
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from crm_sandbox.hubspot.service import HubSpotService
+
+
+def routes(svc: HubSpotService) -> list[Route]:
+    async def token(request: Request) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        try:
+            return reply(svc.auth.refresh(form))
+        except OAuthError as exc:
+            return reply(
+                {"status": exc.status, "message": exc.message, "correlationId": correlation_id()},
+                400,
+            )
+
+    async def access_token(request: Request) -> Response:
+        info = svc.auth.token_info(request.path_params["token"])
+        if info is None:
+            return reply(
+                {
+                    "status": "error",
+                    "message": "Token not found",
+                    "correlationId": correlation_id(),
+                    "category": "OBJECT_NOT_FOUND",
+                },
+                404,
+            )
+        return reply(info)
+
+    return [
+        Route("/oauth/v1/token", token, methods=["POST"]),
+        Route("/oauth/v1/access-tokens/{token}", access_token, methods=["GET"]),
+    ]

@@ -1,0 +1,142 @@
+"""Deterministic fake records for a portal: Faker pools drawn by ``random.Random(seed)``."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from faker import Faker
+
+from crm_sandbox.core.ids import salesforce_id
+from crm_sandbox.hubspot.defaults import _DEALSTAGES, _INDUSTRIES, _LIFECYCLE
+
+if TYPE_CHECKING:
+    from crm_sandbox.hubspot.associations import Associations
+    from crm_sandbox.hubspot.catalog import Catalog
+    from crm_sandbox.hubspot.records import Records
+
+_POOL = 200
+_ORDER = ("companies", "contacts", "deals", "project")
+
+
+class Seeder:
+    def __init__(self, catalog: Catalog, records: Records, associations: Associations) -> None:
+        self.catalog = catalog
+        self.records = records
+        self.associations = associations
+
+    def seed(self, counts: dict[str, int], seed: int) -> dict[str, int]:
+        fake = Faker()
+        fake.seed_instance(seed)
+        rng = random.Random(seed)
+        pools = {
+            "first": [fake.first_name() for _ in range(_POOL)],
+            "last": [fake.last_name() for _ in range(_POOL)],
+            "company": [fake.company() for _ in range(_POOL)],
+            "domain": [fake.domain_name() for _ in range(_POOL)],
+            "city": [fake.city() for _ in range(_POOL)],
+            "phone": [fake.phone_number() for _ in range(_POOL)],
+            "words": [fake.catch_phrase() for _ in range(_POOL)],
+            "text": [fake.sentence(nb_words=12) for _ in range(_POOL)],
+        }
+        resolved = {}
+        for key in counts:
+            resolved[self.catalog.resolve(key).object_type_id] = (key, int(counts[key]))
+        made: dict[str, int] = {}
+        order = sorted(
+            resolved,
+            key=lambda t: (
+                _ORDER.index(self.catalog.store.object_types[t].name)
+                if self.catalog.store.object_types[t].name in _ORDER
+                else 99
+            ),
+        )
+        for type_id in order:
+            key, count = resolved[type_id]
+            ot = self.catalog.store.object_types[type_id]
+            start = self.records.count_live(type_id)
+            companies = self._ids("0-2") if type_id in ("0-1", "0-3") else []
+            with self.records.store.db.transaction() as conn:
+                for i in range(count):
+                    values = self._values(ot.name, start + i, rng, pools, seed)
+                    clean = self.records.validate(ot, values, creating=True)
+                    record = self.records.insert(conn, ot, clean)
+                    if companies:
+                        target = self.catalog.store.object_types["0-2"]
+                        t = self.associations.types.default(type_id, "0-2")
+                        self.associations.link(
+                            conn, ot, record.id, target, rng.choice(companies), [t]
+                        )
+            made[key] = count
+        return made
+
+    def _ids(self, type_id: str) -> list[int]:
+        with self.records.store.db.reading() as conn:
+            return [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM records WHERE object_type_id = ? AND archived = 0 LIMIT 5000",
+                    (type_id,),
+                )
+            ]
+
+    def _values(
+        self, name: str, n: int, rng: random.Random, pools: dict[str, list[str]], seed: int
+    ) -> dict[str, Any]:
+        pick = rng.choice
+        if name == "companies":
+            return {
+                "name": f"{pick(pools['company'])} {n}",
+                "domain": pick(pools["domain"]),
+                "industry": pick(_INDUSTRIES),
+                "city": pick(pools["city"]),
+                "phone": pick(pools["phone"]),
+                "numberofemployees": rng.randint(1, 5000),
+                "annualrevenue": rng.randint(10, 50_000) * 1000,
+                "lifecyclestage": pick(_LIFECYCLE),
+            }
+        if name == "contacts":
+            first, last = pick(pools["first"]), pick(pools["last"])
+            return {
+                "email": f"{first}.{last}.{n}@{pick(pools['domain'])}".lower(),
+                "firstname": first,
+                "lastname": last,
+                "company": pick(pools["company"]),
+                "phone": pick(pools["phone"]),
+                "city": pick(pools["city"]),
+                "lifecyclestage": pick(_LIFECYCLE),
+            }
+        if name == "deals":
+            close = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=rng.randint(0, 364))
+            return {
+                "dealname": f"{pick(pools['words'])} #{n}",
+                "amount": rng.randint(1, 2000) * 50,
+                "dealstage": pick(_DEALSTAGES),
+                "pipeline": "default",
+                "closedate": int(close.timestamp() * 1000),
+            }
+        if name == "project":
+            start = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=rng.randint(0, 700))
+            kickoff = start + timedelta(hours=rng.randint(8, 18), minutes=rng.choice((0, 30)))
+            tags = sorted(
+                rng.sample(["alpha", "beta", "internal", "external", "urgent"], rng.randint(0, 3))
+            )
+            first, last = pick(pools["first"]), pick(pools["last"])
+            return {
+                "project_name": f"{pick(pools['words'])} {n}",
+                "description": pick(pools["text"]),
+                "status": pick(["draft", "in_progress", "done"]),
+                "tags": ";".join(tags),
+                "budget": rng.randint(1, 5000) * 100,
+                "completion": rng.randint(0, 100),
+                "priority": pick(["low", "medium", "high"]),
+                "is_active": rng.random() < 0.8,
+                "start_date": start.date().isoformat(),
+                "kickoff": kickoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "contact_email": f"{first}.{last}@{pick(pools['domain'])}".lower(),
+                "phone": pick(pools["phone"]),
+                "website": f"https://{pick(pools['domain'])}",
+                "salesforce_id": salesforce_id("a0B", seed * 10_000_000 + n + 1),
+            }
+        return {}

@@ -1,0 +1,177 @@
+"""``HubSpotService``: the HubSpot API sandbox as the core sees it (ApiService contract)."""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from typing import TYPE_CHECKING, Literal
+
+from starlette.routing import BaseRoute, Route
+
+from crm_sandbox.core.service import ApiService, CallInfo, SandboxContext
+from crm_sandbox.hubspot.association_types import AssociationTypes
+from crm_sandbox.hubspot.associations import Associations
+from crm_sandbox.hubspot.auth import Auth
+from crm_sandbox.hubspot.catalog import Catalog
+from crm_sandbox.hubspot.defaults import PROJECT_SCHEMA
+from crm_sandbox.hubspot.errors import (
+    InvalidAuthentication,
+    correlation_id,
+    internal_error_body,
+    new_correlation_id,
+    rate_limit_body,
+)
+from crm_sandbox.hubspot.limits import Limits
+from crm_sandbox.hubspot.properties import Properties
+from crm_sandbox.hubspot.records import Records
+from crm_sandbox.hubspot.routes import (
+    associations,
+    batch,
+    common,
+    oauth,
+    objects,
+    properties,
+    schemas,
+    search,
+)
+from crm_sandbox.hubspot.search import Search
+from crm_sandbox.hubspot.seed import Seeder
+from crm_sandbox.hubspot.store import Store
+from crm_sandbox.hubspot.values import format_datetime
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+_LIMIT_HEADERS: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar(
+    "hubspot_limit_headers", default=()
+)
+_PREFIXES = ("/crm/", "/crm-object-schemas/", "/oauth/", "/integrations/")
+
+
+class HubSpotService(ApiService):
+    name = "hubspot"
+
+    def __init__(self, ctx: SandboxContext) -> None:
+        super().__init__(ctx)
+        creds = ctx.credentials
+        self.portal_id = creds.hs_portal_id
+        self.write_lock = threading.RLock()
+        self.store = Store(ctx.db_path("hubspot"))
+        self.props = Properties(self.store, ctx.clock)
+        self.assoc_types = AssociationTypes(self.store)
+        self.catalog = Catalog(self.store, self.portal_id, self.props, self.assoc_types)
+        self.records = Records(self.store, self.props, ctx.clock, ctx.dice, self.portal_id)
+        self.associations = Associations(self.store, self.records, self.assoc_types)
+        self.search = Search(self.records, self.props)
+        self.seeder = Seeder(self.catalog, self.records, self.associations)
+        self.auth = Auth(self.store, creds)
+        self.limits = Limits(ctx.dice, ctx.clock, self.portal_id)
+        if not self.store.object_types:
+            self._provision()
+
+    def now(self) -> str:
+        return format_datetime(self.ctx.clock.now())
+
+    def _provision(self) -> None:
+        with self.write_lock:
+            self.catalog.install_standard()
+            self.assoc_types.install_defaults()
+            self.catalog.create_schema(PROJECT_SCHEMA)
+
+    # -- ApiService -------------------------------------------------------------------------
+    def routes(self) -> list[BaseRoute]:
+        out: list[BaseRoute] = []
+        for module in (schemas, properties, batch, search, objects, associations, oauth):
+            out.extend(module.routes(self))
+        out.append(Route("/integrations/v1/limit/daily", self._daily_usage, methods=["GET"]))
+        return out
+
+    async def _daily_usage(self, _: Request) -> Response:
+        settings = self.ctx.dice.settings
+        return common.reply(
+            [
+                {
+                    "name": "api-calls-daily",
+                    "usageLimit": settings.hs_daily_max,
+                    "currentUsage": self.limits._daily,
+                    "collectedAt": int(time.time() * 1000),
+                    "fetchStatus": "SUCCESS",
+                    "resetsAt": None,
+                }
+            ]
+        )
+
+    def owns(self, path: str) -> bool:
+        return path.startswith(_PREFIXES)
+
+    def fault_response(self, kind: Literal["http429", "http500", "http503"]) -> Response:
+        if kind == "http429":
+            body = rate_limit_body("TEN_SECONDLY_ROLLING", self.limits.group("TEN_SECONDLY"))
+            return common.reply(body, 429)
+        if kind == "http500":
+            return common.reply(internal_error_body(), 500)
+        # (unverified) HubSpot's 503 body; same shape as its 500.
+        return common.reply(
+            {
+                "status": "error",
+                "message": "Service Unavailable",
+                "correlationId": correlation_id(),
+            },
+            503,
+        )
+
+    def admit(self, call: CallInfo) -> Response | None:
+        new_correlation_id()
+        _LIMIT_HEADERS.set(())
+        if call.path.startswith("/oauth/"):
+            return None
+        try:
+            self.auth.portal_of(call.headers.get("authorization"))
+        except InvalidAuthentication as exc:
+            return common.error_reply(exc)
+        if call.method == "POST" and call.route.endswith("/search"):
+            if self.limits.admit_search() is not None:
+                body = rate_limit_body("SECONDLY", self.limits.group("SEARCH_SECONDLY"))
+                return common.reply(body, 429)
+            return None  # search replies carry no rate-limit headers [rec]
+        verdict = self.limits.admit()
+        _LIMIT_HEADERS.set(tuple(verdict.headers))
+        if verdict.policy is not None:
+            body = rate_limit_body(verdict.policy, self.limits.group(verdict.policy))
+            return common.reply(body, 429)
+        return None
+
+    def response_headers(self, call: CallInfo) -> list[tuple[str, str]]:
+        return [("x-hubspot-correlation-id", correlation_id()), *_LIMIT_HEADERS.get()]
+
+    def reset(self) -> None:
+        with self.write_lock:
+            self.store.wipe()
+            self.assoc_types.invalidate()
+            self.records.reset_ids()
+            self.auth.install()
+            self.limits.reset()
+            self._provision()
+
+    def seed(self, counts: dict[str, int], seed: int) -> dict[str, int]:
+        with self.write_lock:
+            return self.seeder.seed(counts, seed)
+
+    def record_counts(self) -> dict[str, int]:
+        with self.store.db.reading() as conn:
+            rows = dict(
+                conn.execute(
+                    "SELECT object_type_id, COUNT(*) FROM records WHERE archived = 0"
+                    " GROUP BY object_type_id"
+                ).fetchall()
+            )
+        return {
+            ot.name: int(rows.get(type_id, 0))
+            for type_id, ot in self.store.object_types.items()
+            if not ot.archived
+        }
+
+    def close(self) -> None:
+        self.store.close()

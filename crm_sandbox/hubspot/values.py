@@ -1,0 +1,154 @@
+"""Property types, their ``fieldType`` pairs, and validation of values written to records.
+
+Stored and served values are strings (API_NOTES Part 2 §0): numbers in plain decimal
+form, booleans ``"true"``/``"false"``, multi-select ``"a;b"``, dates ``YYYY-MM-DD``,
+datetimes ``YYYY-MM-DDTHH:MM:SS.mmmZ``. Inputs may be JSON numbers or booleans [rec].
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from crm_sandbox.hubspot.errors import PropertyValueError
+
+if TYPE_CHECKING:
+    from crm_sandbox.hubspot.models import Property
+
+# HubSpot's documented type -> fieldType pairs (properties API guide, "Property type and
+# fieldType values"); phone_number is the type of phone properties created in the UI.
+FIELD_TYPES: dict[str, frozenset[str]] = {
+    "bool": frozenset({"booleancheckbox", "calculation_equation"}),
+    "enumeration": frozenset(
+        {"booleancheckbox", "checkbox", "radio", "select", "calculation_equation"}
+    ),
+    "date": frozenset({"date"}),
+    "datetime": frozenset({"date"}),
+    "string": frozenset(
+        {"file", "text", "textarea", "calculation_equation", "html", "phonenumber"}
+    ),
+    "number": frozenset({"number", "calculation_equation"}),
+    "phone_number": frozenset({"phonenumber"}),
+}
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def format_datetime(moment: datetime) -> str:
+    """``2026-06-24T19:26:49.994Z``: HubSpot's millisecond UTC form."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_datetime(raw: str) -> datetime:
+    """An ISO-8601 instant or epoch milliseconds, as a UTC datetime (ValueError if neither)."""
+    text = raw.strip()
+    if re.fullmatch(r"-?\d+", text):
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def epoch_ms(value: str, kind: str) -> int | None:
+    """A stored date/datetime value as epoch milliseconds (for search comparisons)."""
+    try:
+        if kind == "date":
+            day = date.fromisoformat(value)
+            return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+        return int(parse_datetime(value).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def format_number(number: Decimal) -> str:
+    if number == number.to_integral_value():
+        return str(number.quantize(Decimal(1)))
+    return format(number.normalize(), "f")
+
+
+def _text(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def normalize(prop: Property, raw: Any, object_type_id: str) -> str | None:
+    """The stored form of ``raw`` for ``prop``; None clears it. Raises PropertyValueError."""
+    if raw is None:
+        return None
+    text = _text(raw)
+    if text == "":
+        return None
+    kind = prop.type
+    if kind == "number":
+        try:
+            number = Decimal(text.strip())
+            if not number.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            # (unverified) wording; the code is the one HubSpot sends for number properties.
+            raise PropertyValueError(
+                prop.name, "INVALID_INTEGER", f"{text} was not a valid number."
+            ) from None
+        return format_number(number)
+    if kind == "bool":
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false"):
+            raise PropertyValueError(
+                prop.name, "INVALID_BOOLEAN", f"{text} was not a valid boolean."
+            )
+        return lowered
+    if kind == "enumeration":
+        allowed = [opt["value"] for opt in prop.options]
+        chosen = [part for part in text.split(";") if part != ""]
+        bad = [part for part in chosen if part not in allowed]
+        if bad or (prop.field_type != "checkbox" and len(chosen) > 1):
+            shown = bad[0] if bad else text
+            raise PropertyValueError(
+                prop.name,
+                "INVALID_OPTION",
+                f"{shown} was not one of the allowed options: [{', '.join(allowed)}]",
+            )
+        return ";".join(chosen)
+    if kind == "date":
+        try:
+            if re.fullmatch(r"-?\d+", text.strip()):
+                moment = parse_datetime(text)
+                if moment.hour or moment.minute or moment.second or moment.microsecond:
+                    raise ValueError("not midnight")
+                return moment.date().isoformat()
+            return date.fromisoformat(text.strip()[:10]).isoformat()
+        except ValueError:
+            raise PropertyValueError(
+                prop.name, "INVALID_DATE", f"{text} is not a valid date (unverified wording)."
+            ) from None
+    if kind == "datetime":
+        try:
+            return format_datetime(parse_datetime(text))
+        except ValueError:
+            raise PropertyValueError(
+                prop.name, "INVALID_DATETIME", f"{text} is not a valid datetime."
+            ) from None
+    if object_type_id == "0-1" and prop.name == "email" and not _EMAIL.match(text.strip()):
+        raise PropertyValueError(prop.name, "INVALID_EMAIL", f"Email address {text} is invalid")
+    return text
+
+
+def search_key(kind: str, value: str) -> Any:
+    """A comparable form of a stored value for sorting and range filters."""
+    if kind == "number":
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return None
+    if kind in ("date", "datetime"):
+        return epoch_ms(value, kind)
+    return value.lower()

@@ -1,0 +1,1 @@
+"""map-crm: the mapping transform (a singer-sdk inline mapper)."""

@@ -1,0 +1,243 @@
+"""map-crm: the Singer mapper that applies the mapping specs (DESIGN.md section 1).
+
+Streams whose name matches a mapping's source object (``salesforce.object`` on
+``sf_to_hs``, ``hubspot.object`` on ``hs_to_sf``, or the side's ``stream``) are
+renamed to the destination object and converted (``map_crm.streams`` documents the
+record shape). Other streams pass through untouched; a disabled mapping's stream is
+dropped. STATE passes through unchanged.
+
+The emitted SCHEMA carries everything a target needs, so no target reads the spec:
+each property has ``x-crm-rule`` (the sync rule), ``x-crm-source`` (source field) and
+``x-crm-kind`` (value kind for ``crm_sync.convert.normalize``); the schema has
+``x-crm-mapping``: ``{name, salesforce: {object, id_field}, hubspot: {object,
+id_property}, create: {to_hubspot, to_salesforce}, delete: {to_hubspot,
+to_salesforce}, conflict, tie, filter, direction, key}``; ``key_properties`` is the
+upsert key (``hubspot.id_property`` or ``salesforce.id_field``).
+
+Specs are loaded and checked at start; any error stops the mapper with the full list.
+``map-crm validate [--mappings DIR] [--live-schemas FILE]`` runs the same checks and
+exits 1 on errors (the CLI is a click group whose default action is the mapper).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import typing as t
+from pathlib import Path
+
+import click
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.mapper_base import InlineMapper
+from singer_sdk.singerlib import (
+    ActivateVersionMessage,
+    Message,
+    RecordMessage,
+    SchemaMessage,
+    StateMessage,
+)
+
+from crm_sync.spec import Direction, SpecError, SpecSet, load_dir, validate_live
+from map_crm.streams import LiveTypes, StreamMapper
+
+DEFAULT_MAPPINGS_DIR = "transforms/mappings"
+
+
+def load_live_schemas(path: str | Path) -> dict[str, t.Any]:
+    """``{"salesforce": {object: describe}, "hubspot": {object: schema}}`` from JSON."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected an object with 'salesforce' and 'hubspot'")
+    return data
+
+
+def check_specs(mappings_dir: str | Path, live_schemas: dict[str, t.Any] | None) -> SpecSet:
+    """Load the specs and add the live-schema issues when schemas are given."""
+    specs = load_dir(mappings_dir)
+    if live_schemas is not None and not specs.errors:
+        specs.issues.extend(
+            validate_live(
+                specs.mappings,
+                live_schemas.get("salesforce") or {},
+                live_schemas.get("hubspot") or {},
+            )
+        )
+    return specs
+
+
+class MapCrm(InlineMapper):
+    """Renames, converts and annotates CRM streams per the mapping specs."""
+
+    name = "map-crm"
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "mappings_dir",
+            th.StringType,
+            default=DEFAULT_MAPPINGS_DIR,
+            description="Directory of mapping spec files (*.yml).",
+        ),
+        th.Property(
+            "direction",
+            th.StringType,
+            default=str(Direction.SF_TO_HS),
+            allowed_values=[str(d) for d in Direction],
+            description="sf_to_hs (forward leg) or hs_to_sf (reverse leg).",
+        ),
+        th.Property(
+            "validate_live",
+            th.BooleanType,
+            default=False,
+            description="Also validate against the live schemas (needs live_schemas for now).",
+        ),
+        th.Property(
+            "live_schemas",
+            th.StringType,
+            description=(
+                "JSON file {salesforce: {Object: describe}, hubspot: {object: "
+                "{requiredProperties, properties}}}; also gives exact field types."
+            ),
+        ),
+    ).to_dict()
+
+    def __init__(self, **kwargs: t.Any) -> None:
+        super().__init__(**kwargs)
+        self.direction = Direction(self.config.get("direction", Direction.SF_TO_HS))
+        live_path = self.config.get("live_schemas")
+        live = load_live_schemas(live_path) if live_path else None
+        if self.config.get("validate_live") and live is None:
+            # Fetching describe/properties from the APIs is not wired in yet.
+            raise ConfigValidationError(
+                "validate_live needs the live_schemas setting (a JSON snapshot of the "
+                "describe and properties replies)",
+                errors=["validate_live: live_schemas is not set"],
+            )
+        self.specs = check_specs(
+            self.config.get("mappings_dir", DEFAULT_MAPPINGS_DIR),
+            live if self.config.get("validate_live") else None,
+        )
+        for issue in self.specs.warnings:
+            self.logger.warning("%s", issue)
+        if self.specs.errors:
+            raise SpecError(self.specs.issues)
+        self.live_types = LiveTypes.from_data(live) if live else None
+        self.mapped: dict[str, StreamMapper] = {}
+        self.dropped: set[str] = set()
+
+    # --- message handlers ------------------------------------------------------
+
+    def map_schema_message(self, message_dict: dict) -> t.Iterable[Message]:
+        stream = message_dict["stream"]
+        mapping = self.specs.for_stream(stream, self.direction)
+        if mapping is None:
+            yield SchemaMessage(
+                stream=stream,
+                schema=message_dict["schema"],
+                key_properties=message_dict.get("key_properties"),
+                bookmark_properties=message_dict.get("bookmark_properties"),
+            )
+            return
+        if not mapping.enabled:
+            self.dropped.add(stream)
+            self.logger.info("Mapping %r is disabled: dropping stream %s", mapping.name, stream)
+            return
+        mapper = StreamMapper(
+            mapping, self.direction, message_dict["schema"], self.specs, self.live_types
+        )
+        self.mapped[stream] = mapper
+        yield SchemaMessage(
+            stream=mapper.stream_name,
+            schema=mapper.schema(),
+            key_properties=[mapper.key],
+            bookmark_properties=["_crm_source_modified_at"],
+        )
+
+    def map_record_message(self, message_dict: dict) -> t.Iterable[Message]:
+        stream = message_dict["stream"]
+        if stream in self.dropped:
+            return
+        mapper = self.mapped.get(stream)
+        if mapper is None:
+            yield RecordMessage.from_dict(message_dict)
+            return
+        record = mapper.map_record(message_dict["record"])
+        if record is not None:
+            message = RecordMessage.from_dict(message_dict)
+            message.stream = mapper.stream_name
+            message.record = record
+            yield message
+
+    def map_state_message(self, message_dict: dict) -> t.Iterable[Message]:
+        yield StateMessage(value=message_dict["value"])
+
+    def map_activate_version_message(self, message_dict: dict) -> t.Iterable[Message]:
+        stream = message_dict["stream"]
+        if stream in self.dropped:
+            return
+        mapper = self.mapped.get(stream)
+        yield ActivateVersionMessage(
+            stream=mapper.stream_name if mapper else stream, version=message_dict["version"]
+        )
+
+    # --- CLI: the mapper is the group's default; `validate` is a subcommand ------
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        base = super().get_singer_command()
+        run_mapper = base.callback
+        assert run_mapper is not None
+
+        @click.pass_context
+        def default(ctx: click.Context, **kwargs: t.Any) -> None:
+            if ctx.invoked_subcommand is None:
+                run_mapper(**kwargs)
+
+        group = click.Group(
+            name=base.name,
+            params=base.params,
+            callback=default,
+            invoke_without_command=True,
+            help="Execute the Singer mapper, or `validate` the mapping specs.",
+            context_settings=base.context_settings,
+        )
+        group.add_command(validate_command)
+        return group
+
+
+@click.command("validate")
+@click.option(
+    "--mappings",
+    "mappings_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=f"Mapping specs directory (default: the config's mappings_dir or {DEFAULT_MAPPINGS_DIR}).",
+)
+@click.option(
+    "--live-schemas",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="JSON snapshot of describe/properties to validate against.",
+)
+@click.pass_context
+def validate_command(
+    ctx: click.Context, mappings_dir: Path | None, live_schemas: Path | None
+) -> None:
+    """Check every mapping spec; exit 1 on any error."""
+    parent = ctx.parent.params if ctx.parent else {}
+    config_input = parent.get("config")
+    config = dict(getattr(config_input, "config", None) or {})
+    directory = mappings_dir or Path(config.get("mappings_dir", DEFAULT_MAPPINGS_DIR))
+    live_path = live_schemas or config.get("live_schemas")
+    live = load_live_schemas(live_path) if live_path else None
+    specs = check_specs(directory, live)
+    for issue in specs.issues:
+        click.echo(str(issue), err=issue.is_error)
+    enabled = sum(1 for m in specs.mappings if m.enabled)
+    summary = (
+        f"{len(specs.mappings)} mapping(s) in {directory} ({enabled} enabled, "
+        f"{len(specs.mappings) - enabled} saved for later): {len(specs.errors)} error(s), "
+        f"{len(specs.warnings)} warning(s); live schemas {'checked' if live else 'not checked'}"
+    )
+    click.echo(summary, err=bool(specs.errors))
+    sys.exit(1 if specs.errors else 0)

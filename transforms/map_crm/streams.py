@@ -1,0 +1,345 @@
+"""One mapped stream: the destination-shaped SCHEMA and each record's conversion.
+
+Record shape emitted (both directions; names are the destination's):
+
+* every field whose rule writes in this direction, under its destination name,
+  converted to the destination's wire format (HubSpot: property strings, ``""``
+  clears; Salesforce: REST JSON values, numbers as exact decimals);
+* the destination key: ``hubspot.id_property`` = Salesforce Id (sf_to_hs), or
+  ``salesforce.id_field`` = HubSpot record id (hs_to_sf) -- the upsert key;
+* ``_crm_destination_id``: the destination record id when the source knows it
+  (Salesforce ``id_field`` value / HubSpot ``id_property`` value), else null;
+* ``_crm_source_id``, ``_crm_source_modified_at`` (ISO 8601 UTC, milliseconds);
+* ``_crm_associations``: ``[{"to_mapping", "lookup", "source_id", "label",
+  "type_id", "category"}]``, one per association rule; ``source_id`` is the id *in
+  the source system* of the related record (the target resolves it through the
+  ledger); null means "no related record" (the lookup was cleared). On hs_to_sf the
+  list only has the rules whose target object appears in the record's
+  ``associations`` (HubSpot v3 shape ``{"companies": {"results": [{"id"}]}}``), so a
+  tap that does not read associations never clears lookups;
+* ``_crm_errors``: ``[{"field", "message"}]`` when a value could not be converted
+  (the field is left out; the target should dead-letter the record);
+* ``_sdc_deleted_at`` when the source record carries it.
+
+Transform steps (trim, lower, upper, default, concat) apply to source values, in
+order, before conversion; ``default`` is written in the source's vocabulary.
+The selective-sync filter is evaluated here (not pushed into the tap) on the
+Salesforce-shaped record: the raw record on sf_to_hs, the converted one on hs_to_sf.
+Deletions are never filtered out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from crm_sync.convert import (
+    ConversionError,
+    FieldConverter,
+    Kind,
+    hs_kind,
+    json_schema_kind,
+    sf_kind,
+)
+from crm_sync.convert.values import format_datetime_hs, parse_datetime
+from crm_sync.spec import (
+    Concat,
+    Default,
+    Direction,
+    FieldMapping,
+    Lower,
+    Mapping,
+    SpecSet,
+    Transform,
+    Trim,
+    Upper,
+)
+
+SF_MODSTAMPS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
+HS_MODSTAMPS = ("hs_lastmodifieddate", "lastmodifieddate", "updatedAt")
+DELETED = "_sdc_deleted_at"
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+_SF_JSON: dict[Kind, dict[str, Any]] = {
+    Kind.BOOL: {"type": ["boolean", "null"]},
+    Kind.INT: {"type": ["integer", "null"]},
+    Kind.NUMBER: {"type": ["number", "null"]},
+    Kind.DATE: {"type": ["string", "null"], "format": "date"},
+    Kind.DATETIME: _DATETIME,
+    Kind.TIME: {"type": ["string", "null"], "format": "time"},
+}
+_ASSOCIATIONS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "to_mapping": {"type": "string"},
+            "lookup": {"type": "string"},
+            "source_id": _NULLABLE_STRING,
+            "label": _NULLABLE_STRING,
+            "type_id": {"type": ["integer", "null"]},
+            "category": _NULLABLE_STRING,
+        },
+    },
+}
+_ERRORS = {
+    "type": ["array", "null"],
+    "items": {
+        "type": "object",
+        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+    },
+}
+
+
+@dataclass(frozen=True)
+class LiveTypes:
+    """Exact field types from the live schemas, when the mapper was given them."""
+
+    sf_fields: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    hs_properties: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> LiveTypes:
+        sf = {
+            obj.casefold(): {f["name"].casefold(): f for f in describe.get("fields", [])}
+            for obj, describe in (data.get("salesforce") or {}).items()
+        }
+        hs = {
+            obj.casefold(): {p["name"].casefold(): p for p in schema.get("properties", [])}
+            for obj, schema in (data.get("hubspot") or {}).items()
+        }
+        return cls(sf, hs)
+
+    def sf(self, obj: str, name: str) -> dict[str, Any] | None:
+        return self.sf_fields.get(obj.casefold(), {}).get(name.casefold())
+
+    def hs(self, obj: str, name: str) -> dict[str, Any] | None:
+        return self.hs_properties.get(obj.casefold(), {}).get(name.casefold())
+
+
+def _lookup(record: dict[str, Any], name: str) -> Any:
+    if name in record:
+        return record[name]
+    folded = name.casefold()
+    return next((v for k, v in record.items() if k.casefold() == folded), None)
+
+
+def _apply(steps: tuple[Transform, ...], value: Any, record: dict[str, Any]) -> Any:
+    for step in steps:
+        match step:
+            case Concat(fields=names, separator=sep):
+                parts = [_lookup(record, n) for n in names]
+                value = sep.join(str(p) for p in parts if p not in (None, "")) or None
+            case Default(value=default) if value is None or value == "":
+                value = default
+            case Trim() if isinstance(value, str):
+                value = value.strip()
+            case Lower() if isinstance(value, str):
+                value = value.lower()
+            case Upper() if isinstance(value, str):
+                value = value.upper()
+    return value
+
+
+@dataclass
+class _Field:
+    spec: FieldMapping
+    source: str
+    destination: str
+    converter: FieldConverter
+
+
+class StreamMapper:
+    """Converts one source stream through one mapping, in one direction."""
+
+    def __init__(
+        self,
+        mapping: Mapping,
+        direction: Direction,
+        source_schema: dict[str, Any],
+        specs: SpecSet,
+        live: LiveTypes | None = None,
+    ) -> None:
+        self.mapping = mapping
+        self.direction = direction
+        self.specs = specs
+        self.live = live or LiveTypes()
+        props: dict[str, Any] = source_schema.get("properties", {})
+        self.source_props = {k.casefold(): v for k, v in props.items()}
+        self.fields = [self._field(f) for f in mapping.fields_for(direction)]
+
+    # --- types -----------------------------------------------------------------
+
+    def _source_kind(self, name: str) -> Kind:
+        return json_schema_kind(self.source_props.get(name.casefold(), {}))
+
+    def _field(self, f: FieldMapping) -> _Field:
+        m = self.mapping
+        sf_live = self.live.sf(m.salesforce.object, f.salesforce)
+        hs_live = self.live.hs(m.hubspot.object, f.hubspot)
+        sfk = sf_kind(sf_live["type"]) if sf_live else None
+        hsk = hs_kind(hs_live["type"], hs_live.get("fieldType")) if hs_live else None
+        to_hs = self.direction is Direction.SF_TO_HS
+        if f.concat is not None and f.rule.owner is self.direction:
+            inferred = Kind.TEXT
+        else:
+            inferred = self._source_kind(f.salesforce if to_hs else f.hubspot)
+        if inferred is Kind.UNSUPPORTED:
+            inferred = Kind.TEXT
+        if to_hs:
+            sfk = sfk or inferred
+            hsk = hsk or sfk
+        else:
+            hsk = hsk or inferred
+            sfk = sfk or hsk
+        if sfk is Kind.REFERENCE:
+            sfk = Kind.TEXT
+        scale = sf_live.get("scale") if sf_live and sfk is Kind.NUMBER else None
+        converter = FieldConverter(sfk, hsk, f.values, scale)
+        source, destination = (f.salesforce, f.hubspot) if to_hs else (f.hubspot, f.salesforce)
+        return _Field(f, source, destination, converter)
+
+    # --- schema ----------------------------------------------------------------
+
+    @property
+    def stream_name(self) -> str:
+        m = self.mapping
+        side = m.hubspot if self.direction is Direction.SF_TO_HS else m.salesforce
+        return side.stream_name
+
+    @property
+    def key(self) -> str:
+        m = self.mapping
+        if self.direction is Direction.SF_TO_HS:
+            return m.hubspot.id_property
+        return m.salesforce.id_field
+
+    def schema(self) -> dict[str, Any]:
+        """The destination-shaped JSON Schema, annotated for the targets."""
+        properties: dict[str, Any] = {}
+        for f in self.fields:
+            if self.direction is Direction.SF_TO_HS:
+                base = dict(_NULLABLE_STRING)
+                kind = f.converter.hs_kind
+            else:
+                kind = f.converter.sf_kind
+                base = dict(_SF_JSON.get(kind, _NULLABLE_STRING))
+            properties[f.destination] = {
+                **base,
+                "x-crm-rule": str(f.spec.rule),
+                "x-crm-source": f.source,
+                "x-crm-kind": str(kind),
+            }
+        properties[self.key] = {**_NULLABLE_STRING, "x-crm-role": "source_id"}
+        properties["_crm_destination_id"] = dict(_NULLABLE_STRING)
+        properties["_crm_source_id"] = {"type": ["string"]}
+        properties["_crm_source_modified_at"] = dict(_DATETIME)
+        properties["_crm_associations"] = _ASSOCIATIONS
+        properties["_crm_errors"] = _ERRORS
+        properties[DELETED] = dict(_DATETIME)
+        return {
+            "type": "object",
+            "properties": properties,
+            "x-crm-mapping": {
+                **self.mapping.settings(),
+                "direction": str(self.direction),
+                "key": self.key,
+            },
+        }
+
+    # --- records ---------------------------------------------------------------
+
+    def _hs_view(self, record: dict[str, Any]) -> dict[str, Any]:
+        props = record.get("properties")
+        view = {k: v for k, v in record.items() if k != "properties"}
+        if isinstance(props, dict):
+            view.update(props)
+        return view
+
+    def map_record(self, record: dict[str, Any]) -> dict[str, Any] | None:
+        """The destination record, or ``None`` when the filter drops it."""
+        to_hs = self.direction is Direction.SF_TO_HS
+        source = record if to_hs else self._hs_view(record)
+        deleted = source.get(DELETED)
+        m = self.mapping
+        if to_hs and m.filter and not deleted and not m.filter.matches(source):
+            return None
+        out: dict[str, Any] = {}
+        errors: list[dict[str, str]] = []
+        for f in self.fields:
+            steps = f.spec.transforms
+            concat_here = f.spec.concat is not None and f.spec.rule.owner is self.direction
+            if not concat_here and f.spec.concat is not None:
+                steps = tuple(s for s in steps if not isinstance(s, Concat))
+            raw = _lookup(source, f.source) if not concat_here else None
+            if raw is None and not concat_here and not _has(source, f.source):
+                continue  # not selected by the tap: leave the destination alone
+            value = _apply(steps, raw, source)
+            try:
+                out[f.destination] = (
+                    f.converter.to_hubspot(value) if to_hs else f.converter.to_salesforce(value)
+                )
+            except ConversionError as exc:
+                errors.append({"field": f.source, "message": str(exc)})
+        if not to_hs and m.filter and not deleted and not m.filter.matches(out):
+            return None
+        if to_hs:
+            source_id = _lookup(source, "Id")
+            destination_id = _lookup(source, m.salesforce.id_field)
+            stamp = next((source[k] for k in SF_MODSTAMPS if source.get(k)), None)
+        else:
+            source_id = source.get("id") or source.get("hs_object_id")
+            destination_id = _lookup(source, m.hubspot.id_property)
+            stamp = next((source[k] for k in HS_MODSTAMPS if source.get(k)), None)
+        source_id = None if source_id in (None, "") else str(source_id)
+        out[self.key] = source_id
+        out["_crm_destination_id"] = None if destination_id in (None, "") else str(destination_id)
+        out["_crm_source_id"] = source_id
+        out["_crm_source_modified_at"] = _stamp(stamp)
+        out["_crm_associations"] = self._associations(record, source)
+        if errors:
+            out["_crm_errors"] = errors
+        if DELETED in source:
+            out[DELETED] = deleted
+        return out
+
+    def _associations(self, record: dict[str, Any], source: dict[str, Any]) -> list[dict[str, Any]]:
+        refs = []
+        linked = record.get("associations") if isinstance(record.get("associations"), dict) else {}
+        for rule in self.mapping.associations:
+            target = self.specs.get(rule.to)
+            if self.direction is Direction.SF_TO_HS:
+                related = _lookup(source, rule.lookup)
+            else:
+                if target is None:
+                    continue
+                found = _lookup(linked, target.hubspot.object)
+                if found is None:
+                    continue  # the tap did not read this association: leave it alone
+                results = found.get("results", []) if isinstance(found, dict) else found
+                related = results[0].get("id") if results else None
+            refs.append(
+                {
+                    "to_mapping": rule.to,
+                    "lookup": rule.lookup,
+                    "source_id": None if related in (None, "") else str(related),
+                    "label": rule.label,
+                    "type_id": rule.type_id,
+                    "category": rule.category,
+                }
+            )
+        return refs
+
+
+def _has(record: dict[str, Any], name: str) -> bool:
+    folded = name.casefold()
+    return name in record or any(k.casefold() == folded for k in record)
+
+
+def _stamp(value: Any) -> str | None:
+    try:
+        parsed = parse_datetime(value)
+    except ConversionError:
+        return None
+    return format_datetime_hs(parsed) if parsed else None

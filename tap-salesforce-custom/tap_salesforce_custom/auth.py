@@ -22,12 +22,17 @@ import jwt
 import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 from singer_sdk.helpers._util import utc_now
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 FLOWS = ("auto", "access_token", "client_credentials", "refresh_token", "password", "jwt")
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+class _LoginUnavailable(RuntimeError):
+    """The token endpoint answered 5xx/429: worth another try."""
 
 
 class SalesforceAuthError(RuntimeError):
@@ -168,11 +173,15 @@ class SalesforceAuthenticator(OAuthAuthenticator):
             return
         body = self.oauth_request_body  # raises when no flow can log in
         self.logger.info("Requesting a Salesforce session (%s flow)", self.flow)
+        retrying = Retrying(
+            retry=retry_if_exception_type((requests.RequestException, _LoginUnavailable)),
+            stop=stop_after_attempt(int(self._cfg.get("max_retries", 5))),
+            wait=wait_exponential(multiplier=float(self._cfg.get("retry_wait_seconds", 1.0))),
+            reraise=True,
+        )
         try:
-            reply = self._session.post(
-                self.auth_endpoint, data=body, timeout=60, verify=self._session.verify
-            )
-        except requests.RequestException as exc:
+            reply = retrying(self._post_login, body)
+        except (requests.RequestException, _LoginUnavailable) as exc:
             raise SalesforceAuthError(
                 f"Salesforce login ({self.flow}) to {self.auth_endpoint} failed: {exc}"
             ) from exc
@@ -180,7 +189,7 @@ class SalesforceAuthenticator(OAuthAuthenticator):
             try:
                 detail = reply.json()
                 text = f"{detail.get('error')}: {detail.get('error_description')}"
-            except ValueError:
+            except (ValueError, AttributeError):
                 text = reply.text[:300]
             raise SalesforceAuthError(
                 f"Salesforce login ({self.flow}) to {self.auth_endpoint} refused "
@@ -192,6 +201,14 @@ class SalesforceAuthenticator(OAuthAuthenticator):
             self.instance_url = str(data["instance_url"]).rstrip("/")
         self.last_refreshed = utc_now()
         self.logins += 1
+
+    def _post_login(self, body: dict[str, Any]) -> requests.Response:
+        reply = self._session.post(
+            self.auth_endpoint, data=body, timeout=60, verify=self._session.verify
+        )
+        if reply.status_code >= 500 or reply.status_code == 429:
+            raise _LoginUnavailable(f"HTTP {reply.status_code}")
+        return reply
 
     # --- used by the client ----------------------------------------------------
 

@@ -435,6 +435,14 @@ class SalesforceStore:
 
     def _check_writable(self, obj: ObjectDef, values: dict[str, Any], op: str) -> None:
         flag = "createable" if op == "create" else "updateable"
+        if op == "create" and "Id" in values:
+            raise RecordFailed(
+                RecordError(
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    "Record ID: cannot specify Id in an insert call",
+                    ["Id"],
+                )
+            )
         bad = [n for n in values if n != "Id" and not getattr(obj.fields[n], flag)]
         if bad:
             raise RecordFailed(

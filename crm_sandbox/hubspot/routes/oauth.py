@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from starlette.routing import Route
 
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 
 def routes(svc: HubSpotService) -> list[Route]:
     async def token(request: Request) -> Response:
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        # form-urlencoded only (what the SDK sends); parsed here without python-multipart
+        form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
         try:
             return reply(svc.auth.refresh(form))
         except OAuthError as exc:

@@ -26,6 +26,7 @@ def test_bulk_query_pages_with_locators(clean_sandbox: RunningSandbox, tmp_path:
         sf.bulk2.Project__c.query(
             "SELECT Id, Name, Account__r.Name, Is_Active__c, SystemModstamp FROM Project__c",
             max_records=1000,
+            wait=0.1,
         )
     )
     assert len(pages) == 3
@@ -35,7 +36,7 @@ def test_bulk_query_pages_with_locators(clean_sandbox: RunningSandbox, tmp_path:
     assert records[0]["Is_Active__c"] in ("true", "false")
     assert records[0]["SystemModstamp"].endswith("Z")
     results = sf.bulk2.Project__c.download(
-        "SELECT Id FROM Project__c", path=str(tmp_path), max_records=2000
+        "SELECT Id FROM Project__c", path=str(tmp_path), max_records=2000, wait=0.1
     )
     assert sum(r["number_of_records"] for r in results) == 2500
 
@@ -74,7 +75,7 @@ def test_bulk_insert_with_per_record_failures(
         "Two,Not A Status,3,hs-2\n"
         "Three,Done,,hs-3\n"
     )
-    (result,) = sf.bulk2.Project__c.insert(str(path))
+    (result,) = sf.bulk2.Project__c.insert(str(path), wait=0.1)
     assert (result["numberRecordsProcessed"], result["numberRecordsFailed"]) == (3, 1)
     ok = rows_of(sf.bulk2.Project__c.get_successful_records(result["job_id"]))
     assert [r["Name"] for r in ok] == ["One", "Three"]
@@ -87,7 +88,7 @@ def test_bulk_insert_with_per_record_failures(
 
     upsert = tmp_path / "upsert.csv"
     upsert.write_text("HubSpot_Id__c,Name\nhs-1,One v2\nhs-9,Nine\n")
-    (result,) = sf.bulk2.Project__c.upsert(str(upsert), external_id_field="HubSpot_Id__c")
+    (result,) = sf.bulk2.Project__c.upsert(str(upsert), external_id_field="HubSpot_Id__c", wait=0.1)
     assert result["numberRecordsFailed"] == 0
     ok = rows_of(sf.bulk2.Project__c.get_successful_records(result["job_id"]))
     assert [(r["Name"], r["sf__Created"]) for r in ok] == [("One v2", "false"), ("Nine", "true")]
@@ -95,7 +96,7 @@ def test_bulk_insert_with_per_record_failures(
     ids = [r["Id"] for r in sf.query("SELECT Id FROM Project__c")["records"]]
     delete = tmp_path / "delete.csv"
     delete.write_text("Id\n" + "\n".join(ids) + "\n")
-    (result,) = sf.bulk2.Project__c.delete(str(delete))
+    (result,) = sf.bulk2.Project__c.delete(str(delete), wait=0.1)
     assert result["numberRecordsProcessed"] == len(ids) and result["numberRecordsFailed"] == 0
     assert sf.query("SELECT COUNT() FROM Project__c")["totalSize"] == 0
     assert sf.query_all("SELECT Id FROM Project__c", include_deleted=True)["totalSize"] == 3

@@ -164,6 +164,9 @@ def test_cursor_expires_after_15_idle_minutes(clean_sandbox: RunningSandbox) -> 
     sf = client(clean_sandbox.env)
     page = sf.query(SOQL, headers={"Sforce-Query-Options": "batchSize=200"})
     clean_sandbox.clock(advance_ms=16 * 60 * 1000)
-    with pytest.raises(SalesforceMalformedRequest) as info:
-        sf.query_more(page["nextRecordsUrl"], identifier_is_url=True)
+    try:
+        with pytest.raises(SalesforceMalformedRequest) as info:
+            sf.query_more(page["nextRecordsUrl"], identifier_is_url=True)
+    finally:  # the worker's sandbox is shared: put its clock back
+        clean_sandbox.clock(advance_ms=-16 * 60 * 1000)
     assert info.value.content[0]["errorCode"] == "INVALID_QUERY_LOCATOR"

@@ -1,34 +1,69 @@
 """Read the mapper's annotations from a SCHEMA message (DESIGN §1).
 
-The mapping spec is read in one place only, the mapper; it sends what the target needs
-inside the emitted SCHEMA: the mapping (ids, create/delete/conflict rules, associations)
-on the stream and each field's sync rule on the property. A SCHEMA without them is a
-plain stream from any tap: upsert by key.
+The mapping spec is read in one place only, map-crm (see ``map_crm.mapper`` and
+``map_crm.streams`` for the exact shape); it sends what the target needs inside the
+emitted SCHEMA: ``x-crm-mapping`` on the stream (ids, create/delete/conflict rules) and
+``x-crm-rule`` / ``x-crm-source`` / ``x-crm-kind`` on each property. Records carry
+``_crm_source_id``, ``_crm_source_modified_at``, ``_crm_associations`` and
+``_crm_errors``. A SCHEMA without ``x-crm-mapping`` is a plain stream from any tap:
+upsert by key.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from crm_sync.reconcile import MappingPolicy
 
-STREAM_KEYS = ("x-crm-sync", "x-crm-mapping")
-PROPERTY_KEYS = ("x-crm-sync",)
+STREAM_KEYS = ("x-crm-mapping",)
+RULE_KEY = "x-crm-rule"
+SOURCE_KEY = "x-crm-source"
+KIND_KEY = "x-crm-kind"
+SOURCE_ID = "_crm_source_id"
+MODIFIED_AT = "_crm_source_modified_at"
+ASSOCIATIONS = "_crm_associations"
+ERRORS = "_crm_errors"
 
 
 @dataclass(frozen=True, slots=True)
 class AssociationSpec:
-    """One association rule of a mapping, as the target applies it."""
+    """One association reference of a record: its rule and the related record's source id."""
 
     lookup: str
-    """Record field carrying the other record's source id."""
+    """The source lookup field the association comes from (the rule's key)."""
     to_mapping: str
-    to_object: str
+    source_id: str | None = None
+    """The related record's id in the source system; None = no related record."""
     label: str | None = None
     type_id: int | None = None
     category: str | None = None
+
+    def rule_key(self) -> str:
+        """The rule without the related id, as stored with a pending association."""
+        return json.dumps(
+            {
+                "lookup": self.lookup,
+                "label": self.label,
+                "type_id": self.type_id,
+                "category": self.category,
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_rule_key(cls, key: str, to_mapping: str, source_id: str) -> AssociationSpec:
+        rule = json.loads(key)
+        return cls(
+            rule["lookup"],
+            to_mapping,
+            source_id,
+            rule.get("label"),
+            rule.get("type_id"),
+            rule.get("category"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +75,7 @@ class StreamMapping:
     id_property: str
     source_id_field: str
     modified_field: str | None
-    associations: tuple[AssociationSpec, ...] = ()
-    native_fields: Mapping[str, str] = field(default_factory=dict)
+    has_associations: bool = False
 
 
 def _first(container: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
@@ -61,36 +95,41 @@ def read_stream_mapping(stream: str, schema: Mapping[str, Any]) -> StreamMapping
     id_property = hubspot.get("id_property")
     if not object_name or not id_property:
         raise ValueError(f"stream {stream!r}: mapping annotation lacks hubspot.object/id_property")
-    fields = list(spec.get("fields") or [])
-    if not fields:
-        for name, prop in (schema.get("properties") or {}).items():
-            note = _first(prop, PROPERTY_KEYS) if isinstance(prop, Mapping) else None
-            if isinstance(note, Mapping) and note.get("rule"):
-                fields.append(
-                    {
-                        "salesforce": note.get("salesforce", name),
-                        "hubspot": name,
-                        "rule": note["rule"],
-                        "kind": note.get("kind"),
-                    }
-                )
+    fields = []
+    for name, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, Mapping) and prop.get(RULE_KEY):
+            fields.append(
+                {
+                    "salesforce": prop.get(SOURCE_KEY) or name,
+                    "hubspot": name,
+                    "rule": prop[RULE_KEY],
+                    "kind": prop.get(KIND_KEY),
+                }
+            )
     policy = MappingPolicy.from_dict({**spec, "name": spec.get("name", stream), "fields": fields})
-    associations = tuple(
-        AssociationSpec(
-            lookup=str(a.get("field") or a["lookup"]),
-            to_mapping=str(a["to"]),
-            to_object=str(a.get("to_object") or a.get("object") or a["to"]),
-            label=a.get("label"),
-            type_id=a.get("type_id"),
-            category=a.get("category"),
-        )
-        for a in spec.get("associations") or []
-    )
+    props = schema.get("properties") or {}
     return StreamMapping(
         policy=policy,
         object_name=str(object_name),
         id_property=str(id_property),
-        source_id_field=str(spec.get("source_id_field") or id_property),
-        modified_field=spec.get("modified_field"),
-        associations=associations,
+        source_id_field=SOURCE_ID if SOURCE_ID in props else str(id_property),
+        modified_field=MODIFIED_AT if MODIFIED_AT in props else None,
+        has_associations=ASSOCIATIONS in props,
     )
+
+
+def record_associations(record: Mapping[str, Any]) -> list[AssociationSpec]:
+    """The association references a mapped record carries (``_crm_associations``)."""
+    out = []
+    for item in record.get(ASSOCIATIONS) or []:
+        out.append(
+            AssociationSpec(
+                lookup=str(item["lookup"]),
+                to_mapping=str(item["to_mapping"]),
+                source_id=None if item.get("source_id") in (None, "") else str(item["source_id"]),
+                label=item.get("label"),
+                type_id=item.get("type_id"),
+                category=item.get("category"),
+            )
+        )
+    return out

@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.reconcile import Direction
+from crm_sync.sync.annotations import AssociationSpec
 from crm_sync.sync.ledger import AssociationRef
-from target_hubspot_custom.client import HubSpotClient, chunks
+from target_hubspot_custom.client import BATCH_LIMIT, HubSpotClient, chunks
 
 if TYPE_CHECKING:
-    from crm_sync.sync.annotations import AssociationSpec
     from crm_sync.sync.ledger import SyncLedger
     from target_hubspot_custom.sinks import HubSpotSink
 
@@ -30,21 +30,17 @@ class AssociationMaker:
     def __init__(self, client: HubSpotClient, ledger: SyncLedger) -> None:
         self.client = client
         self.ledger = ledger
-        self._types: dict[tuple[str, str, str | None, int | None], list[dict[str, Any]]] = {}
-        self._object_types: dict[str, str] = {}
+        self.objects: dict[str, str] = {}
+        """Mapping name -> HubSpot object type id, registered by each sink of the run."""
+        self._types: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
-    def _object_type(self, name: str) -> str:
+    def register(self, mapping: str, object_type_id: str) -> None:
         with self._lock:
-            if name not in self._object_types:
-                resolved = self.client.resolve_object_type(name)
-                if resolved is None:
-                    raise ValueError(f"association target object {name!r} does not exist")
-                self._object_types[name] = resolved
-            return self._object_types[name]
+            self.objects[mapping] = object_type_id
 
     def _assoc_types(self, from_type: str, to_type: str, spec: AssociationSpec) -> list[dict]:
-        key = (from_type, to_type, spec.label, spec.type_id)
+        key = (from_type, to_type, spec.rule_key())
         with self._lock:
             if key in self._types:
                 return self._types[key]
@@ -82,42 +78,35 @@ class AssociationMaker:
         mine: Mapping[str, str],
     ) -> tuple[list[AssociationRef], list[AssociationRef]]:
         """Associate what can be; return (made, still pending)."""
-        assert sink.mapping is not None and sink.object is not None
-        specs = {s.lookup: s for s in sink.mapping.associations}
-        by_target: dict[str, list[AssociationRef]] = defaultdict(list)
+        assert sink.object is not None
+        from_type = sink.object.object_type_id
+        groups: dict[tuple[str, str], list[AssociationRef]] = defaultdict(list)
         for ref in refs:
-            by_target[ref.to_mapping].append(ref)
+            groups[(ref.to_mapping, ref.spec)].append(ref)
         made: list[AssociationRef] = []
         pending: list[AssociationRef] = []
-        for to_mapping, group in by_target.items():
+        for (to_mapping, rule_key), group in groups.items():
+            to_type = self.objects.get(to_mapping)
+            if to_type is None:  # that mapping's stream is not part of this run
+                pending += group
+                continue
             theirs = self.ledger.destination_ids(
                 to_mapping, Direction.SF_TO_HS, sorted({r.to_source_id for r in group})
             )
             ready = [r for r in group if r.source_id in mine and r.to_source_id in theirs]
-            pending += [r for r in group if r not in ready]
-            by_spec: dict[str, list[AssociationRef]] = defaultdict(list)
-            for ref in ready:
-                by_spec[ref.spec].append(ref)
-            for lookup, items in by_spec.items():
-                spec = specs.get(lookup)
-                if spec is None:  # the mapping no longer has this association
-                    continue
-                from_type = sink.object.object_type_id
-                to_type = self._object_type(spec.to_object)
-                types = self._assoc_types(from_type, to_type, spec)
-                pairs = [(mine[r.source_id], theirs[r.to_source_id]) for r in items]
-                index = {pair: ref for pair, ref in zip(pairs, items, strict=True)}
+            pending += [r for r in group if r.source_id not in mine or r.to_source_id not in theirs]
+            if not ready:
+                continue
+            spec = AssociationSpec.from_rule_key(rule_key, to_mapping, "")
+            types = self._assoc_types(from_type, to_type, spec)
+            pairs = [(mine[r.source_id], theirs[r.to_source_id]) for r in ready]
 
-                def call(
-                    chunk: Sequence[tuple[str, str]],
-                    f: str = from_type,
-                    t: str = to_type,
-                    ty: list = types,
-                ) -> tuple[list, bool]:
-                    outcome = self.client.create_associations(f, t, chunk, ty)
-                    return list(chunk), not outcome.refusals
+            def call(chunk: Sequence[tuple[str, str]], t: str = to_type, ty: list = types) -> bool:
+                return not self.client.create_associations(from_type, t, chunk, ty).refusals
 
-                for chunk, ok in sink.pool.map(call, list(chunks(pairs))):
-                    refs_of_chunk = [index[p] for p in chunk]
-                    (made if ok else pending).extend(refs_of_chunk)
+            index = 0
+            for ok in sink.pool.map(call, list(chunks(pairs))):
+                part = ready[index : index + BATCH_LIMIT]
+                index += BATCH_LIMIT
+                (made if ok else pending).extend(part)
         return made, pending

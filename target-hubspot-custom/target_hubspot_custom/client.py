@@ -95,6 +95,8 @@ class HubSpotClient:
             f"{self.base_url}{path}",
             data=None if body is None else json.dumps(body),
             headers={"Content-Type": "application/json"} if body is not None else None,
+            # per request: a REQUESTS_CA_BUNDLE in the environment overrides session.verify
+            verify=self.session.verify,
         )
         if response.status_code >= 400 and response.status_code not in ok:
             raise HubSpotError(response, what)

@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.sinks import BatchSink
 
 from crm_sync.reconcile import Action, Direction, RecordPlan, RunReport, SourceRecord
-from crm_sync.sync.annotations import AssociationSpec, StreamMapping, read_stream_mapping
+from crm_sync.sync.annotations import (
+    ERRORS,
+    StreamMapping,
+    read_stream_mapping,
+    record_associations,
+)
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, latest_per_id, reconcile_batch
 from crm_sync.sync.ledger import AssociationRef
 from target_hubspot_custom.client import chunks
@@ -50,6 +55,11 @@ class HubSpotSink(BatchSink):
     """Writes one stream to one HubSpot object with batch upserts."""
 
     MAX_SIZE_DEFAULT = 5000
+
+    @property
+    def include_sdc_metadata_properties(self) -> bool:
+        """Always keep ``_sdc_*``: ``_sdc_deleted_at`` is how taps send deletions."""
+        return True
 
     @property
     def hs_target(self) -> TargetHubSpotCustom:
@@ -104,6 +114,8 @@ class HubSpotSink(BatchSink):
         self.api_calls = 0
         with self._counting():
             self.object = self._ensure_object(fields)
+        if self.object is not None:
+            target.associations.register(self.mapping_name, self.object.object_type_id)
         self.destination = HubSpotDestination(
             target.client,
             self.object.object_type_id if self.object else "",
@@ -116,7 +128,6 @@ class HubSpotSink(BatchSink):
         target = self.hs_target
         create_schema = bool(target.config.get("create_object_schema"))
         create_props = bool(target.config.get("create_missing_properties"))
-        associated = [a.to_object for a in (self.mapping.associations if self.mapping else ())]
         try:
             return ensure_object(
                 target.client,
@@ -125,7 +136,6 @@ class HubSpotSink(BatchSink):
                 fields,
                 create_object_schema=create_schema and not self.dry_run,
                 create_missing_properties=create_props and not self.dry_run,
-                associated_objects=associated,
             )
         except DestinationSchemaError as exc:
             if self.dry_run and (create_schema or create_props):
@@ -176,36 +186,42 @@ class HubSpotSink(BatchSink):
     def _process_mapped(self, raw: Sequence[Mapping[str, Any]]) -> None:
         assert self.mapping is not None
         ledger = self.hs_target.ledger
-        payloads = {}
-        records = []
+        payloads: dict[str, Mapping[str, Any]] = {}
+        records: list[SourceRecord] = []
+        unconvertible = BatchWrite()
         for item in raw:
             record = self._source_record(item)
             payloads[record.id] = item
+            if item.get(ERRORS):  # the mapper could not convert a value: dead letter
+                problems = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in item[ERRORS])
+                plan = RecordPlan(self.mapping_name, DIRECTION, record.id, None, Action.SKIP)
+                unconvertible.refused.append(
+                    RefusedRecord(plan, jsonable(item), f"CONVERSION_ERROR: {problems}")
+                )
+                self.report.counts.read += 1
+                self.report.counts.failed += 1
+                continue
             records.append(record)
         records = latest_per_id(records)
-        self.seen_ids.update(r.id for r in records)
+        self.seen_ids.update(payloads)
         states = ledger.load(self.mapping_name, DIRECTION, [r.id for r in records])
-        if self.object is None:  # dry run against an object that would be created
-            planned = reconcile_batch(
-                self.mapping.policy, DIRECTION, records, states, _Nothing(), self.report
-            )
-            return
+        destination = self.destination if self.object is not None else _Nothing()
         planned = reconcile_batch(
-            self.mapping.policy, DIRECTION, records, states, self.destination, self.report
+            self.mapping.policy, DIRECTION, records, states, destination, self.report
         )
         if self.dry_run:
             return
         write = self.destination.write([p for p in planned.plans if p.writes], payloads)
         for refused in write.refused:
             self.report.failed(refused.plan)
+        write.refused += unconvertible.refused
         write.settled = [
             p for p in planned.plans if not p.writes and (p.base_after is not None or p.tombstones)
         ]
         bases = {p.source_id: p.base_after for p, _ in write.written if p.base_after}
         bases |= {p.source_id: p.base_after for p in write.settled if p.base_after}
         pending, made, assoc_bases = self._associate(planned.plans, write, payloads, states)
-        for source_id, base in assoc_bases.items():
-            bases[source_id] = base
+        bases |= assoc_bases
         ledger.commit(self.mapping_name, DIRECTION, write, bases=bases, pending=pending, made=made)
         self.tally_record_written(len(write.written))
 
@@ -223,46 +239,46 @@ class HubSpotSink(BatchSink):
         ``@assoc:<lookup>``), so an unchanged lookup costs nothing on the next run.
         """
         assert self.mapping is not None
-        if not self.mapping.associations:
+        if not self.mapping.has_associations:
             return [], [], {}
         refused = {r.plan.source_id for r in write.refused}
-        hs_ids = {p.source_id: i for p, i in write.written}
-        wanted: list[tuple[AssociationSpec, str, str]] = []
+        wanted: list[AssociationRef] = []
         new_bases: dict[str, dict] = {}
         for plan in plans:
             if plan.source_id in refused or plan.action in (Action.ARCHIVE, Action.SKIP):
                 continue
             state = states.get(plan.source_id)
-            base = plan.base_after or (state.base if state and state.base else None) or {}
-            hub = dict((base or {}).get("hubspot", {}))
+            base = plan.base_after or (state.base if state is not None else None) or {}
+            hub = dict(base.get("hubspot") or {})
             changed = False
-            for spec in self.mapping.associations:
-                ref = payloads[plan.source_id].get(spec.lookup)
+            for spec in record_associations(payloads[plan.source_id]):
                 key = ASSOC_KEY + spec.lookup
-                if ref in (None, "") or hub.get(key) == ref:
+                if spec.source_id is None or hub.get(key) == spec.source_id:
                     continue
-                wanted.append((spec, plan.source_id, str(ref)))
-                hub[key] = str(ref)
+                wanted.append(
+                    AssociationRef(
+                        self.mapping_name,
+                        plan.source_id,
+                        spec.to_mapping,
+                        spec.source_id,
+                        spec.rule_key(),
+                    )
+                )
+                hub[key] = spec.source_id
                 changed = True
             if changed:
                 new_bases[plan.source_id] = {**base, "hubspot": hub}
         if not wanted:
             return [], [], new_bases
-        # hs ids of this side: written now, else from the ledger
-        mine = {
-            **{s: st.destination_id for s, st in states.items() if st and st.destination_id},
-            **hs_ids,
-        }
-        refs = [
-            AssociationRef(self.mapping_name, src, spec.to_mapping, to_src, spec.lookup)
-            for spec, src, to_src in wanted
-        ]
-        made, pending = self.hs_target.associations.make(self, refs, mine)
+        mine = {s: st.destination_id for s, st in states.items() if st and st.destination_id}
+        mine |= {p.source_id: i for p, i in write.written}
+        made, pending = self.hs_target.associations.make(self, wanted, mine)
+        self.report.counts.associations_made += len(made)
         return pending, made, new_bases
 
     def make_pending_associations(self) -> None:
         """End of run: make parked associations whose both records are now synced."""
-        if self.mapping is None or not self.mapping.associations or self.object is None:
+        if self.mapping is None or not self.mapping.has_associations or self.object is None:
             return
         ledger = self.hs_target.ledger
         pending = ledger.pending_associations(self.mapping_name)
@@ -272,6 +288,7 @@ class HubSpotSink(BatchSink):
         with self._counting():
             made, still = self.hs_target.associations.make(self, pending, mine)
         ledger.commit(self.mapping_name, DIRECTION, BatchWrite(), pending=still, made=made)
+        self.report.counts.associations_made += len(made)
 
     # ------------------------------------------------------------------ dead letters
     def retry_dead_letters(self) -> None:
@@ -329,6 +346,9 @@ class HubSpotSink(BatchSink):
     def finish_report(self) -> RunReport:
         self.report.counts.api_calls = self.api_calls
         self.report.quota_left = self.hs_target.limiter.daily_remaining
+        if self.mapping is not None and not self.dry_run:
+            pending = self.hs_target.ledger.pending_associations(self.mapping_name)
+            self.report.counts.associations_pending = len(pending)
         self.report.finish()
         if not self.dry_run:
             self.hs_target.ledger.log_run(self.report)

@@ -1,0 +1,152 @@
+"""The target against the HubSpot sandbox: first import, rerun costs nothing, 207s, dry run."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pytest
+from target_hubspot_custom.target import TargetHubSpotCustom
+
+from crm_sync.reconcile import Direction
+from crm_sync.sync.ledger_adapter import LedgerAdapter
+
+MAPPING = {
+    "name": "project",
+    "salesforce": {"object": "Project__c", "id_field": "HubSpot_Id__c"},
+    "hubspot": {"object": "project", "id_property": "salesforce_id"},
+    "create": {"to_hubspot": True, "to_salesforce": False},
+    "delete": {"to_hubspot": "propagate", "to_salesforce": "ignore"},
+    "conflict": "newest",
+    "tie": "salesforce",
+    "filter": None,
+    "direction": "sf_to_hs",
+    "key": "salesforce_id",
+}
+NULL_STR = {"type": ["string", "null"]}
+
+
+def schema_message() -> dict:
+    props = {
+        "project_name": {
+            **NULL_STR,
+            "x-crm-rule": "two_way",
+            "x-crm-source": "Name",
+            "x-crm-kind": "text",
+        },
+        "salesforce_id": {**NULL_STR, "x-crm-role": "source_id"},
+        "_crm_destination_id": NULL_STR,
+        "_crm_source_id": {"type": ["string"]},
+        "_crm_source_modified_at": {"type": ["string", "null"], "format": "date-time"},
+        "_crm_associations": {"type": ["array", "null"], "items": {"type": "object"}},
+        "_crm_errors": {"type": ["array", "null"], "items": {"type": "object"}},
+        "_sdc_deleted_at": {"type": ["string", "null"], "format": "date-time"},
+    }
+    return {
+        "type": "SCHEMA",
+        "stream": "project",
+        "key_properties": ["salesforce_id"],
+        "schema": {"type": "object", "properties": props, "x-crm-mapping": MAPPING},
+    }
+
+
+def record(i: int, name: str | None = None, deleted: str | None = None) -> dict:
+    sid = f"a01{i:012d}AAA"
+    rec = {
+        "project_name": name or f"Project {i}",
+        "salesforce_id": sid,
+        "_crm_destination_id": None,
+        "_crm_source_id": sid,
+        "_crm_source_modified_at": "2026-01-01T00:00:00.000Z",
+        "_crm_associations": [],
+    }
+    if deleted:
+        rec["_sdc_deleted_at"] = deleted
+    return {"type": "RECORD", "stream": "project", "record": rec}
+
+
+def run_target(config: dict, messages: list[dict]) -> str:
+    text = "\n".join(
+        json.dumps(m) for m in [*messages, {"type": "STATE", "value": {"bookmark": 1}}]
+    )
+    target = TargetHubSpotCustom(config=config)
+    out = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(out):
+        target.listen(io.StringIO(text + "\n"))
+    return out.getvalue()
+
+
+@pytest.fixture
+def config(clean_sandbox, tmp_path) -> dict:
+    env = clean_sandbox.env
+    return {
+        "access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
+        "base_url": env["CRM_SANDBOX_HS_BASE_URL"],
+        "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
+        "ledger_url": f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        "plan_path": str(tmp_path / "plan.json"),
+        "max_workers": 4,
+    }
+
+
+def read_plan(config: dict) -> dict:
+    with open(config["plan_path"]) as handle:
+        return json.load(handle)
+
+
+def writes(stats: dict) -> int:
+    calls = stats["hubspot"]["calls"]
+    return sum(n for key, n in calls.items() if key.startswith("POST") and "batch/read" not in key)
+
+
+def test_first_import_then_rerun_makes_no_write(clean_sandbox, config):
+    n = 250
+    msgs = [schema_message(), *(record(i) for i in range(n))]
+    state = run_target(config, msgs)
+    assert '"bookmark": 1' in state
+    stats = clean_sandbox.stats()
+    assert stats["hubspot"]["records"]["project"] == n
+    upserts = sum(v for k, v in stats["hubspot"]["calls"].items() if "batch/upsert" in k)
+    assert upserts == math.ceil(n / 100)
+    assert stats["hubspot"]["total"] <= upserts + 4  # + schema and property listing
+    clean_sandbox.clear_stats()
+    run_target(config, msgs)
+    assert writes(clean_sandbox.stats()) == 0
+    report = read_plan(config)["streams"][0]
+    assert report["counts"]["unchanged"] == n and report["counts"]["created"] == 0
+
+
+def test_update_delete_and_dry_run(clean_sandbox, config):
+    run_target(config, [schema_message(), *(record(i) for i in range(5))])
+    dry = {**config, "dry_run": True}
+    clean_sandbox.clear_stats()
+    run_target(
+        dry, [schema_message(), record(0, "Renamed"), record(1, deleted="2026-02-01T00:00:00Z")]
+    )
+    assert writes(clean_sandbox.stats()) == 0
+    plan = read_plan(config)["streams"][0]
+    assert plan["dry_run"] and plan["counts"]["updated"] == 1 and plan["counts"]["deleted"] == 1
+    run_target(
+        config, [schema_message(), record(0, "Renamed"), record(1, deleted="2026-02-01T00:00:00Z")]
+    )
+    report = read_plan(config)["streams"][0]
+    assert report["counts"]["updated"] == 1 and report["counts"]["deleted"] == 1
+    ledger = LedgerAdapter(config["ledger_url"])
+    assert len(ledger.run_log("project")) == 2
+
+
+def test_refused_records_go_to_dead_letters_and_retry(clean_sandbox, config):
+    clean_sandbox.set_faults(refuse=0.3, seed=3)
+    run_target(config, [schema_message(), *(record(i) for i in range(50))])
+    ledger = LedgerAdapter(config["ledger_url"])
+    letters = ledger.dead_letters("project", Direction.SF_TO_HS)
+    assert letters and all(d.error for d in letters)
+    report = read_plan(config)["streams"][0]
+    assert report["counts"]["failed"] == len(letters)
+    clean_sandbox.set_faults()
+    run_target(config, [schema_message()])
+    assert not ledger.dead_letters("project", Direction.SF_TO_HS)
+    assert clean_sandbox.stats()["hubspot"]["records"]["project"] == 50

@@ -27,13 +27,13 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox
 
 @pytest.fixture
 def clean_sandbox(sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
-    """The worker's sandbox, emptied, with no faults and unfrozen time, before and after."""
+    """The worker's sandbox, emptied, with no faults and real time, before and after."""
     sandbox.set_faults()
-    sandbox.clock(unfreeze=True)
+    sandbox.clock(reset=True)
     sandbox.reset()
     yield sandbox
     sandbox.set_faults()
-    sandbox.clock(unfreeze=True)
+    sandbox.clock(reset=True)
 
 
 @pytest.fixture

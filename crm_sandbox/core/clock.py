@@ -44,6 +44,12 @@ class Clock:
             else:
                 self._offset += delta
 
+    def reset(self) -> None:
+        """Back to real time: no offset, not frozen."""
+        with self._lock:
+            self._offset = timedelta()
+            self._frozen_at = None
+
     def describe(self) -> dict[str, object]:
         """The clock's state for the control API."""
         with self._lock:

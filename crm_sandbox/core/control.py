@@ -109,6 +109,8 @@ def control_routes(control: Control) -> list[Route]:
     async def clock(request: Request) -> JSONResponse:
         if request.method == "POST":
             body = await request.json()
+            if body.get("reset"):
+                ctx.clock.reset()
             if body.get("unfreeze"):
                 ctx.clock.unfreeze()
             if "freeze" in body:

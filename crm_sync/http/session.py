@@ -177,6 +177,8 @@ class ResilientSession(requests.Session):
         self, method: str, url: str, *, retry: bool = True, **kwargs: Any
     ) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout_s)
+        # Per request: requests lets REQUESTS_CA_BUNDLE override a session's own verify.
+        kwargs.setdefault("verify", self.verify)
         if not retry:
             try:
                 return self._once(method, url, kwargs)

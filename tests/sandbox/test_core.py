@@ -263,3 +263,11 @@ def test_salesforce_ids_have_prefix_and_checksum() -> None:
     assert len(new_id) == 18 and new_id.startswith("001")
     assert normalize_salesforce_id(new_id) == new_id
     assert len({salesforce_id("a0X", n) for n in range(1000)}) == 1000
+
+
+def test_clock_reset_returns_to_real_time() -> None:
+    clock = Clock()
+    clock.freeze(datetime(2030, 1, 1, tzinfo=UTC))
+    clock.unfreeze()
+    clock.reset()
+    assert abs((clock.now() - datetime.now(UTC)).total_seconds()) < 1

@@ -150,3 +150,14 @@ def test_refused_records_go_to_dead_letters_and_retry(clean_sandbox, config):
     run_target(config, [schema_message()])
     assert not ledger.dead_letters("project", Direction.SF_TO_HS)
     assert clean_sandbox.stats()["hubspot"]["records"]["project"] == 50
+
+
+def test_faults_end_with_hubspot_equal_to_source(clean_sandbox, config):
+    clean_sandbox.set_faults(http429=0.2, http500=0.05, reset=0.03, seed=11)
+    n = 300
+    run_target(config, [schema_message(), *(record(i) for i in range(n))])
+    clean_sandbox.set_faults()
+    assert clean_sandbox.stats()["hubspot"]["records"]["project"] == n  # none lost, none doubled
+    clean_sandbox.clear_stats()
+    run_target(config, [schema_message(), *(record(i) for i in range(n))])
+    assert writes(clean_sandbox.stats()) == 0

@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: install
-	$(BIN)/python -m crm_sandbox.demo --data-dir $(DATA_DIR)
+	DATA_DIR=$(DATA_DIR) scripts/demo.sh
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q

@@ -349,8 +349,8 @@ class Records:
                 [
                     row[0]
                     for row in conn.execute(
-                        f"SELECT id FROM records WHERE object_type_id = ? AND archived = 0 AND id IN"
-                        f" ({','.join('?' * len(ids))})",
+                        "SELECT id FROM records WHERE object_type_id = ? AND archived = 0"
+                        f" AND id IN ({','.join('?' * len(ids))})",
                         (ot.object_type_id, *ids),
                     )
                 ]

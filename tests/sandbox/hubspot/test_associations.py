@@ -1,0 +1,156 @@
+"""v4 associations through the SDK: labels, record-level and batch calls."""
+
+from __future__ import annotations
+
+import pytest
+from hubspot.crm.associations.v4 import (
+    AssociationSpec,
+    BatchInputPublicAssociationMultiArchive,
+    BatchInputPublicAssociationMultiPost,
+    BatchInputPublicDefaultAssociationMultiPost,
+    BatchInputPublicFetchAssociationsBatchRequest,
+)
+from hubspot.crm.associations.v4.exceptions import ApiException
+from hubspot.crm.associations.v4.schema import PublicAssociationDefinitionCreateRequest
+from hubspot.crm.objects import BatchInputSimplePublicObjectBatchInputForCreate
+
+
+def _make(hs, ot, rows):
+    made = hs.crm.objects.batch_api.create(
+        ot,
+        BatchInputSimplePublicObjectBatchInputForCreate(inputs=[{"properties": p} for p in rows]),
+    )
+    return [int(r.id) for r in made.results]
+
+
+@pytest.fixture
+def records(hs):
+    contacts = _make(hs, "contacts", [{"email": f"c{i}@ex.com"} for i in range(3)])
+    companies = _make(hs, "companies", [{"name": f"Co {i}"} for i in range(2)])
+    projects = _make(hs, "project", [{"project_name": f"P{i}"} for i in range(2)])
+    return contacts, companies, projects
+
+
+def test_default_labels_have_hubspot_ids(hs):
+    labels = hs.crm.associations.v4.schema.definitions_api
+    ids = {(r.type_id, r.label) for r in labels.get_all("contacts", "companies").results}
+    assert {(279, None), (1, "Primary")} <= ids
+    assert {(280, None), (2, "Primary")} <= {
+        (r.type_id, r.label) for r in labels.get_all("companies", "contacts").results
+    }
+    assert {r.type_id for r in labels.get_all("deals", "contacts").results} == {3}
+    assert 341 in {r.type_id for r in labels.get_all("0-3", "0-2").results}
+    custom = labels.get_all("project", "contacts").results
+    assert len(custom) == 1 and custom[0].category == "USER_DEFINED"
+
+
+def test_record_level_put_list_delete(hs, records):
+    contacts, companies, _ = records
+    basic = hs.crm.associations.v4.basic_api
+    made = basic.create(
+        "contacts",
+        contacts[0],
+        "companies",
+        companies[0],
+        [
+            AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=279),
+            AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=1),
+        ],
+    )
+    assert int(made.from_object_id) == contacts[0] and made.to_object_type_id == "0-2"
+    assert made.labels == ["Primary"]
+    back = basic.get_page("companies", companies[0], "contacts").results
+    assert int(back[0].to_object_id) == contacts[0]
+    assert {t.type_id for t in back[0].association_types} == {280, 2}
+    default = basic.create_default("contacts", contacts[1], "companies", companies[1])
+    assert default.results[0].association_spec.association_type_id == 279
+    basic.archive("contacts", contacts[0], "companies", companies[0])
+    assert basic.get_page("contacts", contacts[0], "companies").results == []
+    with pytest.raises(ApiException) as info:
+        basic.create(
+            "contacts",
+            contacts[0],
+            "companies",
+            companies[0],
+            [AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=3)],
+        )
+    assert info.value.status == 400
+
+
+def test_batch_create_read_archive_with_custom_object(hs, records):
+    contacts, _, projects = records
+    type_id = (
+        hs.crm.associations.v4.schema.definitions_api.get_all("project", "contacts")
+        .results[0]
+        .type_id
+    )
+    batch = hs.crm.associations.v4.batch_api
+    spec = [{"associationCategory": "USER_DEFINED", "associationTypeId": type_id}]
+    made = batch.create(
+        "project",
+        "contacts",
+        BatchInputPublicAssociationMultiPost(
+            inputs=[
+                {"from": {"id": str(projects[0])}, "to": {"id": str(c)}, "types": spec}
+                for c in contacts
+            ]
+            + [{"from": {"id": str(projects[1])}, "to": {"id": "999999"}, "types": spec}]
+        ),
+    )
+    assert len(made.results) == 3 and made.num_errors == 1
+    read = batch.get_page(
+        "project",
+        "contacts",
+        BatchInputPublicFetchAssociationsBatchRequest(
+            inputs=[{"id": str(projects[0])}, {"id": str(projects[1])}]
+        ),
+    )
+    assert {int(t.to_object_id) for t in read.results[0].to} == set(contacts)
+    assert read.num_errors == 1
+    batch.archive(
+        "project",
+        "contacts",
+        BatchInputPublicAssociationMultiArchive(
+            inputs=[{"from": {"id": str(projects[0])}, "to": [{"id": str(contacts[0])}]}]
+        ),
+    )
+    read = batch.get_page(
+        "contacts",
+        "project",
+        BatchInputPublicFetchAssociationsBatchRequest(
+            inputs=[{"id": str(contacts[0])}, {"id": str(contacts[1])}]
+        ),
+    )
+    assert [r._from.id for r in read.results] == [str(contacts[1])]
+    default = batch.create_default(
+        "contacts",
+        "companies",
+        BatchInputPublicDefaultAssociationMultiPost(
+            inputs=[{"from": {"id": str(contacts[2])}, "to": {"id": str(records[1][0])}}]
+        ),
+    )
+    assert {r.association_spec.association_type_id for r in default.results} == {279, 280}
+
+
+def test_user_defined_labels(hs, records):
+    contacts, companies, _ = records
+    defs = hs.crm.associations.v4.schema.definitions_api
+    made = defs.create(
+        "contacts",
+        "companies",
+        PublicAssociationDefinitionCreateRequest(label="Billing contact", name="billing_contact"),
+    ).results
+    assert len(made) == 2 and all(t.category == "USER_DEFINED" for t in made)
+    forward = next(
+        t for t in defs.get_all("contacts", "companies").results if t.label == "Billing contact"
+    )
+    result = hs.crm.associations.v4.basic_api.create(
+        "contacts",
+        contacts[0],
+        "companies",
+        companies[0],
+        [AssociationSpec(association_category="USER_DEFINED", association_type_id=forward.type_id)],
+    )
+    assert result.labels == ["Billing contact"]
+    defs.remove("contacts", "companies", forward.type_id)
+    assert "Billing contact" not in {t.label for t in defs.get_all("contacts", "companies").results}

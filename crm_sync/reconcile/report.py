@@ -27,7 +27,7 @@ _ACTION_COUNTER = {
     Action.CREATE: "created",
     Action.UPDATE: "updated",
     Action.UNCHANGED: "unchanged",
-    Action.ARCHIVE: "archived",
+    Action.ARCHIVE: "deleted",
     Action.SKIP: "skipped",
 }
 
@@ -40,7 +40,8 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    archived: int = 0
+    deleted: int = 0
+    """Destination records deleted (archived, on HubSpot)."""
     skipped: int = 0
     conflicts: int = 0
     failed: int = 0

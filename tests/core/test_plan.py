@@ -216,7 +216,7 @@ def test_run_report_counts_conflicts_samples_and_renders():
         report.observe(plan, current if plan is conflicted else None)
     report.failed(created)
     c = report.counts
-    assert (c.read, c.created, c.updated, c.unchanged, c.archived, c.failed) == (4, 0, 1, 1, 1, 1)
+    assert (c.read, c.created, c.updated, c.unchanged, c.deleted, c.failed) == (4, 0, 1, 1, 1, 1)
     assert c.conflicts == 2
     assert {(n.field, n.winner.value, n.decided_by) for n in report.conflicts} == {
         ("project_name", "salesforce", "conflict=newest"),

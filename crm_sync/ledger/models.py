@@ -1,0 +1,188 @@
+"""The ledger's tables (DESIGN §2), typed declarative SQLAlchemy 2.0 models.
+
+Portable on purpose: no SQLite-only SQL, generic types only (``JSON``, timezone-aware
+``DateTime`` through :class:`UtcDateTime`), constraints named so later migrations
+can refer to them. Every table carries the object ``mapping`` name.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+SCHEMA_VERSION = 1
+"""Bump with a migration in :mod:`crm_sync.ledger.schema` when a table changes."""
+
+_ID = 64  # Salesforce ids are 18 characters, HubSpot ids are integers as text
+_NAME = 128
+
+
+def utcnow() -> datetime:
+    """The current time, aware, UTC."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every dialect.
+
+    PostgreSQL gets ``timestamptz`` and aware values; SQLite, which keeps no offset,
+    stores naive UTC, read back as aware UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class LedgerBase(DeclarativeBase):
+    """Declarative base of the ledger tables."""
+
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+
+
+class SchemaVersionRow(LedgerBase):
+    """One row per applied schema version; the highest is the ledger's version."""
+
+    __tablename__ = "ledger_schema_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncRecordRow(LedgerBase):
+    """The id map, base snapshot and last-seen modification times of one record pair.
+
+    A row exists only once both ids are known; ``sf_id`` and ``hs_id`` are each unique
+    within a mapping, so the map is one-to-one both ways.
+    """
+
+    __tablename__ = "sync_record"
+    __table_args__ = (
+        UniqueConstraint("mapping", "sf_id", name="uq_sync_record_sf"),
+        UniqueConstraint("mapping", "hs_id", name="uq_sync_record_hs"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mapping: Mapped[str] = mapped_column(String(_NAME))
+    sf_id: Mapped[str] = mapped_column(String(_ID))
+    hs_id: Mapped[str] = mapped_column(String(_ID))
+    base: Mapped[dict[str, Any] | None]
+    """``{"salesforce": {...}, "hubspot": {...}}``: the values both sides last agreed on."""
+    sf_modified_at: Mapped[datetime | None]
+    """Last seen Salesforce ``SystemModstamp``."""
+    hs_modified_at: Mapped[datetime | None]
+    """Last seen HubSpot ``hs_lastmodifieddate``."""
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TombstoneRow(LedgerBase):
+    """A record deleted on one side; a later update of it is never synced again."""
+
+    __tablename__ = "tombstone"
+
+    mapping: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
+    side: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(_ID), primary_key=True)
+    deleted_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PendingAssociationRow(LedgerBase):
+    """A lookup/association whose target record is not synced yet; retried each run."""
+
+    __tablename__ = "pending_association"
+    __table_args__ = (
+        UniqueConstraint(
+            "mapping", "direction", "from_id", "lookup", name="uq_pending_association"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mapping: Mapped[str] = mapped_column(String(_NAME))
+    direction: Mapped[str] = mapped_column(String(16))
+    from_id: Mapped[str] = mapped_column(String(_ID))
+    """The source id of the record that holds the lookup."""
+    lookup: Mapped[str] = mapped_column(String(_NAME))
+    """The lookup field (Salesforce) or association label (HubSpot)."""
+    label: Mapped[str | None] = mapped_column(String(_NAME))
+    target_mapping: Mapped[str] = mapped_column(String(_NAME))
+    target_source_id: Mapped[str] = mapped_column(String(_ID))
+    """The target record's id on the leg's source side."""
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeadLetterRow(LedgerBase):
+    """A record the destination refused: retried next run, marked resolved on success."""
+
+    __tablename__ = "dead_letter"
+    __table_args__ = (UniqueConstraint("mapping", "direction", "source_id", name="uq_dead_letter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mapping: Mapped[str] = mapped_column(String(_NAME))
+    direction: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str] = mapped_column(String(_ID))
+    payload: Mapped[dict[str, Any]]
+    error_code: Mapped[str] = mapped_column(String(_NAME))
+    message: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class RunLogRow(LedgerBase):
+    """What one run did per mapping and leg (the run report's figures)."""
+
+    __tablename__ = "run_log"
+
+    run_id: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
+    mapping: Mapped[str] = mapped_column(String(_NAME), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(16), primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    read: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    associations_made: Mapped[int] = mapped_column(Integer, default=0)
+    associations_pending: Mapped[int] = mapped_column(Integer, default=0)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+
+
+RUN_COUNTERS = (
+    "read",
+    "created",
+    "updated",
+    "unchanged",
+    "deleted",
+    "skipped",
+    "conflicts",
+    "failed",
+    "associations_made",
+    "associations_pending",
+    "api_calls",
+)
+"""The run log's counters; the same names as :class:`crm_sync.reconcile.Counts`."""

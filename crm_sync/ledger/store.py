@@ -1,0 +1,503 @@
+"""The ledger store: batched reads, and a unit of work that writes a batch at once.
+
+Hot path of a target, per batch: one :meth:`LedgerStore.load` (a SELECT per 500 ids
+on the id map and one on the tombstones), reconcile, write to the destination, then
+one ``with store.batch() as uow:`` whose operations are buffered in memory and
+flushed on exit in a single transaction with executemany upserts. Nothing touches the
+database per record.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
+
+from crm_sync.ledger.engine import create_ledger_engine, ensure_schema, write_connection
+from crm_sync.ledger.models import (
+    RUN_COUNTERS,
+    DeadLetterRow,
+    PendingAssociationRow,
+    RunLogRow,
+    SyncRecordRow,
+    TombstoneRow,
+    utcnow,
+)
+from crm_sync.ledger.records import (
+    DeadLetter,
+    LedgerView,
+    PendingAssociation,
+    RunLogEntry,
+    SyncRecord,
+)
+from crm_sync.ledger.upsert import chunked, greatest, upsert
+from crm_sync.reconcile import Action, Direction, RecordPlan, Side
+
+__all__ = ["LedgerBatch", "LedgerStore"]
+
+_SIDE_COLUMN = {Side.SALESFORCE: SyncRecordRow.sf_id, Side.HUBSPOT: SyncRecordRow.hs_id}
+_RECORDS = SyncRecordRow.__table__
+
+
+class LedgerStore:
+    """The sync ledger at a path (SQLite file) or any SQLAlchemy URL (PostgreSQL).
+
+    Opening creates the schema if needed. Thread-safe and multi-process-safe: share
+    one store per process; each batch is its own transaction.
+    """
+
+    def __init__(
+        self, location: str | Path, *, busy_timeout: float = 30.0, echo: bool = False
+    ) -> None:
+        self.engine: Engine = create_ledger_engine(location, busy_timeout=busy_timeout, echo=echo)
+        self.schema_version = ensure_schema(self.engine)
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    def __enter__(self) -> LedgerStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reads
+
+    def load(self, mapping: str, direction: Direction, source_ids: Iterable[str]) -> LedgerView:
+        """Everything the reconciler needs about a batch of source records.
+
+        Id map rows, bases and last-seen times keyed by source id, plus tombstones
+        of those source ids and of their linked destination ids.
+        """
+        src, dst = direction.source, direction.destination
+        ids = list(dict.fromkeys(source_ids))
+        records: dict[str, SyncRecord] = {}
+        stones: dict[tuple[Side, str], datetime] = {}
+        column = _SIDE_COLUMN[src]
+        with self.engine.connect() as connection:
+            for chunk in chunked(ids):
+                rows = connection.execute(
+                    select(_RECORDS).where(SyncRecordRow.mapping == mapping, column.in_(chunk))
+                )
+                for row in rows:
+                    record = SyncRecord.from_row(row)
+                    records[record.id_on(src)] = record
+                linked = [records[i].id_on(dst) for i in chunk if i in records]
+                condition = and_(TombstoneRow.side == src.value, TombstoneRow.record_id.in_(chunk))
+                if linked:
+                    condition = or_(
+                        condition,
+                        and_(TombstoneRow.side == dst.value, TombstoneRow.record_id.in_(linked)),
+                    )
+                for side, record_id, deleted_at in connection.execute(
+                    select(TombstoneRow.side, TombstoneRow.record_id, TombstoneRow.deleted_at)
+                    .where(TombstoneRow.mapping == mapping)
+                    .where(condition)
+                ):
+                    stones[(Side(side), record_id)] = deleted_at
+        return LedgerView(mapping, direction, records, stones)
+
+    def lookup(self, mapping: str, side: Side, ids: Iterable[str]) -> dict[str, str]:
+        """The other side's id for each linked id of ``side`` (for associations)."""
+        column, other = _SIDE_COLUMN[side], _SIDE_COLUMN[side.other]
+        found: dict[str, str] = {}
+        with self.engine.connect() as connection:
+            for chunk in chunked(list(dict.fromkeys(ids))):
+                for key, value in connection.execute(
+                    select(column, other).where(SyncRecordRow.mapping == mapping, column.in_(chunk))
+                ):
+                    found[key] = value
+        return found
+
+    def record(self, mapping: str, side: Side, record_id: str) -> SyncRecord | None:
+        """One id-map row (not for hot paths; use :meth:`load`)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(_RECORDS).where(
+                    SyncRecordRow.mapping == mapping, _SIDE_COLUMN[side] == record_id
+                )
+            ).first()
+        return SyncRecord.from_row(row) if row else None
+
+    def count_records(self, mapping: str | None = None) -> int:
+        """How many record pairs are linked (per mapping or in all)."""
+        query = select(func.count()).select_from(_RECORDS)
+        if mapping is not None:
+            query = query.where(SyncRecordRow.mapping == mapping)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def pending_associations(
+        self, mapping: str, direction: Direction, limit: int | None = None
+    ) -> list[PendingAssociation]:
+        """Unresolved associations of a mapping's leg, oldest first."""
+        query = (
+            select(PendingAssociationRow.__table__)
+            .where(
+                PendingAssociationRow.mapping == mapping,
+                PendingAssociationRow.direction == direction.value,
+            )
+            .order_by(PendingAssociationRow.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [PendingAssociation.from_row(r) for r in connection.execute(query)]
+
+    def dead_letters(
+        self,
+        mapping: str,
+        direction: Direction,
+        *,
+        include_resolved: bool = False,
+        limit: int | None = None,
+    ) -> list[DeadLetter]:
+        """Refused records of a mapping's leg (open ones unless ``include_resolved``)."""
+        query = select(DeadLetterRow.__table__).where(
+            DeadLetterRow.mapping == mapping, DeadLetterRow.direction == direction.value
+        )
+        if not include_resolved:
+            query = query.where(DeadLetterRow.resolved_at.is_(None))
+        query = query.order_by(DeadLetterRow.id).limit(limit)
+        with self.engine.connect() as connection:
+            return [DeadLetter.from_row(r) for r in connection.execute(query)]
+
+    def runs(self, run_id: str | None = None, mapping: str | None = None) -> list[RunLogEntry]:
+        """Run log entries, newest first."""
+        query = select(RunLogRow.__table__).order_by(RunLogRow.started_at.desc(), RunLogRow.mapping)
+        if run_id is not None:
+            query = query.where(RunLogRow.run_id == run_id)
+        if mapping is not None:
+            query = query.where(RunLogRow.mapping == mapping)
+        with self.engine.connect() as connection:
+            return [RunLogEntry.from_row(r) for r in connection.execute(query)]
+
+    # ------------------------------------------------------------------ writes
+
+    @contextmanager
+    def batch(self) -> Iterator[LedgerBatch]:
+        """A unit of work: buffer writes, commit them in one transaction on exit.
+
+        Nothing is written if the block raises. When the ``with`` returns, the batch
+        is durable: the moment a target may emit STATE.
+        """
+        unit = LedgerBatch()
+        yield unit
+        if unit:
+            with write_connection(self.engine) as connection, connection.begin():
+                unit.flush(connection)
+
+
+@dataclass
+class LedgerBatch:
+    """Buffered ledger writes of one batch (see :meth:`LedgerStore.batch`)."""
+
+    _links: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _tombstones: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    _pending: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
+    _resolved_pending: list[tuple[str, str, str, str]] = field(default_factory=list)
+    _dead: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    _resolved_dead: list[tuple[str, str, str]] = field(default_factory=list)
+    _runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(
+            (self._links, self._tombstones, self._pending, self._resolved_pending, self._dead,
+             self._resolved_dead, self._runs)
+        )  # fmt: skip
+
+    # --- id map, base, last seen
+
+    def link(
+        self,
+        mapping: str,
+        sf_id: str,
+        hs_id: str,
+        *,
+        base: Mapping[str, Mapping[str, Any]] | None = None,
+        sf_modified_at: datetime | None = None,
+        hs_modified_at: datetime | None = None,
+    ) -> None:
+        """Link ``sf_id`` ↔ ``hs_id``; set the base if given; advance the last-seen times.
+
+        A link replaces any other pairing of either id (a record re-created on one
+        side). Times only ever move forward; ``base=None`` keeps the stored base.
+        """
+        key = (mapping, sf_id)
+        row = self._links.get(key, {"mapping": mapping, "sf_id": sf_id})
+        row["hs_id"] = hs_id
+        if base is not None:
+            row["base"] = {side: dict(values) for side, values in base.items()}
+        for name, value in (("sf_modified_at", sf_modified_at), ("hs_modified_at", hs_modified_at)):
+            if value is not None and (row.get(name) is None or value > row[name]):
+                row[name] = value
+        self._links[key] = row
+
+    def apply(
+        self,
+        plan: RecordPlan,
+        destination_id: str | None = None,
+        *,
+        destination_modified_at: datetime | None = None,
+    ) -> None:
+        """Record a plan whose write succeeded (or that needed none).
+
+        Links the pair (``destination_id`` is the new id of a created record),
+        stores ``base_after`` and the tombstones, advances the last-seen times.
+        Skipped plans record only their tombstones.
+        """
+        src, dst = plan.direction.source, plan.direction.destination
+        for stone in plan.tombstones:
+            self.tombstone(plan.mapping, stone.side, stone.id, stone.deleted_at)
+        if plan.action in (Action.SKIP, Action.ARCHIVE):
+            return
+        target = destination_id or plan.destination_id
+        if target is None:
+            raise ValueError(
+                f"{plan.mapping}: record {plan.source_id} was {plan.action.value}d "
+                "but no destination id was given"
+            )
+        ids = {src: plan.source_id, dst: target}
+        times = {src: plan.source_modified_at, dst: destination_modified_at}
+        self.link(
+            plan.mapping,
+            ids[Side.SALESFORCE],
+            ids[Side.HUBSPOT],
+            base=plan.base_after,
+            sf_modified_at=times[Side.SALESFORCE],
+            hs_modified_at=times[Side.HUBSPOT],
+        )
+
+    def tombstone(
+        self, mapping: str, side: Side | str, record_id: str, deleted_at: datetime | None = None
+    ) -> None:
+        """Remember that ``record_id`` was deleted on ``side`` (the first time counts)."""
+        key = (mapping, str(side), record_id)
+        self._tombstones.setdefault(
+            key,
+            {
+                "mapping": mapping,
+                "side": str(side),
+                "record_id": record_id,
+                "deleted_at": deleted_at or utcnow(),
+            },
+        )
+
+    # --- associations
+
+    def add_pending(self, item: PendingAssociation) -> None:
+        """Queue an association whose target is not synced yet (attempts count up)."""
+        key = (item.mapping, str(item.direction), item.from_id, item.lookup)
+        self._pending[key] = {
+            "mapping": item.mapping,
+            "direction": str(item.direction),
+            "from_id": item.from_id,
+            "lookup": item.lookup,
+            "label": item.label,
+            "target_mapping": item.target_mapping,
+            "target_source_id": item.target_source_id,
+            "last_error": item.last_error,
+        }
+
+    def resolve_pending(
+        self, mapping: str, direction: Direction, keys: Iterable[tuple[str, str]]
+    ) -> None:
+        """Drop pending associations that were made: ``keys`` are ``(from_id, lookup)``."""
+        self._resolved_pending += [(mapping, str(direction), f, lk) for f, lk in keys]
+
+    # --- dead letters
+
+    def dead_letter(
+        self,
+        mapping: str,
+        direction: Direction,
+        source_id: str,
+        payload: Mapping[str, Any],
+        error_code: str,
+        message: str,
+    ) -> None:
+        """Record a refused record (again: attempts + 1, last seen now, reopened)."""
+        self._dead[(mapping, str(direction), source_id)] = {
+            "mapping": mapping,
+            "direction": str(direction),
+            "source_id": source_id,
+            "payload": _json_ready(payload),
+            "error_code": error_code,
+            "message": message,
+        }
+
+    def resolve_dead_letters(
+        self, mapping: str, direction: Direction, source_ids: Iterable[str]
+    ) -> None:
+        """Mark dead letters of records now written successfully as resolved."""
+        self._resolved_dead += [(mapping, str(direction), i) for i in source_ids]
+
+    # --- run log
+
+    def log_run(self, entry: RunLogEntry) -> None:
+        """Insert or replace one run log row."""
+        self._runs.append(entry.to_row())
+
+    # --- flush
+
+    def flush(self, connection: Any) -> None:
+        """Write everything buffered through ``connection`` (inside its transaction)."""
+        now = utcnow()
+        self._flush_links(connection, now)
+        if self._tombstones:
+            upsert(connection, TombstoneRow.__table__, list(self._tombstones.values()),
+                   ["mapping", "side", "record_id"], None)  # fmt: skip
+        if self._pending:
+            rows = [{**row, "attempts": 1, "created_at": now, "updated_at": now}
+                    for row in self._pending.values()]  # fmt: skip
+            upsert(
+                connection,
+                PendingAssociationRow.__table__,
+                rows,
+                ["mapping", "direction", "from_id", "lookup"],
+                lambda ex, t: {
+                    "label": ex.label,
+                    "target_mapping": ex.target_mapping,
+                    "target_source_id": ex.target_source_id,
+                    "last_error": ex.last_error,
+                    "attempts": t.c.attempts + 1,
+                    "updated_at": ex.updated_at,
+                },
+            )
+        if self._resolved_pending:
+            self._delete_pending(connection)
+        if self._dead:
+            rows = [{**row, "attempts": 1, "first_seen": now, "last_seen": now,
+                     "resolved_at": None} for row in self._dead.values()]  # fmt: skip
+            upsert(
+                connection,
+                DeadLetterRow.__table__,
+                rows,
+                ["mapping", "direction", "source_id"],
+                lambda ex, t: {
+                    "payload": ex.payload,
+                    "error_code": ex.error_code,
+                    "message": ex.message,
+                    "attempts": t.c.attempts + 1,
+                    "last_seen": ex.last_seen,
+                    "resolved_at": None,
+                },
+            )
+        if self._resolved_dead:
+            self._resolve_dead(connection, now)
+        if self._runs:
+            upsert(
+                connection,
+                RunLogRow.__table__,
+                self._runs,
+                ["run_id", "mapping", "direction"],
+                lambda ex, _t: {
+                    name: getattr(ex, name)
+                    for name in ("started_at", "finished_at", "dry_run", *RUN_COUNTERS)
+                },
+            )
+
+    def _flush_links(self, connection: Any, now: datetime) -> None:
+        if not self._links:
+            return
+        by_mapping: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self._links.values():
+            by_mapping[row["mapping"]].append(row)
+        table = SyncRecordRow.__table__
+        for mapping, rows in by_mapping.items():
+            wanted = {row["hs_id"]: row["sf_id"] for row in rows}
+            stale: list[int] = []
+            for chunk in chunked(list(wanted)):
+                for pk, sf_id, hs_id in connection.execute(
+                    select(SyncRecordRow.id, SyncRecordRow.sf_id, SyncRecordRow.hs_id).where(
+                        SyncRecordRow.mapping == mapping, SyncRecordRow.hs_id.in_(chunk)
+                    )
+                ):
+                    if wanted[hs_id] != sf_id:
+                        stale.append(pk)  # hs_id re-linked: drop the old pairing
+            for chunk in chunked(stale):
+                connection.execute(delete(table).where(table.c.id.in_(chunk)))
+        full = [_link_row(row, now) for row in self._links.values()]
+        for has_base in (True, False):
+            group = [row for row in full if ("base" in row) is has_base]
+            if not group:
+                continue
+            upsert(
+                connection,
+                table,
+                [{**row, "base": row.get("base")} for row in group] if has_base else group,
+                ["mapping", "sf_id"],
+                lambda ex, t, has_base=has_base: {
+                    "hs_id": ex.hs_id,
+                    "sf_modified_at": greatest(t.c.sf_modified_at, ex.sf_modified_at),
+                    "hs_modified_at": greatest(t.c.hs_modified_at, ex.hs_modified_at),
+                    "updated_at": ex.updated_at,
+                    **({"base": ex.base} if has_base else {}),
+                },
+            )
+
+    def _delete_pending(self, connection: Any) -> None:
+        table = PendingAssociationRow.__table__
+        groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for mapping, direction, from_id, lookup in self._resolved_pending:
+            groups[(mapping, direction)].append((from_id, lookup))
+        for (mapping, direction), keys in groups.items():
+            for chunk in chunked(keys, 200):
+                connection.execute(
+                    delete(table).where(
+                        table.c.mapping == mapping,
+                        table.c.direction == direction,
+                        or_(*(and_(table.c.from_id == f, table.c.lookup == lk) for f, lk in chunk)),
+                    )
+                )
+
+    def _resolve_dead(self, connection: Any, now: datetime) -> None:
+        table = DeadLetterRow.__table__
+        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for mapping, direction, source_id in self._resolved_dead:
+            groups[(mapping, direction)].append(source_id)
+        for (mapping, direction), ids in groups.items():
+            for chunk in chunked(ids):
+                connection.execute(
+                    update(table)
+                    .where(
+                        table.c.mapping == mapping,
+                        table.c.direction == direction,
+                        table.c.source_id.in_(chunk),
+                        table.c.resolved_at.is_(None),
+                    )
+                    .values(resolved_at=now)
+                )
+
+
+def _link_row(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    out = {
+        "mapping": row["mapping"],
+        "sf_id": row["sf_id"],
+        "hs_id": row["hs_id"],
+        "sf_modified_at": row.get("sf_modified_at"),
+        "hs_modified_at": row.get("hs_modified_at"),
+        "updated_at": now,
+    }
+    if "base" in row:
+        out["base"] = _json_ready(row["base"])
+    return out
+
+
+def _json_ready(value: Any) -> Any:
+    """Values JSON columns can store: dates as ISO text, decimals as text."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -250,13 +250,16 @@ class LedgerBatch:
 
         Links the pair (``destination_id`` is the new id of a created record),
         stores ``base_after`` and the tombstones, advances the last-seen times.
-        Skipped plans record only their tombstones.
+        Skipped plans record only their tombstones; an unchanged record whose base
+        stays the same records nothing.
         """
         src, dst = plan.direction.source, plan.direction.destination
         for stone in plan.tombstones:
             self.tombstone(plan.mapping, stone.side, stone.id, stone.deleted_at)
         if plan.action in (Action.SKIP, Action.ARCHIVE):
             return
+        if plan.action is Action.UNCHANGED and plan.base_after is None and not plan.new_link:
+            return  # equal to its base: costs nothing, not even a ledger write
         target = destination_id or plan.destination_id
         if target is None:
             raise ValueError(

@@ -297,6 +297,8 @@ class RecordPlan:
     base_after: Base | None = None
     tombstones: tuple[Tombstone, ...] = ()
     source_modified_at: datetime | None = None
+    new_link: bool = False
+    """True when the pair is not in the ledger yet (a create, or a destination found by key)."""
 
     @property
     def conflicts(self) -> tuple[FieldConflict, ...]:
@@ -370,10 +372,10 @@ def plan_record(
     if destination_id is None and found is None:
         if not policy.may_create(direction):
             return plan.skip(SkipReason.CREATE_DISABLED)
-        return plan.fields(Action.CREATE, None, {}, None)
+        return plan.fields(Action.CREATE, None, {}, None, new_link=True)
     values = found.values if found is not None else None
     dest_time = (found.modified_at if found else None) or ledger.destination_seen_at
-    return plan.fields(Action.UPDATE, destination_id, values, dest_time)
+    return plan.fields(Action.UPDATE, destination_id, values, dest_time, new_link=not linked_id)
 
 
 class _Planner:
@@ -425,6 +427,8 @@ class _Planner:
         destination_id: str | None,
         current: Mapping[str, Any] | None,
         destination_modified_at: datetime | None,
+        *,
+        new_link: bool,
     ) -> RecordPlan:
         dst = self.direction.destination
         base = _base_half(self.ledger.base, dst)
@@ -453,6 +457,7 @@ class _Planner:
             changes=changes,
             decisions=decisions,
             base_after=self._next_base(decisions),
+            new_link=new_link,
         )
 
     def _next_base(self, decisions: Iterable[FieldDecision]) -> Base | None:

@@ -1,0 +1,1 @@
+"""tap-hubspot-custom: HubSpot CRM objects, incrementally, with associations and deletes."""

@@ -1,0 +1,244 @@
+"""tap-hubspot-custom: HubSpot CRM objects (custom and standard), incrementally.
+
+See ``streams.py`` for how records are read, ``search_plan.py`` for the search API's
+10,000-result cap, ``hs_types.py`` for typing, ``associations.py`` for associations.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers._catalog import get_selected_schema
+from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
+from singer_sdk.plugin_base import PluginBase
+
+from crm_sync.http import ResilientSession, WindowLimiter
+from tap_hubspot_custom import discovery
+from tap_hubspot_custom.auth import build_authenticator
+from tap_hubspot_custom.client import DEFAULT_BASE_URL, CallLog, error_message
+from tap_hubspot_custom.hs_types import object_schema
+from tap_hubspot_custom.search_plan import MAX_SEARCH_LIMIT
+from tap_hubspot_custom.streams import LIST_PAGE_MAX, HubSpotObjectStream
+
+if TYPE_CHECKING:
+    from singer_sdk.authenticators import APIAuthenticatorBase
+
+_ANNOTATIONS = (
+    "x-hubspot-type",
+    "x-hubspot-field-type",
+    "x-hubspot-options",
+    "x-hubspot-has-unique-value",
+)
+
+
+class TapHubSpotCustom(Tap):
+    """HubSpot objects by hs_lastmodifieddate, with associations and archived records."""
+
+    name = "tap-hubspot-custom"
+    capabilities = [
+        TapCapabilities.CATALOG,
+        TapCapabilities.DISCOVER,
+        TapCapabilities.STATE,
+        TapCapabilities.TEST,
+        PluginCapabilities.ABOUT,
+        PluginCapabilities.STREAM_MAPS,
+        PluginCapabilities.FLATTENING,
+    ]
+
+    config_jsonschema = th.PropertiesList(
+        # --- credentials
+        th.Property(
+            "access_token",
+            th.StringType,
+            secret=True,
+            description="Private-app access token (pat-...). Takes precedence over OAuth.",
+        ),
+        th.Property("client_id", th.StringType, secret=True, description="OAuth app client id."),
+        th.Property(
+            "client_secret", th.StringType, secret=True, description="OAuth app client secret."
+        ),
+        th.Property(
+            "refresh_token",
+            th.StringType,
+            secret=True,
+            description="OAuth refresh token; access tokens come from POST /oauth/v1/token.",
+        ),
+        th.Property(
+            "base_url",
+            th.URIType,
+            default=DEFAULT_BASE_URL,
+            description="API host (the sandbox's CRM_SANDBOX_HS_BASE_URL in tests).",
+        ),
+        th.Property(
+            "ca_bundle",
+            th.StringType,
+            description="CA bundle file for TLS verification (TLS is always verified).",
+        ),
+        # --- what to read
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            description="Earliest hs_lastmodifieddate to read when a stream has no bookmark; "
+            "without it the first run is a full pull through the list API.",
+        ),
+        th.Property(
+            "objects",
+            th.ArrayType(th.StringType),
+            default=list(discovery.DEFAULT_OBJECTS),
+            description="Object types to discover: names, object type ids or globs "
+            "(custom object names, companies, contacts, deals). Default: all.",
+        ),
+        th.Property(
+            "include_associations",
+            th.ArrayType(th.StringType),
+            default=[],
+            description="Object types whose associations each record carries "
+            '(`associations: {"companies": {"results": [{"id", "type"}]}}`), '
+            "read with the v4 batch API.",
+        ),
+        th.Property(
+            "include_archived",
+            th.BooleanType,
+            default=True,
+            description="Emit archived (deleted) records with `_sdc_deleted_at`.",
+        ),
+        # --- how to read
+        th.Property(
+            "page_size",
+            th.IntegerType,
+            default=LIST_PAGE_MAX,
+            description="List API page size (at most 100).",
+        ),
+        th.Property(
+            "search_page_size",
+            th.IntegerType,
+            default=MAX_SEARCH_LIMIT,
+            description="Search API page size (at most 200); STATE is written per page.",
+        ),
+        th.Property(
+            "max_requests_per_10s",
+            th.IntegerType,
+            default=100,
+            description="Calls per rolling 10 s this tap allows itself (portal limit: "
+            "100 Free/Starter, 190 Professional/Enterprise, shared with other apps).",
+        ),
+        th.Property(
+            "search_requests_per_second",
+            th.NumberType,
+            default=4,
+            description="Search calls per second (HubSpot allows 5 per portal).",
+        ),
+        th.Property("max_retries", th.IntegerType, default=6),
+        th.Property("retry_wait_seconds", th.NumberType, default=1.0),
+        th.Property("request_timeout", th.IntegerType, default=300),
+    ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.calls = CallLog()
+        super().__init__(*args, **kwargs)
+
+    # --- shared per run ----------------------------------------------------------------
+
+    @cached_property
+    def authenticator(self) -> APIAuthenticatorBase:
+        return build_authenticator(self.config)
+
+    @cached_property
+    def limiter(self) -> WindowLimiter:
+        return WindowLimiter(int(self.config.get("max_requests_per_10s") or 100), 10.0)
+
+    @cached_property
+    def search_limiter(self) -> WindowLimiter:
+        rate = float(self.config.get("search_requests_per_second") or 4)
+        # Whole calls per window: rate 4 -> 4 per second, rate 0.5 -> 1 per 2 seconds.
+        return WindowLimiter(max(1, int(rate)), max(1, int(rate)) / rate)
+
+    @cached_property
+    def _session(self) -> ResilientSession:
+        session = ResilientSession(limiter=self.limiter, ca_bundle=self.config.get("ca_bundle"))
+        session.auth = self.authenticator
+        return session
+
+    def get_json(self, path: str, route: str) -> dict[str, Any]:
+        """A discovery GET (retried on 429/5xx by the shared resilient session)."""
+        self.calls.add(route)
+        base = str(self.config.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
+        response = self._session.get(base + path)
+        if response.status_code >= 400:
+            raise ConfigValidationError(f"HubSpot discovery failed: {error_message(response)[0]}")
+        return response.json()
+
+    # --- discovery ---------------------------------------------------------------------
+
+    def discover_streams(self) -> list[HubSpotObjectStream]:
+        self._check_settings()
+        types = discovery.object_types(self.get_json)
+        chosen = discovery.select(types, list(self.config.get("objects") or ["*"]))
+        associated = [
+            discovery.resolve(types, name, "include_associations")
+            for name in self.config.get("include_associations") or []
+        ]
+        streams = []
+        for obj in chosen:
+            schema = object_schema(discovery.properties(self.get_json, obj))
+            streams.append(HubSpotObjectStream(self, obj, schema, associated))
+        return streams
+
+    def _check_settings(self) -> None:
+        build_authenticator(self.config)  # credentials complete?
+        page = int(self.config.get("page_size") or LIST_PAGE_MAX)
+        search_page = int(self.config.get("search_page_size") or MAX_SEARCH_LIMIT)
+        if not 1 <= page <= LIST_PAGE_MAX:
+            raise ConfigValidationError(f"page_size must be 1..{LIST_PAGE_MAX}, got {page}")
+        if not 1 <= search_page <= MAX_SEARCH_LIMIT:
+            raise ConfigValidationError(
+                f"search_page_size must be 1..{MAX_SEARCH_LIMIT}, got {search_page}"
+            )
+
+    @property
+    def catalog_dict(self) -> dict:
+        """The catalog, with the x-hubspot-* annotations the SDK's schema model drops."""
+        catalog = super().catalog_dict
+        for entry in catalog.get("streams", []):
+            stream = self.streams.get(entry["tap_stream_id"])
+            if stream is not None:
+                _annotate(entry["schema"], stream.schema)
+        return catalog
+
+    def setup_mapper(self) -> None:
+        """Register streams with their annotated schemas, so SCHEMA messages keep them."""
+        PluginBase.setup_mapper(self)
+        for entry in self.catalog.streams:
+            name = entry.stream or entry.tap_stream_id
+            schema = entry.schema.to_dict()
+            if name in self.streams:
+                _annotate(schema, self.streams[name].schema)
+            self.mapper.register_raw_stream_schema(
+                name,
+                get_selected_schema(name, schema, entry.metadata.resolve_selection()),
+                entry.key_properties,
+            )
+
+    def sync_all(self) -> None:
+        super().sync_all()
+        self.logger.info(
+            "HubSpot API calls: %d (%d retried): %s",
+            self.calls.total, self.calls.retries, dict(self.calls.calls),
+        )  # fmt: skip
+
+
+def _annotate(target: dict[str, Any], source: dict[str, Any]) -> None:
+    """Copy the x-hubspot-* keys of ``source``'s properties onto ``target``'s."""
+    src_props = source.get("properties", {})
+    for name, prop in target.get("properties", {}).items():
+        for key in _ANNOTATIONS:
+            if key in src_props.get(name, {}):
+                prop[key] = src_props[name][key]
+
+
+if __name__ == "__main__":
+    TapHubSpotCustom.cli()

@@ -22,7 +22,7 @@ modification times, equal or unknown times going to ``tie``).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -461,21 +461,24 @@ class _Planner:
         )
 
     def _next_base(self, decisions: Iterable[FieldDecision]) -> Base | None:
-        """The base after a successful write; None when it would not change."""
+        """The base after a successful write; None when it does not change.
+
+        An agreed field always moves the base: ``decide_field`` only agrees on a
+        value that differs from the base (``S == B`` is decided earlier).
+        """
+        agreed = [decision for decision in decisions if decision.agreed]
+        if not agreed:
+            return None
         src, dst = self.direction.source, self.direction.destination
         old = self.ledger.base or {}
-        new: Base = {side.value: dict(old.get(side.value, {})) for side in Side}
+        new: Base = {side.value: dict(old.get(side.value) or {}) for side in Side}
         by_name = {item.name_on(dst): item for item in self.policy.fields}
         native = self.record.native or {}
-        for decision in decisions:
-            if not decision.agreed:
-                continue
+        for decision in agreed:
             item: FieldPolicy = by_name[decision.field]
             new[dst.value][decision.field] = decision.value
             source_name = item.name_on(src)
             new[src.value][source_name] = native.get(source_name, decision.value)
-        if _same_base(new, old):
-            return None
         return new
 
 
@@ -483,14 +486,3 @@ def _base_half(base: Mapping[str, Mapping[str, Any]] | None, side: Side) -> Mapp
     if not base:
         return {}
     return base.get(side.value) or {}
-
-
-def _same_base(a: Mapping[str, Mapping[str, Any]], b: Mapping[str, Mapping[str, Any]]) -> bool:
-    def flat(base: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str], Hashable]:
-        return {
-            (side, name): canonical(value)
-            for side, values in base.items()
-            for name, value in (values or {}).items()
-        }
-
-    return flat(a) == flat(b)

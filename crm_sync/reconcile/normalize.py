@@ -59,6 +59,7 @@ _DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAYBE_TYPED = frozenset("0123456789-tTfF \t\n")
 _KINDS = frozenset(k.value for k in Kind) - {Kind.UNSUPPORTED.value}
 
 
@@ -102,6 +103,8 @@ def canonical(value: object, kind: str | None = None) -> Hashable:
 
 
 def _canonical_str(value: str) -> Hashable:
+    if value[0] not in _MAYBE_TYPED:  # most text: no regex needed
+        return ("str", value)
     lowered = value.strip().lower()
     if lowered in ("true", "false"):
         return ("bool", lowered == "true")

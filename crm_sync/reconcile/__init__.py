@@ -24,7 +24,13 @@ Per batch, a target:
    the rule that decided, and carries ``base_after`` (the next base, None if
    unchanged) and ``tombstones`` to store once the write succeeded;
 5. writes the ``changes`` (nothing for ``unchanged``: a record equal to its base, or
-   an echo of the other leg, costs no call) and records the outcome in the ledger;
+   an echo of the other leg, costs no call), then records every plan in the ledger
+   (``uow.apply(plan, destination_id=new_id_if_created)``: links, next base,
+   tombstones; a no-op for a record equal to its base);
+   a never-linked record may be looked up by key first (``DestinationState`` with
+   its id) so importing records that already exist on both sides applies the field
+   rules instead of overwriting; without that read it is planned as a ``create``,
+   which an upsert on the stable key turns into an overwrite;
 6. feeds every plan to a :class:`RunReport` (``observe``, ``failed``) and prints
    ``render_table(reports)`` / ``render_json(reports)``; in a dry run that is the plan.
 

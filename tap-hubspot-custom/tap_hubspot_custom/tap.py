@@ -16,10 +16,10 @@ from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from singer_sdk.plugin_base import PluginBase
 
-from crm_sync.http import ResilientSession, WindowLimiter
+from crm_sync.http import QuotaExhausted, ResilientSession, WindowLimiter
 from tap_hubspot_custom import discovery
 from tap_hubspot_custom.auth import build_authenticator
-from tap_hubspot_custom.client import DEFAULT_BASE_URL, CallLog, error_message
+from tap_hubspot_custom.client import DEFAULT_BASE_URL, CallLog, HubSpotAPIError, error_message
 from tap_hubspot_custom.hs_types import object_schema
 from tap_hubspot_custom.search_plan import MAX_SEARCH_LIMIT
 from tap_hubspot_custom.streams import LIST_PAGE_MAX, HubSpotObjectStream
@@ -167,7 +167,14 @@ class TapHubSpotCustom(Tap):
         """A discovery GET (retried on 429/5xx by the shared resilient session)."""
         self.calls.add(route)
         base = str(self.config.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
-        response = self._session.get(base + path)
+        retried = self._session.counter.retries
+        try:
+            response = self._session.get(base + path)
+        except QuotaExhausted as exc:
+            message = error_message(exc.response)[0]
+            raise HubSpotAPIError(f"daily API limit reached: {message}", 429, "DAILY") from exc
+        for _ in range(self._session.counter.retries - retried):
+            self.calls.add_retry()
         if response.status_code >= 400:
             raise ConfigValidationError(f"HubSpot discovery failed: {error_message(response)[0]}")
         return response.json()

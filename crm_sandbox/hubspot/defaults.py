@@ -52,6 +52,10 @@ _INDUSTRIES = [
 ]
 
 
+# HubSpot's default options of the company property ``type``.
+_COMPANY_TYPES = ["PROSPECT", "PARTNER", "RESELLER", "VENDOR", "OTHER"]
+
+
 def _opts(values: list[str]) -> list[dict[str, Any]]:
     return [
         {"label": v.replace("_", " ").title(), "value": v, "displayOrder": i, "hidden": False}
@@ -123,8 +127,12 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
             _p("mobilephone", "Mobile Phone Number", "string", "phonenumber", g),
             _p("jobtitle", "Job Title", "string", "text", g),
             _p("website", "Website URL", "string", "text", g),
+            _p("address", "Street Address", "string", "text", g),
             _p("city", "City", "string", "text", g),
+            _p("state", "State/Region", "string", "text", g),
+            _p("zip", "Postal Code", "string", "text", g),
             _p("country", "Country/Region", "string", "text", g),
+            _p("type", "Type", "enumeration", "select", g, options=_opts(_COMPANY_TYPES)),
             _p(
                 "lifecyclestage",
                 "Lifecycle Stage",
@@ -150,8 +158,12 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
             _p("domain", "Company Domain Name", "string", "text", g),
             _p("industry", "Industry", "enumeration", "select", g, options=_opts(_INDUSTRIES)),
             _p("phone", "Phone Number", "string", "phonenumber", g),
+            _p("address", "Street Address", "string", "text", g),
             _p("city", "City", "string", "text", g),
+            _p("state", "State/Region", "string", "text", g),
+            _p("zip", "Postal Code", "string", "text", g),
             _p("country", "Country/Region", "string", "text", g),
+            _p("type", "Type", "enumeration", "select", g, options=_opts(_COMPANY_TYPES)),
             _p("website", "Website URL", "string", "text", g),
             _p("numberofemployees", "Number of Employees", "number", "number", g),
             _p("annualrevenue", "Annual Revenue", "number", "number", g),
@@ -305,9 +317,15 @@ PROJECT_SCHEMA: dict[str, Any] = {
             "type": "enumeration",
             "fieldType": "select",
             "options": [
-                {"label": "Draft", "value": "draft"},
-                {"label": "In progress", "value": "in_progress"},
-                {"label": "Done", "value": "done"},
+                {"label": label, "value": value}
+                for label, value in (
+                    ("Draft", "draft"),
+                    ("Planned", "planned"),
+                    ("In progress", "in_progress"),
+                    ("On hold", "on_hold"),
+                    ("Done", "done"),
+                    ("Cancelled", "cancelled"),
+                )
             ],
         },
         {
@@ -316,19 +334,21 @@ PROJECT_SCHEMA: dict[str, Any] = {
             "type": "enumeration",
             "fieldType": "checkbox",
             "options": [
-                {"label": t.title(), "value": t}
-                for t in ("alpha", "beta", "internal", "external", "urgent")
+                {"label": label, "value": label.lower()}
+                for label in (
+                    "Analytics",
+                    "Integration",
+                    "Migration",
+                    "Mobile",
+                    "Security",
+                    "Web",
+                    "AI",
+                )
             ],
         },
         {"name": "budget", "label": "Budget", "type": "number", "fieldType": "number"},
         {"name": "completion", "label": "Completion (%)", "type": "number", "fieldType": "number"},
-        {
-            "name": "priority",
-            "label": "Priority",
-            "type": "enumeration",
-            "fieldType": "select",
-            "options": [{"label": p.title(), "value": p} for p in ("low", "medium", "high")],
-        },
+        {"name": "priority", "label": "Priority", "type": "number", "fieldType": "number"},
         {
             "name": "is_active",
             "label": "Active",

@@ -120,17 +120,20 @@ class Seeder:
             start = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=rng.randint(0, 700))
             kickoff = start + timedelta(hours=rng.randint(8, 18), minutes=rng.choice((0, 30)))
             tags = sorted(
-                rng.sample(["alpha", "beta", "internal", "external", "urgent"], rng.randint(0, 3))
+                rng.sample(
+                    ["analytics", "integration", "migration", "mobile", "security", "web", "ai"],
+                    rng.randint(0, 3),
+                )
             )
             first, last = pick(pools["first"]), pick(pools["last"])
             return {
                 "project_name": f"{pick(pools['words'])} {n}",
                 "description": pick(pools["text"]),
-                "status": pick(["draft", "in_progress", "done"]),
+                "status": pick(["draft", "planned", "in_progress", "on_hold", "done", "cancelled"]),
                 "tags": ";".join(tags),
                 "budget": rng.randint(1, 5000) * 100,
                 "completion": rng.randint(0, 100),
-                "priority": pick(["low", "medium", "high"]),
+                "priority": str(rng.randint(1, 5)),
                 "is_active": rng.random() < 0.8,
                 "start_date": start.date().isoformat(),
                 "kickoff": kickoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"),

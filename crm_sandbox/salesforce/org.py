@@ -195,6 +195,9 @@ def _account() -> ObjectDef:
         pick("Rating", "Account Rating", ("Hot", "Warm", "Cold")),
         text("Sic", "SIC Code", 20),
         area("Description", "Account Description", 32000),
+        # The integration's external id holding the HubSpot company id (an admin adds it).
+        FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
+                 external_id=True, id_lookup=True, unique=True),
         *_field_list_after_deleted(),
         readonly(date("LastActivityDate", "Last Activity")),
     ])  # fmt: skip

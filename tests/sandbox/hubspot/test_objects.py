@@ -28,7 +28,7 @@ def test_create_read_update_archive(hs, portal):
             "a0B000000000001AAA",
             budget=1500,
             is_active=True,
-            tags="alpha;beta",
+            tags="analytics;web",
             start_date="2026-03-01",
             kickoff="2026-03-02T10:00:00Z",
         ),
@@ -45,7 +45,7 @@ def test_create_read_update_archive(hs, portal):
     assert got.properties == {
         "budget": "1500",
         "is_active": "true",
-        "tags": "alpha;beta",
+        "tags": "analytics;web",
         "start_date": "2026-03-01",
         "kickoff": "2026-03-02T10:00:00.000Z",
         "status": None,

@@ -39,7 +39,14 @@ def test_project_schema_exists_on_an_empty_portal(hs, portal):
     props = {p.name: p for p in project.properties}
     assert props["salesforce_id"].has_unique_value is True
     assert props["status"].type == "enumeration"
-    assert {o.value for o in props["status"].options} == {"draft", "in_progress", "done"}
+    assert {o.value for o in props["status"].options} == {
+        "draft",
+        "planned",
+        "in_progress",
+        "on_hold",
+        "done",
+        "cancelled",
+    }
 
 
 def test_schema_lifecycle(hs, portal, raw):

@@ -57,7 +57,7 @@ def test_filters_sorts_and_properties(hs, seeded):
     )
     assert count(_f("tags", "HAS_PROPERTY")) == sum(bool(r["tags"]) for r in rows)
     assert count(_f("tags", "NOT_HAS_PROPERTY")) == sum(not r["tags"] for r in rows)
-    assert count(_f("tags", "EQ", "urgent")) == sum("urgent" in (r["tags"] or "") for r in rows)
+    assert count(_f("tags", "EQ", "security")) == sum("security" in (r["tags"] or "") for r in rows)
     # OR of groups, AND within a group
     either = count(
         groups=[

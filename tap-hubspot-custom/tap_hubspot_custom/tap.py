@@ -169,7 +169,8 @@ class TapHubSpotCustom(Tap):
         base = str(self.config.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
         retried = self._session.counter.retries
         try:
-            response = self._session.get(base + path)
+            # verify per request: requests lets REQUESTS_CA_BUNDLE override session.verify
+            response = self._session.get(base + path, verify=self.config.get("ca_bundle") or True)
         except QuotaExhausted as exc:
             message = error_message(exc.response)[0]
             raise HubSpotAPIError(f"daily API limit reached: {message}", 429, "DAILY") from exc

@@ -98,7 +98,7 @@ def project_schema() -> dict[str, Any]:
             hs("contact_email", "string", "text"),
             hs("website", "string", "text"),
             hs("phone", "string", "phonenumber"),
-            hs("stage", "enumeration", "select",
+            hs("status", "enumeration", "select",
                options=options("draft", "planned", "in_progress", "on_hold", "done", "cancelled")),
             hs("tags", "enumeration", "checkbox",
                options=options("analytics", "integration", "migration", "mobile", "security",

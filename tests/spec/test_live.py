@@ -79,7 +79,7 @@ def test_every_field_level_error(tmp_path):
           - {salesforce: Name, hubspot: missing_prop, rule: two_way}
           - {salesforce: Primary__c, hubspot: description, rule: two_way}
           - {salesforce: Description__c, hubspot: budget, rule: always_salesforce}
-          - {salesforce: Tags__c, hubspot: stage, rule: always_salesforce}
+          - {salesforce: Tags__c, hubspot: status, rule: always_salesforce}
           - {salesforce: Score__c, hubspot: completion, rule: always_hubspot}
           - {salesforce: Priority__c, hubspot: hs_object_id, rule: always_salesforce}
           - salesforce: Status__c
@@ -128,7 +128,7 @@ def test_value_missing_from_map_and_required_properties(tmp_path):
         create: {to_hubspot: true, to_salesforce: true}
         fields:
           - salesforce: Status__c
-            hubspot: stage
+            hubspot: status
             rule: two_way
             values: {"Planned": planned, "Done": done}
         """)

@@ -143,7 +143,7 @@ def test_forward_record_is_renamed_converted_and_carries_ids():
         "kickoff": "2024-03-01T09:30:00.000Z",
         "contact_email": "ada@example.com",  # trim + lower
         "website": "",  # blank clears
-        "stage": "in_progress",  # value map
+        "status": "in_progress",  # value map
         "tags": "ai;web",  # value map per item
         "salesforce_id": "a0X000000000001AAA",
         "_crm_destination_id": None,
@@ -227,7 +227,7 @@ def test_reverse_leg_from_hubspot_records(tmp_path):
                 "start_date": "2024-05-01",
                 "kickoff": "1714557600000",
                 "tags": "ai;security",
-                "stage": "done",  # always_salesforce: never written back
+                "status": "done",  # always_salesforce: never written back
                 "website": "https://apollo.test",
                 "salesforce_id": "a0X000000000001AAA",
                 "hs_lastmodifieddate": "2024-05-01T10:00:00Z",
@@ -298,7 +298,7 @@ def test_cli_runs_the_mapper_on_an_input_file(tmp_path):
         deserialize_json(line) for line in result.stdout.splitlines() if line.startswith("{")
     ]
     assert [m["type"] for m in messages] == ["SCHEMA", "RECORD"]
-    assert messages[1]["record"]["stage"] == "in_progress"
+    assert messages[1]["record"]["status"] == "in_progress"
 
 
 def test_cli_validate(tmp_path):

@@ -14,8 +14,10 @@ id_property}, create: {to_hubspot, to_salesforce}, delete: {to_hubspot,
 to_salesforce}, conflict, tie, filter, direction, key}``; ``key_properties`` is the
 upsert key (``hubspot.id_property`` or ``salesforce.id_field``).
 
-Specs are loaded and checked at start; any error stops the mapper with the full list.
-``map-crm validate [--mappings DIR] [--live-schemas FILE]`` runs the same checks and
+Specs are loaded and checked at start, against the live schemas too (``map_crm.live``:
+a snapshot, or the APIs when both sides' credentials are set); any error stops the
+mapper with the full list. ``map-crm validate [--mappings DIR] [--live-schemas FILE]
+[--save-live-schemas FILE]`` runs the same checks, prints the API calls it made and
 exits 1 on errors (the CLI is a click group whose default action is the mapper).
 """
 
@@ -39,31 +41,39 @@ from singer_sdk.singerlib import (
 )
 
 from crm_sync.spec import Direction, SpecError, SpecSet, load_dir, validate_live
+from map_crm.live import (
+    LIVE_SETTINGS,
+    LiveSchemaError,
+    LiveSource,
+    LiveSourceMissing,
+    resolve_live,
+)
 from map_crm.streams import LiveTypes, StreamMapper
 
 DEFAULT_MAPPINGS_DIR = "transforms/mappings"
 
 
-def load_live_schemas(path: str | Path) -> dict[str, t.Any]:
-    """``{"salesforce": {object: describe}, "hubspot": {object: schema}}`` from JSON."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected an object with 'salesforce' and 'hubspot'")
-    return data
+def check_specs(
+    mappings_dir: str | Path, config: dict[str, t.Any], snapshot: str | Path | None = None
+) -> tuple[SpecSet, LiveSource]:
+    """Load the specs; add the live-schema issues when a live source applies.
 
-
-def check_specs(mappings_dir: str | Path, live_schemas: dict[str, t.Any] | None) -> SpecSet:
-    """Load the specs and add the live-schema issues when schemas are given."""
+    Raises ``LiveSourceMissing`` / ``LiveSchemaError`` when the live schemas are
+    required but cannot be had.
+    """
     specs = load_dir(mappings_dir)
-    if live_schemas is not None and not specs.errors:
+    if specs.errors:  # the offline errors first: no API calls for a broken spec
+        return specs, LiveSource(None, "spec errors")
+    live = resolve_live(config, specs.mappings, snapshot)
+    if live.data is not None and live.validate:
         specs.issues.extend(
             validate_live(
                 specs.mappings,
-                live_schemas.get("salesforce") or {},
-                live_schemas.get("hubspot") or {},
+                live.data.get("salesforce") or {},
+                live.data.get("hubspot") or {},
             )
         )
-    return specs
+    return specs, live
 
 
 class MapCrm(InlineMapper):
@@ -85,43 +95,23 @@ class MapCrm(InlineMapper):
             allowed_values=[str(d) for d in Direction],
             description="sf_to_hs (forward leg) or hs_to_sf (reverse leg).",
         ),
-        th.Property(
-            "validate_live",
-            th.BooleanType,
-            default=False,
-            description="Also validate against the live schemas (needs live_schemas for now).",
-        ),
-        th.Property(
-            "live_schemas",
-            th.StringType,
-            description=(
-                "JSON file {salesforce: {Object: describe}, hubspot: {object: "
-                "{requiredProperties, properties}}}; also gives exact field types."
-            ),
-        ),
+        *LIVE_SETTINGS,
     ).to_dict()
 
     def __init__(self, **kwargs: t.Any) -> None:
         super().__init__(**kwargs)
         self.direction = Direction(self.config.get("direction", Direction.SF_TO_HS))
-        live_path = self.config.get("live_schemas")
-        live = load_live_schemas(live_path) if live_path else None
-        if self.config.get("validate_live") and live is None:
-            # Fetching describe/properties from the APIs is not wired in yet.
-            raise ConfigValidationError(
-                "validate_live needs the live_schemas setting (a JSON snapshot of the "
-                "describe and properties replies)",
-                errors=["validate_live: live_schemas is not set"],
-            )
-        self.specs = check_specs(
-            self.config.get("mappings_dir", DEFAULT_MAPPINGS_DIR),
-            live if self.config.get("validate_live") else None,
-        )
+        config = dict(self.config)
+        try:
+            self.specs, live = check_specs(config.get("mappings_dir", DEFAULT_MAPPINGS_DIR), config)
+        except (LiveSourceMissing, LiveSchemaError) as exc:
+            raise ConfigValidationError(str(exc), errors=[str(exc)]) from exc
         for issue in self.specs.warnings:
             self.logger.warning("%s", issue)
         if self.specs.errors:
             raise SpecError(self.specs.issues)
-        self.live_types = LiveTypes.from_data(live) if live else None
+        self.logger.info("Mapping specs: %s", live.summary)
+        self.live_types = LiveTypes.from_data(live.data) if live.data else None
         self.mapped: dict[str, StreamMapper] = {}
         self.dropped: set[str] = set()
 
@@ -217,27 +207,40 @@ class MapCrm(InlineMapper):
     "--live-schemas",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
-    help="JSON snapshot of describe/properties to validate against.",
+    help="JSON snapshot of describe/properties to validate against (instead of the APIs).",
+)
+@click.option(
+    "--save-live-schemas",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the live schemas used to this JSON file (a snapshot for --live-schemas).",
 )
 @click.pass_context
 def validate_command(
-    ctx: click.Context, mappings_dir: Path | None, live_schemas: Path | None
+    ctx: click.Context,
+    mappings_dir: Path | None,
+    live_schemas: Path | None,
+    save_live_schemas: Path | None,
 ) -> None:
-    """Check every mapping spec; exit 1 on any error."""
+    """Check every mapping spec against both live schemas; exit 1 on any error."""
     parent = ctx.parent.params if ctx.parent else {}
     config_input = parent.get("config")
     config = dict(getattr(config_input, "config", None) or {})
     directory = mappings_dir or Path(config.get("mappings_dir", DEFAULT_MAPPINGS_DIR))
-    live_path = live_schemas or config.get("live_schemas")
-    live = load_live_schemas(live_path) if live_path else None
-    specs = check_specs(directory, live)
+    try:
+        specs, live = check_specs(directory, config, live_schemas)
+    except (LiveSourceMissing, LiveSchemaError, OSError, ValueError) as exc:
+        click.echo(f"error: cannot read the live schemas: {exc}", err=True)
+        sys.exit(1)
     for issue in specs.issues:
         click.echo(str(issue), err=issue.is_error)
+    if save_live_schemas is not None and live.data is not None:
+        save_live_schemas.write_text(json.dumps(live.data, indent=1, sort_keys=True))
     enabled = sum(1 for m in specs.mappings if m.enabled)
     summary = (
         f"{len(specs.mappings)} mapping(s) in {directory} ({enabled} enabled, "
         f"{len(specs.mappings) - enabled} saved for later): {len(specs.errors)} error(s), "
-        f"{len(specs.warnings)} warning(s); live schemas {'checked' if live else 'not checked'}"
+        f"{len(specs.warnings)} warning(s); {live.summary}"
     )
     click.echo(summary, err=bool(specs.errors))
     sys.exit(1 if specs.errors else 0)

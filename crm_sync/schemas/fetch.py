@@ -1,0 +1,58 @@
+"""Fetch both live schemas for a set of mappings, counting the API calls it took."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from crm_sync.http import ResilientSession, RetryPolicy
+from crm_sync.schemas.hubspot import HubSpotSchemaReader, HubSpotSettings
+from crm_sync.schemas.salesforce import SalesforceDescriber, SalesforceSettings
+from crm_sync.spec.model import Mapping
+
+#: Validation runs before anything else: fail within seconds, not the writers' minutes.
+FETCH_POLICY = RetryPolicy(max_attempts=4, max_elapsed_s=30.0, initial_wait_s=0.2, max_wait_s=5)
+
+
+@dataclass
+class LiveSchemas:
+    """Describes and object schemas, in the shape ``validate_live`` and snapshots use."""
+
+    salesforce: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hubspot: dict[str, dict[str, Any]] = field(default_factory=dict)
+    salesforce_calls: int = 0
+    hubspot_calls: int = 0
+
+    def as_data(self) -> dict[str, Any]:
+        """``{"salesforce": {...}, "hubspot": {...}}``: the ``live_schemas`` file format."""
+        return {"salesforce": self.salesforce, "hubspot": self.hubspot}
+
+    @property
+    def calls(self) -> int:
+        return self.salesforce_calls + self.hubspot_calls
+
+
+def _session(ca_bundle: str | None) -> ResilientSession:
+    return ResilientSession(policy=FETCH_POLICY, ca_bundle=ca_bundle, timeout_s=30.0)
+
+
+def fetch_live_schemas(
+    mappings: Iterable[Mapping], salesforce: SalesforceSettings, hubspot: HubSpotSettings
+) -> LiveSchemas:
+    """Describe every mapped Salesforce object and read every mapped HubSpot object.
+
+    Raises :class:`crm_sync.schemas.LiveSchemaError` when a side cannot be read at all;
+    objects that do not exist are simply absent from the result.
+    """
+    mappings = list(mappings)
+    sf_session, hs_session = _session(salesforce.ca_bundle), _session(hubspot.ca_bundle)
+    try:
+        sf = SalesforceDescriber(salesforce, sf_session).describe(
+            [m.salesforce.object for m in mappings]
+        )
+        hs = HubSpotSchemaReader(hubspot, hs_session).schemas([m.hubspot.object for m in mappings])
+    finally:
+        sf_session.close()
+        hs_session.close()
+    return LiveSchemas(sf, hs, sf_session.counter.total, hs_session.counter.total)

@@ -84,3 +84,20 @@ def test_composes_with_target_jsonl(clean_sandbox, portal, tmp_path) -> None:
     files = {p.name.split("-")[0].split(".")[0]: p for p in out.glob("*.jsonl")}
     rows = [json.loads(line) for line in files["project"].read_text().splitlines()]
     assert len(rows) == 30 and all(r["updatedAt"] == SEEDED_AT for r in rows)
+
+
+def test_incremental_pull_past_the_10000_result_cap(clean_sandbox) -> None:
+    """10,200 changes since the bookmark: one search sequence, each record once."""
+    clean_sandbox.seed(hubspot={"project": 10_200})
+    cfg = tap_config(
+        clean_sandbox.env,
+        objects=["project"],
+        include_associations=[],
+        start_date="2000-01-01T00:00:00Z",
+        max_requests_per_10s=190,
+    )
+    run = run_tap(cfg)
+    ids = run.ids("project")
+    assert len(ids) == 10_200 == len(set(ids))
+    searches = run.tap.calls.calls["POST /crm/v3/objects/{objectType}/search"]
+    assert searches == run.tap.streams["project"].plan.searches <= 10_200 // 200 + 5

@@ -1,0 +1,78 @@
+"""tap-hubspot-custom throughput on the sandbox: full pull (list API) and incremental pull
+(search API, past the 10,000-result cap), records/s and API calls per route.
+
+    .venv/bin/python bench/bench_tap_hubspot.py [N]        # default N=20000 projects
+
+Seeded records all share a handful of milliseconds (the seed runs in one transaction),
+so the incremental pull also exercises the tie drain. Limits: the sandbox's defaults
+(190 calls / 10 s, 5 searches / s); the tap at max_requests_per_10s=190.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import tempfile
+import time
+from contextlib import redirect_stdout
+
+from tap_hubspot_custom.tap import TapHubSpotCustom
+
+from crm_sandbox.core.datadir import DataDir
+from crm_sandbox.core.process import start, stop
+
+
+def run(
+    config: dict, state: dict | None = None
+) -> tuple[float, int, set[str], dict, TapHubSpotCustom]:
+    out = io.StringIO()
+    t0 = time.perf_counter()
+    with redirect_stdout(out):
+        tap = TapHubSpotCustom(config=config, state=state or {})
+        tap.sync_all()
+    elapsed = time.perf_counter() - t0
+    ids, count, last_state = set(), 0, {}
+    for line in out.getvalue().splitlines():
+        msg = json.loads(line)
+        if msg["type"] == "RECORD":
+            count += 1
+            ids.add(msg["record"]["id"])
+        elif msg["type"] == "STATE":
+            last_state = msg["value"]
+    return elapsed, count, ids, last_state, tap
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    data_dir = DataDir(tempfile.mkdtemp(prefix="bench-tap-hs-"))
+    handle = start(data_dir)
+    try:
+        t0 = time.perf_counter()
+        handle.seed(hubspot={"project": n})
+        print(f"seeded {n} projects in {time.perf_counter() - t0:.1f}s")
+        env = handle.env
+        config = {
+            "base_url": env["CRM_SANDBOX_HS_BASE_URL"],
+            "access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
+            "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
+            "objects": ["project"],
+            "max_requests_per_10s": 190,
+        }
+        for label, cfg in (
+            ("full pull (list API)", config),
+            ("incremental (search API)", {**config, "start_date": "2000-01-01T00:00:00Z"}),
+            ("full pull + associations", {**config, "include_associations": ["companies"]}),
+        ):
+            elapsed, count, ids, _, tap = run(cfg)
+            assert len(ids) == n == count, (label, len(ids), count)
+            print(
+                f"{label}: {count} records in {elapsed:.1f}s = {count / elapsed:.0f} rec/s; "
+                f"{tap.calls.total} calls {dict(tap.calls.calls)}"
+            )
+    finally:
+        stop(data_dir)
+
+
+if __name__ == "__main__":
+    main()

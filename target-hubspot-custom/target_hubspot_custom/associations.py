@@ -14,20 +14,20 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from crm_sync.reconcile import Direction
+from crm_sync.reconcile import Direction, Side
 from crm_sync.sync.annotations import AssociationSpec
 from crm_sync.sync.ledger import AssociationRef
 from target_hubspot_custom.client import BATCH_LIMIT, HubSpotClient, chunks
 
 if TYPE_CHECKING:
-    from crm_sync.sync.ledger import SyncLedger
+    from crm_sync.sync.ledger import SyncLedgerStore
     from target_hubspot_custom.sinks import HubSpotSink
 
 
 class AssociationMaker:
     """Turns :class:`AssociationRef` into HubSpot associations for every sink of a run."""
 
-    def __init__(self, client: HubSpotClient, ledger: SyncLedger) -> None:
+    def __init__(self, client: HubSpotClient, ledger: SyncLedgerStore) -> None:
         self.client = client
         self.ledger = ledger
         self.objects: dict[str, str] = {}
@@ -35,9 +35,28 @@ class AssociationMaker:
         self._types: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
-    def register(self, mapping: str, object_type_id: str) -> None:
+    def register(self, mapping: str, object_name: str, object_type_id: str) -> None:
+        """A sink of this run writes ``mapping`` to ``object_type_id``; remember it durably."""
         with self._lock:
             self.objects[mapping] = object_type_id
+        self.ledger.remember_object(mapping, Side.HUBSPOT, object_name, object_type_id)
+
+    def object_type(self, mapping: str) -> str | None:
+        """The HubSpot object type id of ``mapping``: from this run, else from the ledger.
+
+        A related mapping's stream need not be in the run (an incremental run where no
+        account changed); what an earlier run learnt from its ``x-crm-mapping`` is kept
+        in the ledger's ``mapping_object`` table.
+        """
+        with self._lock:
+            if mapping in self.objects:
+                return self.objects[mapping]
+        known = self.ledger.mapped_object(mapping, Side.HUBSPOT)
+        if known is None or not known.object_type_id:
+            return None
+        with self._lock:
+            self.objects[mapping] = known.object_type_id
+        return known.object_type_id
 
     def _assoc_types(self, from_type: str, to_type: str, spec: AssociationSpec) -> list[dict]:
         key = (from_type, to_type, spec.rule_key())
@@ -86,8 +105,8 @@ class AssociationMaker:
         made: list[AssociationRef] = []
         pending: list[AssociationRef] = []
         for (to_mapping, rule_key), group in groups.items():
-            to_type = self.objects.get(to_mapping)
-            if to_type is None:  # that mapping's stream is not part of this run
+            to_type = self.object_type(to_mapping)
+            if to_type is None:  # that mapping was never seen by this target yet
                 pending += group
                 continue
             theirs = self.ledger.destination_ids(

@@ -109,13 +109,17 @@ class HubSpotSink(BatchSink):
                 for name, prop in self.schema.get("properties", {}).items()
                 if not name.startswith("_sdc_")
             }
-        self.report = RunReport(self.mapping_name, DIRECTION, dry_run=self.dry_run)
+        self.report = RunReport(
+            self.mapping_name, DIRECTION, dry_run=self.dry_run, run_id=target.run_id
+        )
         self.seen_ids: set[str] = set()
         self.api_calls = 0
         with self._counting():
             self.object = self._ensure_object(fields)
         if self.object is not None:
-            target.associations.register(self.mapping_name, self.object.object_type_id)
+            target.associations.register(
+                self.mapping_name, self.object_name, self.object.object_type_id
+            )
         self.destination = HubSpotDestination(
             target.client,
             self.object.object_type_id if self.object else "",
@@ -211,9 +215,20 @@ class HubSpotSink(BatchSink):
         )
         if self.dry_run:
             return
-        write = self.destination.write([p for p in planned.plans if p.writes], payloads)
+        to_write = [p for p in planned.plans if p.writes]
+        write = self.destination.write(to_write, payloads)
         for refused in write.refused:
             self.report.failed(refused.plan)
+        self._warn_refused(write.refused, len(to_write))
+        if unconvertible.refused:
+            self.logger.warning(
+                "%s: %d record(s) of this batch could not be converted by the mapper (dead "
+                "letters); e.g. %s: %s",
+                self.mapping_name,
+                len(unconvertible.refused),
+                unconvertible.refused[0].plan.source_id,
+                unconvertible.refused[0].error[:500],
+            )
         write.refused += unconvertible.refused
         write.settled = [
             p for p in planned.plans if not p.writes and (p.base_after is not None or p.tombstones)
@@ -224,6 +239,21 @@ class HubSpotSink(BatchSink):
         bases |= assoc_bases
         ledger.commit(self.mapping_name, DIRECTION, write, bases=bases, pending=pending, made=made)
         self.tally_record_written(len(write.written))
+
+    def _warn_refused(self, refused: Sequence[RefusedRecord], attempted: int) -> None:
+        """Say loudly that HubSpot refused records of this batch, with a sample error."""
+        if not refused:
+            return
+        sample = refused[0]
+        self.logger.warning(
+            "%s: HubSpot refused %d of %d record(s) of this batch (kept in the ledger's "
+            "dead letters, retried next run); e.g. %s: %s",
+            self.mapping_name,
+            len(refused),
+            attempted,
+            sample.plan.source_id,
+            sample.error[:500],
+        )
 
     # ------------------------------------------------------------------ associations
     def _associate(
@@ -281,7 +311,7 @@ class HubSpotSink(BatchSink):
         if self.mapping is None or not self.mapping.has_associations or self.object is None:
             return
         ledger = self.hs_target.ledger
-        pending = ledger.pending_associations(self.mapping_name)
+        pending = ledger.pending_associations(self.mapping_name, DIRECTION)
         if not pending:
             return
         mine = ledger.destination_ids(self.mapping_name, DIRECTION, [p.source_id for p in pending])
@@ -339,6 +369,7 @@ class HubSpotSink(BatchSink):
         for key, error in bad.items():
             self.report.failed(plans[key])
             write.refused.append(RefusedRecord(plans[key], jsonable(payloads[key]), error))
+        self._warn_refused(write.refused, len(inputs))
         ledger.commit(self.mapping_name, DIRECTION, write)
         self.tally_record_written(len(ok))
 
@@ -347,7 +378,7 @@ class HubSpotSink(BatchSink):
         self.report.counts.api_calls = self.api_calls
         self.report.quota_left = self.hs_target.limiter.daily_remaining
         if self.mapping is not None and not self.dry_run:
-            pending = self.hs_target.ledger.pending_associations(self.mapping_name)
+            pending = self.hs_target.ledger.pending_associations(self.mapping_name, DIRECTION)
             self.report.counts.associations_pending = len(pending)
         self.report.finish()
         if not self.dry_run:

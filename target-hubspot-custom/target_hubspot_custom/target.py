@@ -12,6 +12,7 @@ run report (or the dry-run plan) and stores it in the ledger's run log.
 from __future__ import annotations
 
 import sys
+import uuid
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from singer_sdk.target_base import Target
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.reconcile import render_json, render_table
+from crm_sync.sync.ledger import SyncLedgerStore, open_ledger
 from target_hubspot_custom.associations import AssociationMaker
 from target_hubspot_custom.client import HubSpotClient
 from target_hubspot_custom.sinks import HubSpotSink
@@ -164,10 +166,13 @@ class TargetHubSpotCustom(Target):
         )
 
     @cached_property
-    def ledger(self) -> Any:
-        from crm_sync.sync.ledger import open_ledger
-
+    def ledger(self) -> SyncLedgerStore:
         return open_ledger(self.config.get("ledger_url") or _default_ledger_url())
+
+    @cached_property
+    def run_id(self) -> str:
+        """One id for every stream's run log row of this run."""
+        return uuid.uuid4().hex
 
     @cached_property
     def associations(self) -> AssociationMaker:
@@ -192,6 +197,12 @@ class TargetHubSpotCustom(Target):
             sink.close()
         self._publish(reports)
         refused = sum(r.counts.failed for r in reports)
+        if refused:
+            self.logger.warning(
+                "%d record(s) refused in this run: %s; they are in the ledger's dead letters",
+                refused,
+                ", ".join(f"{r.mapping}={r.counts.failed}" for r in reports if r.counts.failed),
+            )
         if refused and self.config.get("fail_on_refused"):
             raise RefusedRecordsError(
                 f"{refused} record(s) refused by HubSpot; see the ledger's dead letters"

@@ -10,7 +10,7 @@ import pytest
 from target_hubspot_custom.target import TargetHubSpotCustom
 
 from crm_sync.reconcile import Direction
-from crm_sync.sync.ledger_adapter import LedgerAdapter
+from crm_sync.sync.ledger import open_ledger
 
 MAPPING = {
     "name": "project",
@@ -134,14 +134,16 @@ def test_update_delete_and_dry_run(clean_sandbox, config):
     )
     report = read_plan(config)["streams"][0]
     assert report["counts"]["updated"] == 1 and report["counts"]["deleted"] == 1
-    ledger = LedgerAdapter(config["ledger_url"])
-    assert len(ledger.run_log("project")) == 2
+    ledger = open_ledger(config["ledger_url"])
+    runs = ledger.runs(mapping="project")
+    assert len(runs) == 2  # the dry run is not logged
+    assert runs[0].counts["deleted"] == 1 and runs[1].counts["created"] == 5
 
 
 def test_refused_records_go_to_dead_letters_and_retry(clean_sandbox, config):
     clean_sandbox.set_faults(refuse=0.3, seed=3)
     run_target(config, [schema_message(), *(record(i) for i in range(50))])
-    ledger = LedgerAdapter(config["ledger_url"])
+    ledger = open_ledger(config["ledger_url"])
     letters = ledger.dead_letters("project", Direction.SF_TO_HS)
     assert letters and all(d.error for d in letters)
     report = read_plan(config)["streams"][0]

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crm_sync.reconcile import MappingPolicy
+from crm_sync.reconcile import Direction, MappingPolicy
 
 STREAM_KEYS = ("x-crm-mapping",)
 RULE_KEY = "x-crm-rule"
@@ -68,7 +68,13 @@ class AssociationSpec:
 
 @dataclass(frozen=True, slots=True)
 class StreamMapping:
-    """A mapped stream: the policy and where ids, times and lookups are in its records."""
+    """A mapped stream: the policy and where ids, times and lookups are in its records.
+
+    ``object_name`` / ``id_property`` are the destination's object and the key the leg
+    upserts on (HubSpot ``id_property`` on sf_to_hs, Salesforce ``id_field`` on
+    hs_to_sf); ``source_object`` / ``source_key`` are the source side's object and the
+    field there that holds the destination's id (where a new id is written back).
+    """
 
     policy: MappingPolicy
     object_name: str
@@ -76,6 +82,9 @@ class StreamMapping:
     source_id_field: str
     modified_field: str | None
     has_associations: bool = False
+    direction: Direction = Direction.SF_TO_HS
+    source_object: str = ""
+    source_key: str = ""
 
 
 def _first(container: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
@@ -86,22 +95,30 @@ def _first(container: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 def read_stream_mapping(stream: str, schema: Mapping[str, Any]) -> StreamMapping | None:
-    """The mapping annotated on ``schema``, or None for a plain stream."""
+    """The mapping annotated on ``schema``, or None for a plain stream.
+
+    Property names are the destination's (``x-crm-source`` the source's), so which
+    side a name belongs to follows the annotation's ``direction`` (sf_to_hs if absent).
+    """
     spec = _first(schema, STREAM_KEYS)
     if not isinstance(spec, Mapping):
         return None
-    hubspot = spec.get("hubspot") or {}
-    object_name = hubspot.get("object")
-    id_property = hubspot.get("id_property")
+    direction = Direction(spec.get("direction") or Direction.SF_TO_HS)
+    sides = {"hubspot": spec.get("hubspot") or {}, "salesforce": spec.get("salesforce") or {}}
+    keys = {"hubspot": "id_property", "salesforce": "id_field"}
+    dst, src = direction.destination.value, direction.source.value
+    object_name, id_property = sides[dst].get("object"), sides[dst].get(keys[dst])
     if not object_name or not id_property:
-        raise ValueError(f"stream {stream!r}: mapping annotation lacks hubspot.object/id_property")
+        raise ValueError(
+            f"stream {stream!r}: mapping annotation lacks {dst}.object/{dst}.{keys[dst]}"
+        )
     fields = []
     for name, prop in (schema.get("properties") or {}).items():
         if isinstance(prop, Mapping) and prop.get(RULE_KEY):
             fields.append(
                 {
-                    "salesforce": prop.get(SOURCE_KEY) or name,
-                    "hubspot": name,
+                    dst: name,
+                    src: prop.get(SOURCE_KEY) or name,
                     "rule": prop[RULE_KEY],
                     "kind": prop.get(KIND_KEY),
                 }
@@ -115,6 +132,9 @@ def read_stream_mapping(stream: str, schema: Mapping[str, Any]) -> StreamMapping
         source_id_field=SOURCE_ID if SOURCE_ID in props else str(id_property),
         modified_field=MODIFIED_AT if MODIFIED_AT in props else None,
         has_associations=ASSOCIATIONS in props,
+        direction=direction,
+        source_object=str(sides[src].get("object") or ""),
+        source_key=str(sides[src].get(keys[src]) or ""),
     )
 
 

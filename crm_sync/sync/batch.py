@@ -1,16 +1,19 @@
 """One batch of one leg: reconcile against the ledger and the destination, then write.
 
 The destination is abstract (:class:`Destination`): the HubSpot target reads with batch
-read and writes with batch upsert/archive; the Salesforce target would use its own
-calls. The order is what makes crash-safety work: plans are computed, the writes are
-made (upserts on a stable key, so a replay never duplicates), and only then the outcome
-goes to the ledger in one transaction; STATE follows later, after every sink drained.
+read and writes with batch upsert/archive; the Salesforce target retrieves and writes
+with sObject collections (or Bulk 2.0). The order is what makes crash-safety work: plans
+are computed, the writes are made (upserts on a stable key, so a replay never
+duplicates), and only then the outcome goes to the ledger in one transaction; STATE
+follows later, after every sink drained.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from crm_sync.reconcile import (
@@ -77,19 +80,34 @@ def reconcile_batch(
     ledger: Mapping[str, LedgerState],
     destination: Destination,
     report: RunReport | None = None,
+    hints: Mapping[str, str] | None = None,
 ) -> Reconciled:
     """Plan every record of a batch (§3), reading the destination only where needed.
 
     A record equal to its base is decided from the ledger alone; a never-synced record
     is a create by upsert on its stable key. Only linked records whose source differs
     from the base are read, in one batched call per 100.
+
+    ``hints`` maps source ids to the destination id the source record itself names
+    (its id field, e.g. HubSpot's ``salesforce_id``) for records the ledger has not
+    linked: those are read too, and an existing twin is planned as an update of that
+    record (import of existing pairs) instead of a create beside it.
     """
     wanted = {
         r.id: ledger[r.id].destination_id
         for r in records
         if needs_destination(policy, direction, r, ledger.get(r.id))
     }
-    current = destination.read_current([i for i in wanted.values() if i]) if wanted else {}
+    by_key = {
+        r.id: str(hints[r.id])
+        for r in records
+        if hints
+        and hints.get(r.id)
+        and r.deleted_at is None
+        and (ledger.get(r.id) is None or ledger[r.id].destination_id is None)
+    }
+    ids = list(dict.fromkeys([*(i for i in wanted.values() if i), *by_key.values()]))
+    current = destination.read_current(ids) if ids else {}
     plans: list[RecordPlan] = []
     before: dict[str, Mapping[str, Any]] = {}
     for record in records:
@@ -100,6 +118,11 @@ def reconcile_batch(
             found = current.get(dest_id) or DestinationState.missing(dest_id)
             if found.exists:
                 before[record.id] = found.values
+        elif record.id in by_key:
+            hit = current.get(by_key[record.id])
+            if hit is not None and hit.exists:
+                found = hit
+                before[record.id] = hit.values
         plan = plan_record(policy, direction, record, state, found)
         plans.append(plan)
         if report is not None:
@@ -128,3 +151,12 @@ def latest_per_id(records: Sequence[SourceRecord]) -> list[SourceRecord]:
     for record in records:
         last[record.id] = record
     return list(last.values())
+
+
+def jsonable(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record as plain JSON (the SDK parsed its date-times), for dead letters."""
+    return json.loads(
+        json.dumps(
+            record, default=lambda v: v.isoformat() if isinstance(v, date | datetime) else str(v)
+        )
+    )

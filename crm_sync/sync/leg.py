@@ -1,0 +1,224 @@
+"""One mapped stream of one leg, batch after batch: what both targets' sinks share.
+
+A sink hands :meth:`MappedLeg.process` the records of a batch (map-crm's shape) and its
+:class:`~crm_sync.sync.batch.Destination`; the leg turns them into source records
+(dead-lettering the ones the mapper could not convert), loads the ledger, reconciles
+(:func:`~crm_sync.sync.batch.reconcile_batch`), lets the destination write, and commits
+the outcome to the ledger in one transaction. What differs between the legs comes in
+through two optional hooks:
+
+* ``before_write(plans, payloads, states) -> (plans, Linked)``: change the plans before
+  they are written (the Salesforce target folds resolved lookups into the record's own
+  write);
+* ``after_write(plans, write, payloads, states) -> Linked``: work that needs the new
+  destination ids (HubSpot associations; the write-back of Salesforce ids to HubSpot).
+  It may add to ``write.refused`` / ``write.settled`` before the ledger commits.
+
+Both return :class:`Linked`: associations parked as pending, made, and base updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport, SourceRecord
+from crm_sync.sync.annotations import ERRORS, StreamMapping
+from crm_sync.sync.batch import (
+    BatchWrite,
+    Destination,
+    RefusedRecord,
+    jsonable,
+    latest_per_id,
+    reconcile_batch,
+)
+
+if TYPE_CHECKING:
+    from crm_sync.sync.ledger import AssociationRef, SyncLedger
+
+DELETED_AT = "_sdc_deleted_at"
+DESTINATION_ID = "_crm_destination_id"
+ASSOC_KEY = "@assoc:"
+"""Prefix of the base keys remembering the lookup an association was made from.
+
+Both legs keep it in the base's ``hubspot`` half, valued with the related record's
+*Salesforce* id, so a lookup made by one leg is an unchanged base for the other."""
+
+
+class Linked(NamedTuple):
+    """Associations/lookups of a batch: parked (pending), made, and base updates."""
+
+    pending: list[AssociationRef]
+    made: list[AssociationRef]
+    bases: dict[str, Base]
+
+
+NOTHING_LINKED = Linked([], [], {})
+
+BeforeWrite = Callable[
+    [list[RecordPlan], Mapping[str, Mapping[str, Any]], Mapping[str, LedgerState]],
+    tuple[list[RecordPlan], Linked],
+]
+AfterWrite = Callable[
+    [
+        Sequence[RecordPlan],
+        BatchWrite,
+        Mapping[str, Mapping[str, Any]],
+        Mapping[str, LedgerState],
+    ],
+    Linked | tuple[list[Any], list[Any], dict[str, Any]],
+]
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """An aware datetime from a Singer value (ISO-8601 text or datetime); None if blank."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class MappedLeg:
+    """Reconciles, writes and records the batches of one mapped stream."""
+
+    def __init__(
+        self,
+        stream_name: str,
+        mapping: StreamMapping,
+        ledger: SyncLedger,
+        report: RunReport,
+        *,
+        dry_run: bool,
+        seen_ids: set[str] | None = None,
+        use_destination_hints: bool = False,
+    ) -> None:
+        self.stream_name = stream_name
+        self.mapping = mapping
+        self.name = mapping.policy.name
+        self.direction = mapping.direction
+        self.ledger = ledger
+        self.report = report
+        self.dry_run = dry_run
+        self.seen_ids: set[str] = seen_ids if seen_ids is not None else set()
+        self.use_destination_hints = use_destination_hints
+        """Read the twin a record names in ``_crm_destination_id`` when it is not linked."""
+
+    def source_record(self, record: Mapping[str, Any]) -> SourceRecord:
+        """The reconciler's view of one mapped record."""
+        mapping = self.mapping
+        source_id = record.get(mapping.source_id_field)
+        if source_id in (None, ""):
+            raise ValueError(
+                f"stream {self.stream_name!r}: record without {mapping.source_id_field!r}:"
+                f" {dict(record)!r:.300}"
+            )
+        names = {f.name_on(self.direction.destination) for f in mapping.policy.fields}
+        modified = record.get(mapping.modified_field) if mapping.modified_field else None
+        return SourceRecord(
+            id=str(source_id),
+            values={k: v for k, v in record.items() if k in names},
+            modified_at=as_datetime(modified),
+            deleted_at=as_datetime(record.get(DELETED_AT)),
+        )
+
+    def process(
+        self,
+        raw: Sequence[Mapping[str, Any]],
+        destination: Destination,
+        *,
+        before_write: BeforeWrite | None = None,
+        after_write: AfterWrite | None = None,
+    ) -> BatchWrite | None:
+        """Reconcile, write and commit one batch; None on a dry run (nothing written)."""
+        payloads: dict[str, Mapping[str, Any]] = {}
+        records: list[SourceRecord] = []
+        unconvertible: list[RefusedRecord] = []
+        for item in raw:
+            record = self.source_record(item)
+            payloads[record.id] = item
+            if item.get(ERRORS):  # the mapper could not convert a value: dead letter
+                problems = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in item[ERRORS])
+                plan = RecordPlan(self.name, self.direction, record.id, None, Action.SKIP)
+                unconvertible.append(
+                    RefusedRecord(plan, jsonable(item), f"CONVERSION_ERROR: {problems}")
+                )
+                self.report.counts.read += 1
+                self.report.counts.failed += 1
+                continue
+            records.append(record)
+        records = latest_per_id(records)
+        self.seen_ids.update(payloads)
+        states = self.ledger.load(self.name, self.direction, [r.id for r in records])
+        hints = None
+        if self.use_destination_hints:
+            hints = {
+                r.id: str(payloads[r.id][DESTINATION_ID])
+                for r in records
+                if payloads[r.id].get(DESTINATION_ID)
+            }
+        planned = reconcile_batch(
+            self.mapping.policy, self.direction, records, states, destination, self.report, hints
+        )
+        if self.dry_run:
+            return None
+        plans, before = (
+            before_write(planned.plans, payloads, states)
+            if before_write
+            else (planned.plans, NOTHING_LINKED)
+        )
+        write = destination.write([p for p in plans if p.writes], payloads)
+        for refused in write.refused:
+            self.report.failed(refused.plan)
+        write.refused += unconvertible
+        write.settled = [
+            p for p in plans if not p.writes and (p.base_after is not None or p.tombstones)
+        ]
+        after = Linked(*after_write(plans, write, payloads, states)) if after_write else None
+        after = after or NOTHING_LINKED
+        bases = {p.source_id: p.base_after for p, _ in write.written if p.base_after}
+        bases |= {p.source_id: p.base_after for p in write.settled if p.base_after}
+        bases |= before.bases | after.bases
+        self.ledger.commit(
+            self.name,
+            self.direction,
+            write,
+            bases=bases,
+            pending=[*before.pending, *after.pending],
+            made=[*before.made, *after.made],
+        )
+        return write
+
+    def dead_letters_to_retry(self) -> list[dict[str, Any]]:
+        """Payloads refused by an earlier run and not seen again in this one."""
+        return [
+            dict(d.payload)
+            for d in self.ledger.dead_letters(self.name, self.direction)
+            if d.source_id not in self.seen_ids
+        ]
+
+
+def finish_report(
+    report: RunReport,
+    ledger: SyncLedger,
+    *,
+    dry_run: bool,
+    api_calls: int,
+    pending_of: StreamMapping | None = None,
+    quota_left: int | None = None,
+) -> RunReport:
+    """Close a stream's run report: calls, pending associations, the ledger's run log."""
+    report.counts.api_calls = api_calls
+    report.quota_left = quota_left
+    if pending_of is not None and not dry_run:
+        pending = ledger.pending_associations(pending_of.policy.name, pending_of.direction)
+        report.counts.associations_pending = len(pending)
+    report.finish()
+    if not dry_run:
+        ledger.log_run(report)
+    return report

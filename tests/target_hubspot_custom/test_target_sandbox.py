@@ -1,16 +1,21 @@
-"""The target against the HubSpot sandbox: first import, rerun costs nothing, 207s, dry run."""
+"""The target against the HubSpot sandbox: first import, rerun costs nothing, 207s, dry run.
+
+Every test runs with the ledger on SQLite and on a throwaway PostgreSQL server.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 import math
+from collections.abc import Iterator
 
 import pytest
 from target_hubspot_custom.target import TargetHubSpotCustom
 
 from crm_sync.reconcile import Direction
 from crm_sync.sync.ledger import open_ledger
+from tests.fixtures_pg import fresh_database
 
 MAPPING = {
     "name": "project",
@@ -79,14 +84,27 @@ def run_target(config: dict, messages: list[dict]) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """The target's ledger on a SQLite file and on a throwaway PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        return
+    admin_url = request.getfixturevalue("postgres_server_url")
+    if admin_url is None:
+        pytest.skip("no PostgreSQL: set CRM_SYNC_TEST_PG_URL or install postgresql + psycopg")
+    with fresh_database(admin_url) as url:
+        yield url
+
+
 @pytest.fixture
-def config(clean_sandbox, tmp_path) -> dict:
+def config(clean_sandbox, tmp_path, ledger_url) -> dict:
     env = clean_sandbox.env
     return {
         "access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
         "base_url": env["CRM_SANDBOX_HS_BASE_URL"],
         "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
-        "ledger_url": f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        "ledger_url": ledger_url,
         "plan_path": str(tmp_path / "plan.json"),
         "max_workers": 4,
     }

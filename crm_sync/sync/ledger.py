@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy.engine import make_url
+
 from crm_sync.ledger import LedgerStore, PendingAssociation, RunLogEntry
 from crm_sync.reconcile import Base, Direction, LedgerState, RecordPlan, RunReport, Side
 from crm_sync.sync.batch import BatchWrite
@@ -255,5 +257,14 @@ class SyncLedgerStore(LedgerStore):
 
 
 def open_ledger(url: str | Path) -> SyncLedgerStore:
-    """The shared ledger at ``url`` (SQLite path/URL or a PostgreSQL URL)."""
+    """The shared ledger at ``url`` (SQLite path/URL or a PostgreSQL URL).
+
+    A SQLite file's directory is created if missing (meltano.yml points the ledger at
+    ``.meltano/crm-sync/`` of a fresh project).
+    """
+    text = str(url)
+    if "://" in text:
+        parsed = make_url(text)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     return SyncLedgerStore(url)

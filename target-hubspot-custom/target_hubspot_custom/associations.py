@@ -4,11 +4,14 @@ A lookup names the other record by its *source* id; both HubSpot ids come from t
 ledger's id map (or from the batch just written). Pairs whose other record is not synced
 yet are returned as pending; the ledger keeps them and the end of this or a later run
 makes them. Labelled associations use ``batch/create`` with the label's type id (looked
-up once per object pair), unlabelled ones ``batch/associate/default``.
+up once per object pair), unlabelled ones ``batch/associate/default``. A label the
+portal lacks is created when the target may create what the stream needs
+(``create_missing_properties``).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -27,13 +30,36 @@ if TYPE_CHECKING:
 class AssociationMaker:
     """Turns :class:`AssociationRef` into HubSpot associations for every sink of a run."""
 
-    def __init__(self, client: HubSpotClient, ledger: SyncLedgerStore) -> None:
+    def __init__(
+        self, client: HubSpotClient, ledger: SyncLedgerStore, create_labels: bool = False
+    ) -> None:
         self.client = client
         self.ledger = ledger
+        self.create_labels = create_labels
+        """Create a missing labelled association type (with ``create_missing_properties``)."""
         self.objects: dict[str, str] = {}
         """Mapping name -> HubSpot object type id, registered by each sink of the run."""
         self._types: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
+
+    def _create_label(self, from_type: str, to_type: str, label: str) -> list[dict[str, Any]]:
+        """Create a user-defined association label (``POST .../labels``); its type."""
+        name = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "label"
+        reply = self.client._call(  # the client's one request path (retries, limiter, counting)
+            "POST",
+            f"/crm/v4/associations/{from_type}/{to_type}/labels",
+            f"create association label {label!r} {from_type}->{to_type}",
+            {"label": label, "name": name},
+        )
+        for item in reply.json().get("results", []):
+            if item.get("label") == label:
+                return [
+                    {
+                        "associationCategory": item.get("category", "USER_DEFINED"),
+                        "associationTypeId": int(item["typeId"]),
+                    }
+                ]
+        raise ValueError(f"HubSpot did not return the created association label {label!r}")
 
     def register(self, mapping: str, object_name: str, object_type_id: str) -> None:
         """A sink of this run writes ``mapping`` to ``object_type_id``; remember it durably."""
@@ -82,13 +108,66 @@ class AssociationMaker:
                     ]
                     break
             else:
-                raise ValueError(
-                    f"association label {spec.label!r} does not exist between {from_type} "
-                    f"and {to_type}; create it in HubSpot or use type_id"
-                )
+                if not self.create_labels:
+                    raise ValueError(
+                        f"association label {spec.label!r} does not exist between {from_type} "
+                        f"and {to_type}; create it in HubSpot, use type_id, or set "
+                        "create_missing_properties"
+                    )
+                types = self._create_label(from_type, to_type, spec.label)
         with self._lock:
             self._types[key] = types
         return types
+
+    def unmake(
+        self, sink: HubSpotSink, refs: Sequence[AssociationRef], mine: Mapping[str, str]
+    ) -> None:
+        """Remove associations made from a lookup's old value (the lookup changed).
+
+        Labelled ones lose their label's type only (``batch/labels/archive``), default
+        ones the pair's association (``batch/archive``); gone records are skipped.
+        """
+        assert sink.object is not None
+        from_type = sink.object.object_type_id
+        groups: dict[tuple[str, str], list[AssociationRef]] = defaultdict(list)
+        for ref in refs:
+            groups[(ref.to_mapping, ref.spec)].append(ref)
+        for (to_mapping, rule_key), group in groups.items():
+            to_type = self.object_type(to_mapping)
+            if to_type is None:
+                continue
+            theirs = self.ledger.destination_ids(
+                to_mapping, Direction.SF_TO_HS, sorted({r.to_source_id for r in group})
+            )
+            pairs = [
+                (mine[r.source_id], theirs[r.to_source_id])
+                for r in group
+                if r.source_id in mine and r.to_source_id in theirs
+            ]
+            spec = AssociationSpec.from_rule_key(rule_key, to_mapping, "")
+            types = self._assoc_types(from_type, to_type, spec) if spec.label else []
+            for chunk in chunks(pairs):
+                self._archive(from_type, to_type, chunk, types)
+
+    def _archive(
+        self,
+        from_type: str,
+        to_type: str,
+        pairs: Sequence[tuple[str, str]],
+        types: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """``POST /crm/v4/associations/{from}/{to}/batch/(labels/)archive`` (204)."""
+        if types:
+            path = f"/crm/v4/associations/{from_type}/{to_type}/batch/labels/archive"
+            inputs: list[dict[str, Any]] = [
+                {"from": {"id": f}, "to": {"id": t}, "types": list(types)} for f, t in pairs
+            ]
+        else:
+            path = f"/crm/v4/associations/{from_type}/{to_type}/batch/archive"
+            inputs = [{"from": {"id": f}, "to": [{"id": t}]} for f, t in pairs]
+        self.client._call(  # the client's one request path (retries, limiter, counting)
+            "POST", path, f"remove associations {from_type}->{to_type}", {"inputs": inputs}
+        )
 
     def make(
         self,

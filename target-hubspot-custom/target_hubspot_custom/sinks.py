@@ -266,24 +266,42 @@ class HubSpotSink(BatchSink):
         """Make associations whose lookup changed vs the base; park the unresolvable ones.
 
         The lookup value an association was made from is kept in the record's base (under
-        ``@assoc:<lookup>``), so an unchanged lookup costs nothing on the next run.
+        ``@assoc:<lookup>``), so an unchanged lookup costs nothing on the next run, and a
+        changed or cleared lookup removes the association made from its old value.
         """
         assert self.mapping is not None
         if not self.mapping.has_associations:
             return [], [], {}
         refused = {r.plan.source_id for r in write.refused}
         wanted: list[AssociationRef] = []
+        stale: list[AssociationRef] = []
         new_bases: dict[str, dict] = {}
         for plan in plans:
             if plan.source_id in refused or plan.action in (Action.ARCHIVE, Action.SKIP):
                 continue
             state = states.get(plan.source_id)
-            base = plan.base_after or (state.base if state is not None else None) or {}
+            old_base = (state.base if state is not None else None) or {}
+            base = plan.base_after or old_base
             hub = dict(base.get("hubspot") or {})
-            changed = False
+            kept = {
+                k: v for k, v in (old_base.get("hubspot") or {}).items() if k.startswith(ASSOC_KEY)
+            }
+            changed = bool(plan.base_after) and any(k not in hub for k in kept)
+            hub = {**kept, **hub}  # a new base keeps what the associations were made from
             for spec in record_associations(payloads[plan.source_id]):
                 key = ASSOC_KEY + spec.lookup
-                if spec.source_id is None or hub.get(key) == spec.source_id:
+                old = hub.get(key)
+                if old == spec.source_id:
+                    continue
+                if old is not None:
+                    stale.append(
+                        AssociationRef(
+                            self.mapping_name, plan.source_id, spec.to_mapping, old, spec.rule_key()
+                        )
+                    )
+                changed = True
+                if spec.source_id is None:
+                    hub.pop(key, None)
                     continue
                 wanted.append(
                     AssociationRef(
@@ -295,16 +313,18 @@ class HubSpotSink(BatchSink):
                     )
                 )
                 hub[key] = spec.source_id
-                changed = True
             if changed:
                 new_bases[plan.source_id] = {**base, "hubspot": hub}
-        if not wanted:
+        if not wanted and not stale:
             return [], [], new_bases
         mine = {s: st.destination_id for s, st in states.items() if st and st.destination_id}
         mine |= {p.source_id: i for p, i in write.written}
+        if stale:
+            self.hs_target.associations.unmake(self, stale, mine)
         made, pending = self.hs_target.associations.make(self, wanted, mine)
         self.report.counts.associations_made += len(made)
-        return pending, made, new_bases
+        cleared = [r for r in stale if r.source_id not in {w.source_id for w in wanted}]
+        return pending, made + cleared, new_bases
 
     def make_pending_associations(self) -> None:
         """End of run: make parked associations whose both records are now synced."""

@@ -101,7 +101,8 @@ class TargetHubSpotCustom(Target):
             "create_missing_properties",
             th.BooleanType,
             default=False,
-            description="Create properties the stream needs that the object lacks.",
+            description="Create properties the stream needs that the object lacks, and "
+            "association labels the mapping names that the portal lacks.",
         ),
         th.Property(
             "create_object_schema",
@@ -176,7 +177,11 @@ class TargetHubSpotCustom(Target):
 
     @cached_property
     def associations(self) -> AssociationMaker:
-        return AssociationMaker(self.client, self.ledger)
+        return AssociationMaker(
+            self.client,
+            self.ledger,
+            create_labels=bool(self.config.get("create_missing_properties")) and not self.dry_run,
+        )
 
     @property
     def dry_run(self) -> bool:

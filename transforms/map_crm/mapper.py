@@ -24,6 +24,7 @@ exits 1 on errors (the CLI is a click group whose default action is the mapper).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import typing as t
 from pathlib import Path
@@ -195,6 +196,24 @@ class MapCrm(InlineMapper):
         return group
 
 
+def env_config(environ: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
+    """Settings from ``MAP_CRM_<SETTING>`` variables, as meltano exports them.
+
+    ``meltano invoke map-crm:validate`` runs ``map-crm validate`` without ``--config``;
+    the plugin's resolved settings are in its environment instead.
+    """
+    environ = os.environ if environ is None else environ
+    config: dict[str, t.Any] = {}
+    for name, schema in MapCrm.config_jsonschema["properties"].items():
+        value = environ.get(f"MAP_CRM_{name.upper()}")
+        if value in (None, ""):
+            continue
+        types = schema.get("type", [])
+        is_bool = "boolean" in (types if isinstance(types, list) else [types])
+        config[name] = value.strip().lower() in ("true", "1", "yes") if is_bool else value
+    return config
+
+
 @click.command("validate")
 @click.option(
     "--mappings",
@@ -225,7 +244,7 @@ def validate_command(
     """Check every mapping spec against both live schemas; exit 1 on any error."""
     parent = ctx.parent.params if ctx.parent else {}
     config_input = parent.get("config")
-    config = dict(getattr(config_input, "config", None) or {})
+    config = dict(getattr(config_input, "config", None) or {}) or env_config()
     directory = mappings_dir or Path(config.get("mappings_dir", DEFAULT_MAPPINGS_DIR))
     try:
         specs, live = check_specs(directory, config, live_schemas)

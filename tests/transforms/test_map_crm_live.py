@@ -1,0 +1,128 @@
+"""map-crm validating against the sandbox's live schemas (validate command and mapper start)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+from map_crm.mapper import MapCrm
+from singer_sdk.exceptions import ConfigValidationError
+
+from crm_sync.spec import SpecError
+
+BROKEN = """\
+name: project
+salesforce: {object: Project__c, id_field: HubSpot_Id__c}
+hubspot: {object: project, id_property: salesforce_id}
+fields:
+  - {salesforce: Name, hubspot: project_name, rule: two_way}
+  - {salesforce: Budget_Typo__c, hubspot: budget, rule: two_way}
+  - {salesforce: Account__c, hubspot: website, rule: two_way}
+  - {salesforce: Description__c, hubspot: no_such_property, rule: two_way}
+"""
+GOOD = """\
+name: project
+salesforce: {object: Project__c, id_field: HubSpot_Id__c}
+hubspot: {object: project, id_property: salesforce_id}
+fields:
+  - {salesforce: Name, hubspot: project_name, rule: two_way}
+  - {salesforce: Budget__c, hubspot: budget, rule: prefer_salesforce}
+"""
+
+
+def credentials(env: dict[str, str]) -> dict[str, str]:
+    return {
+        "salesforce_instance_url": env["CRM_SANDBOX_SF_INSTANCE_URL"],
+        "salesforce_access_token": env["CRM_SANDBOX_SF_ACCESS_TOKEN"],
+        "salesforce_api_version": env["CRM_SANDBOX_SF_API_VERSION"],
+        "salesforce_ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
+        "hubspot_base_url": env["CRM_SANDBOX_HS_BASE_URL"],
+        "hubspot_access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
+        "hubspot_ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
+    }
+
+
+def specs_dir(tmp_path, text):
+    directory = tmp_path / "mappings"
+    directory.mkdir()
+    (directory / "project.yml").write_text(textwrap.dedent(text))
+    return directory
+
+
+def validate(tmp_path, config, *args):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return CliRunner().invoke(MapCrm.cli, ["--config", str(path), "validate", *args])
+
+
+def test_validate_fetches_both_schemas_and_lists_every_error(sandbox, tmp_path):
+    directory = specs_dir(tmp_path, BROKEN)
+    result = validate(tmp_path, {"mappings_dir": str(directory), **credentials(sandbox.env)})
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "project.yml:6: error: mapping 'project' field 'Budget_Typo__c': Project__c has " \
+           "no field Budget_Typo__c [unknown_field]" in out  # fmt: skip
+    assert "project.yml:7: error: mapping 'project' field 'Account__c'" in out
+    assert "[reference_as_field]" in out
+    assert "HubSpot project has no property no_such_property [unknown_property]" in out
+    assert "3 error(s)" in out
+    assert "live schemas checked: 3 API call(s) (Salesforce 1, HubSpot 2)" in out
+
+
+def test_validate_passes_a_spec_that_fits_and_snapshots_what_it_read(sandbox, tmp_path):
+    directory = specs_dir(tmp_path, GOOD)
+    snapshot = tmp_path / "live.json"
+    config = {"mappings_dir": str(directory), **credentials(sandbox.env)}
+    result = validate(tmp_path, config, "--save-live-schemas", str(snapshot))
+    assert result.exit_code == 0, result.output
+    assert "0 error(s)" in result.output and "API call(s)" in result.output
+    data = json.loads(snapshot.read_text())
+    assert set(data["salesforce"]) == {"Project__c"} and set(data["hubspot"]) == {"project"}
+    # The snapshot validates offline, with no credentials at all.
+    offline = validate(tmp_path, {"mappings_dir": str(directory)}, "--live-schemas", str(snapshot))
+    assert offline.exit_code == 0, offline.output
+    assert f"live schemas checked (snapshot {snapshot})" in offline.output
+
+
+def test_validate_without_credentials_says_live_checks_were_skipped(tmp_path):
+    directory = specs_dir(tmp_path, GOOD)
+    result = validate(tmp_path, {"mappings_dir": str(directory)})
+    assert result.exit_code == 0, result.output
+    assert "live schemas not checked (no credentials: salesforce_access_token" in result.output
+
+
+def test_validate_reports_an_unreachable_api_as_an_error(sandbox, tmp_path):
+    directory = specs_dir(tmp_path, GOOD)
+    config = {**credentials(sandbox.env), "hubspot_access_token": "pat-na1-revoked"}
+    result = validate(tmp_path, {"mappings_dir": str(directory), **config})
+    assert result.exit_code == 1
+    assert "cannot read the live schemas: hubspot:" in result.output
+    assert "INVALID_AUTHENTICATION" in result.output
+
+
+def test_mapper_refuses_to_start_on_live_errors(sandbox, tmp_path):
+    directory = specs_dir(tmp_path, BROKEN)
+    with pytest.raises(SpecError) as excinfo:
+        MapCrm(config={"mappings_dir": str(directory), **credentials(sandbox.env)})
+    codes = sorted(i.code for i in excinfo.value.issues if i.is_error)
+    assert codes == ["reference_as_field", "unknown_field", "unknown_property"]
+
+
+def test_mapper_starts_with_live_types_and_can_opt_out(sandbox, tmp_path):
+    directory = specs_dir(tmp_path, GOOD)
+    mapper = MapCrm(config={"mappings_dir": str(directory), **credentials(sandbox.env)})
+    assert mapper.live_types is not None
+    assert mapper.live_types.sf("Project__c", "Budget__c")["type"] == "currency"
+    off = MapCrm(
+        config={"mappings_dir": str(directory), "validate_live": False,
+                **credentials(sandbox.env)}
+    )  # fmt: skip
+    assert off.live_types is None
+
+
+def test_validate_live_true_without_a_source_names_the_missing_settings(tmp_path):
+    directory = specs_dir(tmp_path, GOOD)
+    with pytest.raises(ConfigValidationError, match="hubspot_access_token"):
+        MapCrm(config={"mappings_dir": str(directory), "validate_live": True})

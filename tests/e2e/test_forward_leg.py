@@ -227,3 +227,15 @@ def test_forward_leg_import_edits_deletes_and_idle_rerun(clean_sandbox: Any, pro
     clean_sandbox.clear_stats()
     project.run()
     assert writes(clean_sandbox.stats()) == 0
+
+    # only projects extracted: the account mapping's object comes from the ledger
+    moved = next(p for p in synced[20:] if p["Account__c"])
+    other = next(a["Id"] for a in accounts if a["Id"] != moved["Account__c"])
+    sf.Project__c.update(moved["Id"], {"Account__c": other})
+    project.env["TAP_SALESFORCE_CUSTOM_OBJECTS"] = '["Project__c"]'
+    clean_sandbox.clear_stats()
+    project.run()
+    stats = clean_sandbox.stats()
+    assert calls(stats, "batch/upsert") == 0  # an association change only
+    assert calls(stats, "associations/{fromObjectType}/{toObjectType}/batch/create") == 1
+    assert_hubspot_equals_salesforce(env)

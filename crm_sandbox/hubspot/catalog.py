@@ -100,7 +100,8 @@ class Catalog:
             for spec in standard_properties(type_id):
                 self.props.ensure_group(ot, spec["group_name"])
                 self.store.save_property(
-                    type_id, Property(**spec, hubspot_defined=True, created_at=now, updated_at=now)
+                    type_id,
+                    Property(**{"hubspot_defined": True, **spec}, created_at=now, updated_at=now),
                 )
 
     # -- custom object schemas ---------------------------------------------------------------

@@ -52,8 +52,12 @@ _INDUSTRIES = [
 ]
 
 
-# HubSpot's default options of the company property ``type``.
-_COMPANY_TYPES = ["PROSPECT", "PARTNER", "RESELLER", "VENDOR", "OTHER"]
+# HubSpot's default options of the company property ``type``, plus the ones this portal's
+# admin added to mirror Salesforce's Account types.
+_COMPANY_TYPES = [
+    "PROSPECT", "PARTNER", "RESELLER", "VENDOR", "OTHER",
+    "CUSTOMER_DIRECT", "CUSTOMER_CHANNEL", "INSTALLATION_PARTNER",
+]  # fmt: skip
 
 
 def _opts(values: list[str]) -> list[dict[str, Any]]:
@@ -132,7 +136,6 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
             _p("state", "State/Region", "string", "text", g),
             _p("zip", "Postal Code", "string", "text", g),
             _p("country", "Country/Region", "string", "text", g),
-            _p("type", "Type", "enumeration", "select", g, options=_opts(_COMPANY_TYPES)),
             _p(
                 "lifecyclestage",
                 "Lifecycle Stage",
@@ -164,6 +167,16 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
             _p("zip", "Postal Code", "string", "text", g),
             _p("country", "Country/Region", "string", "text", g),
             _p("type", "Type", "enumeration", "select", g, options=_opts(_COMPANY_TYPES)),
+            # Added by the portal's admin for the Salesforce integration: the upsert key.
+            _p(
+                "salesforce_id",
+                "Salesforce ID",
+                "string",
+                "text",
+                g,
+                has_unique_value=True,
+                hubspot_defined=False,
+            ),
             _p("website", "Website URL", "string", "text", g),
             _p("numberofemployees", "Number of Employees", "number", "number", g),
             _p("annualrevenue", "Annual Revenue", "number", "number", g),
@@ -278,6 +291,9 @@ HUBSPOT_DEFINED_TYPES: list[tuple[str, str, int, str | None]] = [
     ("0-5", "0-3", 28, None),
     ("0-1", "0-1", 449, None),
     ("0-2", "0-2", 450, None),
+    # Company hierarchy (HubSpot changelog 2018-09-11; labels unverified).
+    ("0-2", "0-2", 13, "Parent Company"),
+    ("0-2", "0-2", 14, "Child Company"),
     ("0-3", "0-3", 451, None),
     ("0-5", "0-5", 452, None),
 ]
@@ -291,6 +307,7 @@ INVERSE_TYPES: dict[int, int] = {
     339: 340,
     26: 25,
     27: 28,
+    13: 14,
     449: 449,
     450: 450,
     451: 451,

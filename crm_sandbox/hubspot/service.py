@@ -78,7 +78,15 @@ class HubSpotService(ApiService):
         with self.write_lock:
             self.catalog.install_standard()
             self.assoc_types.install_defaults()
-            self.catalog.create_schema(PROJECT_SCHEMA)
+            project = self.catalog.create_schema(PROJECT_SCHEMA)
+            # The label the integration's admin made for project -> company links.
+            self.assoc_types.create_label(
+                project.object_type_id,
+                "0-2",
+                "Project's company",
+                "project_company",
+                "Company's project",
+            )
 
     # -- ApiService -------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:

@@ -163,7 +163,7 @@ INDUSTRIES = (
 )  # fmt: skip
 ACCOUNT_TYPES = (
     "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller",
-    "Installation Partner", "Technology Partner", "Other",
+    "Installation Partner", "Technology Partner", "Vendor", "Other",
 )  # fmt: skip
 LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
 STAGES = (

@@ -24,15 +24,6 @@ ISSUE = re.compile(
     r"^(?P<file>\S+?):\d+: error: mapping '(?P<mapping>[^']+)' field '(?P<field>[^']+)'"
 )
 
-#: What the shipped specs still need from the sandbox's default org/portal (issue 6
-#: report). Once the sandbox carries them, live validation passes and these tests run
-#: fully live; any mismatch not listed here fails them.
-KNOWN_SANDBOX_GAPS = {
-    ("account", "unknown_property", "salesforce_id"),  # companies.salesforce_id (unique)
-    ("account", "value_not_in_options", "Type"),  # company type options / Account Type Vendor
-}
-
-
 def sf_query(env: dict[str, str], soql: str) -> list[dict[str, Any]]:
     base = env["CRM_SANDBOX_SF_INSTANCE_URL"]
     url = f"{base}/services/data/v{env['CRM_SANDBOX_SF_API_VERSION']}/query"
@@ -101,17 +92,14 @@ def _mapping(name: str) -> dict[str, Any]:
 
 def test_tap_through_sf_to_hs_matches_the_spec(seeded, meltano_project):
     env = meltano_project.sandbox_env
-    gaps = live_gaps(env)
-    assert gaps <= KNOWN_SANDBOX_GAPS, f"new spec/sandbox mismatches: {gaps - KNOWN_SANDBOX_GAPS}"
-    # Live validation refuses the known gaps; until the sandbox is aligned, map offline.
-    extra = {"MAP_CRM_VALIDATE_LIVE": "false"} if gaps else {}
+    assert live_gaps(env) == set(), "the shipped specs must fit the sandbox's org and portal"
     apollo = sf_create(env, "Project__c", {
         "Name": "  Apollo  ", "Status__c": "In Progress", "Tags__c": "AI;Security",
         "Contact_Email__c": "Ops@Example.COM", "Budget__c": 1234.5, "Is_Active__c": True,
         "Start_Date__c": "2024-05-01",
     })  # fmt: skip
     _ok(meltano_project.run("run", "--full-refresh", "tap-salesforce-custom", "sf-to-hs",
-                            "target-jsonl", env=extra))  # fmt: skip
+                            "target-jsonl"))  # fmt: skip
 
     project = _mapping("project")
     status_map = next(f for f in project["fields"] if f["salesforce"] == "Status__c")["values"]
@@ -172,8 +160,7 @@ def test_sf_to_hs_schema_carries_the_rules(seeded, meltano_project, tmp_path):
     """The SCHEMA map-crm emits (target-jsonl drops it): tap output piped through map-crm."""
     tap = meltano_project.run("invoke", "tap-salesforce-custom")
     _ok(tap)
-    mapped = meltano_project.run("invoke", "map-crm", stdin=tap.stdout,
-                                 env={"MAP_CRM_VALIDATE_LIVE": "false"})  # fmt: skip
+    mapped = meltano_project.run("invoke", "map-crm", stdin=tap.stdout)
     _ok(mapped)
     messages = [json.loads(line) for line in mapped.stdout.decode().splitlines()
                 if line.startswith("{")]  # fmt: skip
@@ -203,18 +190,6 @@ fields:
 """
 
 
-def _errors(result) -> set[tuple[str, str, str]]:
-    text = result.stdout.decode() + result.stderr.decode()
-    found = set()
-    for line in text.splitlines():
-        line = re.sub(r"^.*?meltano\s+", "", line.strip())  # meltano's log prefix
-        match = ISSUE.match(line)
-        if match:
-            code = line.rsplit("[", 1)[-1].rstrip("]")
-            found.add((match["mapping"], code, match["field"]))
-    return found
-
-
 def test_validate_names_the_error_in_a_broken_spec(meltano_project, sandbox, tmp_path):
     broken = tmp_path / "mappings"
     broken.mkdir()
@@ -235,8 +210,5 @@ def test_validate_passes_for_the_shipped_specs(meltano_project, sandbox):
     live = meltano_project.run("invoke", "map-crm:validate")
     text = live.stdout.decode() + live.stderr.decode()
     assert "live schemas checked: 4 API call(s) (Salesforce 1, HubSpot 3)" in text
-    if live.returncode != 0:
-        gaps = _errors(live)
-        assert gaps and gaps <= KNOWN_SANDBOX_GAPS, text[-3000:]
-        pytest.xfail(f"sandbox not aligned with the shipped specs yet: {sorted(gaps)}")
+    assert live.returncode == 0, text[-3000:]
     assert "0 error(s)" in text

@@ -1,0 +1,1 @@
+"""target-salesforce-custom: the reverse leg's loader (HubSpot → Salesforce)."""

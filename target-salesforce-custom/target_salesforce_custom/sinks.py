@@ -1,0 +1,159 @@
+"""The batch sink: one Singer stream (map-crm's hs_to_sf shape) into one Salesforce object.
+
+Each batch goes through :class:`crm_sync.sync.leg.MappedLeg` (the same reconcile → write
+→ one ledger transaction as the HubSpot target), with Salesforce's
+:class:`~target_salesforce_custom.writer.SalesforceDestination`, lookups folded into
+the record's own write (:mod:`target_salesforce_custom.lookups`) and new Salesforce ids
+written back to HubSpot (:mod:`target_salesforce_custom.writeback`). ``process_batch``
+returns only once the batch is durable on Salesforce, HubSpot and the ledger, so the
+STATE the SDK emits after draining never covers an unwritten record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk.sinks import BatchSink
+
+from crm_sync.reconcile import Direction, RunReport
+from crm_sync.sync.annotations import read_stream_mapping
+from crm_sync.sync.leg import MappedLeg, finish_report
+from target_salesforce_custom.lookups import LookupResolver
+from target_salesforce_custom.writeback import WriteBack
+from target_salesforce_custom.writer import SalesforceDestination
+
+if TYPE_CHECKING:
+    from crm_sync.sync.annotations import StreamMapping
+    from target_salesforce_custom.target import TargetSalesforceCustom
+
+DIRECTION = Direction.HS_TO_SF
+
+
+class StreamShapeError(ValueError):
+    """The stream is not one this target can write (e.g. a forward-leg stream)."""
+
+
+class SalesforceSink(BatchSink):
+    """Writes one mapped stream to one Salesforce object."""
+
+    MAX_SIZE_DEFAULT = 10_000
+
+    @property
+    def include_sdc_metadata_properties(self) -> bool:
+        """Always keep ``_sdc_*``: ``_sdc_deleted_at`` is how taps send deletions."""
+        return True
+
+    @property
+    def sf_target(self) -> TargetSalesforceCustom:
+        return self._target  # type: ignore[return-value]
+
+    def __init__(
+        self, target: Any, stream_name: str, schema: dict, key_properties: Sequence[str] | None
+    ) -> None:
+        self._target = target
+        super().__init__(target, stream_name, schema, key_properties)
+
+    # ------------------------------------------------------------------ setup
+    def setup(self) -> None:
+        target = self.sf_target
+        mapping = read_stream_mapping(self.stream_name, self.schema)
+        if mapping is None or mapping.direction is not DIRECTION:
+            raise StreamShapeError(
+                f"stream {self.stream_name!r}: target-salesforce-custom writes streams mapped "
+                "by map-crm with direction hs_to_sf (x-crm-mapping); put the mapper between "
+                "the tap and this target"
+            )
+        self.mapping: StreamMapping = mapping
+        self.mapping_name = mapping.policy.name
+        self.dry_run = target.dry_run
+        workers = int(target.config.get("max_workers") or 4)
+        self.pool = ThreadPoolExecutor(max_workers=workers)
+        self.report = RunReport(
+            self.mapping_name, DIRECTION, dry_run=self.dry_run, run_id=target.run_id
+        )
+        self.api_calls = 0
+        self.leg = MappedLeg(
+            self.stream_name,
+            mapping,
+            target.ledger,
+            self.report,
+            dry_run=self.dry_run,
+            use_destination_hints=True,
+        )
+        fields = [f.salesforce for f in mapping.policy.fields if f.rule.value != "none"]
+        self.destination = SalesforceDestination(
+            target.client,
+            mapping.object_name,
+            mapping.id_property,
+            fields,
+            self.pool,
+            bulk_threshold=int(target.config.get("bulk_threshold") or 2000),
+        )
+        self.lookups = LookupResolver(
+            self.mapping_name, target.ledger, target.client, mapping.object_name, self.report
+        )
+        self.writeback = (
+            WriteBack(target.hubspot, mapping.source_object, mapping.source_key, self.pool)
+            if target.hubspot is not None and mapping.source_key
+            else None
+        )
+
+    # ------------------------------------------------------------------ batches
+    @contextmanager
+    def _counting(self) -> Iterator[None]:
+        """Charge the API calls made inside to this stream (sinks drain one at a time)."""
+        before = self.sf_target.call_counter.total
+        try:
+            yield
+        finally:
+            self.api_calls += self.sf_target.call_counter.total - before
+
+    def process_batch(self, context: dict) -> None:
+        records: list[dict[str, Any]] = context.get("records", [])
+        if records:
+            with self._counting():
+                self._process(records)
+
+    def _process(self, records: Sequence[Mapping[str, Any]]) -> None:
+        write = self.leg.process(
+            records,
+            self.destination,
+            before_write=self.lookups.before_write if self.mapping.has_associations else None,
+            after_write=self.writeback.after_write if self.writeback else None,
+        )
+        if write is not None:
+            self.tally_record_written(len(write.written))
+
+    # ------------------------------------------------------------------ end of run
+    def retry_dead_letters(self) -> None:
+        """Replay records refused by an earlier run and not seen in this one."""
+        letters = self.leg.dead_letters_to_retry()
+        if not letters:
+            return
+        self.logger.info("retrying %d dead letter(s) of %s", len(letters), self.mapping_name)
+        with self._counting():
+            for start in range(0, len(letters), self.MAX_SIZE_DEFAULT):
+                self._process(letters[start : start + self.MAX_SIZE_DEFAULT])
+
+    def make_pending_lookups(self) -> None:
+        """Set lookups parked earlier whose related record is now in Salesforce."""
+        if self.mapping.has_associations:
+            with self._counting():
+                self.lookups.make_pending()
+
+    def finish_report(self) -> RunReport:
+        return finish_report(
+            self.report,
+            self.sf_target.ledger,
+            dry_run=self.dry_run,
+            api_calls=self.api_calls,
+            pending_of=self.mapping,
+            quota_left=self.sf_target.client.quota_left,
+        )
+
+    def close(self) -> None:
+        """Release the worker threads (after the end-of-run work, not at drain time)."""
+        self.pool.shutdown(wait=True)

@@ -1,0 +1,238 @@
+"""The Singer target: settings, the Salesforce and HubSpot sessions, and the run report.
+
+The reverse leg's loader (DESIGN §1): map-crm's hs_to_sf streams into Salesforce objects,
+reconciled against the sync ledger like the forward leg (shared :mod:`crm_sync.sync`).
+Salesforce logs in like tap-salesforce-custom (:mod:`crm_sync.salesforce_auth`); HubSpot
+is called only to write new Salesforce ids back (``hs_access_token``). Sinks drain one at
+a time (``max_parallelism = 1``; each keeps ``max_workers`` calls in flight), so parents
+(accounts) land before children whose lookups point at them. At the end of the input the
+target replays the ledger's dead letters, sets pending lookups, prints the run report (or
+the dry-run plan) and stores it in the ledger's run log.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import requests
+from singer_sdk import typing as th
+from singer_sdk.target_base import Target
+
+from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
+from crm_sync.hubspot_api import HubSpotClient
+from crm_sync.reconcile import render_json, render_table
+from crm_sync.salesforce_auth import FLOWS, SalesforceAuthenticator
+from crm_sync.sync.ledger import open_ledger
+from target_salesforce_custom.client import SalesforceClient
+from target_salesforce_custom.sinks import SalesforceSink
+
+if TYPE_CHECKING:
+    from crm_sync.reconcile import RunReport
+    from crm_sync.sync.ledger import SyncLedger
+
+DEFAULT_LEDGER = ".meltano/crm-sync/ledger.sqlite"
+
+
+class RefusedRecordsError(RuntimeError):
+    """Some records were refused by Salesforce and ``fail_on_refused`` is set."""
+
+
+def _secret(name: str, description: str) -> th.Property:
+    return th.Property(name, th.StringType, secret=True, description=description)
+
+
+class TargetSalesforceCustom(Target):
+    """Reconciled upserts into Salesforce objects (collections or Bulk 2.0), with the ledger."""
+
+    name = "target-salesforce-custom"
+    default_sink_class = SalesforceSink
+
+    config_jsonschema = th.PropertiesList(
+        # --- Salesforce login: the same settings as tap-salesforce-custom
+        th.Property(
+            "login_url",
+            th.StringType,
+            default="https://login.salesforce.com",
+            description="OAuth host (https://test.salesforce.com for sandboxes).",
+        ),
+        th.Property(
+            "instance_url",
+            th.StringType,
+            description="The org's API host. Optional: the token reply names it.",
+        ),
+        th.Property(
+            "auth_flow",
+            th.StringType,
+            default="auto",
+            allowed_values=list(FLOWS),
+            description="Which login to use; auto picks the first complete set of settings.",
+        ),
+        _secret("access_token", "A session token used directly (needs instance_url)."),
+        _secret("client_id", "Consumer key."),
+        _secret("client_secret", "Consumer secret."),
+        _secret("refresh_token", "OAuth refresh token."),
+        th.Property("username", th.StringType, description="User for password and JWT flows."),
+        _secret("password", "User's password."),
+        _secret("security_token", "Appended to the password."),
+        _secret("private_key", "PEM key of the JWT bearer flow."),
+        th.Property("private_key_path", th.StringType, description="File holding private_key."),
+        _secret("private_key_passphrase", "Passphrase of private_key."),
+        th.Property(
+            "ca_bundle",
+            th.StringType,
+            description="CA bundle to verify TLS with (both APIs; TLS is always verified).",
+        ),
+        th.Property("api_version", th.StringType, default="62.0"),
+        # --- HubSpot, for the write-back of new Salesforce ids
+        _secret("hs_access_token", "HubSpot private-app token (write-back of Salesforce ids)."),
+        th.Property("hs_base_url", th.StringType, default="https://api.hubapi.com"),
+        th.Property(
+            "hs_rate_limit_per_10s",
+            th.IntegerType,
+            default=190,
+            description="HubSpot calls per rolling 10 s.",
+        ),
+        # --- the sync
+        th.Property(
+            "ledger_url",
+            th.StringType,
+            secret=True,
+            description=f"SQLAlchemy URL of the sync ledger; default {DEFAULT_LEDGER}.",
+        ),
+        th.Property(
+            "dry_run",
+            th.BooleanType,
+            default=False,
+            description="Reconcile and print the plan without writing anything.",
+        ),
+        th.Property("plan_path", th.StringType, description="Write the plan / report as JSON."),
+        th.Property(
+            "fail_on_refused",
+            th.BooleanType,
+            default=False,
+            description="Exit non-zero when Salesforce refused records (they are in the "
+            "ledger's dead letters either way).",
+        ),
+        th.Property(
+            "bulk_threshold",
+            th.IntegerType,
+            default=2000,
+            description="Creates+updates in one batch from which Bulk API 2.0 ingest is used "
+            "instead of sObject collections.",
+        ),
+        th.Property(
+            "max_workers", th.IntegerType, default=4, description="Calls in flight at once."
+        ),
+        th.Property("bulk_poll_seconds", th.NumberType, default=0.5),
+    ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_parallelism = 1
+
+    # ------------------------------------------------------------------ shared resources
+    @cached_property
+    def run_id(self) -> str:
+        return uuid.uuid4().hex
+
+    @cached_property
+    def call_counter(self) -> CallCounter:
+        """API calls of both sessions (Salesforce writes and HubSpot write-backs)."""
+        return CallCounter()
+
+    def _session(self, limiter: WindowLimiter | None) -> ResilientSession:
+        session = ResilientSession(
+            limiter=limiter,
+            policy=RetryPolicy(),
+            counter=self.call_counter,
+            ca_bundle=self.config.get("ca_bundle"),
+        )
+        workers = int(self.config.get("max_workers") or 4)
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(10, workers * 2))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers["User-Agent"] = f"{self.name} (crm-sync)"
+        return session
+
+    @cached_property
+    def client(self) -> SalesforceClient:
+        login = requests.Session()
+        if self.config.get("ca_bundle"):
+            login.verify = self.config["ca_bundle"]
+        return SalesforceClient(
+            self._session(None),
+            SalesforceAuthenticator(self.config, login),
+            str(self.config.get("api_version") or "62.0"),
+            bulk_poll_s=float(self.config.get("bulk_poll_seconds") or 0.5),
+        )
+
+    @cached_property
+    def hubspot(self) -> HubSpotClient | None:
+        token = self.config.get("hs_access_token")
+        if not token:
+            self.logger.warning(
+                "hs_access_token is not set: new Salesforce ids are not written back to "
+                "HubSpot, so the forward leg cannot find the records it should update"
+            )
+            return None
+        limiter = WindowLimiter(int(self.config.get("hs_rate_limit_per_10s") or 190), 10.0)
+        session = self._session(limiter)
+        session.headers["Authorization"] = f"Bearer {token}"
+        base = str(self.config.get("hs_base_url") or "https://api.hubapi.com")
+        return HubSpotClient(base, session)
+
+    @cached_property
+    def ledger(self) -> SyncLedger:
+        return open_ledger(self.config.get("ledger_url") or _default_ledger_url())
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(self.config.get("dry_run"))
+
+    # ------------------------------------------------------------------ end of run
+    def process_endofpipe(self) -> None:
+        """Drain (state follows), then dead letters, pending lookups and the report."""
+        super().process_endofpipe()
+        sinks = [s for s in self._sinks_active.values() if isinstance(s, SalesforceSink)]
+        if not self.dry_run:
+            for sink in sinks:
+                sink.retry_dead_letters()
+            for sink in sinks:
+                sink.make_pending_lookups()
+        reports = [sink.finish_report() for sink in sinks]
+        for sink in sinks:
+            sink.close()
+        self._publish(reports)
+        refused = sum(r.counts.failed for r in reports)
+        if refused and self.config.get("fail_on_refused"):
+            raise RefusedRecordsError(
+                f"{refused} record(s) refused by Salesforce; see the ledger's dead letters"
+            )
+
+    def _publish(self, reports: list[RunReport]) -> None:
+        if not reports:
+            return
+        title = "crm-sync plan (dry run)" if self.dry_run else "crm-sync run report"
+        sys.stderr.write(f"\n{title}\n{render_table(reports)}\n")
+        sys.stderr.flush()
+        for report in reports:
+            self.logger.info("run report %s: %s", report.mapping, report.to_dict()["counts"])
+        plan_path = self.config.get("plan_path")
+        if plan_path:
+            path = Path(plan_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render_json(reports))
+
+
+def _default_ledger_url() -> str:
+    path = Path(DEFAULT_LEDGER)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path.resolve()}"
+
+
+if __name__ == "__main__":
+    TargetSalesforceCustom.cli()

@@ -7,6 +7,11 @@ DATA_DIR=${DATA_DIR:-.sandbox}
 export CRM_SANDBOX_DATA_DIR=$DATA_DIR MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
 
 step() { printf '\n== %s\n' "$*"; }
+# The targets' run report, without meltano's log prefixes.
+report() {
+  sed -n 's/^.*target-[a-z-]*custom *//p' \
+    | grep -E '^(crm-sync |mapping |-{5}|[a-z_]+( \(dry run\))? +(sf_to_hs|hs_to_sf) |[a-z_]+ +[A-Za-z0-9]{5,18} +[a-z]+ +[a-z_]+ |field changes)' || true
+}
 
 step "sandbox"
 crm-sandbox start --data-dir "$DATA_DIR"
@@ -19,7 +24,20 @@ eval "$(crm-sandbox env --data-dir "$DATA_DIR")"
 step "official clients against the sandbox"
 python -m crm_sandbox.smoke
 
-step "API calls served"
+step "validate the mapping specs against both live schemas"
+meltano install >/dev/null 2>&1
+meltano invoke map-crm:validate 2>/dev/null
+
+step "forward sync: meltano run forward (tap-salesforce-custom -> sf-to-hs -> target-hubspot-custom)"
+rm -f .meltano/crm-sync/sandbox-ledger.sqlite
+meltano state clear --force sandbox:tap-salesforce-custom-to-target-hubspot-custom >/dev/null 2>&1 || true
+crm-sandbox stats --data-dir "$DATA_DIR" --clear >/dev/null
+meltano run forward 2>&1 | report
+crm-sandbox stats --data-dir "$DATA_DIR"
+
+step "run it again with no edits: nothing to write"
+crm-sandbox stats --data-dir "$DATA_DIR" --clear >/dev/null
+meltano run forward 2>&1 | report
 crm-sandbox stats --data-dir "$DATA_DIR"
 if [ "${KEEP_SANDBOX:-0}" = 1 ]; then
   echo "sandbox left running; stop it with: crm-sandbox stop --data-dir $DATA_DIR"

@@ -20,7 +20,7 @@ from singer_sdk.singerlib.json import serialize_json
 from tap_hubspot_custom.hs_types import RecordShaper, object_schema
 from target_salesforce_custom.target import TargetSalesforceCustom
 
-from crm_sync.http import ResilientSession
+from crm_sync.http import ResilientSession, WindowLimiter
 from crm_sync.hubspot_api import HubSpotClient
 
 PROJECT = """\
@@ -86,7 +86,8 @@ class HubSpotPortal:
     """The HubSpot sandbox as the test sees it: create, edit, archive, read as the tap does."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        session = ResilientSession(ca_bundle=env["CRM_SANDBOX_CA_BUNDLE"])
+        limiter = WindowLimiter(150, 10.0)  # the portal's 10-second window
+        session = ResilientSession(limiter=limiter, ca_bundle=env["CRM_SANDBOX_CA_BUNDLE"])
         session.headers["Authorization"] = f"Bearer {env['CRM_SANDBOX_HS_ACCESS_TOKEN']}"
         self.client = HubSpotClient(env["CRM_SANDBOX_HS_BASE_URL"], session)
         self.session = session

@@ -18,7 +18,7 @@ crm-sandbox start --data-dir "$DATA_DIR"
 trap '[ "${KEEP_SANDBOX:-0}" = 1 ] || crm-sandbox stop --data-dir "$DATA_DIR" >/dev/null' EXIT
 crm-sandbox reset --data-dir "$DATA_DIR" >/dev/null
 crm-sandbox seed --data-dir "$DATA_DIR" --seed 42 \
-  --salesforce Account=200,Contact=400,Project__c=1000 >/dev/null
+  --salesforce Account=200,Contact=400,Project__c=1000 --hubspot companies=20,project=30 >/dev/null
 eval "$(crm-sandbox env --data-dir "$DATA_DIR")"
 
 step "official clients against the sandbox"
@@ -28,16 +28,20 @@ step "validate the mapping specs against both live schemas"
 meltano install >/dev/null 2>&1
 meltano invoke map-crm:validate 2>/dev/null
 
-step "forward sync: meltano run forward (tap-salesforce-custom -> sf-to-hs -> target-hubspot-custom)"
+# A fresh start: the sandbox was just reset, so forget the ledger and the bookmarks.
 rm -f .meltano/crm-sync/sandbox-ledger.sqlite
-meltano state clear --force sandbox:tap-salesforce-custom-to-target-hubspot-custom >/dev/null 2>&1 || true
+for id in tap-salesforce-custom-to-target-hubspot-custom tap-hubspot-custom-to-target-salesforce-custom; do
+  meltano state clear --force "sandbox:$id" >/dev/null 2>&1 || true
+done
+
+step "two-way sync: meltano run two-way (both legs: Salesforce -> HubSpot, then HubSpot -> Salesforce)"
 crm-sandbox stats --data-dir "$DATA_DIR" --clear >/dev/null
-meltano run forward 2>&1 | report
+meltano run two-way 2>&1 | report
 crm-sandbox stats --data-dir "$DATA_DIR"
 
-step "run it again with no edits: nothing to write"
+step "run it again with no edits: nothing to write on either side"
 crm-sandbox stats --data-dir "$DATA_DIR" --clear >/dev/null
-meltano run forward 2>&1 | report
+meltano run two-way 2>&1 | report
 crm-sandbox stats --data-dir "$DATA_DIR"
 if [ "${KEEP_SANDBOX:-0}" = 1 ]; then
   echo "sandbox left running; stop it with: crm-sandbox stop --data-dir $DATA_DIR"

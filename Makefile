@@ -9,10 +9,11 @@ DATA_DIR ?= .sandbox
 
 .PHONY: install demo test lint bench clean sandbox-stop
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt meltano.yml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/meltano install   # hub loaders (target-jsonl) from PyPI; our plugins are in the venv
 	touch $(STAMP)
 
 install: $(STAMP)

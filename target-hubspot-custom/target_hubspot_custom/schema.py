@@ -79,6 +79,11 @@ def hubspot_property(name: str, schema: Mapping[str, Any], unique: bool = False)
         }
     elif types & {"number", "integer"}:
         prop |= {"type": "number", "fieldType": "number"}
+    elif "array" in types and not [
+        v for v in (schema.get("items") or {}).get("enum", []) if v is not None
+    ]:
+        # no known options: a checkbox would need them, so the list is kept as text
+        prop |= {"type": "string", "fieldType": "textarea"}
     elif "array" in types:
         items = schema.get("items") or {}
         options = [v for v in items.get("enum", []) if v is not None]

@@ -38,7 +38,11 @@ def wire_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple | set):
+        if any(isinstance(v, dict | list) for v in value):
+            return json.dumps(list(value), default=str)
         return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, default=str)
     return value
 
 

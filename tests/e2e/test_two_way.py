@@ -244,3 +244,164 @@ def test_every_field_rule_under_each_conflict_setting(
     sync.run()  # converged: the next run writes nothing on either side
     assert all_writes(clean_sandbox.stats()) == {}
     assert pairs(sf, hs) == after
+
+
+# ---------------------------------------------------------------------------- creates, deletes
+
+ACCOUNT_SF = "Name, Phone, HubSpot_Id__c"
+ACCOUNT_HS = ["name", "phone", "salesforce_id"]
+
+
+def hs_id_for(hs: HubSpot, obj: str, salesforce_id: str) -> str:
+    found = [i for i, r in hs.records(obj, ["salesforce_id"]).items()
+             if r["salesforce_id"] == salesforce_id]  # fmt: skip
+    assert len(found) == 1, (obj, salesforce_id, found)
+    return found[0]
+
+
+def test_creates_and_deletes_under_each_rule(clean_sandbox: Any, sync: TwoWay) -> None:
+    """project: create to_hubspot only, delete propagates to HubSpot only; account: create
+    both ways, deletes ignored both ways. Deleted records never come back."""
+    mappings_dir(sync.mappings)
+    sf, hs = sides(sync.env)
+    acc = [sf.create("Account", {"Name": f"Account {i}", "Phone": "100"}) for i in range(4)]
+    prj = [sf.create("Project__c", {"Name": f"P{i}", "Status__c": "Planned"}) for i in range(5)]
+    sync.run()
+    hs_acc = [hs_id_for(hs, "companies", a) for a in acc]
+    hs_prj = [hs_id_for(hs, "project", p) for p in prj]
+
+    # creates on either side
+    sf_new_project = sf.create("Project__c", {"Name": "SF new", "Status__c": "Planned"})
+    hs_new_project = hs.create("project", {"project_name": "HS new"})
+    sf_new_account = sf.create("Account", {"Name": "SF new co"})
+    hs_new_account = hs.create("companies", {"name": "HS new co", "phone": "200"})
+    # deletes, alone and against an edit on the other side
+    sf.delete("Project__c", prj[0])  # propagates: archived in HubSpot
+    hs.archive("project", hs_prj[1])  # ignored: Salesforce keeps it
+    sf.delete("Project__c", prj[2])
+    hs.update("project", hs_prj[2], {"project_name": "edited in HS"})  # loses to the delete
+    hs.archive("project", hs_prj[3])
+    sf.update("Project__c", prj[3], {"Name": "edited in SF"})  # stays in SF, not recreated
+    sf.delete("Account", acc[0])  # ignored: the company stays
+    hs.archive("companies", hs_acc[1])  # ignored: the account stays
+    sf.delete("Account", acc[2])
+    hs.update("companies", hs_acc[2], {"name": "edited co"})  # no resurrection in SF
+    hs.archive("companies", hs_acc[3])
+    sf.update("Account", acc[3], {"Name": "edited account"})  # no resurrection in HubSpot
+
+    clean_sandbox.clear_stats()
+    sync.run()
+    stats = clean_sandbox.stats()
+
+    def check() -> None:
+        projects = sf.rows("Project__c", "Name, HubSpot_Id__c")
+        hs_projects = hs.records("project", ["project_name", "salesforce_id"])
+        accounts = sf.rows("Account", ACCOUNT_SF)
+        companies = hs.records("companies", ACCOUNT_HS)
+        assert set(projects) == {prj[1], prj[3], prj[4], sf_new_project}
+        assert projects[prj[3]]["Name"] == "edited in SF"
+        assert set(hs_projects) == {
+            hs_prj[4],
+            hs_new_project,
+            hs_id_for(hs, "project", sf_new_project),
+        }
+        assert hs_projects[hs_new_project]["salesforce_id"] in (None, "")  # not created in SF
+        assert not [p for p in projects.values() if p["HubSpot_Id__c"]]
+        new_account = [a for a in accounts.values() if a["HubSpot_Id__c"] == hs_new_account]
+        assert len(new_account) == 1 and new_account[0]["Name"] == "HS new co"
+        assert new_account[0]["Phone"] == "200"
+        assert set(accounts) == {acc[1], acc[3], sf_new_account, new_account[0]["Id"]}
+        assert accounts[acc[3]]["Name"] == "edited account"
+        assert set(companies) == {
+            hs_acc[0],
+            hs_acc[2],
+            hs_new_account,
+            hs_id_for(hs, "companies", sf_new_account),
+        }
+        assert companies[hs_new_account]["salesforce_id"] == new_account[0]["Id"]  # written back
+        assert companies[hs_acc[2]]["name"] == "edited co"
+        ids = [c["salesforce_id"] for c in companies.values()]
+        assert len(ids) == len(set(ids))
+
+    check()
+    writes = all_writes(stats)
+    assert writes.pop("POST /crm/v3/objects/{objectType}/batch/archive") == 1  # projects 0, 2
+    assert not [k for k in writes if k.startswith("DELETE")]  # nothing deleted in Salesforce
+    assert writes.pop("POST /crm/v3/objects/{objectType}/batch/upsert") == 2  # one per object
+    # the HubSpot-born company: upserted by HubSpot_Id__c, its new id written back
+    assert writes.pop("PATCH /services/data/v{version}/composite/sobjects/{sobject}/{field}") == 1
+    assert writes.pop("POST /crm/v3/objects/{objectType}/batch/update") == 1
+    assert writes == {}
+
+    # later edits of records deleted on the other side change nothing there
+    sf.update("Project__c", prj[1], {"Name": "P1 again"})
+    hs.update("companies", hs_acc[2], {"name": "edited co again"})
+    sync.run()
+    clean_sandbox.clear_stats()
+    sync.run()
+    assert all_writes(clean_sandbox.stats()) == {}
+    check_after = sf.rows("Project__c", "Name")
+    assert check_after[prj[1]]["Name"] == "P1 again"
+    assert prj[1] not in {
+        r["salesforce_id"] for r in hs.records("project", ["salesforce_id"]).values()
+    }
+    assert not [
+        a for a in sf.rows("Account", ACCOUNT_SF).values() if a["HubSpot_Id__c"] == hs_acc[2]
+    ]
+
+
+# ---------------------------------------------------------------------------- meltano run two-way
+
+
+def test_meltano_two_way_conflict_newest_then_no_echo(clean_sandbox: Any, meltano_project: Any):
+    """The `two-way` job: newest wins a two_way conflict both ways; a rerun writes nothing."""
+    env = meltano_project.sandbox_env
+    (meltano_project.root / ".meltano" / "crm-sync" / "sandbox-ledger.sqlite").unlink(
+        missing_ok=True
+    )
+    clean_sandbox.seed(salesforce={"Account": 3, "Project__c": 8})
+    sf, hs = sides(env)
+
+    def run(*extra: str) -> None:
+        done = meltano_project.run("run", *extra, "two-way")
+        assert done.returncode == 0, done.stderr.decode()[-4000:]
+
+    run("--full-refresh")  # a fresh ledger: forget the bookmarks of earlier tests too
+    linked = pairs(sf, hs)
+    synced = [sid for sid, (row, _) in linked.items() if row["Status__c"] != "Draft"]
+    assert len(linked) == len(synced) >= 2
+    for row, record in linked.values():
+        assert record["project_name"] == row["Name"].strip()
+    x, y = synced[:2]
+    hs_x, hs_y = (hs_id_for(hs, "project", sid) for sid in (x, y))
+    account = next(iter(sf.rows("Account", ACCOUNT_SF)))
+    company = hs_id_for(hs, "companies", account)
+
+    clean_sandbox.clock(freeze=True)
+    hs.update("project", hs_x, {"project_name": "X from HubSpot"})
+    sf.update("Project__c", y, {"Name": "Y from Salesforce"})
+    clean_sandbox.clock(advance_ms=1500)
+    sf.update("Project__c", x, {"Name": "X from Salesforce"})  # newer: wins
+    hs.update("project", hs_y, {"project_name": "Y from HubSpot"})  # newer: wins
+    hs.update("companies", company, {"phone": "+1 555 0199"})  # one side only
+    clean_sandbox.clock(advance_ms=1500)
+    clean_sandbox.clock(unfreeze=True)
+    clean_sandbox.clear_stats()
+    run()
+    stats = clean_sandbox.stats()
+    after = pairs(sf, hs)
+    assert after[x][0]["Name"] == after[x][1]["project_name"] == "X from Salesforce"
+    assert after[y][0]["Name"] == after[y][1]["project_name"] == "Y from HubSpot"
+    assert sf.rows("Account", ACCOUNT_SF)[account]["Phone"] == "+1 555 0199"
+    writes = all_writes(stats)
+    assert writes == {
+        "POST /crm/v3/objects/{objectType}/batch/upsert": 1,  # X to HubSpot
+        "PATCH /services/data/v{version}/composite/sobjects": 2,  # Y; the account (per object)
+    }, writes
+
+    clean_sandbox.clear_stats()
+    run()  # converged: no echo of the last run's writes, nothing to write anywhere
+    stats = clean_sandbox.stats()
+    assert all_writes(stats) == {}, all_writes(stats)
+    assert stats["salesforce"]["total"] > 0 and stats["hubspot"]["total"] > 0  # both legs ran
+    assert pairs(sf, hs) == after

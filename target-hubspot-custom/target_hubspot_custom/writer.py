@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
@@ -27,7 +28,8 @@ R = TypeVar("R")
 
 
 def wire_value(value: Any) -> Any:
-    """A property value as HubSpot takes it (datetimes as ISO-8601 UTC, lists as ``a;b``)."""
+    """A property value as HubSpot takes it (datetimes as ISO-8601 UTC, lists as ``a;b``,
+    decimals as plain digits)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -37,6 +39,8 @@ def wire_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Decimal):  # the SDK reads JSON numbers as Decimal
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
     if isinstance(value, list | tuple | set):
         if any(isinstance(v, dict | list) for v in value):
             return json.dumps(list(value), default=str)

@@ -1,15 +1,19 @@
 """The batch sink: one Singer stream into one HubSpot object.
 
 A mapped stream (annotated by map-crm) is reconciled against the ledger and HubSpot
-(:func:`crm_sync.sync.batch.reconcile_batch`), written, and recorded in the ledger in one
-transaction, all inside ``process_batch`` — which returns only when every write of the
-batch has been answered and the ledger has committed, so the STATE the SDK emits after
-draining never covers an unwritten record. A plain stream (any tap) is upserted by key.
+(:func:`crm_sync.sync.batch.reconcile_batch`) in ``process_batch``, on the SDK's thread;
+the planned writes go to the run's :class:`~target_hubspot_custom.pipeline.WritePipeline`,
+whose thread writes them, makes the associations and commits the ledger in one
+transaction while the next batch is read and reconciled. The target waits for the
+pipeline before it emits STATE, so STATE never covers an unwritten or uncommitted record.
+A batch naming a record still in flight waits for it first (its ledger state must be
+current). A plain stream (any tap) is upserted by key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +30,7 @@ from crm_sync.sync.annotations import (
 )
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, latest_per_id, reconcile_batch
 from crm_sync.sync.ledger import AssociationRef
+from target_hubspot_custom.calls import own_thread
 from target_hubspot_custom.client import chunks
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
 from target_hubspot_custom.writer import HubSpotDestination, jsonable, wire_value
@@ -77,7 +82,15 @@ class HubSpotSink(BatchSink):
         target = self.hs_target
         self.mapping: StreamMapping | None = read_stream_mapping(self.stream_name, self.schema)
         self.dry_run = target.dry_run
-        self.pool = ThreadPoolExecutor(max_workers=int(target.config.get("max_workers") or 8))
+        self.pool = ThreadPoolExecutor(
+            max_workers=int(target.config.get("max_workers") or 8),
+            initializer=own_thread,  # calls made by this pool are this sink's
+            initargs=(self,),
+        )
+        self._report_lock = threading.Lock()
+        """The report is updated by the SDK's thread (plans) and the writer (outcomes)."""
+        self._in_flight: set[str] = set()
+        self._in_flight_lock = threading.Lock()
         if self.mapping is not None:
             self.mapping_name = self.mapping.policy.name
             self.object_name = self.mapping.object_name
@@ -113,7 +126,6 @@ class HubSpotSink(BatchSink):
             self.mapping_name, DIRECTION, dry_run=self.dry_run, run_id=target.run_id
         )
         self.seen_ids: set[str] = set()
-        self.api_calls = 0
         with self._counting():
             self.object = self._ensure_object(fields)
         if self.object is not None:
@@ -148,14 +160,39 @@ class HubSpotSink(BatchSink):
             raise
 
     # ------------------------------------------------------------------ batches
+    @property
+    def api_calls(self) -> int:
+        """API calls made for this stream so far (by any thread)."""
+        return self.hs_target.call_counter.of(self)
+
     @contextmanager
     def _counting(self) -> Iterator[None]:
-        """Charge the API calls made inside to this stream (sinks drain one at a time)."""
-        before = self.hs_target.call_counter.total
-        try:
+        """Charge the API calls the current thread makes inside to this stream."""
+        with self.hs_target.call_counter.charging(self):
             yield
-        finally:
-            self.api_calls += self.hs_target.call_counter.total - before
+
+    def _settle_in_flight(self, source_ids: Collection[str]) -> None:
+        """Wait for the pipeline if one of these records is still being written."""
+        with self._in_flight_lock:
+            busy = not self._in_flight.isdisjoint(source_ids)
+        if busy:
+            self.hs_target.pipeline.wait()
+
+    def _submit(self, source_ids: Collection[str], job: Callable[[], None]) -> None:
+        """Hand a batch's write-and-commit to the pipeline (blocks when it is full)."""
+        ids = set(source_ids)
+        with self._in_flight_lock:
+            self._in_flight |= ids
+
+        def run() -> None:
+            try:
+                with self._counting():
+                    job()
+            finally:
+                with self._in_flight_lock:
+                    self._in_flight -= ids
+
+        self.hs_target.pipeline.submit(run)
 
     def process_batch(self, context: dict) -> None:
         records: list[dict[str, Any]] = context.get("records", [])
@@ -208,17 +245,35 @@ class HubSpotSink(BatchSink):
             records.append(record)
         records = latest_per_id(records)
         self.seen_ids.update(payloads)
+        self._settle_in_flight(payloads)
         states = ledger.load(self.mapping_name, DIRECTION, [r.id for r in records])
         destination = self.destination if self.object is not None else _Nothing()
-        planned = reconcile_batch(
-            self.mapping.policy, DIRECTION, records, states, destination, self.report
-        )
+        with self._report_lock:
+            planned = reconcile_batch(
+                self.mapping.policy, DIRECTION, records, states, destination, self.report
+            )
         if self.dry_run:
             return
-        to_write = [p for p in planned.plans if p.writes]
+        self._submit(
+            payloads,
+            lambda: self._write_mapped(planned.plans, payloads, states, unconvertible),
+        )
+
+    def _write_mapped(
+        self,
+        plans: list[RecordPlan],
+        payloads: Mapping[str, Mapping[str, Any]],
+        states: Mapping[str, Any],
+        unconvertible: BatchWrite,
+    ) -> None:
+        """The pipeline's half of a mapped batch: write, associate, commit the ledger."""
+        assert self.mapping is not None
+        ledger = self.hs_target.ledger
+        to_write = [p for p in plans if p.writes]
         write = self.destination.write(to_write, payloads)
-        for refused in write.refused:
-            self.report.failed(refused.plan)
+        with self._report_lock:
+            for refused in write.refused:
+                self.report.failed(refused.plan)
         self._warn_refused(write.refused, len(to_write))
         if unconvertible.refused:
             self.logger.warning(
@@ -231,14 +286,15 @@ class HubSpotSink(BatchSink):
             )
         write.refused += unconvertible.refused
         write.settled = [
-            p for p in planned.plans if not p.writes and (p.base_after is not None or p.tombstones)
+            p for p in plans if not p.writes and (p.base_after is not None or p.tombstones)
         ]
         bases = {p.source_id: p.base_after for p, _ in write.written if p.base_after}
         bases |= {p.source_id: p.base_after for p in write.settled if p.base_after}
-        pending, made, assoc_bases = self._associate(planned.plans, write, payloads, states)
+        pending, made, assoc_bases = self._associate(plans, write, payloads, states)
         bases |= assoc_bases
         ledger.commit(self.mapping_name, DIRECTION, write, bases=bases, pending=pending, made=made)
-        self.tally_record_written(len(write.written))
+        with self._report_lock:
+            self.tally_record_written(len(write.written))
 
     def _warn_refused(self, refused: Sequence[RefusedRecord], attempted: int) -> None:
         """Say loudly that HubSpot refused records of this batch, with a sample error."""
@@ -322,7 +378,8 @@ class HubSpotSink(BatchSink):
         if stale:
             self.hs_target.associations.unmake(self, stale, mine)
         made, pending = self.hs_target.associations.make(self, wanted, mine)
-        self.report.counts.associations_made += len(made)
+        with self._report_lock:
+            self.report.counts.associations_made += len(made)
         cleared = [r for r in stale if r.source_id not in {w.source_id for w in wanted}]
         return pending, made + cleared, new_bases
 
@@ -378,20 +435,28 @@ class HubSpotSink(BatchSink):
             key: RecordPlan(self.mapping_name, DIRECTION, key, None, Action.CREATE, changes=props)
             for key, props in inputs.items()
         }
-        for plan in plans.values():
-            self.report.observe(plan)
+        with self._report_lock:
+            for plan in plans.values():
+                self.report.observe(plan)
         if self.dry_run:
             return
-        ok, bad = self.destination.upsert_plain(list(inputs.items()))
-        write = BatchWrite()
-        for key, hs_id in ok.items():
-            write.written.append((plans[key], hs_id))
-        for key, error in bad.items():
-            self.report.failed(plans[key])
-            write.refused.append(RefusedRecord(plans[key], jsonable(payloads[key]), error))
-        self._warn_refused(write.refused, len(inputs))
-        ledger.commit(self.mapping_name, DIRECTION, write)
-        self.tally_record_written(len(ok))
+        self._settle_in_flight(inputs)
+
+        def write_plain() -> None:
+            ok, bad = self.destination.upsert_plain(list(inputs.items()))
+            write = BatchWrite()
+            for key, hs_id in ok.items():
+                write.written.append((plans[key], hs_id))
+            with self._report_lock:
+                for key, error in bad.items():
+                    self.report.failed(plans[key])
+                    write.refused.append(RefusedRecord(plans[key], jsonable(payloads[key]), error))
+            self._warn_refused(write.refused, len(inputs))
+            ledger.commit(self.mapping_name, DIRECTION, write)
+            with self._report_lock:
+                self.tally_record_written(len(ok))
+
+        self._submit(inputs, write_plain)
 
     # ------------------------------------------------------------------ report
     def finish_report(self) -> RunReport:

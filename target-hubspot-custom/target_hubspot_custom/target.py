@@ -1,10 +1,13 @@
 """The Singer target: settings, one shared HTTP session and rate limiter, and the run report.
 
 Every sink of a run shares one :class:`~crm_sync.http.ResilientSession` (so the portal's
-10-second window is respected across streams), one ledger and one call counter. Sinks
-are drained one at a time (``max_parallelism = 1``): each sink already keeps
-``max_workers`` requests in flight, and draining in stream order lets parents (companies)
-land before children that associate to them. At the end of the input the target retries
+10-second window is respected across streams, at 95 % of it so that the server's window,
+which is not aligned with ours, never answers 429), one ledger, one call counter and one
+:class:`~target_hubspot_custom.pipeline.WritePipeline` (writes of a batch overlap the
+reconciliation of the next; STATE waits for it). Sinks are drained one at a time
+(``max_parallelism = 1``): each sink already keeps ``max_workers`` requests in flight,
+and draining in stream order (the pipeline keeps it) lets parents (companies) land
+before children that associate to them. At the end of the input the target retries
 the ledger's dead letters, makes pending associations whose records now exist, prints the
 run report (or the dry-run plan) and stores it in the ledger's run log.
 """
@@ -20,17 +23,23 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk import typing as th
 from singer_sdk.target_base import Target
 
-from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
+from crm_sync.http import ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.reconcile import render_json, render_table
 from crm_sync.sync.ledger import SyncLedgerStore, open_ledger
 from target_hubspot_custom.associations import AssociationMaker
+from target_hubspot_custom.calls import OwnedCallCounter
 from target_hubspot_custom.client import HubSpotClient
+from target_hubspot_custom.pipeline import WritePipeline
 from target_hubspot_custom.sinks import HubSpotSink
 
 if TYPE_CHECKING:
     from crm_sync.reconcile import RunReport
 
 DEFAULT_LEDGER = ".meltano/crm-sync/ledger.sqlite"
+RATE_MARGIN = 0.95
+"""Share of the portal's 10-second limit the run uses (see :class:`WindowLimiter`)."""
+PIPELINE_DEPTH = 2
+"""Batches reconciled ahead of the one being written (each up to 5,000 records)."""
 
 
 class RefusedRecordsError(RuntimeError):
@@ -135,12 +144,17 @@ class TargetHubSpotCustom(Target):
 
     # ------------------------------------------------------------------ shared resources
     @cached_property
-    def call_counter(self) -> CallCounter:
-        return CallCounter()
+    def call_counter(self) -> OwnedCallCounter:
+        return OwnedCallCounter()
 
     @cached_property
     def limiter(self) -> WindowLimiter:
-        return WindowLimiter(int(self.config.get("rate_limit_per_10s") or 190), 10.0)
+        limit = int(self.config.get("rate_limit_per_10s") or 190)
+        return WindowLimiter(limit, 10.0, margin=RATE_MARGIN)
+
+    @cached_property
+    def pipeline(self) -> WritePipeline:
+        return WritePipeline(PIPELINE_DEPTH)
 
     @cached_property
     def session(self) -> ResilientSession:
@@ -187,16 +201,30 @@ class TargetHubSpotCustom(Target):
     def dry_run(self) -> bool:
         return bool(self.config.get("dry_run"))
 
+    # ------------------------------------------------------------------ state
+    def _write_state_message(self, state: dict) -> None:
+        """Emit STATE only once every batch handed to the pipeline is written and committed.
+
+        singer-sdk 0.54 emits STATE from ``drain_all`` (schema change, record age, end of
+        input) through this method, after ``process_batch`` of every sink has returned —
+        which now means "handed over", not "written".
+        """
+        self.pipeline.wait()
+        super()._write_state_message(state)
+
     # ------------------------------------------------------------------ end of run
     def process_endofpipe(self) -> None:
         """Drain (state follows), then dead letters, pending associations and the report."""
         super().process_endofpipe()
+        self.pipeline.wait()  # no STATE message at all still needs every batch written
         sinks = [s for s in self._sinks_active.values() if isinstance(s, HubSpotSink)]
         if not self.dry_run:
             for sink in sinks:
                 sink.retry_dead_letters()
+            self.pipeline.wait()
             for sink in sinks:
                 sink.make_pending_associations()
+        self.pipeline.close()
         reports = [sink.finish_report() for sink in sinks]
         for sink in sinks:
             sink.close()

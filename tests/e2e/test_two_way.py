@@ -13,8 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, Phase, example, given, note, settings
+from hypothesis import strategies as st
 
 from tests.e2e.two_way_helpers import (
+    FORWARD,
+    REVERSE,
     HubSpot,
     Salesforce,
     TwoWay,
@@ -405,3 +409,169 @@ def test_meltano_two_way_conflict_newest_then_no_echo(clean_sandbox: Any, meltan
     assert all_writes(stats) == {}, all_writes(stats)
     assert stats["salesforce"]["total"] > 0 and stats["hubspot"]["total"] > 0  # both legs ran
     assert pairs(sf, hs) == after
+
+
+# ---------------------------------------------------------------------------- convergence
+
+OBJECTS = {"project": ("Project__c", "project_name"), "account": ("Account", "name")}
+HS_OBJECT = {"project": "project", "account": "companies"}
+_side = st.sampled_from(["sf", "hs"])
+_obj = st.sampled_from(["project", "account"])
+STEP = st.one_of(
+    st.tuples(st.just("edit"), _side, _obj, st.integers(0, 9), st.sampled_from("ABC")),
+    st.tuples(st.just("create"), _side, _obj),
+    st.tuples(st.just("delete"), _side, _obj, st.integers(0, 9)),
+    st.tuples(st.just("run"), st.sampled_from(["clean", "faults", "kill"]), st.integers(0, 99)),
+)
+
+
+class World:
+    """The edits a scenario made, and what the policy lets each side keep."""
+
+    def __init__(self, sync: TwoWay) -> None:
+        self.sync = sync
+        self.sf, self.hs = sides(sync.env)
+        self.count = 0
+        # SF ids whose HubSpot twin a test archived / HubSpot ids whose SF twin it deleted:
+        # those records may legitimately stand alone (delete ignored, never resurrected).
+        self.hs_twin_gone: set[str] = set()
+        self.sf_twin_gone: set[str] = set()
+
+    def live(self, side: str, obj: str) -> list[str]:
+        sf_obj, name = OBJECTS[obj]
+        if side == "sf":
+            return sorted(self.sf.rows(sf_obj, "Name"))
+        return sorted(self.hs.records(HS_OBJECT[obj], [name]))
+
+    def apply(self, step: tuple[Any, ...], sandbox: Any) -> None:
+        kind, *args = step
+        if kind == "run":
+            self.run(*args, sandbox=sandbox)
+            return
+        side, obj = args[0], args[1]
+        sf_obj, name = OBJECTS[obj]
+        self.count += 1
+        if kind == "create":
+            label = f"{obj}{self.count}"
+            if side == "sf":
+                extra = {"Status__c": "Planned"} if obj == "project" else {}
+                self.sf.create(sf_obj, {"Name": label, **extra})
+            else:
+                self.hs.create(HS_OBJECT[obj], {name: label})
+            return
+        ids = self.live(side, obj)
+        if not ids:
+            return
+        rid = ids[args[2] % len(ids)]
+        if kind == "edit":
+            value = f"{args[3]}{self.count}"
+            if side == "sf":
+                self.sf.update(sf_obj, rid, {"Name": value})
+            else:
+                self.hs.update(HS_OBJECT[obj], rid, {name: value})
+        elif side == "sf":
+            self.sf_twin_gone |= {
+                i for i, r in self.hs.records(HS_OBJECT[obj], ["salesforce_id"]).items()
+                if r["salesforce_id"] == rid
+            }  # fmt: skip
+            hs_id = self.sf.rows(sf_obj, "HubSpot_Id__c")[rid]["HubSpot_Id__c"]
+            self.sf_twin_gone |= {hs_id} if hs_id else set()
+            self.sf.delete(sf_obj, rid)
+        else:
+            linked = self.hs.records(HS_OBJECT[obj], ["salesforce_id"])[rid]["salesforce_id"]
+            self.hs_twin_gone |= {linked} if linked else set()
+            self.hs_twin_gone |= {
+                i for i, r in self.sf.rows(sf_obj, "HubSpot_Id__c").items()
+                if r["HubSpot_Id__c"] == rid
+            }  # fmt: skip
+            self.hs.archive(HS_OBJECT[obj], rid)
+
+    def run(self, mode: str, seed: int, sandbox: Any) -> None:
+        """Both legs, maybe with faults or the target of one leg killed; may fail."""
+        if mode == "faults":
+            sandbox.set_faults(http500=0.05, reset=0.02, seed=seed)
+        if mode == "kill":
+            sandbox.set_faults(latency_ms=25)
+        try:
+            for n, direction in enumerate((FORWARD, REVERSE)):
+                kill = 0.6 + (seed % 20) / 10 if mode == "kill" and seed % 2 == n else None
+                if not self.sync.leg(direction, kill_after=kill).ok:
+                    break  # meltano stops the job at a failed block
+        finally:
+            sandbox.set_faults()
+
+    def check(self) -> None:
+        """Both sides equal under the policy, no duplicates."""
+        for obj, (sf_obj, name) in OBJECTS.items():
+            rows = self.sf.rows(sf_obj, "Name, HubSpot_Id__c")
+            records = self.hs.records(HS_OBJECT[obj], [name, "salesforce_id"])
+            linked = [r["salesforce_id"] for r in records.values() if r["salesforce_id"]]
+            assert len(linked) == len(set(linked)), f"duplicate salesforce_id in {obj}"
+            hs_ids = [r["HubSpot_Id__c"] for r in rows.values() if r["HubSpot_Id__c"]]
+            assert len(hs_ids) == len(set(hs_ids)), f"duplicate HubSpot_Id__c in {sf_obj}"
+            by_sf = {r["salesforce_id"]: (i, r) for i, r in records.items() if r["salesforce_id"]}
+            for sid, row in rows.items():
+                twin = by_sf.get(sid)
+                if twin is None:
+                    assert sid in self.hs_twin_gone, f"{obj} {sid} missing in HubSpot"
+                    continue
+                assert row["Name"] == twin[1][name], (obj, sid, row, twin)
+                assert row["HubSpot_Id__c"] in (None, twin[0])
+            for hid, record in records.items():
+                sid = record["salesforce_id"]
+                if sid:
+                    # a Salesforce delete archives a project; a company stays, set aside
+                    assert sid in rows or hid in self.sf_twin_gone, (obj, hid, "dangling")
+                elif obj == "account":
+                    assert hid in self.sf_twin_gone, f"company {hid} not created in Salesforce"
+
+
+KILLS_AND_FAULTS = [
+    ("create", "hs", "account"), ("edit", "sf", "project", 0, "A"),
+    ("edit", "hs", "project", 1, "B"), ("run", "kill", 3),  # reverse target killed at 0.9 s
+    ("delete", "sf", "project", 2), ("edit", "hs", "account", 0, "C"),
+    ("run", "faults", 5), ("create", "sf", "account"),
+    ("run", "kill", 8),  # forward target killed at 1.4 s
+]  # fmt: skip
+DELETE_VS_EDIT = [
+    ("delete", "hs", "project", 0), ("edit", "sf", "project", 0, "A"),
+    ("create", "hs", "account"), ("run", "faults", 11), ("delete", "hs", "account", 1),
+    ("edit", "sf", "account", 1, "B"), ("run", "kill", 4),  # forward target killed at 1.0 s
+]  # fmt: skip
+
+
+@settings(
+    max_examples=2,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(STEP, min_size=3, max_size=7))
+@example(steps=KILLS_AND_FAULTS)
+@example(steps=DELETE_VS_EDIT)
+def test_convergence_after_random_edits_faults_and_kills(
+    sandbox: Any, tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[Any, ...]]
+) -> None:
+    sandbox.set_faults()
+    sandbox.clock(reset=True)
+    sandbox.reset()
+    work = tmp_path_factory.mktemp("converge")
+    sync = TwoWay(dict(sandbox.env), work, mappings_dir(work / "mappings"))
+    world = World(sync)
+    for i in range(2):
+        world.sf.create("Account", {"Name": f"seed account {i}"})
+    for i in range(3):
+        world.sf.create("Project__c", {"Name": f"seed project {i}", "Status__c": "Planned"})
+    sync.run()
+    for step in steps:
+        world.apply(step, sandbox)
+    sync.run()
+    sync.run()
+    world.check()
+    note(f"legs killed: {sum(r.killed for r in sync.runs)}, failed: "
+         f"{sum(not r.ok for r in sync.runs)}")  # fmt: skip
+    sandbox.clear_stats()
+    sync.run()  # converged: nothing left to write
+    assert all_writes(sandbox.stats()) == {}, steps

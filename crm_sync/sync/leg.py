@@ -15,11 +15,18 @@ through two optional hooks:
   It may add to ``write.refused`` / ``write.settled`` before the ledger commits.
 
 Both return :class:`Linked`: associations parked as pending, made, and base updates.
+
+:meth:`MappedLeg.process` is :meth:`MappedLeg.plan` (read, ledger, reconcile) then
+:meth:`MappedLeg.write` (write, hooks, commit); a target that overlaps the writes of one
+batch with the planning of the next calls the two halves on different threads, and
+passes ``report_lock`` since both halves update the run report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -71,6 +78,17 @@ AfterWrite = Callable[
 ]
 
 
+@dataclass(slots=True)
+class PlannedBatch:
+    """A reconciled batch waiting for its write: what :meth:`MappedLeg.write` needs."""
+
+    plans: list[RecordPlan]
+    payloads: dict[str, Mapping[str, Any]]
+    states: dict[str, LedgerState]
+    unconvertible: list[RefusedRecord]
+    """Records the mapper could not convert: dead letters, committed with the batch."""
+
+
 def as_datetime(value: Any) -> datetime | None:
     """An aware datetime from a Singer value (ISO-8601 text or datetime); None if blank."""
     if value in (None, ""):
@@ -97,6 +115,7 @@ class MappedLeg:
         dry_run: bool,
         seen_ids: set[str] | None = None,
         use_destination_hints: bool = False,
+        report_lock: AbstractContextManager[Any] | None = None,
     ) -> None:
         self.stream_name = stream_name
         self.mapping = mapping
@@ -108,6 +127,7 @@ class MappedLeg:
         self.seen_ids: set[str] = seen_ids if seen_ids is not None else set()
         self.use_destination_hints = use_destination_hints
         """Read the twin a record names in ``_crm_destination_id`` when it is not linked."""
+        self.report_lock: AbstractContextManager[Any] = report_lock or nullcontext()
 
     def source_record(self, record: Mapping[str, Any]) -> SourceRecord:
         """The reconciler's view of one mapped record."""
@@ -136,6 +156,13 @@ class MappedLeg:
         after_write: AfterWrite | None = None,
     ) -> BatchWrite | None:
         """Reconcile, write and commit one batch; None on a dry run (nothing written)."""
+        planned = self.plan(raw, destination)
+        if self.dry_run:
+            return None
+        return self.write(planned, destination, before_write=before_write, after_write=after_write)
+
+    def plan(self, raw: Sequence[Mapping[str, Any]], destination: Destination) -> PlannedBatch:
+        """Turn a batch into plans: source records, the ledger, the destination's values."""
         payloads: dict[str, Mapping[str, Any]] = {}
         records: list[SourceRecord] = []
         unconvertible: list[RefusedRecord] = []
@@ -148,8 +175,9 @@ class MappedLeg:
                 unconvertible.append(
                     RefusedRecord(plan, jsonable(item), f"CONVERSION_ERROR: {problems}")
                 )
-                self.report.counts.read += 1
-                self.report.counts.failed += 1
+                with self.report_lock:
+                    self.report.counts.read += 1
+                    self.report.counts.failed += 1
                 continue
             records.append(record)
         records = latest_per_id(records)
@@ -162,20 +190,38 @@ class MappedLeg:
                 for r in records
                 if payloads[r.id].get(DESTINATION_ID)
             }
-        planned = reconcile_batch(
-            self.mapping.policy, self.direction, records, states, destination, self.report, hints
-        )
-        if self.dry_run:
-            return None
+        with self.report_lock:
+            reconciled = reconcile_batch(
+                self.mapping.policy,
+                self.direction,
+                records,
+                states,
+                destination,
+                self.report,
+                hints,
+            )
+        return PlannedBatch(reconciled.plans, payloads, states, unconvertible)
+
+    def write(
+        self,
+        planned: PlannedBatch,
+        destination: Destination,
+        *,
+        before_write: BeforeWrite | None = None,
+        after_write: AfterWrite | None = None,
+    ) -> BatchWrite:
+        """Write a planned batch, run the hooks and commit it to the ledger in one go."""
+        payloads, states = planned.payloads, planned.states
         plans, before = (
             before_write(planned.plans, payloads, states)
             if before_write
             else (planned.plans, NOTHING_LINKED)
         )
         write = destination.write([p for p in plans if p.writes], payloads)
-        for refused in write.refused:
-            self.report.failed(refused.plan)
-        write.refused += unconvertible
+        with self.report_lock:
+            for refused in write.refused:
+                self.report.failed(refused.plan)
+        write.refused += planned.unconvertible
         write.settled = [
             p for p in plans if not p.writes and (p.base_after is not None or p.tombstones)
         ]

@@ -16,20 +16,15 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.sinks import BatchSink
 
-from crm_sync.reconcile import Action, Direction, RecordPlan, RunReport, SourceRecord
-from crm_sync.sync.annotations import (
-    ERRORS,
-    StreamMapping,
-    read_stream_mapping,
-    record_associations,
-)
-from crm_sync.sync.batch import BatchWrite, RefusedRecord, latest_per_id, reconcile_batch
+from crm_sync.reconcile import Action, Direction, RecordPlan, RunReport
+from crm_sync.sync.annotations import StreamMapping, read_stream_mapping, record_associations
+from crm_sync.sync.batch import BatchWrite, RefusedRecord
 from crm_sync.sync.ledger import AssociationRef
+from crm_sync.sync.leg import ASSOC_KEY, MappedLeg, PlannedBatch, finish_report
 from target_hubspot_custom.calls import own_thread
 from target_hubspot_custom.client import chunks
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
@@ -39,21 +34,6 @@ if TYPE_CHECKING:
     from target_hubspot_custom.target import TargetHubSpotCustom
 
 DIRECTION = Direction.SF_TO_HS
-DELETED_AT = "_sdc_deleted_at"
-ASSOC_KEY = "@assoc:"
-"""Prefix of the base keys remembering the lookup an association was made from."""
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class HubSpotSink(BatchSink):
@@ -126,6 +106,16 @@ class HubSpotSink(BatchSink):
             self.mapping_name, DIRECTION, dry_run=self.dry_run, run_id=target.run_id
         )
         self.seen_ids: set[str] = set()
+        if self.mapping is not None:
+            self.leg = MappedLeg(
+                self.stream_name,
+                self.mapping,
+                target.ledger,
+                self.report,
+                dry_run=self.dry_run,
+                seen_ids=self.seen_ids,
+                report_lock=self._report_lock,
+            )
         with self._counting():
             self.object = self._ensure_object(fields)
         if self.object is not None:
@@ -207,92 +197,33 @@ class HubSpotSink(BatchSink):
         else:
             self._process_mapped(records)
 
-    def _source_record(self, record: Mapping[str, Any]) -> SourceRecord:
-        assert self.mapping is not None
-        source_id = record.get(self.mapping.source_id_field)
-        if source_id in (None, ""):
-            raise ValueError(
-                f"stream {self.stream_name!r}: record without {self.mapping.source_id_field!r}:"
-                f" {dict(record)!r:.300}"
-            )
-        names = {f.hubspot for f in self.mapping.policy.fields}
-        modified = record.get(self.mapping.modified_field) if self.mapping.modified_field else None
-        return SourceRecord(
-            id=str(source_id),
-            values={k: v for k, v in record.items() if k in names},
-            modified_at=_as_datetime(modified),
-            deleted_at=_as_datetime(record.get(DELETED_AT)),
-        )
-
     def _process_mapped(self, raw: Sequence[Mapping[str, Any]]) -> None:
         assert self.mapping is not None
-        ledger = self.hs_target.ledger
-        payloads: dict[str, Mapping[str, Any]] = {}
-        records: list[SourceRecord] = []
-        unconvertible = BatchWrite()
-        for item in raw:
-            record = self._source_record(item)
-            payloads[record.id] = item
-            if item.get(ERRORS):  # the mapper could not convert a value: dead letter
-                problems = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in item[ERRORS])
-                plan = RecordPlan(self.mapping_name, DIRECTION, record.id, None, Action.SKIP)
-                unconvertible.refused.append(
-                    RefusedRecord(plan, jsonable(item), f"CONVERSION_ERROR: {problems}")
-                )
-                self.report.counts.read += 1
-                self.report.counts.failed += 1
-                continue
-            records.append(record)
-        records = latest_per_id(records)
-        self.seen_ids.update(payloads)
-        self._settle_in_flight(payloads)
-        states = ledger.load(self.mapping_name, DIRECTION, [r.id for r in records])
+        # A record of this batch still being written: its ledger state must be current.
+        self._settle_in_flight({str(r.get(self.mapping.source_id_field)) for r in raw})
         destination = self.destination if self.object is not None else _Nothing()
-        with self._report_lock:
-            planned = reconcile_batch(
-                self.mapping.policy, DIRECTION, records, states, destination, self.report
-            )
+        planned = self.leg.plan(raw, destination)
         if self.dry_run:
             return
-        self._submit(
-            payloads,
-            lambda: self._write_mapped(planned.plans, payloads, states, unconvertible),
-        )
+        self._submit(planned.payloads, lambda: self._write_mapped(planned))
 
-    def _write_mapped(
-        self,
-        plans: list[RecordPlan],
-        payloads: Mapping[str, Mapping[str, Any]],
-        states: Mapping[str, Any],
-        unconvertible: BatchWrite,
-    ) -> None:
+    def _write_mapped(self, planned: PlannedBatch) -> None:
         """The pipeline's half of a mapped batch: write, associate, commit the ledger."""
-        assert self.mapping is not None
-        ledger = self.hs_target.ledger
-        to_write = [p for p in plans if p.writes]
-        write = self.destination.write(to_write, payloads)
-        with self._report_lock:
-            for refused in write.refused:
-                self.report.failed(refused.plan)
-        self._warn_refused(write.refused, len(to_write))
-        if unconvertible.refused:
+        write = self.leg.write(planned, self.destination, after_write=self._associate)
+        unconvertible = [r for r in write.refused if r.plan.action is Action.SKIP]
+        attempted = sum(1 for p in planned.plans if p.writes)
+        self._warn_refused(
+            [r for r in write.refused if r.plan.action is not Action.SKIP], attempted
+        )
+        if unconvertible:
             self.logger.warning(
                 "%s: %d record(s) of this batch could not be converted by the mapper (dead "
                 "letters); e.g. %s: %s",
                 self.mapping_name,
-                len(unconvertible.refused),
-                unconvertible.refused[0].plan.source_id,
-                unconvertible.refused[0].error[:500],
+                len(unconvertible),
+                unconvertible[0].plan.source_id,
+                unconvertible[0].error[:500],
             )
-        write.refused += unconvertible.refused
-        write.settled = [
-            p for p in plans if not p.writes and (p.base_after is not None or p.tombstones)
-        ]
-        bases = {p.source_id: p.base_after for p, _ in write.written if p.base_after}
-        bases |= {p.source_id: p.base_after for p in write.settled if p.base_after}
-        pending, made, assoc_bases = self._associate(plans, write, payloads, states)
-        bases |= assoc_bases
-        ledger.commit(self.mapping_name, DIRECTION, write, bases=bases, pending=pending, made=made)
         with self._report_lock:
             self.tally_record_written(len(write.written))
 
@@ -460,15 +391,14 @@ class HubSpotSink(BatchSink):
 
     # ------------------------------------------------------------------ report
     def finish_report(self) -> RunReport:
-        self.report.counts.api_calls = self.api_calls
-        self.report.quota_left = self.hs_target.limiter.daily_remaining
-        if self.mapping is not None and not self.dry_run:
-            pending = self.hs_target.ledger.pending_associations(self.mapping_name, DIRECTION)
-            self.report.counts.associations_pending = len(pending)
-        self.report.finish()
-        if not self.dry_run:
-            self.hs_target.ledger.log_run(self.report)
-        return self.report
+        return finish_report(
+            self.report,
+            self.hs_target.ledger,
+            dry_run=self.dry_run,
+            api_calls=self.api_calls,
+            pending_of=self.mapping,
+            quota_left=self.hs_target.limiter.daily_remaining,
+        )
 
     def close(self) -> None:
         """Release the worker threads (after the end-of-run work, not at drain time)."""

@@ -31,6 +31,8 @@ from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ens
 from target_hubspot_custom.writer import HubSpotDestination, jsonable, wire_value
 
 if TYPE_CHECKING:
+    from singer_sdk.sinks.core import BaseJSONSchemaValidator
+
     from target_hubspot_custom.target import TargetHubSpotCustom
 
 DIRECTION = Direction.SF_TO_HS
@@ -45,6 +47,17 @@ class HubSpotSink(BatchSink):
     def include_sdc_metadata_properties(self) -> bool:
         """Always keep ``_sdc_*``: ``_sdc_deleted_at`` is how taps send deletions."""
         return True
+
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        """No per-record JSON Schema check for map-crm streams; plain streams keep it.
+
+        map-crm emitted the schema and shaped every record to it (values it could not
+        convert travel in ``_crm_errors`` and go to the dead letters), so checking each
+        record again only costs CPU on the thread that feeds the writer.
+        """
+        if "x-crm-mapping" in self.schema:
+            return None
+        return super().get_validator()
 
     @property
     def hs_target(self) -> TargetHubSpotCustom:

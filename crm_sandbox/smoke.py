@@ -47,7 +47,7 @@ def main() -> int:
     required = ("CRM_SANDBOX_SF_INSTANCE_URL", "CRM_SANDBOX_HS_BASE_URL")
     missing = [key for key in required if key not in env]
     if missing:
-        print(f"set {', '.join(missing)} first: eval \"$(crm-sandbox env)\"", file=sys.stderr)
+        print(f'set {", ".join(missing)} first: eval "$(crm-sandbox env)"', file=sys.stderr)
         return 2
     sf = salesforce_client(env)
     limits = sf.limits()["DailyApiRequests"]

@@ -24,6 +24,7 @@ ISSUE = re.compile(
     r"^(?P<file>\S+?):\d+: error: mapping '(?P<mapping>[^']+)' field '(?P<field>[^']+)'"
 )
 
+
 def sf_query(env: dict[str, str], soql: str) -> list[dict[str, Any]]:
     base = env["CRM_SANDBOX_SF_INSTANCE_URL"]
     url = f"{base}/services/data/v{env['CRM_SANDBOX_SF_API_VERSION']}/query"

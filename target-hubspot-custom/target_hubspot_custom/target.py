@@ -14,18 +14,16 @@ run report (or the dry-run plan) and stores it in the ledger's run log.
 
 from __future__ import annotations
 
-import sys
 import uuid
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
 from singer_sdk.target_base import Target
 
 from crm_sync.http import ResilientSession, RetryPolicy, WindowLimiter
-from crm_sync.reconcile import render_json, render_table
 from crm_sync.sync.ledger import SyncLedgerStore, open_ledger
+from crm_sync.sync.publish import DEFAULT_LEDGER, default_ledger_url, publish_reports
 from target_hubspot_custom.associations import AssociationMaker
 from target_hubspot_custom.calls import OwnedCallCounter
 from target_hubspot_custom.client import HubSpotClient
@@ -33,9 +31,8 @@ from target_hubspot_custom.pipeline import WritePipeline
 from target_hubspot_custom.sinks import HubSpotSink
 
 if TYPE_CHECKING:
-    from crm_sync.reconcile import RunReport
+    pass
 
-DEFAULT_LEDGER = ".meltano/crm-sync/ledger.sqlite"
 RATE_MARGIN = 0.95
 """Share of the portal's 10-second limit the run uses (see :class:`WindowLimiter`)."""
 PIPELINE_DEPTH = 2
@@ -182,7 +179,7 @@ class TargetHubSpotCustom(Target):
 
     @cached_property
     def ledger(self) -> SyncLedgerStore:
-        return open_ledger(self.config.get("ledger_url") or _default_ledger_url())
+        return open_ledger(self.config.get("ledger_url") or default_ledger_url())
 
     @cached_property
     def run_id(self) -> str:
@@ -228,7 +225,12 @@ class TargetHubSpotCustom(Target):
         reports = [sink.finish_report() for sink in sinks]
         for sink in sinks:
             sink.close()
-        self._publish(reports)
+        publish_reports(
+            reports,
+            dry_run=self.dry_run,
+            plan_path=self.config.get("plan_path"),
+            logger=self.logger,
+        )
         refused = sum(r.counts.failed for r in reports)
         if refused:
             self.logger.warning(
@@ -240,26 +242,6 @@ class TargetHubSpotCustom(Target):
             raise RefusedRecordsError(
                 f"{refused} record(s) refused by HubSpot; see the ledger's dead letters"
             )
-
-    def _publish(self, reports: list[RunReport]) -> None:
-        if not reports:
-            return
-        title = "crm-sync plan (dry run)" if self.dry_run else "crm-sync run report"
-        sys.stderr.write(f"\n{title}\n{render_table(reports)}\n")
-        sys.stderr.flush()
-        for report in reports:
-            self.logger.info("run report %s: %s", report.mapping, report.to_dict()["counts"])
-        plan_path = self.config.get("plan_path")
-        if plan_path:
-            path = Path(plan_path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render_json(reports))
-
-
-def _default_ledger_url() -> str:
-    path = Path(DEFAULT_LEDGER)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path.resolve()}"
 
 
 if __name__ == "__main__":

@@ -12,10 +12,8 @@ the dry-run plan) and stores it in the ledger's run log.
 
 from __future__ import annotations
 
-import sys
 import uuid
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -24,17 +22,14 @@ from singer_sdk.target_base import Target
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot_api import HubSpotClient
-from crm_sync.reconcile import render_json, render_table
 from crm_sync.salesforce_auth import FLOWS, SalesforceAuthenticator
 from crm_sync.sync.ledger import open_ledger
+from crm_sync.sync.publish import DEFAULT_LEDGER, default_ledger_url, publish_reports
 from target_salesforce_custom.client import SalesforceClient
 from target_salesforce_custom.sinks import SalesforceSink
 
 if TYPE_CHECKING:
-    from crm_sync.reconcile import RunReport
     from crm_sync.sync.ledger import SyncLedger
-
-DEFAULT_LEDGER = ".meltano/crm-sync/ledger.sqlite"
 
 
 class RefusedRecordsError(RuntimeError):
@@ -187,7 +182,7 @@ class TargetSalesforceCustom(Target):
 
     @cached_property
     def ledger(self) -> SyncLedger:
-        return open_ledger(self.config.get("ledger_url") or _default_ledger_url())
+        return open_ledger(self.config.get("ledger_url") or default_ledger_url())
 
     @property
     def dry_run(self) -> bool:
@@ -206,32 +201,17 @@ class TargetSalesforceCustom(Target):
         reports = [sink.finish_report() for sink in sinks]
         for sink in sinks:
             sink.close()
-        self._publish(reports)
+        publish_reports(
+            reports,
+            dry_run=self.dry_run,
+            plan_path=self.config.get("plan_path"),
+            logger=self.logger,
+        )
         refused = sum(r.counts.failed for r in reports)
         if refused and self.config.get("fail_on_refused"):
             raise RefusedRecordsError(
                 f"{refused} record(s) refused by Salesforce; see the ledger's dead letters"
             )
-
-    def _publish(self, reports: list[RunReport]) -> None:
-        if not reports:
-            return
-        title = "crm-sync plan (dry run)" if self.dry_run else "crm-sync run report"
-        sys.stderr.write(f"\n{title}\n{render_table(reports)}\n")
-        sys.stderr.flush()
-        for report in reports:
-            self.logger.info("run report %s: %s", report.mapping, report.to_dict()["counts"])
-        plan_path = self.config.get("plan_path")
-        if plan_path:
-            path = Path(plan_path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render_json(reports))
-
-
-def _default_ledger_url() -> str:
-    path = Path(DEFAULT_LEDGER)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path.resolve()}"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,40 @@
+"""What a target shows at the end of a run: the report (or dry-run plan) and its JSON."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crm_sync.reconcile import render_json, render_table
+
+if TYPE_CHECKING:
+    from crm_sync.reconcile import RunReport
+
+DEFAULT_LEDGER = ".meltano/crm-sync/ledger.sqlite"
+"""Where a target keeps the ledger when no ``ledger_url`` is set (meltano project dir)."""
+
+
+def default_ledger_url() -> str:
+    """A SQLite URL for :data:`DEFAULT_LEDGER`, its folder created."""
+    path = Path(DEFAULT_LEDGER)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path.resolve()}"
+
+
+def publish_reports(
+    reports: list[RunReport], *, dry_run: bool, plan_path: str | None, logger: logging.Logger
+) -> None:
+    """Print the reports as a table on stderr, log their counts, write JSON to ``plan_path``."""
+    if not reports:
+        return
+    title = "crm-sync plan (dry run)" if dry_run else "crm-sync run report"
+    sys.stderr.write(f"\n{title}\n{render_table(reports)}\n")
+    sys.stderr.flush()
+    for report in reports:
+        logger.info("run report %s: %s", report.mapping, report.to_dict()["counts"])
+    if plan_path:
+        path = Path(plan_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_json(reports))

@@ -9,14 +9,12 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
-from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
-from singer_sdk.plugin_base import PluginBase
 
 from crm_sync.http import QuotaExhausted, ResilientSession, WindowLimiter
+from crm_sync.singer import AnnotatedTap
 from tap_hubspot_custom import discovery
 from tap_hubspot_custom.auth import build_authenticator
 from tap_hubspot_custom.client import DEFAULT_BASE_URL, CallLog, HubSpotAPIError, error_message
@@ -27,15 +25,8 @@ from tap_hubspot_custom.streams import LIST_PAGE_MAX, HubSpotObjectStream
 if TYPE_CHECKING:
     from singer_sdk.authenticators import APIAuthenticatorBase
 
-_ANNOTATIONS = (
-    "x-hubspot-type",
-    "x-hubspot-field-type",
-    "x-hubspot-options",
-    "x-hubspot-has-unique-value",
-)
 
-
-class TapHubSpotCustom(Tap):
+class TapHubSpotCustom(AnnotatedTap):
     """HubSpot objects by hs_lastmodifieddate, with associations and archived records."""
 
     name = "tap-hubspot-custom"
@@ -207,45 +198,12 @@ class TapHubSpotCustom(Tap):
                 f"search_page_size must be 1..{MAX_SEARCH_LIMIT}, got {search_page}"
             )
 
-    @property
-    def catalog_dict(self) -> dict:
-        """The catalog, with the x-hubspot-* annotations the SDK's schema model drops."""
-        catalog = super().catalog_dict
-        for entry in catalog.get("streams", []):
-            stream = self.streams.get(entry["tap_stream_id"])
-            if stream is not None:
-                _annotate(entry["schema"], stream.schema)
-        return catalog
-
-    def setup_mapper(self) -> None:
-        """Register streams with their annotated schemas, so SCHEMA messages keep them."""
-        PluginBase.setup_mapper(self)
-        for entry in self.catalog.streams:
-            name = entry.stream or entry.tap_stream_id
-            schema = entry.schema.to_dict()
-            if name in self.streams:
-                _annotate(schema, self.streams[name].schema)
-            self.mapper.register_raw_stream_schema(
-                name,
-                get_selected_schema(name, schema, entry.metadata.resolve_selection()),
-                entry.key_properties,
-            )
-
     def sync_all(self) -> None:
         super().sync_all()
         self.logger.info(
             "HubSpot API calls: %d (%d retried): %s",
             self.calls.total, self.calls.retries, dict(self.calls.calls),
         )  # fmt: skip
-
-
-def _annotate(target: dict[str, Any], source: dict[str, Any]) -> None:
-    """Copy the x-hubspot-* keys of ``source``'s properties onto ``target``'s."""
-    src_props = source.get("properties", {})
-    for name, prop in target.get("properties", {}).items():
-        for key in _ANNOTATIONS:
-            if key in src_props.get(name, {}):
-                prop[key] = src_props[name][key]
 
 
 if __name__ == "__main__":

@@ -5,13 +5,11 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
-from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
-from singer_sdk.plugin_base import PluginBase
 
+from crm_sync.singer import AnnotatedTap
 from tap_salesforce_custom.auth import FLOWS
 from tap_salesforce_custom.client import SalesforceAPIError, SalesforceClient
 from tap_salesforce_custom.discovery import (
@@ -24,10 +22,8 @@ from tap_salesforce_custom.sf_types import object_schema
 from tap_salesforce_custom.soql import validation_query
 from tap_salesforce_custom.streams import SalesforceObjectStream
 
-_ANNOTATIONS = ("x-sf-type", "x-sf-reference-to", "x-sf-relationship-name", "x-sf-external-id")
 
-
-class TapSalesforceCustom(Tap):
+class TapSalesforceCustom(AnnotatedTap):
     """Salesforce objects, incrementally by SystemModstamp, deletes included."""
 
     name = "tap-salesforce-custom"
@@ -177,30 +173,6 @@ class TapSalesforceCustom(Tap):
             streams.append(SalesforceObjectStream(self, schema, str(describe["name"])))
         return streams
 
-    @property
-    def catalog_dict(self) -> dict:
-        """The catalog, with the x-sf-* field annotations the SDK's model drops."""
-        catalog = super().catalog_dict
-        for entry in catalog.get("streams", []):
-            stream = self.streams.get(entry["tap_stream_id"])
-            if stream is not None:
-                _annotate(entry["schema"], stream.schema)
-        return catalog
-
-    def setup_mapper(self) -> None:
-        """Register streams with their annotated schemas, so SCHEMA messages keep them."""
-        PluginBase.setup_mapper(self)
-        for entry in self.catalog.streams:
-            name = entry.stream or entry.tap_stream_id
-            schema = entry.schema.to_dict()
-            if name in self.streams:
-                _annotate(schema, self.streams[name].schema)
-            self.mapper.register_raw_stream_schema(
-                name,
-                get_selected_schema(name, schema, entry.metadata.resolve_selection()),
-                entry.key_properties,
-            )
-
     # --- startup checks -----------------------------------------------------------------
 
     def preflight(self) -> None:
@@ -228,17 +200,6 @@ class TapSalesforceCustom(Tap):
                     f"filters.{key} is not a valid SOQL condition for {stream.sobject}: "
                     f"{where!r} — Salesforce says {exc.error_code}: {exc.message}"
                 ) from exc
-
-
-def _annotate(target: dict[str, Any], source: dict[str, Any]) -> None:
-    """Copy the x-sf-* keys of ``source``'s properties onto ``target``'s."""
-    if source.get("x-sf-object"):
-        target["x-sf-object"] = source["x-sf-object"]
-    src_props = source.get("properties", {})
-    for name, prop in target.get("properties", {}).items():
-        for key in _ANNOTATIONS:
-            if key in src_props.get(name, {}):
-                prop[key] = src_props[name][key]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,54 @@
+"""singer-sdk plumbing both taps share.
+
+Our taps annotate their stream schemas with ``x-*`` keys (``x-sf-type``,
+``x-sf-reference-to``, ``x-hubspot-type`` …) that map-crm reads to convert values and
+build associations. singer-sdk's catalog model drops unknown schema keys, so without
+help they would vanish from ``--discover`` output and from SCHEMA messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from singer_sdk import Tap
+from singer_sdk.helpers._catalog import get_selected_schema
+from singer_sdk.plugin_base import PluginBase
+
+
+def copy_annotations(target: dict[str, Any], source: dict[str, Any]) -> None:
+    """Copy the ``x-*`` keys of ``source`` (top level and per property) onto ``target``."""
+    for key, value in source.items():
+        if key.startswith("x-"):
+            target[key] = value
+    source_props = source.get("properties", {})
+    for name, prop in target.get("properties", {}).items():
+        for key, value in source_props.get(name, {}).items():
+            if key.startswith("x-"):
+                prop[key] = value
+
+
+class AnnotatedTap(Tap):
+    """A Tap whose catalog and SCHEMA messages keep the streams' ``x-*`` annotations."""
+
+    @property
+    def catalog_dict(self) -> dict:
+        catalog = super().catalog_dict
+        for entry in catalog.get("streams", []):
+            stream = self.streams.get(entry["tap_stream_id"])
+            if stream is not None:
+                copy_annotations(entry["schema"], stream.schema)
+        return catalog
+
+    def setup_mapper(self) -> None:
+        """Register streams with their annotated schemas, so SCHEMA messages keep them."""
+        PluginBase.setup_mapper(self)
+        for entry in self.catalog.streams:
+            name = entry.stream or entry.tap_stream_id
+            schema = entry.schema.to_dict()
+            if name in self.streams:
+                copy_annotations(schema, self.streams[name].schema)
+            self.mapper.register_raw_stream_schema(
+                name,
+                get_selected_schema(name, schema, entry.metadata.resolve_selection()),
+                entry.key_properties,
+            )

@@ -19,11 +19,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
-from singer_sdk.target_base import Target
 
 from crm_sync.http import ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.sync.ledger import SyncLedgerStore, open_ledger
 from crm_sync.sync.publish import DEFAULT_LEDGER, default_ledger_url, publish_reports
+from crm_sync.sync.target import SyncTarget
 from target_hubspot_custom.associations import AssociationMaker
 from target_hubspot_custom.calls import OwnedCallCounter
 from target_hubspot_custom.client import HubSpotClient
@@ -43,7 +43,7 @@ class RefusedRecordsError(RuntimeError):
     """Some records were refused by HubSpot and ``fail_on_refused`` is set."""
 
 
-class TargetHubSpotCustom(Target):
+class TargetHubSpotCustom(SyncTarget):
     """Batched, rate-aware upserts into HubSpot CRM objects, with the sync ledger."""
 
     name = "target-hubspot-custom"
@@ -193,10 +193,6 @@ class TargetHubSpotCustom(Target):
             self.ledger,
             create_labels=bool(self.config.get("create_missing_properties")) and not self.dry_run,
         )
-
-    @property
-    def dry_run(self) -> bool:
-        return bool(self.config.get("dry_run"))
 
     # ------------------------------------------------------------------ state
     def _write_state_message(self, state: dict) -> None:

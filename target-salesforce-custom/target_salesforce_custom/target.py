@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 from singer_sdk import typing as th
-from singer_sdk.target_base import Target
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot_api import HubSpotClient
 from crm_sync.salesforce_auth import FLOWS, SalesforceAuthenticator
 from crm_sync.sync.ledger import open_ledger
 from crm_sync.sync.publish import DEFAULT_LEDGER, default_ledger_url, publish_reports
+from crm_sync.sync.target import SyncTarget
 from target_salesforce_custom.client import SalesforceClient
 from target_salesforce_custom.sinks import SalesforceSink
 
@@ -40,7 +40,7 @@ def _secret(name: str, description: str) -> th.Property:
     return th.Property(name, th.StringType, secret=True, description=description)
 
 
-class TargetSalesforceCustom(Target):
+class TargetSalesforceCustom(SyncTarget):
     """Reconciled upserts into Salesforce objects (collections or Bulk 2.0), with the ledger."""
 
     name = "target-salesforce-custom"
@@ -183,10 +183,6 @@ class TargetSalesforceCustom(Target):
     @cached_property
     def ledger(self) -> SyncLedger:
         return open_ledger(self.config.get("ledger_url") or default_ledger_url())
-
-    @property
-    def dry_run(self) -> bool:
-        return bool(self.config.get("dry_run"))
 
     # ------------------------------------------------------------------ end of run
     def process_endofpipe(self) -> None:

@@ -138,13 +138,17 @@ def test_first_import_then_rerun_makes_no_write(clean_sandbox, config):
 
 
 def test_update_delete_and_dry_run(clean_sandbox, config):
-    run_target(config, [schema_message(), *(record(i) for i in range(5))])
+    real_out = run_target(config, [schema_message(), *(record(i) for i in range(5))])
+    assert '"bookmark": 1' in real_out  # a real run hands the tap's STATE on
     dry = {**config, "dry_run": True}
     clean_sandbox.clear_stats()
-    run_target(
+    dry_out = run_target(
         dry, [schema_message(), record(0, "Renamed"), record(1, deleted="2026-02-01T00:00:00Z")]
     )
     assert writes(clean_sandbox.stats()) == 0
+    # No STATE from a dry run: meltano would save the bookmark and the next real run
+    # would skip the records the dry run only planned.
+    assert '"bookmark"' not in dry_out
     plan = read_plan(config)["streams"][0]
     assert plan["dry_run"] and plan["counts"]["updated"] == 1 and plan["counts"]["deleted"] == 1
     run_target(

@@ -145,6 +145,7 @@ class MappedLeg:
             values={k: v for k, v in record.items() if k in names},
             modified_at=as_datetime(modified),
             deleted_at=as_datetime(record.get(DELETED_AT)),
+            native=record.get("_crm_source_values") or None,
         )
 
     def process(

@@ -575,3 +575,31 @@ def test_convergence_after_random_edits_faults_and_kills(
     sandbox.clear_stats()
     sync.run()  # converged: nothing left to write
     assert all_writes(sandbox.stats()) == {}, steps
+
+
+def test_value_mapped_multiselect_edit_is_no_conflict(clean_sandbox: Any, sync: TwoWay) -> None:
+    """Each side's half of the base is kept in that side's own form.
+
+    Tags are ``Mobile`` in Salesforce and ``mobile`` in HubSpot (a value map). A Salesforce
+    tag edit plus an unrelated, later HubSpot edit is no conflict: HubSpot's tags still
+    equal the base, so the Salesforce edit flows (it used to be decided as a conflict that
+    the later HubSpot side won, because the base held ``Mobile`` for HubSpot too).
+    """
+    mappings_dir(sync.mappings)
+    sf, hs = sides(sync.env)
+    pid = sf.create("Project__c", {"Name": "Tagged", "Status__c": "Planned", "Tags__c": "Mobile"})
+    sync.run()
+    sync.run()  # converged: both legs have written their halves of the base
+    hid = hs_id_for(hs, "project", pid)
+    assert hs.records("project", ["tags"])[hid]["tags"] == "mobile"
+
+    sf.update("Project__c", pid, {"Tags__c": "Web"})
+    hs.update("project", hid, {"description": "edited in HubSpot"})
+    forward, reverse = sync.run()
+
+    row = sf.rows("Project__c", "Tags__c, Description__c")[pid]
+    record = hs.records("project", ["tags", "description"])[hid]
+    assert (row["Tags__c"], record["tags"]) == ("Web", "web")
+    assert row["Description__c"] == record["description"] == "edited in HubSpot"
+    reports = forward.stderr + reverse.stderr
+    assert "'conflicts': 0" in reports and "'conflicts': 1" not in reports

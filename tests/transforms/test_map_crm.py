@@ -132,6 +132,12 @@ def test_forward_schema_is_destination_shaped_and_annotated():
 def test_forward_record_is_renamed_converted_and_carries_ids():
     _, record = run(forward(), SF_SCHEMA, sf_record())
     assert record["stream"] == "project"
+    # Each mapped field as Salesforce stores it, before transforms and value maps: the
+    # ledger keeps this as the Salesforce half of the base.
+    native = record["record"].pop("_crm_source_values")
+    assert native["Name"] == sf_record()["record"]["Name"]  # untrimmed
+    assert native["Tags__c"] == "AI;Web"  # Salesforce values, not HubSpot options
+    assert "Phone__c" not in native  # rule none: not mapped in this direction
     assert record["record"] == {
         "project_name": "Apollo",  # trim
         "description": "Moon",

@@ -10,6 +10,9 @@ Record shape emitted (both directions; names are the destination's):
 * ``_crm_destination_id``: the destination record id when the source knows it
   (Salesforce ``id_field`` value / HubSpot ``id_property`` value), else null;
 * ``_crm_source_id``, ``_crm_source_modified_at`` (ISO 8601 UTC, milliseconds);
+* ``_crm_source_values``: ``{source field: value as the source stores it}`` for every
+  mapped field the record carried, so the ledger's base keeps each side's own form
+  (a multi-select is ``Mobile;Web`` in Salesforce but ``mobile;web`` in HubSpot);
 * ``_crm_associations``: ``[{"to_mapping", "lookup", "source_id", "label",
   "type_id", "category"}]``, one per association rule; ``source_id`` is the id *in
   the source system* of the related record (the target resolves it through the
@@ -235,6 +238,7 @@ class StreamMapper:
         properties["_crm_destination_id"] = dict(_NULLABLE_STRING)
         properties["_crm_source_id"] = {"type": ["string"]}
         properties["_crm_source_modified_at"] = dict(_DATETIME)
+        properties["_crm_source_values"] = {"type": ["object", "null"]}
         properties["_crm_associations"] = _ASSOCIATIONS
         properties["_crm_errors"] = _ERRORS
         properties[DELETED] = dict(_DATETIME)
@@ -266,6 +270,7 @@ class StreamMapper:
         if to_hs and m.filter and not deleted and not m.filter.matches(source):
             return None
         out: dict[str, Any] = {}
+        native: dict[str, Any] = {}
         errors: list[dict[str, str]] = []
         for f in self.fields:
             steps = f.spec.transforms
@@ -275,6 +280,8 @@ class StreamMapper:
             raw = _lookup(source, f.source) if not concat_here else None
             if raw is None and not concat_here and not _has(source, f.source):
                 continue  # not selected by the tap: leave the destination alone
+            if not concat_here:
+                native[f.source] = raw
             value = _apply(steps, raw, source)
             try:
                 out[f.destination] = (
@@ -297,6 +304,7 @@ class StreamMapper:
         out["_crm_destination_id"] = None if destination_id in (None, "") else str(destination_id)
         out["_crm_source_id"] = source_id
         out["_crm_source_modified_at"] = _stamp(stamp)
+        out["_crm_source_values"] = native
         out["_crm_associations"] = self._associations(record, source)
         if errors:
             out["_crm_errors"] = errors

@@ -24,6 +24,7 @@ passes ``report_lock`` since both halves update the run report.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -269,3 +270,34 @@ def finish_report(
     if not dry_run:
         ledger.log_run(report)
     return report
+
+
+def warn_refused(
+    logger: logging.Logger, mapping: str, destination: str, write: BatchWrite, attempted: int
+) -> None:
+    """Say loudly, with a sample error, that records of a batch went to the dead letters.
+
+    A run that only counts ``failed`` hides why; the reason must be in the log.
+    """
+    refused = [r for r in write.refused if r.plan.action is not Action.SKIP]
+    unconvertible = [r for r in write.refused if r.plan.action is Action.SKIP]
+    if refused:
+        logger.warning(
+            "%s: %s refused %d of %d record(s) of this batch (kept in the ledger's dead "
+            "letters, retried next run); e.g. %s: %s",
+            mapping,
+            destination,
+            len(refused),
+            attempted,
+            refused[0].plan.source_id,
+            refused[0].error[:500],
+        )
+    if unconvertible:
+        logger.warning(
+            "%s: %d record(s) of this batch could not be converted by the mapper (dead "
+            "letters); e.g. %s: %s",
+            mapping,
+            len(unconvertible),
+            unconvertible[0].plan.source_id,
+            unconvertible[0].error[:500],
+        )

@@ -24,7 +24,7 @@ from crm_sync.reconcile import Action, Direction, RecordPlan, RunReport
 from crm_sync.sync.annotations import StreamMapping, read_stream_mapping, record_associations
 from crm_sync.sync.batch import BatchWrite, RefusedRecord
 from crm_sync.sync.ledger import AssociationRef
-from crm_sync.sync.leg import ASSOC_KEY, MappedLeg, PlannedBatch, finish_report
+from crm_sync.sync.leg import ASSOC_KEY, MappedLeg, PlannedBatch, finish_report, warn_refused
 from target_hubspot_custom.calls import own_thread
 from target_hubspot_custom.client import chunks
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
@@ -223,37 +223,10 @@ class HubSpotSink(BatchSink):
     def _write_mapped(self, planned: PlannedBatch) -> None:
         """The pipeline's half of a mapped batch: write, associate, commit the ledger."""
         write = self.leg.write(planned, self.destination, after_write=self._associate)
-        unconvertible = [r for r in write.refused if r.plan.action is Action.SKIP]
         attempted = sum(1 for p in planned.plans if p.writes)
-        self._warn_refused(
-            [r for r in write.refused if r.plan.action is not Action.SKIP], attempted
-        )
-        if unconvertible:
-            self.logger.warning(
-                "%s: %d record(s) of this batch could not be converted by the mapper (dead "
-                "letters); e.g. %s: %s",
-                self.mapping_name,
-                len(unconvertible),
-                unconvertible[0].plan.source_id,
-                unconvertible[0].error[:500],
-            )
+        warn_refused(self.logger, self.mapping_name, "HubSpot", write, attempted)
         with self._report_lock:
             self.tally_record_written(len(write.written))
-
-    def _warn_refused(self, refused: Sequence[RefusedRecord], attempted: int) -> None:
-        """Say loudly that HubSpot refused records of this batch, with a sample error."""
-        if not refused:
-            return
-        sample = refused[0]
-        self.logger.warning(
-            "%s: HubSpot refused %d of %d record(s) of this batch (kept in the ledger's "
-            "dead letters, retried next run); e.g. %s: %s",
-            self.mapping_name,
-            len(refused),
-            attempted,
-            sample.plan.source_id,
-            sample.error[:500],
-        )
 
     # ------------------------------------------------------------------ associations
     def _associate(
@@ -395,7 +368,7 @@ class HubSpotSink(BatchSink):
                 for key, error in bad.items():
                     self.report.failed(plans[key])
                     write.refused.append(RefusedRecord(plans[key], jsonable(payloads[key]), error))
-            self._warn_refused(write.refused, len(inputs))
+            warn_refused(self.logger, self.mapping_name, "HubSpot", write, len(inputs))
             ledger.commit(self.mapping_name, DIRECTION, write)
             with self._report_lock:
                 self.tally_record_written(len(ok))

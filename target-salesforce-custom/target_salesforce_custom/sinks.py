@@ -20,7 +20,7 @@ from singer_sdk.sinks import BatchSink
 
 from crm_sync.reconcile import Direction, RunReport
 from crm_sync.sync.annotations import read_stream_mapping
-from crm_sync.sync.leg import MappedLeg, finish_report
+from crm_sync.sync.leg import MappedLeg, finish_report, warn_refused
 from target_salesforce_custom.lookups import LookupResolver
 from target_salesforce_custom.writeback import WriteBack
 from target_salesforce_custom.writer import SalesforceDestination
@@ -125,6 +125,8 @@ class SalesforceSink(BatchSink):
             after_write=self.writeback.after_write if self.writeback else None,
         )
         if write is not None:
+            attempted = len(write.written) + len(write.refused)
+            warn_refused(self.logger, self.mapping_name, "Salesforce", write, attempted)
             self.tally_record_written(len(write.written))
 
     # ------------------------------------------------------------------ end of run

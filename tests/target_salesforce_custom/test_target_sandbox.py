@@ -122,7 +122,9 @@ def test_create_rule_off_skips_hubspot_born_records(clean_sandbox, portal, tmp_p
     assert counts["skipped"] == 5 and counts["created"] == 0
 
 
-def test_refused_records_are_dead_letters_retried_next_run(clean_sandbox, portal, tmp_path):
+def test_refused_records_are_dead_letters_retried_next_run(
+    clean_sandbox, portal, tmp_path, caplog
+):
     env = clean_sandbox.env
     config = target_config(env, tmp_path)
     mappings = write_mappings(tmp_path / "m")
@@ -138,6 +140,9 @@ def test_refused_records_are_dead_letters_retried_next_run(clean_sandbox, portal
     refused = [d for d in letters.values() if "FIELD_CUSTOM_VALIDATION_EXCEPTION" in d.error]
     assert refused, "the fault dice refused nobody"
     assert read_plan(config)["streams"][0]["counts"]["failed"] == len(letters)
+    # the reason is in the log, not only in the ledger
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("Salesforce refused" in w and "dead letters" in w for w in warnings), warnings
     assert set(sf_projects(env)) == set(ids) - set(letters)
     # next run, no input: the dead letters are replayed and the refused ones land
     run_target(config, mapped(mappings, *portal.stream("project", [])))

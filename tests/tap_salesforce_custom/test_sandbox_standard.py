@@ -6,6 +6,7 @@ module starts its own sandbox at import time and stops it when the module is don
 
 from __future__ import annotations
 
+import atexit
 import tempfile
 from collections.abc import Iterator
 
@@ -23,6 +24,9 @@ from crm_sandbox.core.process import start, stop
 
 _DATA_DIR = DataDir(tempfile.mkdtemp(prefix="tap-sf-standard-"))
 _HANDLE = start(_DATA_DIR)
+# Every xdist worker imports this module while collecting, but only the one that runs
+# its tests gets the fixture's teardown: stop the server at interpreter exit as well.
+atexit.register(stop, _DATA_DIR)
 _HANDLE.seed(salesforce={"Account": 5, "Project__c": 12})
 
 TestTapSalesforceStandard = get_tap_test_class(

@@ -24,6 +24,7 @@ Every other test of the suite runs and must pass.
 
 from __future__ import annotations
 
+import atexit
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,9 @@ from crm_sandbox.core.process import start, stop
 _DIR = Path(tempfile.mkdtemp(prefix="target-hs-standard-"))
 _DATA_DIR = DataDir(_DIR / "sandbox")
 _HANDLE = start(_DATA_DIR)
+# Every xdist worker imports this module while collecting, but only the one that runs
+# its tests gets the fixture's teardown: stop the server at interpreter exit as well.
+atexit.register(stop, _DATA_DIR)
 _ENV = _HANDLE.env
 
 _Standard = get_target_test_class(

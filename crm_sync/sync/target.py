@@ -1,7 +1,11 @@
-"""What both targets share as Singer targets: the dry-run switch and its effect on STATE."""
+"""What both targets share as Singer plugins: dry runs and STATE, and the sink basics."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
 
 
@@ -21,3 +25,18 @@ class SyncTarget(Target):
             self.logger.info("dry run: STATE withheld so the next real run re-reads these records")
             return
         super()._write_state_message(state)
+
+
+class SyncSink(BatchSink):
+    """A batch sink that keeps its target (singer-sdk's Sink does not) and ``_sdc_*``."""
+
+    def __init__(
+        self, target: Any, stream_name: str, schema: dict, key_properties: Sequence[str] | None
+    ) -> None:
+        self._target = target
+        super().__init__(target, stream_name, schema, key_properties)
+
+    @property
+    def include_sdc_metadata_properties(self) -> bool:
+        """Always keep ``_sdc_*``: ``_sdc_deleted_at`` is how taps send deletions."""
+        return True

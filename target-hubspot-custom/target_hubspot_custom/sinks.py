@@ -18,13 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk.sinks import BatchSink
-
 from crm_sync.reconcile import Action, Direction, RecordPlan, RunReport
 from crm_sync.sync.annotations import StreamMapping, read_stream_mapping, record_associations
 from crm_sync.sync.batch import BatchWrite, RefusedRecord
 from crm_sync.sync.ledger import AssociationRef
 from crm_sync.sync.leg import ASSOC_KEY, MappedLeg, PlannedBatch, finish_report, warn_refused
+from crm_sync.sync.target import SyncSink
 from target_hubspot_custom.calls import own_thread
 from target_hubspot_custom.client import chunks
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
@@ -38,15 +37,10 @@ if TYPE_CHECKING:
 DIRECTION = Direction.SF_TO_HS
 
 
-class HubSpotSink(BatchSink):
+class HubSpotSink(SyncSink):
     """Writes one stream to one HubSpot object with batch upserts."""
 
     MAX_SIZE_DEFAULT = 5000
-
-    @property
-    def include_sdc_metadata_properties(self) -> bool:
-        """Always keep ``_sdc_*``: ``_sdc_deleted_at`` is how taps send deletions."""
-        return True
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         """No per-record JSON Schema check for map-crm streams; plain streams keep it.
@@ -62,12 +56,6 @@ class HubSpotSink(BatchSink):
     @property
     def hs_target(self) -> TargetHubSpotCustom:
         return self._target  # type: ignore[return-value]
-
-    def __init__(
-        self, target: Any, stream_name: str, schema: dict, key_properties: Sequence[str] | None
-    ) -> None:
-        self._target = target
-        super().__init__(target, stream_name, schema, key_properties)
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:

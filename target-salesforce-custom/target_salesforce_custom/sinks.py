@@ -16,11 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk.sinks import BatchSink
-
 from crm_sync.reconcile import Direction, RunReport
 from crm_sync.sync.annotations import read_stream_mapping
 from crm_sync.sync.leg import MappedLeg, finish_report, warn_refused
+from crm_sync.sync.target import SyncSink
 from target_salesforce_custom.lookups import LookupResolver
 from target_salesforce_custom.writeback import WriteBack
 from target_salesforce_custom.writer import SalesforceDestination
@@ -36,25 +35,14 @@ class StreamShapeError(ValueError):
     """The stream is not one this target can write (e.g. a forward-leg stream)."""
 
 
-class SalesforceSink(BatchSink):
+class SalesforceSink(SyncSink):
     """Writes one mapped stream to one Salesforce object."""
 
     MAX_SIZE_DEFAULT = 10_000
 
     @property
-    def include_sdc_metadata_properties(self) -> bool:
-        """Always keep ``_sdc_*``: ``_sdc_deleted_at`` is how taps send deletions."""
-        return True
-
-    @property
     def sf_target(self) -> TargetSalesforceCustom:
         return self._target  # type: ignore[return-value]
-
-    def __init__(
-        self, target: Any, stream_name: str, schema: dict, key_properties: Sequence[str] | None
-    ) -> None:
-        self._target = target
-        super().__init__(target, stream_name, schema, key_properties)
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:

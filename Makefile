@@ -9,10 +9,16 @@ DATA_DIR ?= .sandbox
 
 .PHONY: install demo test lint bench clean sandbox-stop
 
-$(STAMP): pyproject.toml constraints.txt meltano.yml
+# Every distribution of the repo, editable, into one development venv.
+DISTS := ./core ./sandbox ./tap-salesforce-custom ./tap-hubspot-custom \
+	./target-hubspot-custom ./target-salesforce-custom ./transforms
+PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
+
+$(STAMP): $(PYPROJECTS) constraints.txt meltano.yml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]" \
+		$(foreach d,$(DISTS),-e $(d)) -e "./core[postgres]"
 	$(BIN)/meltano install   # hub loaders (target-jsonl) from PyPI; our plugins are in the venv
 	touch $(STAMP)
 

@@ -29,6 +29,10 @@ class Sandbox:
         routes = control_routes(self.control)
         for svc in self.services:
             routes.extend(svc.routes())  # type: ignore[arg-type]
+        for svc in self.services:  # after every real route: they match any path
+            fallback = svc.unknown_route()
+            if fallback is not None:
+                routes.append(fallback)  # type: ignore[arg-type]
         return CallWrapper(Starlette(routes=routes), self.services, self.ctx.dice, self.accounting)
 
     def close(self) -> None:

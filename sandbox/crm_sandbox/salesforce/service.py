@@ -15,6 +15,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route, Router
 
 from crm_sandbox.core.db import Database
+from crm_sandbox.core.fallback import UnknownPathRoute
+from crm_sandbox.core.headers import canonical_name
 from crm_sandbox.core.service import ApiService, CallInfo, SandboxContext
 from crm_sandbox.salesforce.auth import Sessions, bearer_token
 from crm_sandbox.salesforce.errors import NOT_FOUND_MESSAGE, SalesforceError
@@ -43,6 +45,9 @@ ROUTE_MODULES: tuple[str, ...] = (
     "crm_sandbox.salesforce.routes.bulk",
 )
 DATA_PREFIX = "/services/data/v"
+# Header names whose Salesforce casing is not plain title case (Content-Type,
+# Sforce-Locator and Sforce-Limit-Info are).
+_HEADER_CASE = {"sforce-numberofrecords": "Sforce-NumberOfRecords", "etag": "ETag"}
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -157,10 +162,13 @@ class SalesforceService(ApiService):
                 )
             return error_response(SalesforceError(404, "NOT_FOUND", NOT_FOUND_MESSAGE))
 
-        return Route("/services/{rest:path}", fallback, methods=ALL_METHODS)
+        return UnknownPathRoute(fallback, "/services/{rest:path}")
 
     def owns(self, path: str) -> bool:
         return path.startswith("/services/")
+
+    def wire_header_name(self, name: str) -> str:
+        return canonical_name(name, _HEADER_CASE)
 
     # ---- faults, auth and limits --------------------------------------------------------------
 

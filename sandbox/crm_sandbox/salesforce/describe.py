@@ -103,7 +103,7 @@ def describe_field(fdef: FieldDef) -> dict[str, Any]:
         "autoNumber": fdef.auto_number,
         "byteLength": byte_length,
         "calculated": fdef.calculated,
-        "calculatedFormula": None,
+        "calculatedFormula": fdef.formula,  # roll-up summaries report none (unverified)
         "cascadeDelete": False,
         "caseSensitive": fdef.case_sensitive,
         "compoundFieldName": fdef.compound_field_name,

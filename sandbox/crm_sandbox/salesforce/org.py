@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, SchemaRegistry
+from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, RollUp, SchemaRegistry
 
 # --- field builders ----------------------------------------------------------------
 
@@ -125,6 +125,17 @@ def readonly(fdef: FieldDef) -> FieldDef:
     return replace(fdef, createable=False, updateable=False)
 
 
+def calculated(fdef: FieldDef, **how: object) -> FieldDef:
+    """A formula (``formula`` + ``formula_sql``) or roll-up summary (``rollup``) field."""
+    return replace(
+        fdef,
+        createable=False,
+        updateable=False,
+        calculated=True,
+        **how,  # type: ignore[arg-type]
+    )
+
+
 def _obj(
     name: str, label: str, plural: str, prefix: str, fields: list[FieldDef], **kw: object
 ) -> ObjectDef:
@@ -198,6 +209,14 @@ def _account() -> ObjectDef:
         # The integration's external id holding the HubSpot company id (an admin adds it).
         FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
                  external_id=True, id_lookup=True, unique=True),
+        # Roll-up summaries over the account's projects (a real org needs a master-detail
+        # relationship for these; the sandbox rolls up over the Account__c lookup).
+        calculated(money("Total_Project_Budget__c", "Total Project Budget", 18, 2,
+                         custom=True),
+                   rollup=RollUp("Project__c", "Account__c", "SUM", "Budget__c")),
+        calculated(FieldDef("Number_Of_Projects__c", "double", "Number of Projects",
+                            precision=18, scale=0, custom=True),
+                   rollup=RollUp("Project__c", "Account__c", "COUNT")),
         *_field_list_after_deleted(),
         readonly(date("LastActivityDate", "Last Activity")),
     ])  # fmt: skip
@@ -394,6 +413,11 @@ def _project() -> ObjectDef:
                  sortable=False, groupable=False, custom=True),
         money("Budget__c", "Budget", 16, 2, **c),
         FieldDef("Completion__c", "percent", "Completion", precision=5, scale=2, custom=True),
+        # A formula: percent fields are fractions in formulas (45% is 0.45) and stored
+        # here as 45.0; blank fields count as blanks, so a missing input gives null.
+        calculated(money("Budget_Remaining__c", "Budget Remaining", 18, 2, custom=True),
+                   formula="Budget__c * (1 - Completion__c)",
+                   formula_sql='{t}."Budget__c" * (1 - {t}."Completion__c" / 100.0)'),
         FieldDef("Priority__c", "double", "Priority", precision=3, scale=0, custom=True),
         check("Is_Active__c", "Is Active", **c),
         date("Start_Date__c", "Start Date", **c),

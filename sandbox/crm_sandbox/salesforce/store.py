@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.core.ids import salesforce_id
+from crm_sandbox.salesforce.calculated import refresh_rollups, rollup_parents, row_columns
 from crm_sandbox.salesforce.derived import derive
 from crm_sandbox.salesforce.errors import (
     ROLLED_BACK_MESSAGE,
@@ -96,7 +97,11 @@ class SalesforceStore:
         with self.db.transaction() as conn:
             for obj in self.schema.objects():
                 conn.execute(_create_table_sql(obj))
-                for sql in _index_sql(obj):
+                _add_missing_columns(conn, obj)
+                lookups = {
+                    f.rollup.lookup for _, f in self.schema.rollups_over(obj.name) if f.rollup
+                }
+                for sql in _index_sql(obj, lookups):
                     conn.execute(sql)
             conn.execute(
                 f'CREATE TABLE IF NOT EXISTS "{_LOG_TABLE}" (object TEXT NOT NULL, '
@@ -172,7 +177,8 @@ class SalesforceStore:
 
     def insert_rows(self, obj: ObjectDef, rows: Iterable[dict[str, Any]]) -> list[str]:
         """Insert stored-form rows as given (no validation); assign missing Ids. For seeding."""
-        columns = list(obj.fields)
+        columns = [f.name for f in obj.stored_fields]
+        rollups = {f.name for f in obj.stored_fields if f.rollup is not None}
         sql = (
             f'INSERT INTO "{obj.table}" ("_rowid", '
             + ", ".join(f'"{c}"' for c in columns)
@@ -183,22 +189,31 @@ class SalesforceStore:
         booleans = {c for c, f in obj.fields.items() if f.type == "boolean"}
         ids: list[str] = []
         params = []
+        parents: list[str] = []
         with self.db.transaction() as conn:
             for row in rows:
                 seq = self.next_sequence(obj, conn)
                 row.setdefault("Id", salesforce_id(obj.key_prefix, seq))
                 ids.append(row["Id"])
                 params.append(
-                    (seq, *((row.get(c) or 0) if c in booleans else row.get(c) for c in columns))
+                    (
+                        seq,
+                        *(
+                            (row.get(c) or 0) if c in booleans | rollups else row.get(c)
+                            for c in columns
+                        ),
+                    )
                 )
+                parents.extend(rollup_parents(self.schema, obj, row))
             conn.executemany(sql, params)
+            refresh_rollups(conn, self.schema, obj, parents)
         return ids
 
     def fetch_row(self, obj: ObjectDef, record_id: str) -> dict[str, Any] | None:
         """The stored row with Id ``record_id`` (deleted or not), or None."""
         with self.db.reading() as conn:
             row = conn.execute(
-                f'SELECT * FROM "{obj.table}" WHERE "Id" = ?', (record_id,)
+                f'SELECT {row_columns(obj)} FROM "{obj.table}" AS t WHERE "Id" = ?', (record_id,)
             ).fetchone()
         return dict(row) if row else None
 
@@ -210,8 +225,8 @@ class SalesforceStore:
             return [found] if found and not found["IsDeleted"] else []
         with self.db.reading() as conn:
             rows = conn.execute(
-                f'SELECT * FROM "{obj.table}" WHERE "{fdef.name}" = ? COLLATE NOCASE '
-                'AND "IsDeleted" = 0 ORDER BY "_rowid"',
+                f'SELECT {row_columns(obj)} FROM "{obj.table}" AS t '
+                f'WHERE "{fdef.name}" = ? COLLATE NOCASE AND "IsDeleted" = 0 ORDER BY "_rowid"',
                 (str(value),),
             ).fetchall()
         return [dict(r) for r in rows]
@@ -584,6 +599,7 @@ class SalesforceStore:
             + ")",
             (seq, *row.values()),
         )
+        refresh_rollups(conn, self.schema, obj, rollup_parents(self.schema, obj, row))
         return SaveResult(row["Id"], True, [])
 
     def _update_one(self, conn: sqlite3.Connection, item: _Prepared, now: str) -> SaveResult:
@@ -624,6 +640,7 @@ class SalesforceStore:
             + ' WHERE "_rowid" = ?',
             (*(row[c] for c in changed), row["_rowid"]),
         )
+        refresh_rollups(conn, self.schema, obj, rollup_parents(self.schema, obj, before, row))
 
     def _upsert_one(self, conn: sqlite3.Connection, item: _Prepared, now: str) -> SaveResult:
         obj, ext = item.obj, item.ext
@@ -678,6 +695,7 @@ class SalesforceStore:
             f'INSERT INTO "{_LOG_TABLE}" (object, id, deleted_date) VALUES (?, ?, ?)',
             (obj.name, row["Id"], now),
         )
+        refresh_rollups(conn, self.schema, obj, rollup_parents(self.schema, obj, row))
         return SaveResult(row["Id"], True, [])
 
     # ---- replication --------------------------------------------------------------------------
@@ -731,25 +749,43 @@ class _Prepared:
     error: RecordError | None
 
 
+def _column_sql(fdef: FieldDef) -> str:
+    spec = f'"{fdef.name}" {fdef.sql_type}'
+    if fdef.type == "boolean":
+        spec += " NOT NULL DEFAULT 0"
+    elif fdef.rollup is not None:
+        spec += " NOT NULL DEFAULT 0"  # no children: 0 (unverified for SUM)
+    return spec
+
+
 def _create_table_sql(obj: ObjectDef) -> str:
     columns = ['"_rowid" INTEGER PRIMARY KEY AUTOINCREMENT']
-    for fdef in obj.fields.values():
-        spec = f'"{fdef.name}" {fdef.sql_type}'
-        if fdef.type == "boolean":
-            spec += " NOT NULL DEFAULT 0"
-        columns.append(spec)
+    columns += [_column_sql(f) for f in obj.stored_fields]
     return f'CREATE TABLE IF NOT EXISTS "{obj.table}" ({", ".join(columns)})'
 
 
-def _index_sql(obj: ObjectDef) -> list[str]:
+def _add_missing_columns(conn: sqlite3.Connection, obj: ObjectDef) -> None:
+    """Columns of fields added to the schema since the data directory was made."""
+    have = {r[1] for r in conn.execute(f'PRAGMA table_info("{obj.table}")').fetchall()}
+    for fdef in obj.stored_fields:
+        if fdef.name not in have:
+            conn.execute(f'ALTER TABLE "{obj.table}" ADD COLUMN {_column_sql(fdef)}')
+
+
+def _index_sql(obj: ObjectDef, rollup_lookups: set[str]) -> list[str]:
     table = obj.table
     statements = [
         f'CREATE UNIQUE INDEX IF NOT EXISTS "ix_{table}_Id" ON "{table}" ("Id")',
         f'CREATE INDEX IF NOT EXISTS "ix_{table}_SystemModstamp" ON "{table}" '
         '("SystemModstamp", "Id")',
     ]
-    for fdef in obj.fields.values():
-        if fdef.name != "Id" and (fdef.external_id or fdef.unique or fdef.id_lookup):
+    for fdef in obj.stored_fields:
+        if fdef.name in rollup_lookups:
+            # a roll-up is recomputed on every child write: find the siblings by index
+            statements.append(
+                f'CREATE INDEX IF NOT EXISTS "ix_{table}_{fdef.name}" ON "{table}" ("{fdef.name}")'
+            )
+        elif fdef.name != "Id" and (fdef.external_id or fdef.unique or fdef.id_lookup):
             statements.append(
                 f'CREATE INDEX IF NOT EXISTS "ix_{table}_{fdef.name}" ON "{table}" '
                 f'("{fdef.name}" COLLATE NOCASE)'

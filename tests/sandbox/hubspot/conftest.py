@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 import requests
-from hubspot import HubSpot
-
 from crm_sandbox.core.process import RunningSandbox
+from hubspot import HubSpot
 
 
 def make_client(env: dict[str, str], token: str | None = None) -> HubSpot:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from hubspot.crm.objects import ApiException, PublicObjectSearchRequest
-
 from crm_sandbox.hubspot.values import parse_datetime
+from hubspot.crm.objects import ApiException, PublicObjectSearchRequest
 
 
 def _search(hs, ot="project", **body):

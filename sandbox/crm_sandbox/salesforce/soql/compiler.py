@@ -89,7 +89,8 @@ class Resolved:
 
     @property
     def sql(self) -> str:
-        return f"{self.alias}.{q(self.field.name)}"
+        """The column, or a formula field's expression, on this path's table."""
+        return self.field.sql(self.alias)
 
 
 @dataclass

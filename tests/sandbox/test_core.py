@@ -12,6 +12,10 @@ from typing import ClassVar, Literal
 import pytest
 import requests
 import uvicorn
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
 from crm_sandbox.core.app import Sandbox, assemble
 from crm_sandbox.core.clock import Clock
 from crm_sandbox.core.datadir import DataDir
@@ -19,9 +23,6 @@ from crm_sandbox.core.faults import FaultDice, FaultSettings
 from crm_sandbox.core.ids import normalize_salesforce_id, salesforce_checksum, salesforce_id
 from crm_sandbox.core.service import ApiService, CallInfo
 from crm_sandbox.core.tls import ensure_tls
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 
 
 class EchoService(ApiService):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+
 from crm_sandbox.core.process import RunningSandbox
 
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 import requests
-from crm_sandbox.core.process import RunningSandbox
 from hubspot import HubSpot
+
+from crm_sandbox.core.process import RunningSandbox
 
 
 def make_client(env: dict[str, str], token: str | None = None) -> HubSpot:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from crm_sandbox.core.datadir import DataDir
-from crm_sandbox.hubspot.auth import other_portal_token
-from crm_sandbox.hubspot.errors import AUTH_MESSAGE
 from hubspot.crm.objects.exceptions import UnauthorizedException
 from hubspot.crm.schemas.exceptions import UnauthorizedException as SchemasUnauthorized
 from hubspot.oauth.exceptions import ApiException as OAuthApiException
 
+from crm_sandbox.core.datadir import DataDir
+from crm_sandbox.hubspot.auth import other_portal_token
+from crm_sandbox.hubspot.errors import AUTH_MESSAGE
 from tests.sandbox.hubspot.conftest import body_of, make_client
 
 

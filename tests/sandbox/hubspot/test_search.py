@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from crm_sandbox.hubspot.values import parse_datetime
 from hubspot.crm.objects import ApiException, PublicObjectSearchRequest
+
+from crm_sandbox.hubspot.values import parse_datetime
 
 
 def _search(hs, ot="project", **body):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from crm_sandbox.core.process import RunningSandbox
 
+from crm_sandbox.core.process import RunningSandbox
 from tests.sandbox.salesforce.test_query_api import client
 
 pytestmark = pytest.mark.xdist_group("sf_query")

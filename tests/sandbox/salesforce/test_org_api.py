@@ -16,8 +16,6 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 import requests
-from crm_sandbox.core.ids import salesforce_id
-from crm_sandbox.core.process import RunningSandbox
 from cryptography.hazmat.primitives.asymmetric import rsa
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
@@ -28,6 +26,9 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
     SalesforceResourceNotFound,
 )
+
+from crm_sandbox.core.ids import salesforce_id
+from crm_sandbox.core.process import RunningSandbox
 
 pytestmark = pytest.mark.xdist_group("sf_org")
 

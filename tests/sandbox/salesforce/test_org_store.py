@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from crm_sandbox.core.clock import Clock
 from crm_sandbox.core.db import Database
 from crm_sandbox.salesforce.describe import describe_object

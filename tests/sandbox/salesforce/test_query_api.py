@@ -11,9 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from crm_sandbox.core.process import RunningSandbox
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
+
+from crm_sandbox.core.process import RunningSandbox
 
 pytestmark = pytest.mark.xdist_group("sf_query")
 

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+
 from crm_sandbox.salesforce.org import default_schema
 from crm_sandbox.salesforce.soql import SoqlError, ast, compile_query, parse
 from crm_sandbox.salesforce.soql.dates import date_literal_range, datetime_literal_to_storage

@@ -8,10 +8,11 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from crm_sandbox.salesforce.org import default_schema
-from crm_sandbox.salesforce.soql import compile_query
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from crm_sandbox.salesforce.org import default_schema
+from crm_sandbox.salesforce.soql import compile_query
 
 SCHEMA = default_schema()
 NOW = datetime(2024, 5, 15, tzinfo=UTC)

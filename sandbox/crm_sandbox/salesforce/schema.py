@@ -269,6 +269,8 @@ def _child_relationship_name(child: ObjectDef, fdef: FieldDef) -> str | None:
     """
     if fdef.name in {"CreatedById", "LastModifiedById", "OwnerId", "MasterRecordId"}:
         return None
+    if fdef.name.startswith("Converted"):  # Lead.ConvertedAccountId, ... (unverified)
+        return None
     if fdef.name == "ParentId":  # Account.ChildAccounts, Campaign.ChildCampaigns
         return f"Child{child.label_plural.replace(' ', '')}"
     plural = "".join(ch for ch in child.label_plural if ch.isalnum())

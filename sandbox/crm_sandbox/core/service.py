@@ -93,6 +93,10 @@ class ApiService(ABC):
         """A catch-all route answering unknown paths in this API's error format."""
         return None
 
+    def control_routes(self) -> list[BaseRoute]:
+        """This API's own control operations, under ``/__sandbox/{name}/`` (no accounting)."""
+        return []
+
     @abstractmethod
     def reset(self) -> None:
         """Back to a freshly provisioned org/portal: default schema, no records, no usage."""

@@ -40,6 +40,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "crm_sandbox.salesforce.routes.replication",
     "crm_sandbox.salesforce.routes.collections",
     "crm_sandbox.salesforce.routes.batch",
+    "crm_sandbox.salesforce.routes.soap",
     "crm_sandbox.salesforce.routes.records",
     "crm_sandbox.salesforce.routes.query",
     "crm_sandbox.salesforce.routes.bulk",
@@ -166,6 +167,11 @@ class SalesforceService(ApiService):
 
     def owns(self, path: str) -> bool:
         return path.startswith("/services/")
+
+    def control_routes(self) -> list[BaseRoute]:
+        from crm_sandbox.salesforce.routes.soap import control_routes
+
+        return control_routes(self)
 
     def wire_header_name(self, name: str) -> str:
         return canonical_name(name, _HEADER_CASE)

@@ -34,7 +34,9 @@ REFUSAL = RecordError(
     "FIELD_CUSTOM_VALIDATION_EXCEPTION",
     "Record refused by validation rule Sandbox_Refusal (fault injection)",
 )
-_LOG_TABLE = "sf_deleted_log"
+DELETED_LOG = "sf_deleted_log"
+"""The table of deletions (object, id, deleted_date) getDeleted reads."""
+_LOG_TABLE = DELETED_LOG
 
 
 @dataclass

@@ -170,6 +170,11 @@ class SalesforceStore:
         return obj
 
     def next_sequence(self, obj: ObjectDef, conn: sqlite3.Connection) -> int:
+        """The next ``_rowid`` (and Id) of ``obj``, cached within one write only.
+
+        Another process may have inserted rows since (the CLI seeding a data directory
+        whose server did not answer in time), so every write starts from MAX(_rowid).
+        """
         seq = self._next_seq.get(obj.name)
         if seq is None:
             top = conn.execute(f'SELECT MAX("_rowid") FROM "{obj.table}"').fetchone()[0]
@@ -189,6 +194,7 @@ class SalesforceStore:
             + ")"
         )
         booleans = {c for c, f in obj.fields.items() if f.type == "boolean"}
+        self._next_seq.clear()
         ids: list[str] = []
         params = []
         parents: list[str] = []
@@ -370,6 +376,7 @@ class SalesforceStore:
     ) -> list[SaveResult]:
         results: list[SaveResult] = []
         now = format_datetime(self.clock.now())
+        self._next_seq.clear()
         try:
             with self.db.transaction() as conn:
                 for item in prepared:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, SchemaRegistry
 
 
+FULL_REFRESH_ABOVE = 2_000
+
+
 def row_columns(obj: ObjectDef, alias: str = "t") -> str:
     """``t.*`` plus every formula field computed, for reading whole rows."""
     extra = "".join(f', {f.sql(alias)} AS "{f.name}"' for f in obj.formula_fields)
@@ -47,16 +50,50 @@ def refresh_rollups(
     ids = None if parent_ids is None else sorted({i for i in parent_ids if i})
     if ids == []:
         return
+    if ids is not None and len(ids) > FULL_REFRESH_ABOVE:
+        ids = None  # one pass over every parent beats thousands of keyed updates
     for parent, fields in by_parent.values():
+        if ids is None:
+            _refresh_all(conn, child, parent, fields)
+            continue
         sets = ", ".join(f'"{f.name}" = {_aggregate(child, f, parent.table)}' for f in fields)
         sql = f'UPDATE "{parent.table}" SET {sets}'
-        if ids is None:
-            conn.execute(sql)
-            continue
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
             conn.execute(f'{sql} WHERE "Id" IN ({marks})', chunk)
+
+
+def _refresh_all(
+    conn: sqlite3.Connection, child: ObjectDef, parent: ObjectDef, fields: list[FieldDef]
+) -> None:
+    """Every parent in two statements: grouped aggregates in, zeros where none are left."""
+    by_lookup: dict[str, list[FieldDef]] = {}
+    for fdef in fields:
+        assert fdef.rollup is not None
+        by_lookup.setdefault(fdef.rollup.lookup, []).append(fdef)
+    table = parent.table
+    for lookup, group in by_lookup.items():
+        values = ", ".join(
+            ("count(*)" if f.rollup and f.rollup.function == "COUNT"
+             else f'coalesce(sum(c."{f.rollup.field if f.rollup else ""}"), 0)')
+            + f' AS "{f.name}"'
+            for f in group
+        )  # fmt: skip
+        live = f'FROM "{child.table}" AS c WHERE c."IsDeleted" = 0 AND c."{lookup}" IS NOT NULL'
+        conn.execute(
+            f'UPDATE "{table}" SET '
+            + ", ".join(f'"{f.name}" = agg."{f.name}"' for f in group)
+            + f' FROM (SELECT c."{lookup}" AS pid, {values} {live} GROUP BY c."{lookup}") AS agg'
+            f' WHERE agg.pid = "{table}"."Id"'
+        )
+        conn.execute(
+            f'UPDATE "{table}" SET '
+            + ", ".join(f'"{f.name}" = 0' for f in group)
+            + f' WHERE "Id" NOT IN (SELECT c."{lookup}" {live}) AND ('
+            + " OR ".join(f'"{f.name}" != 0' for f in group)
+            + ")"
+        )
 
 
 def rollup_parents(schema: SchemaRegistry, child: ObjectDef, *rows: dict | None) -> list[str]:

@@ -228,6 +228,7 @@ class SchemaRegistry:
 
     def __init__(self, objects: Iterable[ObjectDef]) -> None:
         self._objects: dict[str, ObjectDef] = {}
+        self._rollups: dict[str, list[tuple[ObjectDef, FieldDef]]] = {}
         for obj in objects:
             self._objects[obj.name.lower()] = obj
 
@@ -239,12 +240,17 @@ class SchemaRegistry:
 
     def rollups_over(self, child: str) -> list[tuple[ObjectDef, FieldDef]]:
         """Roll-up summary fields (with their object) that aggregate ``child`` records."""
-        return [
-            (obj, fdef)
-            for obj in self._objects.values()
-            for fdef in obj.fields.values()
-            if fdef.rollup is not None and fdef.rollup.child.lower() == child.lower()
-        ]
+        key = child.lower()
+        found = self._rollups.get(key)
+        if found is None:
+            found = [
+                (obj, fdef)
+                for obj in self._objects.values()
+                for fdef in obj.fields.values()
+                if fdef.rollup is not None and fdef.rollup.child.lower() == key
+            ]
+            self._rollups[key] = found
+        return found
 
     def by_key_prefix(self, prefix: str) -> ObjectDef | None:
         return next((o for o in self._objects.values() if o.key_prefix == prefix), None)

@@ -120,7 +120,8 @@ class Seeder:
             for start in range(0, count, CHUNK):
                 size = min(CHUNK, count - start)
                 rows = [{**generator(), **next(stamps)} for _ in range(size)]
-                self.store.insert_rows(obj, rows)
+                self.store.insert_rows(obj, rows, rollups=False)
+            self.store.refresh_rollups(obj)
             made[obj.name] = count
         return made
 

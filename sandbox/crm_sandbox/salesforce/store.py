@@ -182,10 +182,16 @@ class SalesforceStore:
         self._next_seq[obj.name] = seq + 1
         return seq
 
-    def insert_rows(self, obj: ObjectDef, rows: Iterable[dict[str, Any]]) -> list[str]:
-        """Insert stored-form rows as given (no validation); assign missing Ids. For seeding."""
+    def insert_rows(
+        self, obj: ObjectDef, rows: Iterable[dict[str, Any]], *, rollups: bool = True
+    ) -> list[str]:
+        """Insert stored-form rows as given (no validation); assign missing Ids. For seeding.
+
+        ``rollups=False`` leaves the roll-ups over these rows to :meth:`refresh_rollups`
+        (one pass after many chunks).
+        """
         columns = [f.name for f in obj.stored_fields]
-        rollups = {f.name for f in obj.stored_fields if f.rollup is not None}
+        rollup_columns = {f.name for f in obj.stored_fields if f.rollup is not None}
         sql = (
             f'INSERT INTO "{obj.table}" ("_rowid", '
             + ", ".join(f'"{c}"' for c in columns)
@@ -194,6 +200,8 @@ class SalesforceStore:
             + ")"
         )
         booleans = {c for c, f in obj.fields.items() if f.type == "boolean"}
+        zeroed = booleans | rollup_columns
+        lookups = [f.rollup.lookup for _, f in self.schema.rollups_over(obj.name) if f.rollup]
         self._next_seq.clear()
         ids: list[str] = []
         params = []
@@ -206,16 +214,19 @@ class SalesforceStore:
                 params.append(
                     (
                         seq,
-                        *(
-                            (row.get(c) or 0) if c in booleans | rollups else row.get(c)
-                            for c in columns
-                        ),
+                        *((row.get(c) or 0) if c in zeroed else row.get(c) for c in columns),
                     )
                 )
-                parents.extend(rollup_parents(self.schema, obj, row))
+                parents.extend(row[name] for name in lookups if row.get(name))
             conn.executemany(sql, params)
-            refresh_rollups(conn, self.schema, obj, parents)
+            if rollups:
+                refresh_rollups(conn, self.schema, obj, parents)
         return ids
+
+    def refresh_rollups(self, child: ObjectDef) -> None:
+        """Recompute every roll-up over ``child`` records (after bulk inserts)."""
+        with self.db.transaction() as conn:
+            refresh_rollups(conn, self.schema, child, None)
 
     def fetch_row(self, obj: ObjectDef, record_id: str) -> dict[str, Any] | None:
         """The stored row with Id ``record_id`` (deleted or not), or None."""

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
+from crm_sandbox.core.clock import Clock
+from crm_sandbox.core.db import Database
 from crm_sandbox.core.process import RunningSandbox
+from crm_sandbox.salesforce.org import default_schema
+from crm_sandbox.salesforce.store import SalesforceStore
 from tests.sandbox.salesforce.test_query_api import client
 
 pytestmark = pytest.mark.xdist_group("sf_query")
+USER = "0055g00000AAAAAAAA"
 
 
 @pytest.fixture
@@ -112,3 +118,21 @@ def test_seeded_rollups_and_bulk_results(clean_sandbox: RunningSandbox, sf: Sale
     for row in rows:
         expected = float(row["Budget__c"]) * (1 - float(row["Completion__c"]) / 100)
         assert float(row["Budget_Remaining__c"]) == pytest.approx(expected)
+
+
+def test_full_rollup_refresh_recomputes_and_zeroes(tmp_path: Path) -> None:
+    """The one-pass refresh seeding uses: grouped sums in, zeros where no child is left."""
+    store = SalesforceStore(Database(tmp_path / "sf.db"), default_schema(), Clock(), USER)
+    a, b = (store.create("Account", {"Name": n}).id for n in ("A", "B"))
+    store.create("Project__c", {"Name": "1", "Budget__c": 5.0, "Account__c": a})
+    gone = store.create("Project__c", {"Name": "2", "Budget__c": 7.0, "Account__c": b}).id
+    with store.db.transaction() as conn:  # stale values, and a child deleted behind its back
+        conn.execute('UPDATE "sobj_Account" SET "Total_Project_Budget__c" = 99')
+        conn.execute('UPDATE "sobj_Project__c" SET "IsDeleted" = 1 WHERE "Id" = ?', (gone,))
+    store.refresh_rollups(store.object("Project__c"))
+    totals = {
+        r["Id"]: (r["Total_Project_Budget__c"], r["Number_Of_Projects__c"])
+        for r in (store.fetch_row(store.object("Account"), i) for i in (a, b))
+        if r
+    }
+    assert totals == {a: (5.0, 1), b: (0, 0)}

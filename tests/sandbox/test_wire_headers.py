@@ -69,6 +69,8 @@ def test_salesforce_rest_headers_use_salesforce_casing(env: dict[str, str]) -> N
     assert reply.header("Content-Type").startswith("application/json")
     assert reply.header("Sforce-Limit-Info").startswith("api-usage=")
     assert "content-type" not in reply.names() and "sforce-limit-info" not in reply.names()
+    assert reply.header("Date").endswith(" GMT")
+    assert all(name[0].isupper() for name in reply.names()), reply.names()
 
 
 def test_bulk_results_headers_use_salesforce_casing(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
@@ -94,6 +95,8 @@ class CallWrapper:
                 status_box[0] = message["status"]
                 headers = [(k.decode("latin-1"), v) for k, v in message.get("headers", [])]
                 headers += [(k, v.encode("latin-1")) for k, v in svc.response_headers(call)]
+                if not any(k.lower() == "date" for k, _ in headers):
+                    headers.append(("date", formatdate(usegmt=True).encode("latin-1")))
                 message["headers"] = [
                     (svc.wire_header_name(k).encode("latin-1"), v) for k, v in headers
                 ]

@@ -2,7 +2,7 @@
 
 * undelete: a deleted record comes back with ``IsDeleted = false`` and a new
   ``SystemModstamp``; a live or unknown id fails per record.
-* merge (Account, Contact, Lead): the master takes the field values given with it; every
+* merge (Account, Case, Contact, Lead): the master takes the field values given with it; every
   record that looks a loser up is reparented to the master (its ``SystemModstamp``
   bumped); the losers are deleted with ``MasterRecordId`` = the master. Deleted rows stay
   visible to queryAll with ``IsDeleted = true``.
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.salesforce.calculated import refresh_rollups, rollup_parents
+from crm_sandbox.salesforce.describe import MERGEABLE
 from crm_sandbox.salesforce.errors import RecordError, RecordFailed, SalesforceError
 from crm_sandbox.salesforce.store import DELETED_LOG, SaveResult
 from crm_sandbox.salesforce.values import format_datetime, normalize_id
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from crm_sandbox.salesforce.schema import FieldDef, ObjectDef
     from crm_sandbox.salesforce.store import SalesforceStore
 
-MERGEABLE = ("Account", "Contact", "Lead")
 MAX_MERGED = 2
 """At most two records merge into a master per call (three records in all)."""
 _NOT_REPARENTED = {"CreatedById", "LastModifiedById", "OwnerId", "MasterRecordId"}

@@ -144,9 +144,10 @@ class RecycleBin:
         """Merge ``loser_ids`` into the master (``master["Id"]`` plus fields to set on it)."""
         obj = self.store.object(sobject)
         if obj.name not in MERGEABLE:
-            return _merge_failed(
-                "INVALID_TYPE", f"Cannot merge records of type {obj.name}"
-            )  # (unverified) wording
+            # a whole-call fault, as salesforcer's issue #102 shows for an Opportunity
+            raise SalesforceError(
+                500, "INVALID_TYPE_FOR_OPERATION", "entity type does not support merge"
+            )
         if not loser_ids or len(loser_ids) > MAX_MERGED:
             return _merge_failed(
                 "INVALID_ARGUMENT_TYPE",  # (unverified) code

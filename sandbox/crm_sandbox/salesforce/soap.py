@@ -106,9 +106,15 @@ def parse_call(raw: bytes) -> SoapCall:
 
 
 def merge_requests(call: SoapCall) -> list[MergeRequest]:
-    """``<merge><request><masterRecord>…</masterRecord><recordToMergeIds>…`` per request."""
+    """``<merge><request><masterRecord>…</masterRecord><recordToMergeIds>…`` per request.
+
+    The WSDL names the element ``request``; clients send other names (jsforce 3
+    ``mergeRequests``, salesforcer ``mergeRequest``) and Salesforce serves them, so any
+    child holding a ``masterRecord`` is a request.
+    """
     out = []
-    for request in call.children("request"):
+    requests = [c for c in call.element if any(_local(g.tag) == "masterRecord" for g in c)]
+    for request in requests:
         merge = MergeRequest("")
         for part in request:
             name = _local(part.tag)

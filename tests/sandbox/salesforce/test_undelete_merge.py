@@ -163,3 +163,29 @@ def test_contact_merge_through_the_control_api(org) -> None:
         "POST", "salesforce/merge", {"object": "Contact", "master": keep, "merge": [drop]}
     )
     assert not refused["success"] and refused["errors"][0]["statusCode"] == "ENTITY_IS_DELETED"
+
+
+def test_merge_accepts_other_request_element_names_and_refuses_other_types(org) -> None:
+    """jsforce 3 wraps each request in <mergeRequests>; an Opportunity cannot merge."""
+    sf, sandbox = org
+    keep, drop = (sf.Lead.create({"LastName": n, "Company": "X"})["id"] for n in ("K", "D"))
+    reply = soap(
+        sandbox,
+        "<urn:merge><urn:mergeRequests><urn:masterRecord><urn1:type>Lead</urn1:type>"
+        f"<urn1:Id>{keep}</urn1:Id></urn:masterRecord><urn:recordToMergeIds>{drop}"
+        "</urn:recordToMergeIds></urn:mergeRequests></urn:merge>",
+    )
+    assert results(reply, "merge")[0]["mergedRecordIds"] == [drop]
+    opps = [
+        sf.Opportunity.create({"Name": n, "StageName": "Prospecting", "CloseDate": "2026-12-01"})
+        for n in ("A", "B")
+    ]
+    refused = soap(
+        sandbox,
+        "<urn:merge><urn:request><urn:masterRecord><urn1:type>Opportunity</urn1:type>"
+        f"<urn1:Id>{opps[0]['id']}</urn1:Id></urn:masterRecord><urn:recordToMergeIds>"
+        f"{opps[1]['id']}</urn:recordToMergeIds></urn:request></urn:merge>",
+    )
+    assert refused.status_code == 500
+    fault = ET.fromstring(refused.content).find("soapenv:Body/soapenv:Fault", NS)
+    assert fault is not None and fault.findtext("faultcode") == "sf:INVALID_TYPE_FOR_OPERATION"

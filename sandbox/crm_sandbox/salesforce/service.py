@@ -41,6 +41,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "crm_sandbox.salesforce.routes.records",
     "crm_sandbox.salesforce.routes.query",
     "crm_sandbox.salesforce.routes.bulk",
+    "crm_sandbox.salesforce.routes.async_bulk",
 )
 DATA_PREFIX = "/services/data/v"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]

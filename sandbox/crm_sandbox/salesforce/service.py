@@ -43,6 +43,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "crm_sandbox.salesforce.routes.batch",
     "crm_sandbox.salesforce.routes.records",
     "crm_sandbox.salesforce.routes.query",
+    "crm_sandbox.salesforce.routes.search",
     "crm_sandbox.salesforce.routes.bulk",
     "crm_sandbox.salesforce.routes.async_bulk",
 )

@@ -152,7 +152,13 @@ def routes(service: SalesforceService) -> list[Route]:
                         "isSuccessful": ok})  # fmt: skip
         return sf_json({"graphs": out})
 
+    async def resources(request: Request) -> Response:
+        """``GET /composite``: the composite resources the sandbox serves."""
+        base = f"/services/data/v{request.path_params['version']}/composite"
+        return sf_json({"graph": f"{base}/graph", "sobjects": f"{base}/sobjects"})
+
     return [
+        Route(PREFIX + "/composite", resources, methods=["GET"]),
         Route(PREFIX + "/composite", composite, methods=["POST"]),
         Route(PREFIX + "/composite/graph", graph, methods=["POST"]),
     ]

@@ -39,7 +39,9 @@ def routes(service: SalesforceService) -> list[Route]:
 
     async def resources(request: Request) -> Response:
         base = f"/services/data/v{version(request)}"
-        names = ("sobjects", "query", "queryAll", "limits", "composite", "jobs", "search")
+        # Only resources the sandbox serves (Salesforce lists some 40 more).
+        names = ("sobjects", "query", "queryAll", "limits", "composite", "jobs", "search",
+                 "parameterizedSearch")  # fmt: skip
         body = {name: f"{base}/{name}" for name in names}
         login = str(request.base_url).rstrip("/")
         body["identity"] = f"{login}/id/{creds.sf_org_id}/{creds.sf_user_id}"

@@ -71,7 +71,8 @@ def unknown_exception() -> JSONResponse:
 
 INLINE: ContextVar[bool] = ContextVar("salesforce_inline", default=False)
 """Set while a composite request runs its subrequests in its own thread (which holds the
-database lock for allOrNone): sync endpoints then run in that thread, not the pool."""
+database lock for allOrNone): sync endpoints then run in that thread, not the pool. A route
+composite can reach must therefore not hand work to the thread pool itself."""
 
 
 def _guard(endpoint: Callable[..., Any]) -> Callable[[Request], Any]:

@@ -33,11 +33,15 @@ DAILY_BATCHES = "DailyBulkApiBatches"
 def bulk_v1_jobs(service: SalesforceService) -> BulkV1Jobs:
     jobs = getattr(service, "_bulk_v1_jobs", None)
     if jobs is None:
+
+        def count_batch() -> None:
+            service.limits.count(DAILY_BATCHES)
+
         jobs = BulkV1Jobs(
             service.store,
             cursor_store(service),
             lambda: service.ctx.dice.settings.latency_ms,
-            lambda: service.limits.count(DAILY_BATCHES) and None,
+            count_batch,
         )
         service._bulk_v1_jobs = jobs  # type: ignore[attr-defined]
         service.reset_hooks.append(jobs.reset)
@@ -76,7 +80,7 @@ def routes(service: SalesforceService) -> list[Route]:
                 if service.limits.exhausted():
                     # (unverified) the async API's wording of a spent daily allocation
                     raise AsyncApiError("ExceededQuota", "TotalRequests Limit exceeded.")
-                service.limits.count()
+                service.limits.count()  # (unverified) async calls count as API requests
                 return await handler(request)
             except AsyncApiError as error:
                 if "job_id" in request.path_params and error.code != "InvalidJob":

@@ -10,7 +10,8 @@ With PK chunking (``Sforce-Enable-PKChunking`` on job creation) the added batch 
 ``NotProcessed`` and one chunk batch per ``chunkSize`` record ids of the object takes
 its place, each bounded by ``Id >= lo AND Id < hi``, as Salesforce does.
 
-Only query and queryAll jobs are served; ingest operations are refused at job creation.
+Ingest jobs (insert, update, upsert, delete, hardDelete; JSON or CSV) write each batch
+through the store when it is processed (bulk_v1_ingest.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.core.ids import salesforce_id
+from crm_sandbox.salesforce.bulk_v1_ingest import BatchRefused, batch_results, process_batch
 from crm_sandbox.salesforce.soql import SoqlError
 from crm_sandbox.salesforce.values import format_datetime, normalize_id, wire_datetime
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from crm_sandbox.salesforce.cursors import CursorStore, Snapshot
+    from crm_sandbox.salesforce.schema import ObjectDef
     from crm_sandbox.salesforce.soql import CompiledQuery
     from crm_sandbox.salesforce.store import SalesforceStore
 
@@ -42,6 +45,7 @@ PAGE_ROWS = 2_000
 """Rows read from the snapshot per step while a result file streams."""
 PK_DEFAULT_CHUNK, PK_MAX_CHUNK = 100_000, 250_000
 CONTENT_TYPES = ("CSV", "JSON", "XML")
+INGEST_CONTENT_TYPES = ("CSV", "JSON")
 QUERY_OPERATIONS = ("query", "queryAll")
 INGEST_OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
 _HEAD_FIELDS = ("operation", "object", "createdById", "createdDate", "systemModstamp",
@@ -64,6 +68,7 @@ _SCHEMA = (
         modstamp TEXT NOT NULL,
         ready_at TEXT NOT NULL,
         processed INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
         chunkable INTEGER NOT NULL DEFAULT 0,  -- the batch a PK-chunking job splits
         id_lo TEXT,
         id_hi TEXT,
@@ -183,23 +188,19 @@ class BulkV1Jobs:
         self, body: dict[str, Any], version: str, pk_header: str | None
     ) -> dict[str, Any]:
         operation = body.get("operation")
-        if operation in INGEST_OPERATIONS:
-            raise AsyncApiError(
-                "FeatureNotEnabled",
-                f"The sandbox serves Bulk API 1.0 query jobs only, not {operation}; "
-                "use Bulk API 2.0 ingest jobs or sObject Collections",
-            )
-        if operation not in QUERY_OPERATIONS:
+        if operation not in QUERY_OPERATIONS + INGEST_OPERATIONS:
             raise AsyncApiError("InvalidJob", f"Invalid operation: {operation}")  # (unverified)
         obj = self.store.schema.object(str(body.get("object") or ""))
         if obj is None:
             # (unverified) wording of an unknown object
             raise AsyncApiError("InvalidJob", f"Unable to find object: {body.get('object')}")
         content_type = str(body.get("contentType") or "XML")  # the documented default
-        if content_type not in CONTENT_TYPES:
+        allowed = CONTENT_TYPES if operation in QUERY_OPERATIONS else INGEST_CONTENT_TYPES
+        if content_type not in allowed:
             raise AsyncApiError(
-                "InvalidJob", f"Unsupported content type for query: {content_type}"
-            )  # (unverified)
+                "InvalidJob", f"Unsupported content type for {operation}: {content_type}"
+            )  # (unverified) wording; XML and ZIP ingest are not served by the sandbox
+        ext_field = self._external_id(obj, operation, body.get("externalIdFieldName"))
         mode = body.get("concurrencyMode", "Parallel")
         # simple-salesforce sends the enum's ordinal (0 Parallel, 1 Serial)
         mode = {0: "Parallel", 1: "Serial", "0": "Parallel", "1": "Serial"}.get(mode, mode)
@@ -218,6 +219,8 @@ class BulkV1Jobs:
             "contentType": content_type,
             "apiVersion": version,
         }
+        if ext_field:
+            info["externalIdFieldName"] = ext_field
         with self.db.transaction() as conn:
             self._tables(conn)
             seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM bulk1_job").fetchone()[0]
@@ -227,6 +230,21 @@ class BulkV1Jobs:
                 (seq, job_id, json.dumps(info), json.dumps(pk) if pk else None),
             )
             return self._job_info(conn, job_id, info)
+
+    @staticmethod
+    def _external_id(obj: ObjectDef, operation: str, name: Any) -> str | None:
+        if operation != "upsert":
+            return None
+        fdef = obj.field(str(name or ""))
+        if fdef is None or not (fdef.external_id or fdef.id_lookup):
+            # (unverified) wordings, as Bulk 2.0's
+            raise AsyncApiError(
+                "InvalidJob",
+                f"Invalid value for externalIdFieldName: {name}"
+                if name
+                else "External ID was blank for upsert operation",
+            )
+        return fdef.name
 
     def job(self, job_id: str) -> dict[str, Any]:
         with self.db.transaction() as conn:
@@ -264,9 +282,11 @@ class BulkV1Jobs:
                 (job_id,),
             ).fetchall()
         )
-        processed = conn.execute(
-            "SELECT coalesce(sum(processed), 0) FROM bulk1_batch WHERE job_id = ?", (job_id,)
-        ).fetchone()[0]
+        processed, failed = conn.execute(
+            "SELECT coalesce(sum(processed), 0), coalesce(sum(failed), 0) FROM bulk1_batch "
+            "WHERE job_id = ?",
+            (job_id,),
+        ).fetchone()
         return {
             "id": job_id,
             **{k: info[k] for k in _HEAD_FIELDS},
@@ -278,7 +298,7 @@ class BulkV1Jobs:
             "numberRecordsProcessed": processed,
             "numberRetries": 0,
             "apiVersion": info["apiVersion"],
-            "numberRecordsFailed": 0,
+            "numberRecordsFailed": failed,
             "totalProcessingTime": 0,
             "apiActiveProcessingTime": 0,
             "apexProcessingTime": 0,
@@ -297,7 +317,7 @@ class BulkV1Jobs:
                 # (unverified) wording for a batch added to a closed or aborted job
                 raise AsyncApiError("InvalidJobState", f"Job is not open: {info['state']}")
             if not soql.strip():
-                raise AsyncApiError("InvalidBatch", "Batch query is empty")  # (unverified)
+                raise AsyncApiError("InvalidBatch", "Batch data is empty")  # (unverified)
             batch_id = self._insert_batch(conn, job["id"], soql, chunkable=bool(job["pk_chunking"]))
             self.count_batch()
             return self._batch_info(self._batch_row(conn, job["id"], batch_id))
@@ -350,7 +370,7 @@ class BulkV1Jobs:
             createdDate=wire_datetime(row["created"]),
             systemModstamp=wire_datetime(row["modstamp"]),
             numberRecordsProcessed=row["processed"],
-            numberRecordsFailed=0,
+            numberRecordsFailed=row["failed"],
             totalProcessingTime=0,
             apiActiveProcessingTime=0,
             apexProcessingTime=0,
@@ -371,6 +391,9 @@ class BulkV1Jobs:
         if row["state"] != "Queued" or row["ready_at"] > self._now():
             return False
         info = json.loads(job["info"])
+        if info["operation"] in INGEST_OPERATIONS:
+            self._ingest(conn, info, row)
+            return False
         try:
             compiled = self._compile(row["query"], info["object"])
             if row["chunkable"]:
@@ -395,6 +418,32 @@ class BulkV1Jobs:
                 (salesforce_id(RESULT_PREFIX, seq), seq),
             )
         return False
+
+    def _ingest(self, conn: sqlite3.Connection, info: dict[str, Any], row: sqlite3.Row) -> None:
+        try:
+            processed, failed = process_batch(conn, self.store, row["id"], info, row["query"])
+        except BatchRefused as refused:
+            self._finish(conn, row["id"], "Failed", str(refused))
+            return
+        conn.execute(
+            "UPDATE bulk1_batch SET state = 'Completed', processed = ?, failed = ?, "
+            "modstamp = ? WHERE id = ?",
+            (processed, failed, self._now(), row["id"]),
+        )
+
+    def ingest_results(self, job_id: str, batch_id: str) -> list[dict[str, Any]] | None:
+        """An ingest batch's per-record results (None for a query job)."""
+        with self.db.transaction() as conn:
+            job = self._job_row(conn, job_id)
+            if json.loads(job["info"])["operation"] not in INGEST_OPERATIONS:
+                return None
+            row = self._batch_row(conn, job["id"], batch_id)
+            self._advance(conn, job, row)
+            row = self._batch_row(conn, job["id"], batch_id)
+            if row["state"] != "Completed":
+                # (unverified) wording when results are asked for too early
+                raise AsyncApiError("InvalidBatch", f"Batch not completed: {row['state']}")
+            return batch_results(conn, row["id"])
 
     def _finish(self, conn: sqlite3.Connection, batch_id: str, state: str, message: str) -> None:
         conn.execute(
@@ -510,7 +559,7 @@ class BulkV1Jobs:
 
     def reset(self) -> None:
         with self.db.transaction() as conn:
-            for table in ("bulk1_result", "bulk1_batch", "bulk1_job"):
+            for table in ("bulk1_ingest_result", "bulk1_result", "bulk1_batch", "bulk1_job"):
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
             self._ready = False
             self._tables(conn)

@@ -225,5 +225,62 @@ def test_async_api_error_documents(seeded: RunningSandbox) -> None:
     assert missing.json()["exceptionCode"] == "InvalidJob"
     unknown = api.call("POST", "", json.dumps({"operation": "query", "object": "Nope__c"}))
     assert unknown.json()["exceptionCode"] == "InvalidJob"
-    ingest = api.call("POST", "", json.dumps({"operation": "insert", "object": "Account"}))
-    assert ingest.json()["exceptionCode"] == "FeatureNotEnabled"
+    xml_ingest = api.call("POST", "", json.dumps({"operation": "insert", "object": "Account"}))
+    assert xml_ingest.json()["exceptionCode"] == "InvalidJob"  # XML ingest is not served
+    no_key = api.call("POST", "", json.dumps({"operation": "upsert", "object": "Account",
+                                             "contentType": "JSON"}))  # fmt: skip
+    assert no_key.json()["exceptionMessage"] == "External ID was blank for upsert operation"
+
+
+def test_simple_salesforce_bulk_writes(clean_sandbox: RunningSandbox) -> None:
+    sf = client(clean_sandbox.env)
+    created = sf.bulk.Account.insert(
+        [{"Name": f"Bulk {i}", "HubSpot_Id__c": f"hs-{i}"} for i in range(5)] + [{"Nme": "x"}],
+        batch_size=4,
+    )
+    assert [r["success"] for r in created] == [True] * 5 + [False]
+    assert all(r["created"] for r in created[:5]) and created[5]["id"] is None
+    assert created[5]["errors"][0]["statusCode"] == "INVALID_FIELD"
+    ids = [r["id"] for r in created[:5]]
+    upserted = sf.bulk.Account.upsert(
+        [{"HubSpot_Id__c": "hs-0", "Name": "Bulk zero"}, {"HubSpot_Id__c": "hs-9", "Name": "New"}],
+        "HubSpot_Id__c",
+    )
+    assert [(r["success"], r["created"]) for r in upserted] == [(True, False), (True, True)]
+    assert upserted[0]["id"] == ids[0]
+    updated = sf.bulk.Account.update([{"Id": ids[1], "Name": "Bulk one"}])
+    assert updated[0]["success"] and not updated[0]["created"]
+    detailed = sf.bulk.Account.delete([{"Id": ids[2]}], include_detailed_results=True)
+    assert detailed[0]["success"] and detailed[0]["Id"] == ids[2]  # request merged in
+    sf.bulk.Account.hard_delete([{"Id": ids[3]}])
+    names = {
+        r["Id"]: r["Name"]
+        for r in sf.query_all("SELECT Id, Name FROM Account", include_deleted=True)["records"]
+    }
+    assert names[ids[0]] == "Bulk zero" and names[ids[1]] == "Bulk one"
+    assert ids[2] in names and ids[3] not in names  # recycle bin vs hard delete
+    assert sf.query("SELECT COUNT() FROM Account")["totalSize"] == 4
+
+
+def test_csv_ingest_batch(clean_sandbox: RunningSandbox) -> None:
+    api = Async(clean_sandbox.env)
+    body = json.dumps({"operation": "insert", "object": "Account", "contentType": "CSV"})
+    job_id = api.call("POST", "", body).json()["id"]
+    data = "Name,NumberOfEmployees\nCsv One,10\nCsv Two,many\n"
+    added = api.call("POST", f"/{job_id}/batch", data, "text/csv")
+    batch_id = xmltodict.parse(added.text)["batchInfo"]["id"]
+    status = xmltodict.parse(api.call("GET", f"/{job_id}/batch/{batch_id}").text)["batchInfo"]
+    assert (status["state"], status["numberRecordsProcessed"], status["numberRecordsFailed"]) == (
+        "Completed", "2", "1",
+    )  # fmt: skip
+    rows = list(
+        csv.DictReader(io.StringIO(api.call("GET", f"/{job_id}/batch/{batch_id}/result").text))
+    )
+    assert [(r["Success"], r["Created"]) for r in rows] == [("true", "true"), ("false", "false")]
+    assert rows[0]["Id"].startswith("001") and rows[1]["Error"].startswith("INVALID_FIELD:")
+    bad = api.call("POST", f"/{job_id}/batch", "Nme\nx\n", "text/csv")
+    failed_id = xmltodict.parse(bad.text)["batchInfo"]["id"]
+    failed = xmltodict.parse(api.call("GET", f"/{job_id}/batch/{failed_id}").text)["batchInfo"]
+    assert failed["state"] == "Failed" and "Field name not found : Nme" in failed["stateMessage"]
+    job = api.call("GET", f"/{job_id}").json()
+    assert (job["numberRecordsProcessed"], job["numberRecordsFailed"]) == (2, 1)

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from crm_sandbox.salesforce import async_wire as wire
 from crm_sandbox.salesforce.auth import bearer_token
 from crm_sandbox.salesforce.bulk_v1 import AsyncApiError, BulkV1Jobs
+from crm_sandbox.salesforce.bulk_v1_ingest import results_csv
 from crm_sandbox.salesforce.routes.query import cursor_store
 
 if TYPE_CHECKING:
@@ -130,8 +131,8 @@ def routes(service: SalesforceService) -> list[Route]:
 
     async def add_batch(request: Request) -> Response:
         job_id = request.path_params["job_id"]
-        soql = (await request.body()).decode("utf-8-sig")
-        info = await run_in_threadpool(jobs.add_batch, job_id, soql)
+        data = (await request.body()).decode("utf-8-sig")  # a query, or records to write
+        info = await run_in_threadpool(jobs.add_batch, job_id, data)
         return _info("batchInfo", info, await job_format(request), 201)
 
     async def list_batches(request: Request) -> Response:
@@ -152,6 +153,11 @@ def routes(service: SalesforceService) -> list[Route]:
 
     async def results(request: Request) -> Response:
         params = request.path_params
+        written = await run_in_threadpool(jobs.ingest_results, params["job_id"], params["batch_id"])
+        if written is not None:  # an ingest batch: its per-record results
+            if await job_format(request):
+                return _reply(json.dumps(written), True)
+            return Response(results_csv(written), media_type=wire.CSV_TYPE)
         ids = await run_in_threadpool(jobs.result_ids, params["job_id"], params["batch_id"])
         if await job_format(request):
             return _reply(json.dumps(ids), True)

@@ -25,6 +25,7 @@ import xmltodict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_sf_query_walk import sequence_of, vm_kib
+
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.process import start, stop
 

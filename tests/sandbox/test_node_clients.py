@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from crm_sandbox.core.process import RunningSandbox
 
 pytestmark = pytest.mark.xdist_group("node_clients")

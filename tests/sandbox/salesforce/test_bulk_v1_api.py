@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import requests
 import xmltodict
-from crm_sandbox.core.process import RunningSandbox
 from simple_salesforce.exceptions import SalesforceGeneralError
 
+from crm_sandbox.core.process import RunningSandbox
 from tests.sandbox.salesforce.test_query_api import client
 
 pytestmark = pytest.mark.xdist_group("sf_query")

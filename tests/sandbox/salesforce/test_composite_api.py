@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from crm_sandbox.core.process import RunningSandbox
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
+from crm_sandbox.core.process import RunningSandbox
 from tests.sandbox.salesforce.test_query_api import client
 
 pytestmark = pytest.mark.xdist_group("sf_query")

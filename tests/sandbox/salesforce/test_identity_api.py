@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+
 from crm_sandbox.core.process import RunningSandbox
 
 pytestmark = pytest.mark.xdist_group("sf_query")

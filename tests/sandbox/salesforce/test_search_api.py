@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from crm_sandbox.core.process import RunningSandbox
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
+from crm_sandbox.core.process import RunningSandbox
 from tests.sandbox.salesforce.test_query_api import client
 
 pytestmark = pytest.mark.xdist_group("sf_query")

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 import xmltodict
+
 from crm_sandbox.core.process import RunningSandbox
 
 pytestmark = pytest.mark.xdist_group("sf_query")

@@ -225,6 +225,8 @@ def test_async_api_error_documents(seeded: RunningSandbox) -> None:
     assert missing.json()["exceptionCode"] == "InvalidJob"
     unknown = api.call("POST", "", json.dumps({"operation": "query", "object": "Nope__c"}))
     assert unknown.json()["exceptionCode"] == "InvalidJob"
+    wrong_url = api.call("GET", "s/750")  # /services/async/61.0/jobs/750
+    assert (wrong_url.status_code, wrong_url.json()["exceptionCode"]) == (400, "InvalidUrl")
     xml_ingest = api.call("POST", "", json.dumps({"operation": "insert", "object": "Account"}))
     assert xml_ingest.json()["exceptionCode"] == "InvalidJob"  # XML ingest is not served
     no_key = api.call("POST", "", json.dumps({"operation": "upsert", "object": "Account",

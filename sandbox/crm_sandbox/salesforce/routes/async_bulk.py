@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from crm_sandbox.salesforce.service import SalesforceService
 
 BASE = "/services/async/{version}/job"
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 DAILY_BATCHES = "DailyBulkApiBatches"
 
 
@@ -190,4 +191,13 @@ def routes(service: SalesforceService) -> list[Route]:
         (batch_path + "/result", results, ["GET"]),
         (batch_path + "/result/{result_id}", result, ["GET"]),
     ]
-    return [Route(path, guarded(handler), methods=methods) for path, handler, methods in table]
+
+    async def unknown(request: Request) -> Response:
+        raise AsyncApiError(  # (unverified) wording; the code is the documented InvalidUrl
+            "InvalidUrl", f"The URI specified is invalid: {request.method} {request.url.path}"
+        )
+
+    routes_ = [Route(path, guarded(handler), methods=methods) for path, handler, methods in table]
+    # Last: any other path (or method) under /services/async answers the async API's error.
+    routes_.append(Route("/services/async/{rest:path}", guarded(unknown), methods=ALL_METHODS))
+    return routes_

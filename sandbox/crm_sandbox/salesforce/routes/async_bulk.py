@@ -1,8 +1,10 @@
 """Bulk API 1.0 resources under ``/services/async/{version}/job``.
 
-Auth is the ``X-SFDC-Session`` header (``Authorization: Bearer`` works too). Replies
-are XML unless the job is a JSON job; errors before a job is known follow the
-request's Content-Type. Every error is the async API's ``error`` document, HTTP 400.
+Auth is the ``X-SFDC-Session`` header (``Authorization: Bearer`` works too). Job
+resources (create, close, status) answer in the request's Content-Type (JSON or XML);
+batch resources in the job's (JSON for a JSON job, XML for CSV and XML jobs), as the
+clients expect: singer-io's tap posts JSON jobs and parses XML batch replies. Every
+error is the async API's ``error`` document, HTTP 400.
 """
 
 from __future__ import annotations
@@ -85,7 +87,9 @@ def routes(service: SalesforceService) -> list[Route]:
                 service.limits.count()  # (unverified) async calls count as API requests
                 return await handler(request)
             except AsyncApiError as error:
-                if "job_id" in request.path_params and error.code != "InvalidJob":
+                # Batch resources answer in the job's format; job resources in the request's.
+                batch_level = "/batch" in request.url.path
+                if batch_level and "job_id" in request.path_params and error.code != "InvalidJob":
                     as_json = await _job_is_json(request, as_json)
                 return _reply(wire.error_body(error.code, error.message, as_json), as_json, 400)
 

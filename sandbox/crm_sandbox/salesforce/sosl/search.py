@@ -1,16 +1,15 @@
 """Runs a parsed SOSL search over the org's records.
 
 Per object: a SQL ``LIKE`` prefilter built from the term's literal fragments narrows
-the rows, the term tree is evaluated on the tokens of each candidate's searchable
-fields (a word matches a whole token, ``*`` / ``?`` are wildcards, a phrase or a word
-like ``john@acme.com`` matches consecutive tokens of one field, AND / OR / NOT across
-fields), and the matching rows go through the SOQL engine with the RETURNING clause's
-fields, WHERE, ORDER BY, LIMIT and OFFSET.
+the rows, the RETURNING clause's SOQL (fields, WHERE, ORDER BY) selects and orders the candidates,
+and the term tree is evaluated on the tokens of each candidate's searchable fields (a
+word matches a whole token, ``*`` / ``?`` are wildcards, a phrase or a word like
+``john@acme.com`` matches consecutive tokens of one field, AND / OR / NOT across
+fields) until the clause's OFFSET and LIMIT are met.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -120,35 +119,27 @@ def run_search(
             continue
         params: list[Any] = []
         condition = prefilter(search.term, searched, params)
-        names = ", ".join(f't."{f.name}"' for f in searched)
+        where, where_params = compiled.filter_sql(include_deleted=False)
+        texts = ", ".join(f't."{f.name}" AS "s{i}"' for i, f in enumerate(searched))
+        sql = (
+            f"SELECT {compiled.columns_sql}, {texts} FROM {compiled.from_sql}{where} "
+            f"AND {condition} ORDER BY {compiled.order_sql}"
+        )
+        skip = compiled.offset
+        take = min(remaining, compiled.limit if compiled.limit is not None else remaining)
         with db.transaction() as conn:
-            hits = [
-                row[0]
-                for row in conn.execute(
-                    f'SELECT t._rowid, {names} FROM "{obj.table}" AS t '
-                    f'WHERE t."IsDeleted" = 0 AND {condition}',
-                    params,
-                )
-                if matches(search.term, [_TOKEN.findall(str(v).lower()) for v in row[1:] if v])
-            ]
-            if not hits:
-                continue
-            where, where_params = compiled.filter_sql(include_deleted=False)
-            rows = conn.execute(
-                f"SELECT {compiled.columns_sql} FROM {compiled.from_sql}{where} "
-                "AND t._rowid IN (SELECT value FROM json_each(?)) "
-                f"ORDER BY {compiled.order_sql}",
-                [*where_params, json.dumps(hits)],
-            )
-            skip = compiled.offset
-            take = min(remaining, compiled.limit if compiled.limit is not None else remaining)
-            for row in rows:
+            cursor = conn.execute(sql, [*where_params, *params])
+            for row in cursor:  # in the query's order: stop once the LIMIT is met
+                if take <= 0:
+                    break
+                values = [row[f"s{i}"] for i in range(len(searched))]
+                if not matches(search.term, [_TOKEN.findall(str(v).lower()) for v in values if v]):
+                    continue
                 if skip:
                     skip -= 1
                     continue
-                if take <= 0:
-                    break
                 records.append(json_record(compiled, row, version))
                 take -= 1
                 remaining -= 1
+            cursor.close()
     return records

@@ -59,6 +59,9 @@ def test_term_operators_and_field_groups(org: Salesforce) -> None:
         return names(org.search(f"FIND {{{term}}} {rest}"))
 
     assert find("acm*") == ["Acme Corporation", "Acme Labs"]
+    assert find("acm*", "RETURNING Account(Name ORDER BY Name DESC LIMIT 1 OFFSET 1)") == [
+        "Acme Corporation"
+    ]
     assert find('"acme labs"') == ["Acme Labs"]
     assert find("acme AND NOT labs") == ["Acme Corporation"]
     assert find("(labs OR globex) AND NOT initech") == ["Acme Labs", "Globex"]

@@ -108,3 +108,12 @@ def test_seeded_tasks_link_to_real_records(clean_sandbox: RunningSandbox) -> Non
     assert all(t["What"] is not None for t in tasks if t["WhatId"])
     assert not any(t["WhatId"] for t in tasks if (t["WhoId"] or "").startswith("00Q"))
     assert len({t["Status"] for t in tasks}) > 2
+
+
+def test_sosl_finds_tasks_by_subject(sf: Salesforce) -> None:
+    """Subject is a combobox (text with suggested values): ALL FIELDS and NAME search it."""
+    task = sf.Task.create({"Subject": "Apollo kickoff call"})["id"]
+    found = sf.search("FIND {Apollo} RETURNING Task(Id, Subject)")["searchRecords"]
+    assert [(r["Id"], r["Subject"]) for r in found] == [(task, "Apollo kickoff call")]
+    by_name = sf.search("FIND {kickoff} IN NAME FIELDS RETURNING Task(Id)")["searchRecords"]
+    assert [r["Id"] for r in by_name] == [task]

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 MAX_RESULTS = 2000
 """SOSL returns at most 2,000 records per search."""
-TEXT_TYPES = frozenset({"string", "textarea", "email", "phone", "url"})
+# combobox: Task.Subject, a text field with suggested values, is found by SOSL
+TEXT_TYPES = frozenset({"string", "textarea", "email", "phone", "url", "combobox"})
 _TOKEN = re.compile(r"[^\W_]+")
 
 

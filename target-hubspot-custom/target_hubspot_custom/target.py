@@ -71,6 +71,7 @@ class TargetHubSpotCustom(SyncTarget):
         th.Property(
             "ledger_url",
             th.StringType,
+            secret=True,  # a database URL can hold a password
             description="SQLAlchemy URL of the sync ledger; default a SQLite file "
             f"at {DEFAULT_LEDGER}.",
         ),

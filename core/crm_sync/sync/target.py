@@ -8,6 +8,10 @@ from typing import Any
 from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
 
+IGNORED_BUILTIN_SETTINGS = ("load_method", "add_record_metadata")
+"""singer-sdk settings these targets would only pretend to honour: every write is an
+upsert on a stable key, and ``_sdc_*`` columns are always kept (deletes travel in them)."""
+
 
 class SyncTarget(Target):
     """A target that can plan without writing.
@@ -15,6 +19,13 @@ class SyncTarget(Target):
     A dry run must not emit STATE: meltano would save the tap's bookmark, and the next
     real run would start after the records the dry run only planned, losing them.
     """
+
+    @classmethod
+    def append_builtin_config(cls, config_jsonschema: dict) -> None:
+        """singer-sdk's built-in settings, less those the targets ignore."""
+        super().append_builtin_config(config_jsonschema)
+        for name in IGNORED_BUILTIN_SETTINGS:
+            config_jsonschema["properties"].pop(name, None)
 
     @property
     def dry_run(self) -> bool:

@@ -199,6 +199,24 @@ class TargetSalesforceCustom(SyncTarget):
     def ledger(self) -> SyncLedger:
         return open_ledger(self.config.get("ledger_url") or default_ledger_url())
 
+    # ------------------------------------------------------------------ --test
+    def connection_check(self) -> list[str]:
+        """Salesforce logs in and answers (describe global), HubSpot too if the
+        write-back is set, and the ledger opens."""
+        # the client has no describe call of its own yet: its one request method
+        described = self.client._call("GET", "/sobjects", "describe global").json()
+        lines = [
+            f"Salesforce {self.client.base}: logged in, "
+            f"{len(described.get('sobjects', []))} object(s)"
+        ]
+        if self.hubspot is not None:
+            custom = self.hubspot.list_schemas()
+            lines.append(f"HubSpot {self.hubspot.base_url}: logged in, {len(custom)} custom "
+                         "object(s) (write-back of new ids)")  # fmt: skip
+        self.ledger  # noqa: B018 - opening it checks the database and its schema version
+        lines.append("ledger: opened, schema up to date")
+        return lines
+
     # ------------------------------------------------------------------ end of run
     def process_endofpipe(self) -> None:
         """Drain (state follows), then dead letters, pending lookups and the report."""

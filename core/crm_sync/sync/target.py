@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import click
 from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
 
@@ -26,6 +27,43 @@ class SyncTarget(Target):
         super().append_builtin_config(config_jsonschema)
         for name in IGNORED_BUILTIN_SETTINGS:
             config_jsonschema["properties"].pop(name, None)
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """singer-sdk's target command plus ``--test``, the connection check."""
+        command = super().get_singer_command()
+        command.params.append(
+            click.Option(
+                ["--test"],
+                is_flag=True,
+                expose_value=False,
+                callback=cls.cb_connection_test,
+                help="Check the connection (log in, open the sync ledger) and exit; "
+                "what `meltano test` runs.",
+            )
+        )
+        return command
+
+    @classmethod
+    def cb_connection_test(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
+        """Run :meth:`connection_check` with the settings given before ``--test``."""
+        if not value:
+            return
+        given = ctx.params.get("config")
+        target = cls(
+            config=getattr(given, "config", None),
+            parse_env_config=bool(getattr(given, "parse_env", False)),
+        )
+        for line in target.connection_check():
+            click.echo(line, err=True)
+        ctx.exit()
+
+    def connection_check(self) -> list[str]:
+        """Log in to the destination and open the ledger; one line per thing checked.
+
+        Raises on the first failure (bad credentials, unreachable ledger).
+        """
+        raise NotImplementedError
 
     @property
     def dry_run(self) -> bool:

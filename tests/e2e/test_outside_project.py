@@ -3,8 +3,8 @@
 `meltano init` in a temp dir; each plugin added non-interactively with
 `meltano add <type> <name> --from-ref <definition.yml>` (meltano 4's way to add a custom
 plugin without `--custom`'s prompts), the definition taken from this repo's meltano.yml
-with a `pip_url` pointing at this checkout's folders (as `./core ./tap-…` would for a
-clone); `meltano install`; then the forward job on the sandbox with the shipped specs.
+with a `pip_url` pointing at this checkout's folders (copied to a temp dir, as a clone
+would be); `meltano install`; then the forward job on the sandbox with the shipped specs.
 """
 
 from __future__ import annotations
@@ -39,14 +39,14 @@ PLUGIN_DISTS = {"tap-salesforce-custom", "tap-hubspot-custom", "target-hubspot-c
 DEFINITION_KEYS = ("namespace", "executable", "capabilities", "commands", "settings")
 
 
-def definition(name: str) -> dict[str, Any]:
-    """The plugin's definition from this repo's meltano.yml, installed from the checkout."""
+def definition(name: str, checkout: Path) -> dict[str, Any]:
+    """The plugin's definition from this repo's meltano.yml, installed from ``checkout``."""
     project = yaml.safe_load((REPO / "meltano.yml").read_text())
     (plugin,) = [p for kind in project["plugins"].values() for p in kind if p["name"] == name]
     return {
         "name": name,
         **{k: plugin[k] for k in DEFINITION_KEYS if k in plugin},
-        "pip_url": f"{REPO / 'core'} {REPO / FOLDERS[name]}",
+        "pip_url": f"{checkout / 'core'} {checkout / FOLDERS[name]}",
     }
 
 
@@ -125,15 +125,20 @@ def test_a_user_project_adds_installs_and_runs_forward(clean_sandbox: Any, tmp_p
     user = Outside(root, {**user.env, **sandbox_config})
     shutil.copytree(REPO / "transforms" / "mappings", root / "mappings")
 
+    # The checkout's folders, copied: a (non-editable) build writes build/ into its source.
+    checkout = tmp_path / "crm-sync"
+    for folder in ("core", *FOLDERS.values()):
+        skip = shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
+        shutil.copytree(REPO / folder, checkout / folder, ignore=skip)
     for name, kind in KINDS.items():
         ref = tmp_path / f"{name}.yml"
-        ref.write_text(yaml.safe_dump(definition(name), sort_keys=False))
+        ref.write_text(yaml.safe_dump(definition(name, checkout), sort_keys=False))
         user.meltano("add", "--plugin-type", kind, name, "--from-ref", str(ref), "--no-install")
     meltano_yml = yaml.safe_load((root / "meltano.yml").read_text())
     for kind, plugins in meltano_yml["plugins"].items():
         for plugin in plugins:
             assert "variant" not in plugin and plugin["pip_url"], (kind, plugin["name"])
-            assert str(REPO) in plugin["pip_url"]
+            assert str(checkout) in plugin["pip_url"]
     # a mapper runs through its mappings; the user names the forward one
     (mapper,) = meltano_yml["plugins"]["mappers"]
     mapper["mappings"] = [{"name": "sf-to-hs", "config": {"direction": "sf_to_hs"}}]

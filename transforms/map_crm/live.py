@@ -62,9 +62,7 @@ LIVE_SETTINGS: list[th.Property] = [
         th.StringType,
         description="OAuth host for client credentials / refresh token / password logins.",
     ),
-    th.Property(
-        "salesforce_client_id", th.StringType, secret=True, description="Consumer key."
-    ),
+    th.Property("salesforce_client_id", th.StringType, secret=True, description="Consumer key."),
     th.Property(
         "salesforce_client_secret", th.StringType, secret=True, description="Consumer secret."
     ),
@@ -74,12 +72,8 @@ LIVE_SETTINGS: list[th.Property] = [
         secret=True,
         description="OAuth refresh token (refresh-token login).",
     ),
-    th.Property(
-        "salesforce_username", th.StringType, description="User for the password login."
-    ),
-    th.Property(
-        "salesforce_password", th.StringType, secret=True, description="User's password."
-    ),
+    th.Property("salesforce_username", th.StringType, description="User for the password login."),
+    th.Property("salesforce_password", th.StringType, secret=True, description="User's password."),
     th.Property(
         "salesforce_security_token",
         th.StringType,

@@ -39,6 +39,8 @@ def test_plugin_readme_has_the_sections_of_a_meltanolabs_plugin(readme: str):
 def test_no_file_links_or_points_outside_the_repository():
     outside = []
     for path in tracked("*.md", "*.py", "*.yml", "*.yaml", "*.toml", "Makefile", "*.sh"):
+        if path == Path(__file__):
+            continue  # this test names them to look for them
         text = path.read_text(errors="replace")
         if "shared/DESIGN" in text or "shared/API_NOTES" in text or "shared/STYLE" in text:
             outside.append(f"{path.relative_to(REPO)}: names a file outside the repository")

@@ -30,7 +30,11 @@ def row_columns(obj: ObjectDef, alias: str = "t") -> str:
 def _aggregate(child: ObjectDef, fdef: FieldDef, parent_table: str) -> str:
     rollup = fdef.rollup
     assert rollup is not None
-    value = "count(*)" if rollup.function == "COUNT" else f'sum(c."{rollup.field}")'
+    value = (
+        "count(*)"
+        if rollup.function == "COUNT"
+        else f'round(sum(c."{rollup.field}"), {fdef.scale})'
+    )
     return (
         f'coalesce((SELECT {value} FROM "{child.table}" AS c '
         f'WHERE c."{rollup.lookup}" = "{parent_table}"."Id" AND c."IsDeleted" = 0), 0)'
@@ -76,7 +80,7 @@ def _refresh_all(
     for lookup, group in by_lookup.items():
         values = ", ".join(
             ("count(*)" if f.rollup and f.rollup.function == "COUNT"
-             else f'coalesce(sum(c."{f.rollup.field if f.rollup else ""}"), 0)')
+             else f'coalesce(round(sum(c."{f.rollup.field if f.rollup else ""}"), {f.scale}), 0)')
             + f' AS "{f.name}"'
             for f in group
         )  # fmt: skip

@@ -128,7 +128,9 @@ class FieldDef:
     def sql(self, alias: str) -> str:
         """The field's value in SQL: its column, or its formula, on table ``alias``."""
         if self.formula_sql is not None:
-            return "(" + self.formula_sql.format(t=alias) + ")"
+            expr = "(" + self.formula_sql.format(t=alias) + ")"
+            # a number formula's value is rounded to the field's decimal places
+            return f"round({expr}, {self.scale})" if self.type in REAL_TYPES else expr
         return f'{alias}."{self.name}"'
 
     @property

@@ -54,6 +54,8 @@ def test_formula_follows_its_inputs_without_touching_the_modstamp(sf: Salesforce
     assert record["Budget_Remaining__c"] == 750.0
     sf.Project__c.update(project_id, {"Completion__c": 60.0})
     assert sf.Project__c.get(project_id)["Budget_Remaining__c"] == 400.0
+    sf.Project__c.update(project_id, {"Budget__c": 100.01, "Completion__c": 33.0})
+    assert sf.Project__c.get(project_id)["Budget_Remaining__c"] == 67.01  # 67.0067, 2 places
     sf.Project__c.update(project_id, {"Completion__c": None})
     assert sf.Project__c.get(project_id)["Budget_Remaining__c"] is None  # blanks stay blank
     with pytest.raises(SalesforceMalformedRequest) as refused:

@@ -219,3 +219,22 @@ def test_an_unknown_object_type_is_still_refused(raw):
     assert reply.status_code == 400
     assert reply.json()["message"] == "Unable to infer object type from: widgets"
     assert raw("GET", "/crm/v3/objects/p_widgets").status_code == 400
+
+
+def test_activities_can_be_seeded_with_their_contacts(portal, raw):
+    made = portal.seed(hubspot={"contacts": 3, "tasks": 12, "meetings": 4, "notes": 2})
+    assert made["seeded"]["hubspot"] == {"contacts": 3, "tasks": 12, "meetings": 4, "notes": 2}
+    tasks = raw("GET", "/crm/v3/objects/tasks?limit=100&properties=hs_task_status").json()
+    assert len(tasks["results"]) == 12
+    statuses = {r["properties"]["hs_task_status"] for r in tasks["results"]}
+    assert statuses <= {"NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED"}
+    read = raw(
+        "POST",
+        "/crm/v4/associations/tasks/contacts/batch/read",
+        json={"inputs": [{"id": r["id"]} for r in tasks["results"]]},
+    ).json()
+    assert len(read["results"]) == 12
+    assert {
+        t["typeId"] for r in read["results"] for to in r["to"] for t in to["associationTypes"]
+    } == {204}
+    assert portal.stats()["hubspot"]["records"]["meetings"] == 4

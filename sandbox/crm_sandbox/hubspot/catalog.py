@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING, Any
 from crm_sandbox.hubspot.defaults import MAX_CUSTOM_OBJECTS, standard_properties
 from crm_sandbox.hubspot.errors import Conflict, ObjectNotFound, ValidationError
 from crm_sandbox.hubspot.models import ObjectType, Property
-from crm_sandbox.hubspot.standard_types import ASSOCIATED_OBJECT_NAMES, STANDARD_TYPES
+from crm_sandbox.hubspot.standard_types import (
+    ACTIVITY_TYPE_IDS,
+    ASSOCIATED_OBJECT_NAMES,
+    STANDARD_TYPES,
+)
 from crm_sandbox.hubspot.store import FIRST_CUSTOM_OBJECT_ID
 
 if TYPE_CHECKING:
@@ -172,6 +176,11 @@ class Catalog:
             self.store.save_property(ot.object_type_id, prop)
         for target in body.get("associatedObjects") or []:
             self.assoc_types.ensure_pair(ot.object_type_id, self._associated(str(target)))
+        # Custom object records have an activity timeline in HubSpot: tasks, notes, calls…
+        # associate with them without being named in associatedObjects (type ids
+        # portal-specific, like the other custom pairs; unverified).
+        for activity in sorted(ACTIVITY_TYPE_IDS):
+            self.assoc_types.ensure_pair(ot.object_type_id, activity)
         return ot
 
     def _associated(self, ref: str) -> str:

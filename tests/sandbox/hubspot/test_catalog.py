@@ -238,3 +238,19 @@ def test_activities_can_be_seeded_with_their_contacts(portal, raw):
         t["typeId"] for r in read["results"] for to in r["to"] for t in to["associationTypes"]
     } == {204}
     assert portal.stats()["hubspot"]["records"]["meetings"] == 4
+
+
+def test_tasks_associate_with_custom_objects(hs, raw):
+    project = raw("POST", "/crm/v3/objects/p_project", json={"properties": {"project_name": "P"}})
+    task = hs.crm.objects.tasks.basic_api.create(
+        TaskInput(properties={"hs_task_subject": "T", "hs_timestamp": "2026-01-01T00:00:00Z"})
+    )
+    labels = hs.crm.associations.v4.schema.definitions_api.get_all("tasks", "p_project").results
+    assert [(t.category, t.label) for t in labels] == [("USER_DEFINED", None)]
+    hs.crm.associations.v4.basic_api.create_default(
+        "tasks", task.id, "p_project", project.json()["id"]
+    )
+    read = raw("GET", f"/crm/v3/objects/tasks/{task.id}?associations=p_project").json()
+    assert read["associations"]["project"]["results"] == [
+        {"id": project.json()["id"], "type": "task_to_project"}
+    ]

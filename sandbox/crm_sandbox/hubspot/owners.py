@@ -11,7 +11,6 @@ only when that file has changed (``PRAGMA data_version``).
 from __future__ import annotations
 
 import sqlite3
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +114,10 @@ class SalesforceUsers:
             self.fallback.sf_user_id, self.fallback.sf_username, "Integration", "User", True
         )
 
+    def forget(self) -> None:
+        """Re-read the Users on next use (after the portal's owners were wiped)."""
+        self._version = None
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
@@ -128,60 +131,65 @@ class Owners:
         self.store = store
         self.users = users
         self.now = now
-        self._lock = threading.Lock()
         with store.db.transaction() as conn:
             conn.execute(_DDL)
 
     def wipe(self) -> None:
         with self.store.db.transaction() as conn:
             conn.execute("DELETE FROM owners")
-        self.users._version = None  # re-read on next use
+        self.users.forget()
 
     def sync(self) -> None:
-        """Bring owners in line with the org's Users when the org has changed."""
-        with self._lock:
+        """Bring owners in line with the org's Users when the org has changed.
+
+        Runs under the store's lock (the only lock taken), so a sync inside a batch
+        write's transaction and one from an owners read cannot wait on each other.
+        """
+        with self.store.db.reading():
+            if not self.users.changed():
+                return
+        with self.store.db.transaction() as conn:
             if not self.users.changed():
                 return
             users = self.users.read()
             now = self.now()
-            with self.store.db.transaction() as conn:
-                known = {
-                    row[0]: (row[1], row[2], row[3], bool(row[4]))
-                    for row in conn.execute(
-                        "SELECT sf_user_id, email, first_name, last_name, archived FROM owners"
+            known = {
+                row[0]: (row[1], row[2], row[3], bool(row[4]))
+                for row in conn.execute(
+                    "SELECT sf_user_id, email, first_name, last_name, archived FROM owners"
+                )
+            }
+            seen = set()
+            for user in users:
+                seen.add(user.id)
+                state = (user.email.lower(), user.first_name, user.last_name, not user.active)
+                if user.id not in known:
+                    top = conn.execute("SELECT MAX(id) FROM owners").fetchone()
+                    owner_id = max(FIRST_OWNER_ID, (top[0] or 0) + 1)
+                    conn.execute(
+                        "INSERT INTO owners VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            owner_id,
+                            user.id,
+                            *state[:3],
+                            FIRST_USER_ID + (owner_id - FIRST_OWNER_ID),
+                            now,
+                            now,
+                            int(state[3]),
+                        ),
                     )
-                }
-                seen = set()
-                for user in users:
-                    seen.add(user.id)
-                    state = (user.email.lower(), user.first_name, user.last_name, not user.active)
-                    if user.id not in known:
-                        top = conn.execute("SELECT MAX(id), COUNT(*) FROM owners").fetchone()
-                        owner_id = max(FIRST_OWNER_ID, (top[0] or 0) + 1)
-                        conn.execute(
-                            "INSERT INTO owners VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (
-                                owner_id,
-                                user.id,
-                                *state[:3],
-                                FIRST_USER_ID + (owner_id - FIRST_OWNER_ID),
-                                now,
-                                now,
-                                int(state[3]),
-                            ),
-                        )
-                    elif known[user.id] != state:
-                        conn.execute(
-                            "UPDATE owners SET email = ?, first_name = ?, last_name = ?,"
-                            " archived = ?, updated_at = ? WHERE sf_user_id = ?",
-                            (*state[:3], int(state[3]), now, user.id),
-                        )
-                for gone in set(known) - seen:
-                    if not known[gone][3]:
-                        conn.execute(
-                            "UPDATE owners SET archived = 1, updated_at = ? WHERE sf_user_id = ?",
-                            (now, gone),
-                        )
+                elif known[user.id] != state:
+                    conn.execute(
+                        "UPDATE owners SET email = ?, first_name = ?, last_name = ?,"
+                        " archived = ?, updated_at = ? WHERE sf_user_id = ?",
+                        (*state[:3], int(state[3]), now, user.id),
+                    )
+            for gone in set(known) - seen:
+                if not known[gone][3]:
+                    conn.execute(
+                        "UPDATE owners SET archived = 1, updated_at = ? WHERE sf_user_id = ?",
+                        (now, gone),
+                    )
 
     def _rows(self, where: str, params: tuple[Any, ...], limit: int = -1) -> list[Owner]:
         self.sync()

@@ -71,6 +71,15 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
             _p("company", "Company Name", "string", "text", g),
             _p("phone", "Phone Number", "string", "phonenumber", g),
             _p("mobilephone", "Mobile Phone Number", "string", "phonenumber", g),
+            # Emails of contacts merged into this one (";"-separated); read-only.
+            _p(
+                "hs_additional_emails",
+                "Additional email addresses",
+                "enumeration",
+                "checkbox",
+                g,
+                read_only_value=True,
+            ),
             _p("jobtitle", "Job Title", "string", "text", g),
             _p("website", "Website URL", "string", "text", g),
             _p("address", "Street Address", "string", "text", g),

@@ -10,7 +10,10 @@ the semantics the sandbox follows for every object type:
 * associations of both records move to the merged record; where both had a ``Primary``
   association of the same kind, the primary record's is kept and the secondary's
   dropped;
-* ``hs_merged_object_ids`` on the merged record lists the ids merged into it.
+* ``hs_merged_object_ids`` on the merged record lists the ids merged into it;
+* a merged contact keeps the secondary's email as an additional email
+  (``hs_additional_emails``, HubSpot's merge knowledge-base article): a read by
+  ``idProperty=email`` with it finds the merged contact, and a new contact cannot take it.
 
 The originals leave every list, search and ``archived=true`` list. Which create date
 the merged record keeps is (unverified): the earlier of the two. The batch update API
@@ -109,6 +112,8 @@ class Merges:
             props["hs_createdate"] = earlier
             if "createdate" in props:
                 props["createdate"] = earlier
+            if ot.object_type_id == "0-1":
+                self._keep_emails(conn, merged.id, props, [other.props, primary.props])
             conn.execute(
                 "UPDATE records SET props = ?, created_at = ? WHERE id = ?",
                 (json.dumps(props), earlier, merged.id),
@@ -126,6 +131,29 @@ class Merges:
                 [(i, ot.object_type_id, merged.id) for i in old_ids],
             )
         return merged
+
+    def _keep_emails(
+        self,
+        conn: sqlite3.Connection,
+        merged_id: int,
+        props: dict[str, str],
+        originals: list[dict[str, str]],
+    ) -> None:
+        """Emails of the originals other than the merged contact's own stay its own."""
+        own = (props.get("email") or "").lower()
+        extra: list[str] = []
+        for old in originals:
+            extra += [e for e in (old.get("hs_additional_emails") or "").split(";") if e]
+            if old.get("email"):
+                extra.append(old["email"].lower())
+        extra = [e for e in dict.fromkeys(extra) if e != own]
+        if not extra:
+            return
+        props["hs_additional_emails"] = ";".join(extra)
+        conn.executemany(
+            "INSERT OR REPLACE INTO unique_values VALUES ('0-1', 'email', ?, ?)",
+            [(e, merged_id) for e in extra],
+        )
 
     def _move_associations(
         self, conn: sqlite3.Connection, primary: int, other: int, merged: int

@@ -37,9 +37,17 @@ def test_merge_makes_a_new_record_that_both_ids_read_as(hs, raw):
     assert archived == []
     search = raw("POST", "/crm/v3/objects/contacts/search", json={}).json()
     assert [r["id"] for r in search["results"]] == [merged.id]
-    # the primary's email now belongs to the merged record
-    found = hs.crm.contacts.basic_api.get_by_id("keep@ex.com", id_property="email")
-    assert found.id == merged.id
+    # both emails now belong to the merged record; the secondary's is an additional email
+    for email in ("keep@ex.com", "lose@ex.com"):
+        found = hs.crm.contacts.basic_api.get_by_id(
+            email, id_property="email", properties=["hs_additional_emails"]
+        )
+        assert found.id == merged.id
+    assert found.properties["hs_additional_emails"] == "lose@ex.com"
+    with pytest.raises(ApiException) as info:
+        _contact(hs, email="lose@ex.com")
+    assert info.value.status == 409
+    assert body_of(info.value)["message"] == f"Contact already exists. Existing ID: {merged.id}"
 
 
 def test_merge_carries_associations_over(hs):

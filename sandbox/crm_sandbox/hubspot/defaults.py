@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_sandbox.hubspot.pipelines import DEAL_STAGES, TICKET_STAGES, stage_options
+from crm_sandbox.hubspot.property_specs import labelled, owner
 from crm_sandbox.hubspot.property_specs import options as _opts
-from crm_sandbox.hubspot.property_specs import owner
 from crm_sandbox.hubspot.property_specs import spec as _p
 from crm_sandbox.hubspot.property_specs import system as _system
 
@@ -31,15 +32,7 @@ _LIFECYCLE = [
     "evangelist",
     "other",
 ]
-_DEALSTAGES = [
-    "appointmentscheduled",
-    "qualifiedtobuy",
-    "presentationscheduled",
-    "decisionmakerboughtin",
-    "contractsent",
-    "closedwon",
-    "closedlost",
-]
+_DEALSTAGES = [stage_id for stage_id, _, _ in DEAL_STAGES]
 _INDUSTRIES = [
     "ACCOUNTING",
     "COMPUTER_SOFTWARE",
@@ -149,8 +142,22 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
         return [
             _p("dealname", "Deal Name", "string", "text", g),
             _p("amount", "Amount", "number", "number", g),
-            _p("dealstage", "Deal Stage", "enumeration", "radio", g, options=_opts(_DEALSTAGES)),
-            _p("pipeline", "Pipeline", "enumeration", "select", g, options=_opts(["default"])),
+            _p(
+                "dealstage",
+                "Deal Stage",
+                "enumeration",
+                "radio",
+                g,
+                options=stage_options(DEAL_STAGES),
+            ),
+            _p(
+                "pipeline",
+                "Pipeline",
+                "enumeration",
+                "select",
+                g,
+                options=labelled([("default", "Sales Pipeline")]),
+            ),
             _p("closedate", "Close Date", "datetime", "date", g),
             _p("description", "Deal Description", "string", "textarea", g),
             _p(
@@ -168,14 +175,21 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
     return [
         _p("subject", "Ticket name", "string", "text", g),
         _p("content", "Ticket description", "string", "textarea", g),
-        _p("hs_pipeline", "Pipeline", "enumeration", "select", g, options=_opts(["0"])),
+        _p(
+            "hs_pipeline",
+            "Pipeline",
+            "enumeration",
+            "select",
+            g,
+            options=labelled([("0", "Support Pipeline")]),
+        ),
         _p(
             "hs_pipeline_stage",
             "Ticket status",
             "enumeration",
             "radio",
             g,
-            options=_opts(["1", "2", "3", "4"]),
+            options=stage_options(TICKET_STAGES),
         ),
         _p(
             "hs_ticket_priority",

@@ -10,7 +10,7 @@ one of the listed scopes is enough.
 Scope families per object follow the API guides' "Scope requirements": activities need
 the contacts scopes (tasks guide), owners ``crm.objects.owners.read``, custom objects
 ``crm.objects.custom.*``, their schemas ``crm.schemas.custom.*``. Which scopes the
-properties and v4 associations endpoints accept is (unverified): the object's read
+properties, pipelines and v4 associations endpoints accept is (unverified): the object's read
 scopes plus its schema scope for reads, its schema (or object) write scope for writes.
 """
 
@@ -117,6 +117,7 @@ _OBJECTS = re.compile(r"^/crm/v3/objects/([^/]+)(/.*)?$")
 _PROPERTIES = re.compile(r"^/crm/v3/properties/([^/]+)(/.*)?$")
 _V4_OBJECT = re.compile(r"^/crm/v4/objects/([^/]+)/[^/]+/associations(/.*)?$")
 _V4_PAIR = re.compile(r"^/crm/v4/associations/([^/]+)/[^/]+(/.*)?$")
+_PIPELINES = re.compile(r"^/crm(?:/v3|-pipelines/v1)/pipelines/([^/]+)(/.*)?$")
 _SCHEMAS = re.compile(r"^/crm(?:-object-schemas)?/v3/schemas(/.*)?$")
 
 
@@ -142,7 +143,7 @@ def required(method: str, path: str, resolve: Any) -> list[str] | None:
             return None
         reading = reading or rest == "/batch/read"
         return schema_scopes(family_of(ot), write=not reading)
-    for pattern in (_V4_OBJECT, _V4_PAIR):
+    for pattern in (_V4_OBJECT, _V4_PAIR, _PIPELINES):
         if match := pattern.match(path):
             ot, rest = resolve(match.group(1)), match.group(2) or ""
             if ot is None:

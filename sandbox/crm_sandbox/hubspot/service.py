@@ -34,6 +34,7 @@ from crm_sandbox.hubspot.routes import (
     oauth,
     objects,
     owners,
+    pipelines,
     properties,
     schemas,
     search,
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 _LIMIT_HEADERS: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar(
     "hubspot_limit_headers", default=()
 )
-_PREFIXES = ("/crm/", "/crm-object-schemas/", "/oauth/", "/integrations/")
+_PREFIXES = ("/crm/", "/crm-object-schemas/", "/crm-pipelines/", "/oauth/", "/integrations/")
 
 
 class HubSpotService(ApiService):
@@ -102,7 +103,17 @@ class HubSpotService(ApiService):
     # -- ApiService -------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         out: list[BaseRoute] = []
-        for module in (schemas, properties, batch, search, objects, associations, owners, oauth):
+        for module in (
+            schemas,
+            properties,
+            batch,
+            search,
+            objects,
+            associations,
+            owners,
+            pipelines,
+            oauth,
+        ):
             out.extend(module.routes(self))
         out.append(Route("/integrations/v1/limit/daily", self._daily_usage, methods=["GET"]))
         out.append(Route("/__sandbox/hubspot/tokens", self._mint_token, methods=["POST"]))

@@ -70,6 +70,20 @@ class Owner:
             "teams": [SALES_TEAM],
         }
 
+    def user_wire(self) -> dict[str, Any]:
+        """The same person as the settings API's ``PublicUser`` (unverified beyond the
+        fields MeltanoLabs' tap-hubspot reads: id, email, roleIds, primaryTeamId)."""
+        return {
+            "id": str(self.user_id),
+            "email": self.email,
+            "firstName": self.first_name or "",
+            "lastName": self.last_name or "",
+            "roleIds": [],
+            "primaryTeamId": SALES_TEAM["id"],
+            "secondaryTeamIds": [],
+            "superAdmin": False,
+        }
+
 
 class SalesforceUsers:
     """Reads the sandbox org's Users from ``salesforce.db`` (never writes it)."""

@@ -74,7 +74,14 @@ def _families() -> list[str]:
 
 def all_scopes() -> list[str]:
     """Every scope the sandbox knows: what the default private-app token carries."""
-    found: set[str] = {"oauth", "crm.objects.owners.read"}
+    found: set[str] = {
+        "oauth",
+        "crm.objects.owners.read",
+        "settings.users.read",
+        "settings.users.write",
+        "settings.users.teams.read",
+        "settings.users.teams.write",
+    }
     for family in _families():
         for write in (False, True):
             found.update(object_scopes(family, write))
@@ -129,6 +136,10 @@ def required(method: str, path: str, resolve: Any) -> list[str] | None:
     reading = method in ("GET", "HEAD")
     if path.startswith("/crm/v3/owners"):
         return ["crm.objects.owners.read"]
+    if path.startswith("/settings/v3/users/teams"):
+        return ["settings.users.teams.read", "settings.users.teams.write"]
+    if path.startswith("/settings/v3/users"):
+        return ["settings.users.read", "settings.users.write"]
     if match := _SCHEMAS.match(path):
         return ["crm.schemas.custom.read" if reading else "crm.schemas.custom.write"]
     if match := _OBJECTS.match(path):

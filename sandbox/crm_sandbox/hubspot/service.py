@@ -52,7 +52,14 @@ if TYPE_CHECKING:
 _LIMIT_HEADERS: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar(
     "hubspot_limit_headers", default=()
 )
-_PREFIXES = ("/crm/", "/crm-object-schemas/", "/crm-pipelines/", "/oauth/", "/integrations/")
+_PREFIXES = (
+    "/crm/",
+    "/crm-object-schemas/",
+    "/crm-pipelines/",
+    "/oauth/",
+    "/integrations/",
+    "/settings/v3/users",
+)
 
 
 class HubSpotService(ApiService):

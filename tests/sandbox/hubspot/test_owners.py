@@ -12,7 +12,7 @@ from hubspot.crm.contacts.exceptions import ApiException as ContactsApiException
 from hubspot.crm.owners.exceptions import NotFoundException
 
 from crm_sandbox.core.process import RunningSandbox
-from tests.sandbox.hubspot.conftest import body_of, make_client
+from tests.sandbox.hubspot.conftest import Raw, body_of, make_client
 
 
 class Org:
@@ -120,3 +120,15 @@ def test_hubspot_owner_id_takes_only_owner_ids(both, hs):
         hs.crm.contacts.basic_api.update(
             made.id, {"properties": {"hubspot_owner_id": str(owner.user_id)}}
         )
+
+
+def test_settings_users_and_teams_are_the_same_people(both, hs):
+    raw = Raw(both.env)
+    owners = all_owners(hs)
+    users = raw("GET", "/settings/v3/users").json()["results"]
+    assert sorted((u["id"], u["email"]) for u in users) == sorted(
+        (str(o.user_id), o.email) for o in owners
+    )
+    (team,) = raw("GET", "/settings/v3/users/teams").json()["results"]
+    assert sorted(team["userIds"]) == sorted(u["id"] for u in users)
+    assert {u["primaryTeamId"] for u in users} == {team["id"]}

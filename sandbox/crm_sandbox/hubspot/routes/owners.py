@@ -1,4 +1,7 @@
-"""``/crm/v3/owners``: list (paging, ``email``, ``archived``) and read one owner."""
+"""``/crm/v3/owners``: list (paging, ``email``, ``archived``) and read one owner; and the
+settings API's ``/settings/v3/users`` and ``/settings/v3/users/teams``, read-only, made
+from the same people (an active owner is a user; every user is on the one team).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from urllib.parse import urlencode
 from starlette.routing import Route
 
 from crm_sandbox.hubspot.errors import ObjectNotFound, ValidationError
+from crm_sandbox.hubspot.owners import SALES_TEAM
 from crm_sandbox.hubspot.routes.common import bool_param, endpoint, int_param, reply
 
 if TYPE_CHECKING:
@@ -51,7 +55,29 @@ def routes(svc: HubSpotService) -> list[Route]:
             raise ObjectNotFound(f"No owner found with {id_property} {ref}")
         return reply(owner.wire())
 
+    @endpoint
+    async def users(request: Request) -> Response:
+        limit = min(max(int_param(request, "limit", 100), 1), MAX_PAGE)
+        found, next_after = owners.page(limit, int_param(request, "after", 0), False, None)
+        body: dict[str, Any] = {"results": [o.user_wire() for o in found]}
+        if next_after is not None:
+            body["paging"] = {"next": {"after": str(next_after)}}
+        return reply(body)
+
+    @endpoint
+    async def teams(request: Request) -> Response:
+        found, _ = owners.page(10_000, 0, False, None)
+        team = {
+            "id": SALES_TEAM["id"],
+            "name": SALES_TEAM["name"],
+            "userIds": [str(o.user_id) for o in found],
+            "secondaryUserIds": [],
+        }
+        return reply({"results": [team]})
+
     return [
         Route(BASE, collection, methods=["GET"]),
         Route(BASE + "/{ownerId}", item, methods=["GET"]),
+        Route("/settings/v3/users", users, methods=["GET"]),
+        Route("/settings/v3/users/teams", teams, methods=["GET"]),
     ]

@@ -2,7 +2,7 @@
 deals and tickets, the portal's limits, and the custom object ``project``.
 
 The other standard objects' properties live in :mod:`activity_properties` and
-:mod:`commerce_properties`; the object types themselves in :mod:`standard_types`.
+:mod:`object_properties`; the object types themselves in :mod:`standard_types`.
 """
 
 from __future__ import annotations

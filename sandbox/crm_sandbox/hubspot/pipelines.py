@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from crm_sandbox.hubspot.commerce_properties import LEAD_STAGES
+from crm_sandbox.hubspot.object_properties import LEAD_STAGES
 
 
 def _deal(stage_id: str, label: str, probability: str) -> tuple[str, str, dict[str, str]]:

@@ -1,7 +1,7 @@
 """Building blocks of HubSpot-defined property definitions (plain dicts of Property fields).
 
 Used by the modules that list each standard object's default properties
-(:mod:`defaults`, :mod:`activity_properties`, :mod:`commerce_properties`).
+(:mod:`defaults`, :mod:`activity_properties`, :mod:`object_properties`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Object type ids from HubSpot's "Using the object APIs" guide (table of object type ids):
 contacts 0-1, companies 0-2, deals 0-3, tickets 0-5, products 0-7, line items 0-8,
 quotes 0-14, communications 0-18, tasks 0-27, notes 0-46, meetings 0-47, calls 0-48,
-emails 0-49, goals 0-74 (``goal_targets``), postal mail 0-116, leads 0-136.
+emails 0-49, goals 0-74 (``goal_targets``), postal mail 0-116, leads 0-136, feedback
+submissions 0-19 (read-only in HubSpot's API; the sandbox also accepts writes, so tests
+can make some).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_sandbox.hubspot.activity_properties import activity_properties
-from crm_sandbox.hubspot.commerce_properties import commerce_properties
 from crm_sandbox.hubspot.defaults import standard_properties
+from crm_sandbox.hubspot.object_properties import object_properties
 
 _SYSTEM_READ = ["createdate", "hs_lastmodifieddate", "hs_object_id"]
 _ACTIVITY_READ = ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"]
@@ -47,7 +49,7 @@ class StandardType:
             return standard_properties(self.type_id)
         if self.activity:
             return activity_properties(self.type_id)
-        return commerce_properties(self.type_id)
+        return object_properties(self.type_id)
 
 
 ACTIVITY_TYPE_IDS = frozenset({"0-18", "0-27", "0-46", "0-47", "0-48", "0-49", "0-116"})
@@ -202,6 +204,18 @@ STANDARD_TYPES: list[StandardType] = [
         [*_SYSTEM_READ, "hs_goal_name"],
         "goals",
         ["goal_target", "goals", "goal"],
+    ),
+    StandardType(
+        "0-19",
+        "feedback_submissions",
+        "feedback_submission",
+        ("Feedback submission", "Feedback submissions"),
+        "FEEDBACK_SUBMISSION",
+        "hs_submission_name",
+        ["hs_submission_name", "hs_object_id"],
+        [*_SYSTEM_READ, "hs_submission_name"],
+        "feedback_submissions",
+        ["feedback_submission"],
     ),
     StandardType(
         "0-136",

@@ -44,6 +44,7 @@ TYPE_IDS = {
     "goal_targets": "0-74",
     "postal_mail": "0-116",
     "leads": "0-136",
+    "feedback_submissions": "0-19",
 }
 
 

@@ -1,7 +1,9 @@
-"""Default properties of products, line items, quotes, goals (``goal_targets``) and leads.
+"""Default properties of the standard objects that are neither the four CRM objects
+(:mod:`defaults`) nor activities (:mod:`activity_properties`): products, line items,
+quotes, goals (``goal_targets``), leads and feedback submissions.
 
-Names and types follow HubSpot's products, line items, quotes, goals and leads API
-guides; option lists and labels no source gave are marked (unverified).
+Names and types follow HubSpot's products, line items, quotes, goals, leads and feedback
+submissions API guides; option lists and labels no source gave are marked (unverified).
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ LEAD_STAGES = [
 ]  # (unverified) stage ids of the default leads pipeline
 
 
+SURVEY_TYPES = [("NPS", "NPS"), ("CES", "CES"), ("CSAT", "CSAT"), ("CUSTOM", "Custom")]
+SENTIMENTS = [("POSITIVE", "Positive"), ("NEUTRAL", "Neutral"), ("NEGATIVE", "Negative")]
+
+
 def _select(name: str, label: str, group: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return spec(name, label, "enumeration", "select", group, options=labelled(pairs))
 
@@ -62,7 +68,7 @@ def _pricing(group: str) -> list[dict[str, Any]]:
     ]
 
 
-def commerce_properties(type_id: str) -> list[dict[str, Any]]:
+def object_properties(type_id: str) -> list[dict[str, Any]]:
     """The default properties of one of these object types."""
     if type_id == "0-7":
         g = "productinformation"
@@ -121,6 +127,18 @@ def commerce_properties(type_id: str) -> list[dict[str, Any]]:
             _select("hs_pipeline", "Pipeline", g, [("lead-pipeline-id", "Leads pipeline")]),
             _select("hs_pipeline_stage", "Lead stage", g, LEAD_STAGES),
             owner("Lead owner", g),
+            *system(g, contacts=False, standard=True),
+        ]
+    if type_id == "0-19":
+        g = "feedback_submission_information"
+        return [
+            spec("hs_submission_name", "Submission name", "string", "text", g),
+            _select("hs_survey_type", "Survey type", g, SURVEY_TYPES),
+            spec("hs_survey_id", "Survey ID", "number", "number", g),
+            spec("hs_survey_channel", "Survey channel", "string", "text", g),
+            spec("hs_value", "Rating", "number", "number", g),
+            spec("hs_content", "Response", "string", "textarea", g),
+            _select("hs_sentiment", "Sentiment", g, SENTIMENTS),
             *system(g, contacts=False, standard=True),
         ]
     raise KeyError(type_id)

@@ -38,6 +38,7 @@ from crm_sandbox.hubspot.routes import (
     properties,
     schemas,
     search,
+    subscriptions,
 )
 from crm_sandbox.hubspot.scopes import MissingScopes, required
 from crm_sandbox.hubspot.search import Search
@@ -59,6 +60,7 @@ _PREFIXES = (
     "/oauth/",
     "/integrations/",
     "/settings/v3/users",
+    "/email/public/v1/subscriptions",
 )
 
 
@@ -119,6 +121,7 @@ class HubSpotService(ApiService):
             associations,
             owners,
             pipelines,
+            subscriptions,
             oauth,
         ):
             out.extend(module.routes(self))

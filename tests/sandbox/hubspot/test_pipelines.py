@@ -56,3 +56,11 @@ def test_legacy_v1_pipelines(raw):
     tickets = raw("GET", "/crm-pipelines/v1/pipelines/tickets").json()["results"]
     assert tickets[0]["objectType"] == "TICKET"
     assert raw("GET", "/crm-pipelines/v1/pipelines/leads").status_code == 400
+
+
+def test_email_subscription_types(raw, portal):
+    reply = raw("GET", "/email/public/v1/subscriptions")
+    assert reply.status_code == 200, reply.text
+    types = reply.json()["subscriptionDefinitions"]
+    assert types and {t["portalId"] for t in types} == {int(portal.env["CRM_SANDBOX_HS_PORTAL_ID"])}
+    assert all(t["active"] is True and t["name"] for t in types)

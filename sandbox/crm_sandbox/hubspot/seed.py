@@ -28,7 +28,12 @@ if TYPE_CHECKING:
 _POOL = 200
 _ORDER = ("companies", "contacts", "deals", "project")
 # Seeded records of a type are each associated (default type) with one record of this one.
-_PARENT = {"0-1": "0-2", "0-3": "0-2", **{t: "0-1" for t in ACTIVITY_TYPE_IDS}}
+_PARENT = {
+    "0-1": "0-2",
+    "0-3": "0-2",
+    "0-136": "0-1",  # a lead always has a contact
+    **{t: "0-1" for t in ACTIVITY_TYPE_IDS},
+}
 
 
 class Seeder:
@@ -73,6 +78,8 @@ class Seeder:
                 for i in range(count):
                     if type_id in ACTIVITY_TYPE_IDS:
                         values = _activity_values(type_id, start + i, rng, pools)
+                    elif type_id == "0-136":
+                        values = {"hs_lead_name": f"{pick_name(rng, pools)} {start + i}"}
                     else:
                         values = self._values(ot.name, start + i, rng, pools, seed)
                     clean = self.records.validate(ot, values, creating=True)
@@ -158,6 +165,10 @@ class Seeder:
                 "salesforce_id": salesforce_id("a0B", seed * 10_000_000 + n + 1),
             }
         return {}
+
+
+def pick_name(rng: random.Random, pools: dict[str, list[str]]) -> str:
+    return f"{rng.choice(pools['first'])} {rng.choice(pools['last'])}"
 
 
 def _activity_values(

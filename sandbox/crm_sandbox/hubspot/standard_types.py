@@ -228,6 +228,7 @@ STANDARD_TYPES: list[StandardType] = [
         [*_SYSTEM_READ, "hs_lead_name"],
         "leads",
         ["lead"],
+        ["hs_lead_name"],  # the leads guide: a lead must have a name (and a contact)
     ),
 ]
 

@@ -100,6 +100,12 @@ def test_a_deactivated_user_is_an_archived_owner(both, hs):
     assert [o.email for o in archived] == [gone["Email"].lower()]
     assert archived[0].archived is True
     assert archived[0].user_id is None and archived[0].user_id_including_inactive
+    # an archived owner can no longer own records
+    with pytest.raises(ContactsApiException) as info:
+        hs.crm.contacts.basic_api.create(
+            {"properties": {"email": "x@ex.com", "hubspot_owner_id": archived[0].id}}
+        )
+    assert body_of(info.value)["errors"][0]["code"] == "INVALID_OWNER_ID"
 
 
 def test_hubspot_owner_id_takes_only_owner_ids(both, hs):

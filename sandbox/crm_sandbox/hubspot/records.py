@@ -475,7 +475,8 @@ class Records:
                             new = True
                         else:
                             conn.execute("RELEASE rec")
-                            if not id_property and self.merged_into(conn, ot, ref) is not None:
+                            by_id = id_property in (None, "hs_object_id")
+                            if by_id and self.merged_into(conn, ot, ref) is not None:
                                 continue  # a merged-away id is dropped without an error [rec]
                             errors.append(not_found_batch(ot, [ref]))
                             continue
@@ -513,7 +514,7 @@ class Records:
         with self.store.db.reading() as conn:
             for ref in dict.fromkeys(ids):
                 record = self.find(conn, ot, ref, id_property, archived)
-                if record is None and not id_property and not archived:
+                if record is None and id_property in (None, "hs_object_id") and not archived:
                     # A merged-away id reads as its merged record (unverified for batch).
                     moved = self.merged_into(conn, ot, ref)
                     record = self.get(conn, ot, moved) if moved is not None else None

@@ -24,6 +24,9 @@ def test_merge_makes_a_new_record_that_both_ids_read_as(hs, raw):
     assert merged.id not in (keep.id, lose.id)
     names = ["email", "firstname", "phone", "jobtitle", "hs_merged_object_ids", "hs_object_id"]
     for old in (keep.id, lose.id):
+        assert hs.crm.contacts.basic_api.get_by_id(old, id_property="hs_object_id").id == (
+            merged.id
+        )
         read = hs.crm.contacts.basic_api.get_by_id(old, properties=names)
         assert read.id == merged.id
     props = read.properties

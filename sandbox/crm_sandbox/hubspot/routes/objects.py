@@ -125,7 +125,7 @@ def routes(svc: HubSpotService) -> list[Route]:
         archived = bool_param(request, "archived")
         with svc.store.db.reading() as conn:
             record = records.find(conn, ot, ref, id_property, archived)
-            if record is None and not id_property and not archived:
+            if record is None and id_property in (None, "hs_object_id") and not archived:
                 moved = svc.merges.survivor(conn, ot, ref)  # merged away: the merged record
                 record = records.get(conn, ot, moved) if moved is not None else None
         if record is None:

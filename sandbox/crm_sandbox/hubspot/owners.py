@@ -117,7 +117,7 @@ class SalesforceUsers:
         try:
             rows = conn.execute(
                 'SELECT "Id", "Email", "FirstName", "LastName", "IsActive" FROM "sobj_User"'
-                ' ORDER BY "_rowid"'
+                ' ORDER BY "Id"'
             ).fetchall()
         except sqlite3.OperationalError:  # the org is not provisioned yet
             return [self._integration_user()]

@@ -150,3 +150,14 @@ def test_control_api_paths_are_not_claimed(env: dict[str, str]) -> None:
     assert reply.status == 404
     reply = raw_request(env, "GET", "/__sandbox/health", None)
     assert reply.status == 200
+
+
+def test_a_trailing_slash_reaches_the_route(
+    env: dict[str, str], clean_sandbox: RunningSandbox
+) -> None:
+    """hubspot-api-client asks for ``/crm/v3/owners/``; the catch-all must not shadow it."""
+    token = env["CRM_SANDBOX_HS_ACCESS_TOKEN"]
+    reply = raw_request(env, "GET", "/crm/v3/objects/companies/?limit=1", token)
+    assert reply.status == 200 and "results" in json.loads(reply.body)
+    calls = clean_sandbox.stats()["hubspot"]["calls"]
+    assert calls["GET /crm/v3/objects/{objectType}"] == 1

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import Headers
 from starlette.routing import Match
 
-from crm_sandbox.core.fallback import UnknownPathRoute
+from crm_sandbox.core.fallback import UnknownPathRoute, toggled_slash
 from crm_sandbox.core.service import ApiService, CallInfo
 
 if TYPE_CHECKING:
@@ -63,10 +63,14 @@ class CallWrapper:
 
     def _template(self, svc: ApiService, scope: Scope) -> str:
         partial = None
+        alternative = toggled_slash(scope["path"])
+        moved = {**scope, "path": alternative} if alternative else None
         for route in self._routes[svc.name]:
             if isinstance(route, UnknownPathRoute):
                 continue
             match, _ = route.matches(scope)
+            if match is not Match.FULL and moved is not None:
+                match = Match.FULL if route.matches(moved)[0] is Match.FULL else match
             if match is Match.FULL:
                 return str(getattr(route, "path", scope["path"]))
             if match is Match.PARTIAL and partial is None:

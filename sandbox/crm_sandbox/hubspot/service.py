@@ -184,7 +184,7 @@ class HubSpotService(ApiService):
                     return common.reply(unknown_path_body("HTTP 405 Method Not Allowed"), 405)
             return common.reply(unknown_path_body("resource not found"), 404)
 
-        return UnknownPathRoute(unknown)
+        return UnknownPathRoute(unknown, siblings=known)
 
     def wire_header_name(self, name: str) -> str:
         lowered = name.lower()

@@ -176,7 +176,7 @@ class SalesforceService(ApiService):
                 )
             return error_response(SalesforceError(404, "NOT_FOUND", NOT_FOUND_MESSAGE))
 
-        return UnknownPathRoute(fallback, "/services/{rest:path}")
+        return UnknownPathRoute(fallback, "/services/{rest:path}", known)
 
     def owns(self, path: str) -> bool:
         return path.startswith(("/services/", "/id/"))

@@ -17,13 +17,14 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from crm_sync.hubspot import BATCH_LIMIT, HubSpotClient, chunks
 from crm_sync.reconcile import Direction, Side
 from crm_sync.sync.annotations import AssociationSpec
 from crm_sync.sync.ledger import AssociationRef
-from target_hubspot_custom.client import BATCH_LIMIT, HubSpotClient, chunks
 
 if TYPE_CHECKING:
     from crm_sync.sync.ledger import SyncLedgerStore
+
     from target_hubspot_custom.sinks import HubSpotSink
 
 

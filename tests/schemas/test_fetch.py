@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from crm_sync.http import ResilientSession
 from crm_sync.schemas import (
     HubSpotSchemaReader,
@@ -14,6 +13,7 @@ from crm_sync.schemas import (
     fetch_live_schemas,
 )
 from crm_sync.spec import load_dir
+
 from tests.spec.test_live import REPO
 
 
@@ -123,7 +123,6 @@ def test_settings_from_prefixed_config():
         "salesforce_",
     )  # fmt: skip
     assert sf.configured and sf.access_token is None and sf.api_version == "61.0"
-    assert sf.login_grant == {"grant_type": "refresh_token", "refresh_token": "rt",
-                              "client_id": "id"}  # fmt: skip
+    assert sf.flow == "refresh_token"
     assert not HubSpotSettings.from_config({}, "hubspot_").configured
     assert HubSpotSettings.from_config({}).base_url == "https://api.hubapi.com"

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 import requests
-
 from crm_sync.sync.ledger import open_ledger
+
 from tests.target_hubspot_custom.test_target_sandbox import record, schema_message
 
 N = 1500

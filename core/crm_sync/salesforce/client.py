@@ -414,11 +414,9 @@ class SalesforceClient:
         key: str,
         records: Sequence[Mapping[str, Any]],
         external_id_field: str | None = None,
-        *,
-        poll_s: float = 0.5,
     ) -> dict[str, SaveResult]:
         """One Bulk 2.0 ingest job; results by the ``key`` column's value."""
         return bulk_ingest(
             self, sobject, operation, key, records,
-            external_id_field=external_id_field, poll_s=poll_s,
+            external_id_field=external_id_field, poll_s=self.settings.bulk_poll_s,
         )  # fmt: skip

@@ -51,6 +51,8 @@ class SalesforceSettings:
     max_retries: int = 5
     retry_wait_s: float = 1.0
     request_timeout_s: float = 300.0
+    bulk_poll_s: float = 1.0
+    """First wait between two polls of a Bulk 2.0 job."""
     max_api_share: float | None = None
     """Stop (:class:`crm_sync.http.QuotaExhausted`) once the org's daily usage reaches
     this share of its Max; None: only Salesforce's own limit stops."""
@@ -88,6 +90,7 @@ class SalesforceSettings:
             max_retries=int(number("max_retries", 5)),
             retry_wait_s=number("retry_wait_seconds", 1.0),
             request_timeout_s=number("request_timeout", 300.0),
+            bulk_poll_s=number("bulk_poll_seconds", 1.0),
             max_api_share=float(share) if share is not None else None,
         )
 

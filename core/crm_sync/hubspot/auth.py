@@ -24,6 +24,13 @@ EARLY_S = 60.0
 DEFAULT_EXPIRY_S = 1800.0
 
 
+class _NoAuth(requests.auth.AuthBase):
+    """The token request itself carries no bearer token (the session's auth is ours)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
 class HubSpotAuthenticator(requests.auth.AuthBase):
     """Sets ``Authorization: Bearer …`` on each request; thread-safe."""
 
@@ -67,6 +74,7 @@ class HubSpotAuthenticator(requests.auth.AuthBase):
                 "refresh_token": s.refresh_token,
             },
             headers={"Content-Type": "application/x-www-form-urlencoded"},
+            auth=_NoAuth(),
             route=f"POST {TOKEN_PATH}",
         )
         if reply.status_code != 200:

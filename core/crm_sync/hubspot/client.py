@@ -21,6 +21,7 @@ import requests
 
 from crm_sync.http import (
     CallCounter,
+    QuotaExhausted,
     ResilientSession,
     RetryPolicy,
     WindowLimiter,
@@ -119,18 +120,27 @@ class HubSpotClient:
         params: Mapping[str, Any] | None = None,
         route: str | None = None,
     ) -> requests.Response:
-        """One call; a reply ≥ 400 not in ``ok`` raises :class:`HubSpotError`."""
+        """One call; a reply ≥ 400 not in ``ok`` raises :class:`HubSpotError`, the daily
+        limit :class:`~crm_sync.http.QuotaExhausted`."""
         if self.search_limiter is not None and path.endswith("/search"):
             self.search_limiter.acquire()  # search replies carry no rate-limit headers
         for attempt in (1, 2):
-            response = self.session.request(
-                method,
-                f"{self.base_url}{path}",
-                params=params,
-                data=None if body is None else json.dumps(body),
-                headers={"Content-Type": "application/json"} if body is not None else None,
-                route=route or f"{method} {path}",
-            )
+            try:
+                response = self.session.request(
+                    method,
+                    f"{self.base_url}{path}",
+                    params=params,
+                    data=None if body is None else json.dumps(body),
+                    headers={"Content-Type": "application/json"} if body is not None else None,
+                    route=route or f"{method} {path}",
+                )
+            except QuotaExhausted as exc:
+                if exc.response is None:
+                    raise
+                error = HubSpotError.from_response(exc.response, what)
+                raise QuotaExhausted(
+                    f"HubSpot daily API limit reached: {error.message}", exc.response
+                ) from exc
             if response.status_code == 401 and attempt == 1 and self.auth.oauth:
                 self.auth.invalidate()  # an OAuth token that expired early: refresh, resend
                 continue

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
-
 from crm_sync.ledger import (
     SCHEMA_VERSION,
     LedgerError,
@@ -32,6 +30,7 @@ from crm_sync.reconcile import (
     SourceRecord,
     plan_record,
 )
+from sqlalchemy import event, text
 
 FWD, REV = Direction.SF_TO_HS, Direction.HS_TO_SF
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -98,6 +98,7 @@ class HubSpotObjectStream(HubSpotStream):
         self.pull: str | None = None  # "full" or "incremental", for tests and logs
         self.plan: SearchPlan | None = None
         self.mode: Mode = "list"
+        self.http_method = "GET"
         self._state: dict[str, Any] = {}
         self._served_at: int | None = None
         self._newest = _Newest()
@@ -139,10 +140,6 @@ class HubSpotObjectStream(HubSpotStream):
         )  # fmt: skip
 
     # --- SDK hooks: how each mode asks ------------------------------------------------
-
-    @property
-    def http_method(self) -> str:
-        return "POST" if self.mode == "search" else "GET"
 
     @property
     def route(self) -> str:  # type: ignore[override]
@@ -203,7 +200,8 @@ class HubSpotObjectStream(HubSpotStream):
     def _full_pull(
         self, context: Context | None, state: dict[str, Any], incremental: bool
     ) -> Iterator[dict[str, Any]]:
-        self.mode, self._served_at, self._newest = "list", None, _Newest()
+        self._switch("list")
+        self._served_at, self._newest = None, _Newest()
         yield from self.request_records(context)
         if not incremental:
             return
@@ -236,7 +234,7 @@ class HubSpotObjectStream(HubSpotStream):
         self.plan = SearchPlan(
             self.obj.modified_property, self.hubspot_properties, anchor, self.search_limit
         )
-        self.mode = "search"
+        self._switch("search")
         yield from self.request_records(context)
 
     def _parse_search(self, response: requests.Response) -> Iterator[dict[str, Any]]:
@@ -258,7 +256,7 @@ class HubSpotObjectStream(HubSpotStream):
             since, seen = epoch_ms(start) if start else None, set()
         self._archived_since = (since, seen)
         self._newest = _Newest(since, seen)
-        self.mode = "archived"
+        self._switch("archived")
         yield from self.request_records(context)
         newest = self._newest
         if newest.ms is not None and self.replication_method == REPLICATION_INCREMENTAL:
@@ -279,6 +277,11 @@ class HubSpotObjectStream(HubSpotStream):
             yield record
 
     # --- helpers --------------------------------------------------------------------
+
+    def _switch(self, mode: Mode) -> None:
+        """Point the SDK's request loop at one pull: method, URL, paging, parsing."""
+        self.mode = mode
+        self.http_method = "POST" if mode == "search" else "GET"
 
     def _attach(self, records: list[dict[str, Any]]) -> None:
         for reader in list(self.readers):

@@ -51,7 +51,7 @@ class SalesforceObjectStream(Stream):
     def __init__(self, tap: TapSalesforceCustom, schema: dict[str, Any], name: str) -> None:
         super().__init__(tap=tap, schema=schema, name=name)
         self.sobject = str(schema.get("x-sf-object") or name)
-        self.replication_key = replication_key(schema)  # type: ignore[assignment]
+        self.replication_key = replication_key(schema)
         self.client: SalesforceClient = tap.client
         self._tap_ref = tap
         page_size = int(self.config.get("page_size") or 2000)

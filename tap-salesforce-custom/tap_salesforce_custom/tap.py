@@ -186,7 +186,11 @@ class TapSalesforceCustom(AnnotatedTap):
             return
         self._preflight_done = True
         filters: dict[str, str] = dict(self.config.get("filters") or {})
-        by_lower = {s.sobject.lower(): s for s in self.streams.values()}
+        by_lower = {
+            s.sobject.lower(): s
+            for s in self.streams.values()
+            if isinstance(s, SalesforceObjectStream)
+        }
         unknown = [k for k in filters if k.lower() not in by_lower]
         if unknown:
             raise ConfigValidationError(

@@ -35,7 +35,7 @@ class RefusedRecordsError(RuntimeError):
     """Some records were refused by Salesforce and ``fail_on_refused`` is set."""
 
 
-def _secret(name: str, description: str) -> th.Property:
+def _secret(name: str, description: str) -> th.Property[Any]:
     return th.Property(name, th.StringType, secret=True, description=description)
 
 

@@ -31,7 +31,7 @@ from singer_sdk import typing as th
 
 SF_PREFIX, HS_PREFIX = "salesforce_", "hubspot_"
 
-LIVE_SETTINGS: list[th.Property] = [
+LIVE_SETTINGS: list[th.Property[Any]] = [
     th.Property(
         "validate_live",
         th.BooleanType,

@@ -12,7 +12,7 @@ import csv
 import io
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -143,7 +143,7 @@ class BulkQuery:
 
     def _page(
         self, locator: str | None, convert: Callable[[dict[str, str]], dict[str, Any]]
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Generator[dict[str, Any], None, str | None]:
         done = 0
         settings = self.client.settings
         retrying = Retrying(

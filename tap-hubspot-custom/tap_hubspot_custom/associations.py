@@ -52,6 +52,7 @@ class AssociationReader:
         self.to_name = to_name
         self.from_type_id = from_type_id
         self.to_type_id = to_type_id
+        self.endpoint = f"/crm/v4/associations/{from_type_id}/{to_type_id}/batch/read"
 
     def read(self, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """``{from id: [v3 result, ...]}`` for every id (empty lists included)."""

@@ -29,6 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from crm_sync.hubspot import HubSpotError
+from singer_sdk import metrics
 
 from tap_hubspot_custom.associations import AssociationReader
 from tap_hubspot_custom.client import HubSpotStream
@@ -285,6 +286,7 @@ class HubSpotObjectStream(HubSpotStream):
 
     def _attach(self, records: list[dict[str, Any]]) -> None:
         for reader in list(self.readers):
+            before = self.hubspot.counter.total
             try:
                 reader.attach(records)
             except HubSpotError as exc:
@@ -294,6 +296,10 @@ class HubSpotObjectStream(HubSpotStream):
                     "%s: not reading associations to %s: %s", self.name, reader.to_name, exc
                 )
                 self.readers.remove(reader)
+            finally:
+                # The v4 batch reads go to singer-sdk's request metric like the pages do.
+                with metrics.http_request_counter(self.name, reader.endpoint) as counter:
+                    counter.increment(self.hubspot.counter.total - before)
 
     def _save(self, state: dict[str, Any], value: str, ids: list[str], *, complete: bool) -> None:
         if self.replication_method != REPLICATION_INCREMENTAL:

@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.http import QuotaExhausted
-from singer_sdk import Stream
+from singer_sdk import Stream, metrics
 
 from tap_salesforce_custom.sf_types import (
     DELETED_AT,
@@ -96,6 +96,18 @@ class SalesforceObjectStream(Stream):
         )
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        """Records of this object; the API calls it took go to singer-sdk's
+        ``http_request_count`` metric (endpoint ``rest`` or ``bulk``)."""
+        before = self.client.counter.total
+        try:
+            yield from self._records(context)
+        finally:
+            endpoint = self.path_used or "rest"
+            with metrics.http_request_counter(self.name, endpoint) as counter:
+                counter.with_context(context)
+                counter.increment(self.client.counter.total - before)
+
+    def _records(self, context: Context | None) -> Iterator[dict[str, Any]]:
         self._tap_ref.preflight()
         state = self.get_context_state(context)
         start = self._start_value(context)

@@ -197,3 +197,19 @@ def test_crash_mid_stream_resumes_without_rereading_emitted_pages(fake: FakeOrg,
     assert emitted == ids[:6]
     resumed = run_tap(cfg, state=state)
     assert resumed.ids("Project__c") == ids[6:]  # nothing lost, nothing emitted twice
+
+
+def test_api_calls_are_reported_through_singer_sdk_request_metric(
+    fake: FakeOrg, config, caplog
+) -> None:
+    fake.add("Project__c", 7)
+    caplog.set_level("INFO", logger="singer_sdk.metrics")
+    run_tap({**config, "page_size": 3, "objects": ["Project__c"], "api_type": "rest"})
+    points = [
+        json.loads(r.getMessage().split("METRIC: ", 1)[1])
+        for r in caplog.records
+        if '"http_request_count"' in r.getMessage()
+    ]
+    counted = sum(p["value"] for p in points if p["tags"]["stream"] == "Project__c")
+    assert counted == 3  # the query page and two queryMore pages
+    assert {p["tags"]["endpoint"] for p in points} == {"rest"}

@@ -434,19 +434,48 @@ class HubSpotClient:
             return outcome
         return unkeyed_outcome(reply)
 
+    def create_association_label(
+        self, from_type: str, to_type: str, label: str, name: str
+    ) -> list[dict[str, Any]]:
+        """``POST /crm/v4/associations/{from}/{to}/labels``: the label's type(s)."""
+        reply = self.call(
+            "POST",
+            f"/crm/v4/associations/{from_type}/{to_type}/labels",
+            f"create association label {label!r} {from_type}->{to_type}",
+            {"label": label, "name": name},
+            route="POST /crm/v4/associations/{from}/{to}/labels",
+        )
+        return list(body_of(reply).get("results", []))
+
     def archive_associations(
-        self, from_type: str, to_type: str, pairs: Sequence[tuple[str, str]]
+        self,
+        from_type: str,
+        to_type: str,
+        pairs: Sequence[tuple[str, str]],
+        types: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
-        """Remove every association between each ``(from_id, to_id)`` pair (204)."""
-        by_from: dict[str, list[str]] = {}
-        for from_id, to_id in pairs:
-            by_from.setdefault(from_id, []).append(to_id)
-        inputs = [{"from": {"id": f}, "to": [{"id": t} for t in tos]} for f, tos in by_from.items()]
+        """Remove associations between ``(from_id, to_id)`` pairs (204).
+
+        With ``types``, only those labels go (``batch/labels/archive``); without, every
+        association between each pair (``batch/archive``).
+        """
+        inputs: list[dict[str, Any]]
+        if types:
+            kind = "labels/archive"
+            inputs = [{"from": {"id": f}, "to": {"id": t}, "types": list(types)} for f, t in pairs]
+        else:
+            kind = "archive"
+            by_from: dict[str, list[str]] = {}
+            for from_id, to_id in pairs:
+                by_from.setdefault(from_id, []).append(to_id)
+            inputs = [
+                {"from": {"id": f}, "to": [{"id": t} for t in tos]} for f, tos in by_from.items()
+            ]
         for start in range(0, len(inputs), BATCH_LIMIT):
             self.call(
                 "POST",
-                f"/crm/v4/associations/{from_type}/{to_type}/batch/archive",
+                f"/crm/v4/associations/{from_type}/{to_type}/batch/{kind}",
                 f"remove associations {from_type}->{to_type}",
                 {"inputs": inputs[start : start + BATCH_LIMIT]},
-                route="POST /crm/v4/associations/{from}/{to}/batch/archive",
+                route=f"POST /crm/v4/associations/{{from}}/{{to}}/batch/{kind}",
             )

@@ -26,19 +26,20 @@ import random
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from crm_sync.http import QuotaExhausted, Verdict, classify_response, server_wait_hint
-from crm_sync.hubspot import HubSpotError
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.streams import RESTStream
+
+from crm_sync.http import QuotaExhausted, Verdict, classify_response, server_wait_hint
+from crm_sync.hubspot import HubSpotError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
 
     import requests
     from backoff.types import Details
-    from crm_sync.hubspot import HubSpotAuthenticator, HubSpotClient
     from singer_sdk.helpers.types import Context
 
+    from crm_sync.hubspot import HubSpotAuthenticator, HubSpotClient
     from tap_hubspot_custom.tap import TapHubSpotCustom
 
     RequestFunc = Callable[[requests.PreparedRequest, Context | None], requests.Response]

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_sync.convert.values import parse_datetime
-
 from tap_hubspot_custom.hs_types import normalize_datetime
 
 MAX_SEARCH_LIMIT = 200

@@ -28,9 +28,9 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from crm_sync.hubspot import HubSpotError
 from singer_sdk import metrics
 
+from crm_sync.hubspot import HubSpotError
 from tap_hubspot_custom.associations import AssociationReader
 from tap_hubspot_custom.client import HubSpotStream
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper

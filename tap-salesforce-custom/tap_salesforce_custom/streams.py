@@ -19,9 +19,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from crm_sync.http import QuotaExhausted
 from singer_sdk import Stream, metrics
 
+from crm_sync.http import QuotaExhausted
 from tap_salesforce_custom.sf_types import (
     DELETED_AT,
     converter,
@@ -34,9 +34,9 @@ from tap_salesforce_custom.soql import QuerySpec
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from crm_sync.salesforce import SalesforceClient
     from singer_sdk.helpers.types import Context
 
+    from crm_sync.salesforce import SalesforceClient
     from tap_salesforce_custom.tap import TapSalesforceCustom
 
 BOUNDARY_IDS = "boundary_ids"

@@ -6,12 +6,12 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
-from crm_sync.salesforce import FLOWS, SalesforceAPIError, SalesforceClient, SalesforceSettings
-from crm_sync.singer import AnnotatedTap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from crm_sync.salesforce import FLOWS, SalesforceAPIError, SalesforceClient, SalesforceSettings
+from crm_sync.singer import AnnotatedTap, number_setting
 from tap_salesforce_custom.discovery import (
     DEFAULT_OBJECTS,
     describe_global,
@@ -88,13 +88,23 @@ class TapSalesforceCustom(AnnotatedTap):
             description="PEM RSA private key of the connected app (JWT bearer flow).",
         ),
         th.Property("private_key_path", th.StringType, description="File holding private_key."),
-        th.Property("private_key_passphrase", th.StringType, secret=True),
+        th.Property(
+            "private_key_passphrase",
+            th.StringType,
+            secret=True,
+            description="Passphrase of private_key, when the key is encrypted.",
+        ),
         th.Property(
             "ca_bundle",
             th.StringType,
             description="CA bundle file for TLS verification (TLS is always verified).",
         ),
-        th.Property("api_version", th.StringType, default="62.0"),
+        th.Property(
+            "api_version",
+            th.StringType,
+            default="62.0",
+            description="REST API version, without the `v` (e.g. 62.0).",
+        ),
         # --- what to read
         th.Property(
             "start_date",
@@ -129,7 +139,13 @@ class TapSalesforceCustom(AnnotatedTap):
             description="`rest` (query/queryMore), `bulk` (Bulk API 2.0) or `auto`: "
             "Bulk when a COUNT() reaches bulk_threshold.",
         ),
-        th.Property("bulk_threshold", th.IntegerType, default=100_000),
+        th.Property(
+            "bulk_threshold",
+            th.IntegerType,
+            default=100_000,
+            description="With api_type `auto`: row count from which a stream is read with "
+            "Bulk API 2.0.",
+        ),
         th.Property(
             "page_size",
             th.IntegerType,
@@ -137,19 +153,41 @@ class TapSalesforceCustom(AnnotatedTap):
             description="REST page size (Sforce-Query-Options batchSize, 200-2000); "
             "STATE is written once per page.",
         ),
-        th.Property("bulk_page_size", th.IntegerType, default=50_000),
-        th.Property("bulk_poll_seconds", th.NumberType, default=1.0),
-        # --- limits and resilience
         th.Property(
-            "max_api_share",
-            th.NumberType,
-            default=DEFAULT_MAX_API_SHARE,
-            description="Stop cleanly (resumable state) once the org's daily API usage "
-            "reported in Sforce-Limit-Info reaches this share of its Max.",
+            "bulk_page_size",
+            th.IntegerType,
+            default=50_000,
+            description="Rows per Bulk API 2.0 result page (maxRecords).",
         ),
-        th.Property("max_retries", th.IntegerType, default=5),
-        th.Property("retry_wait_seconds", th.NumberType, default=1.0),
-        th.Property("request_timeout", th.NumberType, default=300),
+        number_setting(
+            "bulk_poll_seconds",
+            default=1.0,
+            description="Seconds between two status checks of a Bulk API 2.0 query job.",
+        ),
+        # --- limits and resilience
+        number_setting(
+            "max_api_share",
+            default=DEFAULT_MAX_API_SHARE,
+            description="Stop with resumable state (the stream fails) once the org's daily "
+            "API usage reported in Sforce-Limit-Info reaches this share of its Max.",
+        ),
+        th.Property(
+            "max_retries",
+            th.IntegerType,
+            default=5,
+            description="Retries of a call that failed transiently (429, 5xx, dropped "
+            "connection) before the run fails.",
+        ),
+        number_setting(
+            "retry_wait_seconds",
+            default=1.0,
+            description="First wait before a retry, doubled at each attempt (with jitter).",
+        ),
+        number_setting(
+            "request_timeout",
+            default=300,
+            description="Seconds to wait for an API reply before retrying the call.",
+        ),
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

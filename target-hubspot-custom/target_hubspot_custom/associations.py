@@ -24,7 +24,6 @@ from crm_sync.sync.ledger import AssociationRef
 
 if TYPE_CHECKING:
     from crm_sync.sync.ledger import SyncLedgerStore
-
     from target_hubspot_custom.sinks import HubSpotSink
 
 

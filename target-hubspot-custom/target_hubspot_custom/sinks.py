@@ -26,7 +26,6 @@ from crm_sync.sync.batch import BatchWrite, RefusedRecord
 from crm_sync.sync.ledger import AssociationRef
 from crm_sync.sync.leg import ASSOC_KEY, MappedLeg, PlannedBatch, finish_report, warn_refused
 from crm_sync.sync.target import SyncSink
-
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
 from target_hubspot_custom.writer import HubSpotDestination, jsonable, wire_value
 

@@ -18,13 +18,13 @@ import uuid
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from singer_sdk import typing as th
+
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.sync.ledger import SyncLedgerStore, open_ledger
 from crm_sync.sync.publish import DEFAULT_LEDGER, default_ledger_url, publish_reports
 from crm_sync.sync.target import SyncTarget
-from singer_sdk import typing as th
-
 from target_hubspot_custom.associations import AssociationMaker
 from target_hubspot_custom.pipeline import WritePipeline
 from target_hubspot_custom.sinks import HubSpotSink
@@ -70,6 +70,7 @@ class TargetHubSpotCustom(SyncTarget):
         th.Property(
             "ledger_url",
             th.StringType,
+            secret=True,  # a database URL can hold a password
             description="SQLAlchemy URL of the sync ledger; default a SQLite file "
             f"at {DEFAULT_LEDGER}.",
         ),
@@ -192,6 +193,16 @@ class TargetHubSpotCustom(SyncTarget):
             self.ledger,
             create_labels=bool(self.config.get("create_missing_properties")) and not self.dry_run,
         )
+
+    # ------------------------------------------------------------------ --test
+    def connection_check(self) -> list[str]:
+        """HubSpot answers with the token (one schemas call); the ledger opens."""
+        custom = self.client.list_schemas()
+        ledger = self.ledger
+        return [
+            f"HubSpot {self.client.base_url}: logged in, {len(custom)} custom object(s)",
+            f"ledger: schema v{ledger.schema_version}, {ledger.count_records()} linked record(s)",
+        ]
 
     # ------------------------------------------------------------------ state
     def _write_state_message(self, state: dict) -> None:

@@ -20,14 +20,12 @@ from crm_sync.reconcile import Direction, RunReport
 from crm_sync.sync.annotations import read_stream_mapping
 from crm_sync.sync.leg import MappedLeg, finish_report, warn_refused
 from crm_sync.sync.target import SyncSink
-
 from target_salesforce_custom.lookups import LookupResolver
 from target_salesforce_custom.writeback import WriteBack
 from target_salesforce_custom.writer import SalesforceDestination
 
 if TYPE_CHECKING:
     from crm_sync.sync.annotations import StreamMapping
-
     from target_salesforce_custom.target import TargetSalesforceCustom
 
 DIRECTION = Direction.HS_TO_SF

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from crm_sync.reconcile import (
     Action,
     Conflict,
@@ -30,8 +33,6 @@ from crm_sync.reconcile import (
     same_value,
 )
 from crm_sync.reconcile.policy import DeleteRule
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 FIELDS = tuple(FieldPolicy(f"F_{r.value}__c", f"p_{r.value}", r) for r in Rule)
 SF_VALUES = st.sampled_from([None, "", "a", "b", 1, 2, "Z"])

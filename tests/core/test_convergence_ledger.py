@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from hypothesis import given, settings
+
 from crm_sync.ledger import LedgerStore
 from crm_sync.reconcile import (
     Action,
@@ -20,7 +22,6 @@ from crm_sync.reconcile import (
     needs_destination,
     plan_record,
 )
-from hypothesis import given, settings
 
 from .test_convergence import (
     World,

@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 import requests_mock as rm
+
 from crm_sync.http import (
     QuotaExhausted,
     ResilientSession,

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import requests_mock as rm
+
 from crm_sync.http import QuotaExhausted, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotAuthError, HubSpotClient, HubSpotError, HubSpotSettings
 

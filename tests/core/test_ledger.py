@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event, text
+
 from crm_sync.ledger import (
     SCHEMA_VERSION,
     LedgerError,
@@ -30,7 +32,6 @@ from crm_sync.reconcile import (
     SourceRecord,
     plan_record,
 )
-from sqlalchemy import event, text
 
 FWD, REV = Direction.SF_TO_HS, Direction.HS_TO_SF
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

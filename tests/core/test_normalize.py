@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from crm_sync.reconcile import BLANK, canonical, is_blank, same_value
 from hypothesis import given
 from hypothesis import strategies as st
+
+from crm_sync.reconcile import BLANK, canonical, is_blank, same_value
 
 
 @pytest.mark.parametrize(

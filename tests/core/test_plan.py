@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+
 from crm_sync.reconcile import (
     Action,
     DestinationState,

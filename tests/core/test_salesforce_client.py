@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import requests_mock as rm
+
 from crm_sync.http import QuotaExhausted
 from crm_sync.salesforce import (
     SalesforceAPIError,

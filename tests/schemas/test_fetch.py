@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from crm_sync.http import ResilientSession
 from crm_sync.schemas import (
     HubSpotSchemaReader,
@@ -13,7 +14,6 @@ from crm_sync.schemas import (
     fetch_live_schemas,
 )
 from crm_sync.spec import load_dir
-
 from tests.spec.test_live import REPO
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from crm_sync.http import QuotaExhausted
 from singer_sdk.exceptions import ConfigValidationError
 
+from crm_sync.http import QuotaExhausted
 from tests.tap_hubspot_custom.conftest import run_tap
 from tests.tap_hubspot_custom.fake_hubspot import iso
 

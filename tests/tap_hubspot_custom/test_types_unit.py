@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from crm_sync.convert import Kind, json_schema_kind
 from tap_hubspot_custom.hs_types import RecordShaper, object_schema, property_schema
 
+from crm_sync.convert import Kind, json_schema_kind
 from tests.tap_hubspot_custom.conftest import run_tap
 from tests.tap_hubspot_custom.fake_hubspot import PROJECT_PROPS
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import jwt
 import pytest
-from crm_sync.salesforce import SalesforceAuthError, SalesforceClient, login_flow
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from tap_salesforce_custom.tap import TapSalesforceCustom
 
+from crm_sync.salesforce import SalesforceAuthError, SalesforceClient, login_flow
 from tests.tap_salesforce_custom.conftest import run_tap
 from tests.tap_salesforce_custom.fake_salesforce import INSTANCE, LOGIN, FakeOrg
 

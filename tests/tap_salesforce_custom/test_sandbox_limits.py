@@ -16,9 +16,9 @@ from contextlib import redirect_stdout
 
 import pytest
 import requests
-from crm_sync.http import QuotaExhausted
 from tap_salesforce_custom.tap import TapSalesforceCustom
 
+from crm_sync.http import QuotaExhausted
 from tests.tap_salesforce_custom.conftest import Run, run_tap
 from tests.tap_salesforce_custom.sandbox_helpers import Org, query_routes_ready, tap_config
 

@@ -7,10 +7,10 @@ import json
 from contextlib import redirect_stdout
 
 import pytest
-from crm_sync.http import QuotaExhausted
 from singer_sdk.exceptions import ConfigValidationError
 from tap_salesforce_custom.tap import TapSalesforceCustom
 
+from crm_sync.http import QuotaExhausted
 from tests.tap_salesforce_custom.conftest import Run, run_tap
 from tests.tap_salesforce_custom.fake_salesforce import RESET, FakeOrg
 

@@ -7,11 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests_mock
+from target_hubspot_custom.schema import DestinationSchemaError, ensure_object, hubspot_property
+from target_hubspot_custom.writer import HubSpotDestination, wire_value
+
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.reconcile import Action, Direction, RecordPlan
-from target_hubspot_custom.schema import DestinationSchemaError, ensure_object, hubspot_property
-from target_hubspot_custom.writer import HubSpotDestination, wire_value
 
 BASE = "https://hs.test"
 

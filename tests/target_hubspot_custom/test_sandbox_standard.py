@@ -30,10 +30,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from crm_sandbox.core.datadir import DataDir
-from crm_sandbox.core.process import start, stop
 from singer_sdk.testing import get_target_test_class
 from target_hubspot_custom.target import TargetHubSpotCustom
+
+from crm_sandbox.core.datadir import DataDir
+from crm_sandbox.core.process import start, stop
 
 _DIR = Path(tempfile.mkdtemp(prefix="target-hs-standard-"))
 _DATA_DIR = DataDir(_DIR / "sandbox")

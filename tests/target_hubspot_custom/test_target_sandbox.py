@@ -11,10 +11,10 @@ import math
 from collections.abc import Iterator
 
 import pytest
-from crm_sync.reconcile import Direction
-from crm_sync.sync.ledger import open_ledger
 from target_hubspot_custom.target import TargetHubSpotCustom
 
+from crm_sync.reconcile import Direction
+from crm_sync.sync.ledger import open_ledger
 from tests.fixtures_pg import fresh_database
 
 MAPPING = {

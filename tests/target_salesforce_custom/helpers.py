@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from crm_sync.http import ResilientSession, WindowLimiter
-from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from map_crm.mapper import MapCrm
 from singer_sdk.singerlib.json import serialize_json
 from tap_hubspot_custom.hs_types import RecordShaper, object_schema
 from target_salesforce_custom.target import TargetSalesforceCustom
+
+from crm_sync.http import ResilientSession, WindowLimiter
+from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 
 PROJECT = """\
 name: project

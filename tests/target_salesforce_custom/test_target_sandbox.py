@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from crm_sync.reconcile import Direction
 from crm_sync.sync.ledger import open_ledger
-
 from tests.target_salesforce_custom.helpers import (
     HubSpotPortal,
     hs_writes,

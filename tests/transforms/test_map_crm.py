@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from crm_sync.spec import SpecError
 from map_crm.mapper import MapCrm
 from singer_sdk.singerlib.json import deserialize_json
 
+from crm_sync.spec import SpecError
 from tests.spec.live_fixtures import (
     account_describe,
     companies_schema,

@@ -7,9 +7,10 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
-from crm_sync.spec import SpecError
 from map_crm.mapper import MapCrm
 from singer_sdk.exceptions import ConfigValidationError
+
+from crm_sync.spec import SpecError
 
 BROKEN = """\
 name: project

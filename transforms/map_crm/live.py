@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from singer_sdk import typing as th
+
 from crm_sync.hubspot import HubSpotSettings
 from crm_sync.salesforce import FLOWS, SalesforceSettings
 from crm_sync.schemas import LiveSchemaError, fetch_live_schemas
 from crm_sync.schemas.salesforce import credentials_hint
 from crm_sync.spec import Mapping
-from singer_sdk import typing as th
 
 SF_PREFIX, HS_PREFIX = "salesforce_", "hubspot_"
 
@@ -49,15 +50,27 @@ LIVE_SETTINGS: list[th.Property[Any]] = [
         ),
     ),
     th.Property("salesforce_instance_url", th.StringType, description="Org API host."),
-    th.Property("salesforce_access_token", th.StringType, secret=True),
+    th.Property(
+        "salesforce_access_token",
+        th.StringType,
+        secret=True,
+        description="Salesforce session token used directly (with salesforce_instance_url).",
+    ),
     th.Property(
         "salesforce_login_url",
         th.StringType,
         description="OAuth host for JWT / client credentials / refresh token / password logins.",
     ),
-    th.Property("salesforce_client_id", th.StringType, secret=True),
-    th.Property("salesforce_client_secret", th.StringType, secret=True),
-    th.Property("salesforce_refresh_token", th.StringType, secret=True),
+    th.Property("salesforce_client_id", th.StringType, secret=True, description="Consumer key."),
+    th.Property(
+        "salesforce_client_secret", th.StringType, secret=True, description="Consumer secret."
+    ),
+    th.Property(
+        "salesforce_refresh_token",
+        th.StringType,
+        secret=True,
+        description="OAuth refresh token (refresh-token login).",
+    ),
     th.Property(
         "salesforce_auth_flow",
         th.StringType,
@@ -65,25 +78,42 @@ LIVE_SETTINGS: list[th.Property[Any]] = [
         description="Salesforce login to use; auto (default) picks the first complete set "
         "(JWT, refresh token, username-password, client credentials).",
     ),
-    th.Property("salesforce_username", th.StringType),
-    th.Property("salesforce_password", th.StringType, secret=True),
-    th.Property("salesforce_security_token", th.StringType, secret=True),
+    th.Property(
+        "salesforce_username", th.StringType, description="User for the password and JWT logins."
+    ),
+    th.Property("salesforce_password", th.StringType, secret=True, description="User's password."),
+    th.Property(
+        "salesforce_security_token",
+        th.StringType,
+        secret=True,
+        description="Appended to the password (password login).",
+    ),
     th.Property(
         "salesforce_private_key",
         th.StringType,
         secret=True,
-        description="PEM RSA private key of the connected app (JWT bearer flow).",
+        description="PEM RSA private key of the connected app (JWT bearer login).",
     ),
     th.Property(
         "salesforce_private_key_path",
         th.StringType,
         description="File holding salesforce_private_key.",
     ),
-    th.Property("salesforce_private_key_passphrase", th.StringType, secret=True),
+    th.Property(
+        "salesforce_private_key_passphrase",
+        th.StringType,
+        secret=True,
+        description="Passphrase of salesforce_private_key.",
+    ),
     th.Property("salesforce_api_version", th.StringType, description="e.g. 62.0"),
     th.Property("salesforce_ca_bundle", th.StringType, description="CA file to verify TLS."),
     th.Property("hubspot_base_url", th.StringType, description="Default api.hubapi.com."),
-    th.Property("hubspot_access_token", th.StringType, secret=True),
+    th.Property(
+        "hubspot_access_token",
+        th.StringType,
+        secret=True,
+        description="HubSpot private-app access token.",
+    ),
     th.Property(
         "hubspot_client_id", th.StringType, secret=True, description="OAuth app client id."
     ),

@@ -30,7 +30,6 @@ import typing as t
 from pathlib import Path
 
 import click
-from crm_sync.spec import Direction, SpecError, SpecSet, load_dir, validate_live
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.mapper_base import InlineMapper
@@ -42,6 +41,7 @@ from singer_sdk.singerlib import (
     StateMessage,
 )
 
+from crm_sync.spec import Direction, SpecError, SpecSet, load_dir, validate_live
 from map_crm.live import (
     LIVE_SETTINGS,
     LiveSchemaError,

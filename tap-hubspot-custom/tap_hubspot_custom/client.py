@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator
 
     import requests
-    from backoff.types import Details
     from singer_sdk.helpers.types import Context
 
     from crm_sync.hubspot import HubSpotAuthenticator, HubSpotClient
@@ -137,6 +136,6 @@ class HubSpotStream(RESTStream[Any]):
     def backoff_max_tries(self) -> int:
         return max(1, self.hubspot.settings.max_retries)
 
-    def backoff_handler(self, details: Details) -> None:
+    def backoff_handler(self, details: Any) -> None:  # backoff's Details (python-backoff)
         self.hubspot.session.counter.add_retry()
         super().backoff_handler(details)

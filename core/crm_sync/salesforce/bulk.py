@@ -16,7 +16,6 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
-import urllib3
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from crm_sync.salesforce.results import SaveResult, bulk_errors
@@ -27,10 +26,9 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger("crm_sync.salesforce")
 _STREAM_ERRORS = (
+    # requests wraps urllib3's ProtocolError / ReadTimeoutError raised by iter_content
     requests.exceptions.ChunkedEncodingError,
     requests.ConnectionError,
-    urllib3.exceptions.ProtocolError,
-    urllib3.exceptions.ReadTimeoutError,
 )
 _DONE = ("JobComplete", "Failed", "Aborted")
 

@@ -44,6 +44,12 @@ def chunks(items: Sequence[Any], size: int = BATCH_LIMIT) -> Iterable[Sequence[A
         yield items[start : start + size]
 
 
+def check_batch_size(inputs: Sequence[Any]) -> None:
+    """HubSpot refuses more than 100 inputs a call: say so before sending."""
+    if len(inputs) > BATCH_LIMIT:
+        raise ValueError(f"at most {BATCH_LIMIT} inputs per batch, got {len(inputs)}")
+
+
 def body_of(response: requests.Response) -> dict[str, Any]:
     try:
         body = response.json()

@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from crm_sync.reconcile import Direction, Side
 from crm_sync.sync.annotations import AssociationSpec
 from crm_sync.sync.ledger import AssociationRef
+from crm_sync.vocabulary import Direction, Side
 from target_hubspot_custom.client import BATCH_LIMIT, HubSpotClient, chunks
 
 if TYPE_CHECKING:

@@ -18,12 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from crm_sync.reconcile import Action, Direction, RecordPlan, RunReport
+from crm_sync.reconcile import Action, RecordPlan, RunReport
 from crm_sync.sync.annotations import StreamMapping, read_stream_mapping, record_associations
 from crm_sync.sync.batch import BatchWrite, RefusedRecord
 from crm_sync.sync.ledger import AssociationRef
 from crm_sync.sync.leg import ASSOC_KEY, MappedLeg, PlannedBatch, finish_report, warn_refused
 from crm_sync.sync.target import SyncSink
+from crm_sync.vocabulary import Direction, Rule
 from target_hubspot_custom.calls import own_thread
 from target_hubspot_custom.client import chunks
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
@@ -79,7 +80,7 @@ class HubSpotSink(SyncSink):
             fields = {
                 f.hubspot: self.schema.get("properties", {}).get(f.hubspot, {"type": "string"})
                 for f in self.mapping.policy.fields
-                if f.rule.value != "none"
+                if f.rule is not Rule.NONE
             }
         else:
             self.mapping_name = self.stream_name

@@ -17,11 +17,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from crm_sync.reconcile import Action, Direction, LedgerState, RecordPlan, RunReport
+from crm_sync.reconcile import Action, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.annotations import AssociationSpec, record_associations
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.ledger import AssociationRef
 from crm_sync.sync.leg import ASSOC_KEY, Linked
+from crm_sync.vocabulary import Direction
 from target_salesforce_custom.client import COLLECTION_LIMIT, SalesforceClient, chunks
 
 if TYPE_CHECKING:

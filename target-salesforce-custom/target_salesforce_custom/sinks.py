@@ -16,10 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from crm_sync.reconcile import Direction, RunReport
+from crm_sync.reconcile import RunReport
 from crm_sync.sync.annotations import read_stream_mapping
 from crm_sync.sync.leg import MappedLeg, finish_report, warn_refused
 from crm_sync.sync.target import SyncSink
+from crm_sync.vocabulary import Direction, Rule
 from target_salesforce_custom.lookups import LookupResolver
 from target_salesforce_custom.writeback import WriteBack
 from target_salesforce_custom.writer import SalesforceDestination
@@ -71,7 +72,7 @@ class SalesforceSink(SyncSink):
             dry_run=self.dry_run,
             use_destination_hints=True,
         )
-        fields = [f.salesforce for f in mapping.policy.fields if f.rule.value != "none"]
+        fields = [f.salesforce for f in mapping.policy.fields if f.rule is not Rule.NONE]
         self.destination = SalesforceDestination(
             target.client,
             mapping.object_name,

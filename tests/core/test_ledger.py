@@ -24,14 +24,13 @@ from crm_sync.ledger.engine import sqlite_journal_mode
 from crm_sync.reconcile import (
     Action,
     DestinationState,
-    Direction,
     MappingPolicy,
     RunReport,
-    Side,
     SkipReason,
     SourceRecord,
     plan_record,
 )
+from crm_sync.vocabulary import Direction, Side
 
 FWD, REV = Direction.SF_TO_HS, Direction.HS_TO_SF
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -281,7 +280,7 @@ _WRITER = """
 import sys
 from datetime import UTC, datetime
 from crm_sync.ledger import LedgerStore
-from crm_sync.reconcile import Direction, Side
+from crm_sync.vocabulary import Direction, Side
 
 import os, time
 url, worker, batches, per_batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])

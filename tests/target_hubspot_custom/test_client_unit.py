@@ -12,7 +12,8 @@ from target_hubspot_custom.schema import DestinationSchemaError, ensure_object, 
 from target_hubspot_custom.writer import HubSpotDestination, wire_value
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
-from crm_sync.reconcile import Action, Direction, RecordPlan
+from crm_sync.reconcile import Action, RecordPlan
+from crm_sync.vocabulary import Direction
 
 BASE = "https://hs.test"
 

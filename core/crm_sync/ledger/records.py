@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from crm_sync.ledger.models import RUN_COUNTERS
-from crm_sync.reconcile import Counts, Direction, LedgerState, RunReport, Side
+from crm_sync.reconcile import Counts, LedgerState, RunReport
+from crm_sync.vocabulary import Direction, Side
 
 __all__ = ["DeadLetter", "LedgerView", "PendingAssociation", "RunLogEntry", "SyncRecord"]
 

@@ -37,7 +37,8 @@ from crm_sync.ledger.records import (
     SyncRecord,
 )
 from crm_sync.ledger.upsert import chunked, greatest, upsert
-from crm_sync.reconcile import Action, Direction, RecordPlan, Side
+from crm_sync.reconcile import Action, RecordPlan
+from crm_sync.vocabulary import Direction, Side
 
 __all__ = ["LedgerBatch", "LedgerStore"]
 

@@ -20,8 +20,9 @@ from jsonschema.exceptions import ValidationError, best_match
 from crm_sync.convert.valuemap import ValueMap, ValueMapError
 from crm_sync.spec.filter import Filter, FilterError, compile_filter
 from crm_sync.spec.issues import Issue, Severity, SpecError
-from crm_sync.spec.model import Direction, Mapping, Rule, build_mapping
+from crm_sync.spec.model import Mapping, build_mapping
 from crm_sync.spec.yamlsrc import LineIndex, YamlError, load_yaml
+from crm_sync.vocabulary import Direction, Rule
 
 SPEC_SUFFIXES = (".yml", ".yaml")
 

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crm_sync.reconcile import Direction, MappingPolicy
+from crm_sync.reconcile import MappingPolicy
+from crm_sync.vocabulary import Direction
 
 STREAM_KEYS = ("x-crm-mapping",)
 RULE_KEY = "x-crm-rule"

@@ -19,7 +19,6 @@ from typing import Any, Protocol
 from crm_sync.reconcile import (
     Action,
     DestinationState,
-    Direction,
     LedgerState,
     MappingPolicy,
     RecordPlan,
@@ -28,6 +27,7 @@ from crm_sync.reconcile import (
     needs_destination,
     plan_record,
 )
+from crm_sync.vocabulary import Direction
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,9 +25,10 @@ from typing import Any, Protocol
 from sqlalchemy.engine import make_url
 
 from crm_sync.ledger import LedgerStore, PendingAssociation, RunLogEntry
-from crm_sync.reconcile import Base, Direction, LedgerState, RecordPlan, RunReport, Side
+from crm_sync.reconcile import Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.objects import MappedObject, MappingObjects
+from crm_sync.vocabulary import Direction, Side
 
 
 @dataclass(frozen=True, slots=True)

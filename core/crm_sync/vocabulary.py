@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Conflict", "DeleteRule", "Direction", "RecordError", "Rule", "Side"]
+__all__ = [
+    "AssociationType",
+    "Conflict",
+    "DeleteRule",
+    "Direction",
+    "RecordError",
+    "Rule",
+    "Side",
+]
 
 
 class Side(StrEnum):
@@ -153,3 +161,18 @@ class RecordError:
             str(data.get("message") or ""),
             tuple(str(f) for f in data.get("fields") or ()),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AssociationType:
+    """Which association a mapping's association rule makes (DESIGN §3.1 ``associations``).
+
+    ``lookup`` is the Salesforce lookup field the association comes from (its key in
+    the mapping); ``label`` / ``type_id`` / ``category`` pick the HubSpot association
+    type (none of them: HubSpot's default association of the two objects).
+    """
+
+    lookup: str
+    label: str | None = None
+    type_id: int | None = None
+    category: str | None = None

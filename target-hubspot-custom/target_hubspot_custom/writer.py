@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
 from crm_sync.sync.batch import BatchWrite, RefusedRecord
+from crm_sync.vocabulary import RecordError
 from target_hubspot_custom.client import BatchOutcome, HubSpotClient, chunks
 
 T = TypeVar("T")
@@ -135,14 +136,14 @@ class HubSpotDestination:
 
     def upsert_plain(
         self, inputs: Sequence[tuple[str, Mapping[str, Any]]]
-    ) -> tuple[dict[str, str], dict[str, str]]:
+    ) -> tuple[dict[str, str], dict[str, RecordError]]:
         """Plain records: upsert ``(key, properties)``; returns (key→id, key→error)."""
 
         def one(chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[dict, dict]:
             return self._upsert_split(list(chunk))
 
         ok: dict[str, str] = {}
-        bad: dict[str, str] = {}
+        bad: dict[str, RecordError] = {}
         for good, refused in self._parallel(one, list(chunks(list(inputs)))):
             ok |= good
             bad |= refused
@@ -158,7 +159,9 @@ class HubSpotDestination:
             if plan.source_id in ok:
                 out.written.append((plan, ok[plan.source_id]))
             else:
-                error = bad.get(plan.source_id, "not in HubSpot's reply")
+                error = bad.get(plan.source_id) or RecordError(
+                    "UNKNOWN_ERROR", "not in HubSpot's reply"
+                )
                 out.refused.append(
                     RefusedRecord(plan, jsonable(payloads.get(plan.source_id, {})), error)
                 )
@@ -166,7 +169,7 @@ class HubSpotDestination:
 
     def _upsert_split(
         self, inputs: list[tuple[str, Mapping[str, Any]]]
-    ) -> tuple[dict[str, str], dict[str, str]]:
+    ) -> tuple[dict[str, str], dict[str, RecordError]]:
         outcome: BatchOutcome = self.client.batch_upsert(self.object_type, self.id_property, inputs)
         if outcome.status >= 400 and len(inputs) > 1:
             half = len(inputs) // 2
@@ -179,9 +182,9 @@ class HubSpotDestination:
             key = key if key is not None else record.get("objectWriteTraceId")
             if key is not None:
                 ok[str(key)] = str(record["id"])
-        bad: dict[str, str] = {}
+        bad: dict[str, RecordError] = {}
         for refusal in outcome.refusals:
-            text = f"{refusal.category}: {refusal.message}"
+            text = RecordError(refusal.category, refusal.message)
             if refusal.key:
                 bad[refusal.key] = text
             else:  # an error that names no input: every unanswered input carries it

@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from crm_sync.vocabulary import RecordError
+
 if TYPE_CHECKING:
     import requests
 
@@ -42,19 +44,6 @@ class SalesforceError(RuntimeError):
         self.status = response.status_code
         self.error_code, self.message = _first_error(response)
         super().__init__(f"{what}: HTTP {self.status} {self.error_code}: {self.message[:500]}")
-
-
-@dataclass(frozen=True, slots=True)
-class RecordError:
-    """One error of one record: ``statusCode`` (e.g. DUPLICATE_VALUE), message, fields."""
-
-    code: str
-    message: str
-    fields: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        where = f" [{', '.join(self.fields)}]" if self.fields else ""
-        return f"{self.code}: {self.message}{where}"
 
 
 @dataclass(slots=True)

@@ -5,16 +5,13 @@ reconciled against the sync ledger like the forward leg (shared :mod:`crm_sync.s
 Salesforce logs in like tap-salesforce-custom (:mod:`crm_sync.salesforce_auth`); HubSpot
 is called only to write new Salesforce ids back (``hs_access_token``). Sinks drain one at
 a time (``max_parallelism = 1``; each keeps ``max_workers`` calls in flight), so parents
-(accounts) land before children whose lookups point at them. At the end of the input the
-target replays the ledger's dead letters, sets pending lookups, prints the run report (or
-the dry-run plan) and stores it in the ledger's run log.
+(accounts) land before children whose lookups point at them. The end of the run (dead
+letters, pending lookups, the run report) is :class:`crm_sync.sync.target.SyncTarget`'s.
 """
 
 from __future__ import annotations
 
-import uuid
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
 
 import requests
 from singer_sdk import typing as th
@@ -22,18 +19,10 @@ from singer_sdk import typing as th
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot_api import HubSpotClient
 from crm_sync.salesforce_auth import FLOWS, SalesforceAuthenticator
-from crm_sync.sync.ledger import open_ledger
-from crm_sync.sync.publish import DEFAULT_LEDGER, default_ledger_url, publish_reports
-from crm_sync.sync.target import SyncTarget
+from crm_sync.sync.publish import DEFAULT_LEDGER
+from crm_sync.sync.target import RefusedRecordsError, SyncTarget
 from target_salesforce_custom.client import SalesforceClient
 from target_salesforce_custom.sinks import SalesforceSink
-
-if TYPE_CHECKING:
-    from crm_sync.sync.ledger import SyncLedger
-
-
-class RefusedRecordsError(RuntimeError):
-    """Some records were refused by Salesforce and ``fail_on_refused`` is set."""
 
 
 def _secret(name: str, description: str) -> th.Property:
@@ -45,6 +34,7 @@ class TargetSalesforceCustom(SyncTarget):
 
     name = "target-salesforce-custom"
     default_sink_class = SalesforceSink
+    destination_label = "Salesforce"
 
     config_jsonschema = th.PropertiesList(
         # --- Salesforce login: the same settings as tap-salesforce-custom
@@ -125,15 +115,7 @@ class TargetSalesforceCustom(SyncTarget):
         th.Property("bulk_poll_seconds", th.NumberType, default=0.5),
     ).to_dict()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.max_parallelism = 1
-
     # ------------------------------------------------------------------ shared resources
-    @cached_property
-    def run_id(self) -> str:
-        return uuid.uuid4().hex
-
     @cached_property
     def call_counter(self) -> CallCounter:
         """API calls of both sessions (Salesforce writes and HubSpot write-backs)."""
@@ -180,35 +162,8 @@ class TargetSalesforceCustom(SyncTarget):
         base = str(self.config.get("hs_base_url") or "https://api.hubapi.com")
         return HubSpotClient(base, session)
 
-    @cached_property
-    def ledger(self) -> SyncLedger:
-        return open_ledger(self.config.get("ledger_url") or default_ledger_url())
 
-    # ------------------------------------------------------------------ end of run
-    def process_endofpipe(self) -> None:
-        """Drain (state follows), then dead letters, pending lookups and the report."""
-        super().process_endofpipe()
-        sinks = [s for s in self._sinks_active.values() if isinstance(s, SalesforceSink)]
-        if not self.dry_run:
-            for sink in sinks:
-                sink.retry_dead_letters()
-            for sink in sinks:
-                sink.make_pending_lookups()
-        reports = [sink.finish_report() for sink in sinks]
-        for sink in sinks:
-            sink.close()
-        publish_reports(
-            reports,
-            dry_run=self.dry_run,
-            plan_path=self.config.get("plan_path"),
-            logger=self.logger,
-        )
-        refused = sum(r.counts.failed for r in reports)
-        if refused and self.config.get("fail_on_refused"):
-            raise RefusedRecordsError(
-                f"{refused} record(s) refused by Salesforce; see the ledger's dead letters"
-            )
-
+__all__ = ["RefusedRecordsError", "TargetSalesforceCustom"]
 
 if __name__ == "__main__":
     TargetSalesforceCustom.cli()

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
+from crm_sync.vocabulary import RecordError
 from target_salesforce_custom.client import (
     COLLECTION_LIMIT,
     RETRIEVE_LIMIT,
@@ -133,6 +134,15 @@ class SalesforceDestination:
             self._settle(result, self._deletes(deletes), payloads)
         return result
 
+    def update_fields(self, values: Mapping[str, Mapping[str, Any]]) -> set[str]:
+        """Update fields of records by Id (``{Id: {field: value}}``); the Ids refused."""
+        items = list(values.items())
+        failed: set[str] = set()
+        for part in chunks(items, COLLECTION_LIMIT):
+            results = self.client.update(self.sobject, [{"Id": i, **v} for i, v in part])
+            failed |= {i for (i, _), r in zip(part, results, strict=True) if not r.success}
+        return failed
+
     def _settle(
         self,
         result: BatchWrite,
@@ -144,7 +154,9 @@ class SalesforceDestination:
                 result.written.append((plan, str(saved.id)))
             else:
                 payload = jsonable(payloads.get(plan.source_id, {}))
-                result.refused.append(RefusedRecord(plan, payload, saved.error_text()))
+                result.refused.append(
+                    RefusedRecord(plan, payload, RecordError.joined(saved.errors))
+                )
 
     def _collections(
         self, creates: Sequence[RecordPlan], updates: Sequence[RecordPlan]

@@ -38,7 +38,7 @@ from crm_sync.ledger.records import (
 )
 from crm_sync.ledger.upsert import chunked, greatest, upsert
 from crm_sync.reconcile import Action, RecordPlan
-from crm_sync.vocabulary import Direction, Side
+from crm_sync.vocabulary import Direction, RecordError, Side
 
 __all__ = ["LedgerBatch", "LedgerStore"]
 
@@ -302,8 +302,10 @@ class LedgerBatch:
             "mapping": item.mapping,
             "direction": str(item.direction),
             "from_id": item.from_id,
-            "lookup": item.lookup,
-            "label": item.label,
+            "lookup": item.association.lookup,
+            "label": item.association.label,
+            "type_id": item.association.type_id,
+            "category": item.association.category,
             "target_mapping": item.target_mapping,
             "target_source_id": item.target_source_id,
             "last_error": item.last_error,
@@ -323,8 +325,7 @@ class LedgerBatch:
         direction: Direction,
         source_id: str,
         payload: Mapping[str, Any],
-        error_code: str,
-        message: str,
+        error: RecordError,
     ) -> None:
         """Record a refused record (again: attempts + 1, last seen now, reopened)."""
         self._dead[(mapping, str(direction), source_id)] = {
@@ -332,8 +333,9 @@ class LedgerBatch:
             "direction": str(direction),
             "source_id": source_id,
             "payload": _json_ready(payload),
-            "error_code": error_code,
-            "message": message,
+            "error_code": error.code,
+            "message": error.message,
+            "error_fields": list(error.fields) or None,
         }
 
     def resolve_dead_letters(
@@ -367,6 +369,8 @@ class LedgerBatch:
                 ["mapping", "direction", "from_id", "lookup"],
                 lambda ex, t: {
                     "label": ex.label,
+                    "type_id": ex.type_id,
+                    "category": ex.category,
                     "target_mapping": ex.target_mapping,
                     "target_source_id": ex.target_source_id,
                     "last_error": ex.last_error,
@@ -388,6 +392,7 @@ class LedgerBatch:
                     "payload": ex.payload,
                     "error_code": ex.error_code,
                     "message": ex.message,
+                    "error_fields": ex.error_fields,
                     "attempts": t.c.attempts + 1,
                     "last_seen": ex.last_seen,
                     "resolved_at": None,

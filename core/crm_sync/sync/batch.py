@@ -27,7 +27,7 @@ from crm_sync.reconcile import (
     needs_destination,
     plan_record,
 )
-from crm_sync.vocabulary import Direction
+from crm_sync.vocabulary import Direction, RecordError
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ class RefusedRecord:
 
     plan: RecordPlan
     payload: Mapping[str, Any]
-    error: str
+    error: RecordError
 
 
 @dataclass(slots=True)

@@ -41,17 +41,13 @@ from crm_sync.sync.batch import (
     latest_per_id,
     reconcile_batch,
 )
+from crm_sync.vocabulary import RecordError
 
 if TYPE_CHECKING:
     from crm_sync.sync.ledger import AssociationRef, SyncLedger
 
 DELETED_AT = "_sdc_deleted_at"
 DESTINATION_ID = "_crm_destination_id"
-ASSOC_KEY = "@assoc:"
-"""Prefix of the base keys remembering the lookup an association was made from.
-
-Both legs keep it in the base's ``hubspot`` half, valued with the related record's
-*Salesforce* id, so a lookup made by one leg is an unchanged base for the other."""
 
 
 class Linked(NamedTuple):
@@ -101,6 +97,16 @@ def as_datetime(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def conversion_error(record: Mapping[str, Any]) -> RecordError:
+    """The mapper's ``_crm_errors`` of a record as one typed error naming the fields."""
+    problems = [e for e in record.get(ERRORS) or () if isinstance(e, Mapping)]
+    return RecordError(
+        "CONVERSION_ERROR",
+        "; ".join(f"{e.get('field')}: {e.get('message')}" for e in problems),
+        tuple(str(e["field"]) for e in problems if e.get("field")),
+    )
 
 
 class MappedLeg:
@@ -172,11 +178,8 @@ class MappedLeg:
             record = self.source_record(item)
             payloads[record.id] = item
             if item.get(ERRORS):  # the mapper could not convert a value: dead letter
-                problems = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in item[ERRORS])
                 plan = RecordPlan(self.name, self.direction, record.id, None, Action.SKIP)
-                unconvertible.append(
-                    RefusedRecord(plan, jsonable(item), f"CONVERSION_ERROR: {problems}")
-                )
+                unconvertible.append(RefusedRecord(plan, jsonable(item), conversion_error(item)))
                 with self.report_lock:
                     self.report.counts.read += 1
                     self.report.counts.failed += 1
@@ -242,14 +245,6 @@ class MappedLeg:
         )
         return write
 
-    def dead_letters_to_retry(self) -> list[dict[str, Any]]:
-        """Payloads refused by an earlier run and not seen again in this one."""
-        return [
-            dict(d.payload)
-            for d in self.ledger.dead_letters(self.name, self.direction)
-            if d.source_id not in self.seen_ids
-        ]
-
 
 def finish_report(
     report: RunReport,
@@ -290,7 +285,7 @@ def warn_refused(
             len(refused),
             attempted,
             refused[0].plan.source_id,
-            refused[0].error[:500],
+            str(refused[0].error)[:500],
         )
     if unconvertible:
         logger.warning(
@@ -299,5 +294,5 @@ def warn_refused(
             mapping,
             len(unconvertible),
             unconvertible[0].plan.source_id,
-            unconvertible[0].error[:500],
+            str(unconvertible[0].error)[:500],
         )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.annotations import StreamMapping, read_stream_mapping
 from crm_sync.sync.associations import AssociationDiff, make_pending
-from crm_sync.sync.batch import BatchWrite, RefusedRecord
+from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 from crm_sync.sync.ledger import AssociationRef
 from crm_sync.sync.leg import NOTHING_LINKED, Linked, MappedLeg, PlannedBatch, warn_refused
 from crm_sync.sync.target import SyncSink
@@ -29,7 +29,7 @@ from crm_sync.vocabulary import Direction, Rule
 from target_hubspot_custom.associations import ObjectAssociations
 from target_hubspot_custom.calls import own_thread
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
-from target_hubspot_custom.writer import HubSpotDestination, jsonable, wire_value
+from target_hubspot_custom.writer import HubSpotDestination, wire_value
 
 if TYPE_CHECKING:
     from singer_sdk.sinks.core import BaseJSONSchemaValidator

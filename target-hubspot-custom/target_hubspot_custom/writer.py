@@ -12,15 +12,13 @@ refused ones.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
+from crm_sync.convert.codec import HUBSPOT
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
-from crm_sync.sync.batch import BatchWrite, RefusedRecord
+from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 from crm_sync.vocabulary import RecordError
 from target_hubspot_custom.client import BatchOutcome, HubSpotClient, chunks
 
@@ -29,48 +27,8 @@ R = TypeVar("R")
 
 
 def wire_value(value: Any) -> Any:
-    """A property value as HubSpot takes it (datetimes as ISO-8601 UTC, lists as ``a;b``,
-    decimals as plain digits)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):  # the SDK reads JSON numbers as Decimal
-        return format(value.normalize(), "f") if value.is_finite() else str(value)
-    if isinstance(value, list | tuple | set):
-        if any(isinstance(v, dict | list) for v in value):
-            return json.dumps(list(value), default=str)
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, default=str)
-    return value
-
-
-def parse_hs_time(value: Any) -> datetime | None:
-    """HubSpot's ``hs_lastmodifieddate`` (ISO-8601 or epoch ms) as an aware datetime."""
-    if value in (None, ""):
-        return None
-    text = str(value)
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def jsonable(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record as plain JSON (the SDK parsed its date-times), for dead letters."""
-    return json.loads(
-        json.dumps(
-            record, default=lambda v: v.isoformat() if isinstance(v, date | datetime) else str(v)
-        )
-    )
+    """A property value as HubSpot takes it (the HubSpot codec's form of any value)."""
+    return HUBSPOT.encode_any(value)
 
 
 class HubSpotDestination:
@@ -111,7 +69,7 @@ class HubSpotDestination:
                 found[hs_id] = DestinationState(
                     id=hs_id,
                     values=props,
-                    modified_at=parse_hs_time(
+                    modified_at=HUBSPOT.decode_datetime(
                         props.get(self.modified_property) or record.get("updatedAt")
                     ),
                 )

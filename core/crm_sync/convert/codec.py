@@ -36,7 +36,7 @@ from crm_sync.convert.values import (
 )
 from crm_sync.vocabulary import Side
 
-__all__ = ["HUBSPOT", "SALESFORCE", "Codec", "codec_for", "iso_datetime"]
+__all__ = ["HUBSPOT", "SALESFORCE", "Codec", "codec_for", "iso_datetime", "read_datetime"]
 
 
 def iso_datetime(stamp: datetime) -> str:
@@ -45,6 +45,18 @@ def iso_datetime(stamp: datetime) -> str:
     One fixed-width form, so bookmarks compare correctly as strings.
     """
     return parse_datetime(stamp).isoformat(timespec="milliseconds")  # type: ignore[union-attr]
+
+
+def read_datetime(value: Any) -> datetime | None:
+    """Any side's datetime (ISO 8601 in any offset form, or epoch ms) as aware UTC.
+
+    None if blank or unreadable: for modification times and bookmarks, where a value
+    that does not read is as good as none.
+    """
+    try:
+        return parse_datetime(value)
+    except ConversionError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -59,15 +71,8 @@ class Codec:
         return parse(value, kind)
 
     def decode_datetime(self, value: Any) -> datetime | None:
-        """A wire datetime (or epoch ms) as an aware UTC datetime; None if blank or unreadable.
-
-        For modification times and bookmarks, where a value that does not read is as
-        good as none.
-        """
-        try:
-            return parse_datetime(value)
-        except ConversionError:
-            return None
+        """A wire datetime as an aware UTC datetime; None if blank or unreadable."""
+        return read_datetime(value)
 
     # ------------------------------------------------------------------ Python -> wire
     def encode(self, value: Canonical, kind: Kind, scale: int | None = None) -> Any:

@@ -28,9 +28,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from crm_sync.convert.codec import read_datetime
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport, SourceRecord
 from crm_sync.sync.annotations import ERRORS, StreamMapping
 from crm_sync.sync.batch import (
@@ -86,19 +86,6 @@ class PlannedBatch:
     """Records the mapper could not convert: dead letters, committed with the batch."""
 
 
-def as_datetime(value: Any) -> datetime | None:
-    """An aware datetime from a Singer value (ISO-8601 text or datetime); None if blank."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def conversion_error(record: Mapping[str, Any]) -> RecordError:
     """The mapper's ``_crm_errors`` of a record as one typed error naming the fields."""
     problems = [e for e in record.get(ERRORS) or () if isinstance(e, Mapping)]
@@ -150,8 +137,8 @@ class MappedLeg:
         return SourceRecord(
             id=str(source_id),
             values={k: v for k, v in record.items() if k in names},
-            modified_at=as_datetime(modified),
-            deleted_at=as_datetime(record.get(DELETED_AT)),
+            modified_at=read_datetime(modified),
+            deleted_at=read_datetime(record.get(DELETED_AT)),
             native=record.get("_crm_source_values") or None,
         )
 

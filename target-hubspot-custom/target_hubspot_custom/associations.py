@@ -39,7 +39,7 @@ class AssociationMaker:
         """Create a missing labelled association type (with ``create_missing_properties``)."""
         self.objects: dict[str, str] = {}
         """Mapping name -> HubSpot object type id, registered by each sink of the run."""
-        self._types: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self._types: dict[tuple[str, str, AssociationType], list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def _create_label(self, from_type: str, to_type: str, label: str) -> list[dict[str, Any]]:

@@ -89,17 +89,18 @@ class HubSpotSink(SyncSink):
             self.object_name = object_map.get(self.stream_name, self.stream_name)
             overrides = target.config.get("id_properties") or {}
             key = list(self.key_properties)
-            self.id_property = (
+            id_property = (
                 overrides.get(self.stream_name)
                 or target.config.get("id_property")
                 or (key[0] if len(key) == 1 else None)
             )
-            if not self.id_property:
+            if not id_property:
                 raise DestinationSchemaError(
                     f"stream {self.stream_name!r}: set id_property (the unique HubSpot property"
                     " holding the stream's key); the stream has key "
                     f"{key or 'none'}"
                 )
+            self.id_property = str(id_property)
             fields = {
                 name: prop
                 for name, prop in self.schema.get("properties", {}).items()

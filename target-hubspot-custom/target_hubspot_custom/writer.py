@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 from crm_sync.convert.codec import HUBSPOT
@@ -29,6 +30,10 @@ R = TypeVar("R")
 def wire_value(value: Any) -> Any:
     """A property value as HubSpot takes it (the HubSpot codec's form of any value)."""
     return HUBSPOT.encode_any(value)
+
+
+def _run(job: Callable[[], BatchWrite]) -> BatchWrite:
+    return job()
 
 
 class HubSpotDestination:
@@ -84,10 +89,10 @@ class HubSpotDestination:
         archives = [p for p in plans if p.action is Action.ARCHIVE and p.destination_id]
         result = BatchWrite()
         jobs: list[Callable[[], BatchWrite]] = [
-            (lambda c=chunk: self._upsert(c, payloads)) for chunk in chunks(upserts)
+            partial(self._upsert, chunk, payloads) for chunk in chunks(upserts)
         ]
-        jobs += [(lambda c=chunk: self._archive(c)) for chunk in chunks(archives)]
-        for part in self._parallel(lambda job: job(), jobs):
+        jobs += [partial(self._archive, chunk) for chunk in chunks(archives)]
+        for part in self._parallel(_run, jobs):
             result.written += part.written
             result.refused += part.refused
         return result
@@ -126,7 +131,7 @@ class HubSpotDestination:
         return out
 
     def _upsert_split(
-        self, inputs: list[tuple[str, Mapping[str, Any]]]
+        self, inputs: Sequence[tuple[str, Mapping[str, Any]]]
     ) -> tuple[dict[str, str], dict[str, RecordError]]:
         outcome: BatchOutcome = self.client.batch_upsert(self.object_type, self.id_property, inputs)
         if outcome.status >= 400 and len(inputs) > 1:

@@ -11,21 +11,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from sqlalchemy import Column, Connection, inspect, select, update
+from sqlalchemy import Connection, Table, inspect, select, update
 
 from crm_sync.ledger.models import DeadLetterRow, PendingAssociationRow
 
 __all__ = ["MIGRATIONS"]
 
 
-def _add_column(connection: Connection, column: Column) -> None:  # type: ignore[type-arg]
+def _add_column(connection: Connection, table: Table, name: str) -> None:
     """``ALTER TABLE ... ADD COLUMN`` for a model column a ledger lacks (nullable only)."""
-    table = column.table.name
-    if column.name in {c["name"] for c in inspect(connection).get_columns(table)}:
+    if name in {c["name"] for c in inspect(connection).get_columns(table.name)}:
         return
-    kind = column.type.compile(dialect=connection.dialect)
+    kind = table.c[name].type.compile(dialect=connection.dialect)
     quote = connection.dialect.identifier_preparer.quote
-    connection.exec_driver_sql(f"ALTER TABLE {quote(table)} ADD COLUMN {quote(column.name)} {kind}")
+    connection.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(name)} {kind}")
 
 
 def _v2_typed_associations_and_errors(connection: Connection) -> None:
@@ -36,9 +35,9 @@ def _v2_typed_associations_and_errors(connection: Connection) -> None:
     ``label``, ``type_id`` and ``category`` here.
     """
     pending = PendingAssociationRow.__table__
-    _add_column(connection, pending.c.type_id)
-    _add_column(connection, pending.c.category)
-    _add_column(connection, DeadLetterRow.__table__.c.error_fields)
+    _add_column(connection, pending, "type_id")
+    _add_column(connection, pending, "category")
+    _add_column(connection, DeadLetterRow.__table__, "error_fields")
     rows = connection.execute(
         select(pending.c.id, pending.c.label).where(pending.c.label.like("{%"))
     ).all()

@@ -8,9 +8,9 @@ can refer to them. Every table carries the object ``mapping`` name.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -53,6 +53,7 @@ class LedgerBase(DeclarativeBase):
     """Declarative base of the ledger tables."""
 
     type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+    __table__: ClassVar[Table]  # every ledger model maps one table
 
 
 class SchemaVersionRow(LedgerBase):

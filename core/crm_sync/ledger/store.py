@@ -14,10 +14,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, delete, func, or_, select, update
 
 from crm_sync.ledger.engine import create_ledger_engine, ensure_schema, write_connection
 from crm_sync.ledger.models import (
@@ -442,13 +443,7 @@ class LedgerBatch:
                 table,
                 [{**row, "base": row.get("base")} for row in group] if has_base else group,
                 ["mapping", "sf_id"],
-                lambda ex, t, has_base=has_base: {
-                    "hs_id": ex.hs_id,
-                    "sf_modified_at": greatest(t.c.sf_modified_at, ex.sf_modified_at),
-                    "hs_modified_at": greatest(t.c.hs_modified_at, ex.hs_modified_at),
-                    "updated_at": ex.updated_at,
-                    **({"base": ex.base} if has_base else {}),
-                },
+                partial(_link_update, with_base=has_base),
             )
 
     def _delete_pending(self, connection: Any) -> None:
@@ -483,6 +478,17 @@ class LedgerBatch:
                     )
                     .values(resolved_at=now)
                 )
+
+
+def _link_update(excluded: Any, table: Table, *, with_base: bool) -> dict[str, Any]:
+    """DO UPDATE of a link: new hs_id, later times only, the base if the batch set one."""
+    return {
+        "hs_id": excluded.hs_id,
+        "sf_modified_at": greatest(table.c.sf_modified_at, excluded.sf_modified_at),
+        "hs_modified_at": greatest(table.c.hs_modified_at, excluded.hs_modified_at),
+        "updated_at": excluded.updated_at,
+        **({"base": excluded.base} if with_base else {}),
+    }
 
 
 def _link_row(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:

@@ -129,7 +129,7 @@ _E = TypeVar("_E", bound=StrEnum)
 
 def _enum(kind: type[_E], value: object, where: str) -> _E:
     try:
-        return kind(value)
+        return kind(str(value))
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
         raise ValueError(f"{where}: {value!r} is not one of {allowed}") from None

@@ -339,8 +339,8 @@ def cross_check(mappings: list[Mapping]) -> list[Issue]:
             )
     for m in enabled:
         for a in m.associations:
-            target = by_name.get(a.to)
-            if target is None:
+            other = by_name.get(a.to)
+            if other is None:
                 issues.append(
                     _issue(
                         m,
@@ -352,7 +352,7 @@ def cross_check(mappings: list[Mapping]) -> list[Issue]:
                         field=a.lookup,
                     )
                 )
-            elif not target.enabled:
+            elif not other.enabled:
                 issues.append(
                     _issue(
                         m,

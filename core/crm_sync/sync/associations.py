@@ -118,7 +118,8 @@ class AssociationDiff:
                 diff.wanted.append(_ref(mapping, plan.source_id, spec, spec.source_id))
                 hub[key] = spec.source_id
             if changed:
-                diff.bases[plan.source_id] = {**base, "hubspot": hub}
+                new_base = {side: dict(values) for side, values in base.items()}
+                diff.bases[plan.source_id] = new_base | {"hubspot": hub}
         return diff
 
     def apply(

@@ -59,6 +59,8 @@ class StateGate:
         self._lock = threading.Lock()
         self._deliver: Callback | None = None
         self._warned = False
+        self._settled = False
+        """A batch became durable since the last look (only then can a held STATE go)."""
 
     # ------------------------------------------------------------------ sinks
     def buffered(self, owner: Hashable) -> None:
@@ -78,6 +80,7 @@ class StateGate:
         """``ticket``'s batch is durable."""
         with self._lock:
             self._open.discard(ticket)
+            self._settled = True
 
     def safe_position(self) -> int | None:
         """Every record before this position is durable (None: every record read)."""
@@ -89,7 +92,7 @@ class StateGate:
     def record_read(self) -> None:
         """A RECORD message was processed; pass on what became safe meanwhile."""
         self.position += 1
-        if self._held:
+        if self._held and self._settled:
             self.release()
 
     def offer(self, message: dict[str, Any], deliver: Callback) -> None:
@@ -107,6 +110,7 @@ class StateGate:
         """Hand the SDK the newest held STATE whose records are all durable."""
         if not self._held or self._deliver is None:
             return
+        self._settled = False
         safe = self.safe_position()
         newest: dict[str, Any] | None = None
         while self._held and (safe is None or self._held[0][0] <= safe):

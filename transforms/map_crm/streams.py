@@ -44,7 +44,7 @@ from crm_sync.convert import (
     json_schema_kind,
     sf_kind,
 )
-from crm_sync.convert.values import format_datetime_hs, parse_datetime
+from crm_sync.convert.codec import HUBSPOT, read_datetime
 from crm_sync.spec import (
     Concat,
     Default,
@@ -346,8 +346,6 @@ def _has(record: dict[str, Any], name: str) -> bool:
 
 
 def _stamp(value: Any) -> str | None:
-    try:
-        parsed = parse_datetime(value)
-    except ConversionError:
-        return None
-    return format_datetime_hs(parsed) if parsed else None
+    """A source modification time as ISO 8601 UTC with milliseconds (either side's form in)."""
+    parsed = read_datetime(value)
+    return HUBSPOT.format_datetime(parsed) if parsed else None

@@ -71,7 +71,7 @@ AfterWrite = Callable[
         Mapping[str, Mapping[str, Any]],
         Mapping[str, LedgerState],
     ],
-    Linked | tuple[list[Any], list[Any], dict[str, Any]],
+    Linked,
 ]
 
 
@@ -217,8 +217,7 @@ class MappedLeg:
         write.settled = [
             p for p in plans if not p.writes and (p.base_after is not None or p.tombstones)
         ]
-        after = Linked(*after_write(plans, write, payloads, states)) if after_write else None
-        after = after or NOTHING_LINKED
+        after = after_write(plans, write, payloads, states) if after_write else NOTHING_LINKED
         bases = {p.source_id: p.base_after for p, _ in write.written if p.base_after}
         bases |= {p.source_id: p.base_after for p in write.settled if p.base_after}
         bases |= before.bases | after.bases

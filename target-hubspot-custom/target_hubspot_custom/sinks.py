@@ -1,11 +1,12 @@
 """The batch sink: one Singer stream into one HubSpot object.
 
 A mapped stream (annotated by map-crm) is reconciled against the ledger and HubSpot
-(:func:`crm_sync.sync.batch.reconcile_batch`) in ``process_batch``, on the SDK's thread;
+(:func:`crm_sync.sync.batch.reconcile_batch`) in ``write_batch``, on the SDK's thread;
 the planned writes go to the run's :class:`~target_hubspot_custom.pipeline.WritePipeline`,
-whose thread writes them, makes the associations and commits the ledger in one
-transaction while the next batch is read and reconciled. The target waits for the
-pipeline before it emits STATE, so STATE never covers an unwritten or uncommitted record.
+whose thread writes them, makes the associations (:mod:`crm_sync.sync.associations`
+decides which) and commits the ledger in one transaction while the next batch is read
+and reconciled. Only then does the job close the batch's STATE ticket
+(:mod:`crm_sync.sync.state`), so STATE never covers an unwritten or uncommitted record.
 A batch naming a record still in flight waits for it first (its ledger state must be
 current). A plain stream (any tap) is upserted by key.
 """

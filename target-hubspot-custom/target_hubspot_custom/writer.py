@@ -115,7 +115,9 @@ class HubSpotDestination:
     def _upsert(
         self, plans: Sequence[RecordPlan], payloads: Mapping[str, Mapping[str, Any]]
     ) -> BatchWrite:
-        inputs = [(p.source_id, {k: wire_value(v) for k, v in p.changes.items()}) for p in plans]
+        inputs: list[tuple[str, Mapping[str, Any]]] = [
+            (p.source_id, {k: wire_value(v) for k, v in p.changes.items()}) for p in plans
+        ]
         ok, bad = self._upsert_split(inputs)
         out = BatchWrite()
         for plan in plans:

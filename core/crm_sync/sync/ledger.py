@@ -54,6 +54,11 @@ class SyncLedger:
         self.store = store
         self.objects = MappingObjects(store.engine)
 
+    @property
+    def schema_version(self) -> int:
+        """The ledger's schema version (after any upgrade on opening)."""
+        return self.store.schema_version
+
     def close(self) -> None:
         self.store.close()
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
+import click
 from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
 
@@ -34,6 +35,11 @@ __all__ = ["RefusedRecordsError", "SyncSink", "SyncTarget"]
 
 class RefusedRecordsError(RuntimeError):
     """Some records were refused by the destination and ``fail_on_refused`` is set."""
+
+
+IGNORED_BUILTIN_SETTINGS = ("load_method", "add_record_metadata")
+"""singer-sdk settings these targets would only pretend to honour: every write is an
+upsert on a stable key, and ``_sdc_*`` columns are always kept (deletes travel in them)."""
 
 
 class SyncTarget(Target):
@@ -52,6 +58,50 @@ class SyncTarget(Target):
         super().__init__(*args, **kwargs)
         self.state_gate.withhold = self.dry_run
         self.max_parallelism = 1  # stream order: parents land before children look them up
+
+    @classmethod
+    def append_builtin_config(cls, config_jsonschema: dict) -> None:
+        """singer-sdk's built-in settings, less those the targets ignore."""
+        super().append_builtin_config(config_jsonschema)
+        for name in IGNORED_BUILTIN_SETTINGS:
+            config_jsonschema["properties"].pop(name, None)
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """singer-sdk's target command plus ``--test``, the connection check."""
+        command = super().get_singer_command()
+        command.params.append(
+            click.Option(
+                ["--test"],
+                is_flag=True,
+                expose_value=False,
+                callback=cls.cb_connection_test,
+                help="Check the connection (log in, open the sync ledger) and exit; "
+                "what `meltano test` runs.",
+            )
+        )
+        return command
+
+    @classmethod
+    def cb_connection_test(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
+        """Run :meth:`connection_check` with the settings given before ``--test``."""
+        if not value:
+            return
+        given = ctx.params.get("config")
+        target = cls(
+            config=getattr(given, "config", None),
+            parse_env_config=bool(getattr(given, "parse_env", False)),
+        )
+        for line in target.connection_check():
+            click.echo(line, err=True)
+        ctx.exit()
+
+    def connection_check(self) -> list[str]:
+        """Log in to the destination and open the ledger; one line per thing checked.
+
+        Raises on the first failure (bad credentials, unreachable ledger).
+        """
+        raise NotImplementedError
 
     @property
     def dry_run(self) -> bool:

@@ -22,6 +22,7 @@ from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimi
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.sync.publish import DEFAULT_LEDGER
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
+from crm_sync.vocabulary import Side
 from target_hubspot_custom.associations import AssociationMaker
 from target_hubspot_custom.pipeline import WritePipeline
 from target_hubspot_custom.sinks import HubSpotSink
@@ -171,6 +172,9 @@ class TargetHubSpotCustom(SyncTarget):
             self.ledger,
             create_labels=bool(self.config.get("create_missing_properties")) and not self.dry_run,
         )
+
+    def account_ids(self) -> dict[Side, str]:
+        return {Side.HUBSPOT: self.client.portal_id()}
 
     # ------------------------------------------------------------------ --test
     def connection_check(self) -> list[str]:

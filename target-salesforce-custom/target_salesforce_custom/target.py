@@ -23,6 +23,7 @@ from crm_sync.salesforce import FLOWS, SalesforceClient, SalesforceSettings
 from crm_sync.singer import number_setting
 from crm_sync.sync.publish import DEFAULT_LEDGER
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
+from crm_sync.vocabulary import Side
 from target_salesforce_custom.sinks import SalesforceSink
 
 
@@ -170,6 +171,12 @@ class TargetSalesforceCustom(SyncTarget):
             self._session(limiter),
             user_agent=f"{self.name} (crm-sync)",
         )
+
+    def account_ids(self) -> dict[Side, str]:
+        ids = {Side.SALESFORCE: self.client.org_id()}
+        if self.hubspot is not None:
+            ids[Side.HUBSPOT] = self.hubspot.portal_id()
+        return ids
 
     # ------------------------------------------------------------------ --test
     def connection_check(self) -> list[str]:

@@ -155,20 +155,52 @@ def test_delete_of_a_never_synced_record_is_remembered_only():
 
 
 @pytest.mark.parametrize(
-    "ledger",
+    ("ledger", "modified_at"),
     [
-        LedgerState(destination_id="h1", base=BASE, source_deleted_at=T0),
-        LedgerState(destination_id="h1", base=BASE, destination_deleted_at=T0),
-        LedgerState(source_deleted_at=T0),
+        (LedgerState(destination_id="h1", base=BASE, source_deleted_at=T2), T1),
+        (LedgerState(destination_id="h1", base=BASE, source_deleted_at=T2), T2),
+        (LedgerState(destination_id="h1", base=BASE, destination_deleted_at=T0), T2),
+        (LedgerState(source_deleted_at=T2), T1),
     ],
 )
-def test_tombstones_beat_late_updates(ledger):
-    """A late update of a deleted record (either side) never resurrects it."""
-    record = fwd({"project_name": "Edited after delete"}, modified_at=T2)
+def test_tombstones_beat_late_updates(ledger, modified_at):
+    """A replay of a record from before its deletion, or an edit of a record deleted
+    on the other side, never resurrects it."""
+    record = fwd({"project_name": "Edited after delete"}, modified_at=modified_at)
     assert not needs_destination(POLICY, FWD, record, ledger)
     plan = plan_record(POLICY, FWD, record, ledger)
     assert plan.action is Action.SKIP
     assert plan.skip_reason is SkipReason.TOMBSTONED
+
+
+def test_restored_record_whose_destination_was_archived_is_created_again():
+    """Newer than its tombstone: restored (an undelete), so created under the create rule."""
+    ledger = LedgerState(
+        destination_id="h1", base=BASE, source_deleted_at=T1, destination_deleted_at=T1
+    )
+    record = fwd({"project_name": "Apollo", "budget": "10"}, modified_at=T2)
+    assert not needs_destination(POLICY, FWD, record, ledger)
+    plan = plan_record(POLICY, FWD, record, ledger)
+    assert plan.action is Action.CREATE
+    assert plan.changes == {"project_name": "Apollo", "budget": "10"}
+    assert [(t.side.value, t.id) for t in plan.revives] == [("salesforce", "s1")]
+    no_create = MappingPolicy.from_dict({**SPEC, "create": {"to_hubspot": False}})
+    skipped = plan_record(no_create, FWD, record, ledger)
+    assert skipped.skip_reason is SkipReason.CREATE_DISABLED
+    assert skipped.revives == ()
+
+
+def test_restored_record_whose_destination_stayed_updates_it():
+    """Deletes ignored: the destination is still linked; the restored record merges into it."""
+    ledger = LedgerState(destination_id="h1", base=BASE, source_seen_at=T0, source_deleted_at=T1)
+    record = fwd({"project_name": "Apollo 2"}, modified_at=T2)
+    assert needs_destination(POLICY, FWD, record, ledger)
+    current = DestinationState("h1", {"project_name": "Apollo"}, modified_at=T0)
+    plan = plan_record(POLICY, FWD, record, ledger, current)
+    assert plan.action is Action.UPDATE
+    assert plan.destination_id == "h1"
+    assert plan.changes == {"project_name": "Apollo 2"}
+    assert plan.revives and plan.moves_ledger
 
 
 def test_destination_deleted_since_last_run_is_not_recreated():

@@ -150,6 +150,14 @@ class HubSpotClient(AssociationCalls):
             return response
         raise AssertionError("unreachable")
 
+    def portal_id(self) -> str:
+        """The portal's id (``portalId`` of ``GET /account-info/v3/details``)."""
+        reply = self.call(
+            "GET", "/account-info/v3/details", "read the portal's account details",
+            route="GET /account-info/v3/details",
+        )  # fmt: skip
+        return str(reply.json()["portalId"])
+
     # ------------------------------------------------------------------ schemas
     def list_schemas(self) -> list[dict[str, Any]]:
         """Every custom object schema of the portal."""

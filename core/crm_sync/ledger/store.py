@@ -202,6 +202,7 @@ class LedgerBatch:
 
     _links: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _tombstones: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    _lifted: list[tuple[str, str, str]] = field(default_factory=list)
     _pending: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
     _resolved_pending: list[tuple[str, str, str, str]] = field(default_factory=list)
     _dead: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
@@ -210,8 +211,8 @@ class LedgerBatch:
 
     def __bool__(self) -> bool:
         return any(
-            (self._links, self._tombstones, self._pending, self._resolved_pending, self._dead,
-             self._resolved_dead, self._runs)
+            (self._links, self._tombstones, self._lifted, self._pending, self._resolved_pending,
+             self._dead, self._resolved_dead, self._runs)
         )  # fmt: skip
 
     # --- id map, base, last seen
@@ -258,6 +259,8 @@ class LedgerBatch:
         src, dst = plan.direction.source, plan.direction.destination
         for stone in plan.tombstones:
             self.tombstone(plan.mapping, stone.side, stone.id, stone.deleted_at)
+        for stone in plan.revives:
+            self.lift_tombstone(plan.mapping, stone.side, stone.id)
         if plan.action in (Action.SKIP, Action.ARCHIVE):
             return
         if plan.action is Action.UNCHANGED and plan.base_after is None and not plan.new_link:
@@ -293,6 +296,12 @@ class LedgerBatch:
                 "deleted_at": deleted_at or utcnow(),
             },
         )
+
+    def lift_tombstone(self, mapping: str, side: Side | str, record_id: str) -> None:
+        """Forget that ``record_id`` was deleted on ``side``: it was restored."""
+        key = (mapping, str(side), record_id)
+        self._tombstones.pop(key, None)
+        self._lifted.append(key)
 
     # --- associations
 
@@ -360,6 +369,8 @@ class LedgerBatch:
         if self._tombstones:
             upsert(connection, TombstoneRow.__table__, list(self._tombstones.values()),
                    ["mapping", "side", "record_id"], None)  # fmt: skip
+        if self._lifted:
+            self._delete_tombstones(connection)
         if self._pending:
             rows = [{**row, "attempts": 1, "created_at": now, "updated_at": now}
                     for row in self._pending.values()]  # fmt: skip
@@ -445,6 +456,21 @@ class LedgerBatch:
                 ["mapping", "sf_id"],
                 partial(_link_update, with_base=has_base),
             )
+
+    def _delete_tombstones(self, connection: Any) -> None:
+        table = TombstoneRow.__table__
+        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for mapping, side, record_id in self._lifted:
+            groups[(mapping, side)].append(record_id)
+        for (mapping, side), ids in groups.items():
+            for chunk in chunked(ids):
+                connection.execute(
+                    delete(table).where(
+                        table.c.mapping == mapping,
+                        table.c.side == side,
+                        table.c.record_id.in_(chunk),
+                    )
+                )
 
     def _delete_pending(self, connection: Any) -> None:
         table = PendingAssociationRow.__table__

@@ -23,7 +23,7 @@ modification times, equal or unknown times going to ``tie``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
@@ -292,6 +292,13 @@ class RecordPlan:
     source_modified_at: datetime | None = None
     new_link: bool = False
     """True when the pair is not in the ledger yet (a create, or a destination found by key)."""
+    revives: tuple[Tombstone, ...] = ()
+    """Tombstones to lift once the plan is durable: the source record was restored."""
+
+    @property
+    def moves_ledger(self) -> bool:
+        """True when the plan changes the ledger even if it writes nothing."""
+        return self.base_after is not None or bool(self.tombstones) or bool(self.revives)
 
     @property
     def conflicts(self) -> tuple[FieldConflict, ...]:
@@ -319,7 +326,9 @@ def needs_destination(
     """
     if ledger is None or ledger.destination_id is None or record.deleted_at is not None:
         return False
-    if ledger.source_deleted_at is not None or ledger.destination_deleted_at is not None:
+    if ledger.destination_deleted_at is not None:
+        return False
+    if ledger.source_deleted_at is not None and not restored(record, ledger):
         return False
     base = _base_half(ledger.base, direction.destination)
     for item in policy.fields:
@@ -343,6 +352,11 @@ def plan_record(
 ) -> RecordPlan:
     """Reconcile one source record against the ledger and the destination (§3)."""
     ledger = ledger or LedgerState()
+    if policy.enabled and restored(record, ledger):
+        live = plan_record(policy, direction, record, _after_restore(ledger), destination)
+        if live.action is Action.SKIP:
+            return live
+        return replace(live, revives=(Tombstone(direction.source, record.id),))
     plan = _Planner(policy, direction, record, ledger)
     if not policy.enabled:
         return plan.skip(SkipReason.DISABLED)
@@ -369,6 +383,27 @@ def plan_record(
     values = found.values if found is not None else None
     dest_time = (found.modified_at if found else None) or ledger.destination_seen_at
     return plan.fields(Action.UPDATE, destination_id, values, dest_time, new_link=not linked_id)
+
+
+def restored(record: SourceRecord, ledger: LedgerState) -> bool:
+    """Whether a live source record is newer than its tombstone: restored after its
+    deletion (a Salesforce undelete), so live again."""
+    deleted_at = ledger.source_deleted_at
+    return (
+        deleted_at is not None
+        and record.deleted_at is None
+        and record.modified_at is not None
+        and record.modified_at > deleted_at
+    )
+
+
+def _after_restore(ledger: LedgerState) -> LedgerState:
+    """The ledger as a restored record sees it: a pair whose destination was deleted
+    is forgotten (the record is created again, under the mapping's create rule); a
+    destination that stayed (deletes ignored) is still linked."""
+    if ledger.destination_deleted_at is not None:
+        return LedgerState()
+    return replace(ledger, source_deleted_at=None)
 
 
 class _Planner:

@@ -175,6 +175,11 @@ class SalesforceClient:
         """``GET /limits``: the org's limits (``DailyApiRequests`` …)."""
         return dict(self.get_json("limits", route="GET /limits"))
 
+    def org_id(self) -> str:
+        """The org's id (``organization_id`` of the OAuth userinfo of this session)."""
+        reply = self.get_json("/services/oauth2/userinfo", route="GET /userinfo")
+        return str(reply["organization_id"])
+
     # --- requests -----------------------------------------------------------------
 
     def request(

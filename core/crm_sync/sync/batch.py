@@ -135,9 +135,7 @@ def settle_without_write(plans: Sequence[RecordPlan]) -> list[RecordPlan]:
     return [
         p
         for p in plans
-        if not p.writes
-        and (p.base_after is not None or p.tombstones)
-        and p.action in (Action.UNCHANGED, Action.SKIP)
+        if not p.writes and p.moves_ledger and p.action in (Action.UNCHANGED, Action.SKIP)
     ]
 
 

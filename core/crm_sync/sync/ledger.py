@@ -26,6 +26,7 @@ from crm_sync.ledger import (
     RunLogEntry,
 )
 from crm_sync.reconcile import Base, LedgerState, RecordPlan, RunReport
+from crm_sync.sync.accounts import LedgerAccounts
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.objects import MappedObject, MappingObjects
 from crm_sync.vocabulary import AssociationType, Direction, Side
@@ -53,6 +54,8 @@ class SyncLedger:
     def __init__(self, store: LedgerStore) -> None:
         self.store = store
         self.objects = MappingObjects(store.engine)
+        label = store.engine.url.render_as_string(hide_password=True)
+        self.accounts = LedgerAccounts(store.engine, label)
 
     @property
     def schema_version(self) -> int:
@@ -139,6 +142,8 @@ class SyncLedger:
         ``base_after`` when given) and their dead letters resolved; settled plans
         store their base and tombstones; refused records become dead letters;
         ``bases`` of records in neither list update the base of an existing link.
+        A record both written and refused (its write-back of ids failed) keeps its
+        dead letter open: a dead letter closes only once all it stands for is done.
         """
         bases = dict(bases or {})
         with self.store.batch() as uow:
@@ -151,6 +156,8 @@ class SyncLedger:
                 done.append(plan.source_id)
             if bases:
                 self._relink(uow, mapping, direction, bases)
+            refused_ids = {r.plan.source_id for r in write.refused}
+            done = [i for i in done if i not in refused_ids]
             if done:
                 uow.resolve_dead_letters(mapping, direction, done)
             for refused in write.refused:

@@ -214,9 +214,7 @@ class MappedLeg:
             for refused in write.refused:
                 self.report.failed(refused.plan)
         write.refused += planned.unconvertible
-        write.settled = [
-            p for p in plans if not p.writes and (p.base_after is not None or p.tombstones)
-        ]
+        write.settled = [p for p in plans if not p.writes and p.moves_ledger]
         after = after_write(plans, write, payloads, states) if after_write else NOTHING_LINKED
         bases = {p.source_id: p.base_after for p, _ in write.written if p.base_after}
         bases |= {p.source_id: p.base_after for p in write.settled if p.base_after}

@@ -24,11 +24,12 @@ from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
 
 from crm_sync.reconcile import RunReport
+from crm_sync.sync.accounts import LedgerAccountMismatch
 from crm_sync.sync.ledger import SyncLedger, open_ledger
 from crm_sync.sync.leg import finish_report
 from crm_sync.sync.publish import default_ledger_url, publish_reports
 from crm_sync.sync.state import GatedReader, StateGate
-from crm_sync.vocabulary import Direction
+from crm_sync.vocabulary import Direction, Side
 
 __all__ = ["RefusedRecordsError", "SyncSink", "SyncTarget"]
 
@@ -109,8 +110,21 @@ class SyncTarget(Target):
 
     @cached_property
     def ledger(self) -> SyncLedger:
-        """The sync ledger of ``ledger_url`` (default a SQLite file in the project)."""
-        return open_ledger(self.config.get("ledger_url") or default_ledger_url())
+        """The sync ledger of ``ledger_url`` (default a SQLite file in the project),
+        checked to belong to the org and portal this target talks to; a ledger of
+        another ends the run with one line saying what to do."""
+        ledger = open_ledger(self.config.get("ledger_url") or default_ledger_url())
+        try:
+            for side, account_id in self.account_ids().items():
+                ledger.accounts.bind(side, account_id)
+        except LedgerAccountMismatch as error:
+            ledger.close()
+            raise SystemExit(f"{self.name}: {error}") from None
+        return ledger
+
+    def account_ids(self) -> dict[Side, str]:
+        """The org / portal id of each side this target talks to (one call each)."""
+        return {}
 
     @cached_property
     def run_id(self) -> str:

@@ -31,6 +31,7 @@ from crm_sandbox.hubspot.owners import Owners, SalesforceUsers
 from crm_sandbox.hubspot.properties import Properties
 from crm_sandbox.hubspot.records import Records
 from crm_sandbox.hubspot.routes import (
+    account,
     associations,
     batch,
     common,
@@ -57,6 +58,7 @@ _LIMIT_HEADERS: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvar
     "hubspot_limit_headers", default=()
 )
 _PREFIXES = (
+    "/account-info/",
     "/crm/",
     "/crm-object-schemas/",
     "/crm-pipelines/",
@@ -134,6 +136,7 @@ class HubSpotService(ApiService):
             pipelines,
             subscriptions,
             oauth,
+            account,
         ):
             out.extend(module.routes(self))
         out.append(Route("/integrations/v1/limit/daily", self._daily_usage, methods=["GET"]))

@@ -1,0 +1,145 @@
+"""Data that must not go missing without a word (issue 12), through the plugins' CLIs.
+
+Each test drives both legs as the two-way job runs them (``TwoWay``), edits the two
+sides through their APIs, and reads both sides back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crm_sandbox.core.datadir import DataDir
+from crm_sandbox.core.process import RunningSandbox, start, stop
+from crm_sync.sync.ledger import open_ledger
+from crm_sync.vocabulary import Direction
+from tests.e2e.two_way_helpers import FORWARD, REVERSE, HubSpot, Salesforce, TwoWay, all_writes
+from tests.e2e.two_way_helpers import mappings_dir as write_mappings
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def sync(clean_sandbox: Any, tmp_path: Path) -> TwoWay:
+    return TwoWay(dict(clean_sandbox.env), tmp_path, tmp_path / "mappings")
+
+
+def live_projects(hs: HubSpot, salesforce_id: str) -> dict[str, dict[str, Any]]:
+    """HubSpot projects carrying ``salesforce_id``, by HubSpot id."""
+    records = hs.records("project", ["project_name", "salesforce_id"])
+    return {i: r for i, r in records.items() if r["salesforce_id"] == salesforce_id}
+
+
+def test_restored_salesforce_record_is_live_again(clean_sandbox: Any, sync: TwoWay) -> None:
+    """A project deleted in Salesforce (archived in HubSpot by the forward leg) and then
+    restored from the recycle bin is created in HubSpot again, and both legs treat the
+    pair as live afterwards: a HubSpot edit reaches Salesforce, a rerun writes nothing."""
+    write_mappings(sync.mappings)
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    project = sf.create("Project__c", {"Name": "Restored", "Status__c": "Planned"})
+    sync.run()
+    assert len(live_projects(hs, project)) == 1
+
+    sf.delete("Project__c", project)
+    sync.run()
+    assert live_projects(hs, project) == {}
+
+    restored = clean_sandbox.control("POST", "salesforce/undelete", {"ids": [project]})
+    assert restored[0]["success"] is True, restored
+    forward = sync.leg(FORWARD)
+    assert forward.ok, forward.stderr
+    again = live_projects(hs, project)
+    assert [r["project_name"] for r in again.values()] == ["Restored"], forward.stderr
+    reverse = sync.leg(REVERSE)
+    assert reverse.ok, reverse.stderr
+
+    (hs_id,) = again
+    hs.update("project", hs_id, {"project_name": "Edited after restore"})
+    sync.run()
+    assert sf.rows("Project__c", "Name")[project]["Name"] == "Edited after restore"
+    clean_sandbox.clear_stats()
+    sync.run()
+    assert all_writes(clean_sandbox.stats()) == {}
+
+
+def test_refused_id_write_back_stays_a_dead_letter_until_written(
+    clean_sandbox: Any, sync: TwoWay
+) -> None:
+    """A HubSpot-born company is created in Salesforce, but HubSpot refuses the write-back
+    of its new ``salesforce_id``: the dead letter stays open until the id is written, and
+    a later Salesforce edit updates that company instead of creating a second one."""
+    write_mappings(sync.mappings)
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    sync.run()
+    company = hs.create("companies", {"name": "Born in HubSpot", "phone": "200"})
+    clean_sandbox.set_faults(refuse=1.0, only="hubspot")
+    reverse = sync.leg(REVERSE)
+    (account,) = [
+        a for a in sf.rows("Account", "HubSpot_Id__c").values() if a["HubSpot_Id__c"] == company
+    ]
+    ledger = open_ledger(sync.ledger_url)
+    try:
+        letters = ledger.dead_letters("account", Direction.HS_TO_SF)
+        assert [d.source_id for d in letters] == [company], reverse.stderr
+        assert letters[0].error.code == "WRITE_BACK_FAILED"
+
+        clean_sandbox.set_faults()
+        sync.run()
+        sync.run()
+        assert hs.records("companies", ["salesforce_id"])[company]["salesforce_id"] == account["Id"]
+        assert ledger.dead_letters("account", Direction.HS_TO_SF) == []
+    finally:
+        ledger.close()
+
+    sf.update("Account", account["Id"], {"Phone": "300"})
+    forward = sync.leg(FORWARD)
+    assert forward.ok, forward.stderr
+    twins = {
+        i: r
+        for i, r in hs.records("companies", ["name", "phone", "salesforce_id"]).items()
+        if r["salesforce_id"] == account["Id"]
+    }
+    assert twins == {
+        company: {"name": "Born in HubSpot", "phone": "300", "salesforce_id": account["Id"]}
+    }
+
+
+@pytest.fixture
+def other_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    """A second org and portal (its own data dir: other org id, other portal id)."""
+    data_dir = DataDir(tmp_path_factory.mktemp("other-sandbox"))
+    handle = start(data_dir)
+    try:
+        yield handle
+    finally:
+        stop(data_dir)
+
+
+def test_ledger_of_another_org_and_portal_is_refused(
+    clean_sandbox: Any, other_sandbox: RunningSandbox, sync: TwoWay
+) -> None:
+    """A ledger built against one org and portal, pointed at another, stops both legs
+    with one line naming the ledger, the two accounts and what to do; nothing is written."""
+    write_mappings(sync.mappings)
+    sf = Salesforce(sync.env)
+    sf.create("Account", {"Name": "First org"})
+    sync.run()
+
+    moved = TwoWay(dict(other_sandbox.env), sync.workdir, sync.mappings)
+    Salesforce(moved.env).create("Account", {"Name": "Second org"})
+    other_sandbox.clear_stats()
+    for direction, target in ((FORWARD, "target-hubspot-custom"),
+                              (REVERSE, "target-salesforce-custom")):  # fmt: skip
+        run = moved.leg(direction)
+        assert run.returncodes[2] == 1, run.stderr
+        err = (sync.workdir / f"{direction}-target.err").read_text()
+        assert "Traceback" not in err
+        lines = [line for line in err.splitlines() if "belongs to" in line]
+        assert len(lines) == 1, err
+        assert lines[0].startswith(f"{target}: the ledger ")
+        assert str(sync.workdir / "ledger.sqlite") in lines[0]
+        assert "give each org/portal pair its own ledger_url" in lines[0]
+    assert all_writes(other_sandbox.stats()) == {}

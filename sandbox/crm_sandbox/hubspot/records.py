@@ -21,6 +21,7 @@ from crm_sandbox.hubspot.errors import (
     PropertyValueError,
     ValidationError,
 )
+from crm_sandbox.hubspot.keys import SearchKeys
 from crm_sandbox.hubspot.store import FIRST_RECORD_ID
 from crm_sandbox.hubspot.values import format_datetime, normalize
 
@@ -108,6 +109,8 @@ class Records:
         self._next_id = self._load_next_id()
         self.on_archive: list[Any] = []
         """Callbacks ``(conn, record_ids)`` run when records are archived (associations)."""
+        self.keys = SearchKeys(store, props, self.unique_props)
+        """The search key index, kept in step with every write below."""
 
     def _load_next_id(self) -> int:
         with self.store.db.reading() as conn:
@@ -299,6 +302,7 @@ class Records:
         props["hs_object_id"] = str(record_id)
         self._stamp(ot, props, now, creating=True)
         self._claim_uniques(conn, ot, record_id, {}, props)
+        self.keys.update(conn, ot, record_id, {}, props)
         conn.execute(
             "INSERT INTO records (id, object_type_id, props, created_at, updated_at, archived)"
             " VALUES (?, ?, ?, ?, ?, 0)",
@@ -322,6 +326,7 @@ class Records:
                 props[key] = value
         self._stamp(ot, props, now, creating=False)
         self._claim_uniques(conn, ot, record.id, record.props, props)
+        self.keys.update(conn, ot, record.id, record.props, props)
         conn.execute(
             "UPDATE records SET props = ?, updated_at = ? WHERE id = ?",
             (json.dumps(props), now, record.id),
@@ -345,11 +350,11 @@ class Records:
     def archive(self, ot: ObjectType, ids: list[int]) -> None:
         now = format_datetime(self.clock.now())
         with self.store.db.transaction() as conn:
-            live = (
+            rows = (
                 [
-                    row[0]
+                    (int(row[0]), json.loads(row[1]))
                     for row in conn.execute(
-                        "SELECT id FROM records WHERE object_type_id = ? AND archived = 0"
+                        "SELECT id, props FROM records WHERE object_type_id = ? AND archived = 0"
                         f" AND id IN ({','.join('?' * len(ids))})",
                         (ot.object_type_id, *ids),
                     )
@@ -357,8 +362,10 @@ class Records:
                 if ids
                 else []
             )
-            if not live:
+            if not rows:
                 return
+            live = [record_id for record_id, _ in rows]
+            self.keys.drop(conn, ot, rows)
             marks = ",".join("?" * len(live))
             conn.execute(
                 f"UPDATE records SET archived = 1, archived_at = ?, updated_at = ? WHERE id IN"

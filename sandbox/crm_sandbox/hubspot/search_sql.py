@@ -1,0 +1,176 @@
+"""A parsed search request compiled to SQL over ``records`` (alias ``r``) and the key index.
+
+Each filter becomes one condition:
+
+* on ``hs_object_id``: a comparison of ``r.id`` itself;
+* on an indexed property (:mod:`crm_sandbox.hubspot.keys`): membership in a range of
+  ``record_keys`` (``r.id IN (SELECT record_id …)``), negated for NEQ / NOT_IN /
+  NOT_HAS_PROPERTY, which also match records without the property;
+* anything else (token filters, unindexed properties, the ``query`` text): a call of the
+  ``hs_check`` SQL function, which runs the Python test of
+  :mod:`crm_sandbox.hubspot.search_eval` on the row — correct everywhere, fast where
+  the indexed conditions already narrowed the rows.
+
+Groups are OR-ed, a group's conditions AND-ed. :mod:`crm_sandbox.hubspot.search` chooses
+how to order, count and page the result.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crm_sandbox.hubspot.errors import ValidationError
+from crm_sandbox.hubspot.search_eval import (
+    Predicate,
+    filter_key,
+    predicate,
+    query_predicate,
+    sql_value,
+)
+
+if TYPE_CHECKING:
+    from crm_sandbox.hubspot.keys import IndexedSet
+    from crm_sandbox.hubspot.models import ObjectType, Property
+    from crm_sandbox.hubspot.search_request import Filter, SearchRequest
+
+_COMPARE = {"EQ": "=", "LT": "<", "LTE": "<=", "GT": ">", "GTE": ">="}
+_NEGATED = {"NEQ": "EQ", "NOT_IN": "IN", "NOT_HAS_PROPERTY": "HAS_PROPERTY"}
+_TOKENS = ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN")
+TRUE, FALSE = "1", "0"
+KEY_RANGE = "SELECT record_id FROM record_keys WHERE object_type_id = ? AND prop = ?"
+
+
+@dataclass
+class Cond:
+    sql: str
+    params: list[Any] = field(default_factory=list)
+    on: str | None = None
+    """The indexed property whose key range this (positive) condition is, if any."""
+    key_sql: str = ""
+    """The same condition on the key column ``s.key`` (for a walk of that property)."""
+    key_params: list[Any] = field(default_factory=list)
+
+
+def _key_condition(op: str, spec: Filter, kind: str, col: str) -> tuple[str, list[Any]]:
+    """A positive operator on a key column, or the constant TRUE / FALSE."""
+
+    def key(raw: Any) -> Any:
+        return sql_value(filter_key(kind, raw))
+
+    if op == "HAS_PROPERTY":
+        return TRUE, []
+    if op == "IN":
+        keys = list(dict.fromkeys(k for k in map(key, spec.values) if k is not None))
+        if not keys:
+            return FALSE, []
+        return f"{col} IN ({','.join('?' * len(keys))})", keys
+    low = key(spec.value)
+    if low is None:
+        return FALSE, []
+    if op == "BETWEEN":
+        high = key(spec.high)
+        return (FALSE, []) if high is None else (f"{col} BETWEEN ? AND ?", [low, high])
+    return f"{col} {_COMPARE[op]} ?", [low]
+
+
+class Compiled:
+    """The conditions of one request; ``check`` is the ``hs_check`` SQL function."""
+
+    def __init__(
+        self,
+        ot: ObjectType,
+        live: dict[str, Property],
+        index: IndexedSet,
+        request: SearchRequest,
+    ) -> None:
+        self.ot = ot
+        self.live = live
+        self.index = index
+        self.checks: list[Predicate] = []
+        self.groups = [[self._condition(f) for f in group] for group in request.groups]
+        self.query: Cond | None = None
+        if request.query:
+            names = [n for n in ot.searchable_properties if n in live] or ["hs_object_id"]
+            self.query = self._residual(query_predicate(names, request.query))
+        self._last: tuple[str, dict[str, str]] = ("", {})
+
+    # -- the SQL function -----------------------------------------------------------------
+    def check(self, number: int, record_id: int, props: str) -> int:
+        if props is not self._last[0] and props != self._last[0]:
+            self._last = (props, json.loads(props))
+        return int(self.checks[number](record_id, self._last[1]))
+
+    # -- conditions -------------------------------------------------------------------------
+    def _residual(self, test: Predicate) -> Cond:
+        self.checks.append(test)
+        return Cond(f"hs_check({len(self.checks) - 1}, r.id, r.props)")
+
+    def _condition(self, spec: Filter) -> Cond:
+        prop = self.live.get(spec.prop)
+        if prop is None:
+            raise ValidationError(
+                f"There was a problem with the request: property {spec.prop} does not exist"
+                f" on {self.ot.object_type_id} (unverified wording)"
+            )
+        indexed = spec.prop == "hs_object_id" or spec.prop in self.index.props
+        if spec.op in _TOKENS or not indexed:
+            return self._residual(predicate(prop, spec))
+        negated = spec.op in _NEGATED
+        op = _NEGATED.get(spec.op, spec.op)
+        if spec.prop == "hs_object_id":
+            sql, params = _key_condition(op, spec, prop.type, "r.id")
+            if not negated:
+                return Cond(sql, params)
+            return Cond({TRUE: FALSE, FALSE: TRUE}.get(sql, f"NOT ({sql})"), params)
+        sql, params = _key_condition(op, spec, prop.type, "key")
+        if sql == FALSE:
+            return Cond(TRUE if negated else FALSE)
+        where = "" if sql == TRUE else f" AND {sql}"
+        member = f"r.id {'NOT IN' if negated else 'IN'} ({KEY_RANGE}{where})"
+        cond = Cond(member, [self.ot.object_type_id, spec.prop, *params])
+        if not negated:
+            cond.on = spec.prop
+            cond.key_sql, cond.key_params = _key_condition(op, spec, prop.type, "s.key")
+        return cond
+
+    # -- assembling ---------------------------------------------------------------------------
+    def where(self, walked: str | None = None) -> tuple[str, list[Any]]:
+        """Conditions over ``r`` (besides type and liveness); with ``walked``, the ones on
+        that property's keys are left out for the caller to put on ``s.key`` (one group)."""
+        parts: list[str] = []
+        params: list[Any] = []
+        groups = self.groups
+        if groups:
+            rendered = []
+            for group in groups:
+                conds = [c for c in group if walked is None or c.on != walked]
+                sql = " AND ".join(f"({c.sql})" for c in conds) or TRUE
+                rendered.append(sql)
+                for c in conds:
+                    params.extend(c.params)
+            parts.append("(" + " OR ".join(f"({g})" for g in rendered) + ")")
+        if self.query is not None:
+            parts.append(self.query.sql)
+        return " AND ".join(parts) or TRUE, params
+
+    def walk_conditions(self, prop: str) -> tuple[str, list[Any]] | None:
+        """With one group: its conditions on ``prop``'s keys as ``s.key`` conditions."""
+        if len(self.groups) > 1:
+            return None
+        conds = [c for c in (self.groups[0] if self.groups else []) if c.on == prop]
+        sql = " AND ".join(c.key_sql for c in conds) or TRUE
+        return sql, [p for c in conds for p in c.key_params]
+
+    def only_key_range(self) -> tuple[str, str, list[Any]] | None:
+        """One group whose every condition is a key range of one property, and no query:
+        the count is a walk of that property's keys alone."""
+        if self.query is not None or len(self.groups) != 1 or not self.groups[0]:
+            return None
+        props = {c.on for c in self.groups[0]}
+        if len(props) != 1 or None in props:
+            return None
+        prop = str(next(iter(props)))
+        sql, params = self.walk_conditions(prop) or (TRUE, [])
+        return prop, sql, params

@@ -30,6 +30,8 @@ class Database:
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA temp_store=MEMORY")
         self._depth = 0
+        self.version = 0
+        """Committed write transactions so far: caches of derived data compare it."""
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -50,6 +52,7 @@ class Database:
                 self._depth -= 1
                 if outer:
                     self.conn.execute("COMMIT")
+                    self.version += 1
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

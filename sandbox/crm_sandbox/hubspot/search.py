@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from crm_sandbox.hubspot.counts import RangeCounts
 from crm_sandbox.hubspot.records import Record
 from crm_sandbox.hubspot.search_eval import sort_key
 from crm_sandbox.hubspot.search_request import RESULT_CAP, SearchRequest, Sort, parse
@@ -51,6 +52,7 @@ class Search:
     def __init__(self, records: Records, props: Properties) -> None:
         self.records = records
         self.props = props
+        self.counts = RangeCounts(records.store.db)
 
     def run(self, ot: ObjectType, body: dict[str, Any]) -> SearchPage:
         request = parse(body)
@@ -73,19 +75,13 @@ class Search:
     def count(self, conn: sqlite3.Connection, c: Compiled) -> int:
         type_id = c.ot.object_type_id
         if not c.groups and c.query is None:
-            row = conn.execute(
-                "SELECT COUNT(*) FROM records r WHERE " + _LIVE, (type_id,)
-            ).fetchone()
-            return int(row[0])
-        key_range = c.only_key_range()
-        if key_range is not None:
-            prop, sql, params = key_range
-            row = conn.execute(
-                "SELECT COUNT(*) FROM record_keys s WHERE s.object_type_id = ? AND s.prop = ?"
-                f" AND {sql}",
-                (type_id, prop, *params),
-            ).fetchone()
-            return int(row[0])
+            return self.counts.live(conn, type_id)
+        interval = c.only_key_range()
+        if interval is not None:
+            prop, low, high = interval
+            if low is not None and high is not None and low.key > high.key:
+                return 0
+            return self.counts.between(conn, type_id, prop, low, high)
         where, params = c.where()
         row = conn.execute(
             f"SELECT COUNT(*) FROM records r WHERE {_LIVE} AND {where}", (type_id, *params)

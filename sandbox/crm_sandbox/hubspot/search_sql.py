@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from crm_sandbox.hubspot.counts import Bound
 from crm_sandbox.hubspot.errors import ValidationError
 from crm_sandbox.hubspot.search_eval import (
     Predicate,
@@ -51,6 +52,26 @@ class Cond:
     key_sql: str = ""
     """The same condition on the key column ``s.key`` (for a walk of that property)."""
     key_params: list[Any] = field(default_factory=list)
+    bounds: tuple[Bound | None, Bound | None] | None = None
+    """The same condition as one key interval (not for IN)."""
+
+
+def _bounds(op: str, spec: Filter, kind: str) -> tuple[Bound | None, Bound | None] | None:
+    """A positive operator as one key interval; None for IN (several points)."""
+    if op == "HAS_PROPERTY":
+        return None, None
+    if op == "IN":
+        return None
+    low = sql_value(filter_key(kind, spec.value))
+    if op == "BETWEEN":
+        return Bound(low, True), Bound(sql_value(filter_key(kind, spec.high)), True)
+    return {
+        "EQ": (Bound(low, True), Bound(low, True)),
+        "LT": (None, Bound(low, False)),
+        "LTE": (None, Bound(low, True)),
+        "GT": (Bound(low, False), None),
+        "GTE": (Bound(low, True), None),
+    }[op]
 
 
 def _key_condition(op: str, spec: Filter, kind: str, col: str) -> tuple[str, list[Any]]:
@@ -133,6 +154,7 @@ class Compiled:
         if not negated:
             cond.on = spec.prop
             cond.key_sql, cond.key_params = _key_condition(op, spec, prop.type, "s.key")
+            cond.bounds = _bounds(op, spec, prop.type)
         return cond
 
     # -- assembling ---------------------------------------------------------------------------
@@ -163,14 +185,25 @@ class Compiled:
         sql = " AND ".join(c.key_sql for c in conds) or TRUE
         return sql, [p for c in conds for p in c.key_params]
 
-    def only_key_range(self) -> tuple[str, str, list[Any]] | None:
-        """One group whose every condition is a key range of one property, and no query:
-        the count is a walk of that property's keys alone."""
+    def only_key_range(self) -> tuple[str, Bound | None, Bound | None] | None:
+        """One group whose every condition is an interval of one property's keys, and no
+        query: the count is that interval's, on the index alone."""
         if self.query is not None or len(self.groups) != 1 or not self.groups[0]:
             return None
-        props = {c.on for c in self.groups[0]}
-        if len(props) != 1 or None in props:
+        conds = self.groups[0]
+        props = {c.on for c in conds}
+        if len(props) != 1 or None in props or any(c.bounds is None for c in conds):
             return None
-        prop = str(next(iter(props)))
-        sql, params = self.walk_conditions(prop) or (TRUE, [])
-        return prop, sql, params
+        low: Bound | None = None
+        high: Bound | None = None
+        for c in conds:
+            lo, hi = c.bounds or (None, None)
+            if lo is not None and (
+                low is None or lo.key > low.key or (lo.key == low.key and not lo.inclusive)
+            ):
+                low = lo
+            if hi is not None and (
+                high is None or hi.key < high.key or (hi.key == high.key and not hi.inclusive)
+            ):
+                high = hi
+        return str(next(iter(props))), low, high

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from crm_sandbox.core.app import assemble
 from crm_sandbox.core.datadir import DataDir
+from crm_sandbox.hubspot import counts
 from crm_sandbox.hubspot.errors import HubSpotError
 from crm_sandbox.hubspot.service import HubSpotService
 from hypothesis import HealthCheck, given, settings
@@ -53,7 +54,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubSpotService
     )
     svc = sandbox.services[0]
     assert isinstance(svc, HubSpotService)
-    yield svc
+    with pytest.MonkeyPatch.context() as patch:
+        # marks every 3 keys, so range counts go through marks with a few dozen records
+        patch.setattr(counts, "STEP", 3)
+        yield svc
     sandbox.close()
 
 
@@ -208,7 +212,34 @@ def _filter_value(name: str, draw: Any, records: dict[int, dict[str, str]]) -> A
     return draw(fallback[KINDS[name]])
 
 
+INDEXED = ["hs_lastmodifieddate", "hs_createdate", "salesforce_id"]
+RANGES = ["EQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "HAS_PROPERTY"]
+
+
+def _keyset_request(draw: Any, records: dict[int, dict[str, str]]) -> dict[str, Any]:
+    """The taps' shape: ranges of one indexed property, sorted by it."""
+    name = draw(st.sampled_from(INDEXED))
+    filters = []
+    for _ in range(draw(st.integers(1, 2))):
+        op = draw(st.sampled_from(RANGES))
+        f: dict[str, Any] = {"propertyName": name, "operator": op}
+        if op != "HAS_PROPERTY":
+            f["value"] = _filter_value(name, draw, records)
+        if op == "BETWEEN":
+            f["highValue"] = _filter_value(name, draw, records)
+        filters.append(f)
+    direction = draw(st.sampled_from(["ASCENDING", "DESCENDING"]))
+    return {
+        "filterGroups": [{"filters": filters}],
+        "sorts": [{"propertyName": name, "direction": direction}],
+        "limit": draw(st.integers(1, 12)),
+        "after": str(draw(st.integers(0, 20))),
+    }
+
+
 def _request(draw: Any, records: dict[int, dict[str, str]]) -> dict[str, Any]:
+    if draw(st.integers(0, 2)) == 0:
+        return _keyset_request(draw, records)
     body: dict[str, Any] = {}
     groups = []
     for _ in range(draw(st.integers(0, 3))):

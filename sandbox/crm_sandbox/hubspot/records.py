@@ -9,6 +9,7 @@ sandbox clock.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,8 +27,6 @@ from crm_sandbox.hubspot.store import FIRST_RECORD_ID
 from crm_sandbox.hubspot.values import format_datetime, normalize
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from crm_sandbox.core.clock import Clock
     from crm_sandbox.core.faults import FaultDice
     from crm_sandbox.hubspot.models import ObjectType, Property
@@ -309,6 +308,55 @@ class Records:
             (record_id, ot.object_type_id, json.dumps(props), now, now),
         )
         return Record(record_id, ot.object_type_id, props, now, now)
+
+    def insert_many(
+        self,
+        conn: sqlite3.Connection,
+        ot: ObjectType,
+        rows: list[dict[str, str | None]],
+    ) -> list[Record]:
+        """Create validated records with one statement per table (seeding).
+
+        A duplicate unique value anywhere in the set falls back to :meth:`insert` per
+        record, which names the duplicate in HubSpot's error.
+        """
+        if not rows:
+            return []
+        with self._id_lock:
+            first = self._next_id
+            self._next_id += len(rows)
+        uniques = self.unique_props(ot)
+        made: list[Record] = []
+        claims: list[tuple[str, str, str, int]] = []
+        for number, values in enumerate(rows, start=first):
+            now = format_datetime(self.clock.now())  # per record, as one by one
+            props = {k: v for k, v in values.items() if v is not None}
+            props["hs_object_id"] = str(number)
+            self._stamp(ot, props, now, creating=True)
+            for name in uniques:
+                value = props.get(name)
+                if value is not None:
+                    value = value.lower() if name == "email" else value
+                    claims.append((ot.object_type_id, name, value, number))
+            made.append(Record(number, ot.object_type_id, props, now, now))
+        conn.execute("SAVEPOINT bulk")
+        try:
+            conn.executemany("INSERT INTO unique_values VALUES (?, ?, ?, ?)", claims)
+        except sqlite3.IntegrityError:
+            conn.execute("ROLLBACK TO bulk")
+            conn.execute("RELEASE bulk")
+            return [self.insert(conn, ot, values) for values in rows]
+        conn.execute("RELEASE bulk")
+        conn.executemany(
+            "INSERT INTO records (id, object_type_id, props, created_at, updated_at, archived)"
+            " VALUES (?, ?, ?, ?, ?, 0)",
+            [
+                (r.id, r.object_type_id, json.dumps(r.props), r.created_at, r.updated_at)
+                for r in made
+            ],
+        )
+        self.keys.insert_many(conn, ot, [(r.id, r.props) for r in made])
+        return made
 
     def modify(
         self,

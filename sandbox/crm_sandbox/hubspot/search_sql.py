@@ -54,6 +54,8 @@ class Cond:
     key_params: list[Any] = field(default_factory=list)
     bounds: tuple[Bound | None, Bound | None] | None = None
     """The same condition as one key interval (not for IN)."""
+    on_id: bool = False
+    """A comparison of ``r.id`` (``hs_object_id``)."""
 
 
 def _bounds(op: str, spec: Filter, kind: str) -> tuple[Bound | None, Bound | None] | None:
@@ -142,9 +144,9 @@ class Compiled:
         op = _NEGATED.get(spec.op, spec.op)
         if spec.prop == "hs_object_id":
             sql, params = _key_condition(op, spec, prop.type, "r.id")
-            if not negated:
-                return Cond(sql, params)
-            return Cond({TRUE: FALSE, FALSE: TRUE}.get(sql, f"NOT ({sql})"), params)
+            if negated:
+                sql = {TRUE: FALSE, FALSE: TRUE}.get(sql, f"NOT ({sql})")
+            return Cond(sql, params, on_id=True)
         sql, params = _key_condition(op, spec, prop.type, "key")
         if sql == FALSE:
             return Cond(TRUE if negated else FALSE)
@@ -168,7 +170,16 @@ class Compiled:
             rendered = []
             for group in groups:
                 conds = [c for c in group if walked is None or c.on != walked]
-                sql = " AND ".join(f"({c.sql})" for c in conds) or TRUE
+                # With a key range in the group, the rows come from it: "+r.id" keeps
+                # SQLite from walking the id range of the whole type instead.
+                keyed = any(c.on is not None for c in conds)
+                sql = (
+                    " AND ".join(
+                        f"({c.sql.replace('r.id', '+r.id') if keyed and c.on_id else c.sql})"
+                        for c in conds
+                    )
+                    or TRUE
+                )
                 rendered.append(sql)
                 for c in conds:
                     params.extend(c.params)

@@ -126,15 +126,19 @@ class SearchKeys:
     ) -> None:
         """Keys of new records, in one statement (bulk seeding)."""
         props = self.indexed(ot).props
-        conn.executemany(
-            "INSERT OR IGNORE INTO record_keys VALUES (?, ?, ?, ?)",
-            [
-                (ot.object_type_id, name, key, record_id)
-                for record_id, values in rows
-                for name, prop in props.items()
-                if name in values and (key := key_of(prop, values[name])) is not None
-            ],
-        )
+        memo: dict[tuple[str, str], Any] = {}  # seeded records share their time stamps
+        out = []
+        for record_id, values in rows:
+            for name, prop in props.items():
+                value = values.get(name)
+                if value is None:
+                    continue
+                key = memo.get((name, value))
+                if key is None:
+                    key = memo[name, value] = key_of(prop, value)
+                if key is not None:
+                    out.append((ot.object_type_id, name, key, record_id))
+        conn.executemany("INSERT OR IGNORE INTO record_keys VALUES (?, ?, ?, ?)", out)
 
     def drop(
         self, conn: sqlite3.Connection, ot: ObjectType, rows: list[tuple[int, dict[str, str]]]

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from crm_sandbox.hubspot.store import Store
 
 MAX_BATCH = 100
+_STAMP_EVERY = 64
+"""insert_many reads the clock once per this many records (each read costs ~10 µs)."""
 BATCH_TOO_LARGE = (
     "The maximum number of inputs supported in a batch is 100. Please reduce the number of"
     " items and try again"
@@ -328,8 +330,10 @@ class Records:
         uniques = self.unique_props(ot)
         made: list[Record] = []
         claims: list[tuple[str, str, str, int]] = []
+        now = ""
         for number, values in enumerate(rows, start=first):
-            now = format_datetime(self.clock.now())  # per record, as one by one
+            if (number - first) % _STAMP_EVERY == 0:
+                now = format_datetime(self.clock.now())
             props = {k: v for k, v in values.items() if v is not None}
             props["hs_object_id"] = str(number)
             self._stamp(ot, props, now, creating=True)

@@ -16,6 +16,7 @@ rows (search never returns them), so a count over the index needs no join.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,13 @@ _DATES = ("hs_lastmodifieddate", "lastmodifieddate", "hs_createdate", "createdat
 
 def key_of(prop: Property, value: str) -> Any:
     """The stored key of a (normalized) value, or None when it has none."""
-    return sql_value(filter_key(prop.type, value))
+    return _key(prop.type, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _key(kind: str, value: str) -> Any:
+    # a write moves the modification time's key: the same few stamps parse again and again
+    return sql_value(filter_key(kind, value))
 
 
 @dataclass(frozen=True)

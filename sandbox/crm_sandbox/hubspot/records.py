@@ -162,11 +162,11 @@ class Records:
         self.require_unique(ot, id_property)
         value = ref.lower() if id_property == "email" else ref
         row = conn.execute(
-            "SELECT record_id FROM unique_values WHERE object_type_id = ? AND prop = ?"
-            " AND value = ?",
-            (ot.object_type_id, id_property, value),
+            "SELECT r.* FROM unique_values u JOIN records r ON r.id = u.record_id"
+            " WHERE u.object_type_id = ? AND u.prop = ? AND u.value = ? AND r.archived = ?",
+            (ot.object_type_id, id_property, value, int(archived)),
         ).fetchone()
-        return self.get(conn, ot, row[0], archived) if row else None
+        return Record.from_row(row) if row else None
 
     def require_unique(self, ot: ObjectType, id_property: str) -> None:
         if id_property != "hs_object_id" and id_property not in self.unique_props(ot):

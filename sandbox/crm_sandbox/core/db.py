@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,8 +30,10 @@ class Database:
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA temp_store=MEMORY")
         self._depth = 0
-        self.version = 0
-        """Committed write transactions so far: caches of derived data compare it."""
+        self.after_commit: list[Callable[[], None]] = []
+        self.after_rollback: list[Callable[[], None]] = []
+        """Hooks run (under the lock) when an outermost transaction ends: caches of
+        derived data apply or drop what the transaction reported to them."""
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -47,12 +49,15 @@ class Database:
                 self._depth -= 1
                 if outer:
                     self.conn.execute("ROLLBACK")
+                    for hook in self.after_rollback:
+                        hook()
                 raise
             else:
                 self._depth -= 1
                 if outer:
                     self.conn.execute("COMMIT")
-                    self.version += 1
+                    for hook in self.after_commit:
+                        hook()
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

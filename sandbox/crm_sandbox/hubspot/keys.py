@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from crm_sandbox.hubspot.counts import RangeCounts
 from crm_sandbox.hubspot.search_eval import filter_key, sql_value
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ class SearchKeys:
         self.unique_names = unique_names
         """``(ot) -> list[str]``: the unique-valued properties (contacts add ``email``)."""
         self._sets: dict[str, tuple[int, IndexedSet]] = {}
+        self.counts = RangeCounts(store.db)
+        """Exact counts over these keys, told of every key this class adds or removes."""
         with store.db.reading() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = 'search_keys'").fetchone()
             stale = row is None or row[0] != VERSION
@@ -89,6 +92,7 @@ class SearchKeys:
             before = {n: (t, f) for n, t, f in cached[1].signature}
             changed = [n for n, t, f in signature if before.get(n) != (t, f)]
             dropped = [n for n in before if n not in chosen]
+            self.counts.forget()
             with self.store.db.transaction() as conn:
                 for name in dropped:
                     self._delete_prop(conn, ot.object_type_id, name)
@@ -114,19 +118,29 @@ class SearchKeys:
                 continue
             if old is not None:
                 key = key_of(prop, old)
-                if key is not None:
-                    conn.execute(
+                if (
+                    key is not None
+                    and conn.execute(
                         "DELETE FROM record_keys WHERE object_type_id = ? AND prop = ?"
                         " AND key = ? AND record_id = ?",
                         (type_id, name, key, record_id),
-                    )
+                    ).rowcount
+                ):
+                    self.counts.changed(type_id, name, key, record_id, -1)
             if new is not None:
                 key = key_of(prop, new)
-                if key is not None:
-                    conn.execute(
+                if (
+                    key is not None
+                    and conn.execute(
                         "INSERT OR IGNORE INTO record_keys VALUES (?, ?, ?, ?)",
                         (type_id, name, key, record_id),
-                    )
+                    ).rowcount
+                ):
+                    self.counts.changed(type_id, name, key, record_id, 1)
+
+    def created(self, ot: ObjectType, record_id: int) -> None:
+        """A new live record (for the live count)."""
+        self.counts.changed(ot.object_type_id, "", None, record_id, 1)
 
     def insert_many(
         self, conn: sqlite3.Connection, ot: ObjectType, rows: list[tuple[int, dict[str, str]]]
@@ -145,7 +159,12 @@ class SearchKeys:
                     key = memo[name, value] = key_of(prop, value)
                 if key is not None:
                     out.append((ot.object_type_id, name, key, record_id))
-        conn.executemany("INSERT OR IGNORE INTO record_keys VALUES (?, ?, ?, ?)", out)
+        # new record ids: no row can already exist, so every row is an added key
+        conn.executemany("INSERT INTO record_keys VALUES (?, ?, ?, ?)", out)
+        for type_id, name, key, record_id in out:
+            self.counts.changed(type_id, name, key, record_id, 1)
+        for record_id, _ in rows:
+            self.counts.changed(ot.object_type_id, "", None, record_id, 1)
 
     def drop(
         self, conn: sqlite3.Connection, ot: ObjectType, rows: list[tuple[int, dict[str, str]]]
@@ -153,9 +172,11 @@ class SearchKeys:
         """Remove the keys of records being archived."""
         for record_id, values in rows:
             self.update(conn, ot, record_id, values, {})
+            self.counts.changed(ot.object_type_id, "", None, record_id, -1)
 
     # -- rebuilds -------------------------------------------------------------------------
     def _delete_prop(self, conn: sqlite3.Connection, type_id: str, name: str) -> None:
+        self.counts.forget()
         conn.execute(
             "DELETE FROM record_keys WHERE object_type_id = ? AND prop = ?", (type_id, name)
         )
@@ -180,6 +201,7 @@ class SearchKeys:
     def rebuild_all(self) -> None:
         """Recompute every key (a data directory from before the index, or a new key form)."""
         self._sets.clear()
+        self.counts.forget()
         with self.store.db.transaction() as conn:
             conn.execute("DELETE FROM record_keys")
             for ot in self.store.object_types.values():

@@ -119,8 +119,10 @@ class Records:
         return max(FIRST_RECORD_ID, (top or 0) + 1)
 
     def reset_ids(self) -> None:
+        """After the store was wiped: ids start again, derived counts are dropped."""
         with self._id_lock:
             self._next_id = self._load_next_id()
+        self.keys.counts.forget()
 
     def _new_id(self) -> int:
         with self._id_lock:
@@ -304,6 +306,7 @@ class Records:
         self._stamp(ot, props, now, creating=True)
         self._claim_uniques(conn, ot, record_id, {}, props)
         self.keys.update(conn, ot, record_id, {}, props)
+        self.keys.created(ot, record_id)
         conn.execute(
             "INSERT INTO records (id, object_type_id, props, created_at, updated_at, archived)"
             " VALUES (?, ?, ?, ?, ?, 0)",
@@ -445,12 +448,14 @@ class Records:
                     self._injected_refusal(ot, item.get("properties"))
                     clean = self.validate(ot, item.get("properties"), creating=True)
                     conn.execute("SAVEPOINT rec")
+                    mark = self.keys.counts.savepoint()
                     try:
                         record = self.insert(conn, ot, clean)
                         if on_created is not None:
                             on_created(conn, ot, record, item.get("associations") or [])
                     except BaseException:
                         conn.execute("ROLLBACK TO rec")
+                        self.keys.counts.rollback_to(mark)
                         raise
                     finally:
                         conn.execute("RELEASE rec")
@@ -500,6 +505,7 @@ class Records:
                     self._injected_refusal(ot, item.get("properties"))
                     record = self.find(conn, ot, ref, id_property)
                     conn.execute("SAVEPOINT rec")
+                    mark = self.keys.counts.savepoint()
                     try:
                         if record is not None:
                             clean = self.validate(ot, item.get("properties"), creating=False)
@@ -516,6 +522,7 @@ class Records:
                             continue
                     except BaseException:
                         conn.execute("ROLLBACK TO rec")
+                        self.keys.counts.rollback_to(mark)
                         conn.execute("RELEASE rec")
                         raise
                     conn.execute("RELEASE rec")

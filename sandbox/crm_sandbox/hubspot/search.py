@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from crm_sandbox.hubspot.counts import RangeCounts
 from crm_sandbox.hubspot.records import Record
 from crm_sandbox.hubspot.search_eval import sort_key
 from crm_sandbox.hubspot.search_request import RESULT_CAP, SearchRequest, Sort, parse
@@ -52,7 +51,7 @@ class Search:
     def __init__(self, records: Records, props: Properties) -> None:
         self.records = records
         self.props = props
-        self.counts = RangeCounts(records.store.db)
+        self.counts = records.keys.counts
 
     def run(self, ot: ObjectType, body: dict[str, Any]) -> SearchPage:
         request = parse(body)

@@ -299,6 +299,34 @@ def test_sql_search_equals_the_reference(service: HubSpotService, plan, data) ->
                     ot, {"project_name": "p", **props, "salesforce_id": f"a0B{n:04d}Xy"}
                 )
                 records[made.id] = made.props
+            elif action == "refused":
+                # a batch whose second record is refused after it was written (its
+                # association's target does not exist): rolled back to its savepoint
+                inputs = [
+                    {"properties": {"project_name": "p", **props, "salesforce_id": f"b{n}"}},
+                    {
+                        "properties": {"project_name": "q", "salesforce_id": f"c{n}"},
+                        "associations": [
+                            {
+                                "to": {"id": "999999999"},
+                                "types": [
+                                    {
+                                        "associationCategory": "HUBSPOT_DEFINED",
+                                        "associationTypeId": 1,
+                                    }
+                                ],
+                            }
+                        ],
+                    },
+                ]
+                done, errors = service.records.batch_create(
+                    ot, inputs, on_created=service.associations.on_create
+                )
+                assert len(done) == 1 and len(errors) == 1
+                with service.store.db.reading() as conn:
+                    kept = service.records.get(conn, ot, done[0]["id"])
+                assert kept is not None
+                records[kept.id] = kept.props
             elif action == "update":
                 rid = sorted(records)[n % len(records)]
                 clear = {k: None for k in ("status", "kickoff") if k not in props}

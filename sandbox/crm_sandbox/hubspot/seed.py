@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from crm_sandbox.hubspot.records import Records
 
 _POOL = 200
-_CHUNK = 10_000
-"""Records validated, then written set-based, per transaction."""
 _ORDER = ("companies", "contacts", "deals", "project")
 
 
@@ -59,20 +57,17 @@ class Seeder:
             ot = self.catalog.store.object_types[type_id]
             start = self.records.count_live(type_id)
             companies = self._ids("0-2") if type_id in ("0-1", "0-3") else []
-            target = self.catalog.store.object_types.get("0-2")
-            link = self.associations.types.default(type_id, "0-2") if companies else None
-            for chunk in range(0, count, _CHUNK):
-                rows, partners = [], []
-                for i in range(chunk, min(count, chunk + _CHUNK)):
+            with self.records.store.db.transaction() as conn:
+                for i in range(count):
                     values = self._values(ot.name, start + i, rng, pools, seed)
-                    rows.append(self.records.validate(ot, values, creating=True))
+                    clean = self.records.validate(ot, values, creating=True)
+                    record = self.records.insert(conn, ot, clean)
                     if companies:
-                        partners.append(rng.choice(companies))
-                with self.records.store.db.transaction() as conn:
-                    made_now = self.records.insert_many(conn, ot, rows)
-                    if target is not None and link is not None:
-                        for record, company in zip(made_now, partners, strict=True):
-                            self.associations.link(conn, ot, record.id, target, company, [link])
+                        target = self.catalog.store.object_types["0-2"]
+                        t = self.associations.types.default(type_id, "0-2")
+                        self.associations.link(
+                            conn, ot, record.id, target, rng.choice(companies), [t]
+                        )
             made[key] = count
         return made
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from crm_sandbox.hubspot.records import Record
 from crm_sandbox.hubspot.search_eval import sort_key
 from crm_sandbox.hubspot.search_request import RESULT_CAP, SearchRequest, Sort, parse
-from crm_sandbox.hubspot.search_sql import KEY_RANGE, Compiled
+from crm_sandbox.hubspot.search_sql import KEY_RANGE, TRUE, Compiled
 
 if TYPE_CHECKING:
     import sqlite3
@@ -104,6 +104,13 @@ class Search:
         if sort is None or sort.prop == "hs_object_id":
             where, params = c.where()
             direction = "DESC" if sort is not None and sort.descending else "ASC"
+            if where == TRUE:  # the offset walks the type's id index alone
+                ids = conn.execute(
+                    f"SELECT r.id FROM records r WHERE {_LIVE}"
+                    f" ORDER BY r.id {direction} LIMIT ? OFFSET ?",
+                    (type_id, want, start),
+                ).fetchall()
+                return total, _by_ids(conn, [i[0] for i in ids])
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM records r WHERE {_LIVE} AND {where}"
                 f" ORDER BY r.id {direction} LIMIT ? OFFSET ?",
@@ -124,7 +131,16 @@ class Search:
         else:
             present = int(conn.execute(f"SELECT COUNT(*) {walked_from}", walked_args).fetchone()[0])
         out: list[Record] = []
-        if start < present:
+        if start < present and where == TRUE:  # the offset walks the key index alone
+            direction = "DESC" if sort.descending else "ASC"
+            ids = conn.execute(
+                "SELECT s.record_id FROM record_keys s WHERE s.object_type_id = ?"
+                f" AND s.prop = ? AND {key_sql}"
+                f" ORDER BY s.key {direction}, s.record_id LIMIT ? OFFSET ?",
+                (type_id, sort.prop, *key_params, want, start),
+            ).fetchall()
+            out = _by_ids(conn, [i[0] for i in ids])
+        elif start < present:
             direction = "DESC" if sort.descending else "ASC"
             rows = conn.execute(
                 f"SELECT {_COLUMNS} {walked_from}"
@@ -168,6 +184,17 @@ class Search:
             matched = present + absent
         end = min(request.offset + request.limit, RESULT_CAP)
         return len(matched), matched[request.offset : end]
+
+
+def _by_ids(conn: sqlite3.Connection, ids: list[int]) -> list[Record]:
+    """The records of ``ids``, in that order."""
+    if not ids:
+        return []
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM records r WHERE r.id IN ({','.join('?' * len(ids))})", ids
+    ).fetchall()
+    found = {int(row[0]): Record.from_row(row) for row in rows}
+    return [found[i] for i in ids if i in found]
 
 
 def _effective_sort(request: SearchRequest, live: dict[str, Any]) -> Sort | None:

@@ -183,7 +183,8 @@ class Compiled:
                 rendered.append(sql)
                 for c in conds:
                     params.extend(c.params)
-            parts.append("(" + " OR ".join(f"({g})" for g in rendered) + ")")
+            if TRUE not in rendered:  # one group without conditions matches everything
+                parts.append("(" + " OR ".join(f"({g})" for g in rendered) + ")")
         if self.query is not None:
             parts.append(self.query.sql)
         return " AND ".join(parts) or TRUE, params

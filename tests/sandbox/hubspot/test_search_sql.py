@@ -399,3 +399,33 @@ def test_any_body_is_answered_or_refused_never_crashes(service: HubSpotService, 
         assert exc.status_code == 400 and exc.category == "VALIDATION_ERROR"
     else:
         assert page.total >= len(page.records)
+
+
+def test_counts_after_a_batch_record_rolled_back(service: HubSpotService) -> None:
+    """A record written, then refused (its association fails), leaves the counts exact."""
+    service.reset()
+    ot = service.catalog.resolve("project")
+    for n in range(20):
+        service.records.create(ot, {"project_name": f"p{n}", "salesforce_id": f"s{n:02d}"})
+    everything = {"limit": 1}
+    by_id = {
+        "filterGroups": [
+            {"filters": [{"propertyName": "salesforce_id", "operator": "GTE", "value": "s00"}]}
+        ],
+        "limit": 1,
+    }
+    # both totals are now cached: the live count, and marks over salesforce_id
+    assert service.search.run(ot, everything).total == 20
+    assert service.search.run(ot, by_id).total == 20
+    bad = {"to": {"id": "999999999"}, "types": [{"associationTypeId": 1}]}
+    done, errors = service.records.batch_create(
+        ot,
+        [
+            {"properties": {"project_name": "kept", "salesforce_id": "s90"}},
+            {"properties": {"project_name": "gone", "salesforce_id": "s91"}, "associations": [bad]},
+        ],
+        on_created=service.associations.on_create,
+    )
+    assert len(done) == 1 and len(errors) == 1
+    assert service.search.run(ot, everything).total == 21
+    assert service.search.run(ot, by_id).total == 21

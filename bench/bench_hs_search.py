@@ -14,6 +14,9 @@ session (a call's round trip, HTTP included):
 * list paging ``GET /crm/v3/objects/project`` at the start and near the end;
 * batch upserts of 100 by ``salesforce_id`` (half updates, half creates).
 
+The same searches are first timed inside one process on the seeded store (the sandbox's
+own cost: SQL, records decoded, reply encoded; no HTTP).
+
 Each search is timed once cold (the first call after a write lays the count marks) and
 as the median of ``--repeat`` warm calls.
 
@@ -23,6 +26,7 @@ as the median of ``--repeat`` warm calls.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
 import time
@@ -116,6 +120,45 @@ def by_modified(op: str, value: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def in_process(data_dir: DataDir, n: int, repeat: int) -> None:
+    """The same searches inside one process: the sandbox's own cost, no HTTP."""
+    sandbox = assemble(data_dir, service_classes=[HubSpotService])
+    try:
+        svc = sandbox.services[0]
+        assert isinstance(svc, HubSpotService)
+        ot = svc.catalog.resolve("project")
+        with svc.store.db.reading() as conn:
+            row = conn.execute("SELECT props FROM records WHERE id = ?", (1001 + n // 2,))
+            stamp = json.loads(row.fetchone()[0])["hs_lastmodifieddate"]
+        drain = by_modified("EQ", stamp)
+        drain["filterGroups"][0]["filters"].append(
+            {"propertyName": "hs_object_id", "operator": "GT", "value": str(1001 + n // 2)}
+        )
+        drain["sorts"] = [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]
+        eq = {"propertyName": "salesforce_id", "operator": "EQ", "value": salesforce_id(n // 3)}
+        cases = {
+            "first page, no filter": {"limit": 100},
+            "modified >= start, ASC, limit 200": by_modified("GTE", "0"),
+            "same, after=9800": by_modified("GTE", "0", after="9800"),
+            "re-anchored modified >= X (middle)": by_modified("GTE", stamp),
+            "tie drain modified == X, id > last": drain,
+            "salesforce_id EQ": {"filterGroups": [{"filters": [eq]}]},
+        }
+        print(f"\n| search inside the server process (N = {n:,}) | first call ms | median ms |")
+        print("| --- | --- | --- |")
+        for label, body in cases.items():
+
+            def page(body: dict[str, Any] = body) -> int:
+                found = svc.search.run(ot, body)
+                json.dumps([r.wire(found.names) for r in found.records])
+                return found.total
+
+            cold, warm, _ = timed(page, repeat)
+            print(f"| {label} | {cold:.1f} | {warm:.2f} |")
+    finally:
+        sandbox.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
@@ -127,6 +170,7 @@ def main() -> None:
         data_dir = DataDir(tmp).ensure()
         seconds = seed(data_dir, n)
         print(f"records:  {n:,}; seeded in {seconds:.1f} s ({n / seconds:,.0f} records/s)")
+        in_process(data_dir, n, args.repeat)
         settings = FaultSettings(
             hs_ten_second_max=10**9, hs_daily_max=10**9, hs_search_per_second=10**6
         )
@@ -196,9 +240,7 @@ def main() -> None:
             deep_after = 1001 + n - 150
             row(
                 "list: page near the end",
-                lambda: portal.call(
-                    "GET", f"/crm/v3/objects/project?limit=100&after={deep_after}"
-                ),
+                lambda: portal.call("GET", f"/crm/v3/objects/project?limit=100&after={deep_after}"),
                 lambda r: f"{len(r['results'])} results",
             )
             print()

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from crm_sandbox.core.app import assemble
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.hubspot import counts
 from crm_sandbox.hubspot.errors import HubSpotError
 from crm_sandbox.hubspot.service import HubSpotService
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 RESULT_CAP = 10_000
 KINDS = {

@@ -112,6 +112,16 @@ class SearchKeys:
     ) -> None:
         """Move a record's keys from its ``before`` values to its ``after`` values."""
         type_id = ot.object_type_id
+        if not before:  # a new record: no row can exist yet, one statement for its keys
+            rows = [
+                (type_id, name, key, record_id)
+                for name, prop in self.indexed(ot).props.items()
+                if name in after and (key := key_of(prop, after[name])) is not None
+            ]
+            conn.executemany("INSERT INTO record_keys VALUES (?, ?, ?, ?)", rows)
+            for row in rows:
+                self.counts.changed(type_id, row[1], row[2], record_id, 1)
+            return
         for name, prop in self.indexed(ot).props.items():
             old, new = before.get(name), after.get(name)
             if old == new:

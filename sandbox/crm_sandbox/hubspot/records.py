@@ -253,6 +253,9 @@ class Records:
         before: dict[str, str],
         after: dict[str, str],
     ) -> None:
+        """Check every unique value first, then write them: a Conflict leaves no trace,
+        so a batch needs no savepoint per record."""
+        moves: list[tuple[str, str | None, str | None]] = []
         for name in self.unique_props(ot):
             old, new = before.get(name), after.get(name)
             if name == "email":
@@ -272,6 +275,8 @@ class Records:
                         f"A {ot.labels['singular']} with the unique value {new!r} for property"
                         f" {name} already exists. Existing ID: {row[0]} (unverified wording)"
                     )
+            moves.append((name, old, new))
+        for name, old, new in moves:
             if old is not None:
                 conn.execute(
                     "DELETE FROM unique_values WHERE object_type_id = ? AND prop = ? AND value = ?",
@@ -504,28 +509,20 @@ class Records:
                 try:
                     self._injected_refusal(ot, item.get("properties"))
                     record = self.find(conn, ot, ref, id_property)
-                    conn.execute("SAVEPOINT rec")
-                    mark = self.keys.counts.savepoint()
-                    try:
-                        if record is not None:
-                            clean = self.validate(ot, item.get("properties"), creating=False)
-                            record = self.modify(conn, ot, record, clean)
-                            new = False
-                        elif upsert and id_property and id_property != "hs_object_id":
-                            values = {**(item.get("properties") or {}), id_property: ref}
-                            clean = self.validate(ot, values, creating=True)
-                            record = self.insert(conn, ot, clean)
-                            new = True
-                        else:
-                            conn.execute("RELEASE rec")
-                            errors.append(not_found_batch(ot, [ref]))
-                            continue
-                    except BaseException:
-                        conn.execute("ROLLBACK TO rec")
-                        self.keys.counts.rollback_to(mark)
-                        conn.execute("RELEASE rec")
-                        raise
-                    conn.execute("RELEASE rec")
+                    # validation and unique checks come before any write of the record, so
+                    # a refusal needs no savepoint (two statements a record saved)
+                    if record is not None:
+                        clean = self.validate(ot, item.get("properties"), creating=False)
+                        record = self.modify(conn, ot, record, clean)
+                        new = False
+                    elif upsert and id_property and id_property != "hs_object_id":
+                        values = {**(item.get("properties") or {}), id_property: ref}
+                        clean = self.validate(ot, values, creating=True)
+                        record = self.insert(conn, ot, clean)
+                        new = True
+                    else:
+                        errors.append(not_found_batch(ot, [ref]))
+                        continue
                 except HubSpotError as exc:
                     errors.append(exc.as_batch_error(ctx))
                     continue

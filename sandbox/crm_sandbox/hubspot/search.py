@@ -15,7 +15,8 @@ How a page is found (:mod:`crm_sandbox.hubspot.search_sql` compiles the conditio
 * sorted by anything else, or by several properties: every match, sorted in Python.
 
 ``total`` is a count of the same conditions; a range of one indexed property (or no
-filter at all) is counted on its index alone.
+filter at all) is counted by :mod:`crm_sandbox.hubspot.counts` in about one bucket of
+its index, whatever the range's size.
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ from crm_sandbox.hubspot.store import FIRST_RECORD_ID
 from crm_sandbox.hubspot.values import format_datetime, normalize
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from crm_sandbox.core.clock import Clock
     from crm_sandbox.core.faults import FaultDice
     from crm_sandbox.hubspot.models import ObjectType, Property
@@ -112,6 +114,12 @@ class Records:
         """Callbacks ``(conn, record_ids)`` run when records are archived (associations)."""
         self.keys = SearchKeys(store, props, self.unique_props)
         """The search key index, kept in step with every write below."""
+        self.merged_into: Callable[[sqlite3.Connection, ObjectType, str], int | None] = (
+            lambda conn, ot, ref: None
+        )
+        """The id a merged-away record now answers with (set by :class:`merge.Merges`)."""
+        self.external_option: Callable[[Property, str], bool] = lambda prop, value: True
+        """Whether ``value`` is allowed for a property with external options (owners)."""
 
     def _load_next_id(self) -> int:
         with self.store.db.reading() as conn:
@@ -213,7 +221,10 @@ class Records:
                 )
                 continue
             try:
-                clean[name] = normalize(prop, raw, ot.object_type_id)
+                if prop.external_options:
+                    clean[name] = self._external(prop, raw)
+                else:
+                    clean[name] = normalize(prop, raw, ot.object_type_id)
             except PropertyValueError as exc:
                 problems.append(exc)
         if creating:
@@ -229,6 +240,18 @@ class Records:
         if problems:
             raise InvalidPropertyValues(problems, self.portal_id)
         return clean
+
+    def _external(self, prop: Property, raw: Any) -> str | None:
+        value = None if raw is None else str(int(raw) if isinstance(raw, float) else raw)
+        if value is None or value.strip() == "":
+            return None
+        if not self.external_option(prop, value.strip()):
+            # HubSpot refuses an owner id that is no owner (INVALID_OWNER_ID, wording
+            # unverified).
+            raise PropertyValueError(
+                prop.name, "INVALID_OWNER_ID", f"{value} is not a valid owner id"
+            )
+        return value.strip()
 
     def _injected_refusal(self, ot: ObjectType, values: Any) -> None:
         if self.dice.refuse_record("hubspot"):
@@ -521,6 +544,9 @@ class Records:
                         record = self.insert(conn, ot, clean)
                         new = True
                     else:
+                        by_id = id_property in (None, "hs_object_id")
+                        if by_id and self.merged_into(conn, ot, ref) is not None:
+                            continue  # a merged-away id is dropped without an error [rec]
                         errors.append(not_found_batch(ot, [ref]))
                         continue
                 except HubSpotError as exc:
@@ -552,6 +578,10 @@ class Records:
         with self.store.db.reading() as conn:
             for ref in dict.fromkeys(ids):
                 record = self.find(conn, ot, ref, id_property, archived)
+                if record is None and id_property in (None, "hs_object_id") and not archived:
+                    # A merged-away id reads as its merged record (unverified for batch).
+                    moved = self.merged_into(conn, ot, ref)
+                    record = self.get(conn, ot, moved) if moved is not None else None
                 if record is None:
                     missing.append(ref)
                 else:

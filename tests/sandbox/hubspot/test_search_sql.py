@@ -430,3 +430,31 @@ def test_counts_after_a_batch_record_rolled_back(service: HubSpotService) -> Non
     assert len(done) == 1 and len(errors) == 1
     assert service.search.run(ot, everything).total == 21
     assert service.search.run(ot, by_id).total == 21
+
+
+def test_search_after_a_merge(service: HubSpotService) -> None:
+    """A merge writes records outside the batch paths: the index and counts follow it."""
+    service.reset()
+    ot = service.catalog.resolve("project")
+    made = [
+        service.records.create(ot, {"project_name": f"p{n}", "salesforce_id": f"m{n}"})
+        for n in range(8)
+    ]
+    dated = {
+        "filterGroups": [
+            {"filters": [{"propertyName": "hs_createdate", "operator": "GTE", "value": "0"}]}
+        ],
+        "sorts": [{"propertyName": "hs_createdate", "direction": "ASCENDING"}],
+        "limit": 100,
+    }
+    assert service.search.run(ot, {"limit": 1}).total == 8
+    assert service.search.run(ot, dated).total == 8
+    survivor = service.merges.merge(ot, str(made[0].id), str(made[1].id))
+    everything = service.search.run(ot, {"limit": 100})
+    by_date = service.search.run(ot, dated)
+    assert everything.total == by_date.total == 7
+    assert {r.id for r in by_date.records} == {r.id for r in everything.records}
+    assert by_date.records[0].id == survivor.id  # it keeps the earlier create date
+    gone = {"propertyName": "salesforce_id", "operator": "IN", "values": ["m0", "m1"]}
+    hits = service.search.run(ot, {"filterGroups": [{"filters": [gone]}]})
+    assert [r.id for r in hits.records] == [survivor.id]

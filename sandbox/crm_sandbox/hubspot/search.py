@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.hubspot.records import Record
-from crm_sandbox.hubspot.search_eval import sort_key
+from crm_sandbox.hubspot.search_eval import sort_key, sql_value
 from crm_sandbox.hubspot.search_request import RESULT_CAP, SearchRequest, Sort, parse
-from crm_sandbox.hubspot.search_sql import KEY_RANGE, TRUE, Compiled
+from crm_sandbox.hubspot.search_sql import KEY_RANGE, TRUE, Compiled, json_path
+from crm_sandbox.hubspot.values import search_key
 
 if TYPE_CHECKING:
     import sqlite3
@@ -61,9 +62,13 @@ class Search:
         sort = _effective_sort(request, live)
         with self.records.store.db.reading() as conn:
             conn.create_function("hs_check", 3, compiled.check)
+            conn.create_function("hs_value_check", 3, compiled.value_check)
             indexed = sort is None or sort.prop in ("hs_object_id", *compiled.index.props)
             if indexed and len(request.sorts) <= 1:
                 total, page = self._sql_page(conn, compiled, request, sort)
+            elif sort is not None and len(request.sorts) == 1:
+                conn.create_function("hs_sort_key", 2, _sort_value, deterministic=True)
+                total, page = self._sorted_by_value(conn, compiled, request, sort)
             else:
                 total, page = self._python_page(conn, compiled, request)
         end = min(request.offset + request.limit, RESULT_CAP, total)
@@ -166,6 +171,31 @@ class Search:
             out += [Record.from_row(r) for r in rows]
         return total, out
 
+    def _sorted_by_value(
+        self, conn: sqlite3.Connection, c: Compiled, request: SearchRequest, sort: Sort
+    ) -> tuple[int, list[Record]]:
+        """One sort on an unindexed property: SQLite sorts by the value's key (a top-k
+        sort, no rows kept beyond the page); records without it come last, present values
+        of the wrong type after the others (before them when descending)."""
+        total = self.count(conn, c)
+        start = request.offset
+        want = max(0, min(start + request.limit, RESULT_CAP, total) - start)
+        if want == 0:
+            return total, []
+        prop = c.live[sort.prop]
+        where, params = c.where()
+        direction = "DESC" if sort.descending else "ASC"
+        value = "json_extract(r.props, ?)"
+        key = f"hs_sort_key(?, {value})"
+        path = json_path(sort.prop)
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM records r WHERE {_LIVE} AND {where}"
+            f" ORDER BY ({value} IS NULL), ({key} IS NULL) {direction}, {key} {direction},"
+            " r.id LIMIT ? OFFSET ?",
+            (c.ot.object_type_id, *params, path, prop.type, path, prop.type, path, want, start),
+        ).fetchall()
+        return total, [Record.from_row(r) for r in rows]
+
     def _python_page(
         self, conn: sqlite3.Connection, c: Compiled, request: SearchRequest
     ) -> tuple[int, list[Record]]:
@@ -185,6 +215,11 @@ class Search:
             matched = present + absent
         end = min(request.offset + request.limit, RESULT_CAP)
         return len(matched), matched[request.offset : end]
+
+
+def _sort_value(kind: str, value: str | None) -> Any:
+    """``hs_sort_key``: a stored value's comparable key as SQLite holds it (None: none)."""
+    return None if value is None else sql_value(search_key(kind, value))
 
 
 def _by_ids(conn: sqlite3.Connection, ids: list[int]) -> list[Record]:

@@ -58,6 +58,11 @@ class Cond:
     """A comparison of ``r.id`` (``hs_object_id``)."""
 
 
+def json_path(name: str) -> str:
+    """The JSON path of a property in the ``props`` column."""
+    return "$." + json.dumps(name)
+
+
 def _bounds(op: str, spec: Filter, kind: str) -> tuple[Bound | None, Bound | None] | None:
     """A positive operator as one key interval; None for IN (several points)."""
     if op == "HAS_PROPERTY":
@@ -130,6 +135,18 @@ class Compiled:
         self.checks.append(test)
         return Cond(f"hs_check({len(self.checks) - 1}, r.id, r.props)")
 
+    def _value_residual(self, name: str, test: Predicate) -> Cond:
+        """A test of one property: SQLite extracts its value, Python sees only that."""
+        self.checks.append(
+            lambda record_id, value: test(record_id, {} if value is None else {name: value})
+        )
+        number = len(self.checks) - 1
+        return Cond(f"hs_value_check({number}, r.id, json_extract(r.props, ?))", [json_path(name)])
+
+    def value_check(self, number: int, record_id: int, value: str | None) -> int:
+        """The ``hs_value_check`` SQL function (None: the record has no such value)."""
+        return int(self.checks[number](record_id, value))  # type: ignore[arg-type]
+
     def _condition(self, spec: Filter) -> Cond:
         prop = self.live.get(spec.prop)
         if prop is None:
@@ -139,7 +156,7 @@ class Compiled:
             )
         indexed = spec.prop == "hs_object_id" or spec.prop in self.index.props
         if spec.op in _TOKENS or not indexed:
-            return self._residual(predicate(prop, spec))
+            return self._value_residual(spec.prop, predicate(prop, spec))
         negated = spec.op in _NEGATED
         op = _NEGATED.get(spec.op, spec.op)
         if spec.prop == "hs_object_id":

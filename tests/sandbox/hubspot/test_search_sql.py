@@ -436,10 +436,12 @@ def test_search_after_a_merge(service: HubSpotService) -> None:
     """A merge writes records outside the batch paths: the index and counts follow it."""
     service.reset()
     ot = service.catalog.resolve("project")
-    made = [
-        service.records.create(ot, {"project_name": f"p{n}", "salesforce_id": f"m{n}"})
-        for n in range(8)
-    ]
+    clock = service.ctx.clock
+    clock.freeze(datetime(2026, 3, 1, tzinfo=UTC))
+    made = []
+    for n in range(8):  # one millisecond apart: create dates order the records
+        clock.advance(timedelta(milliseconds=1))
+        made.append(service.records.create(ot, {"project_name": f"p{n}", "salesforce_id": f"m{n}"}))
     dated = {
         "filterGroups": [
             {"filters": [{"propertyName": "hs_createdate", "operator": "GTE", "value": "0"}]}
@@ -458,3 +460,4 @@ def test_search_after_a_merge(service: HubSpotService) -> None:
     gone = {"propertyName": "salesforce_id", "operator": "IN", "values": ["m0", "m1"]}
     hits = service.search.run(ot, {"filterGroups": [{"filters": [gone]}]})
     assert [r.id for r in hits.records] == [survivor.id]
+    clock.reset()

@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 DATA_DIR ?= .sandbox
 
-.PHONY: install demo test lint bench clean sandbox-stop
+.PHONY: install demo test lint bench bench-peers clean sandbox-stop
 
 # Every distribution of the repo, editable, into one development venv.
 DISTS := ./core ./sandbox ./tap-salesforce-custom ./tap-hubspot-custom \
@@ -29,6 +29,13 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# Other people's extractors beside ours on one seeded sandbox (downloads them from PyPI into
+# bench/peers/.venvs once; not part of `make test`). Table: bench/results/peers.md.
+PEER_PROJECTS ?= 100000
+PEER_COMPANIES ?= 20000
+bench-peers: install
+	$(BIN)/python -m bench.peers --projects $(PEER_PROJECTS) --companies $(PEER_COMPANIES)
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .harness import Row
+from .known import explain
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ def render(rows: list[Row], expected: Expected, title: str) -> str:
         if not row.ok:
             failures.append(row)
         rate = f"{row.records / row.seconds:,.0f}" if row.seconds and row.records else "—"
-        status = "" if row.ok else " **failed**"
+        status = ""
+        if not row.ok:
+            status = " **failed, sandbox gap**" if explain(row.failure) else " **failed**"
         lines.append(
             f"| {ex.label}{status} | {ex.mode} | {row.phase} | {row.records:,} | {len(row.ids):,} "
             f"| {_coverage(row, expected)} | {row.deletes:,} | "
@@ -71,7 +74,11 @@ def render(rows: list[Row], expected: Expected, title: str) -> str:
         lines += ["", "Runs that did not finish (the request they failed on, and why):", ""]
         for row in failures:
             ex = row.extractor
-            lines.append(f"- **{ex.label}, {ex.mode}, {row.phase}**: {row.failure}")
+            why = explain(row.failure)
+            lines.append(
+                f"- **{ex.label}, {ex.mode}, {row.phase}**: {row.failure}"
+                + (f"\n  - known sandbox gap: {why}" if why else "")
+            )
     refused = [row for row in rows if row.non_2xx]
     if refused:
         lines += ["", "Non-2xx replies counted by the sandbox during each run:", ""]

@@ -1,0 +1,42 @@
+"""Why a peer fails today, when the cause is a known gap of the sandbox.
+
+Matched against a failure's text (the request it failed on and its error line); the
+table prints the explanation next to the failure so a reader knows whether the peer or
+the sandbox is at fault. Remove an entry once the sandbox serves what it names.
+"""
+
+from __future__ import annotations
+
+KNOWN_GAPS: tuple[tuple[str, str], ...] = (
+    (
+        "/services/async/",
+        "the sandbox does not serve Bulk API 1.0 yet (issue 15, 'Bulk API 1.0 is missing')",
+    ),
+    (
+        "not enough values to unpack",
+        "airbyte-cdk looks up `Content-Type` case-sensitively and the sandbox sends "
+        "lower-case header names (issue 15, 'Header casing')",
+    ),
+    (
+        "Unable to infer object type",
+        "the sandbox's HubSpot portal lacks the standard object types the tap asks "
+        "properties for (issue 15, 'The standard object catalogue')",
+    ),
+    (
+        "/properties/v1/",
+        "HubSpot's legacy v1/v2 CRM APIs (`/properties/v1`, `/companies/v2`, `/deals/v1`), "
+        "which the sandbox does not serve",
+    ),
+    (
+        "/companies/v2/",
+        "HubSpot's legacy v1/v2 CRM APIs, which the sandbox does not serve",
+    ),
+)
+
+
+def explain(failure: str) -> str:
+    """The known sandbox gap behind ``failure``, or an empty string."""
+    for marker, why in KNOWN_GAPS:
+        if marker in failure:
+            return why
+    return ""

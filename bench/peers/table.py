@@ -28,9 +28,9 @@ HEADER = (
 def _coverage(row: Row, expected: Expected) -> str:
     api = row.extractor.api
     if row.phase == "full":
-        return f"{len(row.ids)}/{expected.seeded.get(api, 0)}"
+        return f"{len(row.ids):,}/{expected.seeded.get(api, 0):,}"
     changed = expected.changed.get(api, set())
-    return f"{len(row.ids & changed)}/{len(changed)}"
+    return f"{len(row.ids & changed):,}/{len(changed):,}"
 
 
 def ratio(row: Row, rows: Iterable[Row]) -> str:

@@ -20,12 +20,13 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.process import start, stop
 
 from . import changes
-from .extractors import HUBSPOT, ROOT, SALESFORCE, Setup, extractors
+from .extractors import HUBSPOT, ROOT, SALESFORCE, Extractor, Setup, extractors
 from .harness import FULL, INCREMENTAL, Harness, Row
 from .table import Expected, render
 
@@ -45,6 +46,21 @@ def _summary(row: Row) -> str:
     )
 
 
+def _fastest(harness: Harness, ex: Extractor, phase: str, state: Any, repeat: int) -> Row:
+    """The fastest of ``repeat`` runs of one job; a failed run ends the series."""
+    best: Row | None = None
+    for attempt in range(max(1, repeat)):
+        row = harness.run(ex, phase, state)
+        if repeat > 1:
+            _log(f"{ex.key}: {phase} #{attempt + 1}: {_summary(row)}")
+        if not row.ok:
+            return row
+        if best is None or row.seconds < best.seconds:
+            best = row
+    assert best is not None
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=2_000, help="Project__c rows to seed")
@@ -52,6 +68,13 @@ def main() -> None:
     parser.add_argument("--change-percent", type=float, default=1.0)
     parser.add_argument("--only", default="", help="comma-separated extractor keys")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each job N times (same input state) and keep the fastest: the least "
+        "disturbed by other work on the machine",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--seed-age-minutes",
@@ -87,7 +110,7 @@ def main() -> None:
         rows: list[Row] = []
         for ex in chosen:
             _log(f"{ex.key}: full run")
-            row = harness.run(ex, FULL)
+            row = _fastest(harness, ex, FULL, None, args.repeat)
             _log(f"{ex.key}: {_summary(row)}")
             rows.append(row)
 
@@ -109,7 +132,7 @@ def main() -> None:
                 continue
             ex = first.extractor
             _log(f"{ex.key}: incremental run")
-            row = harness.run(ex, INCREMENTAL, first.state)
+            row = _fastest(harness, ex, INCREMENTAL, first.state, args.repeat)
             _log(f"{ex.key}: {_summary(row)}")
             rows.append(row)
     finally:
@@ -125,6 +148,7 @@ def main() -> None:
     title = (
         f"## Ours vs peers: {args.projects:,} Project__c, {args.companies:,} HubSpot companies, "
         f"{args.change_percent:g} % edited/deleted before the incremental run"
+        + (f", fastest of {args.repeat} runs per job" if args.repeat > 1 else "")
     )
     title += (
         f"\n\nMachine: {os.cpu_count()} cores; 1-minute load average {load_before:.1f} at the "

@@ -101,6 +101,9 @@ def _ours_hs(setup: Setup) -> dict[str, Any]:
         "access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
         "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
         "objects": [setup.hs_object],
+        # The sandbox portal's limit (Pro/Enterprise private app); the tap's default,
+        # 100, is the Free/Starter one. Peers do not pace themselves at all.
+        "max_requests_per_10s": 190,
     }
 
 

@@ -41,6 +41,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The end-to-end pipeline benchmark (meltano run forward / reverse / two-way at 10k, 100k
+# and 1M records); figures go to bench/results/pipeline.md and the README's Performance table.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
+	$(BIN)/python bench/bench_pipeline.py $(BENCH_ARGS)
+
 sandbox-stop:
 	-$(BIN)/crm-sandbox stop --data-dir $(DATA_DIR)
 

@@ -494,8 +494,8 @@ class World:
             sandbox.set_faults(latency_ms=25)
         try:
             for n, direction in enumerate((FORWARD, REVERSE)):
-                kill = 0.6 + (seed % 20) / 10 if mode == "kill" and seed % 2 == n else None
-                if not self.sync.leg(direction, kill_after=kill).ok:
+                kill = 1 + seed % 4 if mode == "kill" and seed % 2 == n else None
+                if not self.sync.leg(direction, kill_after_writes=kill, sandbox=sandbox).ok:
                     break  # meltano stops the job at a failed block
         finally:
             sandbox.set_faults()
@@ -528,15 +528,15 @@ class World:
 
 KILLS_AND_FAULTS = [
     ("create", "hs", "account"), ("edit", "sf", "project", 0, "A"),
-    ("edit", "hs", "project", 1, "B"), ("run", "kill", 3),  # reverse target killed at 0.9 s
+    ("edit", "hs", "project", 1, "B"), ("run", "kill", 3),  # reverse target killed at 4 writes
     ("delete", "sf", "project", 2), ("edit", "hs", "account", 0, "C"),
     ("run", "faults", 5), ("create", "sf", "account"),
-    ("run", "kill", 8),  # forward target killed at 1.4 s
+    ("run", "kill", 8),  # forward target killed at 1 write
 ]  # fmt: skip
 DELETE_VS_EDIT = [
     ("delete", "hs", "project", 0), ("edit", "sf", "project", 0, "A"),
     ("create", "hs", "account"), ("run", "faults", 11), ("delete", "hs", "account", 1),
-    ("edit", "sf", "account", 1, "B"), ("run", "kill", 4),  # forward target killed at 1.0 s
+    ("edit", "sf", "account", 1, "B"), ("run", "kill", 4),  # forward target killed at 1 write
 ]  # fmt: skip
 
 

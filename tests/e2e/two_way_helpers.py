@@ -4,7 +4,8 @@ A leg is ``tap | map-crm | target`` with the plugins' own CLIs (what ``meltano r
 starts, without meltano's ~4 s per block of start-up), configured from the sandbox env
 exactly as meltano.yml's ``sandbox`` environment does. The tap's bookmark is the last
 STATE line its target emitted, kept per leg like meltano's state backend; the ledger is
-one SQLite file both targets share. ``kill_after`` SIGKILLs the target mid-run.
+one SQLite file both targets share. ``kill_after_writes`` SIGKILLs the target mid-run, once
+the sandbox has answered that many write calls of the leg (progress, not a guessed delay).
 
 Salesforce is read with SOQL and HubSpot with its objects API; both are edited through
 their REST APIs (simple-salesforce for Salesforce), as a user or another integration would.
@@ -146,8 +147,11 @@ class TwoWay:
                       "plan_path": str(self.workdir / "plan-salesforce.json")}  # fmt: skip
         return tap, mapper, target
 
-    def leg(self, direction: str, kill_after: float | None = None) -> LegRun:
-        """Run one leg to its end (or SIGKILL its target after ``kill_after`` seconds)."""
+    def leg(
+        self, direction: str, kill_after_writes: int | None = None, sandbox: Any = None
+    ) -> LegRun:
+        """Run one leg to its end, or SIGKILL its target once ``sandbox`` has answered
+        ``kill_after_writes`` write calls of this leg (to either API)."""
         tap_cfg, mapper_cfg, target_cfg = self._configs(direction)
         names = (
             ("tap-salesforce-custom", "target-hubspot-custom")
@@ -179,12 +183,14 @@ class TwoWay:
             tap.stdout.close()  # the children own the pipe ends now
             mapper.stdout.close()
             killed = False
-            if kill_after is not None:
-                try:
-                    target.wait(timeout=kill_after)
-                except subprocess.TimeoutExpired:
-                    target.send_signal(signal.SIGKILL)
-                    killed = True
+            if kill_after_writes is not None:
+                written = sum(all_writes(sandbox.stats()).values())
+                while target.poll() is None:
+                    done = sum(all_writes(sandbox.stats()).values()) - written
+                    if done >= kill_after_writes:
+                        target.send_signal(signal.SIGKILL)
+                        killed = True
+                        break
             out, _ = target.communicate(timeout=300)
             for proc in (mapper, tap):
                 if killed and proc.poll() is None:

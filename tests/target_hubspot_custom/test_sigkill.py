@@ -1,22 +1,25 @@
-"""The target killed with SIGKILL at random points, then rerun: nothing lost, nothing doubled.
+"""The target killed with SIGKILL at points of its progress, then rerun: nothing lost or doubled.
 
 The target CLI (``target-hubspot-custom --config ... < messages``) replays a recorded
-messages file of mapped project records against the sandbox (with latency, so a run
-takes a few seconds and the kills land inside batches: before, during and after the
-upserts of a batch, and between the writes and the ledger commit). Each iteration kills
-it after a random delay; a final run goes to the end. HubSpot must then hold exactly the
-source set (unique ``salesforce_id``, current names), and the ledger one link per record.
+messages file of mapped project records against the sandbox. Each iteration kills it when
+it reaches a point of progress the test observes, never after a guessed delay, so the
+kills land the same on a fast machine and a slow one: once the sandbox has answered the
+k-th batch upsert of that run, the kill lands between HubSpot's reply and the ledger
+commit, or while the next call of the batch (or of the next batch) is in flight.
+
+The sandbox adds latency to each call, so after an observed point the target always has
+calls left to make: the kill, sent as soon as the point is seen, finds it running. A final
+run goes to the end. HubSpot must then hold exactly the source set (unique
+``salesforce_id``, current names), and the ledger one link per record.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,9 @@ from crm_sync.sync.ledger import open_ledger
 from tests.target_hubspot_custom.test_target_sandbox import record, schema_message
 
 N = 1500
-KILLS = 4
+UPSERT_ROUTE = "POST /crm/v3/objects/{objectType}/batch/upsert"
+# the killed runs, in order: each is killed once the sandbox has answered this many upserts
+KILL_AFTER_UPSERTS = [3, 1, 2, 4]
 
 
 def write_messages(path: Path) -> None:
@@ -61,7 +66,19 @@ def hubspot_projects(env: dict[str, str]) -> list[dict[str, Any]]:
             return out
 
 
-def test_sigkill_at_random_points_then_rerun(clean_sandbox: Any, tmp_path: Path) -> None:
+def upserts_answered(sandbox: Any) -> int:
+    return int(sandbox.stats().get("hubspot", {}).get("calls", {}).get(UPSERT_ROUTE, 0))
+
+
+def wait_for_upserts(sandbox: Any, proc: subprocess.Popen, count: int) -> bool:
+    """Poll the sandbox's call count until ``count`` upserts are answered (or the child ends)."""
+    while proc.poll() is None:
+        if upserts_answered(sandbox) >= count:
+            return True
+    return False
+
+
+def test_sigkill_at_progress_points_then_rerun(clean_sandbox: Any, tmp_path: Path) -> None:
     env = clean_sandbox.env
     clean_sandbox.set_faults(latency_ms=40)
     messages = tmp_path / "messages.singer"
@@ -81,19 +98,18 @@ def test_sigkill_at_random_points_then_rerun(clean_sandbox: Any, tmp_path: Path)
     )
     cli = [str(Path(sys.executable).parent / "target-hubspot-custom"), "--config", str(config)]
     child_env = {k: v for k, v in os.environ.items() if k != "REQUESTS_CA_BUNDLE"}
-    rng = random.Random(7)
-    killed = 0
-    for _ in range(KILLS):
+    killed = []
+    for count in KILL_AFTER_UPSERTS:
+        clean_sandbox.clear_stats()
         with messages.open() as stdin:
             proc = subprocess.Popen(
                 cli, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=child_env
             )
-            time.sleep(rng.uniform(0.8, 3.0))
-            if proc.poll() is None:
+            if wait_for_upserts(clean_sandbox, proc, count) and proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)
-                killed += 1
-            proc.communicate(timeout=60)
-    assert killed >= 2, "the kills should land while the target runs"
+                killed.append(count)
+            proc.communicate(timeout=120)
+    assert killed == KILL_AFTER_UPSERTS, "every kill should land while the target runs"
     with messages.open() as stdin:
         done = subprocess.run(
             cli, stdin=stdin, capture_output=True, text=True, env=child_env, timeout=300

@@ -1,0 +1,485 @@
+"""Benchmark: the real ``meltano run`` jobs on a seeded sandbox, from 10k to 1M records.
+
+For each size N it starts its own sandbox, seeds ``Account`` (2,000) and ``Project__c`` (N,
+80 % of them linked to an account, so the forward leg makes associations), and runs, in
+the repository's Meltano project with its own system database, ledger and plan files:
+
+1. ``meltano invoke tap-salesforce-custom`` alone (the yardstick for the forward leg);
+2. ``meltano run forward`` (first import into HubSpot, associations included);
+3. ``meltano run reverse`` (the reverse leg's first pull of what is now in HubSpot);
+4. ``meltano run two-way`` again with no edits (a no-op: must write nothing);
+5. 1 % of the projects edited in Salesforce, then ``meltano run two-way`` (incremental).
+
+For each run it reports wall time, records/s (N over the wall time), API calls by endpoint
+against the minimum (one upsert per 100 records, one association batch per 100 links), and
+the peak resident memory (VmHWM) of every plugin process (tap, mapper, target, sampled
+from /proc while meltano runs them) and of the sandbox. Two profiles: ``fast`` (no added
+latency, rate limits lifted in the sandbox and the plugins, so only our code is measured)
+and ``limited`` (150 ms a call, HubSpot's 190 requests per 10 s).
+
+It writes ``bench/results/pipeline.md``, ``pipeline.json`` and ``pipeline.png`` (time and
+memory against N, log axes).
+
+    .venv/bin/python bench/bench_pipeline.py                         # 10k, 100k, 1M, fast
+    .venv/bin/python bench/bench_pipeline.py --sizes 10000 --profiles fast,limited
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+
+from crm_sandbox.core.datadir import DataDir
+from crm_sandbox.core.faults import FaultSettings
+from crm_sandbox.core.process import RunningSandbox, start, stop
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = REPO / "bench" / "results"
+ACCOUNTS = 2_000
+EDIT_SHARE = 0.01
+PLUGINS = (
+    "tap-salesforce-custom",
+    "tap-hubspot-custom",
+    "map-crm",
+    "target-hubspot-custom",
+    "target-salesforce-custom",
+)
+PROFILES: dict[str, dict[str, Any]] = {
+    "fast": {
+        "faults": {"latency_ms": 0, "hs_ten_second_max": 10**7, "hs_daily_max": 10**9,
+                   "hs_search_per_second": 10**4},
+        "env": {"TARGET_HUBSPOT_CUSTOM_RATE_LIMIT_PER_10S": "10000000",
+                "TAP_HUBSPOT_CUSTOM_MAX_REQUESTS_PER_10S": "10000000",
+                "TAP_HUBSPOT_CUSTOM_SEARCH_REQUESTS_PER_SECOND": "10000"},
+    },
+    "limited": {
+        "faults": {"latency_ms": 150, "hs_ten_second_max": 190, "hs_daily_max": 10**9},
+        "env": {},
+    },
+}  # fmt: skip
+
+
+@dataclass
+class Run:
+    """One measured command."""
+
+    profile: str
+    size: int
+    step: str
+    seconds: float
+    records_per_second: float
+    calls: dict[str, int]
+    total_calls: int
+    writes: int
+    minimum_writes: int | None
+    peak_rss_mib: dict[str, float]
+    sandbox_rss_mib: float
+    ok: bool
+    note: str = ""
+
+
+@dataclass
+class Org:
+    """What the seeded org holds that decides the minimum number of calls."""
+
+    projects_synced: int
+    projects_linked: int
+    accounts: int
+
+
+@dataclass
+class Sampler:
+    """Peak VmHWM per plugin name over a process tree, read from /proc while it runs."""
+
+    root: int
+    peaks_kib: dict[str, int] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _name(self, proc: psutil.Process) -> str | None:
+        try:
+            line = " ".join(proc.cmdline())
+        except psutil.Error:
+            return None
+        return next((name for name in PLUGINS if name in line), None)
+
+    def _sample(self) -> None:
+        try:
+            children = psutil.Process(self.root).children(recursive=True)
+        except psutil.Error:
+            return
+        for child in children:
+            name = self._name(child)
+            if name is None:
+                continue
+            hwm = vm_hwm_kib(child.pid)
+            self.peaks_kib[name] = max(self.peaks_kib.get(name, 0), hwm)
+
+    def run(self) -> None:
+        # VmHWM is the process's own high-water mark, so a sample late in its life is exact;
+        # sampling often only makes sure that one lands before the process exits.
+        while not self._stop.wait(0.05):
+            self._sample()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def vm_hwm_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
+def write_calls(stats: Mapping[str, Any]) -> dict[str, int]:
+    """Calls that change data (POST searches and batch reads excluded)."""
+    out: dict[str, int] = {}
+    for api in ("salesforce", "hubspot"):
+        for key, n in stats.get(api, {}).get("calls", {}).items():
+            method, _, route = key.partition(" ")
+            reads = ("/search", "/batch/read", "/composite/batch", "/oauth2/token", "/jobs/query")
+            if method in ("POST", "PATCH", "PUT", "DELETE") and not route.endswith(reads):
+                out[f"{api} {key}"] = n
+    return out
+
+
+class Bench:
+    """One sandbox, one Meltano system database and one ledger for one size and profile."""
+
+    def __init__(self, root: Path, size: int, profile: str) -> None:
+        self.root = root
+        self.size = size
+        self.profile = profile
+        settings = FaultSettings(sf_daily_max=10**9, **PROFILES[profile]["faults"])
+        self.handle: RunningSandbox = start(DataDir(root / "sandbox"), settings=settings)
+        self.env = self._meltano_env()
+
+    def _meltano_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "REQUESTS_CA_BUNDLE"}
+        env.update(self.handle.env)
+        env.update(PROFILES[self.profile]["env"])
+        ledger = f"sqlite:///{self.root / 'ledger.sqlite'}"
+        env.update(
+            {
+                "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+                "MELTANO_DATABASE_URI": f"sqlite:///{self.root / 'meltano.db'}",
+                "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+                "MELTANO_ENVIRONMENT": "sandbox",
+                "TARGET_HUBSPOT_CUSTOM_LEDGER_URL": ledger,
+                "TARGET_SALESFORCE_CUSTOM_LEDGER_URL": ledger,
+                "TARGET_HUBSPOT_CUSTOM_PLAN_PATH": str(self.root / "plan-hubspot.json"),
+                "TARGET_SALESFORCE_CUSTOM_PLAN_PATH": str(self.root / "plan-salesforce.json"),
+            }
+        )
+        return env
+
+    # -------------------------------------------------------------- the org
+    def seed(self) -> Org:
+        self.handle.seed(salesforce={"Account": ACCOUNTS, "Project__c": self.size})
+        synced = self.count("SELECT COUNT() FROM Project__c WHERE Status__c != 'Draft'")
+        linked = self.count(
+            "SELECT COUNT() FROM Project__c WHERE Status__c != 'Draft' AND Account__c != null"
+        )
+        return Org(projects_synced=synced, projects_linked=linked, accounts=ACCOUNTS)
+
+    def _sf(self) -> tuple[requests.Session, str]:
+        session = requests.Session()
+        session.verify = self.handle.env["CRM_SANDBOX_CA_BUNDLE"]
+        session.trust_env = False
+        session.headers["Authorization"] = (
+            f"Bearer {self.handle.env['CRM_SANDBOX_SF_ACCESS_TOKEN']}"
+        )
+        version = self.handle.env["CRM_SANDBOX_SF_API_VERSION"]
+        return session, f"{self.handle.env['CRM_SANDBOX_SF_INSTANCE_URL']}/services/data/v{version}"
+
+    def count(self, soql: str) -> int:
+        session, base = self._sf()
+        reply = session.get(f"{base}/query", params={"q": soql})
+        reply.raise_for_status()
+        return int(reply.json()["totalSize"])
+
+    def edit_share(self, share: float) -> int:
+        """Rename ``share`` of the synced projects in Salesforce through sObject collections."""
+        session, base = self._sf()
+        wanted = max(1, int(self.size * share))
+        ids: list[str] = []
+        url = f"{base}/query"
+        params: dict[str, str] | None = {
+            "q": f"SELECT Id FROM Project__c WHERE Status__c != 'Draft' ORDER BY Id LIMIT {wanted}"
+        }
+        while url:
+            reply = session.get(url, params=params)
+            reply.raise_for_status()
+            body = reply.json()
+            ids += [row["Id"] for row in body["records"]]
+            next_url = body.get("nextRecordsUrl")
+            url = f"{self.handle.env['CRM_SANDBOX_SF_INSTANCE_URL']}{next_url}" if next_url else ""
+            params = None
+        for start_at in range(0, len(ids), 200):
+            records = [
+                {"attributes": {"type": "Project__c"}, "id": rid, "Name": f"Edited {rid}"}
+                for rid in ids[start_at : start_at + 200]
+            ]
+            reply = session.patch(
+                f"{base}/composite/sobjects", json={"allOrNone": True, "records": records}
+            )
+            reply.raise_for_status()
+        return len(ids)
+
+    # -------------------------------------------------------------- runs
+    def measure(self, step: str, args: Sequence[str], minimum: int | None) -> Run:
+        self.handle.clear_stats()
+        log = self.root / f"{step}.log"
+        began = time.perf_counter()
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [str(BIN / "meltano"), *args],
+                cwd=REPO,
+                env=self.env,
+                stdout=subprocess.DEVNULL if step == "tap alone" else out,
+                stderr=out,
+            )
+            sampler = Sampler(proc.pid)
+            thread = threading.Thread(target=sampler.run, daemon=True)
+            thread.start()
+            returncode = proc.wait()
+            sampler.stop()
+            thread.join()
+        seconds = time.perf_counter() - began
+        stats = self.handle.stats()
+        calls = {
+            f"{api} {key}": n
+            for api in ("salesforce", "hubspot")
+            for key, n in stats.get(api, {}).get("calls", {}).items()
+        }
+        writes = sum(write_calls(stats).values())
+        note = "" if returncode == 0 else log.read_text(errors="replace")[-1500:]
+        return Run(
+            profile=self.profile,
+            size=self.size,
+            step=step,
+            seconds=round(seconds, 2),
+            records_per_second=round(self.size / seconds, 1),
+            calls=dict(sorted(calls.items())),
+            total_calls=sum(calls.values()),
+            writes=writes,
+            minimum_writes=minimum,
+            peak_rss_mib={k: round(v / 1024, 1) for k, v in sorted(sampler.peaks_kib.items())},
+            sandbox_rss_mib=round(vm_hwm_kib(self.handle.pid) / 1024, 1),
+            ok=returncode == 0,
+            note=note,
+        )
+
+    def close(self) -> None:
+        stop(self.handle.data_dir)
+
+
+def minimum_forward(org: Org) -> int:
+    """Upserts of projects and accounts, and association batches, 100 a call."""
+    return (
+        math.ceil(org.projects_synced / 100)
+        + math.ceil(org.accounts / 100)
+        + math.ceil(org.projects_linked / 100)
+    )
+
+
+def bench_size(size: int, profile: str, keep: bool) -> list[Run]:
+    root = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{profile}-{size}-"))
+    bench = Bench(root, size, profile)
+    runs: list[Run] = []
+    try:
+        org = bench.seed()
+        print(f"[{profile} {size:,}] seeded: {asdict(org)}", flush=True)
+        steps: list[tuple[str, list[str], int | None]] = [
+            ("tap alone", ["invoke", "tap-salesforce-custom"], 0),
+            ("forward", ["run", "--force", "forward"], minimum_forward(org)),
+            ("reverse", ["run", "--force", "reverse"], 0),
+            ("two-way no-op", ["run", "--force", "two-way"], 0),
+        ]
+        for step, args, minimum in steps:
+            runs.append(bench.measure(step, args, minimum))
+            report(runs[-1])
+        edited = bench.edit_share(EDIT_SHARE)
+        print(f"[{profile} {size:,}] edited {edited:,} projects in Salesforce", flush=True)
+        runs.append(
+            bench.measure(
+                "two-way 1% edited", ["run", "--force", "two-way"], math.ceil(edited / 100)
+            )
+        )
+        report(runs[-1])
+    finally:
+        bench.close()
+        if keep:
+            print(f"[{profile} {size:,}] work directory kept: {root}", flush=True)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return runs
+
+
+def report(run: Run) -> None:
+    peaks = ", ".join(f"{k} {v:,.0f}" for k, v in run.peak_rss_mib.items())
+    minimum = "" if run.minimum_writes is None else f" (minimum {run.minimum_writes:,})"
+    print(
+        f"[{run.profile} {run.size:,}] {run.step}: {run.seconds:,.1f} s, "
+        f"{run.records_per_second:,.0f} records/s, {run.total_calls:,} calls, "
+        f"{run.writes:,} writes{minimum}; peak MiB: {peaks}; sandbox {run.sandbox_rss_mib:,.0f}"
+        + ("" if run.ok else f"\n  FAILED:\n{run.note}"),
+        flush=True,
+    )
+
+
+def markdown(runs: Sequence[Run], command: str) -> str:
+    lines = [
+        "# Pipeline benchmark",
+        "",
+        f"`{command}` on a 2-core machine; N = `Project__c` rows ({ACCOUNTS:,} accounts, 80 % "
+        "of projects linked). records/s = N / wall time. Peak memory is each process's VmHWM.",
+        "",
+        "| profile | N | run | wall s | records/s | API calls | writes (minimum) "
+        "| peak MiB: tap / mapper / target | sandbox MiB |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for r in runs:
+        tap = max(
+            r.peak_rss_mib.get("tap-salesforce-custom", 0),
+            r.peak_rss_mib.get("tap-hubspot-custom", 0),
+        )
+        target = max(
+            r.peak_rss_mib.get("target-hubspot-custom", 0),
+            r.peak_rss_mib.get("target-salesforce-custom", 0),
+        )
+        minimum = "" if r.minimum_writes is None else f" ({r.minimum_writes:,})"
+        lines.append(
+            f"| {r.profile} | {r.size:,} | {r.step}{'' if r.ok else ' **failed**'} | "
+            f"{r.seconds:,.1f} | {r.records_per_second:,.0f} | {r.total_calls:,} | "
+            f"{r.writes:,}{minimum} | {tap:,.0f} / {r.peak_rss_mib.get('map-crm', 0):,.0f} / "
+            f"{target:,.0f} | {r.sandbox_rss_mib:,.0f} |"
+        )
+    lines += ["", "## Goals", "", *goals(runs), ""]
+    return "\n".join(lines)
+
+
+def goals(runs: Sequence[Run]) -> list[str]:
+    """The issue's goals, checked against these figures (a line each, never an assertion)."""
+    by = {(r.profile, r.size, r.step): r for r in runs}
+    out: list[str] = []
+    fast = sorted({r.size for r in runs if r.profile == "fast"})
+    for size in fast:
+        tap, fwd = by.get(("fast", size, "tap alone")), by.get(("fast", size, "forward"))
+        if tap and fwd:
+            out.append(
+                f"- {size:,}: forward leg {fwd.seconds / tap.seconds:.1f}x the tap alone "
+                f"(goal within 3x), {fwd.records_per_second:,.0f} records/s (goal >= 3,000)"
+            )
+        rev = by.get(("fast", size, "reverse"))
+        if rev:
+            out.append(f"- {size:,}: reverse first pull {rev.records_per_second:,.0f} records/s "
+                       "(goal >= 3,000)")  # fmt: skip
+        inc, noop = (
+            by.get(("fast", size, "two-way 1% edited")),
+            by.get(("fast", size, "two-way no-op")),
+        )
+        if inc and fwd and rev:
+            share = inc.seconds / (fwd.seconds + rev.seconds)
+            out.append(f"- {size:,}: incremental two-way with 1% edited took {share:.1%} of the "
+                       f"full legs (goal <= 4%), {inc.writes:,} writes (minimum "
+                       f"{inc.minimum_writes:,})")  # fmt: skip
+        if noop:
+            out.append(f"- {size:,}: no-op two-way wrote {noop.writes:,} (goal 0)")
+    if len(fast) >= 2:
+        small, large = fast[0], fast[-1]
+        for step in ("forward", "reverse"):
+            a, b = by.get(("fast", small, step)), by.get(("fast", large, step))
+            if a and b:
+                out.append(f"- {step}: time {large:,} / {small:,} = {b.seconds / a.seconds:.1f}x "
+                           f"for {large / small:,.0f}x the records")  # fmt: skip
+        peaks = {
+            size: max((max(r.peak_rss_mib.values(), default=0) for r in runs
+                       if r.profile == "fast" and r.size == size), default=0)
+            for size in fast
+        }  # fmt: skip
+        out.append(
+            "- peak plugin RSS by N: "
+            + ", ".join(f"{n:,}: {v:,.0f} MiB" for n, v in peaks.items())
+            + " (goal <= 200 MB at 1M, within 25% of the 10k figure)"
+        )
+    return out
+
+
+def plot(runs: Sequence[Run], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_time, ax_mem) = plt.subplots(1, 2, figsize=(11, 4.2))
+    steps = sorted({(r.profile, r.step) for r in runs})
+    for profile, step in steps:
+        points = sorted((r.size, r) for r in runs if (r.profile, r.step) == (profile, step))
+        if len(points) < 1:
+            continue
+        sizes = [n for n, _ in points]
+        label = f"{step} ({profile})"
+        ax_time.plot(sizes, [r.seconds for _, r in points], marker="o", label=label)
+        ax_mem.plot(
+            sizes,
+            [max(r.peak_rss_mib.values(), default=0) for _, r in points],
+            marker="o",
+            label=label,
+        )
+    for ax, title, unit in ((ax_time, "wall time", "seconds"), (ax_mem, "peak plugin RSS", "MiB")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("Project__c records (N)")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    ax_time.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--profiles", default="fast")
+    parser.add_argument(
+        "--limited-sizes", default="10000,100000", help="sizes run under the limited profile"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--keep", action="store_true", help="keep each run's work directory")
+    args = parser.parse_args()
+    runs: list[Run] = []
+    for profile in args.profiles.split(","):
+        sizes = args.sizes if profile == "fast" else args.limited_sizes
+        for size in (int(s) for s in sizes.split(",") if s):
+            runs += bench_size(size, profile, args.keep)
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = "python bench/bench_pipeline.py " + " ".join(sys.argv[1:])
+    (args.out / "pipeline.json").write_text(json.dumps([asdict(r) for r in runs], indent=1))
+    (args.out / "pipeline.md").write_text(markdown(runs, command.strip()))
+    plot(runs, args.out / "pipeline.png")
+    print(markdown(runs, command.strip()))
+
+
+if __name__ == "__main__":
+    main()

@@ -432,34 +432,9 @@ class BulkJobs:
     def _store_write(
         self, obj: ObjectDef, info: dict[str, Any], records: list[dict[str, Any]]
     ) -> list[SaveResult]:
-        operation = info["operation"]
-        store = self.store
-
-        def many(items: list[dict[str, Any]]) -> list[SaveResult]:
-            if operation == "insert":
-                return store.create_many(obj.name, items)
-            if operation == "update":
-                return store.update_many(obj.name, items)
-            if operation == "upsert":
-                return store.upsert_many(obj.name, info["externalIdFieldName"], items)
-            return store.delete_many([str(i.get("Id") or "") for i in items])
-
-        if not records:
-            return []
-        try:
-            return many(records)
-        except SalesforceError:
-            # A request-level refusal of one record: retry one by one to isolate it.
-            from crm_sandbox.salesforce.errors import RecordError
-            from crm_sandbox.salesforce.store import SaveResult as Result
-
-            out: list[SaveResult] = []
-            for record in records:
-                try:
-                    out.extend(many([record]))
-                except SalesforceError as exc:
-                    out.append(Result.failed(RecordError(exc.error_code, exc.message)))
-            return out
+        return write_records(
+            self.store, obj, info["operation"], info.get("externalIdFieldName"), records
+        )
 
     def results_csv(self, job_id: str, kind: str) -> str:
         """successfulResults / failedResults / unprocessedrecords as CSV."""
@@ -496,6 +471,44 @@ class BulkJobs:
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
             self._ready = False
             self._conn_ready(conn)
+
+
+def write_records(
+    store: SalesforceStore,
+    obj: ObjectDef,
+    operation: str,
+    ext_field: str | None,
+    records: list[dict[str, Any]],
+) -> list[SaveResult]:
+    """One bulk write (Bulk 2.0 or 1.0) through the store's list writes, per record.
+
+    A request-level refusal of one record is isolated by retrying one by one.
+    """
+
+    def many(items: list[dict[str, Any]]) -> list[SaveResult]:
+        if operation == "insert":
+            return store.create_many(obj.name, items)
+        if operation == "update":
+            return store.update_many(obj.name, items)
+        if operation == "upsert":
+            return store.upsert_many(obj.name, str(ext_field), items)
+        return store.delete_many([str(i.get("Id") or "") for i in items])
+
+    if not records:
+        return []
+    try:
+        return many(records)
+    except SalesforceError:
+        from crm_sandbox.salesforce.errors import RecordError
+        from crm_sandbox.salesforce.store import SaveResult as Result
+
+        out: list[SaveResult] = []
+        for record in records:
+            try:
+                out.extend(many([record]))
+            except SalesforceError as exc:
+                out.append(Result.failed(RecordError(exc.error_code, exc.message)))
+        return out
 
 
 def _uploaded_header(jobs: BulkJobs, job_id: str, info: dict[str, Any]) -> list[str]:

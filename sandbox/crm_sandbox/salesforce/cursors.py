@@ -177,9 +177,17 @@ class CursorStore:
             self._drop(conn, cursor_id)
 
     def snapshot(
-        self, conn: sqlite3.Connection, compiled: CompiledQuery, include_deleted: bool, kind: str
+        self,
+        conn: sqlite3.Connection,
+        compiled: CompiledQuery,
+        include_deleted: bool,
+        kind: str,
+        id_range: tuple[str | None, str | None] | None = None,
     ) -> Snapshot:
-        """Fix the result set of ``compiled`` now: its row ids, in query order."""
+        """Fix the result set of ``compiled`` now: its row ids, in query order.
+
+        ``id_range`` narrows it to ``lo <= Id < hi`` (a Bulk 1.0 PK chunk).
+        """
         self.ensure_tables(conn)
         self._expire(conn)
         now = self._now()
@@ -190,7 +198,7 @@ class CursorStore:
         ).lastrowid
         assert cursor_id is not None
         first = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM soql_cursor_row").fetchone()[0]
-        sql, params = compiled.rowid_sql(include_deleted)
+        sql, params = compiled.rowid_sql(include_deleted, id_range=id_range)
         total = conn.execute(f"INSERT INTO soql_cursor_row (row_id) {sql}", params).rowcount
         conn.execute(
             "UPDATE soql_cursor SET total = ?, first_seq = ? WHERE id = ?",

@@ -8,6 +8,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from starlette.concurrency import run_in_threadpool
@@ -32,15 +33,19 @@ log = logging.getLogger("crm_sandbox.salesforce")
 # Order matters: fixed paths before the /sobjects/{O}/{id} patterns of `records`.
 ROUTE_MODULES: tuple[str, ...] = (
     "crm_sandbox.salesforce.routes.oauth",
+    "crm_sandbox.salesforce.routes.identity",
     "crm_sandbox.salesforce.routes.versions",
     "crm_sandbox.salesforce.routes.limits",
     "crm_sandbox.salesforce.routes.describe",
     "crm_sandbox.salesforce.routes.replication",
+    "crm_sandbox.salesforce.routes.composite",
     "crm_sandbox.salesforce.routes.collections",
     "crm_sandbox.salesforce.routes.batch",
     "crm_sandbox.salesforce.routes.records",
     "crm_sandbox.salesforce.routes.query",
+    "crm_sandbox.salesforce.routes.search",
     "crm_sandbox.salesforce.routes.bulk",
+    "crm_sandbox.salesforce.routes.async_bulk",
 )
 DATA_PREFIX = "/services/data/v"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -64,6 +69,12 @@ def unknown_exception() -> JSONResponse:
     )
 
 
+INLINE: ContextVar[bool] = ContextVar("salesforce_inline", default=False)
+"""Set while a composite request runs its subrequests in its own thread (which holds the
+database lock for allOrNone): sync endpoints then run in that thread, not the pool. A route
+composite can reach must therefore not hand work to the thread pool itself."""
+
+
 def _guard(endpoint: Callable[..., Any]) -> Callable[[Request], Any]:
     """The one exception handler: SalesforceError → its body; anything else → 500."""
 
@@ -71,6 +82,8 @@ def _guard(endpoint: Callable[..., Any]) -> Callable[[Request], Any]:
         try:
             if asyncio.iscoroutinefunction(endpoint):
                 return await endpoint(request)
+            if INLINE.get():
+                return endpoint(request)
             return await run_in_threadpool(endpoint, request)
         except SalesforceError as error:
             return error_response(error)
@@ -160,7 +173,7 @@ class SalesforceService(ApiService):
         return Route("/services/{rest:path}", fallback, methods=ALL_METHODS)
 
     def owns(self, path: str) -> bool:
-        return path.startswith("/services/")
+        return path.startswith(("/services/", "/id/"))
 
     # ---- faults, auth and limits --------------------------------------------------------------
 

@@ -39,7 +39,10 @@ def routes(service: SalesforceService) -> list[Route]:
 
     async def resources(request: Request) -> Response:
         base = f"/services/data/v{version(request)}"
-        names = ("sobjects", "query", "queryAll", "limits", "composite", "jobs", "search")
+        # Only resources the sandbox answers at that URL (Salesforce lists some 40 more;
+        # Bulk 2.0's /jobs/query and /jobs/ingest are served, /jobs itself is not).
+        names = ("sobjects", "query", "queryAll", "limits", "composite", "search",
+                 "parameterizedSearch")  # fmt: skip
         body = {name: f"{base}/{name}" for name in names}
         login = str(request.base_url).rstrip("/")
         body["identity"] = f"{login}/id/{creds.sf_org_id}/{creds.sf_user_id}"

@@ -134,14 +134,27 @@ class CompiledQuery:
         cols += [f'{f.sql} AS "c{i}"' for i, f in enumerate(self.fields)]
         return ", ".join(cols)
 
-    def filter_sql(self, include_deleted: bool) -> tuple[str, list[Any]]:
-        """The WHERE clause (with ``IsDeleted = 0`` unless queryAll) and its parameters."""
+    def filter_sql(
+        self, include_deleted: bool, id_range: tuple[str | None, str | None] | None = None
+    ) -> tuple[str, list[Any]]:
+        """The WHERE clause (with ``IsDeleted = 0`` unless queryAll) and its parameters.
+
+        ``id_range`` (lo, hi) adds ``Id >= lo AND Id < hi``: a Bulk 1.0 PK chunk.
+        """
         terms = [] if include_deleted else ['t."IsDeleted" = 0']
+        params = list(self.where_params)
         if self.where_sql:
             terms.append(f"({self.where_sql})")
+        lo, hi = id_range or (None, None)
+        if lo is not None:
+            terms.append('t."Id" >= ?')
+            params.append(lo)
+        if hi is not None:
+            terms.append('t."Id" < ?')
+            params.append(hi)
         if not terms:
             return "", []
-        return " WHERE " + " AND ".join(terms), list(self.where_params)
+        return " WHERE " + " AND ".join(terms), params
 
     def limit_sql(self) -> tuple[str, list[Any]]:
         if self.limit is None and not self.offset:
@@ -158,9 +171,14 @@ class CompiledQuery:
         )
         return sql, params + lim_params
 
-    def rowid_sql(self, include_deleted: bool, lead: str = "") -> tuple[str, list[Any]]:
+    def rowid_sql(
+        self,
+        include_deleted: bool,
+        lead: str = "",
+        id_range: tuple[str | None, str | None] | None = None,
+    ) -> tuple[str, list[Any]]:
         """Only the row ids in query order (what a cursor snapshots), after ``lead``."""
-        where, params = self.filter_sql(include_deleted)
+        where, params = self.filter_sql(include_deleted, id_range)
         lim, lim_params = self.limit_sql()
         sql = f"SELECT {lead}t._rowid FROM {self.from_sql}{where} ORDER BY {self.order_sql}{lim}"
         return sql, params + lim_params

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 KNOWN_GAPS: tuple[tuple[str, str], ...] = (
     (
-        "/services/async/",
-        "the sandbox does not serve Bulk API 1.0 yet (issue 15, 'Bulk API 1.0 is missing')",
-    ),
-    (
         "not enough values to unpack",
         "airbyte-cdk looks up `Content-Type` case-sensitively and the sandbox sends "
         "lower-case header names (issue 15, 'Header casing')",

@@ -17,12 +17,14 @@ def test_table_gives_ratios_per_job_and_spells_out_failures():
         Row(BY_KEY["ours-sf-rest"], INCREMENTAL, 2, {"a1", "a2"}, 1, 1.0, 3, 60.0),
         Row(BY_KEY["singer-sf-rest"], INCREMENTAL, 2, {"a1", "a2"}, 1, 0.5, 2, 40.0),
         Row(
-            BY_KEY["singer-sf-bulk"],
+            BY_KEY["singer-hs"],
             FULL,
-            failure="`POST /services/async/61.0/job` → 404: NOT_FOUND — exit 1",
+            failure="discovery: `GET /properties/v1/deals/properties` → 404: not found — exit 1",
         ),
     ]
-    expected = Expected({"salesforce": 100}, {"salesforce": {"a1", "a2"}}, {"salesforce": 1})
+    expected = Expected(
+        {"salesforce": 100, "hubspot": 10}, {"salesforce": {"a1", "a2"}}, {"salesforce": 1}
+    )
     text = render(rows, expected, "## t")
     lines = text.splitlines()
     full_peer = next(ln for ln in lines if "singer-io) | REST | full" in ln)
@@ -31,8 +33,8 @@ def test_table_gives_ratios_per_job_and_spells_out_failures():
     incremental_peer = next(ln for ln in lines if "singer-io) | REST | incremental" in ln)
     assert incremental_peer.endswith("| 0.50 |")
     assert "| 2/2 |" in incremental_peer
-    failed = next(ln for ln in lines if "BULK (1.0) | full" in ln)
+    failed = next(ln for ln in lines if "v2 companies | full" in ln)
     assert "failed, sandbox gap" in failed
     assert failed.endswith("| — |")
-    assert "`POST /services/async/61.0/job` → 404" in text
-    assert "Bulk API 1.0" in text
+    assert "`GET /properties/v1/deals/properties` → 404" in text
+    assert "legacy v1/v2 CRM APIs" in text

@@ -7,19 +7,19 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 DATA_DIR ?= .sandbox
 
-.PHONY: install demo test lint bench bench-peers clean sandbox-stop
+.PHONY: install demo test lint ruff typecheck bench bench-peers clean sandbox-stop
 
 # Every distribution of the repo, editable, into one development venv.
 DISTS := ./core ./sandbox ./tap-salesforce-custom ./tap-hubspot-custom \
 	./target-hubspot-custom ./target-salesforce-custom ./transforms
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
 
-$(STAMP): $(PYPROJECTS) constraints.txt meltano.yml
+$(STAMP): $(PYPROJECTS) constraints.txt meltano.yml $(wildcard plugins/*/*.lock)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]" \
 		$(foreach d,$(DISTS),-e $(d)) -e "./core[postgres]"
-	$(BIN)/meltano install   # hub loaders (target-jsonl) from PyPI; our plugins are in the venv
+	$(BIN)/meltano install   # every plugin into its own venv under .meltano/ (pip_url, uv)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,7 +27,9 @@ install: $(STAMP)
 demo: install
 	DATA_DIR=$(DATA_DIR) scripts/demo.sh
 
-test: install
+# The linters first: an error fails fast, before the long suite. mypy (`make typecheck`)
+# joins them here once it is green on the core and the plugins; until then `make lint` runs it.
+test: install ruff
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 # Other people's extractors beside ours on one seeded sandbox (downloads them from PyPI into
@@ -37,9 +39,14 @@ PEER_COMPANIES ?= 20000
 bench-peers: install
 	$(BIN)/python -m bench.peers --projects $(PEER_PROJECTS) --companies $(PEER_COMPANIES)
 
-lint: install
+lint: ruff typecheck
+
+ruff: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy   # the core and the plugins: [tool.mypy] in pyproject.toml
 
 # The end-to-end pipeline benchmark (meltano run forward / reverse / two-way at 10k, 100k
 # and 1M records); figures go to bench/results/pipeline.md and the README's Performance table.

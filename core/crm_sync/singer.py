@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from singer_sdk import Tap
+from singer_sdk import typing as th
 from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.plugin_base import PluginBase
 
@@ -25,6 +26,26 @@ def copy_annotations(target: dict[str, Any], source: dict[str, Any]) -> None:
         for key, value in source_props.get(name, {}).items():
             if key.startswith("x-"):
                 prop[key] = value
+
+
+NUMBER_PATTERN = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+
+
+def number_setting(name: str, *, default: float, description: str) -> th.Property:
+    """A number setting that also takes its value as a numeric string (read with ``float``).
+
+    Meltano hands a plugin every setting given through an environment variable as a
+    string unless its kind says otherwise, and the one kind for fractions, ``decimal``,
+    crashes meltano 4.4 when it writes the plugin's config (``Object of type Decimal is
+    not JSON serializable``). So such settings are ``kind: string`` in ``meltano.yml`` and
+    accept ``0.9`` as well as ``"0.9"`` here.
+    """
+    return th.Property(
+        name,
+        th.CustomType({"type": ["number", "string", "null"], "pattern": NUMBER_PATTERN}),
+        default=default,
+        description=description,
+    )
 
 
 class AnnotatedTap(Tap):

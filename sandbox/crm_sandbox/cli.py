@@ -4,6 +4,8 @@ The contract every doc, test and benchmark relies on::
 
     crm-sandbox start --data-dir DIR [--port N] [--latency-ms N] [--faults SPEC]
     crm-sandbox env   --data-dir DIR          # export lines for every client
+    crm-sandbox env   --data-dir DIR --hs-scopes crm.objects.contacts.read,...
+                      # the same, with a new HubSpot token granted only those scopes
     crm-sandbox seed  --data-dir DIR --salesforce Project__c=1000,Account=200 \
                       [--hubspot project=100,companies=50] [--seed 42]
     crm-sandbox stats --data-dir DIR [--json]
@@ -62,7 +64,7 @@ def cmd_stop(_: argparse.Namespace, data_dir: DataDir) -> int:
     return 0
 
 
-def cmd_env(_: argparse.Namespace, data_dir: DataDir) -> int:
+def cmd_env(args: argparse.Namespace, data_dir: DataDir) -> int:
     handle = find_running(data_dir)
     if handle is None:
         print(
@@ -71,7 +73,15 @@ def cmd_env(_: argparse.Namespace, data_dir: DataDir) -> int:
             file=sys.stderr,
         )
         return 1
-    for key, value in handle.env.items():
+    env = dict(handle.env)
+    if args.hs_scopes is not None:
+        scopes = [s.strip() for s in args.hs_scopes.split(",") if s.strip()]
+        try:
+            minted = handle.control("POST", "hubspot/tokens", {"scopes": scopes})
+        except SandboxError as exc:
+            raise SystemExit(f"crm-sandbox env: {exc}") from exc
+        env["CRM_SANDBOX_HS_ACCESS_TOKEN"] = minted["token"]
+    for key, value in env.items():
         print(f"export {key}={shlex.quote(value)}")
     return 0
 
@@ -172,7 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--latency-ms", type=int, default=0, help="latency added to every API call")
     p.add_argument("--faults", default="", help="fault/limit SPEC, e.g. http429=0.05,reset=0.01")
     add("stop", "stop the sandbox")
-    add("env", "print export lines for every client, plugin and test")
+    p = add("env", "print export lines for every client, plugin and test")
+    p.add_argument(
+        "--hs-scopes",
+        default=None,
+        help="mint a HubSpot private-app token granted only these comma-separated scopes",
+    )
     p = add("seed", "add deterministic fake records")
     p.add_argument("--salesforce", help="OBJECT=N,... e.g. Project__c=1000,Account=200")
     p.add_argument("--hubspot", help="OBJECT=N,... e.g. project=100,companies=50")

@@ -14,7 +14,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from crm_sync.http import QuotaExhausted, ResilientSession, WindowLimiter
-from crm_sync.singer import AnnotatedTap
+from crm_sync.singer import AnnotatedTap, number_setting
 from tap_hubspot_custom import discovery
 from tap_hubspot_custom.auth import build_authenticator
 from tap_hubspot_custom.client import DEFAULT_BASE_URL, CallLog, HubSpotAPIError, error_message
@@ -117,15 +117,30 @@ class TapHubSpotCustom(AnnotatedTap):
             description="Calls per rolling 10 s this tap allows itself (portal limit: "
             "100 Free/Starter, 190 Professional/Enterprise, shared with other apps).",
         ),
-        th.Property(
+        number_setting(
             "search_requests_per_second",
-            th.NumberType,
             default=4,
             description="Search calls per second (HubSpot allows 5 per portal).",
         ),
-        th.Property("max_retries", th.IntegerType, default=6),
-        th.Property("retry_wait_seconds", th.NumberType, default=1.0),
-        th.Property("request_timeout", th.IntegerType, default=300),
+        th.Property(
+            "max_retries",
+            th.IntegerType,
+            default=6,
+            description="Retries of a call that failed transiently (429, 5xx, dropped "
+            "connection) before the run fails.",
+        ),
+        number_setting(
+            "retry_wait_seconds",
+            default=1.0,
+            description="First wait before a retry when HubSpot gives no Retry-After, "
+            "doubled at each attempt.",
+        ),
+        th.Property(
+            "request_timeout",
+            th.IntegerType,
+            default=300,
+            description="Seconds to wait for an API reply before retrying the call.",
+        ),
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -9,7 +9,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
-from crm_sync.singer import AnnotatedTap
+from crm_sync.singer import AnnotatedTap, number_setting
 from tap_salesforce_custom.auth import FLOWS
 from tap_salesforce_custom.client import SalesforceAPIError, SalesforceClient
 from tap_salesforce_custom.discovery import (
@@ -86,13 +86,23 @@ class TapSalesforceCustom(AnnotatedTap):
             description="PEM RSA private key of the connected app (JWT bearer flow).",
         ),
         th.Property("private_key_path", th.StringType, description="File holding private_key."),
-        th.Property("private_key_passphrase", th.StringType, secret=True),
+        th.Property(
+            "private_key_passphrase",
+            th.StringType,
+            secret=True,
+            description="Passphrase of private_key, when the key is encrypted.",
+        ),
         th.Property(
             "ca_bundle",
             th.StringType,
             description="CA bundle file for TLS verification (TLS is always verified).",
         ),
-        th.Property("api_version", th.StringType, default="62.0"),
+        th.Property(
+            "api_version",
+            th.StringType,
+            default="62.0",
+            description="REST API version, without the `v` (e.g. 62.0).",
+        ),
         # --- what to read
         th.Property(
             "start_date",
@@ -127,7 +137,13 @@ class TapSalesforceCustom(AnnotatedTap):
             description="`rest` (query/queryMore), `bulk` (Bulk API 2.0) or `auto`: "
             "Bulk when a COUNT() reaches bulk_threshold.",
         ),
-        th.Property("bulk_threshold", th.IntegerType, default=100_000),
+        th.Property(
+            "bulk_threshold",
+            th.IntegerType,
+            default=100_000,
+            description="With api_type `auto`: row count from which a stream is read with "
+            "Bulk API 2.0.",
+        ),
         th.Property(
             "page_size",
             th.IntegerType,
@@ -135,19 +151,41 @@ class TapSalesforceCustom(AnnotatedTap):
             description="REST page size (Sforce-Query-Options batchSize, 200-2000); "
             "STATE is written once per page.",
         ),
-        th.Property("bulk_page_size", th.IntegerType, default=50_000),
-        th.Property("bulk_poll_seconds", th.NumberType, default=1.0),
-        # --- limits and resilience
         th.Property(
+            "bulk_page_size",
+            th.IntegerType,
+            default=50_000,
+            description="Rows per Bulk API 2.0 result page (maxRecords).",
+        ),
+        number_setting(
+            "bulk_poll_seconds",
+            default=1.0,
+            description="Seconds between two status checks of a Bulk API 2.0 query job.",
+        ),
+        # --- limits and resilience
+        number_setting(
             "max_api_share",
-            th.NumberType,
             default=0.8,
             description="Stop cleanly (resumable state) once the org's daily API usage "
             "reported in Sforce-Limit-Info reaches this share of its Max.",
         ),
-        th.Property("max_retries", th.IntegerType, default=5),
-        th.Property("retry_wait_seconds", th.NumberType, default=1.0),
-        th.Property("request_timeout", th.NumberType, default=300),
+        th.Property(
+            "max_retries",
+            th.IntegerType,
+            default=5,
+            description="Retries of a call that failed transiently (429, 5xx, dropped "
+            "connection) before the run fails.",
+        ),
+        number_setting(
+            "retry_wait_seconds",
+            default=1.0,
+            description="First wait before a retry, doubled at each attempt (with jitter).",
+        ),
+        number_setting(
+            "request_timeout",
+            default=300,
+            description="Seconds to wait for an API reply before retrying the call.",
+        ),
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -181,7 +219,11 @@ class TapSalesforceCustom(AnnotatedTap):
             return
         self._preflight_done = True
         filters: dict[str, str] = dict(self.config.get("filters") or {})
-        by_lower = {s.sobject.lower(): s for s in self.streams.values()}
+        by_lower = {
+            s.sobject.lower(): s
+            for s in self.streams.values()
+            if isinstance(s, SalesforceObjectStream)
+        }
         unknown = [k for k in filters if k.lower() not in by_lower]
         if unknown:
             raise ConfigValidationError(

@@ -71,6 +71,7 @@ class TargetHubSpotCustom(SyncTarget):
         th.Property(
             "ledger_url",
             th.StringType,
+            secret=True,  # a database URL can hold a password
             description="SQLAlchemy URL of the sync ledger; default a SQLite file "
             f"at {DEFAULT_LEDGER}.",
         ),
@@ -193,6 +194,16 @@ class TargetHubSpotCustom(SyncTarget):
             self.ledger,
             create_labels=bool(self.config.get("create_missing_properties")) and not self.dry_run,
         )
+
+    # ------------------------------------------------------------------ --test
+    def connection_check(self) -> list[str]:
+        """HubSpot answers with the token (one schemas call); the ledger opens."""
+        custom = self.client.list_schemas()
+        ledger = self.ledger
+        return [
+            f"HubSpot {self.client.base_url}: logged in, {len(custom)} custom object(s)",
+            f"ledger: schema v{ledger.schema_version}, {ledger.count_records()} linked record(s)",
+        ]
 
     # ------------------------------------------------------------------ state
     def _write_state_message(self, state: dict) -> None:

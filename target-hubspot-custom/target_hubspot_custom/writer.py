@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
@@ -125,9 +126,9 @@ class HubSpotDestination:
         archives = [p for p in plans if p.action is Action.ARCHIVE and p.destination_id]
         result = BatchWrite()
         jobs: list[Callable[[], BatchWrite]] = [
-            (lambda c=chunk: self._upsert(c, payloads)) for chunk in chunks(upserts)
+            partial(self._upsert, chunk, payloads) for chunk in chunks(upserts)
         ]
-        jobs += [(lambda c=chunk: self._archive(c)) for chunk in chunks(archives)]
+        jobs += [partial(self._archive, chunk) for chunk in chunks(archives)]
         for part in self._parallel(lambda job: job(), jobs):
             result.written += part.written
             result.refused += part.refused
@@ -151,7 +152,9 @@ class HubSpotDestination:
     def _upsert(
         self, plans: Sequence[RecordPlan], payloads: Mapping[str, Mapping[str, Any]]
     ) -> BatchWrite:
-        inputs = [(p.source_id, {k: wire_value(v) for k, v in p.changes.items()}) for p in plans]
+        inputs: list[tuple[str, Mapping[str, Any]]] = [
+            (p.source_id, {k: wire_value(v) for k, v in p.changes.items()}) for p in plans
+        ]
         ok, bad = self._upsert_split(inputs)
         out = BatchWrite()
         for plan in plans:

@@ -22,6 +22,7 @@ from singer_sdk import typing as th
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot_api import HubSpotClient
 from crm_sync.salesforce_auth import FLOWS, SalesforceAuthenticator
+from crm_sync.singer import number_setting
 from crm_sync.sync.ledger import open_ledger
 from crm_sync.sync.publish import DEFAULT_LEDGER, default_ledger_url, publish_reports
 from crm_sync.sync.target import SyncTarget
@@ -81,10 +82,20 @@ class TargetSalesforceCustom(SyncTarget):
             th.StringType,
             description="CA bundle to verify TLS with (both APIs; TLS is always verified).",
         ),
-        th.Property("api_version", th.StringType, default="62.0"),
+        th.Property(
+            "api_version",
+            th.StringType,
+            default="62.0",
+            description="REST API version, without the `v` (e.g. 62.0).",
+        ),
         # --- HubSpot, for the write-back of new Salesforce ids
         _secret("hs_access_token", "HubSpot private-app token (write-back of Salesforce ids)."),
-        th.Property("hs_base_url", th.StringType, default="https://api.hubapi.com"),
+        th.Property(
+            "hs_base_url",
+            th.StringType,
+            default="https://api.hubapi.com",
+            description="HubSpot API host (the sandbox's CRM_SANDBOX_HS_BASE_URL in tests).",
+        ),
         th.Property(
             "hs_rate_limit_per_10s",
             th.IntegerType,
@@ -95,7 +106,7 @@ class TargetSalesforceCustom(SyncTarget):
         th.Property(
             "ledger_url",
             th.StringType,
-            secret=True,
+            secret=True,  # a database URL can hold a password
             description=f"SQLAlchemy URL of the sync ledger; default {DEFAULT_LEDGER}.",
         ),
         th.Property(
@@ -122,7 +133,11 @@ class TargetSalesforceCustom(SyncTarget):
         th.Property(
             "max_workers", th.IntegerType, default=4, description="Calls in flight at once."
         ),
-        th.Property("bulk_poll_seconds", th.NumberType, default=0.5),
+        number_setting(
+            "bulk_poll_seconds",
+            default=0.5,
+            description="Seconds between two status checks of a Bulk API 2.0 ingest job.",
+        ),
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -183,6 +198,24 @@ class TargetSalesforceCustom(SyncTarget):
     @cached_property
     def ledger(self) -> SyncLedger:
         return open_ledger(self.config.get("ledger_url") or default_ledger_url())
+
+    # ------------------------------------------------------------------ --test
+    def connection_check(self) -> list[str]:
+        """Salesforce logs in and answers (describe global), HubSpot too if the
+        write-back is set, and the ledger opens."""
+        # the client has no describe call of its own yet: its one request method
+        described = self.client._call("GET", "/sobjects", "describe global").json()
+        lines = [
+            f"Salesforce {self.client.base}: logged in, "
+            f"{len(described.get('sobjects', []))} object(s)"
+        ]
+        if self.hubspot is not None:
+            custom = self.hubspot.list_schemas()
+            lines.append(f"HubSpot {self.hubspot.base_url}: logged in, {len(custom)} custom "
+                         "object(s) (write-back of new ids)")  # fmt: skip
+        self.ledger  # noqa: B018 - opening it checks the database and its schema version
+        lines.append("ledger: opened, schema up to date")
+        return lines
 
     # ------------------------------------------------------------------ end of run
     def process_endofpipe(self) -> None:

@@ -61,16 +61,40 @@ class MeltanoProject:
         shutil.rmtree(self.root / "output", ignore_errors=True)
 
 
+# What the plugins' `pip_url`s (`-c constraints.txt -e ./core -e ./<plugin>`) point at,
+# linked into a temp project so its editable installs run the checkout's code.
+LINKED = ("constraints.txt", "core", "sandbox", "tap-salesforce-custom", "tap-hubspot-custom",
+          "target-hubspot-custom", "target-salesforce-custom", "plugins")  # fmt: skip
+PLUGIN_KINDS = ("extractors", "loaders", "mappers", "utilities")
+
+
+def lay_out_project(root: Path, installed: Path | None = None) -> None:
+    """A copy of the meltano project in ``root``: meltano.yml and transforms/ copied (tests
+    edit the specs), the distributions linked. With ``installed``, the plugin venvs of
+    that already installed project are shared instead of installing them again."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "meltano.yml", root / "meltano.yml")
+    shutil.copytree(
+        REPO / "transforms",
+        root / "transforms",
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+    )
+    for name in LINKED:
+        (root / name).symlink_to(REPO / name)
+    if installed is not None:
+        (root / ".meltano").mkdir(exist_ok=True)
+        for kind in PLUGIN_KINDS:
+            (root / ".meltano" / kind).symlink_to(installed / ".meltano" / kind)
+
+
 @pytest.fixture(scope="session")
 def meltano_project(
     sandbox: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[MeltanoProject]:
-    """meltano.yml + transforms/ copied to a temp dir, `meltano install`ed once."""
+    """A copy of the project in a temp dir, `meltano install`ed once: every plugin in its
+    own venv, editable, as `meltano install` does it for a user."""
     root = tmp_path_factory.mktemp("meltano")
-    shutil.copy(REPO / "meltano.yml", root / "meltano.yml")
-    shutil.copytree(
-        REPO / "transforms", root / "transforms", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    lay_out_project(root)
     project = MeltanoProject(root, dict(sandbox.env))
     done = project.run("install")
     assert done.returncode == 0, done.stderr.decode()[-3000:]

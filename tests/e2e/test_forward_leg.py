@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ import requests
 import yaml
 
 from crm_sandbox.smoke import salesforce_client
+from tests.e2e.conftest import lay_out_project
 
 REPO = Path(__file__).resolve().parents[2]
 PIPELINE = ["meltano", "run", "tap-salesforce-custom", "sf-to-hs", "target-hubspot-custom"]
@@ -55,13 +55,9 @@ class Project:
 
 
 @pytest.fixture
-def project(clean_sandbox: Any, tmp_path: Path) -> Iterator[Project]:
+def project(clean_sandbox: Any, meltano_project: Any, tmp_path: Path) -> Iterator[Project]:
     root = tmp_path / "project"
-    root.mkdir()
-    shutil.copy(REPO / "meltano.yml", root / "meltano.yml")
-    shutil.copytree(
-        REPO / "transforms", root / "transforms", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    lay_out_project(root, installed=meltano_project.root)  # the session's plugin venvs
     specs = root / "transforms" / "mappings"
     account = yaml.safe_load((specs / "account.yml").read_text())
     account["fields"] = [f for f in account["fields"] if f["salesforce"] != "Type"]

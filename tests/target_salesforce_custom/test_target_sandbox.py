@@ -122,9 +122,7 @@ def test_create_rule_off_skips_hubspot_born_records(clean_sandbox, portal, tmp_p
     assert counts["skipped"] == 5 and counts["created"] == 0
 
 
-def test_refused_records_are_dead_letters_retried_next_run(
-    clean_sandbox, portal, tmp_path, caplog
-):
+def test_refused_records_are_dead_letters_retried_next_run(clean_sandbox, portal, tmp_path, caplog):
     env = clean_sandbox.env
     config = target_config(env, tmp_path)
     mappings = write_mappings(tmp_path / "m")

@@ -51,22 +51,44 @@ LIVE_SETTINGS: list[th.Property] = [
         ),
     ),
     th.Property("salesforce_instance_url", th.StringType, description="Org API host."),
-    th.Property("salesforce_access_token", th.StringType, secret=True),
+    th.Property(
+        "salesforce_access_token",
+        th.StringType,
+        secret=True,
+        description="Salesforce session token used directly (with salesforce_instance_url).",
+    ),
     th.Property(
         "salesforce_login_url",
         th.StringType,
         description="OAuth host for client credentials / refresh token / password logins.",
     ),
-    th.Property("salesforce_client_id", th.StringType, secret=True),
-    th.Property("salesforce_client_secret", th.StringType, secret=True),
-    th.Property("salesforce_refresh_token", th.StringType, secret=True),
-    th.Property("salesforce_username", th.StringType),
-    th.Property("salesforce_password", th.StringType, secret=True),
-    th.Property("salesforce_security_token", th.StringType, secret=True),
+    th.Property("salesforce_client_id", th.StringType, secret=True, description="Consumer key."),
+    th.Property(
+        "salesforce_client_secret", th.StringType, secret=True, description="Consumer secret."
+    ),
+    th.Property(
+        "salesforce_refresh_token",
+        th.StringType,
+        secret=True,
+        description="OAuth refresh token (refresh-token login).",
+    ),
+    th.Property("salesforce_username", th.StringType, description="User for the password login."),
+    th.Property("salesforce_password", th.StringType, secret=True, description="User's password."),
+    th.Property(
+        "salesforce_security_token",
+        th.StringType,
+        secret=True,
+        description="Appended to the password (password login).",
+    ),
     th.Property("salesforce_api_version", th.StringType, description="e.g. 62.0"),
     th.Property("salesforce_ca_bundle", th.StringType, description="CA file to verify TLS."),
     th.Property("hubspot_base_url", th.StringType, description="Default api.hubapi.com."),
-    th.Property("hubspot_access_token", th.StringType, secret=True),
+    th.Property(
+        "hubspot_access_token",
+        th.StringType,
+        secret=True,
+        description="HubSpot private-app access token.",
+    ),
     th.Property("hubspot_ca_bundle", th.StringType, description="CA file to verify TLS."),
 ]
 

@@ -314,7 +314,8 @@ class StreamMapper:
 
     def _associations(self, record: dict[str, Any], source: dict[str, Any]) -> list[dict[str, Any]]:
         refs = []
-        linked = record.get("associations") if isinstance(record.get("associations"), dict) else {}
+        raw_links = record.get("associations")
+        linked: dict[str, Any] = raw_links if isinstance(raw_links, dict) else {}
         for rule in self.mapping.associations:
             target = self.specs.get(rule.to)
             if self.direction is Direction.SF_TO_HS:

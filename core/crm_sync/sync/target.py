@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import click
 from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
+
+IGNORED_BUILTIN_SETTINGS = ("load_method", "add_record_metadata")
+"""singer-sdk settings these targets would only pretend to honour: every write is an
+upsert on a stable key, and ``_sdc_*`` columns are always kept (deletes travel in them)."""
 
 
 class SyncTarget(Target):
@@ -15,6 +20,50 @@ class SyncTarget(Target):
     A dry run must not emit STATE: meltano would save the tap's bookmark, and the next
     real run would start after the records the dry run only planned, losing them.
     """
+
+    @classmethod
+    def append_builtin_config(cls, config_jsonschema: dict) -> None:
+        """singer-sdk's built-in settings, less those the targets ignore."""
+        super().append_builtin_config(config_jsonschema)
+        for name in IGNORED_BUILTIN_SETTINGS:
+            config_jsonschema["properties"].pop(name, None)
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """singer-sdk's target command plus ``--test``, the connection check."""
+        command = super().get_singer_command()
+        command.params.append(
+            click.Option(
+                ["--test"],
+                is_flag=True,
+                expose_value=False,
+                callback=cls.cb_connection_test,
+                help="Check the connection (log in, open the sync ledger) and exit; "
+                "what `meltano test` runs.",
+            )
+        )
+        return command
+
+    @classmethod
+    def cb_connection_test(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
+        """Run :meth:`connection_check` with the settings given before ``--test``."""
+        if not value:
+            return
+        given = ctx.params.get("config")
+        target = cls(
+            config=getattr(given, "config", None),
+            parse_env_config=bool(getattr(given, "parse_env", False)),
+        )
+        for line in target.connection_check():
+            click.echo(line, err=True)
+        ctx.exit()
+
+    def connection_check(self) -> list[str]:
+        """Log in to the destination and open the ledger; one line per thing checked.
+
+        Raises on the first failure (bad credentials, unreachable ledger).
+        """
+        raise NotImplementedError
 
     @property
     def dry_run(self) -> bool:

@@ -1,6 +1,6 @@
 """Association type ids and labels between pairs of object types (v4 ``/labels``).
 
-HubSpot-defined pairs keep HubSpot's real ids (defaults.HUBSPOT_DEFINED_TYPES); pairs
+HubSpot-defined pairs keep HubSpot's real ids (:mod:`default_association_types`); pairs
 involving a custom object, and user-defined labels, get generated ids in pairs (one
 per direction), like the real API.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crm_sandbox.hubspot.defaults import HUBSPOT_DEFINED_TYPES, INVERSE_TYPES
+from crm_sandbox.hubspot.default_association_types import V3_LABEL_NAMES, hubspot_defined_types
 from crm_sandbox.hubspot.errors import Conflict, ObjectNotFound, ValidationError
 from crm_sandbox.hubspot.store import FIRST_CUSTOM_ASSOCIATION_TYPE
 
@@ -61,10 +61,8 @@ class AssociationTypes:
     def install_defaults(self) -> None:
         self._insert(
             [
-                AssociationType(
-                    type_id, src, dst, "HUBSPOT_DEFINED", label, None, INVERSE_TYPES[type_id]
-                )
-                for src, dst, type_id, label in HUBSPOT_DEFINED_TYPES
+                AssociationType(type_id, src, dst, "HUBSPOT_DEFINED", label, None, inverse)
+                for src, dst, type_id, label, inverse in hubspot_defined_types()
             ]
         )
 
@@ -73,6 +71,26 @@ class AssociationTypes:
             (t for t in self._all().values() if t.from_type == from_type and t.to_type == to_type),
             key=lambda t: (t.label is not None, t.type_id),
         )
+
+    def v3_name(self, t: AssociationType, from_name: str, to_name: str) -> str:
+        """The ``type`` a v3 read gives an association (``company_to_contact``).
+
+        HubSpot names a pair ``{from}_to_{to}`` by the objects' singular names; where
+        the pair also has a ``Primary`` label, the Primary type takes that name and the
+        unlabelled one gets ``_unlabeled`` (``contact_to_company_unlabeled``), as recorded
+        replies show. Other labels: HubSpot's own names for parent/child companies, a
+        user-defined label's ``name`` (unverified).
+        """
+        base = f"{from_name}_to_{to_name}"
+        if t.type_id in V3_LABEL_NAMES:
+            return V3_LABEL_NAMES[t.type_id]
+        if t.label is None:
+            pair = self.between(t.from_type, t.to_type)
+            has_primary = any(o.label == "Primary" for o in pair)
+            return f"{base}_unlabeled" if has_primary else base
+        if t.label == "Primary" and t.category == "HUBSPOT_DEFINED":
+            return base
+        return (t.name or t.label).lower().replace(" ", "_")
 
     def get(self, type_id: int) -> AssociationType | None:
         return self._all().get(type_id)

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from crm_sandbox.hubspot.store import Store
 
 
+LEAD_TYPE_ID = "0-136"
+
+
+def _int(raw: Any) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return 0
+
+
 class Associations:
     def __init__(self, store: Store, records: Records, types: AssociationTypes) -> None:
         self.store = store
@@ -114,7 +124,21 @@ class Associations:
     def on_create(
         self, conn: sqlite3.Connection, ot: ObjectType, record: Record, inputs: list[dict[str, Any]]
     ) -> None:
-        """``associations`` of an object create: ``[{"to":{"id"},"types":[…]}]``."""
+        """``associations`` of an object create: ``[{"to":{"id"},"types":[…]}]``.
+
+        A lead must be created associated with an existing contact (leads guide); the
+        refusal's wording is (unverified).
+        """
+        if ot.object_type_id == LEAD_TYPE_ID and not any(
+            (t := self.types.get(_int(spec.get("associationTypeId"))))
+            and t.from_type == LEAD_TYPE_ID
+            and t.to_type == "0-1"
+            for item in inputs
+            for spec in item.get("types") or []
+        ):
+            raise ValidationError(
+                "A lead must be associated with an existing contact when it is created"
+            )
         for item in inputs:
             specs = item.get("types") or []
             if not specs:

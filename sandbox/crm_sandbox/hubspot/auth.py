@@ -1,37 +1,33 @@
-"""Private-app bearer tokens and the OAuth refresh-token grant.
+"""Private-app bearer tokens, their scopes, and the OAuth refresh-token grant.
 
-The portal's private-app token comes from the sandbox credentials. A second portal's
-token is kept in the store as well (:func:`other_portal_token`), so tests can show a
-token of another portal is refused here.
+The portal's private-app token comes from the sandbox credentials and carries every
+scope the sandbox knows (:func:`scopes.all_scopes`), so nothing is refused by default.
+:meth:`Auth.mint` issues further private-app tokens with chosen scopes (control API
+``POST /__sandbox/hubspot/tokens``, ``crm-sandbox env --hs-scopes``) for tests of the
+403 ``MISSING_SCOPES`` reply. A second portal's token is kept in the store as well
+(:func:`other_portal_token`), so tests can show a token of another portal is refused.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.hubspot.errors import InvalidAuthentication
+from crm_sandbox.hubspot.scopes import all_scopes
 
 if TYPE_CHECKING:
     from crm_sandbox.core.datadir import Credentials
     from crm_sandbox.hubspot.store import Store
 
 ACCESS_TOKEN_SECONDS = 1800
-SCOPES = [
-    "crm.objects.contacts.read",
-    "crm.objects.contacts.write",
-    "crm.objects.companies.read",
-    "crm.objects.companies.write",
-    "crm.objects.deals.read",
-    "crm.objects.deals.write",
-    "crm.objects.custom.read",
-    "crm.objects.custom.write",
-    "crm.schemas.custom.read",
-    "crm.schemas.custom.write",
-    "oauth",
-]
+SCOPES = all_scopes()
+_SCOPES_DDL = (
+    "CREATE TABLE IF NOT EXISTS token_scopes (token TEXT PRIMARY KEY, scopes TEXT NOT NULL)"
+)
 
 
 def other_portal_id(creds: Credentials) -> int:
@@ -60,6 +56,7 @@ class Auth:
 
     def install(self) -> None:
         with self.store.db.transaction() as conn:
+            conn.execute(_SCOPES_DDL)
             conn.execute(
                 "INSERT OR REPLACE INTO tokens VALUES (?, ?, 'private_app', NULL)",
                 (self.creds.hs_access_token, self.creds.hs_portal_id),
@@ -71,18 +68,41 @@ class Auth:
 
     def portal_of(self, authorization: str | None) -> int:
         """The portal a bearer token belongs to; raises unless it is this portal's."""
+        return self.identify(authorization)[0]
+
+    def identify(self, authorization: str | None) -> tuple[int, frozenset[str]]:
+        """The portal and granted scopes of a bearer token; raises unless it is this portal's."""
         if not authorization or not authorization.lower().startswith("bearer "):
             raise InvalidAuthentication()
         token = authorization[7:].strip()
         with self.store.db.reading() as conn:
             row = conn.execute(
-                "SELECT portal_id, expires_at FROM tokens WHERE token = ?", (token,)
+                "SELECT t.portal_id, t.expires_at, s.scopes FROM tokens t"
+                " LEFT JOIN token_scopes s ON s.token = t.token WHERE t.token = ?",
+                (token,),
             ).fetchone()
         if row is None or (row[1] is not None and row[1] < time.time()):
             raise InvalidAuthentication()
         if int(row[0]) != self.creds.hs_portal_id:
             raise InvalidAuthentication()  # a token of another portal is unknown here
-        return int(row[0])
+        scopes = frozenset(json.loads(row[2])) if row[2] is not None else frozenset(SCOPES)
+        return int(row[0]), scopes
+
+    def mint(self, scopes: list[str]) -> str:
+        """A new private-app token of this portal granted exactly ``scopes``."""
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown:
+            raise ValueError(f"unknown HubSpot scope(s): {', '.join(unknown)}")
+        token = f"pat-na1-{uuid.uuid4()}"
+        with self.store.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO tokens VALUES (?, ?, 'private_app', NULL)",
+                (token, self.creds.hs_portal_id),
+            )
+            conn.execute(
+                "INSERT INTO token_scopes VALUES (?, ?)", (token, json.dumps(sorted(scopes)))
+            )
+        return token
 
     def refresh(self, form: dict[str, str]) -> dict[str, Any]:
         """``grant_type=refresh_token``: a new access token for this portal."""

@@ -1,5 +1,9 @@
 """Object types of the portal: standard objects, custom object schemas, and resolution
-of ``{objectType}`` path parameters (name, fully qualified name, or type id).
+of ``{objectType}`` path parameters.
+
+A path accepts a type id (``0-27``, ``2-3500001``), a standard object's name or alias
+(``tasks``, ``task``), a custom object's name (``project``), its fully qualified name
+(``p{portalId}_project``) or its short form ``p_project``.
 """
 
 from __future__ import annotations
@@ -7,16 +11,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from crm_sandbox.hubspot.defaults import (
-    ASSOCIATED_OBJECT_NAMES,
-    MAX_CUSTOM_OBJECTS,
-    STANDARD_DEFAULT_PROPS,
-    STANDARD_OBJECTS,
-    STANDARD_SEARCHABLE,
-    standard_properties,
-)
+from crm_sandbox.hubspot.defaults import MAX_CUSTOM_OBJECTS, standard_properties
 from crm_sandbox.hubspot.errors import Conflict, ObjectNotFound, ValidationError
 from crm_sandbox.hubspot.models import ObjectType, Property
+from crm_sandbox.hubspot.standard_types import (
+    ACTIVITY_TYPE_IDS,
+    ASSOCIATED_OBJECT_NAMES,
+    STANDARD_TYPES,
+)
 from crm_sandbox.hubspot.store import FIRST_CUSTOM_OBJECT_ID
 
 if TYPE_CHECKING:
@@ -57,12 +59,10 @@ class Catalog:
         for ot in self.store.object_types.values():
             if ot.archived:
                 continue
-            if wanted in (
-                ot.object_type_id,
-                ot.name.lower(),
-                ot.fully_qualified_name.lower(),
-                *[a.lower() for a in ot.aliases],
-            ):
+            names = [ot.object_type_id, ot.name.lower(), *[a.lower() for a in ot.aliases]]
+            if ot.custom:
+                names += [ot.fully_qualified_name.lower(), f"p_{ot.name.lower()}"]
+            if wanted in names:
                 return ot
         return None
 
@@ -80,27 +80,30 @@ class Catalog:
     # -- provisioning -------------------------------------------------------------------------
     def install_standard(self) -> None:
         now = self.props.now()
-        for type_id, name, singular, plural, aliases, upper, primary in STANDARD_OBJECTS:
+        for st in STANDARD_TYPES:
             ot = ObjectType(
-                object_type_id=type_id,
-                name=name,
-                labels={"singular": singular, "plural": plural},
-                primary_display_property=primary,
+                object_type_id=st.type_id,
+                name=st.name,
+                labels={"singular": st.labels[0], "plural": st.labels[1]},
+                primary_display_property=st.primary,
                 portal_id=self.portal_id,
-                aliases=aliases,
-                searchable_properties=STANDARD_SEARCHABLE[type_id],
-                default_properties=STANDARD_DEFAULT_PROPS[type_id],
+                aliases=st.aliases,
+                searchable_properties=st.searchable,
+                required_properties=st.required,
+                default_properties=st.read_defaults,
                 created_property="createdate",
-                modified_property="lastmodifieddate" if type_id == "0-1" else "hs_lastmodifieddate",
-                singular_upper=upper,
+                modified_property=(
+                    "lastmodifieddate" if st.type_id == "0-1" else "hs_lastmodifieddate"
+                ),
+                singular_upper=st.upper,
                 created_at=now,
                 updated_at=now,
             )
             self.store.save_object_type(ot)
-            for spec in standard_properties(type_id):
+            for spec in st.properties():
                 self.props.ensure_group(ot, spec["group_name"])
                 self.store.save_property(
-                    type_id,
+                    st.type_id,
                     Property(**{"hubspot_defined": True, **spec}, created_at=now, updated_at=now),
                 )
 
@@ -173,6 +176,11 @@ class Catalog:
             self.store.save_property(ot.object_type_id, prop)
         for target in body.get("associatedObjects") or []:
             self.assoc_types.ensure_pair(ot.object_type_id, self._associated(str(target)))
+        # Custom object records have an activity timeline in HubSpot: tasks, notes, calls…
+        # associate with them without being named in associatedObjects (type ids
+        # portal-specific, like the other custom pairs; unverified).
+        for activity in sorted(ACTIVITY_TYPE_IDS):
+            self.assoc_types.ensure_pair(ot.object_type_id, activity)
         return ot
 
     def _associated(self, ref: str) -> str:
@@ -289,4 +297,4 @@ class Catalog:
         ot = self.store.object_types.get(type_id)
         if ot is None:
             return type_id
-        return ot.labels["singular"].upper() if not ot.custom else ot.name.upper()
+        return ot.singular_upper if not ot.custom else ot.name.upper()

@@ -1,10 +1,19 @@
-"""What a freshly provisioned portal has: standard objects, their default properties,
-HubSpot-defined association types, and the custom object ``project``.
+"""What a freshly provisioned portal has: the default properties of contacts, companies,
+deals and tickets, the portal's limits, and the custom object ``project``.
+
+The other standard objects' properties live in :mod:`activity_properties` and
+:mod:`object_properties`; the object types themselves in :mod:`standard_types`.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from crm_sandbox.hubspot.pipelines import DEAL_STAGES, TICKET_STAGES, stage_options
+from crm_sandbox.hubspot.property_specs import labelled, owner
+from crm_sandbox.hubspot.property_specs import options as _opts
+from crm_sandbox.hubspot.property_specs import spec as _p
+from crm_sandbox.hubspot.property_specs import system as _system
 
 # Limits chosen for the sandbox. HubSpot's Products & Services Catalog sets both per
 # subscription; these are the Enterprise figures it lists (custom object definitions per
@@ -12,14 +21,6 @@ from typing import Any
 MAX_CUSTOM_OBJECTS = 10
 MAX_CUSTOM_PROPERTIES_PER_OBJECT = 1000
 MAX_UNIQUE_PROPERTIES_PER_OBJECT = 10  # documented in the properties API guide
-
-# (object type id, name, singular, plural, aliases, upper name, primary display property)
-STANDARD_OBJECTS: list[tuple[str, str, str, str, list[str], str, str]] = [
-    ("0-1", "contacts", "Contact", "Contacts", ["contact"], "CONTACT", "email"),
-    ("0-2", "companies", "Company", "Companies", ["company"], "COMPANY", "name"),
-    ("0-3", "deals", "Deal", "Deals", ["deal"], "DEAL", "dealname"),
-    ("0-5", "tickets", "Ticket", "Tickets", ["ticket"], "TICKET", "subject"),
-]
 
 _LIFECYCLE = [
     "subscriber",
@@ -31,15 +32,7 @@ _LIFECYCLE = [
     "evangelist",
     "other",
 ]
-_DEALSTAGES = [
-    "appointmentscheduled",
-    "qualifiedtobuy",
-    "presentationscheduled",
-    "decisionmakerboughtin",
-    "contractsent",
-    "closedwon",
-    "closedlost",
-]
+_DEALSTAGES = [stage_id for stage_id, _, _ in DEAL_STAGES]
 _INDUSTRIES = [
     "ACCOUNTING",
     "COMPUTER_SOFTWARE",
@@ -60,66 +53,8 @@ _COMPANY_TYPES = [
 ]  # fmt: skip
 
 
-def _opts(values: list[str]) -> list[dict[str, Any]]:
-    return [
-        {"label": v.replace("_", " ").title(), "value": v, "displayOrder": i, "hidden": False}
-        for i, v in enumerate(values)
-    ]
-
-
-def _p(
-    name: str,
-    label: str,
-    kind: str = "string",
-    field_type: str = "text",
-    group: str = "",
-    **extra: Any,
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "label": label,
-        "type": kind,
-        "field_type": field_type,
-        "group_name": group,
-        **extra,
-    }
-
-
-def _system(prefix_group: str, contacts: bool, standard: bool) -> list[dict[str, Any]]:
-    ro = {"read_only_value": True, "read_only_definition": True, "form_field": False}
-    props = [
-        _p("hs_object_id", "Record ID", "number", "number", prefix_group, **ro),
-        _p("hs_createdate", "Object create date/time", "datetime", "date", prefix_group, **ro),
-        _p(
-            "hs_lastmodifieddate",
-            "Object last modified date/time",
-            "datetime",
-            "date",
-            prefix_group,
-            **ro,
-        ),
-        _p("hs_object_source", "Record source", "string", "text", prefix_group, **ro),
-        _p("hs_object_source_id", "Record source detail 1", "string", "text", prefix_group, **ro),
-        _p(
-            "hs_merged_object_ids",
-            "Merged record IDs",
-            "enumeration",
-            "checkbox",
-            prefix_group,
-            **ro,
-        ),
-    ]
-    if standard:
-        props.append(_p("createdate", "Create Date", "datetime", "date", prefix_group, **ro))
-    if contacts:
-        props.append(
-            _p("lastmodifieddate", "Last Modified Date", "datetime", "date", prefix_group, **ro)
-        )
-    return props
-
-
 def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
-    """Default properties of a standard object (a representative subset of HubSpot's)."""
+    """Default properties of contacts, companies, deals, tickets (a subset of HubSpot's)."""
     if object_type_id == "0-1":
         g = "contactinformation"
         return [
@@ -129,6 +64,15 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
             _p("company", "Company Name", "string", "text", g),
             _p("phone", "Phone Number", "string", "phonenumber", g),
             _p("mobilephone", "Mobile Phone Number", "string", "phonenumber", g),
+            # Emails of contacts merged into this one (";"-separated); read-only.
+            _p(
+                "hs_additional_emails",
+                "Additional email addresses",
+                "enumeration",
+                "checkbox",
+                g,
+                read_only_value=True,
+            ),
             _p("jobtitle", "Job Title", "string", "text", g),
             _p("website", "Website URL", "string", "text", g),
             _p("address", "Street Address", "string", "text", g),
@@ -152,6 +96,7 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
                 g,
                 options=[{"label": "True", "value": "true"}, {"label": "False", "value": "false"}],
             ),
+            owner("Contact owner", g),
             *_system(g, contacts=True, standard=True),
         ]
     if object_type_id == "0-2":
@@ -189,6 +134,7 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
                 g,
                 options=_opts(_LIFECYCLE),
             ),
+            owner("Company owner", g),
             *_system(g, contacts=False, standard=True),
         ]
     if object_type_id == "0-3":
@@ -196,8 +142,22 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
         return [
             _p("dealname", "Deal Name", "string", "text", g),
             _p("amount", "Amount", "number", "number", g),
-            _p("dealstage", "Deal Stage", "enumeration", "radio", g, options=_opts(_DEALSTAGES)),
-            _p("pipeline", "Pipeline", "enumeration", "select", g, options=_opts(["default"])),
+            _p(
+                "dealstage",
+                "Deal Stage",
+                "enumeration",
+                "radio",
+                g,
+                options=stage_options(DEAL_STAGES),
+            ),
+            _p(
+                "pipeline",
+                "Pipeline",
+                "enumeration",
+                "select",
+                g,
+                options=labelled([("default", "Sales Pipeline")]),
+            ),
             _p("closedate", "Close Date", "datetime", "date", g),
             _p("description", "Deal Description", "string", "textarea", g),
             _p(
@@ -208,20 +168,28 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
                 g,
                 options=_opts(["newbusiness", "existingbusiness"]),
             ),
+            owner("Deal owner", g),
             *_system(g, contacts=False, standard=True),
         ]
     g = "ticketinformation"
     return [
         _p("subject", "Ticket name", "string", "text", g),
         _p("content", "Ticket description", "string", "textarea", g),
-        _p("hs_pipeline", "Pipeline", "enumeration", "select", g, options=_opts(["0"])),
+        _p(
+            "hs_pipeline",
+            "Pipeline",
+            "enumeration",
+            "select",
+            g,
+            options=labelled([("0", "Support Pipeline")]),
+        ),
         _p(
             "hs_pipeline_stage",
             "Ticket status",
             "enumeration",
             "radio",
             g,
-            options=_opts(["1", "2", "3", "4"]),
+            options=stage_options(TICKET_STAGES),
         ),
         _p(
             "hs_ticket_priority",
@@ -231,89 +199,10 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
             g,
             options=_opts(["LOW", "MEDIUM", "HIGH"]),
         ),
+        owner("Ticket owner", g),
         *_system(g, contacts=False, standard=True),
     ]
 
-
-STANDARD_DEFAULT_PROPS: dict[str, list[str]] = {
-    "0-1": ["createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"],
-    "0-2": ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
-    "0-3": [
-        "amount",
-        "closedate",
-        "createdate",
-        "dealname",
-        "dealstage",
-        "hs_lastmodifieddate",
-        "hs_object_id",
-        "pipeline",
-    ],
-    "0-5": [
-        "content",
-        "createdate",
-        "hs_lastmodifieddate",
-        "hs_object_id",
-        "hs_pipeline",
-        "hs_pipeline_stage",
-        "hs_ticket_priority",
-        "subject",
-    ],
-}
-
-STANDARD_SEARCHABLE: dict[str, list[str]] = {
-    "0-1": ["email", "firstname", "lastname", "phone", "company", "hs_object_id"],
-    "0-2": ["name", "domain", "phone", "website", "hs_object_id"],
-    "0-3": ["dealname", "hs_object_id"],
-    "0-5": ["subject", "content", "hs_object_id"],
-}
-
-# HubSpot-defined association types: (from, to, typeId, label); the unlabelled one of
-# each pair is the default. Ids from HubSpot's v4 associations guide ("Association type
-# id values"); 279/280 and 3/4 also seen in recorded traffic.
-HUBSPOT_DEFINED_TYPES: list[tuple[str, str, int, str | None]] = [
-    ("0-1", "0-2", 279, None),
-    ("0-1", "0-2", 1, "Primary"),
-    ("0-2", "0-1", 280, None),
-    ("0-2", "0-1", 2, "Primary"),
-    ("0-3", "0-1", 3, None),
-    ("0-1", "0-3", 4, None),
-    ("0-3", "0-2", 341, None),
-    ("0-3", "0-2", 5, "Primary"),
-    ("0-2", "0-3", 342, None),
-    ("0-2", "0-3", 6, "Primary"),
-    ("0-1", "0-5", 15, None),
-    ("0-5", "0-1", 16, None),
-    ("0-5", "0-2", 339, None),
-    ("0-5", "0-2", 26, "Primary"),
-    ("0-2", "0-5", 340, None),
-    ("0-2", "0-5", 25, "Primary"),
-    ("0-3", "0-5", 27, None),
-    ("0-5", "0-3", 28, None),
-    ("0-1", "0-1", 449, None),
-    ("0-2", "0-2", 450, None),
-    # Company hierarchy (HubSpot changelog 2018-09-11; labels unverified).
-    ("0-2", "0-2", 13, "Parent Company"),
-    ("0-2", "0-2", 14, "Child Company"),
-    ("0-3", "0-3", 451, None),
-    ("0-5", "0-5", 452, None),
-]
-INVERSE_TYPES: dict[int, int] = {
-    279: 280,
-    1: 2,
-    3: 4,
-    341: 342,
-    5: 6,
-    15: 16,
-    339: 340,
-    26: 25,
-    27: 28,
-    13: 14,
-    449: 449,
-    450: 450,
-    451: 451,
-    452: 452,
-}
-INVERSE_TYPES.update({v: k for k, v in list(INVERSE_TYPES.items())})
 
 # Mirrors Salesforce's Project__c (the sync's custom object); created on every reset.
 PROJECT_SCHEMA: dict[str, Any] = {
@@ -387,6 +276,3 @@ PROJECT_SCHEMA: dict[str, Any] = {
         },
     ],
 }
-
-# The names schema ``associatedObjects`` use for standard objects.
-ASSOCIATED_OBJECT_NAMES = {"CONTACT": "0-1", "COMPANY": "0-2", "DEAL": "0-3", "TICKET": "0-5"}

@@ -24,6 +24,8 @@ class Property:
     form_field: bool = True
     calculated: bool = False
     hubspot_defined: bool = False
+    external_options: bool = False
+    """Options come from elsewhere (``hubspot_owner_id``: the portal's owners)."""
     read_only_value: bool = False
     read_only_definition: bool = False
     created_at: str = ""
@@ -53,7 +55,7 @@ class Property:
             ],
             "displayOrder": self.display_order,
             "calculated": self.calculated,
-            "externalOptions": False,
+            "externalOptions": self.external_options,
             "hasUniqueValue": self.has_unique_value,
             "hidden": self.hidden,
             "modificationMetadata": {

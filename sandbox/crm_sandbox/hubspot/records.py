@@ -26,6 +26,7 @@ from crm_sandbox.hubspot.values import format_datetime, normalize
 
 if TYPE_CHECKING:
     import sqlite3
+    from collections.abc import Callable
 
     from crm_sandbox.core.clock import Clock
     from crm_sandbox.core.faults import FaultDice
@@ -108,6 +109,12 @@ class Records:
         self._next_id = self._load_next_id()
         self.on_archive: list[Any] = []
         """Callbacks ``(conn, record_ids)`` run when records are archived (associations)."""
+        self.merged_into: Callable[[sqlite3.Connection, ObjectType, str], int | None] = (
+            lambda conn, ot, ref: None
+        )
+        """The id a merged-away record now answers with (set by :class:`merge.Merges`)."""
+        self.external_option: Callable[[Property, str], bool] = lambda prop, value: True
+        """Whether ``value`` is allowed for a property with external options (owners)."""
 
     def _load_next_id(self) -> int:
         with self.store.db.reading() as conn:
@@ -207,7 +214,10 @@ class Records:
                 )
                 continue
             try:
-                clean[name] = normalize(prop, raw, ot.object_type_id)
+                if prop.external_options:
+                    clean[name] = self._external(prop, raw)
+                else:
+                    clean[name] = normalize(prop, raw, ot.object_type_id)
             except PropertyValueError as exc:
                 problems.append(exc)
         if creating:
@@ -223,6 +233,18 @@ class Records:
         if problems:
             raise InvalidPropertyValues(problems, self.portal_id)
         return clean
+
+    def _external(self, prop: Property, raw: Any) -> str | None:
+        value = None if raw is None else str(int(raw) if isinstance(raw, float) else raw)
+        if value is None or value.strip() == "":
+            return None
+        if not self.external_option(prop, value.strip()):
+            # HubSpot refuses an owner id that is no owner (INVALID_OWNER_ID, wording
+            # unverified).
+            raise PropertyValueError(
+                prop.name, "INVALID_OWNER_ID", f"{value} is not a valid owner id"
+            )
+        return value.strip()
 
     def _injected_refusal(self, ot: ObjectType, values: Any) -> None:
         if self.dice.refuse_record("hubspot"):
@@ -453,6 +475,9 @@ class Records:
                             new = True
                         else:
                             conn.execute("RELEASE rec")
+                            by_id = id_property in (None, "hs_object_id")
+                            if by_id and self.merged_into(conn, ot, ref) is not None:
+                                continue  # a merged-away id is dropped without an error [rec]
                             errors.append(not_found_batch(ot, [ref]))
                             continue
                     except BaseException:
@@ -489,6 +514,10 @@ class Records:
         with self.store.db.reading() as conn:
             for ref in dict.fromkeys(ids):
                 record = self.find(conn, ot, ref, id_property, archived)
+                if record is None and id_property in (None, "hs_object_id") and not archived:
+                    # A merged-away id reads as its merged record (unverified for batch).
+                    moved = self.merged_into(conn, ot, ref)
+                    record = self.get(conn, ot, moved) if moved is not None else None
                 if record is None:
                     missing.append(ref)
                 else:

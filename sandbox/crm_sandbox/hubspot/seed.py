@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 from faker import Faker
 
 from crm_sandbox.core.ids import salesforce_id
+from crm_sandbox.hubspot.activity_properties import (
+    CALL_DIRECTIONS,
+    CALL_STATUSES,
+    MEETING_OUTCOMES,
+    TASK_PRIORITIES,
+    TASK_STATUSES,
+    TASK_TYPES,
+)
 from crm_sandbox.hubspot.defaults import _DEALSTAGES, _INDUSTRIES, _LIFECYCLE
+from crm_sandbox.hubspot.standard_types import ACTIVITY_TYPE_IDS, BY_ID
 
 if TYPE_CHECKING:
     from crm_sandbox.hubspot.associations import Associations
@@ -18,6 +27,13 @@ if TYPE_CHECKING:
 
 _POOL = 200
 _ORDER = ("companies", "contacts", "deals", "project")
+# Seeded records of a type are each associated (default type) with one record of this one.
+_PARENT = {
+    "0-1": "0-2",
+    "0-3": "0-2",
+    "0-136": "0-1",  # a lead always has a contact
+    **{t: "0-1" for t in ACTIVITY_TYPE_IDS},
+}
 
 
 class Seeder:
@@ -56,17 +72,23 @@ class Seeder:
             key, count = resolved[type_id]
             ot = self.catalog.store.object_types[type_id]
             start = self.records.count_live(type_id)
-            companies = self._ids("0-2") if type_id in ("0-1", "0-3") else []
+            parent_type = _PARENT.get(type_id)
+            parents = self._ids(parent_type) if parent_type else []
             with self.records.store.db.transaction() as conn:
                 for i in range(count):
-                    values = self._values(ot.name, start + i, rng, pools, seed)
+                    if type_id in ACTIVITY_TYPE_IDS:
+                        values = _activity_values(type_id, start + i, rng, pools)
+                    elif type_id == "0-136":
+                        values = {"hs_lead_name": f"{pick_name(rng, pools)} {start + i}"}
+                    else:
+                        values = self._values(ot.name, start + i, rng, pools, seed)
                     clean = self.records.validate(ot, values, creating=True)
                     record = self.records.insert(conn, ot, clean)
-                    if companies:
-                        target = self.catalog.store.object_types["0-2"]
-                        t = self.associations.types.default(type_id, "0-2")
+                    if parents and parent_type:
+                        target = self.catalog.store.object_types[parent_type]
+                        t = self.associations.types.default(type_id, parent_type)
                         self.associations.link(
-                            conn, ot, record.id, target, rng.choice(companies), [t]
+                            conn, ot, record.id, target, rng.choice(parents), [t]
                         )
             made[key] = count
         return made
@@ -143,3 +165,44 @@ class Seeder:
                 "salesforce_id": salesforce_id("a0B", seed * 10_000_000 + n + 1),
             }
         return {}
+
+
+def pick_name(rng: random.Random, pools: dict[str, list[str]]) -> str:
+    return f"{rng.choice(pools['first'])} {rng.choice(pools['last'])}"
+
+
+def _activity_values(
+    type_id: str, n: int, rng: random.Random, pools: dict[str, list[str]]
+) -> dict[str, Any]:
+    """An activity: its timestamp within 2026, its title or body, and its enumerations."""
+    when = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 525_000))
+    values: dict[str, Any] = {
+        "hs_timestamp": when.strftime("%Y-%m-%dT%H:%M:00.000Z"),
+        BY_ID[type_id].primary: f"{rng.choice(pools['words'])} {n}",
+    }
+    pick = rng.choice
+    if type_id == "0-27":
+        values.update(
+            hs_task_body=pick(pools["text"]),
+            hs_task_status=pick(TASK_STATUSES)[0],
+            hs_task_priority=pick(TASK_PRIORITIES)[0],
+            hs_task_type=pick(TASK_TYPES)[0],
+        )
+    elif type_id == "0-48":
+        values.update(
+            hs_call_body=pick(pools["text"]),
+            hs_call_direction=pick(CALL_DIRECTIONS)[0],
+            hs_call_status=pick(CALL_STATUSES)[0],
+            hs_call_duration=rng.randint(10, 3600) * 1000,
+        )
+    elif type_id == "0-47":
+        end = when + timedelta(minutes=pick((15, 30, 60)))
+        values.update(
+            hs_meeting_body=pick(pools["text"]),
+            hs_meeting_start_time=values["hs_timestamp"],
+            hs_meeting_end_time=end.strftime("%Y-%m-%dT%H:%M:00.000Z"),
+            hs_meeting_outcome=pick(MEETING_OUTCOMES)[0],
+        )
+    elif type_id == "0-49":
+        values.update(hs_email_text=pick(pools["text"]), hs_email_direction="EMAIL")
+    return values

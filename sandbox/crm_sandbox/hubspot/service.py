@@ -23,6 +23,8 @@ from crm_sandbox.hubspot.errors import (
     rate_limit_body,
 )
 from crm_sandbox.hubspot.limits import Limits
+from crm_sandbox.hubspot.merge import Merges
+from crm_sandbox.hubspot.owners import Owners, SalesforceUsers
 from crm_sandbox.hubspot.properties import Properties
 from crm_sandbox.hubspot.records import Records
 from crm_sandbox.hubspot.routes import (
@@ -31,10 +33,14 @@ from crm_sandbox.hubspot.routes import (
     common,
     oauth,
     objects,
+    owners,
+    pipelines,
     properties,
     schemas,
     search,
+    subscriptions,
 )
+from crm_sandbox.hubspot.scopes import MissingScopes, required
 from crm_sandbox.hubspot.search import Search
 from crm_sandbox.hubspot.seed import Seeder
 from crm_sandbox.hubspot.store import Store
@@ -47,7 +53,15 @@ if TYPE_CHECKING:
 _LIMIT_HEADERS: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar(
     "hubspot_limit_headers", default=()
 )
-_PREFIXES = ("/crm/", "/crm-object-schemas/", "/oauth/", "/integrations/")
+_PREFIXES = (
+    "/crm/",
+    "/crm-object-schemas/",
+    "/crm-pipelines/",
+    "/oauth/",
+    "/integrations/",
+    "/settings/v3/users",
+    "/email/public/v1/subscriptions",
+)
 
 
 class HubSpotService(ApiService):
@@ -64,6 +78,13 @@ class HubSpotService(ApiService):
         self.catalog = Catalog(self.store, self.portal_id, self.props, self.assoc_types)
         self.records = Records(self.store, self.props, ctx.clock, ctx.dice, self.portal_id)
         self.associations = Associations(self.store, self.records, self.assoc_types)
+        self.merges = Merges(self.records, self.assoc_types)
+        self.owners = Owners(
+            self.store, SalesforceUsers(ctx.db_path("salesforce"), ctx.credentials), self.now
+        )
+        self.records.external_option = lambda prop, value: (
+            prop.name != "hubspot_owner_id" or self.owners.is_active_owner(value)
+        )
         self.search = Search(self.records, self.props)
         self.seeder = Seeder(self.catalog, self.records, self.associations)
         self.auth = Auth(self.store, creds)
@@ -91,10 +112,34 @@ class HubSpotService(ApiService):
     # -- ApiService -------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         out: list[BaseRoute] = []
-        for module in (schemas, properties, batch, search, objects, associations, oauth):
+        for module in (
+            schemas,
+            properties,
+            batch,
+            search,
+            objects,
+            associations,
+            owners,
+            pipelines,
+            subscriptions,
+            oauth,
+        ):
             out.extend(module.routes(self))
         out.append(Route("/integrations/v1/limit/daily", self._daily_usage, methods=["GET"]))
+        out.append(Route("/__sandbox/hubspot/tokens", self._mint_token, methods=["POST"]))
         return out
+
+    async def _mint_token(self, request: Request) -> Response:
+        """Control API: a private-app token with the given scopes (``{"scopes": [...]}``)."""
+        body = await common.body_object(request)
+        scopes = body.get("scopes")
+        if not isinstance(scopes, list):
+            return common.reply({"error": "scopes must be a list of scope names"}, 400)
+        try:
+            token = self.auth.mint([str(s) for s in scopes])
+        except ValueError as exc:
+            return common.reply({"error": str(exc)}, 400)
+        return common.reply({"token": token, "scopes": sorted(scopes)}, 201)
 
     async def _daily_usage(self, _: Request) -> Response:
         settings = self.ctx.dice.settings
@@ -136,9 +181,12 @@ class HubSpotService(ApiService):
         if call.path.startswith("/oauth/"):
             return None
         try:
-            self.auth.portal_of(call.headers.get("authorization"))
+            _, granted = self.auth.identify(call.headers.get("authorization"))
         except InvalidAuthentication as exc:
             return common.error_reply(exc)
+        accepted = required(call.method, call.path, self.catalog.find)
+        if accepted is not None and granted.isdisjoint(accepted):
+            return common.error_reply(MissingScopes(accepted))
         if call.method == "POST" and call.route.endswith("/search"):
             if self.limits.admit_search() is not None:
                 body = rate_limit_body("SECONDLY", self.limits.group("SEARCH_SECONDLY"))
@@ -157,6 +205,8 @@ class HubSpotService(ApiService):
     def reset(self) -> None:
         with self.write_lock:
             self.store.wipe()
+            self.merges.wipe()
+            self.owners.wipe()
             self.assoc_types.invalidate()
             self.records.reset_ids()
             self.auth.install()
@@ -182,4 +232,5 @@ class HubSpotService(ApiService):
         }
 
     def close(self) -> None:
+        self.owners.close()
         self.store.close()

@@ -1,4 +1,4 @@
-"""``/crm/v3/objects/{objectType}``: list, create, read, update, archive one record."""
+"""``/crm/v3/objects/{objectType}``: list, create, read, update, archive, merge records."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from crm_sandbox.hubspot.routes.common import (
     no_content,
     reply,
 )
+from crm_sandbox.hubspot.standard_types import singular_name
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -34,17 +35,28 @@ MAX_PAGE = 100
 def with_associations(
     svc: HubSpotService, ot: ObjectType, record: Record, wire: dict[str, Any], targets: list[str]
 ) -> dict[str, Any]:
-    """The v3 ``associations=`` read parameter: ``{"contacts":{"results":[{id,type}]}}``."""
+    """The v3 ``associations=`` read parameter: ``{"contacts":{"results":[{id,type}]}}``.
+
+    One result per association type, named as HubSpot names v3 types
+    (``company_to_contact``, ``contact_to_company_unlabeled``; see
+    ``AssociationTypes.v3_name``). The key is the target's API name (a custom object's
+    ``name``; what HubSpot keys custom objects by is unverified).
+    """
     found: dict[str, Any] = {}
+    from_name = singular_name(ot.object_type_id, ot.name)
     for ref in targets:
         other = svc.catalog.find(ref)
         if other is None:
             continue
+        to_name = singular_name(other.object_type_id, other.name)
         items, _ = svc.associations.read(ot, record.id, other)
         results = []
         for item in items:
             for spec in item["associationTypes"]:
-                kind = (spec["label"] or f"{ot.name}_to_{other.name}").lower().replace(" ", "_")
+                t = svc.assoc_types.get(spec["typeId"])
+                if t is None:
+                    continue
+                kind = svc.assoc_types.v3_name(t, from_name, to_name)
                 results.append({"id": str(item["toObjectId"]), "type": kind})
         if results:
             found[other.name] = {"results": results}
@@ -113,6 +125,9 @@ def routes(svc: HubSpotService) -> list[Route]:
         archived = bool_param(request, "archived")
         with svc.store.db.reading() as conn:
             record = records.find(conn, ot, ref, id_property, archived)
+            if record is None and id_property in (None, "hs_object_id") and not archived:
+                moved = svc.merges.survivor(conn, ot, ref)  # merged away: the merged record
+                record = records.get(conn, ot, moved) if moved is not None else None
         if record is None:
             raise object_not_found(ref)
         names = records.selected(ot, list_param(request, "properties"))
@@ -122,7 +137,16 @@ def routes(svc: HubSpotService) -> list[Route]:
             wire["propertiesWithHistory"] = records.with_history(record, history)
         return reply(with_associations(svc, ot, record, wire, list_param(request, "associations")))
 
+    @endpoint
+    async def merge(request: Request) -> Response:
+        ot = catalog.resolve(request.path_params["objectType"])
+        body = await body_object(request)
+        with svc.write_lock:
+            record = svc.merges.merge(ot, body.get("primaryObjectId"), body.get("objectIdToMerge"))
+        return reply(record.wire(records.selected(ot, None)))
+
     return [
+        Route(BASE + "/merge", merge, methods=["POST"]),
         Route(BASE, collection, methods=["GET", "POST"]),
         Route(BASE + "/{objectId}", item, methods=["GET", "PATCH", "DELETE"]),
     ]

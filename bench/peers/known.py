@@ -14,11 +14,6 @@ KNOWN_GAPS: tuple[tuple[str, str], ...] = (
         "lower-case header names (issue 15, 'Header casing')",
     ),
     (
-        "Unable to infer object type",
-        "the sandbox's HubSpot portal lacks the standard object types the tap asks "
-        "properties for (issue 15, 'The standard object catalogue')",
-    ),
-    (
         "/properties/v1/",
         "HubSpot's legacy v1/v2 CRM APIs (`/properties/v1`, `/companies/v2`, `/deals/v1`), "
         "which the sandbox does not serve",

@@ -142,6 +142,11 @@ def _meltano_hs(setup: Setup) -> dict[str, Any]:
     return {"access_token": setup.env["CRM_SANDBOX_HS_ACCESS_TOKEN"]}
 
 
+def _meltano_hs_start_date(setup: Setup) -> dict[str, Any]:
+    # How many run it: with a start_date every run pages the search API.
+    return {**_meltano_hs(setup), "start_date": setup.start_date}
+
+
 def _singer_hs(setup: Setup) -> dict[str, Any]:
     # `api_key` is sent as a Bearer token: a private app's token, no OAuth refresh.
     return {
@@ -188,6 +193,11 @@ def extractors(sf_object: str = "Project__c", hs_object: str = "companies") -> l
             "meltano-hs", "meltano-tap-hubspot (MeltanoLabs)", "list / search", HUBSPOT, "singer",
             "tap-hubspot", hs, _meltano_hs, ("meltano-tap-hubspot==0.10.1",),
             "meltano-tap-hubspot", "ours-hs",
+        ),
+        Extractor(
+            "meltano-hs-search", "meltano-tap-hubspot (MeltanoLabs)", "search (start_date)",
+            HUBSPOT, "singer", "tap-hubspot", hs, _meltano_hs_start_date,
+            ("meltano-tap-hubspot==0.10.1",), "meltano-tap-hubspot", "ours-hs",
         ),
         Extractor(
             "singer-hs", "tap-hubspot (singer-io)", "v2 companies", HUBSPOT, "singer",

@@ -18,14 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from crm_sync.http import own_thread
+from crm_sync.hubspot import chunks
 from crm_sync.reconcile import Action, Direction, RecordPlan, RunReport
 from crm_sync.sync.annotations import StreamMapping, read_stream_mapping, record_associations
 from crm_sync.sync.batch import BatchWrite, RefusedRecord
 from crm_sync.sync.ledger import AssociationRef
 from crm_sync.sync.leg import ASSOC_KEY, MappedLeg, PlannedBatch, finish_report, warn_refused
 from crm_sync.sync.target import SyncSink
-from target_hubspot_custom.calls import own_thread
-from target_hubspot_custom.client import chunks
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
 from target_hubspot_custom.writer import HubSpotDestination, jsonable, wire_value
 

@@ -20,9 +20,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
+from crm_sync.hubspot import BatchOutcome, HubSpotClient, chunks
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
 from crm_sync.sync.batch import BatchWrite, RefusedRecord
-from target_hubspot_custom.client import BatchOutcome, HubSpotClient, chunks
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -18,11 +18,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.reconcile import Action, Direction, LedgerState, RecordPlan, RunReport
+from crm_sync.salesforce import COLLECTION_LIMIT, SalesforceClient, chunks
 from crm_sync.sync.annotations import AssociationSpec, record_associations
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.ledger import AssociationRef
 from crm_sync.sync.leg import ASSOC_KEY, Linked
-from target_salesforce_custom.client import COLLECTION_LIMIT, SalesforceClient, chunks
 
 if TYPE_CHECKING:
     from crm_sync.reconcile import Base

@@ -27,14 +27,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
-from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
-from target_salesforce_custom.client import (
+from crm_sync.salesforce import (
     COLLECTION_LIMIT,
     RETRIEVE_LIMIT,
     SalesforceClient,
     SaveResult,
     chunks,
 )
+from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -8,12 +8,13 @@ help they would vanish from ``--discover`` output and from SCHEMA messages.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.plugin_base import PluginBase
+from singer_sdk.singerlib import SelectionMask
 
 
 def copy_annotations(target: dict[str, Any], source: dict[str, Any]) -> None:
@@ -26,6 +27,32 @@ def copy_annotations(target: dict[str, Any], source: dict[str, Any]) -> None:
         for key, value in source_props.get(name, {}).items():
             if key.startswith("x-"):
                 prop[key] = value
+
+
+def selected_schema(schema: dict[str, Any], mask: SelectionMask) -> dict[str, Any]:
+    """A copy of ``schema`` without the properties the catalog deselected (at any depth).
+
+    ``mask`` is the catalog entry's selection (``metadata.resolve_selection()``), keyed
+    by breadcrumbs such as ``("properties", "Name")``; a breadcrumb it lacks inherits
+    its parent's selection.
+    """
+    out = copy.deepcopy(schema)
+
+    def prune(node: dict[str, Any], crumb: tuple[str, ...]) -> None:
+        props = node.get("properties")
+        if not isinstance(props, dict):
+            return
+        for name in list(props):
+            here = (*crumb, "properties", name)
+            if not mask[here]:
+                del props[name]
+                if name in node.get("required", []):
+                    node["required"].remove(name)
+            elif isinstance(props[name], dict):
+                prune(props[name], here)
+
+    prune(out, ())
+    return out
 
 
 NUMBER_PATTERN = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
@@ -70,6 +97,6 @@ class AnnotatedTap(Tap):
                 copy_annotations(schema, self.streams[name].schema)
             self.mapper.register_raw_stream_schema(
                 name,
-                get_selected_schema(name, schema, entry.metadata.resolve_selection()),
+                selected_schema(schema, entry.metadata.resolve_selection()),
                 entry.key_properties,
             )

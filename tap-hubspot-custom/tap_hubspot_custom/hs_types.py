@@ -22,18 +22,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from crm_sync.convert import Kind, hs_kind
-from crm_sync.convert.values import (
-    ConversionError,
-    format_datetime_hs,
-    parse_bool,
-    parse_date,
-    parse_datetime,
-    parse_decimal,
-)
+from crm_sync.convert import ConversionError, Kind, hs_kind
+from crm_sync.convert.codec import HUBSPOT
 
 LOGGER = logging.getLogger("tap-hubspot-custom")
 
@@ -116,8 +110,8 @@ def object_schema(properties: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _number(value: Any) -> int | float | None:
-    number = parse_decimal(value)
-    if number is None:
+    number = HUBSPOT.decode(value, Kind.NUMBER)
+    if not isinstance(number, Decimal):
         return None
     if number == number.to_integral_value() and abs(number) < Decimal(2**63):
         return int(number)
@@ -125,18 +119,19 @@ def _number(value: Any) -> int | float | None:
 
 
 def _bool(value: Any) -> bool | None:
-    return parse_bool(value)
+    flag = HUBSPOT.decode(value, Kind.BOOL)
+    return flag if isinstance(flag, bool) else None
 
 
 def _date(value: Any) -> str | None:
-    parsed = parse_date(value)  # YYYY-MM-DD, epoch ms or a midnight-UTC datetime
-    return parsed.isoformat() if parsed else None
+    day = HUBSPOT.decode(value, Kind.DATE)  # YYYY-MM-DD, epoch ms or a midnight-UTC datetime
+    return day.isoformat() if isinstance(day, date) else None
 
 
 def normalize_datetime(value: Any) -> str | None:
     """ISO 8601 UTC with milliseconds (``2024-01-01T00:00:00.000Z``), or None."""
-    stamp = parse_datetime(value)
-    return format_datetime_hs(stamp) if stamp else None
+    stamp = HUBSPOT.decode(value, Kind.DATETIME)
+    return HUBSPOT.format_datetime(stamp) if isinstance(stamp, datetime) else None
 
 
 def _text(value: Any) -> str | None:

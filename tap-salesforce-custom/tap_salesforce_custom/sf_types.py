@@ -8,9 +8,11 @@ can turn lookups into associations without a describe call of its own.
 from __future__ import annotations
 
 import logging
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from crm_sync.convert import Kind
+from crm_sync.convert.codec import SALESFORCE, iso_datetime
 
 LOGGER = logging.getLogger("tap-salesforce-custom")
 
@@ -82,23 +84,16 @@ def replication_key(schema: dict[str, Any]) -> str | None:
 
 # --- values ------------------------------------------------------------------------
 
-_DT = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?$")
-
 
 def normalize_datetime(value: str) -> str:
     """Any Salesforce datetime (``…000+0000``, ``…Z``) as ``YYYY-MM-DDTHH:MM:SS.mmm+00:00``.
 
     One fixed-width UTC form, so bookmarks compare correctly as strings.
     """
-    match = _DT.match(value)
-    if match and (match.group(3) in (None, "Z", "+0000", "+00:00", "-0000", "-00:00")):
-        frac = (match.group(2) or "").ljust(3, "0")[:3]
-        return f"{match.group(1)}.{frac}+00:00"
-    parsed = datetime.fromisoformat(value.replace("+0000", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    parsed = parsed.astimezone(UTC)
-    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + f"{parsed.microsecond // 1000:03d}+00:00"
+    stamp = SALESFORCE.decode(value, Kind.DATETIME)
+    if not isinstance(stamp, datetime):
+        raise ValueError(f"not a datetime: {value!r}")
+    return iso_datetime(stamp)
 
 
 def soql_datetime(value: str) -> str:

@@ -15,23 +15,23 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.hubspot import BATCH_LIMIT, HubSpotClient, chunks
-from crm_sync.reconcile import Direction, Side
-from crm_sync.sync.annotations import AssociationSpec
 from crm_sync.sync.ledger import AssociationRef
+from crm_sync.vocabulary import AssociationType, Direction, Side
 
 if TYPE_CHECKING:
-    from crm_sync.sync.ledger import SyncLedgerStore
-    from target_hubspot_custom.sinks import HubSpotSink
+    from crm_sync.sync.ledger import SyncLedger
 
 
 class AssociationMaker:
     """Turns :class:`AssociationRef` into HubSpot associations for every sink of a run."""
 
     def __init__(
-        self, client: HubSpotClient, ledger: SyncLedgerStore, create_labels: bool = False
+        self, client: HubSpotClient, ledger: SyncLedger, create_labels: bool = False
     ) -> None:
         self.client = client
         self.ledger = ledger
@@ -39,7 +39,7 @@ class AssociationMaker:
         """Create a missing labelled association type (with ``create_missing_properties``)."""
         self.objects: dict[str, str] = {}
         """Mapping name -> HubSpot object type id, registered by each sink of the run."""
-        self._types: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self._types: dict[tuple[str, str, AssociationType], list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def _create_label(self, from_type: str, to_type: str, label: str) -> list[dict[str, Any]]:
@@ -78,8 +78,10 @@ class AssociationMaker:
             self.objects[mapping] = known.object_type_id
         return known.object_type_id
 
-    def _assoc_types(self, from_type: str, to_type: str, spec: AssociationSpec) -> list[dict]:
-        key = (from_type, to_type, spec.rule_key())
+    def _assoc_types(
+        self, from_type: str, to_type: str, spec: AssociationType
+    ) -> list[dict[str, Any]]:
+        key = (from_type, to_type, spec)
         with self._lock:
             if key in self._types:
                 return self._types[key]
@@ -114,19 +116,17 @@ class AssociationMaker:
         return types
 
     def unmake(
-        self, sink: HubSpotSink, refs: Sequence[AssociationRef], mine: Mapping[str, str]
+        self, from_type: str, refs: Sequence[AssociationRef], mine: Mapping[str, str]
     ) -> None:
         """Remove associations made from a lookup's old value (the lookup changed).
 
         Labelled ones lose their label's type only (``batch/labels/archive``), default
         ones the pair's association (``batch/archive``); gone records are skipped.
         """
-        assert sink.object is not None
-        from_type = sink.object.object_type_id
-        groups: dict[tuple[str, str], list[AssociationRef]] = defaultdict(list)
+        groups: dict[tuple[str, AssociationType], list[AssociationRef]] = defaultdict(list)
         for ref in refs:
-            groups[(ref.to_mapping, ref.spec)].append(ref)
-        for (to_mapping, rule_key), group in groups.items():
+            groups[(ref.to_mapping, ref.association)].append(ref)
+        for (to_mapping, spec), group in groups.items():
             to_type = self.object_type(to_mapping)
             if to_type is None:
                 continue
@@ -138,7 +138,6 @@ class AssociationMaker:
                 for r in group
                 if r.source_id in mine and r.to_source_id in theirs
             ]
-            spec = AssociationSpec.from_rule_key(rule_key, to_mapping, "")
             types = self._assoc_types(from_type, to_type, spec) if spec.label else []
             for chunk in chunks(pairs):
                 self._archive(from_type, to_type, chunk, types)
@@ -155,19 +154,18 @@ class AssociationMaker:
 
     def make(
         self,
-        sink: HubSpotSink,
+        from_type: str,
+        pool: ThreadPoolExecutor,
         refs: Sequence[AssociationRef],
         mine: Mapping[str, str],
     ) -> tuple[list[AssociationRef], list[AssociationRef]]:
         """Associate what can be; return (made, still pending)."""
-        assert sink.object is not None
-        from_type = sink.object.object_type_id
-        groups: dict[tuple[str, str], list[AssociationRef]] = defaultdict(list)
+        groups: dict[tuple[str, AssociationType], list[AssociationRef]] = defaultdict(list)
         for ref in refs:
-            groups[(ref.to_mapping, ref.spec)].append(ref)
+            groups[(ref.to_mapping, ref.association)].append(ref)
         made: list[AssociationRef] = []
         pending: list[AssociationRef] = []
-        for (to_mapping, rule_key), group in groups.items():
+        for (to_mapping, spec), group in groups.items():
             to_type = self.object_type(to_mapping)
             if to_type is None:  # that mapping was never seen by this target yet
                 pending += group
@@ -179,7 +177,6 @@ class AssociationMaker:
             pending += [r for r in group if r.source_id not in mine or r.to_source_id not in theirs]
             if not ready:
                 continue
-            spec = AssociationSpec.from_rule_key(rule_key, to_mapping, "")
             types = self._assoc_types(from_type, to_type, spec)
             pairs = [(mine[r.source_id], theirs[r.to_source_id]) for r in ready]
 
@@ -187,8 +184,25 @@ class AssociationMaker:
                 return not self.client.create_associations(from_type, t, chunk, ty).refusals
 
             index = 0
-            for ok in sink.pool.map(call, list(chunks(pairs))):
+            for ok in pool.map(call, list(chunks(pairs))):
                 part = ready[index : index + BATCH_LIMIT]
                 index += BATCH_LIMIT
                 (made if ok else pending).extend(part)
         return made, pending
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectAssociations:
+    """One sink's :class:`~crm_sync.sync.associations.AssociationWriter`: its object, its pool."""
+
+    maker: AssociationMaker
+    from_type: str
+    pool: ThreadPoolExecutor
+
+    def make(
+        self, refs: Sequence[AssociationRef], mine: Mapping[str, str]
+    ) -> tuple[list[AssociationRef], list[AssociationRef]]:
+        return self.maker.make(self.from_type, self.pool, refs, mine)
+
+    def unmake(self, refs: Sequence[AssociationRef], mine: Mapping[str, str]) -> None:
+        self.maker.unmake(self.from_type, refs, mine)

@@ -9,8 +9,9 @@ associations look them up), and the ledger is written from this thread only. The
 is bounded: a sink handing over more than ``depth`` batches ahead waits (back-pressure
 keeps memory flat).
 
-STATE must not cover a batch that is not written and committed: the target calls
-:meth:`WritePipeline.wait` before emitting it. A failed job stops the pipeline (later
+STATE must not cover a batch that is not written and committed: a job closes its batch's
+STATE ticket (:mod:`crm_sync.sync.state`) only once it is, and the end of the run waits
+for the pipeline (:meth:`WritePipeline.wait`). A failed job stops the pipeline (later
 jobs are skipped, nothing after it is committed) and its error is raised on the SDK's
 thread by the next :meth:`submit` or :meth:`wait`, so the run fails without that STATE.
 """

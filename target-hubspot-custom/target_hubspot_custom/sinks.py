@@ -1,11 +1,12 @@
 """The batch sink: one Singer stream into one HubSpot object.
 
 A mapped stream (annotated by map-crm) is reconciled against the ledger and HubSpot
-(:func:`crm_sync.sync.batch.reconcile_batch`) in ``process_batch``, on the SDK's thread;
+(:func:`crm_sync.sync.batch.reconcile_batch`) in ``write_batch``, on the SDK's thread;
 the planned writes go to the run's :class:`~target_hubspot_custom.pipeline.WritePipeline`,
-whose thread writes them, makes the associations and commits the ledger in one
-transaction while the next batch is read and reconciled. The target waits for the
-pipeline before it emits STATE, so STATE never covers an unwritten or uncommitted record.
+whose thread writes them, makes the associations (:mod:`crm_sync.sync.associations`
+decides which) and commits the ledger in one transaction while the next batch is read
+and reconciled. Only then does the job close the batch's STATE ticket
+(:mod:`crm_sync.sync.state`), so STATE never covers an unwritten or uncommitted record.
 A batch naming a record still in flight waits for it first (its ledger state must be
 current). A plain stream (any tap) is upserted by key.
 """
@@ -19,15 +20,17 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.http import own_thread
-from crm_sync.hubspot import chunks
-from crm_sync.reconcile import Action, Direction, RecordPlan, RunReport
-from crm_sync.sync.annotations import StreamMapping, read_stream_mapping, record_associations
-from crm_sync.sync.batch import BatchWrite, RefusedRecord
+from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport
+from crm_sync.sync.annotations import StreamMapping, read_stream_mapping
+from crm_sync.sync.associations import AssociationDiff, make_pending
+from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 from crm_sync.sync.ledger import AssociationRef
-from crm_sync.sync.leg import ASSOC_KEY, MappedLeg, PlannedBatch, finish_report, warn_refused
+from crm_sync.sync.leg import NOTHING_LINKED, Linked, MappedLeg, PlannedBatch, warn_refused
 from crm_sync.sync.target import SyncSink
+from crm_sync.vocabulary import Direction, Rule
+from target_hubspot_custom.associations import ObjectAssociations
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
-from target_hubspot_custom.writer import HubSpotDestination, jsonable, wire_value
+from target_hubspot_custom.writer import HubSpotDestination, wire_value
 
 if TYPE_CHECKING:
     from singer_sdk.sinks.core import BaseJSONSchemaValidator
@@ -55,7 +58,7 @@ class HubSpotSink(SyncSink):
 
     @property
     def hs_target(self) -> TargetHubSpotCustom:
-        return self._target  # type: ignore[return-value]
+        return self.sync_target  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -79,7 +82,7 @@ class HubSpotSink(SyncSink):
             fields = {
                 f.hubspot: self.schema.get("properties", {}).get(f.hubspot, {"type": "string"})
                 for f in self.mapping.policy.fields
-                if f.rule.value != "none"
+                if f.rule is not Rule.NONE
             }
         else:
             self.mapping_name = self.stream_name
@@ -87,17 +90,18 @@ class HubSpotSink(SyncSink):
             self.object_name = object_map.get(self.stream_name, self.stream_name)
             overrides = target.config.get("id_properties") or {}
             key = list(self.key_properties)
-            self.id_property = (
+            id_property = (
                 overrides.get(self.stream_name)
                 or target.config.get("id_property")
                 or (key[0] if len(key) == 1 else None)
             )
-            if not self.id_property:
+            if not id_property:
                 raise DestinationSchemaError(
                     f"stream {self.stream_name!r}: set id_property (the unique HubSpot property"
                     " holding the stream's key); the stream has key "
                     f"{key or 'none'}"
                 )
+            self.id_property = str(id_property)
             fields = {
                 name: prop
                 for name, prop in self.schema.get("properties", {}).items()
@@ -106,7 +110,8 @@ class HubSpotSink(SyncSink):
         self.report = RunReport(
             self.mapping_name, DIRECTION, dry_run=self.dry_run, run_id=target.run_id
         )
-        self.seen_ids: set[str] = set()
+        self.direction = DIRECTION
+        self.pending_of = self.mapping
         if self.mapping is not None:
             self.leg = MappedLeg(
                 self.stream_name,
@@ -117,7 +122,7 @@ class HubSpotSink(SyncSink):
                 seen_ids=self.seen_ids,
                 report_lock=self._report_lock,
             )
-        with self._counting():
+        with self.counting():
             self.object = self._ensure_object(fields)
         if self.object is not None:
             target.associations.register(
@@ -157,7 +162,7 @@ class HubSpotSink(SyncSink):
         return self.hs_target.call_counter.of(self)
 
     @contextmanager
-    def _counting(self) -> Iterator[None]:
+    def counting(self) -> Iterator[None]:
         """Charge the API calls the current thread makes inside to this stream."""
         with self.hs_target.call_counter.charging(self):
             yield
@@ -169,7 +174,9 @@ class HubSpotSink(SyncSink):
         if busy:
             self.hs_target.pipeline.wait()
 
-    def _submit(self, source_ids: Collection[str], job: Callable[[], None]) -> None:
+    def _submit(
+        self, source_ids: Collection[str], job: Callable[[], None], durable: Callable[[], None]
+    ) -> None:
         """Hand a batch's write-and-commit to the pipeline (blocks when it is full)."""
         ids = set(source_ids)
         with self._in_flight_lock:
@@ -177,36 +184,37 @@ class HubSpotSink(SyncSink):
 
         def run() -> None:
             try:
-                with self._counting():
+                with self.counting():
                     job()
+                durable()
             finally:
                 with self._in_flight_lock:
                     self._in_flight -= ids
 
         self.hs_target.pipeline.submit(run)
 
-    def process_batch(self, context: dict) -> None:
-        records: list[dict[str, Any]] = context.get("records", [])
-        if not records:
-            return
-        with self._counting():
-            self._process(records)
+    def write_batch(
+        self, records: Sequence[Mapping[str, Any]], durable: Callable[[], None]
+    ) -> None:
+        """Plan on this thread; the pipeline writes, commits, then calls ``durable``."""
+        with self.counting():
+            if self.mapping is None:
+                self._process_plain(records, durable)
+            else:
+                self._process_mapped(records, durable)
 
-    def _process(self, records: Sequence[Mapping[str, Any]]) -> None:
-        if self.mapping is None:
-            self._process_plain(records)
-        else:
-            self._process_mapped(records)
-
-    def _process_mapped(self, raw: Sequence[Mapping[str, Any]]) -> None:
+    def _process_mapped(
+        self, raw: Sequence[Mapping[str, Any]], durable: Callable[[], None]
+    ) -> None:
         assert self.mapping is not None
         # A record of this batch still being written: its ledger state must be current.
         self._settle_in_flight({str(r.get(self.mapping.source_id_field)) for r in raw})
         destination = self.destination if self.object is not None else _Nothing()
         planned = self.leg.plan(raw, destination)
         if self.dry_run:
+            durable()
             return
-        self._submit(planned.payloads, lambda: self._write_mapped(planned))
+        self._submit(planned.payloads, lambda: self._write_mapped(planned), durable)
 
     def _write_mapped(self, planned: PlannedBatch) -> None:
         """The pipeline's half of a mapped batch: write, associate, commit the ledger."""
@@ -222,104 +230,43 @@ class HubSpotSink(SyncSink):
         plans: Sequence[RecordPlan],
         write: BatchWrite,
         payloads: Mapping[str, Mapping[str, Any]],
-        states: Mapping[str, Any],
-    ) -> tuple[list[AssociationRef], list[AssociationRef], dict[str, dict]]:
-        """Make associations whose lookup changed vs the base; park the unresolvable ones.
-
-        The lookup value an association was made from is kept in the record's base (under
-        ``@assoc:<lookup>``), so an unchanged lookup costs nothing on the next run, and a
-        changed or cleared lookup removes the association made from its old value.
-        """
+        states: Mapping[str, LedgerState],
+    ) -> Linked:
+        """Make associations whose lookup changed vs the base; park the unresolvable ones."""
         assert self.mapping is not None
         if not self.mapping.has_associations:
-            return [], [], {}
-        refused = {r.plan.source_id for r in write.refused}
-        wanted: list[AssociationRef] = []
-        stale: list[AssociationRef] = []
-        new_bases: dict[str, dict] = {}
-        for plan in plans:
-            if plan.source_id in refused or plan.action in (Action.ARCHIVE, Action.SKIP):
-                continue
-            state = states.get(plan.source_id)
-            old_base = (state.base if state is not None else None) or {}
-            base = plan.base_after or old_base
-            hub = dict(base.get("hubspot") or {})
-            kept = {
-                k: v for k, v in (old_base.get("hubspot") or {}).items() if k.startswith(ASSOC_KEY)
-            }
-            changed = bool(plan.base_after) and any(k not in hub for k in kept)
-            hub = {**kept, **hub}  # a new base keeps what the associations were made from
-            for spec in record_associations(payloads[plan.source_id]):
-                key = ASSOC_KEY + spec.lookup
-                old = hub.get(key)
-                if old == spec.source_id:
-                    continue
-                if old is not None:
-                    stale.append(
-                        AssociationRef(
-                            self.mapping_name, plan.source_id, spec.to_mapping, old, spec.rule_key()
-                        )
-                    )
-                changed = True
-                if spec.source_id is None:
-                    hub.pop(key, None)
-                    continue
-                wanted.append(
-                    AssociationRef(
-                        self.mapping_name,
-                        plan.source_id,
-                        spec.to_mapping,
-                        spec.source_id,
-                        spec.rule_key(),
-                    )
-                )
-                hub[key] = spec.source_id
-            if changed:
-                new_bases[plan.source_id] = {**base, "hubspot": hub}
-        if not wanted and not stale:
-            return [], [], new_bases
-        mine = {s: st.destination_id for s, st in states.items() if st and st.destination_id}
-        mine |= {p.source_id: i for p, i in write.written}
-        if stale:
-            self.hs_target.associations.unmake(self, stale, mine)
-        made, pending = self.hs_target.associations.make(self, wanted, mine)
+            return NOTHING_LINKED
+        diff = AssociationDiff.of(self.mapping_name, plans, write, payloads, states)
+        linked, made = diff.apply(self._association_writer(), write, states)
         with self._report_lock:
-            self.report.counts.associations_made += len(made)
-        cleared = [r for r in stale if r.source_id not in {w.source_id for w in wanted}]
-        return pending, made + cleared, new_bases
+            self.report.counts.associations_made += made
+        return linked
+
+    def _association_writer(self) -> ObjectAssociations:
+        assert self.object is not None and self.pool is not None
+        return ObjectAssociations(
+            self.hs_target.associations, self.object.object_type_id, self.pool
+        )
 
     def make_pending_associations(self) -> None:
         """End of run: make parked associations whose both records are now synced."""
         if self.mapping is None or not self.mapping.has_associations or self.object is None:
             return
-        ledger = self.hs_target.ledger
-        pending = ledger.pending_associations(self.mapping_name, DIRECTION)
-        if not pending:
-            return
-        mine = ledger.destination_ids(self.mapping_name, DIRECTION, [p.source_id for p in pending])
-        with self._counting():
-            made, still = self.hs_target.associations.make(self, pending, mine)
-        ledger.commit(self.mapping_name, DIRECTION, BatchWrite(), pending=still, made=made)
+        writer = self._association_writer()
+
+        def make(
+            refs: Sequence[AssociationRef], mine: Mapping[str, str]
+        ) -> tuple[list[AssociationRef], dict[str, Base]]:
+            return writer.make(refs, mine)[0], {}
+
+        with self.counting():
+            made = make_pending(self.hs_target.ledger, self.mapping_name, DIRECTION, make)
         self.report.counts.associations_made += len(made)
 
-    # ------------------------------------------------------------------ dead letters
-    def retry_dead_letters(self) -> None:
-        """End of run: replay records refused by an earlier run and not seen in this one."""
-        ledger = self.hs_target.ledger
-        letters = [
-            d
-            for d in ledger.dead_letters(self.mapping_name, DIRECTION)
-            if d.source_id not in self.seen_ids
-        ]
-        if not letters:
-            return
-        self.logger.info("retrying %d dead letter(s) of %s", len(letters), self.mapping_name)
-        with self._counting():
-            for part in chunks(letters, 1000):
-                self._process([dict(d.payload) for d in part])
-
     # ------------------------------------------------------------------ plain streams
-    def _process_plain(self, records: Sequence[Mapping[str, Any]]) -> None:
+    def _process_plain(
+        self, records: Sequence[Mapping[str, Any]], durable: Callable[[], None]
+    ) -> None:
         ledger = self.hs_target.ledger
         key_field = self.key_properties[0] if self.key_properties else self.id_property
         inputs: dict[str, dict[str, Any]] = {}
@@ -344,6 +291,7 @@ class HubSpotSink(SyncSink):
             for plan in plans.values():
                 self.report.observe(plan)
         if self.dry_run:
+            durable()
             return
         self._settle_in_flight(inputs)
 
@@ -361,22 +309,12 @@ class HubSpotSink(SyncSink):
             with self._report_lock:
                 self.tally_record_written(len(ok))
 
-        self._submit(inputs, write_plain)
+        self._submit(inputs, write_plain, durable)
 
     # ------------------------------------------------------------------ report
-    def finish_report(self) -> RunReport:
-        return finish_report(
-            self.report,
-            self.hs_target.ledger,
-            dry_run=self.dry_run,
-            api_calls=self.api_calls,
-            pending_of=self.mapping,
-            quota_left=self.hs_target.limiter.daily_remaining,
-        )
-
-    def close(self) -> None:
-        """Release the worker threads (after the end-of-run work, not at drain time)."""
-        self.pool.shutdown(wait=True)
+    @property
+    def quota_left(self) -> int | None:
+        return self.hs_target.limiter.daily_remaining
 
 
 class _Nothing:

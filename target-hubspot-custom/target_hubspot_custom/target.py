@@ -4,33 +4,27 @@ Every sink of a run shares one :class:`~crm_sync.http.ResilientSession` (so the 
 10-second window is respected across streams, at 95 % of it so that the server's window,
 which is not aligned with ours, never answers 429), one ledger, one call counter and one
 :class:`~target_hubspot_custom.pipeline.WritePipeline` (writes of a batch overlap the
-reconciliation of the next; STATE waits for it). Sinks are drained one at a time
+reconciliation of the next; STATE waits for it, see :mod:`crm_sync.sync.state`). Sinks are
+drained one at a time
 (``max_parallelism = 1``): each sink already keeps ``max_workers`` requests in flight,
 and draining in stream order (the pipeline keeps it) lets parents (companies) land
-before children that associate to them. At the end of the input the target retries
-the ledger's dead letters, makes pending associations whose records now exist, prints the
-run report (or the dry-run plan) and stores it in the ledger's run log.
+before children that associate to them. The end of the run (dead letters, pending
+associations, the run report) is :class:`crm_sync.sync.target.SyncTarget`'s.
 """
 
 from __future__ import annotations
 
-import uuid
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
-from crm_sync.sync.ledger import SyncLedgerStore, open_ledger
-from crm_sync.sync.publish import DEFAULT_LEDGER, default_ledger_url, publish_reports
-from crm_sync.sync.target import SyncTarget
+from crm_sync.sync.publish import DEFAULT_LEDGER
+from crm_sync.sync.target import RefusedRecordsError, SyncTarget
 from target_hubspot_custom.associations import AssociationMaker
 from target_hubspot_custom.pipeline import WritePipeline
 from target_hubspot_custom.sinks import HubSpotSink
-
-if TYPE_CHECKING:
-    pass
 
 RATE_MARGIN = 0.95
 """Share of the portal's 10-second limit the run uses (see :class:`WindowLimiter`)."""
@@ -38,15 +32,12 @@ PIPELINE_DEPTH = 2
 """Batches reconciled ahead of the one being written (each up to 5,000 records)."""
 
 
-class RefusedRecordsError(RuntimeError):
-    """Some records were refused by HubSpot and ``fail_on_refused`` is set."""
-
-
 class TargetHubSpotCustom(SyncTarget):
     """Batched, rate-aware upserts into HubSpot CRM objects, with the sync ledger."""
 
     name = "target-hubspot-custom"
     default_sink_class = HubSpotSink
+    destination_label = "HubSpot"
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -135,10 +126,6 @@ class TargetHubSpotCustom(SyncTarget):
         ),
     ).to_dict()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.max_parallelism = 1
-
     # ------------------------------------------------------------------ shared resources
     @cached_property
     def call_counter(self) -> CallCounter:
@@ -178,15 +165,6 @@ class TargetHubSpotCustom(SyncTarget):
         )
 
     @cached_property
-    def ledger(self) -> SyncLedgerStore:
-        return open_ledger(self.config.get("ledger_url") or default_ledger_url())
-
-    @cached_property
-    def run_id(self) -> str:
-        """One id for every stream's run log row of this run."""
-        return uuid.uuid4().hex
-
-    @cached_property
     def associations(self) -> AssociationMaker:
         return AssociationMaker(
             self.client,
@@ -204,51 +182,16 @@ class TargetHubSpotCustom(SyncTarget):
             f"ledger: schema v{ledger.schema_version}, {ledger.count_records()} linked record(s)",
         ]
 
-    # ------------------------------------------------------------------ state
-    def _write_state_message(self, state: dict) -> None:
-        """Emit STATE only once every batch handed to the pipeline is written and committed.
-
-        singer-sdk 0.54 emits STATE from ``drain_all`` (schema change, record age, end of
-        input) through this method, after ``process_batch`` of every sink has returned —
-        which now means "handed over", not "written".
-        """
+    # ------------------------------------------------------------------ writes
+    def settle(self) -> None:
+        """Every batch handed to the pipeline is written and committed."""
         self.pipeline.wait()
-        super()._write_state_message(state)
 
-    # ------------------------------------------------------------------ end of run
-    def process_endofpipe(self) -> None:
-        """Drain (state follows), then dead letters, pending associations and the report."""
-        super().process_endofpipe()
-        self.pipeline.wait()  # no STATE message at all still needs every batch written
-        sinks = [s for s in self._sinks_active.values() if isinstance(s, HubSpotSink)]
-        if not self.dry_run:
-            for sink in sinks:
-                sink.retry_dead_letters()
-            self.pipeline.wait()
-            for sink in sinks:
-                sink.make_pending_associations()
+    def close_writes(self) -> None:
         self.pipeline.close()
-        reports = [sink.finish_report() for sink in sinks]
-        for sink in sinks:
-            sink.close()
-        publish_reports(
-            reports,
-            dry_run=self.dry_run,
-            plan_path=self.config.get("plan_path"),
-            logger=self.logger,
-        )
-        refused = sum(r.counts.failed for r in reports)
-        if refused:
-            self.logger.warning(
-                "%d record(s) refused in this run: %s; they are in the ledger's dead letters",
-                refused,
-                ", ".join(f"{r.mapping}={r.counts.failed}" for r in reports if r.counts.failed),
-            )
-        if refused and self.config.get("fail_on_refused"):
-            raise RefusedRecordsError(
-                f"{refused} record(s) refused by HubSpot; see the ledger's dead letters"
-            )
 
+
+__all__ = ["RefusedRecordsError", "TargetHubSpotCustom"]
 
 if __name__ == "__main__":
     TargetHubSpotCustom.cli()

@@ -12,65 +12,28 @@ refused ones.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
+from crm_sync.convert.codec import HUBSPOT
 from crm_sync.hubspot import BatchOutcome, HubSpotClient, chunks
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
-from crm_sync.sync.batch import BatchWrite, RefusedRecord
+from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
+from crm_sync.vocabulary import RecordError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
 def wire_value(value: Any) -> Any:
-    """A property value as HubSpot takes it (datetimes as ISO-8601 UTC, lists as ``a;b``,
-    decimals as plain digits)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):  # the SDK reads JSON numbers as Decimal
-        return format(value.normalize(), "f") if value.is_finite() else str(value)
-    if isinstance(value, list | tuple | set):
-        if any(isinstance(v, dict | list) for v in value):
-            return json.dumps(list(value), default=str)
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, default=str)
-    return value
+    """A property value as HubSpot takes it (the HubSpot codec's form of any value)."""
+    return HUBSPOT.encode_any(value)
 
 
-def parse_hs_time(value: Any) -> datetime | None:
-    """HubSpot's ``hs_lastmodifieddate`` (ISO-8601 or epoch ms) as an aware datetime."""
-    if value in (None, ""):
-        return None
-    text = str(value)
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def jsonable(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record as plain JSON (the SDK parsed its date-times), for dead letters."""
-    return json.loads(
-        json.dumps(
-            record, default=lambda v: v.isoformat() if isinstance(v, date | datetime) else str(v)
-        )
-    )
+def _run(job: Callable[[], BatchWrite]) -> BatchWrite:
+    return job()
 
 
 class HubSpotDestination:
@@ -111,7 +74,7 @@ class HubSpotDestination:
                 found[hs_id] = DestinationState(
                     id=hs_id,
                     values=props,
-                    modified_at=parse_hs_time(
+                    modified_at=HUBSPOT.decode_datetime(
                         props.get(self.modified_property) or record.get("updatedAt")
                     ),
                 )
@@ -129,21 +92,21 @@ class HubSpotDestination:
             partial(self._upsert, chunk, payloads) for chunk in chunks(upserts)
         ]
         jobs += [partial(self._archive, chunk) for chunk in chunks(archives)]
-        for part in self._parallel(lambda job: job(), jobs):
+        for part in self._parallel(_run, jobs):
             result.written += part.written
             result.refused += part.refused
         return result
 
     def upsert_plain(
         self, inputs: Sequence[tuple[str, Mapping[str, Any]]]
-    ) -> tuple[dict[str, str], dict[str, str]]:
+    ) -> tuple[dict[str, str], dict[str, RecordError]]:
         """Plain records: upsert ``(key, properties)``; returns (key→id, key→error)."""
 
         def one(chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[dict, dict]:
             return self._upsert_split(list(chunk))
 
         ok: dict[str, str] = {}
-        bad: dict[str, str] = {}
+        bad: dict[str, RecordError] = {}
         for good, refused in self._parallel(one, list(chunks(list(inputs)))):
             ok |= good
             bad |= refused
@@ -161,15 +124,17 @@ class HubSpotDestination:
             if plan.source_id in ok:
                 out.written.append((plan, ok[plan.source_id]))
             else:
-                error = bad.get(plan.source_id, "not in HubSpot's reply")
+                error = bad.get(plan.source_id) or RecordError(
+                    "UNKNOWN_ERROR", "not in HubSpot's reply"
+                )
                 out.refused.append(
                     RefusedRecord(plan, jsonable(payloads.get(plan.source_id, {})), error)
                 )
         return out
 
     def _upsert_split(
-        self, inputs: list[tuple[str, Mapping[str, Any]]]
-    ) -> tuple[dict[str, str], dict[str, str]]:
+        self, inputs: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> tuple[dict[str, str], dict[str, RecordError]]:
         outcome: BatchOutcome = self.client.batch_upsert(self.object_type, self.id_property, inputs)
         if outcome.status >= 400 and len(inputs) > 1:
             half = len(inputs) // 2
@@ -182,9 +147,9 @@ class HubSpotDestination:
             key = key if key is not None else record.get("objectWriteTraceId")
             if key is not None:
                 ok[str(key)] = str(record["id"])
-        bad: dict[str, str] = {}
+        bad: dict[str, RecordError] = {}
         for refusal in outcome.refusals:
-            text = f"{refusal.category}: {refusal.message}"
+            text = RecordError(refusal.category, refusal.message)
             if refusal.key:
                 bad[refusal.key] = text
             else:  # an error that names no input: every unanswered input carries it

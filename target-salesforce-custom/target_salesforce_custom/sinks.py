@@ -3,7 +3,7 @@
 Each batch goes through :class:`crm_sync.sync.leg.MappedLeg` (the same reconcile → write
 → one ledger transaction as the HubSpot target), with Salesforce's
 :class:`~target_salesforce_custom.writer.SalesforceDestination`, lookups folded into
-the record's own write (:mod:`target_salesforce_custom.lookups`) and new Salesforce ids
+the record's own write (:class:`crm_sync.sync.associations.LookupFolder`) and new Salesforce ids
 written back to HubSpot (:mod:`target_salesforce_custom.writeback`). ``process_batch``
 returns only once the batch is durable on Salesforce, HubSpot and the ledger, so the
 STATE the SDK emits after draining never covers an unwritten record.
@@ -11,16 +11,17 @@ STATE the SDK emits after draining never covers an unwritten record.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from crm_sync.reconcile import Direction, RunReport
+from crm_sync.reconcile import RunReport
 from crm_sync.sync.annotations import read_stream_mapping
-from crm_sync.sync.leg import MappedLeg, finish_report, warn_refused
+from crm_sync.sync.associations import LookupFolder
+from crm_sync.sync.leg import MappedLeg, warn_refused
 from crm_sync.sync.target import SyncSink
-from target_salesforce_custom.lookups import LookupResolver
+from crm_sync.vocabulary import Direction, Rule
 from target_salesforce_custom.writeback import WriteBack
 from target_salesforce_custom.writer import SalesforceDestination
 
@@ -42,7 +43,7 @@ class SalesforceSink(SyncSink):
 
     @property
     def sf_target(self) -> TargetSalesforceCustom:
-        return self._target  # type: ignore[return-value]
+        return self.sync_target  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -56,94 +57,78 @@ class SalesforceSink(SyncSink):
             )
         self.mapping: StreamMapping = mapping
         self.mapping_name = mapping.policy.name
+        self.direction = DIRECTION
+        self.pending_of = mapping
         self.dry_run = target.dry_run
         workers = int(target.config.get("max_workers") or 4)
-        self.pool = ThreadPoolExecutor(max_workers=workers)
+        pool = self.pool = ThreadPoolExecutor(max_workers=workers)
         self.report = RunReport(
             self.mapping_name, DIRECTION, dry_run=self.dry_run, run_id=target.run_id
         )
-        self.api_calls = 0
+        self.calls = 0
         self.leg = MappedLeg(
             self.stream_name,
             mapping,
             target.ledger,
             self.report,
             dry_run=self.dry_run,
+            seen_ids=self.seen_ids,
             use_destination_hints=True,
         )
-        fields = [f.salesforce for f in mapping.policy.fields if f.rule.value != "none"]
+        fields = [f.salesforce for f in mapping.policy.fields if f.rule is not Rule.NONE]
         self.destination = SalesforceDestination(
             target.client,
             mapping.object_name,
             mapping.id_property,
             fields,
-            self.pool,
+            pool,
             bulk_threshold=int(target.config.get("bulk_threshold") or 2000),
         )
-        self.lookups = LookupResolver(
-            self.mapping_name, target.ledger, target.client, mapping.object_name, self.report
-        )
+        self.lookups = LookupFolder(self.mapping_name, target.ledger, self.report)
         self.writeback = (
-            WriteBack(target.hubspot, mapping.source_object, mapping.source_key, self.pool)
+            WriteBack(target.hubspot, mapping.source_object, mapping.source_key, pool)
             if target.hubspot is not None and mapping.source_key
             else None
         )
 
     # ------------------------------------------------------------------ batches
     @contextmanager
-    def _counting(self) -> Iterator[None]:
+    def counting(self) -> Iterator[None]:
         """Charge the API calls made inside to this stream (sinks drain one at a time)."""
         before = self.sf_target.call_counter.total
         try:
             yield
         finally:
-            self.api_calls += self.sf_target.call_counter.total - before
+            self.calls += self.sf_target.call_counter.total - before
 
-    def process_batch(self, context: dict) -> None:
-        records: list[dict[str, Any]] = context.get("records", [])
-        if records:
-            with self._counting():
-                self._process(records)
+    @property
+    def api_calls(self) -> int:
+        return self.calls
 
-    def _process(self, records: Sequence[Mapping[str, Any]]) -> None:
-        write = self.leg.process(
-            records,
-            self.destination,
-            before_write=self.lookups.before_write if self.mapping.has_associations else None,
-            after_write=self.writeback.after_write if self.writeback else None,
-        )
+    @property
+    def quota_left(self) -> int | None:
+        return self.sf_target.client.quota_left
+
+    def write_batch(
+        self, records: Sequence[Mapping[str, Any]], durable: Callable[[], None]
+    ) -> None:
+        """Reconcile, write and commit ``records`` before returning (then ``durable``)."""
+        with self.counting():
+            write = self.leg.process(
+                records,
+                self.destination,
+                before_write=self.lookups.before_write if self.mapping.has_associations else None,
+                after_write=self.writeback.after_write if self.writeback else None,
+            )
         if write is not None:
             attempted = len(write.written) + len(write.refused)
             warn_refused(self.logger, self.mapping_name, "Salesforce", write, attempted)
             self.tally_record_written(len(write.written))
+        durable()
 
     # ------------------------------------------------------------------ end of run
-    def retry_dead_letters(self) -> None:
-        """Replay records refused by an earlier run and not seen in this one."""
-        letters = self.leg.dead_letters_to_retry()
-        if not letters:
-            return
-        self.logger.info("retrying %d dead letter(s) of %s", len(letters), self.mapping_name)
-        with self._counting():
-            for start in range(0, len(letters), self.MAX_SIZE_DEFAULT):
-                self._process(letters[start : start + self.MAX_SIZE_DEFAULT])
-
-    def make_pending_lookups(self) -> None:
+    def make_pending_associations(self) -> None:
         """Set lookups parked earlier whose related record is now in Salesforce."""
         if self.mapping.has_associations:
-            with self._counting():
-                self.lookups.make_pending()
-
-    def finish_report(self) -> RunReport:
-        return finish_report(
-            self.report,
-            self.sf_target.ledger,
-            dry_run=self.dry_run,
-            api_calls=self.api_calls,
-            pending_of=self.mapping,
-            quota_left=self.sf_target.client.quota_left,
-        )
-
-    def close(self) -> None:
-        """Release the worker threads (after the end-of-run work, not at drain time)."""
-        self.pool.shutdown(wait=True)
+            with self.counting():
+                self.lookups.make_pending(self.destination.update_fields)

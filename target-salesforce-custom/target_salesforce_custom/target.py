@@ -5,16 +5,14 @@ reconciled against the sync ledger like the forward leg (shared :mod:`crm_sync.s
 Salesforce is reached through the core's one client (:mod:`crm_sync.salesforce`); HubSpot
 is called only to write new Salesforce ids back (``hs_access_token``). Sinks drain one at
 a time (``max_parallelism = 1``; each keeps ``max_workers`` calls in flight), so parents
-(accounts) land before children whose lookups point at them. At the end of the input the
-target replays the ledger's dead letters, sets pending lookups, prints the run report (or
-the dry-run plan) and stores it in the ledger's run log.
+(accounts) land before children whose lookups point at them. The end of the run (dead
+letters, pending lookups, the run report) is :class:`crm_sync.sync.target.SyncTarget`'s.
 """
 
 from __future__ import annotations
 
-import uuid
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 from singer_sdk import typing as th
@@ -23,17 +21,9 @@ from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimi
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.salesforce import FLOWS, SalesforceClient, SalesforceSettings
 from crm_sync.singer import number_setting
-from crm_sync.sync.ledger import open_ledger
-from crm_sync.sync.publish import DEFAULT_LEDGER, default_ledger_url, publish_reports
-from crm_sync.sync.target import SyncTarget
+from crm_sync.sync.publish import DEFAULT_LEDGER
+from crm_sync.sync.target import RefusedRecordsError, SyncTarget
 from target_salesforce_custom.sinks import SalesforceSink
-
-if TYPE_CHECKING:
-    from crm_sync.sync.ledger import SyncLedger
-
-
-class RefusedRecordsError(RuntimeError):
-    """Some records were refused by Salesforce and ``fail_on_refused`` is set."""
 
 
 def _secret(name: str, description: str) -> th.Property[Any]:
@@ -45,6 +35,7 @@ class TargetSalesforceCustom(SyncTarget):
 
     name = "target-salesforce-custom"
     default_sink_class = SalesforceSink
+    destination_label = "Salesforce"
 
     config_jsonschema = th.PropertiesList(
         # --- Salesforce login: the same settings as tap-salesforce-custom
@@ -139,15 +130,7 @@ class TargetSalesforceCustom(SyncTarget):
         ),
     ).to_dict()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.max_parallelism = 1
-
     # ------------------------------------------------------------------ shared resources
-    @cached_property
-    def run_id(self) -> str:
-        return uuid.uuid4().hex
-
     @cached_property
     def call_counter(self) -> CallCounter:
         """API calls of both sessions (Salesforce writes and HubSpot write-backs)."""
@@ -188,10 +171,6 @@ class TargetSalesforceCustom(SyncTarget):
             user_agent=f"{self.name} (crm-sync)",
         )
 
-    @cached_property
-    def ledger(self) -> SyncLedger:
-        return open_ledger(self.config.get("ledger_url") or default_ledger_url())
-
     # ------------------------------------------------------------------ --test
     def connection_check(self) -> list[str]:
         """Salesforce logs in and answers (describe global), HubSpot too if the
@@ -202,35 +181,11 @@ class TargetSalesforceCustom(SyncTarget):
             custom = self.hubspot.list_schemas()
             lines.append(f"HubSpot {self.hubspot.base_url}: logged in, {len(custom)} custom "
                          "object(s) (write-back of new ids)")  # fmt: skip
-        self.ledger  # noqa: B018 - opening it checks the database and its schema version
-        lines.append("ledger: opened, schema up to date")
+        lines.append(f"ledger: opened, schema v{self.ledger.schema_version}")
         return lines
 
-    # ------------------------------------------------------------------ end of run
-    def process_endofpipe(self) -> None:
-        """Drain (state follows), then dead letters, pending lookups and the report."""
-        super().process_endofpipe()
-        sinks = [s for s in self._sinks_active.values() if isinstance(s, SalesforceSink)]
-        if not self.dry_run:
-            for sink in sinks:
-                sink.retry_dead_letters()
-            for sink in sinks:
-                sink.make_pending_lookups()
-        reports = [sink.finish_report() for sink in sinks]
-        for sink in sinks:
-            sink.close()
-        publish_reports(
-            reports,
-            dry_run=self.dry_run,
-            plan_path=self.config.get("plan_path"),
-            logger=self.logger,
-        )
-        refused = sum(r.counts.failed for r in reports)
-        if refused and self.config.get("fail_on_refused"):
-            raise RefusedRecordsError(
-                f"{refused} record(s) refused by Salesforce; see the ledger's dead letters"
-            )
 
+__all__ = ["RefusedRecordsError", "TargetSalesforceCustom"]
 
 if __name__ == "__main__":
     TargetSalesforceCustom.cli()

@@ -24,6 +24,7 @@ from crm_sync.reconcile import Action, LedgerState, RecordPlan
 from crm_sync.salesforce import chunks
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 from crm_sync.sync.leg import DESTINATION_ID, NOTHING_LINKED, Linked
+from crm_sync.vocabulary import RecordError
 
 log = logging.getLogger(__name__)
 
@@ -80,23 +81,26 @@ class WriteBack:
         object_type = self._resolve()
         items = list(wanted.items())
 
-        def update(part: Sequence[tuple[str, tuple[RecordPlan, str]]]) -> dict[str, str]:
+        def update(part: Sequence[tuple[str, tuple[RecordPlan, str]]]) -> dict[str, RecordError]:
             inputs = [(hs_id, {self.id_property: sf_id}) for hs_id, (_, sf_id) in part]
             outcome = self.client.batch_update(object_type, inputs)
-            bad = {r.key: f"{r.category}: {r.message}" for r in outcome.refusals if r.key}
+            bad = {r.key: RecordError(r.category, r.message) for r in outcome.refusals if r.key}
             if outcome.refusals and not bad:  # an error naming no input: all of the call
-                message = outcome.refusals[0].message
-                bad = {hs_id: message for hs_id, _ in part}
+                first = outcome.refusals[0]
+                bad = {hs_id: RecordError(first.category, first.message) for hs_id, _ in part}
             return bad
 
         parts = list(chunks(items, BATCH_LIMIT))
-        refusals: dict[str, str] = {}
+        refusals: dict[str, RecordError] = {}
         for bad in self.pool.map(update, parts) if len(parts) > 1 else map(update, parts):
             refusals |= bad
         in_write = {p.source_id for p, _ in write.written} | {p.source_id for p in write.settled}
         for hs_id, (plan, sf_id) in items:
             if hs_id in refusals:
-                error = f"WRITE_BACK_FAILED: {self.id_property}={sf_id}: {refusals[hs_id]}"
+                why = refusals[hs_id]
+                error = RecordError(
+                    "WRITE_BACK_FAILED", f"{self.id_property}={sf_id}: {why}", (self.id_property,)
+                )
                 write.refused.append(RefusedRecord(plan, jsonable(payloads[hs_id]), error))
             else:
                 self.written += 1

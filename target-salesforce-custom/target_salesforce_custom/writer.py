@@ -23,9 +23,9 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from crm_sync.convert.codec import SALESFORCE
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
 from crm_sync.salesforce import (
     COLLECTION_LIMIT,
@@ -35,6 +35,7 @@ from crm_sync.salesforce import (
     chunks,
 )
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
+from crm_sync.vocabulary import RecordError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,20 +44,6 @@ log = logging.getLogger(__name__)
 LOCK_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})
 ALREADY_DELETED = frozenset({"ENTITY_IS_DELETED"})
 MODSTAMP = "SystemModstamp"
-
-
-def parse_sf_time(value: Any) -> datetime | None:
-    """Salesforce's ``2024-01-01T00:00:00.000+0000`` as an aware datetime."""
-    if value in (None, ""):
-        return None
-    text = str(value)
-    if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
-        text = f"{text[:-2]}:{text[-2:]}"
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 Writer = Callable[[Sequence[Mapping[str, Any]]], list[SaveResult]]
@@ -103,7 +90,9 @@ class SalesforceDestination:
             for sf_id, record in part.items():
                 values = {k: v for k, v in record.items() if k != "attributes"}
                 found[sf_id] = DestinationState(
-                    id=sf_id, values=values, modified_at=parse_sf_time(values.get(MODSTAMP))
+                    id=sf_id,
+                    values=values,
+                    modified_at=SALESFORCE.decode_datetime(values.get(MODSTAMP)),
                 )
         return found
 
@@ -133,6 +122,15 @@ class SalesforceDestination:
             self._settle(result, self._deletes(deletes), payloads)
         return result
 
+    def update_fields(self, values: Mapping[str, Mapping[str, Any]]) -> set[str]:
+        """Update fields of records by Id (``{Id: {field: value}}``); the Ids refused."""
+        items = list(values.items())
+        failed: set[str] = set()
+        for part in chunks(items, COLLECTION_LIMIT):
+            results = self.client.update(self.sobject, [{"Id": i, **v} for i, v in part])
+            failed |= {i for (i, _), r in zip(part, results, strict=True) if not r.success}
+        return failed
+
     def _settle(
         self,
         result: BatchWrite,
@@ -144,7 +142,9 @@ class SalesforceDestination:
                 result.written.append((plan, str(saved.id)))
             else:
                 payload = jsonable(payloads.get(plan.source_id, {}))
-                result.refused.append(RefusedRecord(plan, payload, saved.error_text()))
+                result.refused.append(
+                    RefusedRecord(plan, payload, RecordError.joined(saved.errors))
+                )
 
     def _collections(
         self, creates: Sequence[RecordPlan], updates: Sequence[RecordPlan]

@@ -19,20 +19,16 @@ from hypothesis import strategies as st
 
 from crm_sync.reconcile import (
     Action,
-    Conflict,
     DestinationState,
-    Direction,
     FieldPolicy,
     LedgerState,
     MappingPolicy,
-    Rule,
-    Side,
     SourceRecord,
     needs_destination,
     plan_record,
     same_value,
 )
-from crm_sync.reconcile.policy import DeleteRule
+from crm_sync.vocabulary import Conflict, DeleteRule, Direction, Rule, Side
 
 FIELDS = tuple(FieldPolicy(f"F_{r.value}__c", f"p_{r.value}", r) for r in Rule)
 SF_VALUES = st.sampled_from([None, "", "a", "b", 1, 2, "Z"])

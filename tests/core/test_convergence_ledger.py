@@ -16,12 +16,11 @@ from crm_sync.ledger import LedgerStore
 from crm_sync.reconcile import (
     Action,
     DestinationState,
-    Direction,
-    Side,
     SourceRecord,
     needs_destination,
     plan_record,
 )
+from crm_sync.vocabulary import Direction, Side
 
 from .test_convergence import (
     World,

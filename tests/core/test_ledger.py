@@ -24,14 +24,13 @@ from crm_sync.ledger.engine import sqlite_journal_mode
 from crm_sync.reconcile import (
     Action,
     DestinationState,
-    Direction,
     MappingPolicy,
     RunReport,
-    Side,
     SkipReason,
     SourceRecord,
     plan_record,
 )
+from crm_sync.vocabulary import AssociationType, Direction, RecordError, Side
 
 FWD, REV = Direction.SF_TO_HS, Direction.HS_TO_SF
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -180,30 +179,30 @@ def test_apply_plans_create_update_archive(store):
 def test_batch_is_atomic(store):
     with pytest.raises(RuntimeError), store.batch() as uow:
         uow.link("project", "a1", "h1")
-        uow.dead_letter("project", FWD, "a2", {"name": "x"}, "E", "boom")
+        uow.dead_letter("project", FWD, "a2", {"name": "x"}, RecordError("E", "boom"))
         raise RuntimeError("destination write failed")
     assert store.count_records() == 0
     assert store.dead_letters("project", FWD) == []
 
 
 def test_pending_associations_retry_and_resolve(store):
-    item = PendingAssociation("project", FWD, "a1", "Account__c", "account", "001A",
-                              label="Project's company")  # fmt: skip
+    company = AssociationType("Account__c", label="Project's company")
+    item = PendingAssociation("project", FWD, "a1", company, "account", "001A")
     with store.batch() as uow:
         uow.add_pending(item)
-        uow.add_pending(PendingAssociation("project", FWD, "a2", "Account__c", "account", "001B"))
+        plain = AssociationType("Account__c")
+        uow.add_pending(PendingAssociation("project", FWD, "a2", plain, "account", "001B"))
     with store.batch() as uow:  # next run: still not there
         again = PendingAssociation(
-            "project", FWD, "a1", "Account__c", "account", "001A",
-            label="Project's company", last_error="not synced",
-        )  # fmt: skip
+            "project", FWD, "a1", company, "account", "001A", last_error="not synced"
+        )
         uow.add_pending(again)
     pending = store.pending_associations("project", FWD)
     assert [(p.from_id, p.attempts, p.last_error) for p in pending] == [
         ("a1", 2, "not synced"),
         ("a2", 1, None),
     ]
-    assert pending[0].label == "Project's company" and pending[0].target_source_id == "001A"
+    assert pending[0].association == company and pending[0].target_source_id == "001A"
     assert store.pending_associations("project", REV) == []
     with store.batch() as uow:
         uow.resolve_pending("project", FWD, [("a1", "Account__c")])
@@ -212,11 +211,15 @@ def test_pending_associations_retry_and_resolve(store):
 
 def test_dead_letters_count_attempts_resolve_and_reopen(store):
     with store.batch() as uow:
-        uow.dead_letter("project", REV, "h1", {"Name": "x", "When": T0}, "DUPLICATE_VALUE", "dup")
+        uow.dead_letter(
+            "project", REV, "h1", {"Name": "x", "When": T0}, RecordError("DUPLICATE_VALUE", "dup")
+        )
     with store.batch() as uow:
-        uow.dead_letter("project", REV, "h1", {"Name": "y"}, "STRING_TOO_LONG", "too long")
+        long = RecordError("STRING_TOO_LONG", "too long", ("Name",))
+        uow.dead_letter("project", REV, "h1", {"Name": "y"}, long)
     (letter,) = store.dead_letters("project", REV)
-    assert (letter.attempts, letter.error_code, letter.payload) == (2, "STRING_TOO_LONG",
+    assert letter.error == long
+    assert (letter.attempts, letter.error.code, letter.payload) == (2, "STRING_TOO_LONG",
                                                                     {"Name": "y"})  # fmt: skip
     assert letter.first_seen <= letter.last_seen and letter.resolved_at is None
     with store.batch() as uow:
@@ -225,7 +228,7 @@ def test_dead_letters_count_attempts_resolve_and_reopen(store):
     (resolved,) = store.dead_letters("project", REV, include_resolved=True)
     assert resolved.resolved_at is not None
     with store.batch() as uow:
-        uow.dead_letter("project", REV, "h1", {}, "UNABLE_TO_LOCK_ROW", "locked")
+        uow.dead_letter("project", REV, "h1", {}, RecordError("UNABLE_TO_LOCK_ROW", "locked"))
     (reopened,) = store.dead_letters("project", REV)
     assert reopened.attempts == 3 and reopened.resolved_at is None
 
@@ -281,7 +284,7 @@ _WRITER = """
 import sys
 from datetime import UTC, datetime
 from crm_sync.ledger import LedgerStore
-from crm_sync.reconcile import Direction, Side
+from crm_sync.vocabulary import Direction, RecordError, Side
 
 import os, time
 url, worker, batches, per_batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -296,7 +299,8 @@ for b in range(batches):
         for i in range(per_batch):
             n = f"{worker}-{b}-{i}"
             uow.link("project", f"a{n}", f"h{n}", base={"salesforce": {"n": n}}, sf_modified_at=t0)
-        uow.dead_letter("project", Direction.SF_TO_HS, "shared", {"worker": worker}, "E", "x")
+        error = RecordError("E", "x")
+        uow.dead_letter("project", Direction.SF_TO_HS, "shared", {"worker": worker}, error)
         uow.tombstone("project", Side.HUBSPOT, f"t{worker}-{b}")
 print(started, time.time())
 store.close()
@@ -336,7 +340,7 @@ def _write_in_thread(url: str, worker: int, batches: int, per_batch: int) -> Non
                     n = f"{worker}-{b}-{i}"
                     base = {"salesforce": {"n": n}}
                     uow.link("project", f"a{n}", f"h{n}", base=base, sf_modified_at=T0)
-                uow.dead_letter("project", FWD, "shared", {"worker": worker}, "E", "x")
+                uow.dead_letter("project", FWD, "shared", {"worker": worker}, RecordError("E", "x"))
                 uow.tombstone("project", Side.HUBSPOT, f"t{worker}-{b}")
     finally:
         store.close()

@@ -10,7 +10,6 @@ import pytest
 from crm_sync.reconcile import (
     Action,
     DestinationState,
-    Direction,
     LedgerState,
     MappingPolicy,
     RunReport,
@@ -21,6 +20,7 @@ from crm_sync.reconcile import (
     render_json,
     render_table,
 )
+from crm_sync.vocabulary import Direction
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 T1 = datetime(2024, 1, 2, tzinfo=UTC)

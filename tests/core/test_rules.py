@@ -6,16 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crm_sync.reconcile import (
-    MISSING,
-    Conflict,
-    Direction,
-    Outcome,
-    Reason,
-    Rule,
-    Side,
-    decide_field,
-)
+from crm_sync.reconcile import MISSING, Outcome, Reason, decide_field
+from crm_sync.vocabulary import Conflict, Direction, Rule, Side
 
 T1 = datetime(2024, 1, 1, 10, tzinfo=UTC)
 T2 = datetime(2024, 1, 1, 11, tzinfo=UTC)

@@ -20,6 +20,8 @@ from crm_sync.convert import (
     normalize,
     sf_kind,
 )
+from crm_sync.convert.codec import HUBSPOT, SALESFORCE, codec_for, iso_datetime
+from crm_sync.vocabulary import Side
 
 
 def conv(sf_type: str, hs_type: str, field_type: str | None = None, **kw) -> FieldConverter:
@@ -257,3 +259,57 @@ def test_normalize_agrees_across_wires(value):
 
 def test_decimal_is_exact():
     assert normalize("0.1", Kind.NUMBER) == Decimal("0.1")
+
+
+# --- the codecs: each side's wire value <-> Python value, and back ------------------
+
+_CODECS = pytest.mark.parametrize("codec", [SALESFORCE, HUBSPOT], ids=["salesforce", "hubspot"])
+_canonical_values = st.one_of(
+    st.tuples(st.just(Kind.BOOL), st.booleans()),
+    st.tuples(st.just(Kind.INT), st.integers(min_value=-(2**53), max_value=2**53)),
+    st.tuples(
+        st.just(Kind.NUMBER),
+        st.decimals(allow_nan=False, allow_infinity=False, places=4, max_value=10**12),
+    ),
+    st.tuples(st.just(Kind.DATE), st.dates(min_value=date(1700, 1, 1))),
+    st.tuples(st.just(Kind.DATETIME), _datetimes),
+    st.tuples(
+        st.just(Kind.TIME),
+        st.times().map(lambda t: t.replace(microsecond=t.microsecond // 1000 * 1000)),
+    ),
+    st.tuples(st.just(Kind.MULTI), st.lists(_picklist_items, min_size=1, max_size=4).map(tuple)),
+    st.tuples(st.just(Kind.TEXT), _texts),
+)
+
+
+@_CODECS
+@given(_canonical_values)
+def test_codec_round_trip(codec, kind_value):
+    kind, value = kind_value
+    wire = codec.encode(value, kind)
+    assert codec.decode(wire, kind) == value, wire
+
+
+@_CODECS
+@given(_datetimes)
+def test_codec_datetimes_round_trip_and_read_the_other_side(codec, value):
+    wire = codec.format_datetime(value)
+    assert codec.decode_datetime(wire) == value
+    other = HUBSPOT if codec is SALESFORCE else SALESFORCE
+    assert other.decode_datetime(wire) == value  # either side's form reads the same instant
+    assert iso_datetime(value) == value.isoformat(timespec="milliseconds")
+
+
+def test_codec_wire_forms():
+    stamp = datetime(2024, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
+    assert SALESFORCE.format_datetime(stamp) == "2024-01-02T03:04:05.678+0000"
+    assert HUBSPOT.format_datetime(stamp) == "2024-01-02T03:04:05.678Z"
+    assert HUBSPOT.decode_datetime("1704164645678") == stamp  # epoch milliseconds
+    assert HUBSPOT.decode_datetime("not a time") is None
+    assert SALESFORCE.encode(None, Kind.BOOL) is False  # Salesforce booleans are never null
+    assert HUBSPOT.encode(None, Kind.TEXT) == ""  # "" clears a HubSpot property
+    assert HUBSPOT.encode_any(Decimal("12.500")) == "12.5"
+    assert SALESFORCE.encode_any(Decimal("12.500")) == 12.5
+    assert HUBSPOT.encode_any(["a", "b"]) == SALESFORCE.encode_any(("a", "b")) == "a;b"
+    assert HUBSPOT.encode_any(None) == "" and SALESFORCE.encode_any(None) is None
+    assert codec_for(Side.HUBSPOT) is HUBSPOT and codec_for(Side.SALESFORCE) is SALESFORCE

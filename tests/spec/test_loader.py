@@ -10,9 +10,7 @@ from jsonschema import Draft202012Validator
 
 from crm_sync.spec import (
     Concat,
-    Direction,
     Lower,
-    Rule,
     SpecError,
     Trim,
     load_dir,
@@ -20,6 +18,7 @@ from crm_sync.spec import (
     load_text,
     mapping_schema,
 )
+from crm_sync.vocabulary import Direction, Rule
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,8 @@ from target_hubspot_custom.writer import HubSpotDestination, wire_value
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
-from crm_sync.reconcile import Action, Direction, RecordPlan
+from crm_sync.reconcile import Action, RecordPlan
+from crm_sync.vocabulary import Direction
 
 BASE = "https://hs.test"
 
@@ -69,7 +70,7 @@ def test_upsert_207_keeps_good_and_names_refused(client):
         result = dest.write(plans, {p.source_id: {"id": p.source_id} for p in plans})
         assert len(result.written) == 249
         assert [r.plan.source_id for r in result.refused] == ["a3"]
-        assert "VALIDATION_ERROR" in result.refused[0].error
+        assert result.refused[0].error.code == "VALIDATION_ERROR"
         assert m.call_count == 3  # ceil(250 / 100)
         sent = m.request_history[0].json()["inputs"][0]
         assert sent["idProperty"] == "salesforce_id"

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from target_hubspot_custom.target import TargetHubSpotCustom
 
-from crm_sync.reconcile import Direction
 from crm_sync.sync.ledger import open_ledger
+from crm_sync.vocabulary import Direction
 from tests.fixtures_pg import fresh_database
 
 MAPPING = {

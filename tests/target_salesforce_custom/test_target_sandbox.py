@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from crm_sync.reconcile import Direction
 from crm_sync.sync.ledger import open_ledger
+from crm_sync.vocabulary import Direction
 from tests.target_salesforce_custom.helpers import (
     HubSpotPortal,
     hs_writes,
@@ -134,8 +134,9 @@ def test_refused_records_are_dead_letters_retried_next_run(clean_sandbox, portal
     clean_sandbox.set_faults()
     ledger = open_ledger(config["ledger_url"])
     letters = {d.source_id: d for d in ledger.dead_letters("project", Direction.HS_TO_SF)}
-    assert letters[ids[7]].error.startswith("STRING_TOO_LONG")
-    refused = [d for d in letters.values() if "FIELD_CUSTOM_VALIDATION_EXCEPTION" in d.error]
+    assert letters[ids[7]].error.code == "STRING_TOO_LONG"
+    assert letters[ids[7]].error.fields == ("Name",)
+    refused = [d for d in letters.values() if d.error.code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"]
     assert refused, "the fault dice refused nobody"
     assert read_plan(config)["streams"][0]["counts"]["failed"] == len(letters)
     # the reason is in the log, not only in the ledger

@@ -44,11 +44,10 @@ from crm_sync.convert import (
     json_schema_kind,
     sf_kind,
 )
-from crm_sync.convert.values import format_datetime_hs, parse_datetime
+from crm_sync.convert.codec import HUBSPOT, read_datetime
 from crm_sync.spec import (
     Concat,
     Default,
-    Direction,
     FieldMapping,
     Lower,
     Mapping,
@@ -57,6 +56,7 @@ from crm_sync.spec import (
     Trim,
     Upper,
 )
+from crm_sync.vocabulary import Direction
 
 SF_MODSTAMPS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
 HS_MODSTAMPS = ("hs_lastmodifieddate", "lastmodifieddate", "updatedAt")
@@ -184,7 +184,7 @@ class StreamMapper:
         sfk = sf_kind(sf_live["type"]) if sf_live else None
         hsk = hs_kind(hs_live["type"], hs_live.get("fieldType")) if hs_live else None
         to_hs = self.direction is Direction.SF_TO_HS
-        if f.concat is not None and f.rule.owner is self.direction:
+        if f.concat is not None and f.rule.one_way is self.direction:
             inferred = Kind.TEXT
         else:
             inferred = self._source_kind(f.salesforce if to_hs else f.hubspot)
@@ -274,7 +274,7 @@ class StreamMapper:
         errors: list[dict[str, str]] = []
         for f in self.fields:
             steps = f.spec.transforms
-            concat_here = f.spec.concat is not None and f.spec.rule.owner is self.direction
+            concat_here = f.spec.concat is not None and f.spec.rule.one_way is self.direction
             if not concat_here and f.spec.concat is not None:
                 steps = tuple(s for s in steps if not isinstance(s, Concat))
             raw = _lookup(source, f.source) if not concat_here else None
@@ -347,8 +347,6 @@ def _has(record: dict[str, Any], name: str) -> bool:
 
 
 def _stamp(value: Any) -> str | None:
-    try:
-        parsed = parse_datetime(value)
-    except ConversionError:
-        return None
-    return format_datetime_hs(parsed) if parsed else None
+    """A source modification time as ISO 8601 UTC with milliseconds (either side's form in)."""
+    parsed = read_datetime(value)
+    return HUBSPOT.format_datetime(parsed) if parsed else None

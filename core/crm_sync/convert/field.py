@@ -5,15 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from crm_sync.convert.codec import HUBSPOT, SALESFORCE
 from crm_sync.convert.kinds import Kind
 from crm_sync.convert.valuemap import ValueMap
-from crm_sync.convert.values import (
-    Canonical,
-    coerce,
-    format_hs,
-    format_sf,
-    parse,
-)
+from crm_sync.convert.values import Canonical, coerce, parse
 
 
 def _map_strings(value: Canonical, translate: Any) -> Canonical:
@@ -48,17 +43,17 @@ class FieldConverter:
 
     def to_hubspot(self, sf_value: Any) -> str:
         """A Salesforce wire value as the HubSpot property string."""
-        value = parse(sf_value, self.sf_kind)
+        value = SALESFORCE.decode(sf_value, self.sf_kind)
         if self.values:
             value = _map_strings(value, self.values.to_hubspot)
-        return format_hs(coerce(value, self.hs_kind), self.hs_kind)
+        return str(HUBSPOT.encode(coerce(value, self.hs_kind), self.hs_kind))
 
     def to_salesforce(self, hs_value: Any) -> Any:
         """A HubSpot wire value as the Salesforce REST JSON value."""
-        value = parse(hs_value, self.hs_kind)
+        value = HUBSPOT.decode(hs_value, self.hs_kind)
         if self.values:
             value = _map_strings(value, self.values.to_salesforce)
-        return format_sf(coerce(value, self.sf_kind), self.sf_kind, self.scale)
+        return SALESFORCE.encode(coerce(value, self.sf_kind), self.sf_kind, self.scale)
 
 
 def normalize(value: Any, kind: Kind) -> Canonical:

@@ -16,7 +16,7 @@ Public API::
     ...write to the destination...
     with store.batch() as uow:             # one transaction on exit
         uow.apply(plan, destination_id=new_id, destination_modified_at=ts)
-        uow.dead_letter(mapping, direction, source_id, payload, "DUPLICATE_VALUE", msg)
+        uow.dead_letter(mapping, direction, source_id, payload, RecordError(code, msg))
         uow.resolve_dead_letters(mapping, direction, written_ids)
         uow.add_pending(PendingAssociation(...)); uow.resolve_pending(m, d, [(from_id, lookup)])
         uow.log_run(RunLogEntry.from_report(run_id, report))

@@ -10,7 +10,6 @@ only place a transaction starts (the documented pysqlite recipe).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +17,13 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select, t
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from crm_sync.ledger.migrations import MIGRATIONS
 from crm_sync.ledger.models import SCHEMA_VERSION, LedgerBase, SchemaVersionRow
 
 WRITE = "ledger_write"
 """Execution option marking a connection whose transactions write (``BEGIN IMMEDIATE``)."""
 
 _PG_SCHEMA_LOCK = 0x6C656467  # "ledg": advisory lock serialising schema creation
-
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
-"""``version -> step`` upgrading a ledger from ``version - 1``; none needed yet."""
 
 
 class LedgerError(RuntimeError):

@@ -8,15 +8,15 @@ can refer to them. Every table carries the object ``mapping`` name.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 1
-"""Bump with a migration in :mod:`crm_sync.ledger.schema` when a table changes."""
+SCHEMA_VERSION = 2
+"""Bump with a migration in :mod:`crm_sync.ledger.migrations` when a table changes."""
 
 _ID = 64  # Salesforce ids are 18 characters, HubSpot ids are integers as text
 _NAME = 128
@@ -53,6 +53,7 @@ class LedgerBase(DeclarativeBase):
     """Declarative base of the ledger tables."""
 
     type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+    __table__: ClassVar[Table]  # every ledger model maps one table
 
 
 class SchemaVersionRow(LedgerBase):
@@ -118,8 +119,13 @@ class PendingAssociationRow(LedgerBase):
     from_id: Mapped[str] = mapped_column(String(_ID))
     """The source id of the record that holds the lookup."""
     lookup: Mapped[str] = mapped_column(String(_NAME))
-    """The lookup field (Salesforce) or association label (HubSpot)."""
+    """The Salesforce lookup field the association comes from (its rule's key)."""
     label: Mapped[str | None] = mapped_column(String(_NAME))
+    """The HubSpot association label, if the rule names one."""
+    type_id: Mapped[int | None] = mapped_column(Integer)
+    """The HubSpot association type id, if the rule names one (schema version 2)."""
+    category: Mapped[str | None] = mapped_column(String(32))
+    """The HubSpot association category of ``type_id`` (schema version 2)."""
     target_mapping: Mapped[str] = mapped_column(String(_NAME))
     target_source_id: Mapped[str] = mapped_column(String(_ID))
     """The target record's id on the leg's source side."""
@@ -142,6 +148,8 @@ class DeadLetterRow(LedgerBase):
     payload: Mapped[dict[str, Any]]
     error_code: Mapped[str] = mapped_column(String(_NAME))
     message: Mapped[str] = mapped_column(Text)
+    error_fields: Mapped[list[str] | None] = mapped_column(JSON)
+    """The fields the error names, when the destination said (schema version 2)."""
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from crm_sync.ledger.models import RUN_COUNTERS
-from crm_sync.reconcile import Counts, Direction, LedgerState, RunReport, Side
+from crm_sync.reconcile import Counts, LedgerState, RunReport
+from crm_sync.vocabulary import AssociationType, Direction, RecordError, Side
 
 __all__ = ["DeadLetter", "LedgerView", "PendingAssociation", "RunLogEntry", "SyncRecord"]
 
@@ -79,12 +80,16 @@ class PendingAssociation:
     mapping: str
     direction: Direction
     from_id: str
-    lookup: str
+    association: AssociationType
     target_mapping: str
     target_source_id: str
-    label: str | None = None
     attempts: int = 0
     last_error: str | None = None
+
+    @property
+    def lookup(self) -> str:
+        """The lookup field the association comes from (its key in the mapping)."""
+        return self.association.lookup
 
     @classmethod
     def from_row(cls, row: Any) -> PendingAssociation:
@@ -92,10 +97,9 @@ class PendingAssociation:
             row.mapping,
             Direction(row.direction),
             row.from_id,
-            row.lookup,
+            AssociationType(row.lookup, row.label, row.type_id, row.category),
             row.target_mapping,
             row.target_source_id,
-            row.label,
             row.attempts,
             row.last_error,
         )
@@ -109,8 +113,7 @@ class DeadLetter:
     direction: Direction
     source_id: str
     payload: Mapping[str, Any]
-    error_code: str
-    message: str
+    error: RecordError
     attempts: int
     first_seen: datetime
     last_seen: datetime
@@ -123,8 +126,7 @@ class DeadLetter:
             Direction(row.direction),
             row.source_id,
             row.payload,
-            row.error_code,
-            row.message,
+            RecordError(row.error_code, row.message, tuple(row.error_fields or ())),
             row.attempts,
             row.first_seen,
             row.last_seen,

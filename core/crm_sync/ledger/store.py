@@ -14,10 +14,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, delete, func, or_, select, update
 
 from crm_sync.ledger.engine import create_ledger_engine, ensure_schema, write_connection
 from crm_sync.ledger.models import (
@@ -37,7 +38,8 @@ from crm_sync.ledger.records import (
     SyncRecord,
 )
 from crm_sync.ledger.upsert import chunked, greatest, upsert
-from crm_sync.reconcile import Action, Direction, RecordPlan, Side
+from crm_sync.reconcile import Action, RecordPlan
+from crm_sync.vocabulary import Direction, RecordError, Side
 
 __all__ = ["LedgerBatch", "LedgerStore"]
 
@@ -301,8 +303,10 @@ class LedgerBatch:
             "mapping": item.mapping,
             "direction": str(item.direction),
             "from_id": item.from_id,
-            "lookup": item.lookup,
-            "label": item.label,
+            "lookup": item.association.lookup,
+            "label": item.association.label,
+            "type_id": item.association.type_id,
+            "category": item.association.category,
             "target_mapping": item.target_mapping,
             "target_source_id": item.target_source_id,
             "last_error": item.last_error,
@@ -322,8 +326,7 @@ class LedgerBatch:
         direction: Direction,
         source_id: str,
         payload: Mapping[str, Any],
-        error_code: str,
-        message: str,
+        error: RecordError,
     ) -> None:
         """Record a refused record (again: attempts + 1, last seen now, reopened)."""
         self._dead[(mapping, str(direction), source_id)] = {
@@ -331,8 +334,9 @@ class LedgerBatch:
             "direction": str(direction),
             "source_id": source_id,
             "payload": _json_ready(payload),
-            "error_code": error_code,
-            "message": message,
+            "error_code": error.code,
+            "message": error.message,
+            "error_fields": list(error.fields) or None,
         }
 
     def resolve_dead_letters(
@@ -366,6 +370,8 @@ class LedgerBatch:
                 ["mapping", "direction", "from_id", "lookup"],
                 lambda ex, t: {
                     "label": ex.label,
+                    "type_id": ex.type_id,
+                    "category": ex.category,
                     "target_mapping": ex.target_mapping,
                     "target_source_id": ex.target_source_id,
                     "last_error": ex.last_error,
@@ -387,6 +393,7 @@ class LedgerBatch:
                     "payload": ex.payload,
                     "error_code": ex.error_code,
                     "message": ex.message,
+                    "error_fields": ex.error_fields,
                     "attempts": t.c.attempts + 1,
                     "last_seen": ex.last_seen,
                     "resolved_at": None,
@@ -436,13 +443,7 @@ class LedgerBatch:
                 table,
                 [{**row, "base": row.get("base")} for row in group] if has_base else group,
                 ["mapping", "sf_id"],
-                lambda ex, t, has_base=has_base: {
-                    "hs_id": ex.hs_id,
-                    "sf_modified_at": greatest(t.c.sf_modified_at, ex.sf_modified_at),
-                    "hs_modified_at": greatest(t.c.hs_modified_at, ex.hs_modified_at),
-                    "updated_at": ex.updated_at,
-                    **({"base": ex.base} if has_base else {}),
-                },
+                partial(_link_update, with_base=has_base),
             )
 
     def _delete_pending(self, connection: Any) -> None:
@@ -477,6 +478,17 @@ class LedgerBatch:
                     )
                     .values(resolved_at=now)
                 )
+
+
+def _link_update(excluded: Any, table: Table, *, with_base: bool) -> dict[str, Any]:
+    """DO UPDATE of a link: new hs_id, later times only, the base if the batch set one."""
+    return {
+        "hs_id": excluded.hs_id,
+        "sf_modified_at": greatest(table.c.sf_modified_at, excluded.sf_modified_at),
+        "hs_modified_at": greatest(table.c.hs_modified_at, excluded.hs_modified_at),
+        "updated_at": excluded.updated_at,
+        **({"base": excluded.base} if with_base else {}),
+    }
 
 
 def _link_row(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:

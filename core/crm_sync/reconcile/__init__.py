@@ -60,15 +60,7 @@ from crm_sync.reconcile.merge import (
     plan_record,
 )
 from crm_sync.reconcile.normalize import BLANK, canonical, is_blank, same_value
-from crm_sync.reconcile.policy import (
-    Conflict,
-    DeleteRule,
-    Direction,
-    FieldPolicy,
-    MappingPolicy,
-    Rule,
-    Side,
-)
+from crm_sync.reconcile.policy import FieldPolicy, MappingPolicy
 from crm_sync.reconcile.report import (
     ConflictNote,
     Counts,
@@ -77,6 +69,7 @@ from crm_sync.reconcile.report import (
     render_json,
     render_table,
 )
+from crm_sync.vocabulary import Conflict, DeleteRule, Direction, Rule, Side
 
 __all__ = [
     "BLANK",

@@ -29,15 +29,8 @@ from enum import StrEnum
 from typing import Any, Final
 
 from crm_sync.reconcile.normalize import BLANK, canonical
-from crm_sync.reconcile.policy import (
-    Conflict,
-    DeleteRule,
-    Direction,
-    FieldPolicy,
-    MappingPolicy,
-    Rule,
-    Side,
-)
+from crm_sync.reconcile.policy import FieldPolicy, MappingPolicy
+from crm_sync.vocabulary import Conflict, DeleteRule, Direction, Rule, Side
 
 __all__ = [
     "MISSING",

@@ -35,6 +35,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from crm_sync.convert import ConversionError, Kind, normalize
+from crm_sync.convert.codec import read_datetime
 
 __all__ = ["BLANK", "canonical", "is_blank", "same_value"]
 
@@ -113,10 +114,9 @@ def _canonical_str(value: str) -> Hashable:
     if _DATE_ONLY.fullmatch(value):
         return ("date", value)
     if _DATETIME.match(value):
-        try:
-            return _instant(_epoch_ms(datetime.fromisoformat(value)))
-        except ValueError:
-            pass
+        stamp = read_datetime(value)
+        if stamp is not None:
+            return _instant(_epoch_ms(stamp))
     return ("str", value)
 
 

@@ -1,5 +1,7 @@
 """The sync policy of one object mapping, as the reconciler needs it (DESIGN §3).
 
+The words (:class:`Rule`, :class:`Side`, ...) are :mod:`crm_sync.vocabulary`'s.
+
 These are plain, frozen values: the mapping-spec loader (or the target, from the
 mapper's SCHEMA annotations) builds a :class:`MappingPolicy` once per stream, with
 :meth:`MappingPolicy.from_dict` accepting the spec's own shape.
@@ -12,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from crm_sync.vocabulary import Conflict, DeleteRule, Direction, Rule, Side
+
 __all__ = [
     "Conflict",
     "DeleteRule",
@@ -21,85 +25,6 @@ __all__ = [
     "Rule",
     "Side",
 ]
-
-
-class Side(StrEnum):
-    """One of the two systems."""
-
-    SALESFORCE = "salesforce"
-    HUBSPOT = "hubspot"
-
-    @property
-    def other(self) -> Side:
-        """The opposite side."""
-        return Side.HUBSPOT if self is Side.SALESFORCE else Side.SALESFORCE
-
-
-class Direction(StrEnum):
-    """A leg of the sync: where records come from and where they are written."""
-
-    SF_TO_HS = "sf_to_hs"
-    HS_TO_SF = "hs_to_sf"
-
-    @property
-    def source(self) -> Side:
-        """The side the leg reads."""
-        return Side.SALESFORCE if self is Direction.SF_TO_HS else Side.HUBSPOT
-
-    @property
-    def destination(self) -> Side:
-        """The side the leg writes."""
-        return self.source.other
-
-    @property
-    def reverse(self) -> Direction:
-        """The other leg."""
-        return Direction.HS_TO_SF if self is Direction.SF_TO_HS else Direction.SF_TO_HS
-
-    @classmethod
-    def towards(cls, destination: Side) -> Direction:
-        """The leg that writes ``destination``."""
-        return cls.SF_TO_HS if destination is Side.HUBSPOT else cls.HS_TO_SF
-
-
-class Rule(StrEnum):
-    """A field's sync rule (DESIGN §3 table)."""
-
-    TWO_WAY = "two_way"
-    PREFER_SALESFORCE = "prefer_salesforce"
-    ALWAYS_SALESFORCE = "always_salesforce"
-    PREFER_HUBSPOT = "prefer_hubspot"
-    ALWAYS_HUBSPOT = "always_hubspot"
-    NONE = "none"
-
-    @property
-    def owner(self) -> Side | None:
-        """The side a prefer_/always_ rule favours; None for two_way and none."""
-        if self in (Rule.PREFER_SALESFORCE, Rule.ALWAYS_SALESFORCE):
-            return Side.SALESFORCE
-        if self in (Rule.PREFER_HUBSPOT, Rule.ALWAYS_HUBSPOT):
-            return Side.HUBSPOT
-        return None
-
-    @property
-    def is_always(self) -> bool:
-        """True for the always_ rules."""
-        return self in (Rule.ALWAYS_SALESFORCE, Rule.ALWAYS_HUBSPOT)
-
-
-class Conflict(StrEnum):
-    """The mapping's ``conflict`` setting: who wins a conflict on a two_way field."""
-
-    NEWEST = "newest"
-    SALESFORCE = "salesforce"
-    HUBSPOT = "hubspot"
-
-
-class DeleteRule(StrEnum):
-    """What a delete on the source side does to the destination record."""
-
-    PROPAGATE = "propagate"
-    IGNORE = "ignore"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +129,7 @@ _E = TypeVar("_E", bound=StrEnum)
 
 def _enum(kind: type[_E], value: object, where: str) -> _E:
     try:
-        return kind(value)
+        return kind(str(value))
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
         raise ValueError(f"{where}: {value!r} is not one of {allowed}") from None

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from crm_sync.reconcile.merge import Action, Outcome, RecordPlan
-from crm_sync.reconcile.policy import Direction, Rule, Side
+from crm_sync.vocabulary import Direction, Rule, Side
 
 __all__ = ["ConflictNote", "Counts", "DiffSample", "RunReport", "render_json", "render_table"]
 

@@ -6,18 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True, slots=True)
-class RecordError:
-    """One error of one record: ``statusCode`` (e.g. DUPLICATE_VALUE), message, fields."""
-
-    code: str
-    message: str
-    fields: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        where = f" [{', '.join(self.fields)}]" if self.fields else ""
-        return f"{self.code}: {self.message}{where}"
+from crm_sync.vocabulary import RecordError
 
 
 @dataclass(slots=True)

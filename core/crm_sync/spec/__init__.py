@@ -15,21 +15,17 @@ from crm_sync.spec.loader import (
 from crm_sync.spec.model import (
     AssociationRule,
     Concat,
-    Conflict,
     Default,
-    DeleteRule,
-    Direction,
     FieldMapping,
     HubSpotSide,
     Lower,
     Mapping,
-    Rule,
     SalesforceSide,
-    Side,
     Transform,
     Trim,
     Upper,
 )
+from crm_sync.vocabulary import Conflict, DeleteRule, Direction, Rule, Side
 
 __all__ = [
     "AssociationRule",

@@ -22,8 +22,9 @@ from typing import Any
 from crm_sync.convert.kinds import HS_TEXT_LENGTHS, Kind, hs_kind, sf_kind
 from crm_sync.spec.compat import Compat, compatibility
 from crm_sync.spec.issues import Issue, Severity
-from crm_sync.spec.model import Direction, FieldMapping
+from crm_sync.spec.model import FieldMapping
 from crm_sync.spec.model import Mapping as SpecMapping
+from crm_sync.vocabulary import Direction
 
 #: Beyond this many significant digits a HubSpot number (a double) rounds.
 HS_NUMBER_DIGITS = 15
@@ -116,7 +117,7 @@ class _Checker:
             )
         concat = f.concat
         if concat is not None:
-            source = objs.sf if f.rule.owner is Direction.SF_TO_HS else objs.hs
+            source = objs.sf if f.rule.one_way is Direction.SF_TO_HS else objs.hs
             for part in concat.fields:
                 if part.casefold() not in source:
                     self.add(
@@ -163,7 +164,7 @@ class _Checker:
         path = ("fields", f.index)
         to_hs = direction is Direction.SF_TO_HS
         src, dst = (sk, hk) if to_hs else (hk, sk)
-        if f.concat is not None and f.rule.owner is direction:
+        if f.concat is not None and f.rule.one_way is direction:
             src = Kind.TEXT
         arrow = (
             f"{f.salesforce} ({sf_field.get('type')}) -> {f.hubspot} ({prop.get('type')})"

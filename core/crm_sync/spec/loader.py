@@ -20,8 +20,9 @@ from jsonschema.exceptions import ValidationError, best_match
 from crm_sync.convert.valuemap import ValueMap, ValueMapError
 from crm_sync.spec.filter import Filter, FilterError, compile_filter
 from crm_sync.spec.issues import Issue, Severity, SpecError
-from crm_sync.spec.model import Direction, Mapping, Rule, build_mapping
+from crm_sync.spec.model import Mapping, build_mapping
 from crm_sync.spec.yamlsrc import LineIndex, YamlError, load_yaml
+from crm_sync.vocabulary import Direction, Rule
 
 SPEC_SUFFIXES = (".yml", ".yaml")
 
@@ -338,8 +339,8 @@ def cross_check(mappings: list[Mapping]) -> list[Issue]:
             )
     for m in enabled:
         for a in m.associations:
-            target = by_name.get(a.to)
-            if target is None:
+            other = by_name.get(a.to)
+            if other is None:
                 issues.append(
                     _issue(
                         m,
@@ -351,7 +352,7 @@ def cross_check(mappings: list[Mapping]) -> list[Issue]:
                         field=a.lookup,
                     )
                 )
-            elif not target.enabled:
+            elif not other.enabled:
                 issues.append(
                     _issue(
                         m,

@@ -3,59 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from crm_sync.convert.valuemap import ValueMap
 from crm_sync.spec.filter import Filter
 from crm_sync.spec.yamlsrc import LineIndex, Path
-
-
-class Direction(StrEnum):
-    SF_TO_HS = "sf_to_hs"
-    HS_TO_SF = "hs_to_sf"
-
-
-class Rule(StrEnum):
-    """Field sync rules (DESIGN.md section 3)."""
-
-    TWO_WAY = "two_way"
-    PREFER_SALESFORCE = "prefer_salesforce"
-    ALWAYS_SALESFORCE = "always_salesforce"
-    PREFER_HUBSPOT = "prefer_hubspot"
-    ALWAYS_HUBSPOT = "always_hubspot"
-    NONE = "none"
-
-    def writes(self, direction: Direction) -> bool:
-        """Whether a value travels in ``direction`` under this rule (ever)."""
-        if direction is Direction.SF_TO_HS:
-            return self not in {Rule.ALWAYS_HUBSPOT, Rule.NONE}
-        return self not in {Rule.ALWAYS_SALESFORCE, Rule.NONE}
-
-    @property
-    def owner(self) -> Direction | None:
-        """The one direction a one-way-owned rule writes, if it is one-way."""
-        if self is Rule.ALWAYS_SALESFORCE:
-            return Direction.SF_TO_HS
-        if self is Rule.ALWAYS_HUBSPOT:
-            return Direction.HS_TO_SF
-        return None
-
-
-class Conflict(StrEnum):
-    NEWEST = "newest"
-    SALESFORCE = "salesforce"
-    HUBSPOT = "hubspot"
-
-
-class Side(StrEnum):
-    SALESFORCE = "salesforce"
-    HUBSPOT = "hubspot"
-
-
-class DeleteRule(StrEnum):
-    PROPAGATE = "propagate"
-    IGNORE = "ignore"
+from crm_sync.vocabulary import Conflict, DeleteRule, Direction, Rule, Side
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ Duplicate keys, which PyYAML silently accepts, are errors here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -47,8 +47,9 @@ def _walk(loader: yaml.SafeLoader, node: yaml.Node, path: Path, index: LineIndex
                 raise YamlError("mapping keys must be scalars", key_node.start_mark.line + 1)
             if key in result:
                 raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
-            index.lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = _walk(loader, value_node, (*path, key), index)
+            here = cast(Path, (*path, key))  # YAML keys may be bools/floats (reported later)
+            index.lines[here] = key_node.start_mark.line + 1
+            result[key] = _walk(loader, value_node, here, index)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []

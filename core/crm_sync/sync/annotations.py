@@ -11,12 +11,12 @@ upsert by key.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crm_sync.reconcile import Direction, MappingPolicy
+from crm_sync.reconcile import MappingPolicy
+from crm_sync.vocabulary import AssociationType, Direction
 
 STREAM_KEYS = ("x-crm-mapping",)
 RULE_KEY = "x-crm-rule"
@@ -30,40 +30,17 @@ ERRORS = "_crm_errors"
 
 @dataclass(frozen=True, slots=True)
 class AssociationSpec:
-    """One association reference of a record: its rule and the related record's source id."""
+    """One association reference of a record: its type and the related record's source id."""
 
-    lookup: str
-    """The source lookup field the association comes from (the rule's key)."""
+    association: AssociationType
     to_mapping: str
     source_id: str | None = None
     """The related record's id in the source system; None = no related record."""
-    label: str | None = None
-    type_id: int | None = None
-    category: str | None = None
 
-    def rule_key(self) -> str:
-        """The rule without the related id, as stored with a pending association."""
-        return json.dumps(
-            {
-                "lookup": self.lookup,
-                "label": self.label,
-                "type_id": self.type_id,
-                "category": self.category,
-            },
-            sort_keys=True,
-        )
-
-    @classmethod
-    def from_rule_key(cls, key: str, to_mapping: str, source_id: str) -> AssociationSpec:
-        rule = json.loads(key)
-        return cls(
-            rule["lookup"],
-            to_mapping,
-            source_id,
-            rule.get("label"),
-            rule.get("type_id"),
-            rule.get("category"),
-        )
+    @property
+    def lookup(self) -> str:
+        """The source lookup field the association comes from (the rule's key)."""
+        return self.association.lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,14 +119,17 @@ def record_associations(record: Mapping[str, Any]) -> list[AssociationSpec]:
     """The association references a mapped record carries (``_crm_associations``)."""
     out = []
     for item in record.get(ASSOCIATIONS) or []:
+        type_id = item.get("type_id")
         out.append(
             AssociationSpec(
-                lookup=str(item["lookup"]),
+                AssociationType(
+                    str(item["lookup"]),
+                    item.get("label") or None,
+                    int(type_id) if type_id is not None else None,
+                    item.get("category") or None,
+                ),
                 to_mapping=str(item["to_mapping"]),
                 source_id=None if item.get("source_id") in (None, "") else str(item["source_id"]),
-                label=item.get("label"),
-                type_id=item.get("type_id"),
-                category=item.get("category"),
             )
         )
     return out

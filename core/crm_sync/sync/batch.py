@@ -19,7 +19,6 @@ from typing import Any, Protocol
 from crm_sync.reconcile import (
     Action,
     DestinationState,
-    Direction,
     LedgerState,
     MappingPolicy,
     RecordPlan,
@@ -28,6 +27,7 @@ from crm_sync.reconcile import (
     needs_destination,
     plan_record,
 )
+from crm_sync.vocabulary import Direction, RecordError
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ class RefusedRecord:
 
     plan: RecordPlan
     payload: Mapping[str, Any]
-    error: str
+    error: RecordError
 
 
 @dataclass(slots=True)

@@ -1,33 +1,34 @@
-"""The ledger operations a target needs, on the shared ledger (:mod:`crm_sync.ledger`).
+"""The ledger operations a target needs, on top of the shared ledger (:mod:`crm_sync.ledger`).
 
-:class:`SyncLedger` is the small protocol :mod:`crm_sync.sync` and the targets call;
-:func:`open_ledger` returns a :class:`SyncLedgerStore`: the real
-:class:`~crm_sync.ledger.LedgerStore` (every one of its methods is there too: ``batch``,
-``lookup``, ``runs``, ...) plus the batch-level calls of the protocol, which map onto
-one ``with store.batch() as uow`` each. It also keeps the ``mapping_object`` table
-(:mod:`crm_sync.sync.objects`), so a target knows the object of a related mapping
-whose stream is not part of the run.
-
-:meth:`SyncLedger.load` returns plain ``{source_id: LedgerState}`` (ids the ledger
-knows nothing about are absent); use :meth:`crm_sync.ledger.LedgerStore.load` for the
-:class:`~crm_sync.ledger.LedgerView` itself.
+:class:`SyncLedger` wraps one :class:`~crm_sync.ledger.LedgerStore` (``.store``) and
+turns the store's per-record operations into the batch-level calls the targets make:
+:meth:`SyncLedger.commit` writes a written batch (ids, bases, tombstones, dead letters,
+associations) in one ``with store.batch() as uow`` transaction. It also keeps the
+``mapping_object`` table (:mod:`crm_sync.sync.objects`), so a target knows the object of
+a related mapping whose stream is not part of the run. :func:`open_ledger` opens one.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from crm_sync.ledger import LedgerStore, PendingAssociation, RunLogEntry
-from crm_sync.reconcile import Base, Direction, LedgerState, RecordPlan, RunReport, Side
+from crm_sync.ledger import (
+    DeadLetter,
+    LedgerBatch,
+    LedgerStore,
+    PendingAssociation,
+    RunLogEntry,
+)
+from crm_sync.reconcile import Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.objects import MappedObject, MappingObjects
+from crm_sync.vocabulary import AssociationType, Direction, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,80 +39,28 @@ class AssociationRef:
     source_id: str
     to_mapping: str
     to_source_id: str
-    spec: str
-    """The association spec's key in its mapping: a lookup field name, or a JSON object
-    with ``lookup`` and more (label, type id), as :mod:`crm_sync.sync.annotations` makes."""
+    association: AssociationType
+
+    @property
+    def lookup(self) -> str:
+        """The lookup field the association comes from."""
+        return self.association.lookup
 
 
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """A record the destination refused, waiting for the next run."""
+class SyncLedger:
+    """The sync ledger as the targets use it: batch-level calls on one store."""
 
-    source_id: str
-    payload: Mapping[str, Any]
-    error: str
-    """``"<error code>: <message>"``."""
-    attempts: int
+    def __init__(self, store: LedgerStore) -> None:
+        self.store = store
+        self.objects = MappingObjects(store.engine)
 
+    @property
+    def schema_version(self) -> int:
+        """The ledger's schema version (after any upgrade on opening)."""
+        return self.store.schema_version
 
-class SyncLedger(Protocol):
-    """What a target reads from and writes to the sync ledger."""
-
-    def load(
-        self, mapping: str, direction: Direction, source_ids: Sequence[str]
-    ) -> dict[str, LedgerState]: ...
-
-    def destination_ids(
-        self, mapping: str, direction: Direction, source_ids: Sequence[str]
-    ) -> dict[str, str]: ...
-
-    def commit(
-        self,
-        mapping: str,
-        direction: Direction,
-        write: BatchWrite,
-        bases: Mapping[str, Base] | None = None,
-        pending: Sequence[AssociationRef] = (),
-        made: Sequence[AssociationRef] = (),
-    ) -> None:
-        """Store a written batch in one transaction (ids, bases, tombstones, dead letters)."""
-        ...
-
-    def dead_letters(self, mapping: str, direction: Direction) -> list[DeadLetter]: ...
-
-    def pending_associations(
-        self, mapping: str, direction: Direction = Direction.SF_TO_HS
-    ) -> list[AssociationRef]:
-        """Parked associations/lookups of one leg of a mapping (as committed with it)."""
-        ...
-
-    def log_run(self, report: RunReport) -> None: ...
-
-
-def _lookup_of(spec: str) -> str:
-    """The lookup field of an association spec key (plain name or JSON object)."""
-    if spec.startswith("{"):
-        try:
-            return str(json.loads(spec)["lookup"])
-        except (ValueError, KeyError, TypeError):
-            return spec
-    return spec
-
-
-def _split_error(error: str) -> tuple[str, str]:
-    """``"CODE: message"`` → (code, message); a bare text is its own message."""
-    code, sep, message = error.partition(": ")
-    if sep and code and " " not in code and len(code) <= 128:
-        return code, message
-    return "ERROR", error
-
-
-class SyncLedgerStore(LedgerStore):
-    """The shared ledger store with the :class:`SyncLedger` batch-level calls on top."""
-
-    def __init__(self, location: str | Path, **kwargs: Any) -> None:
-        super().__init__(location, **kwargs)
-        self.objects = MappingObjects(self.engine)
+    def close(self) -> None:
+        self.store.close()
 
     # ------------------------------------------------------------------ objects
     def remember_object(
@@ -125,11 +74,11 @@ class SyncLedgerStore(LedgerStore):
         return self.objects.get(mapping, side)
 
     # ------------------------------------------------------------------ reads
-    def load(  # type: ignore[override]
+    def load(
         self, mapping: str, direction: Direction, source_ids: Sequence[str]
     ) -> dict[str, LedgerState]:
         """Ledger state of the source ids it knows (linked or tombstoned), by source id."""
-        view = super().load(mapping, direction, source_ids)
+        view = self.store.load(mapping, direction, source_ids)
         src = direction.source
         return {
             i: view.state(i)
@@ -137,15 +86,11 @@ class SyncLedgerStore(LedgerStore):
             if i in view.records or (src, i) in view.tombstones
         }
 
-    def load_view(self, mapping: str, direction: Direction, source_ids: Sequence[str]) -> Any:
-        """:meth:`LedgerStore.load` itself (a :class:`~crm_sync.ledger.LedgerView`)."""
-        return super().load(mapping, direction, source_ids)
-
     def destination_ids(
         self, mapping: str, direction: Direction, source_ids: Sequence[str]
     ) -> dict[str, str]:
         """Linked destination ids of live pairs (neither side tombstoned)."""
-        view = super().load(mapping, direction, source_ids)
+        view = self.store.load(mapping, direction, source_ids)
         src, dst = direction.source, direction.destination
         out: dict[str, str] = {}
         for source_id, record in view.records.items():
@@ -155,28 +100,28 @@ class SyncLedgerStore(LedgerStore):
             out[source_id] = dest_id
         return out
 
-    def dead_letters(  # type: ignore[override]
-        self, mapping: str, direction: Direction, **kwargs: Any
-    ) -> list[DeadLetter]:
-        """Open dead letters of a leg, as the targets replay them."""
-        return [
-            DeadLetter(d.source_id, d.payload, f"{d.error_code}: {d.message}", d.attempts)
-            for d in super().dead_letters(mapping, direction, **kwargs)
-        ]
+    def dead_letters(self, mapping: str, direction: Direction) -> list[DeadLetter]:
+        """Open dead letters of a leg, oldest first."""
+        return self.store.dead_letters(mapping, direction)
 
-    def pending_associations(  # type: ignore[override]
+    def pending_associations(
         self, mapping: str, direction: Direction = Direction.SF_TO_HS, limit: int | None = None
     ) -> list[AssociationRef]:
         """Pending associations of a mapping's leg (the forward leg unless told)."""
-        out: list[AssociationRef] = []
-        for item in super().pending_associations(mapping, direction, limit):
-            spec = item.label if (item.label or "").startswith("{") else item.lookup
-            out.append(
-                AssociationRef(
-                    item.mapping, item.from_id, item.target_mapping, item.target_source_id, spec
-                )
+        return [
+            AssociationRef(
+                p.mapping, p.from_id, p.target_mapping, p.target_source_id, p.association
             )
-        return out
+            for p in self.store.pending_associations(mapping, direction, limit)
+        ]
+
+    def runs(self, run_id: str | None = None, mapping: str | None = None) -> list[RunLogEntry]:
+        """Run log entries, newest first."""
+        return self.store.runs(run_id, mapping)
+
+    def count_records(self, mapping: str | None = None) -> int:
+        """How many record pairs are linked (per mapping or in all)."""
+        return self.store.count_records(mapping)
 
     # ------------------------------------------------------------------ writes
     def commit(
@@ -196,7 +141,7 @@ class SyncLedgerStore(LedgerStore):
         ``bases`` of records in neither list update the base of an existing link.
         """
         bases = dict(bases or {})
-        with self.batch() as uow:
+        with self.store.batch() as uow:
             done: list[str] = []
             for plan, dest_id in write.written:
                 uow.apply(self._with_base(plan, bases.pop(plan.source_id, None)), dest_id)
@@ -209,25 +154,20 @@ class SyncLedgerStore(LedgerStore):
             if done:
                 uow.resolve_dead_letters(mapping, direction, done)
             for refused in write.refused:
-                code, message = _split_error(refused.error)
                 uow.dead_letter(
-                    mapping, direction, refused.plan.source_id, refused.payload, code, message
+                    mapping, direction, refused.plan.source_id, refused.payload, refused.error
                 )
             if made:
-                uow.resolve_pending(
-                    mapping, direction, [(r.source_id, _lookup_of(r.spec)) for r in made]
-                )
+                uow.resolve_pending(mapping, direction, [(r.source_id, r.lookup) for r in made])
             for ref in pending:
-                lookup = _lookup_of(ref.spec)
                 uow.add_pending(
                     PendingAssociation(
                         ref.mapping,
                         direction,
                         ref.source_id,
-                        lookup,
+                        ref.association,
                         ref.to_mapping,
                         ref.to_source_id,
-                        label=ref.spec if ref.spec != lookup else None,
                     )
                 )
 
@@ -236,11 +176,11 @@ class SyncLedgerStore(LedgerStore):
         return plan if base is None else replace(plan, base_after=base)
 
     def _relink(
-        self, uow: Any, mapping: str, direction: Direction, bases: Mapping[str, Base]
+        self, uow: LedgerBatch, mapping: str, direction: Direction, bases: Mapping[str, Base]
     ) -> None:
         """New bases for already linked records (e.g. an association made, nothing else)."""
         src = direction.source
-        linked = self.lookup(mapping, src, list(bases))
+        linked = self.store.lookup(mapping, src, list(bases))
         for source_id, base in bases.items():
             other = linked.get(source_id)
             if other is None:
@@ -248,15 +188,15 @@ class SyncLedgerStore(LedgerStore):
             ids = {src: source_id, src.other: other}
             uow.link(mapping, ids[Side.SALESFORCE], ids[Side.HUBSPOT], base=base)
 
-    def log_run(self, report: RunReport) -> None:  # type: ignore[override]
+    def log_run(self, report: RunReport) -> None:
         """Store a stream's run report in the run log (its ``run_id``, or a new one)."""
         if report.run_id is None:
             report.run_id = uuid.uuid4().hex
-        with self.batch() as uow:
+        with self.store.batch() as uow:
             uow.log_run(RunLogEntry.from_report(report.run_id, report))
 
 
-def open_ledger(url: str | Path) -> SyncLedgerStore:
+def open_ledger(url: str | Path, **kwargs: Any) -> SyncLedger:
     """The shared ledger at ``url`` (SQLite path/URL or a PostgreSQL URL).
 
     A SQLite file's directory is created if missing (meltano.yml points the ledger at
@@ -267,4 +207,4 @@ def open_ledger(url: str | Path) -> SyncLedgerStore:
         parsed = make_url(text)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return SyncLedgerStore(url)
+    return SyncLedger(LedgerStore(url, **kwargs))

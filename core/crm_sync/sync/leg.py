@@ -28,9 +28,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from crm_sync.convert.codec import read_datetime
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport, SourceRecord
 from crm_sync.sync.annotations import ERRORS, StreamMapping
 from crm_sync.sync.batch import (
@@ -41,17 +41,13 @@ from crm_sync.sync.batch import (
     latest_per_id,
     reconcile_batch,
 )
+from crm_sync.vocabulary import RecordError
 
 if TYPE_CHECKING:
     from crm_sync.sync.ledger import AssociationRef, SyncLedger
 
 DELETED_AT = "_sdc_deleted_at"
 DESTINATION_ID = "_crm_destination_id"
-ASSOC_KEY = "@assoc:"
-"""Prefix of the base keys remembering the lookup an association was made from.
-
-Both legs keep it in the base's ``hubspot`` half, valued with the related record's
-*Salesforce* id, so a lookup made by one leg is an unchanged base for the other."""
 
 
 class Linked(NamedTuple):
@@ -75,7 +71,7 @@ AfterWrite = Callable[
         Mapping[str, Mapping[str, Any]],
         Mapping[str, LedgerState],
     ],
-    Linked | tuple[list[Any], list[Any], dict[str, Any]],
+    Linked,
 ]
 
 
@@ -90,17 +86,14 @@ class PlannedBatch:
     """Records the mapper could not convert: dead letters, committed with the batch."""
 
 
-def as_datetime(value: Any) -> datetime | None:
-    """An aware datetime from a Singer value (ISO-8601 text or datetime); None if blank."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def conversion_error(record: Mapping[str, Any]) -> RecordError:
+    """The mapper's ``_crm_errors`` of a record as one typed error naming the fields."""
+    problems = [e for e in record.get(ERRORS) or () if isinstance(e, Mapping)]
+    return RecordError(
+        "CONVERSION_ERROR",
+        "; ".join(f"{e.get('field')}: {e.get('message')}" for e in problems),
+        tuple(str(e["field"]) for e in problems if e.get("field")),
+    )
 
 
 class MappedLeg:
@@ -144,8 +137,8 @@ class MappedLeg:
         return SourceRecord(
             id=str(source_id),
             values={k: v for k, v in record.items() if k in names},
-            modified_at=as_datetime(modified),
-            deleted_at=as_datetime(record.get(DELETED_AT)),
+            modified_at=read_datetime(modified),
+            deleted_at=read_datetime(record.get(DELETED_AT)),
             native=record.get("_crm_source_values") or None,
         )
 
@@ -172,11 +165,8 @@ class MappedLeg:
             record = self.source_record(item)
             payloads[record.id] = item
             if item.get(ERRORS):  # the mapper could not convert a value: dead letter
-                problems = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in item[ERRORS])
                 plan = RecordPlan(self.name, self.direction, record.id, None, Action.SKIP)
-                unconvertible.append(
-                    RefusedRecord(plan, jsonable(item), f"CONVERSION_ERROR: {problems}")
-                )
+                unconvertible.append(RefusedRecord(plan, jsonable(item), conversion_error(item)))
                 with self.report_lock:
                     self.report.counts.read += 1
                     self.report.counts.failed += 1
@@ -227,8 +217,7 @@ class MappedLeg:
         write.settled = [
             p for p in plans if not p.writes and (p.base_after is not None or p.tombstones)
         ]
-        after = Linked(*after_write(plans, write, payloads, states)) if after_write else None
-        after = after or NOTHING_LINKED
+        after = after_write(plans, write, payloads, states) if after_write else NOTHING_LINKED
         bases = {p.source_id: p.base_after for p, _ in write.written if p.base_after}
         bases |= {p.source_id: p.base_after for p in write.settled if p.base_after}
         bases |= before.bases | after.bases
@@ -241,14 +230,6 @@ class MappedLeg:
             made=[*before.made, *after.made],
         )
         return write
-
-    def dead_letters_to_retry(self) -> list[dict[str, Any]]:
-        """Payloads refused by an earlier run and not seen again in this one."""
-        return [
-            dict(d.payload)
-            for d in self.ledger.dead_letters(self.name, self.direction)
-            if d.source_id not in self.seen_ids
-        ]
 
 
 def finish_report(
@@ -290,7 +271,7 @@ def warn_refused(
             len(refused),
             attempted,
             refused[0].plan.source_id,
-            refused[0].error[:500],
+            str(refused[0].error)[:500],
         )
     if unconvertible:
         logger.warning(
@@ -299,5 +280,5 @@ def warn_refused(
             mapping,
             len(unconvertible),
             unconvertible[0].plan.source_id,
-            unconvertible[0].error[:500],
+            str(unconvertible[0].error)[:500],
         )

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from crm_sync.ledger.engine import write_connection
 from crm_sync.ledger.upsert import upsert
-from crm_sync.reconcile import Side
+from crm_sync.vocabulary import Side
 
 metadata = MetaData()
 

@@ -1,13 +1,41 @@
-"""What both targets share as Singer plugins: dry runs and STATE, and the sink basics."""
+"""What both targets share as Singer plugins: STATE after durability, and the end of a run.
+
+:class:`SyncTarget` owns the run: STATE goes through a :class:`~crm_sync.sync.state.
+StateGate` (held until the records before it are durable; none at all in a dry run), and
+at the end of the input it drains, replays the ledger's dead letters, makes pending
+associations, prints the run report (or the dry-run plan) and stores it in the ledger's
+run log. :class:`SyncSink` is the part of a sink that is the same for both APIs; a
+plugin's sink fills in :meth:`SyncSink.write_batch` and a few hooks. Only singer-sdk's
+public hooks are used (``process_record``, ``process_batch``, ``process_endofpipe``,
+``drain_all``, the ``message_reader`` argument).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 import click
 from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
+
+from crm_sync.reconcile import RunReport
+from crm_sync.sync.ledger import SyncLedger, open_ledger
+from crm_sync.sync.leg import finish_report
+from crm_sync.sync.publish import default_ledger_url, publish_reports
+from crm_sync.sync.state import GatedReader, StateGate
+from crm_sync.vocabulary import Direction
+
+__all__ = ["RefusedRecordsError", "SyncSink", "SyncTarget"]
+
+
+class RefusedRecordsError(RuntimeError):
+    """Some records were refused by the destination and ``fail_on_refused`` is set."""
+
 
 IGNORED_BUILTIN_SETTINGS = ("load_method", "add_record_metadata")
 """singer-sdk settings these targets would only pretend to honour: every write is an
@@ -15,11 +43,21 @@ upsert on a stable key, and ``_sdc_*`` columns are always kept (deletes travel i
 
 
 class SyncTarget(Target):
-    """A target that can plan without writing.
+    """A target that reconciles against the ledger, can plan without writing, and reports.
 
-    A dry run must not emit STATE: meltano would save the tap's bookmark, and the next
-    real run would start after the records the dry run only planned, losing them.
+    A plugin sets :attr:`destination_label`; a target whose writes outlive
+    ``process_batch`` overrides :meth:`settle` and :meth:`close_writes`.
     """
+
+    destination_label = "the destination"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.state_gate = StateGate()
+        kwargs.setdefault("message_reader", GatedReader(self.state_gate))
+        self.sync_sinks: list[SyncSink] = []
+        super().__init__(*args, **kwargs)
+        self.state_gate.withhold = self.dry_run
+        self.max_parallelism = 1  # stream order: parents land before children look them up
 
     @classmethod
     def append_builtin_config(cls, config_jsonschema: dict) -> None:
@@ -69,23 +107,171 @@ class SyncTarget(Target):
     def dry_run(self) -> bool:
         return bool(self.config.get("dry_run"))
 
-    def _write_state_message(self, state: dict) -> None:
-        if self.dry_run:
-            self.logger.info("dry run: STATE withheld so the next real run re-reads these records")
+    @cached_property
+    def ledger(self) -> SyncLedger:
+        """The sync ledger of ``ledger_url`` (default a SQLite file in the project)."""
+        return open_ledger(self.config.get("ledger_url") or default_ledger_url())
+
+    @cached_property
+    def run_id(self) -> str:
+        """One id for every stream's run log row of this run."""
+        return uuid.uuid4().hex
+
+    def settle(self) -> None:
+        """Return once every batch handed over so far is written and committed."""
+
+    def close_writes(self) -> None:
+        """Stop what :meth:`settle` waits on (end of run)."""
+
+    # ------------------------------------------------------------------ end of run
+    def process_endofpipe(self) -> None:
+        """Drain and settle (held STATE follows), then dead letters, associations, report."""
+        self.drain_all()
+        self.settle()
+        self.state_gate.release()
+        super().process_endofpipe()  # a last drain; the SDK writes the latest STATE
+        self.settle()
+        sinks = list(self.sync_sinks)
+        if not self.dry_run:
+            for sink in sinks:
+                sink.retry_dead_letters()
+            self.settle()
+            for sink in sinks:
+                sink.make_pending_associations()
+        self.close_writes()
+        reports = [sink.finish_report() for sink in sinks]
+        for sink in sinks:
+            sink.close()
+        publish_reports(
+            reports,
+            dry_run=self.dry_run,
+            plan_path=self.config.get("plan_path"),
+            logger=self.logger,
+        )
+        self._check_refused(reports)
+
+    def _check_refused(self, reports: Sequence[RunReport]) -> None:
+        refused = sum(r.counts.failed for r in reports)
+        if not refused:
             return
-        super()._write_state_message(state)
+        self.logger.warning(
+            "%d record(s) refused in this run: %s; they are in the ledger's dead letters",
+            refused,
+            ", ".join(f"{r.mapping}={r.counts.failed}" for r in reports if r.counts.failed),
+        )
+        if self.config.get("fail_on_refused"):
+            raise RefusedRecordsError(
+                f"{refused} record(s) refused by {self.destination_label}; "
+                "see the ledger's dead letters"
+            )
 
 
 class SyncSink(BatchSink):
-    """A batch sink that keeps its target (singer-sdk's Sink does not) and ``_sdc_*``."""
+    """A batch sink of a :class:`SyncTarget`: keeps its target and ``_sdc_*``, tells STATE.
+
+    A plugin's sink sets ``mapping_name``, ``direction``, ``report`` and (optionally)
+    ``pool`` in ``setup``, writes a batch in :meth:`write_batch`, and may override
+    :meth:`make_pending_associations`, :attr:`api_calls`, :attr:`quota_left`.
+    """
+
+    mapping_name: str
+    direction: Direction
+    report: RunReport
+    pool: ThreadPoolExecutor | None = None
+    pending_of: Any = None
+    """The stream's :class:`~crm_sync.sync.annotations.StreamMapping` (pending count)."""
 
     def __init__(
-        self, target: Any, stream_name: str, schema: dict, key_properties: Sequence[str] | None
+        self,
+        target: SyncTarget,
+        stream_name: str,
+        schema: dict,
+        key_properties: Sequence[str] | None,
     ) -> None:
-        self._target = target
+        self.sync_target = target
+        self.seen_ids: set[str] = set()
         super().__init__(target, stream_name, schema, key_properties)
+        target.sync_sinks.append(self)
 
     @property
     def include_sdc_metadata_properties(self) -> bool:
         """Always keep ``_sdc_*``: ``_sdc_deleted_at`` is how taps send deletions."""
         return True
+
+    # ------------------------------------------------------------------ batches
+    def process_record(self, record: dict, context: dict) -> None:
+        """Buffer the record; until it is durable no STATE after it goes out."""
+        self.sync_target.state_gate.buffered(self)
+        super().process_record(record, context)
+
+    def process_batch(self, context: dict) -> None:
+        """Write the drained batch; its ticket closes once the batch is durable."""
+        ticket = self.sync_target.state_gate.drained(self)
+        records: list[dict[str, Any]] = context.get("records", [])
+        if not records:
+            ticket.close()
+            return
+        self.write_batch(records, ticket.close)
+
+    def write_batch(
+        self, records: Sequence[Mapping[str, Any]], durable: Callable[[], None]
+    ) -> None:
+        """Reconcile and write ``records``; call ``durable()`` once they are committed.
+
+        A sink that writes before returning calls it last; one that hands the batch to
+        a writer thread calls it there. On failure it is never called (no STATE).
+        """
+        raise NotImplementedError
+
+    def write_records(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Write records outside the input (dead-letter replays), durable on return."""
+        self.write_batch(records, lambda: None)
+        self.sync_target.settle()
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        """Charge the API calls made inside to this stream (see :attr:`api_calls`)."""
+        yield
+
+    @property
+    def api_calls(self) -> int:
+        return 0
+
+    @property
+    def quota_left(self) -> int | None:
+        return None
+
+    # ------------------------------------------------------------------ end of run
+    def retry_dead_letters(self) -> None:
+        """Replay records refused by an earlier run and not seen in this one."""
+        ledger = self.sync_target.ledger
+        letters = [
+            dict(d.payload)
+            for d in ledger.dead_letters(self.mapping_name, self.direction)
+            if d.source_id not in self.seen_ids
+        ]
+        if not letters:
+            return
+        self.logger.info("retrying %d dead letter(s) of %s", len(letters), self.mapping_name)
+        size = self.max_size
+        with self.counting():
+            for start in range(0, len(letters), size):
+                self.write_records(letters[start : start + size])
+
+    def make_pending_associations(self) -> None:
+        """Make associations parked earlier whose records are now both synced."""
+
+    def finish_report(self) -> RunReport:
+        return finish_report(
+            self.report,
+            self.sync_target.ledger,
+            dry_run=self.sync_target.dry_run,
+            api_calls=self.api_calls,
+            pending_of=self.pending_of,
+            quota_left=self.quota_left,
+        )
+
+    def close(self) -> None:
+        """Release the worker threads (after the end-of-run work, not at drain time)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)

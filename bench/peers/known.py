@@ -9,11 +9,6 @@ from __future__ import annotations
 
 KNOWN_GAPS: tuple[tuple[str, str], ...] = (
     (
-        "not enough values to unpack",
-        "airbyte-cdk looks up `Content-Type` case-sensitively and the sandbox sends "
-        "lower-case header names (issue 15, 'Header casing')",
-    ),
-    (
         "/properties/v1/",
         "HubSpot's legacy v1/v2 CRM APIs (`/properties/v1`, `/companies/v2`, `/deals/v1`), "
         "which the sandbox does not serve",

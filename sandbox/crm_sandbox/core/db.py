@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,10 @@ class Database:
         """Open transaction blocks (a nested block joins the outer transaction)."""
         self._blocks = 0
         """Open blocks of either kind; the outermost one releases statements on exit."""
+        self.after_commit: list[Callable[[], None]] = []
+        self.after_rollback: list[Callable[[], None]] = []
+        """Hooks run (under the lock) when an outermost transaction ends: caches of
+        derived data apply or drop what the transaction reported to them."""
 
     @contextmanager
     def _block(self) -> Iterator[None]:
@@ -100,11 +104,15 @@ class Database:
                 self._depth -= 1
                 if outer:
                     self.conn.execute("ROLLBACK")
+                    for hook in self.after_rollback:
+                        hook()
                 raise
             else:
                 self._depth -= 1
                 if outer:
                     self.conn.execute("COMMIT")
+                    for hook in self.after_commit:
+                        hook()
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

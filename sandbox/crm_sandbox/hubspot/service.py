@@ -251,18 +251,14 @@ class HubSpotService(ApiService):
             return self.seeder.seed(counts, seed)
 
     def record_counts(self) -> dict[str, int]:
+        # the search engine's live counts: kept exact across writes, so stats cost no scan
+        counts = self.records.keys.counts
         with self.store.db.reading() as conn:
-            rows = dict(
-                conn.execute(
-                    "SELECT object_type_id, COUNT(*) FROM records WHERE archived = 0"
-                    " GROUP BY object_type_id"
-                ).fetchall()
-            )
-        return {
-            ot.name: int(rows.get(type_id, 0))
-            for type_id, ot in self.store.object_types.items()
-            if not ot.archived
-        }
+            return {
+                ot.name: counts.live(conn, type_id)
+                for type_id, ot in self.store.object_types.items()
+                if not ot.archived
+            }
 
     def close(self) -> None:
         self.owners.close()

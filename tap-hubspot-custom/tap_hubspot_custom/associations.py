@@ -1,9 +1,10 @@
 """Associations of a page of records, read with the v4 batch API, in the v3 record shape.
 
-One ``POST /crm/v4/associations/{from}/{to}/batch/read`` per associated object type
-per 100 records (not one call per record). An id with more associations than one
-reply holds comes back with its own ``paging.next.after``; those ids are read again
-with ``{"id", "after"}`` inputs until done. Each record gets, per type read::
+One ``POST /crm/v4/associations/{from}/{to}/batch/read`` (the core client's
+``read_associations``) per associated object type per 100 records (not one call per
+record). An id with more associations than one reply holds comes back with its own
+``paging.next.after``; those ids are read again with ``{"id", "after"}`` inputs until
+done. Each record gets, per type read::
 
     "associations": {"companies": {"results": [
         {"id": "512", "type": "contact_to_company", "typeId": 279,
@@ -19,7 +20,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from crm_sync.hubspot import HubSpotClient
 
 BATCH_MAX = 100
 SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal", "tickets": "ticket"}
@@ -40,17 +41,18 @@ class AssociationReader:
 
     def __init__(
         self,
-        call: Callable[[str, str, str, Any], dict[str, Any]],
+        client: HubSpotClient,
         from_name: str,
         from_type_id: str,
         to_name: str,
         to_type_id: str,
     ) -> None:
-        self.call = call
+        self.client = client
         self.from_name = from_name
         self.to_name = to_name
-        self.path = f"/crm/v4/associations/{from_type_id}/{to_type_id}/batch/read"
-        self.route = "POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read"
+        self.from_type_id = from_type_id
+        self.to_type_id = to_type_id
+        self.endpoint = f"/crm/v4/associations/{from_type_id}/{to_type_id}/batch/read"
 
     def read(self, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """``{from id: [v3 result, ...]}`` for every id (empty lists included)."""
@@ -58,7 +60,7 @@ class AssociationReader:
         pending: list[dict[str, str]] = [{"id": i} for i in ids]
         while pending:
             chunk, pending = pending[:BATCH_MAX], pending[BATCH_MAX:]
-            reply = self.call("POST", self.path, self.route, {"inputs": chunk})
+            reply = self.client.read_associations(self.from_type_id, self.to_type_id, chunk)
             for item in reply.get("results") or []:
                 from_id = str((item.get("from") or {}).get("id"))
                 for to in item.get("to") or []:

@@ -1,214 +1,141 @@
-"""The tap's HTTP layer: one base stream (auth, TLS, throttling, error sorting, backoff).
+"""The tap's base stream: singer-sdk's REST machinery on top of the core HubSpot client.
 
-* Throttling is proactive: every call waits on the portal's 10-second window
-  (``max_requests_per_10s``, paused early when ``X-HubSpot-RateLimit-Remaining`` says
-  the window is spent) and search calls also on the search API's own per-second limit
-  (``search_requests_per_second``; its replies carry no rate-limit headers).
-* A 429 is retried after the wait its body or headers name (``SECONDLY`` -> 1 s, the
-  ten-second window -> its interval); 5xx, connection resets and timeouts are retried
-  with exponential backoff (the SDK's ``request_decorator``); a 401 under OAuth fetches
-  a new token and retries; a ``DAILY`` 429 and other 4xx stop the run with HubSpot's
-  message.
-* Calls are counted per route template in :class:`CallLog` (figures for the run log).
+Everything about talking to HubSpot comes from :mod:`crm_sync.hubspot` and
+:mod:`crm_sync.http` — the authenticator (private-app token or OAuth refresh), the
+session (TLS against ``ca_bundle``), the portal's ten-second window and the search API's
+per-second limit, the retry/quota classification and the call counter. This module only
+plugs them into singer-sdk's public hooks:
+
+* :meth:`request_decorator` waits on the limiters and counts each attempt, inside the
+  SDK's backoff (so a retry waits and counts too);
+* :meth:`validate_response` sorts a reply with :func:`crm_sync.http.classify_response`:
+  429 / 5xx are retried, a ``DAILY`` 429 stops with
+  :class:`~crm_sync.http.QuotaExhausted`, a 401 under OAuth refreshes the token and
+  retries, any other 4xx stops with HubSpot's message;
+* :meth:`backoff_wait_generator` waits as the server asks (``Retry-After``, HubSpot's
+  window headers), else exponentially from ``retry_wait_seconds``;
+* :meth:`backoff_handler` counts retries.
+
+The SDK's own ``http_request_count`` / ``http_request_duration`` metrics cover every
+page request.
 """
 
 from __future__ import annotations
 
 import random
-import threading
-from collections import Counter
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.streams import RESTStream
 
-from crm_sync.http import server_wait_hint
-from tap_hubspot_custom.auth import HubSpotOAuthAuthenticator
+from crm_sync.http import QuotaExhausted, Verdict, classify_response, server_wait_hint
+from crm_sync.hubspot import HubSpotError
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Callable, Generator
 
     import requests
-    from singer_sdk.authenticators import APIAuthenticatorBase
     from singer_sdk.helpers.types import Context
 
+    from crm_sync.hubspot import HubSpotAuthenticator, HubSpotClient
     from tap_hubspot_custom.tap import TapHubSpotCustom
 
-DEFAULT_BASE_URL = "https://api.hubapi.com"
+    RequestFunc = Callable[[requests.PreparedRequest, Context | None], requests.Response]
 
 
-class CallLog:
-    """API calls of one tap run, by ``METHOD /route/template`` (thread-safe)."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.retries = 0
-        self._lock = threading.Lock()
-
-    def add(self, route: str) -> None:
-        with self._lock:
-            self.calls[route] += 1
-
-    def add_retry(self) -> None:
-        with self._lock:
-            self.retries += 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-
-class HubSpotAPIError(FatalAPIError):
-    """A HubSpot error reply that retrying cannot fix."""
-
-    def __init__(self, message: str, status: int, category: str | None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.category = category
-
-
-def error_message(response: requests.Response) -> tuple[str, str | None]:
-    """HubSpot's ``message`` and ``category`` (path only: query strings may hold data)."""
-    path = (response.request.path_url if response.request else "").split("?", 1)[0]
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        category = body.get("category") or body.get("policyName")
-        text = str(body.get("message") or response.text[:300])
-    else:
-        category, text = None, response.text[:300]
-    method = response.request.method if response.request else ""
-    return f"HTTP {response.status_code} {method} {path}: {category or ''} {text}", category
-
-
-class HubSpotStream(RESTStream):
-    """Base stream: talks to one portal through the tap's shared auth and limiters."""
+class HubSpotStream(RESTStream[Any]):
+    """Base stream: talks to one portal through the tap's core client."""
 
     records_jsonpath = "$.results[*]"
-    _tap_ref: TapHubSpotCustom
+    route = "GET /crm/v3/objects/{objectType}"
+    """Label of this stream's page requests in the call counter."""
 
     def __init__(self, tap: TapHubSpotCustom, **kwargs: Any) -> None:
         super().__init__(tap, **kwargs)
-        self._tap_ref = tap
-        self.calls: CallLog = tap.calls
+        self.hubspot: HubSpotClient = tap.hubspot
 
-    # --- SDK hooks --------------------------------------------------------------------
+    # --- where and how ----------------------------------------------------------------
 
     @property
     def url_base(self) -> str:
-        return str(self.config.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
+        return self.hubspot.base_url
 
     @property
-    def authenticator(self) -> APIAuthenticatorBase:
-        return self._tap_ref.authenticator
+    def authenticator(self) -> HubSpotAuthenticator:
+        return self.hubspot.auth
 
     @property
     def requests_session(self) -> requests.Session:
-        session = super().requests_session
         # Session.send() takes verify from the session (REQUESTS_CA_BUNDLE cannot override).
-        session.verify = self.config.get("ca_bundle") or True
-        return session
+        return self.hubspot.session
 
     @property
     def timeout(self) -> int:
-        return int(self.config.get("request_timeout") or 300)
+        return int(self.hubspot.settings.request_timeout_s)
 
-    def get_new_paginator(self) -> None:
-        return None  # paging is driven by the sync loops (streams.py), per API
+    # --- throttling and counting -------------------------------------------------------
+
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        def throttled(
+            prepared: requests.PreparedRequest, context: Context | None
+        ) -> requests.Response:
+            session = self.hubspot.session
+            if session.limiter is not None:
+                session.limiter.acquire()
+            if self.hubspot.search_limiter is not None and (prepared.path_url or "").split("?", 1)[
+                0
+            ].endswith("/search"):
+                self.hubspot.search_limiter.acquire()
+            session.counter.add(str(prepared.method), self.route)
+            return func(prepared, context)
+
+        decorated: RequestFunc = super().request_decorator(throttled)
+        return decorated
+
+    # --- error sorting and backoff -----------------------------------------------------
 
     def validate_response(self, response: requests.Response) -> None:
-        self._tap_ref.limiter.observe(response)
-        status = response.status_code
-        if status < HTTPStatus.BAD_REQUEST:
+        limiter = self.hubspot.session.limiter
+        if limiter is not None:
+            limiter.observe(response)
+        verdict = classify_response(response)
+        if verdict is Verdict.OK:
             return
-        message, category = error_message(response)
-        if status == HTTPStatus.TOO_MANY_REQUESTS:
-            if category == "DAILY":
-                raise HubSpotAPIError(f"daily API limit reached: {message}", status, category)
-            raise RetriableAPIError(message, response)
-        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            raise RetriableAPIError(message, response)
-        auth = self.authenticator
-        if status == HTTPStatus.UNAUTHORIZED and isinstance(auth, HubSpotOAuthAuthenticator):
-            auth.invalidate()
-            raise RetriableAPIError(message, response)
-        raise HubSpotAPIError(message, status, category)
+        error = HubSpotError.from_response(response, f"{response.request.method} {self.path}")
+        if verdict is Verdict.QUOTA_EXHAUSTED:
+            raise QuotaExhausted(f"HubSpot daily API limit reached: {error.message}", response)
+        if verdict is Verdict.RETRY:
+            raise RetriableAPIError(str(error), response)
+        if response.status_code == HTTPStatus.UNAUTHORIZED and self.authenticator.oauth:
+            self.authenticator.invalidate()
+            raise RetriableAPIError(str(error), response)
+        raise FatalAPIError(str(error))
 
     def backoff_wait_generator(self) -> Generator[float, Any, None]:
         """Server's wait hint for 429s; exponential from ``retry_wait_seconds`` otherwise."""
-        base = float(self.config.get("retry_wait_seconds", 1.0))
+        base = self.hubspot.settings.retry_wait_s
         attempt = 0
         exc = yield 0.0
         while True:
             attempt += 1
             response = getattr(exc, "response", None)
             hint = server_wait_hint(response) if response is not None else None
+            limiter = self.hubspot.session.limiter
             if hint is not None and response is not None and response.status_code == 429:
-                self._tap_ref.limiter.pause(hint)
+                if limiter is not None:
+                    limiter.pause(hint)
                 wait = hint
             else:
                 wait = min(60.0, base * 2 ** (attempt - 1))
-            self.calls.add_retry()
             exc = yield wait
 
     def backoff_jitter(self, value: float) -> float:
         return value * (1 + 0.1 * random.random())
 
     def backoff_max_tries(self) -> int:
-        return int(self.config.get("max_retries", 6))
+        return max(1, self.hubspot.settings.max_retries)
 
-    def _request(
-        self, prepared_request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        self._tap_ref.limiter.acquire()
-        if prepared_request.method == "POST" and (prepared_request.path_url or "").endswith(
-            "/search"
-        ):
-            self._tap_ref.search_limiter.acquire()
-        return super()._request(prepared_request, context)
-
-    # --- calls --------------------------------------------------------------------------
-
-    def call_response(
-        self,
-        method: str,
-        path: str,
-        *,
-        route: str,
-        context: Context | None = None,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-    ) -> requests.Response:
-        """One API call with throttling and retries; the successful response."""
-        prepared = self.build_prepared_request(
-            method=method, url=self.url_base + path, params=params or {}, json=json
-        )
-        send = self.request_decorator(self._counted_request)
-        return send(prepared, context, route)
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        route: str,
-        context: Context | None = None,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-    ) -> dict[str, Any]:
-        """:meth:`call_response`, decoded (``{}`` for an empty reply)."""
-        response = self.call_response(
-            method, path, route=route, context=context, params=params, json=json
-        )
-        if response.status_code == HTTPStatus.NO_CONTENT or not response.content:
-            return {}
-        return response.json()
-
-    def _counted_request(
-        self, prepared: requests.PreparedRequest, context: Context | None, route: str
-    ) -> requests.Response:
-        self.calls.add(route)
-        return self._request(prepared, context)
+    def backoff_handler(self, details: Any) -> None:  # backoff's Details (python-backoff)
+        self.hubspot.session.counter.add_retry()
+        super().backoff_handler(details)

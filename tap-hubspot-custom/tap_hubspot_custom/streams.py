@@ -16,24 +16,33 @@
   first full pull emits every archived record HubSpot still holds (90 days).
 * **Associations**: per page, one v4 batch read per associated type
   (:mod:`tap_hubspot_custom.associations`); none for deletions.
+
+Each pull is singer-sdk's own ``request_records`` loop in one of three modes: the mode
+picks the method, URL, parameters or body, the paginator (:mod:`tap_hubspot_custom.paging`)
+and how ``parse_response`` digests a page.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from singer_sdk import metrics
+
+from crm_sync.hubspot import HubSpotError
 from tap_hubspot_custom.associations import AssociationReader
-from tap_hubspot_custom.client import HubSpotAPIError, HubSpotStream
+from tap_hubspot_custom.client import HubSpotStream
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper
+from tap_hubspot_custom.paging import ListPaginator, SearchPaginator
 from tap_hubspot_custom.search_plan import Anchor, SearchPlan, epoch_ms, iso
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     import requests
     from singer_sdk.helpers.types import Context
+    from singer_sdk.pagination import BaseAPIPaginator
 
     from tap_hubspot_custom.discovery import ObjectType
     from tap_hubspot_custom.tap import TapHubSpotCustom
@@ -44,6 +53,23 @@ BOUNDARY_COMPLETE = "boundary_complete"
 ARCHIVED_VALUE = "archived_value"
 ARCHIVED_IDS = "archived_ids"
 REPLICATION_INCREMENTAL = "INCREMENTAL"
+Mode = Literal["list", "search", "archived"]
+LIST_ROUTE = "GET /crm/v3/objects/{objectType}"
+SEARCH_ROUTE = "POST /crm/v3/objects/{objectType}/search"
+
+
+class _Newest:
+    """The newest time read so far and the ids read at it."""
+
+    def __init__(self, ms: int | None = None, ids: set[str] | None = None) -> None:
+        self.ms = ms
+        self.ids = set(ids or ())
+
+    def see(self, ms: int, record_id: str) -> None:
+        if self.ms is None or ms > self.ms:
+            self.ms, self.ids = ms, set()
+        if ms == self.ms:
+            self.ids.add(record_id)
 
 
 class HubSpotObjectStream(HubSpotStream):
@@ -64,7 +90,7 @@ class HubSpotObjectStream(HubSpotStream):
         self.obj = obj
         self.shaper = RecordShaper(schema, obj.name)
         self.readers = [
-            AssociationReader(self._post, obj.name, obj.type_id, other.name, other.type_id)
+            AssociationReader(self.hubspot, obj.name, obj.type_id, other.name, other.type_id)
             for other in associated
         ]
         self.search_limit = int(self.config.get("search_page_size") or 200)
@@ -72,8 +98,14 @@ class HubSpotObjectStream(HubSpotStream):
         self.STATE_MSG_FREQUENCY = max(1, min(self.search_limit, self.list_limit))
         self.pull: str | None = None  # "full" or "incremental", for tests and logs
         self.plan: SearchPlan | None = None
+        self.mode: Mode = "list"
+        self.http_method = "GET"
+        self._state: dict[str, Any] = {}
+        self._served_at: int | None = None
+        self._newest = _Newest()
+        self._archived_since: tuple[int | None, set[str]] = (None, set())
 
-    # --- SDK hooks ------------------------------------------------------------------
+    # --- SDK hooks: what to read ------------------------------------------------------
 
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
         """No signpost: bookmarks are HubSpot's own times, not this host's clock."""
@@ -82,25 +114,72 @@ class HubSpotObjectStream(HubSpotStream):
     def _increment_stream_state(
         self, latest_record: dict[str, Any], *, context: Context | None = None
     ) -> None:
-        """Bookmarks move per page in :meth:`get_records`, not per record.
+        """Bookmarks move per page in :meth:`parse_response`, not per record.
 
         Per-record bookmarking cannot express what a correct resume needs (the ids
         already emitted at the bookmark's millisecond), and deletions arrive after
         the live records with older times.
         """
 
-    def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         state = self.get_context_state(context)
+        self._state = state
         incremental = self.replication_method == REPLICATION_INCREMENTAL
         start = self.get_starting_replication_key_value(context) if incremental else None
         if start is None:
             self.pull = "full"
-            yield from self._full_pull(state, incremental)
+            yield from self._full_pull(context, state, incremental)
         else:
             self.pull = "incremental"
-            yield from self._search_pull(state, str(start))
+            yield from self._search_pull(context, state, str(start))
         if self.config.get("include_archived", True):
-            yield from self._archived_pull(state, None if start is None else str(start))
+            yield from self._archived_pull(context, state, None if start is None else str(start))
+        counter = self.hubspot.counter
+        self.logger.info(
+            "%s: done; HubSpot API calls of this run so far: %d (%d retried)",
+            self.name, counter.total, counter.retries,
+        )  # fmt: skip
+
+    # --- SDK hooks: how each mode asks ------------------------------------------------
+
+    @property
+    def route(self) -> str:  # type: ignore[override]
+        return SEARCH_ROUTE if self.mode == "search" else LIST_ROUTE
+
+    def get_url(self, context: Context | None) -> str:
+        suffix = "/search" if self.mode == "search" else ""
+        return f"{self.url_base}{self.path}{suffix}"
+
+    def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
+        if self.mode == "search":
+            return {}
+        params: dict[str, Any] = {
+            "limit": self.list_limit,
+            "properties": ",".join(self.hubspot_properties),
+            "archived": "true" if self.mode == "archived" else "false",
+        }
+        if next_page_token:
+            params["after"] = next_page_token
+        return params
+
+    def prepare_request_payload(
+        self, context: Context | None, next_page_token: Any
+    ) -> dict[str, Any] | None:
+        return dict(next_page_token) if self.mode == "search" else None
+
+    def get_new_paginator(self) -> BaseAPIPaginator[Any]:
+        if self.mode == "search":
+            assert self.plan is not None
+            return SearchPaginator(self.plan)
+        return ListPaginator()
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
+        if self.mode == "search":
+            yield from self._parse_search(response)
+        elif self.mode == "archived":
+            yield from self._parse_archived(response)
+        else:
+            yield from self._parse_list(response)
 
     # --- pulls ----------------------------------------------------------------------
 
@@ -119,117 +198,108 @@ class HubSpotObjectStream(HubSpotStream):
                 chosen.append(needed)
         return chosen
 
-    def _full_pull(self, state: dict[str, Any], incremental: bool) -> Iterator[dict[str, Any]]:
-        params: dict[str, Any] = {
-            "limit": self.list_limit,
-            "properties": ",".join(self.hubspot_properties),
-            "archived": "false",
-        }
-        served_at: int | None = None
-        newest: int | None = None
-        at_newest: set[str] = set()
-        while True:
-            response = self._get_list(params)
-            if served_at is None:
-                served_at = _server_ms(response)
-            reply = response.json()
-            records = [self.shaper.shape(r) for r in reply.get("results") or []]
-            self._attach(records)
-            for record in records:
-                ms = epoch_ms(record.get(REPLICATION_KEY))
-                if ms is not None and (newest is None or ms >= newest):
-                    if ms != newest:
-                        newest, at_newest = ms, set()
-                    at_newest.add(record["id"])
-                yield record
-            after = ((reply.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                break
-            params["after"] = after
+    def _full_pull(
+        self, context: Context | None, state: dict[str, Any], incremental: bool
+    ) -> Iterator[dict[str, Any]]:
+        self._switch("list")
+        self._served_at, self._newest = None, _Newest()
+        yield from self.request_records(context)
         if not incremental:
             return
-        if newest is not None and (served_at is None or newest <= served_at):
-            self._save(state, iso(newest), sorted(at_newest), complete=False)
+        newest, served_at = self._newest, self._served_at
+        if newest.ms is not None and (served_at is None or newest.ms <= served_at):
+            self._save(state, iso(newest.ms), sorted(newest.ids), complete=False)
         elif served_at is not None:
             self._save(state, iso(served_at), [], complete=False)
 
-    def _search_pull(self, state: dict[str, Any], start: str) -> Iterator[dict[str, Any]]:
+    def _parse_list(self, response: requests.Response) -> Iterator[dict[str, Any]]:
+        if self._served_at is None:
+            self._served_at = _server_ms(response)
+        records = [self.shaper.shape(r) for r in response.json().get("results") or []]
+        self._attach(records)
+        for record in records:
+            ms = epoch_ms(record.get(REPLICATION_KEY))
+            if ms is not None and (self._newest.ms is None or ms >= self._newest.ms):
+                self._newest.see(ms, record["id"])
+            yield record
+
+    def _search_pull(
+        self, context: Context | None, state: dict[str, Any], start: str
+    ) -> Iterator[dict[str, Any]]:
         start_ms = epoch_ms(start)
         assert start_ms is not None
         anchor = Anchor(start_ms, True, set())
         if epoch_ms(state.get("replication_key_value")) == start_ms:
             anchor.inclusive = not state.get(BOUNDARY_COMPLETE, False)
             anchor.seen = set(state.get(BOUNDARY_IDS) or []) if anchor.inclusive else set()
-        plan = SearchPlan(
+        self.plan = SearchPlan(
             self.obj.modified_property, self.hubspot_properties, anchor, self.search_limit
         )
-        self.plan = plan
-        path = f"/crm/v3/objects/{self.obj.type_id}/search"
-        while not plan.done:
-            reply = self.call(
-                "POST", path, route="POST /crm/v3/objects/{objectType}/search", json=plan.body()
-            )
-            records = [self.shaper.shape(r) for r in plan.take(reply.get("results") or [])]
-            self._attach(records)
-            yield from records
-            value, ids, complete = plan.bookmark()
-            self._save(state, value, ids, complete=complete)
+        self._switch("search")
+        yield from self.request_records(context)
 
-    def _archived_pull(self, state: dict[str, Any], start: str | None) -> Iterator[dict[str, Any]]:
+    def _parse_search(self, response: requests.Response) -> Iterator[dict[str, Any]]:
+        plan = self.plan
+        assert plan is not None
+        records = [self.shaper.shape(r) for r in plan.take(response.json().get("results") or [])]
+        self._attach(records)
+        yield from records
+        # Runs once the SDK has written every record of the page: the bookmark follows.
+        value, ids, complete = plan.bookmark()
+        self._save(self._state, value, ids, complete=complete)
+
+    def _archived_pull(
+        self, context: Context | None, state: dict[str, Any], start: str | None
+    ) -> Iterator[dict[str, Any]]:
         if ARCHIVED_VALUE in state:
             since, seen = epoch_ms(state[ARCHIVED_VALUE]), set(state.get(ARCHIVED_IDS) or [])
         else:
             since, seen = epoch_ms(start) if start else None, set()
-        params: dict[str, Any] = {
-            "limit": self.list_limit,
-            "properties": ",".join(self.hubspot_properties),
-            "archived": "true",
-        }
-        newest, at_newest = since, set(seen)
-        while True:
-            reply = self._get_list(params).json()
-            for raw in reply.get("results") or []:
-                record = self.shaper.shape(raw)
-                ms = epoch_ms(record.get("_sdc_deleted_at"))
-                if ms is None:
-                    continue
-                if since is not None and (ms < since or (ms == since and record["id"] in seen)):
-                    continue  # archived before the last run looked
-                if newest is None or ms > newest:
-                    newest, at_newest = ms, set()
-                if ms == newest:
-                    at_newest.add(record["id"])
-                yield record
-            after = ((reply.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                break
-            params["after"] = after
-        if newest is not None and self.replication_method == REPLICATION_INCREMENTAL:
-            state[ARCHIVED_VALUE] = iso(newest)
-            state[ARCHIVED_IDS] = sorted(at_newest)
+        self._archived_since = (since, seen)
+        self._newest = _Newest(since, seen)
+        self._switch("archived")
+        yield from self.request_records(context)
+        newest = self._newest
+        if newest.ms is not None and self.replication_method == REPLICATION_INCREMENTAL:
+            state[ARCHIVED_VALUE] = iso(newest.ms)
+            state[ARCHIVED_IDS] = sorted(newest.ids)
             self.state_manager.is_flushed = False
+
+    def _parse_archived(self, response: requests.Response) -> Iterator[dict[str, Any]]:
+        since, seen = self._archived_since
+        for raw in response.json().get("results") or []:
+            record = self.shaper.shape(raw)
+            ms = epoch_ms(record.get("_sdc_deleted_at"))
+            if ms is None:
+                continue
+            if since is not None and (ms < since or (ms == since and record["id"] in seen)):
+                continue  # archived before the last run looked
+            self._newest.see(ms, record["id"])
+            yield record
 
     # --- helpers --------------------------------------------------------------------
 
-    def _get_list(self, params: dict[str, Any]) -> requests.Response:
-        return self.call_response(
-            "GET", self.path, route="GET /crm/v3/objects/{objectType}", params=params
-        )
-
-    def _post(self, method: str, path: str, route: str, body: Any) -> dict[str, Any]:
-        return self.call(method, path, route=f"{method} {route.split(' ', 1)[-1]}", json=body)
+    def _switch(self, mode: Mode) -> None:
+        """Point the SDK's request loop at one pull: method, URL, paging, parsing."""
+        self.mode = mode
+        self.http_method = "POST" if mode == "search" else "GET"
 
     def _attach(self, records: list[dict[str, Any]]) -> None:
         for reader in list(self.readers):
+            before = self.hubspot.counter.total
             try:
                 reader.attach(records)
-            except HubSpotAPIError as exc:
+            except HubSpotError as exc:
                 if exc.status not in (400, 404):
                     raise
                 self.logger.warning(
                     "%s: not reading associations to %s: %s", self.name, reader.to_name, exc
                 )
                 self.readers.remove(reader)
+            finally:
+                # The v4 batch reads go to singer-sdk's request metric like the pages do.
+                with metrics.http_request_counter(self.name, reader.endpoint) as counter:
+                    counter.increment(self.hubspot.counter.total - before)
 
     def _save(self, state: dict[str, Any], value: str, ids: list[str], *, complete: bool) -> None:
         if self.replication_method != REPLICATION_INCREMENTAL:

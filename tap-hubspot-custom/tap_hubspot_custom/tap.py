@@ -7,23 +7,25 @@ See ``streams.py`` for how records are read, ``search_plan.py`` for the search A
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
-from crm_sync.http import QuotaExhausted, ResilientSession, WindowLimiter
+from crm_sync.http import CallCounter, WindowLimiter
+from crm_sync.hubspot import (
+    DEFAULT_BASE_URL,
+    HubSpotClient,
+    HubSpotError,
+    HubSpotSettings,
+    default_session,
+)
 from crm_sync.singer import AnnotatedTap, number_setting
 from tap_hubspot_custom import discovery
-from tap_hubspot_custom.auth import build_authenticator
-from tap_hubspot_custom.client import DEFAULT_BASE_URL, CallLog, HubSpotAPIError, error_message
 from tap_hubspot_custom.hs_types import object_schema
 from tap_hubspot_custom.search_plan import MAX_SEARCH_LIMIT
 from tap_hubspot_custom.streams import LIST_PAGE_MAX, HubSpotObjectStream
-
-if TYPE_CHECKING:
-    from singer_sdk.authenticators import APIAuthenticatorBase
 
 
 class TapHubSpotCustom(AnnotatedTap):
@@ -144,47 +146,36 @@ class TapHubSpotCustom(AnnotatedTap):
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.calls = CallLog()
+        self.calls = CallCounter()
+        """This run's HubSpot calls, by method and route, and retries."""
         super().__init__(*args, **kwargs)
 
     # --- shared per run ----------------------------------------------------------------
 
     @cached_property
-    def authenticator(self) -> APIAuthenticatorBase:
-        return build_authenticator(self.config)
+    def settings(self) -> HubSpotSettings:
+        return HubSpotSettings.from_config({"max_retries": 6, "retry_wait_seconds": 1.0, **{
+            k: v for k, v in self.config.items() if v is not None
+        }})  # fmt: skip
 
     @cached_property
-    def limiter(self) -> WindowLimiter:
-        return WindowLimiter(int(self.config.get("max_requests_per_10s") or 100), 10.0)
-
-    @cached_property
-    def search_limiter(self) -> WindowLimiter:
+    def hubspot(self) -> HubSpotClient:
+        """The one HubSpot client of this run (discovery, pages, associations)."""
+        limiter = WindowLimiter(int(self.config.get("max_requests_per_10s") or 100), 10.0)
         rate = float(self.config.get("search_requests_per_second") or 4)
         # Whole calls per window: rate 4 -> 4 per second, rate 0.5 -> 1 per 2 seconds.
-        return WindowLimiter(max(1, int(rate)), max(1, int(rate)) / rate)
-
-    @cached_property
-    def _session(self) -> ResilientSession:
-        session = ResilientSession(limiter=self.limiter, ca_bundle=self.config.get("ca_bundle"))
-        session.auth = self.authenticator
-        return session
+        search_limiter = WindowLimiter(max(1, int(rate)), max(1, int(rate)) / rate)
+        session = default_session(self.settings, limiter=limiter, counter=self.calls)
+        return HubSpotClient(
+            self.settings, session, search_limiter=search_limiter, user_agent=self.name
+        )
 
     def get_json(self, path: str, route: str) -> dict[str, Any]:
-        """A discovery GET (retried on 429/5xx by the shared resilient session)."""
-        self.calls.add(route)
-        base = str(self.config.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
-        retried = self._session.counter.retries
+        """A discovery GET; a refusal is a configuration error naming HubSpot's message."""
         try:
-            # verify per request: requests lets REQUESTS_CA_BUNDLE override session.verify
-            response = self._session.get(base + path, verify=self.config.get("ca_bundle") or True)
-        except QuotaExhausted as exc:
-            message = error_message(exc.response)[0]
-            raise HubSpotAPIError(f"daily API limit reached: {message}", 429, "DAILY") from exc
-        for _ in range(self._session.counter.retries - retried):
-            self.calls.add_retry()
-        if response.status_code >= 400:
-            raise ConfigValidationError(f"HubSpot discovery failed: {error_message(response)[0]}")
-        return response.json()
+            return self.hubspot.get_json(path, "HubSpot discovery", route=route)
+        except HubSpotError as exc:
+            raise ConfigValidationError(f"HubSpot discovery failed: {exc}") from exc
 
     # --- discovery ---------------------------------------------------------------------
 
@@ -203,7 +194,8 @@ class TapHubSpotCustom(AnnotatedTap):
         return streams
 
     def _check_settings(self) -> None:
-        build_authenticator(self.config)  # credentials complete?
+        if not self.settings.configured:
+            raise ConfigValidationError("HubSpot credentials missing: " + self.settings.missing())
         page = int(self.config.get("page_size") or LIST_PAGE_MAX)
         search_page = int(self.config.get("search_page_size") or MAX_SEARCH_LIMIT)
         if not 1 <= page <= LIST_PAGE_MAX:
@@ -212,13 +204,6 @@ class TapHubSpotCustom(AnnotatedTap):
             raise ConfigValidationError(
                 f"search_page_size must be 1..{MAX_SEARCH_LIMIT}, got {search_page}"
             )
-
-    def sync_all(self) -> None:
-        super().sync_all()
-        self.logger.info(
-            "HubSpot API calls: %d (%d retried): %s",
-            self.calls.total, self.calls.retries, dict(self.calls.calls),
-        )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ Correctness rules (the reason this module exists):
   emitted at the bookmark's timestamp (``boundary_ids``) so they are not emitted again;
 * the SDK writes STATE every ``page_size`` records (``is_sorted``), so an interrupted
   run re-reads at most one page;
-* when the API quota share is reached the stream stops between pages and keeps a
-  resumable bookmark.
+* when the API quota share or the daily limit is reached the stream stops between
+  pages with :class:`~crm_sync.http.QuotaExhausted`: the bookmark written so far is
+  resumable, and the stream is reported as failed, never as a finished sync.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk import Stream
+from singer_sdk import Stream, metrics
 
-from tap_salesforce_custom.bulk import BulkQuery
-from tap_salesforce_custom.client import QuotaReached
+from crm_sync.http import QuotaExhausted
 from tap_salesforce_custom.sf_types import (
     DELETED_AT,
     converter,
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
-    from tap_salesforce_custom.client import SalesforceClient
+    from crm_sync.salesforce import SalesforceClient
     from tap_salesforce_custom.tap import TapSalesforceCustom
 
 BOUNDARY_IDS = "boundary_ids"
@@ -51,7 +51,7 @@ class SalesforceObjectStream(Stream):
     def __init__(self, tap: TapSalesforceCustom, schema: dict[str, Any], name: str) -> None:
         super().__init__(tap=tap, schema=schema, name=name)
         self.sobject = str(schema.get("x-sf-object") or name)
-        self.replication_key = replication_key(schema)  # type: ignore[assignment]
+        self.replication_key = replication_key(schema)
         self.client: SalesforceClient = tap.client
         self._tap_ref = tap
         page_size = int(self.config.get("page_size") or 2000)
@@ -96,6 +96,18 @@ class SalesforceObjectStream(Stream):
         )
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        """Records of this object; the API calls it took go to singer-sdk's
+        ``http_request_count`` metric (endpoint ``rest`` or ``bulk``)."""
+        before = self.client.counter.total
+        try:
+            yield from self._records(context)
+        finally:
+            endpoint = self.path_used or "rest"
+            with metrics.http_request_counter(self.name, endpoint) as counter:
+                counter.with_context(context)
+                counter.increment(self.client.counter.total - before)
+
+    def _records(self, context: Context | None) -> Iterator[dict[str, Any]]:
         self._tap_ref.preflight()
         state = self.get_context_state(context)
         start = self._start_value(context)
@@ -120,9 +132,12 @@ class SalesforceObjectStream(Stream):
                     # Kept next to replication_key_value; the SDK writes both together.
                     state[BOUNDARY_IDS] = boundary
                 yield record
-        except QuotaReached as exc:
-            self.logger.warning("%s: %s", self.name, exc)
+        except QuotaExhausted as exc:
+            # Not finished: the SDK reports the stream as failed and the tap exits non-zero;
+            # the STATE written per page lets the next run resume here.
+            self.logger.error("%s stopped before its end: %s", self.name, exc)
             self._tap_ref.quota_stop = str(exc)
+            raise
 
     # --- reading ----------------------------------------------------------------------
 
@@ -141,8 +156,7 @@ class SalesforceObjectStream(Stream):
         if api_type in ("rest", "bulk"):
             return api_type
         threshold = int(self.config.get("bulk_threshold") or 100_000)
-        reply = self.client.get_json("queryAll", params={"q": spec.count()}, route="query(count)")
-        total = int(reply.get("totalSize", 0))
+        total = self.client.count(spec.count(), include_deleted=True)
         chosen = "bulk" if total >= threshold else "rest"
         self.logger.info(
             "%s: %d rows to read; using the %s API (bulk_threshold=%d)",
@@ -169,20 +183,12 @@ class SalesforceObjectStream(Stream):
     def _read_rest(self, spec: QuerySpec) -> Iterator[dict[str, Any]]:
         include_deleted = bool(self.config.get("include_deleted", True))
         page_size = int(self.config.get("page_size") or 2000)
-        headers = {"Sforce-Query-Options": f"batchSize={page_size}"}
         types = self.sf_types
         dt_fields = tuple(n for n in spec.fields if types.get(n) == "datetime")
-        endpoint = "queryAll" if include_deleted else "query"
-        reply = self.client.get_json(
-            endpoint, params={"q": spec.select()}, headers=headers, route=endpoint
-        )
-        while True:
-            for raw in reply.get("records", []):
-                yield self._finish(json_record(raw, dt_fields))
-            next_url = reply.get("nextRecordsUrl")
-            if reply.get("done", True) or not next_url:
-                return
-            reply = self.client.get_json(next_url, headers=headers, route=f"{endpoint}/{{loc}}")
+        for raw in self.client.query(
+            spec.select(), include_deleted=include_deleted, page_size=page_size
+        ):
+            yield self._finish(json_record(raw, dt_fields))
 
     def _read_bulk(self, spec: QuerySpec) -> Iterator[dict[str, Any]]:
         convs = {name: converter(t) for name, t in self.sf_types.items()}
@@ -191,8 +197,7 @@ class SalesforceObjectStream(Stream):
         def convert(row: dict[str, str]) -> dict[str, Any]:
             return self._finish({k: convs.get(k, identity)(v) for k, v in row.items()})
 
-        job = BulkQuery(
-            self.client,
+        job = self.client.bulk_query(
             spec.select(),
             include_deleted=bool(self.config.get("include_deleted", True)),
             page_size=int(self.config.get("bulk_page_size") or 50_000),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -9,9 +10,8 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from crm_sync.salesforce import FLOWS, SalesforceAPIError, SalesforceClient, SalesforceSettings
 from crm_sync.singer import AnnotatedTap, number_setting
-from tap_salesforce_custom.auth import FLOWS
-from tap_salesforce_custom.client import SalesforceAPIError, SalesforceClient
 from tap_salesforce_custom.discovery import (
     DEFAULT_OBJECTS,
     describe_global,
@@ -21,6 +21,8 @@ from tap_salesforce_custom.discovery import (
 from tap_salesforce_custom.sf_types import object_schema
 from tap_salesforce_custom.soql import validation_query
 from tap_salesforce_custom.streams import SalesforceObjectStream
+
+DEFAULT_MAX_API_SHARE = 0.8
 
 
 class TapSalesforceCustom(AnnotatedTap):
@@ -165,9 +167,9 @@ class TapSalesforceCustom(AnnotatedTap):
         # --- limits and resilience
         number_setting(
             "max_api_share",
-            default=0.8,
-            description="Stop cleanly (resumable state) once the org's daily API usage "
-            "reported in Sforce-Limit-Info reaches this share of its Max.",
+            default=DEFAULT_MAX_API_SHARE,
+            description="Stop with resumable state (the stream fails) once the org's daily "
+            "API usage reported in Sforce-Limit-Info reaches this share of its Max.",
         ),
         th.Property(
             "max_retries",
@@ -195,7 +197,10 @@ class TapSalesforceCustom(AnnotatedTap):
 
     @cached_property
     def client(self) -> SalesforceClient:
-        return SalesforceClient(self.config)
+        settings = SalesforceSettings.from_config(self.config)
+        if settings.max_api_share is None:
+            settings = replace(settings, max_api_share=DEFAULT_MAX_API_SHARE)
+        return SalesforceClient(settings, user_agent=self.name)
 
     # --- discovery -------------------------------------------------------------------
 
@@ -235,12 +240,14 @@ class TapSalesforceCustom(AnnotatedTap):
                 continue
             try:
                 self.client.get_json(
-                    "query", params={"q": validation_query(stream.sobject, where)}, route="query"
+                    "query",
+                    params={"q": validation_query(stream.sobject, where)},
+                    route="GET /query (filter check)",
                 )
             except SalesforceAPIError as exc:
                 raise ConfigValidationError(
                     f"filters.{key} is not a valid SOQL condition for {stream.sobject}: "
-                    f"{where!r} — Salesforce says {exc.error_code}: {exc.message}"
+                    f"{where!r} — Salesforce says {exc.code}: {exc.message}"
                 ) from exc
 
 

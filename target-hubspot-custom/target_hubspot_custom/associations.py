@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from crm_sync.hubspot import BATCH_LIMIT, HubSpotClient, chunks
 from crm_sync.sync.ledger import AssociationRef
 from crm_sync.vocabulary import AssociationType, Direction, Side
-from target_hubspot_custom.client import BATCH_LIMIT, HubSpotClient, chunks
 
 if TYPE_CHECKING:
     from crm_sync.sync.ledger import SyncLedger
@@ -45,13 +45,7 @@ class AssociationMaker:
     def _create_label(self, from_type: str, to_type: str, label: str) -> list[dict[str, Any]]:
         """Create a user-defined association label (``POST .../labels``); its type."""
         name = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "label"
-        reply = self.client._call(  # the client's one request path (retries, limiter, counting)
-            "POST",
-            f"/crm/v4/associations/{from_type}/{to_type}/labels",
-            f"create association label {label!r} {from_type}->{to_type}",
-            {"label": label, "name": name},
-        )
-        for item in reply.json().get("results", []):
+        for item in self.client.create_association_label(from_type, to_type, label, name):
             if item.get("label") == label:
                 return [
                     {
@@ -156,17 +150,7 @@ class AssociationMaker:
         types: Sequence[Mapping[str, Any]],
     ) -> None:
         """``POST /crm/v4/associations/{from}/{to}/batch/(labels/)archive`` (204)."""
-        if types:
-            path = f"/crm/v4/associations/{from_type}/{to_type}/batch/labels/archive"
-            inputs: list[dict[str, Any]] = [
-                {"from": {"id": f}, "to": {"id": t}, "types": list(types)} for f, t in pairs
-            ]
-        else:
-            path = f"/crm/v4/associations/{from_type}/{to_type}/batch/archive"
-            inputs = [{"from": {"id": f}, "to": [{"id": t}]} for f, t in pairs]
-        self.client._call(  # the client's one request path (retries, limiter, counting)
-            "POST", path, f"remove associations {from_type}->{to_type}", {"inputs": inputs}
-        )
+        self.client.archive_associations(from_type, to_type, pairs, types)
 
     def make(
         self,

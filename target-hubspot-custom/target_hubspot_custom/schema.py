@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_hubspot_custom.client import HubSpotClient
+from crm_sync.hubspot import HubSpotClient
 
 PROPERTY_GROUP = "crm_sync"
 _STANDARD_ASSOC = {

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from crm_sync.http import own_thread
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.annotations import StreamMapping, read_stream_mapping
 from crm_sync.sync.associations import AssociationDiff, make_pending
@@ -28,7 +29,6 @@ from crm_sync.sync.leg import NOTHING_LINKED, Linked, MappedLeg, PlannedBatch, w
 from crm_sync.sync.target import SyncSink
 from crm_sync.vocabulary import Direction, Rule
 from target_hubspot_custom.associations import ObjectAssociations
-from target_hubspot_custom.calls import own_thread
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
 from target_hubspot_custom.writer import HubSpotDestination, wire_value
 

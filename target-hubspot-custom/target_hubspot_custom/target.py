@@ -18,12 +18,11 @@ from functools import cached_property
 
 from singer_sdk import typing as th
 
-from crm_sync.http import ResilientSession, RetryPolicy, WindowLimiter
+from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
+from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.sync.publish import DEFAULT_LEDGER
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
 from target_hubspot_custom.associations import AssociationMaker
-from target_hubspot_custom.calls import OwnedCallCounter
-from target_hubspot_custom.client import HubSpotClient
 from target_hubspot_custom.pipeline import WritePipeline
 from target_hubspot_custom.sinks import HubSpotSink
 
@@ -129,8 +128,8 @@ class TargetHubSpotCustom(SyncTarget):
 
     # ------------------------------------------------------------------ shared resources
     @cached_property
-    def call_counter(self) -> OwnedCallCounter:
-        return OwnedCallCounter()
+    def call_counter(self) -> CallCounter:
+        return CallCounter()
 
     @cached_property
     def limiter(self) -> WindowLimiter:
@@ -155,14 +154,14 @@ class TargetHubSpotCustom(SyncTarget):
         )
         session.mount("https://", adapter)
         session.mount("http://", adapter)
-        session.headers["Authorization"] = f"Bearer {self.config['access_token']}"
-        session.headers["User-Agent"] = "target-hubspot-custom (crm-sync)"
         return session
 
     @cached_property
     def client(self) -> HubSpotClient:
         return HubSpotClient(
-            str(self.config.get("base_url") or "https://api.hubapi.com"), self.session
+            HubSpotSettings.from_config(self.config),
+            self.session,
+            user_agent="target-hubspot-custom (crm-sync)",
         )
 
     @cached_property

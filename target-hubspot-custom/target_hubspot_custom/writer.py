@@ -18,10 +18,10 @@ from functools import partial
 from typing import Any, TypeVar
 
 from crm_sync.convert.codec import HUBSPOT
+from crm_sync.hubspot import BatchOutcome, HubSpotClient, chunks
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 from crm_sync.vocabulary import RecordError
-from target_hubspot_custom.client import BatchOutcome, HubSpotClient, chunks
 
 T = TypeVar("T")
 R = TypeVar("R")

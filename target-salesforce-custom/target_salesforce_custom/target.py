@@ -2,7 +2,7 @@
 
 The reverse leg's loader (DESIGN §1): map-crm's hs_to_sf streams into Salesforce objects,
 reconciled against the sync ledger like the forward leg (shared :mod:`crm_sync.sync`).
-Salesforce logs in like tap-salesforce-custom (:mod:`crm_sync.salesforce_auth`); HubSpot
+Salesforce is reached through the core's one client (:mod:`crm_sync.salesforce`); HubSpot
 is called only to write new Salesforce ids back (``hs_access_token``). Sinks drain one at
 a time (``max_parallelism = 1``; each keeps ``max_workers`` calls in flight), so parents
 (accounts) land before children whose lookups point at them. The end of the run (dead
@@ -12,21 +12,21 @@ letters, pending lookups, the run report) is :class:`crm_sync.sync.target.SyncTa
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 import requests
 from singer_sdk import typing as th
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
-from crm_sync.hubspot_api import HubSpotClient
-from crm_sync.salesforce_auth import FLOWS, SalesforceAuthenticator
+from crm_sync.hubspot import HubSpotClient, HubSpotSettings
+from crm_sync.salesforce import FLOWS, SalesforceClient, SalesforceSettings
 from crm_sync.singer import number_setting
 from crm_sync.sync.publish import DEFAULT_LEDGER
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
-from target_salesforce_custom.client import SalesforceClient
 from target_salesforce_custom.sinks import SalesforceSink
 
 
-def _secret(name: str, description: str) -> th.Property:
+def _secret(name: str, description: str) -> th.Property[Any]:
     return th.Property(name, th.StringType, secret=True, description=description)
 
 
@@ -152,15 +152,8 @@ class TargetSalesforceCustom(SyncTarget):
 
     @cached_property
     def client(self) -> SalesforceClient:
-        login = requests.Session()
-        if self.config.get("ca_bundle"):
-            login.verify = self.config["ca_bundle"]
-        return SalesforceClient(
-            self._session(None),
-            SalesforceAuthenticator(self.config, login),
-            str(self.config.get("api_version") or "62.0"),
-            bulk_poll_s=float(self.config.get("bulk_poll_seconds") or 0.5),
-        )
+        settings = SalesforceSettings.from_config({"bulk_poll_seconds": 0.5, **self.config})
+        return SalesforceClient(settings, self._session(None), user_agent=f"{self.name} (crm-sync)")
 
     @cached_property
     def hubspot(self) -> HubSpotClient | None:
@@ -172,21 +165,18 @@ class TargetSalesforceCustom(SyncTarget):
             )
             return None
         limiter = WindowLimiter(int(self.config.get("hs_rate_limit_per_10s") or 190), 10.0)
-        session = self._session(limiter)
-        session.headers["Authorization"] = f"Bearer {token}"
-        base = str(self.config.get("hs_base_url") or "https://api.hubapi.com")
-        return HubSpotClient(base, session)
+        return HubSpotClient(
+            HubSpotSettings.from_config(self.config, "hs_"),
+            self._session(limiter),
+            user_agent=f"{self.name} (crm-sync)",
+        )
 
     # ------------------------------------------------------------------ --test
     def connection_check(self) -> list[str]:
         """Salesforce logs in and answers (describe global), HubSpot too if the
         write-back is set, and the ledger opens."""
-        # the client has no describe call of its own yet: its one request method
-        described = self.client._call("GET", "/sobjects", "describe global").json()
-        lines = [
-            f"Salesforce {self.client.base}: logged in, "
-            f"{len(described.get('sobjects', []))} object(s)"
-        ]
+        objects = self.client.describe_global()
+        lines = [f"Salesforce {self.client.instance_url}: logged in, {len(objects)} object(s)"]
         if self.hubspot is not None:
             custom = self.hubspot.list_schemas()
             lines.append(f"HubSpot {self.hubspot.base_url}: logged in, {len(custom)} custom "

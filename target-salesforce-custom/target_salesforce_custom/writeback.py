@@ -5,7 +5,7 @@ the forward leg upserts HubSpot by ``salesforce_id``, so that property must hold
 new Id before the forward leg next sees the record, or it would create a second
 HubSpot record. After each batch, every written or linked record whose HubSpot
 payload (``_crm_destination_id``) does not name its Salesforce id yet is updated in
-HubSpot, 100 per batch update, through :mod:`crm_sync.hubspot_api`. A write-back
+HubSpot, 100 per batch update, through :mod:`crm_sync.hubspot`. A write-back
 HubSpot refuses puts the record in the dead letters (error ``WRITE_BACK_FAILED``): the
 replay next run finds Salesforce unchanged and only repeats the write-back; once it
 succeeds the record is settled and its dead letter closed.
@@ -19,12 +19,12 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from crm_sync.hubspot_api import BATCH_LIMIT, HubSpotClient
+from crm_sync.hubspot import BATCH_LIMIT, HubSpotClient
 from crm_sync.reconcile import Action, LedgerState, RecordPlan
+from crm_sync.salesforce import chunks
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 from crm_sync.sync.leg import DESTINATION_ID, NOTHING_LINKED, Linked
 from crm_sync.vocabulary import RecordError
-from target_salesforce_custom.client import chunks
 
 log = logging.getLogger(__name__)
 

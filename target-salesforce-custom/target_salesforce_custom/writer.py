@@ -27,15 +27,15 @@ from typing import Any, TypeVar
 
 from crm_sync.convert.codec import SALESFORCE
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
-from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
-from crm_sync.vocabulary import RecordError
-from target_salesforce_custom.client import (
+from crm_sync.salesforce import (
     COLLECTION_LIMIT,
     RETRIEVE_LIMIT,
     SalesforceClient,
     SaveResult,
     chunks,
 )
+from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
+from crm_sync.vocabulary import RecordError
 
 T = TypeVar("T")
 R = TypeVar("R")

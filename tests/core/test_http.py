@@ -137,3 +137,27 @@ def test_classification_table() -> None:
     assert classify_response(reply(404, [{"errorCode": "NOT_FOUND"}])) is Verdict.FAIL
     assert classify_response(reply(429, {"policyName": "TEN_SECONDLY_ROLLING"})) is Verdict.RETRY
     assert classify_response(reply(503, {})) is Verdict.RETRY
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["ConcurrentPerOrgLongTxn Limit exceeded.", "ConcurrentRequests Limit exceeded."],
+)
+def test_salesforce_concurrency_limits_are_retried_not_taken_for_the_daily_quota(message) -> None:
+    s = session()
+    body = [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": message}]
+    with rm.Mocker() as mock:
+        mock.get(URL, [{"status_code": 403, "json": body}, {"json": {"ok": True}}])
+        assert s.get(URL).json() == {"ok": True}
+        assert mock.call_count == 2
+    assert s.counter.retries == 1
+
+
+def test_query_timeout_is_retried() -> None:
+    s = session()
+    body = [
+        {"errorCode": "QUERY_TIMEOUT", "message": "Your query request was running for too long."}
+    ]
+    with rm.Mocker() as mock:
+        mock.get(URL, [{"status_code": 400, "json": body}, {"json": {}}])
+        assert s.get(URL).status_code == 200

@@ -123,7 +123,6 @@ def test_settings_from_prefixed_config():
         "salesforce_",
     )  # fmt: skip
     assert sf.configured and sf.access_token is None and sf.api_version == "61.0"
-    assert sf.login_grant == {"grant_type": "refresh_token", "refresh_token": "rt",
-                              "client_id": "id"}  # fmt: skip
+    assert sf.flow == "refresh_token"
     assert not HubSpotSettings.from_config({}, "hubspot_").configured
     assert HubSpotSettings.from_config({}).base_url == "https://api.hubapi.com"

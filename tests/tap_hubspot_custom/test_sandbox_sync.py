@@ -99,5 +99,5 @@ def test_incremental_pull_past_the_10000_result_cap(clean_sandbox) -> None:
     run = run_tap(cfg)
     ids = run.ids("project")
     assert len(ids) == 10_200 == len(set(ids))
-    searches = run.tap.calls.calls["POST /crm/v3/objects/{objectType}/search"]
+    searches = run.tap.calls.routes["POST /crm/v3/objects/{objectType}/search"]
     assert searches == run.tap.streams["project"].plan.searches <= 10_200 // 200 + 5

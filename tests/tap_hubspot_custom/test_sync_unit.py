@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from singer_sdk.exceptions import ConfigValidationError
 
+from crm_sync.http import QuotaExhausted
 from tests.tap_hubspot_custom.conftest import run_tap
 from tests.tap_hubspot_custom.fake_hubspot import iso
 
@@ -151,10 +152,10 @@ def test_429_and_5xx_are_retried_and_a_daily_429_stops(fake, config) -> None:
     daily = {"status": "error", "message": "You have reached your daily limit.",
              "errorType": "RATE_LIMIT", "policyName": "DAILY"}  # fmt: skip
     fake.fail_next(429, daily)  # during discovery
-    with pytest.raises(FatalAPIError, match="daily API limit"):
+    with pytest.raises(QuotaExhausted, match="daily API limit"):
         run_tap(config)
     fake.before_search = lambda n: fake.fail_next(429, daily)  # while reading
-    with pytest.raises(FatalAPIError, match="daily API limit"):
+    with pytest.raises(QuotaExhausted, match="daily API limit"):
         run_tap(config, state=run.state)
 
 

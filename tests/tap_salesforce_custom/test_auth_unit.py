@@ -6,10 +6,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from tap_salesforce_custom.auth import SalesforceAuthError, login_flow
-from tap_salesforce_custom.client import SalesforceClient
 from tap_salesforce_custom.tap import TapSalesforceCustom
 
+from crm_sync.salesforce import SalesforceAuthError, SalesforceClient, login_flow
 from tests.tap_salesforce_custom.conftest import run_tap
 from tests.tap_salesforce_custom.fake_salesforce import INSTANCE, LOGIN, FakeOrg
 
@@ -19,7 +18,7 @@ def _base(config):
 
 
 def test_client_credentials(fake: FakeOrg, config) -> None:
-    client = SalesforceClient(config)
+    client = SalesforceClient.from_config(config)
     assert client.get_json("sobjects")["sobjects"]
     assert fake.logins[0] == {
         "grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret"
@@ -29,14 +28,14 @@ def test_client_credentials(fake: FakeOrg, config) -> None:
 
 def test_refresh_token_flow(fake: FakeOrg, config) -> None:
     cfg = {**config, "refresh_token": "5Aep-rt"}
-    SalesforceClient(cfg).get_json("sobjects")
+    SalesforceClient.from_config(cfg).get_json("sobjects")
     assert fake.logins[0]["grant_type"] == "refresh_token"
     assert fake.logins[0]["refresh_token"] == "5Aep-rt"
 
 
 def test_password_flow_appends_security_token(fake: FakeOrg, config) -> None:
     cfg = {**config, "username": "u@x", "password": "pw", "security_token": "TOK"}
-    SalesforceClient(cfg).get_json("sobjects")
+    SalesforceClient.from_config(cfg).get_json("sobjects")
     assert fake.logins[0]["grant_type"] == "password"
     assert fake.logins[0]["password"] == "pwTOK"
 
@@ -50,7 +49,7 @@ def test_jwt_bearer_flow_signs_an_assertion(fake: FakeOrg, config) -> None:
     ).decode()
     cfg = {**_base(config), "username": "u@x", "private_key": pem}
     assert login_flow(cfg) == "jwt"
-    SalesforceClient(cfg).get_json("sobjects")
+    SalesforceClient.from_config(cfg).get_json("sobjects")
     form = fake.logins[0]
     assert form["grant_type"] == "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
     claims = jwt.decode(form["assertion"], key.public_key(), algorithms=["RS256"], audience=LOGIN)
@@ -59,7 +58,7 @@ def test_jwt_bearer_flow_signs_an_assertion(fake: FakeOrg, config) -> None:
 
 def test_direct_access_token_then_relogin_when_rejected(fake: FakeOrg, config) -> None:
     cfg = {**config, "access_token": fake.token, "instance_url": INSTANCE}
-    client = SalesforceClient(cfg)
+    client = SalesforceClient.from_config(cfg)
     client.get_json("sobjects")
     assert fake.logins == []  # the direct session was used as is
     fake.token = "00DTOKEN!rotated"
@@ -70,12 +69,12 @@ def test_direct_access_token_then_relogin_when_rejected(fake: FakeOrg, config) -
 def test_direct_access_token_alone_fails_clearly_when_rejected(fake: FakeOrg, config) -> None:
     cfg = {"access_token": "00Dstale", "instance_url": INSTANCE, "login_url": LOGIN}
     with pytest.raises(SalesforceAuthError, match="no other credentials"):
-        SalesforceClient(cfg).get_json("sobjects")
+        SalesforceClient.from_config(cfg).get_json("sobjects")
 
 
 def test_login_refusal_names_the_flow(fake: FakeOrg, config) -> None:
     with pytest.raises(SalesforceAuthError, match=r"client_credentials.*invalid_client_id"):
-        SalesforceClient({**config, "client_id": "nope"}).get_json("sobjects")
+        SalesforceClient.from_config({**config, "client_id": "nope"}).get_json("sobjects")
 
 
 def test_incomplete_explicit_flow_is_a_clear_error(config) -> None:

@@ -64,7 +64,7 @@ def test_bulk_path_matches_rest(clean_sandbox, org) -> None:
 def test_token_revoked_mid_run_is_refreshed_without_losing_a_page(clean_sandbox, org) -> None:
     env = clean_sandbox.env
     cfg = tap_config(env, objects=["Project__c"], page_size=200)
-    from tap_salesforce_custom.client import SalesforceClient
+    from crm_sync.salesforce import SalesforceClient
 
     original = SalesforceClient.get_json
     revoked = {"done": False}

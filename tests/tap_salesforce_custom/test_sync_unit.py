@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import json
+from contextlib import redirect_stdout
+
 import pytest
 from singer_sdk.exceptions import ConfigValidationError
 from tap_salesforce_custom.tap import TapSalesforceCustom
 
-from tests.tap_salesforce_custom.conftest import run_tap
+from crm_sync.http import QuotaExhausted
+from tests.tap_salesforce_custom.conftest import Run, run_tap
 from tests.tap_salesforce_custom.fake_salesforce import RESET, FakeOrg
 
 
@@ -122,10 +127,14 @@ def test_quota_share_stops_cleanly_with_resumable_state(fake: FakeOrg, config) -
     fake.daily_max = 100
     fake.used = 70
     cfg = {**config, "page_size": 2, "objects": ["Project__c"], "max_api_share": 0.76}
-    first = run_tap(cfg)
-    got = first.ids("Project__c")
+    out = io.StringIO()
+    tap = TapSalesforceCustom(config=cfg)
+    with redirect_stdout(out), pytest.raises(QuotaExhausted, match="max_api_share"):
+        tap.sync_all()  # a stream that did not finish is never reported as succeeded
+    first = Run([json.loads(line) for line in out.getvalue().splitlines()], tap)
+    got = [m["record"]["Id"] for m in first.messages if m["type"] == "RECORD"]
     assert 0 < len(got) < 10 and got == ids[: len(got)]
-    assert first.tap.quota_stop and "max_api_share" in first.tap.quota_stop
+    assert tap.quota_stop and "max_api_share" in tap.quota_stop
     fake.used = 0
     second = run_tap(cfg, state=first.state)
     assert second.ids("Project__c") == ids[len(got) :]
@@ -188,3 +197,19 @@ def test_crash_mid_stream_resumes_without_rereading_emitted_pages(fake: FakeOrg,
     assert emitted == ids[:6]
     resumed = run_tap(cfg, state=state)
     assert resumed.ids("Project__c") == ids[6:]  # nothing lost, nothing emitted twice
+
+
+def test_api_calls_are_reported_through_singer_sdk_request_metric(
+    fake: FakeOrg, config, caplog
+) -> None:
+    fake.add("Project__c", 7)
+    caplog.set_level("INFO", logger="singer_sdk.metrics")
+    run_tap({**config, "page_size": 3, "objects": ["Project__c"], "api_type": "rest"})
+    points = [
+        json.loads(r.getMessage().split("METRIC: ", 1)[1])
+        for r in caplog.records
+        if '"http_request_count"' in r.getMessage()
+    ]
+    counted = sum(p["value"] for p in points if p["tags"]["stream"] == "Project__c")
+    assert counted == 3  # the query page and two queryMore pages
+    assert {p["tags"]["endpoint"] for p in points} == {"rest"}

@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests_mock
-from target_hubspot_custom.client import HubSpotClient
 from target_hubspot_custom.schema import DestinationSchemaError, ensure_object, hubspot_property
 from target_hubspot_custom.writer import HubSpotDestination, wire_value
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
+from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.reconcile import Action, RecordPlan
 from crm_sync.vocabulary import Direction
 
@@ -25,7 +25,7 @@ def client() -> HubSpotClient:
         policy=RetryPolicy(max_attempts=3, initial_wait_s=0.01, max_wait_s=0.02),
         counter=CallCounter(),
     )
-    return HubSpotClient(BASE, session)
+    return HubSpotClient(HubSpotSettings(base_url=BASE, access_token="pat-test"), session)
 
 
 def _upsert_reply(request, context):

@@ -6,10 +6,9 @@ import threading
 
 import pytest
 import requests
-from target_hubspot_custom.calls import OwnedCallCounter, own_thread
 from target_hubspot_custom.pipeline import WritePipeline
 
-from crm_sync.http import WindowLimiter
+from crm_sync.http import CallCounter, WindowLimiter, own_thread
 
 
 def test_jobs_run_in_order_and_wait_covers_all() -> None:
@@ -55,7 +54,7 @@ def test_a_failure_stops_later_jobs_and_surfaces_on_wait_and_submit() -> None:
 
 
 def test_calls_are_charged_to_the_owner_of_the_thread() -> None:
-    counter = OwnedCallCounter()
+    counter = CallCounter()
     with counter.charging("a"):
         counter.add("post")
     worker = threading.Thread(target=lambda: (own_thread("b"), counter.add("get")))

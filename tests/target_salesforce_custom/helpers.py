@@ -21,7 +21,7 @@ from tap_hubspot_custom.hs_types import RecordShaper, object_schema
 from target_salesforce_custom.target import TargetSalesforceCustom
 
 from crm_sync.http import ResilientSession, WindowLimiter
-from crm_sync.hubspot_api import HubSpotClient
+from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 
 PROJECT = """\
 name: project
@@ -88,8 +88,11 @@ class HubSpotPortal:
     def __init__(self, env: Mapping[str, str]) -> None:
         limiter = WindowLimiter(150, 10.0)  # the portal's 10-second window
         session = ResilientSession(limiter=limiter, ca_bundle=env["CRM_SANDBOX_CA_BUNDLE"])
-        session.headers["Authorization"] = f"Bearer {env['CRM_SANDBOX_HS_ACCESS_TOKEN']}"
-        self.client = HubSpotClient(env["CRM_SANDBOX_HS_BASE_URL"], session)
+        settings = HubSpotSettings(
+            base_url=env["CRM_SANDBOX_HS_BASE_URL"],
+            access_token=env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
+        )
+        self.client = HubSpotClient(settings, session)
         self.session = session
         self.base = env["CRM_SANDBOX_HS_BASE_URL"].rstrip("/")
 

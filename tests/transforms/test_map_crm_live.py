@@ -126,3 +126,41 @@ def test_validate_live_true_without_a_source_names_the_missing_settings(tmp_path
     directory = specs_dir(tmp_path, GOOD)
     with pytest.raises(ConfigValidationError, match="hubspot_access_token"):
         MapCrm(config={"mappings_dir": str(directory), "validate_live": True})
+
+
+def test_validate_logs_in_to_salesforce_with_jwt(sandbox, tmp_path):
+    """map-crm uses the core's one Salesforce authenticator: every flow, JWT included."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    env = sandbox.env
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    key_file = tmp_path / "server.key"
+    key_file.write_text(pem)
+    config = {
+        **{k: v for k, v in credentials(env).items() if not k.startswith("salesforce_")},
+        "salesforce_login_url": env["CRM_SANDBOX_SF_LOGIN_URL"],
+        "salesforce_auth_flow": "jwt",
+        "salesforce_client_id": env["CRM_SANDBOX_SF_CLIENT_ID"],
+        "salesforce_username": env["CRM_SANDBOX_SF_USERNAME"],
+        "salesforce_private_key_path": str(key_file),
+        "salesforce_ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
+    }
+    directory = specs_dir(tmp_path, GOOD)
+    sandbox.clear_stats()
+    result = validate(tmp_path, {"mappings_dir": str(directory), **config})
+    assert result.exit_code == 0, result.output
+    # token call + one composite/batch describe; HubSpot: schemas list + properties
+    assert "live schemas checked: 4 API call(s) (Salesforce 2, HubSpot 2)" in result.output
+    assert "oauth2/token" in str(sandbox.stats()["salesforce"])
+    wrong_user = validate(
+        tmp_path, {"mappings_dir": str(directory), **config, "salesforce_username": "nobody"}
+    )
+    assert wrong_user.exit_code == 1
+    assert "salesforce: Salesforce login (jwt)" in wrong_user.output
+    assert "user hasn't approved this consumer" in wrong_user.output

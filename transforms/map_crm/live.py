@@ -6,9 +6,10 @@ Sources, first that applies:
   {object: {requiredProperties, properties}}}`` (offline; ``map-crm validate
   --save-live-schemas`` writes one);
 * the APIs, when both sides' credentials are set (``salesforce_*`` and ``hubspot_*``
-  settings): one ``/composite/batch`` describe call per 25 Salesforce objects (plus a
-  token call for OAuth credentials), one ``/crm/v3/schemas`` call when a custom HubSpot
-  object is mapped and one properties call per HubSpot object.
+  settings, every login flow of the core clients, JWT included): one ``/composite/batch``
+  describe call per 25 Salesforce objects (plus a token call for OAuth credentials),
+  one ``/crm/v3/schemas`` call when a custom HubSpot object is mapped and one
+  properties call per HubSpot object.
 
 ``validate_live`` unset means "validate when a source exists"; ``true`` makes a missing
 source an error; ``false`` skips the live checks (a snapshot still gives exact types).
@@ -23,17 +24,15 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from crm_sync.schemas import (
-    HubSpotSettings,
-    LiveSchemaError,
-    SalesforceSettings,
-    fetch_live_schemas,
-)
+from crm_sync.hubspot import HubSpotSettings
+from crm_sync.salesforce import FLOWS, SalesforceSettings
+from crm_sync.schemas import LiveSchemaError, fetch_live_schemas
+from crm_sync.schemas.salesforce import credentials_hint
 from crm_sync.spec import Mapping
 
 SF_PREFIX, HS_PREFIX = "salesforce_", "hubspot_"
 
-LIVE_SETTINGS: list[th.Property] = [
+LIVE_SETTINGS: list[th.Property[Any]] = [
     th.Property(
         "validate_live",
         th.BooleanType,
@@ -60,7 +59,7 @@ LIVE_SETTINGS: list[th.Property] = [
     th.Property(
         "salesforce_login_url",
         th.StringType,
-        description="OAuth host for client credentials / refresh token / password logins.",
+        description="OAuth host for JWT / client credentials / refresh token / password logins.",
     ),
     th.Property("salesforce_client_id", th.StringType, secret=True, description="Consumer key."),
     th.Property(
@@ -72,13 +71,39 @@ LIVE_SETTINGS: list[th.Property] = [
         secret=True,
         description="OAuth refresh token (refresh-token login).",
     ),
-    th.Property("salesforce_username", th.StringType, description="User for the password login."),
+    th.Property(
+        "salesforce_auth_flow",
+        th.StringType,
+        allowed_values=list(FLOWS),
+        description="Salesforce login to use; auto (default) picks the first complete set "
+        "(JWT, refresh token, username-password, client credentials).",
+    ),
+    th.Property(
+        "salesforce_username", th.StringType, description="User for the password and JWT logins."
+    ),
     th.Property("salesforce_password", th.StringType, secret=True, description="User's password."),
     th.Property(
         "salesforce_security_token",
         th.StringType,
         secret=True,
         description="Appended to the password (password login).",
+    ),
+    th.Property(
+        "salesforce_private_key",
+        th.StringType,
+        secret=True,
+        description="PEM RSA private key of the connected app (JWT bearer login).",
+    ),
+    th.Property(
+        "salesforce_private_key_path",
+        th.StringType,
+        description="File holding salesforce_private_key.",
+    ),
+    th.Property(
+        "salesforce_private_key_passphrase",
+        th.StringType,
+        secret=True,
+        description="Passphrase of salesforce_private_key.",
     ),
     th.Property("salesforce_api_version", th.StringType, description="e.g. 62.0"),
     th.Property("salesforce_ca_bundle", th.StringType, description="CA file to verify TLS."),
@@ -88,6 +113,18 @@ LIVE_SETTINGS: list[th.Property] = [
         th.StringType,
         secret=True,
         description="HubSpot private-app access token.",
+    ),
+    th.Property(
+        "hubspot_client_id", th.StringType, secret=True, description="OAuth app client id."
+    ),
+    th.Property(
+        "hubspot_client_secret", th.StringType, secret=True, description="OAuth app secret."
+    ),
+    th.Property(
+        "hubspot_refresh_token",
+        th.StringType,
+        secret=True,
+        description="OAuth refresh token (used when hubspot_access_token is not set).",
     ),
     th.Property("hubspot_ca_bundle", th.StringType, description="CA file to verify TLS."),
 ]
@@ -138,12 +175,9 @@ def side_settings(config: dict[str, Any]) -> tuple[SalesforceSettings, HubSpotSe
 def _missing_sides(sf: SalesforceSettings, hs: HubSpotSettings) -> list[str]:
     missing = []
     if not sf.configured:
-        missing.append(
-            "salesforce_access_token + salesforce_instance_url (or salesforce_client_id + "
-            "salesforce_client_secret / salesforce_refresh_token)"
-        )
+        missing.append(credentials_hint(SF_PREFIX))
     if not hs.configured:
-        missing.append("hubspot_access_token")
+        missing.append(hs.missing(HS_PREFIX))
     return missing
 
 

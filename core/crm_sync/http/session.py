@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
-from pyrate_limiter import Duration, Limiter, Rate
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -20,6 +16,9 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from crm_sync.http.counter import CallCounter
+from crm_sync.http.errors import QuotaExhausted, url_path
+from crm_sync.http.limiter import WindowLimiter
 from crm_sync.http.policy import Verdict, classify_response, server_wait_hint
 
 log = logging.getLogger(__name__)
@@ -29,14 +28,6 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     requests.exceptions.Timeout,
     requests.exceptions.ChunkedEncodingError,
 )
-
-
-class QuotaExhausted(RuntimeError):
-    """A daily API quota is used up; the run should stop cleanly and resume later."""
-
-    def __init__(self, response: requests.Response) -> None:
-        super().__init__(f"API quota exhausted: {response.status_code} {response.text[:300]}")
-        self.response = response
 
 
 class _RetryableReply(Exception):
@@ -53,83 +44,6 @@ class RetryPolicy:
     max_elapsed_s: float = 300.0
     initial_wait_s: float = 0.5
     max_wait_s: float = 30.0
-
-
-@dataclass
-class CallCounter:
-    """API calls made, by method; shared by the threads of one plugin run."""
-
-    calls: Counter[str] = field(default_factory=Counter)
-    retries: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, method: str) -> None:
-        with self._lock:
-            self.calls[method.upper()] += 1
-
-    def add_retry(self) -> None:
-        with self._lock:
-            self.retries += 1
-
-    @property
-    def total(self) -> int:
-        with self._lock:
-            return sum(self.calls.values())
-
-
-class WindowLimiter:
-    """A rolling-window limit shared by every thread of a run, paused by the server's word.
-
-    The window itself is pyrate-limiter's; on top, a reply saying the window is spent
-    (``X-HubSpot-RateLimit-Remaining: 0``) or a 429 pauses all callers until it has passed.
-    """
-
-    def __init__(self, max_calls: int, window_s: float = 10.0, margin: float = 1.0) -> None:
-        self.margin = margin
-        """Share of the limit to use: the server's window and ours are not aligned, so
-        running at 100 % earns 429s whose retries waste calls (HubSpot: 0.95)."""
-        self.max_calls = max(1, int(max_calls * margin))
-        self.window_s = window_s
-        self._limiter = Limiter(Rate(self.max_calls, Duration.SECOND * window_s))
-        self._lock = threading.Lock()
-        self._paused_until = 0.0
-        self.daily_remaining: int | None = None
-
-    def acquire(self) -> None:
-        while True:
-            with self._lock:
-                wait = self._paused_until - time.monotonic()
-            if wait <= 0:
-                break
-            time.sleep(wait)
-        self._limiter.try_acquire("calls", blocking=True)
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    def _lower_to(self, server_max: int) -> None:
-        """Follow a server limit below ours (never raise it above the configured one)."""
-        wanted = max(1, int(server_max * self.margin))
-        with self._lock:
-            if wanted >= self.max_calls:
-                return
-            self.max_calls = wanted
-            self._limiter = Limiter(Rate(wanted, Duration.SECOND * self.window_s))
-
-    def observe(self, response: requests.Response) -> None:
-        """Learn from the server's rate-limit headers."""
-        headers = response.headers
-        remaining = headers.get("X-HubSpot-RateLimit-Remaining")
-        interval_ms = headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
-        if remaining is not None and remaining.isdigit() and int(remaining) <= 0:
-            self.pause(float(interval_ms) / 1000 if interval_ms else self.window_s)
-        server_max = headers.get("X-HubSpot-RateLimit-Max")
-        if server_max is not None and server_max.isdigit():
-            self._lower_to(int(server_max))
-        daily = headers.get("X-HubSpot-RateLimit-Daily-Remaining")
-        if daily is not None and daily.isdigit():
-            self.daily_remaining = int(daily)
 
 
 class ResilientSession(requests.Session):
@@ -174,36 +88,51 @@ class ResilientSession(requests.Session):
                 return max(hint, 0.05)
         return backoff
 
-    def _once(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
+    def _once(
+        self, method: str, url: str, route: str | None, kwargs: dict[str, Any]
+    ) -> requests.Response:
         if self.limiter is not None:
             self.limiter.acquire()
-        self.counter.add(method)
+        self.counter.add(method, route)
         response = super().request(method, url, **kwargs)
         if self.limiter is not None:
             self.limiter.observe(response)
         verdict = classify_response(response)
         if verdict is Verdict.QUOTA_EXHAUSTED:
-            raise QuotaExhausted(response)
+            raise QuotaExhausted.from_response(response)
         if verdict is Verdict.RETRY:
             raise _RetryableReply(response)
         return response
 
     def request(  # type: ignore[override]
-        self, method: str, url: str, *, retry: bool = True, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        retry: bool = True,
+        route: str | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
+        """Send one call; ``route`` labels it in the counter (a path template)."""
         kwargs.setdefault("timeout", self.timeout_s)
         # Per request: requests lets REQUESTS_CA_BUNDLE override a session's own verify.
         kwargs.setdefault("verify", self.verify)
         if not retry:
             try:
-                return self._once(method, url, kwargs)
+                return self._once(method, url, route, kwargs)
             except _RetryableReply as reply:
                 return reply.response
 
         def before_sleep(state: RetryCallState) -> None:
             self.counter.add_retry()
             exc = state.outcome.exception() if state.outcome else None
-            log.info("retrying %s %s after %s (attempt %d)", method, url, exc, state.attempt_number)
+            log.info(
+                "retrying %s %s after %s (attempt %d)",
+                method,
+                url_path(url),
+                exc,
+                state.attempt_number,
+            )
 
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.max_attempts)
@@ -214,6 +143,6 @@ class ResilientSession(requests.Session):
             reraise=True,
         )
         try:
-            return retrying(self._once, method, url, kwargs)
+            return retrying(self._once, method, url, route, kwargs)
         except _RetryableReply as reply:
             return reply.response

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_sync.http import ResilientSession, RetryPolicy
-from crm_sync.schemas.hubspot import HubSpotSchemaReader, HubSpotSettings
-from crm_sync.schemas.salesforce import SalesforceDescriber, SalesforceSettings
+from crm_sync.hubspot import HubSpotSettings
+from crm_sync.salesforce import SalesforceSettings
+from crm_sync.schemas.hubspot import HubSpotSchemaReader
+from crm_sync.schemas.salesforce import SalesforceDescriber
 from crm_sync.spec.model import Mapping
 
 #: Validation runs before anything else: fail within seconds, not the writers' minutes.

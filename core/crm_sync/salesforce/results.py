@@ -8,8 +8,6 @@ from typing import Any
 
 from crm_sync.vocabulary import RecordError
 
-__all__ = ["RecordError", "SaveResult", "bulk_errors"]
-
 
 @dataclass(slots=True)
 class SaveResult:

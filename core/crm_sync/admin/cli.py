@@ -7,9 +7,10 @@ targets' ``ledger_url`` reads in the prod environment), else the targets' defaul
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -21,6 +22,7 @@ from crm_sync.sync.publish import default_ledger_url
 from crm_sync.vocabulary import Direction
 
 LEDGER_ENV = "CRM_SYNC_LEDGER_URL"
+_F = TypeVar("_F", bound=Callable[..., None])
 _DIRECTIONS = click.Choice([d.value for d in Direction])
 
 
@@ -93,7 +95,8 @@ def dead_list(ctx: click.Context, mapping: str | None, everything: bool) -> None
                     )
 
 
-def _leg_options(command: click.Command) -> click.Command:
+def _leg_options(command: _F) -> _F:
+    """``--mapping``, ``--direction`` and the source ids of one leg's dead letters."""
     command = click.argument("source_ids", nargs=-1)(command)
     command = click.option("--direction", type=_DIRECTIONS, required=True)(command)
     return click.option("--mapping", required=True)(command)

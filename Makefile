@@ -27,9 +27,9 @@ install: $(STAMP)
 demo: install
 	DATA_DIR=$(DATA_DIR) scripts/demo.sh
 
-# The linters first: an error fails fast, before the long suite. mypy (`make typecheck`)
-# joins them here once it is green on the core and the plugins; until then `make lint` runs it.
-test: install ruff
+# The linters first (ruff, then mypy on the core and the plugins): an error fails fast,
+# before the long suite.
+test: install lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 # Other people's extractors beside ours on one seeded sandbox (downloads them from PyPI into

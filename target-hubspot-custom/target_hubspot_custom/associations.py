@@ -130,7 +130,7 @@ class AssociationMaker:
             to_type = self.object_type(to_mapping)
             if to_type is None:
                 continue
-            theirs = self.ledger.destination_ids(
+            theirs = self.ledger.associated_ids(
                 to_mapping, Direction.SF_TO_HS, sorted({r.to_source_id for r in group})
             )
             pairs = [

@@ -143,3 +143,43 @@ def test_ledger_of_another_org_and_portal_is_refused(
         assert str(sync.workdir / "ledger.sqlite") in lines[0]
         assert "give each org/portal pair its own ledger_url" in lines[0]
     assert all_writes(other_sandbox.stats()) == {}
+
+
+def company_links(hs: HubSpot, project_id: str) -> set[str]:
+    """The companies a HubSpot project is associated with (v4 associations, any label)."""
+    body = hs._call("GET", f"/crm/v4/objects/project/{project_id}/associations/companies")
+    return {str(item["toObjectId"]) for item in body["results"]}
+
+
+def test_reparented_projects_keep_only_their_new_company(clean_sandbox: Any, sync: TwoWay) -> None:
+    """Merging Account L into W moves L's projects to W and deletes L: in HubSpot each
+    project ends associated with W's company only (the lookup implies that set)."""
+    write_mappings(sync.mappings)
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    loser = sf.create("Account", {"Name": "L Corp"})
+    winner = sf.create("Account", {"Name": "W Corp"})
+    projects = [
+        sf.create("Project__c", {"Name": f"P{i}", "Status__c": "Planned", "Account__c": loser})
+        for i in range(2)
+    ]
+    sync.run()
+    companies = {
+        r["salesforce_id"]: i for i, r in hs.records("companies", ["salesforce_id"]).items()
+    }
+    on_hs = {r["salesforce_id"]: i for i, r in hs.records("project", ["salesforce_id"]).items()}
+    assert {p: company_links(hs, on_hs[p]) for p in projects} == {
+        p: {companies[loser]} for p in projects
+    }
+
+    merged = clean_sandbox.control(
+        "POST", "salesforce/merge", {"object": "Account", "master": winner, "merge": [loser]}
+    )
+    assert merged["success"] is True, merged
+    assert {r["Account__c"] for r in sf.rows("Project__c", "Account__c").values()} == {winner}
+    sync.run()
+    assert {p: company_links(hs, on_hs[p]) for p in projects} == {
+        p: {companies[winner]} for p in projects
+    }
+    clean_sandbox.clear_stats()
+    sync.run()
+    assert all_writes(clean_sandbox.stats()) == {}

@@ -103,6 +103,20 @@ class SyncLedger:
             out[source_id] = dest_id
         return out
 
+    def associated_ids(
+        self, mapping: str, direction: Direction, source_ids: Sequence[str]
+    ) -> dict[str, str]:
+        """Linked destination ids whose destination record was not deleted, the source
+        record deleted or not: what an association made earlier still points at (a
+        merged-away Salesforce account whose HubSpot company stayed)."""
+        view = self.store.load(mapping, direction, source_ids)
+        dst = direction.destination
+        return {
+            source_id: record.id_on(dst)
+            for source_id, record in view.records.items()
+            if (dst, record.id_on(dst)) not in view.tombstones
+        }
+
     def dead_letters(self, mapping: str, direction: Direction) -> list[DeadLetter]:
         """Open dead letters of a leg, oldest first."""
         return self.store.dead_letters(mapping, direction)

@@ -75,6 +75,13 @@ class TargetHubSpotCustom(SyncTarget):
             "plan_path", th.StringType, description="Where to write the plan / run report as JSON."
         ),
         th.Property(
+            "log_values",
+            th.BooleanType,
+            default=False,
+            description="Show field values in the run report on stderr and in a real run's "
+            "plan_path JSON (off: logs carry record ids, field names and counts only).",
+        ),
+        th.Property(
             "max_workers",
             th.IntegerType,
             default=8,

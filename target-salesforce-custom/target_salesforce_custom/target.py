@@ -107,6 +107,13 @@ class TargetSalesforceCustom(SyncTarget):
         ),
         th.Property("plan_path", th.StringType, description="Write the plan / report as JSON."),
         th.Property(
+            "log_values",
+            th.BooleanType,
+            default=False,
+            description="Show field values in the run report on stderr and in a real run's "
+            "plan_path JSON (off: logs carry record ids, field names and counts only).",
+        ),
+        th.Property(
             "fail_on_refused",
             th.BooleanType,
             default=False,

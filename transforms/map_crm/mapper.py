@@ -41,6 +41,7 @@ from singer_sdk.singerlib import (
     StateMessage,
 )
 
+from crm_sync.stops import CleanStops
 from crm_sync.spec import SpecError, SpecSet, load_dir, validate_live
 from crm_sync.vocabulary import Direction
 from map_crm.live import (
@@ -78,7 +79,7 @@ def check_specs(
     return specs, live
 
 
-class MapCrm(InlineMapper):
+class MapCrm(CleanStops, InlineMapper):
     """Renames, converts and annotates CRM streams per the mapping specs."""
 
     name = "map-crm"

@@ -24,17 +24,28 @@ def default_ledger_url() -> str:
 
 
 def publish_reports(
-    reports: list[RunReport], *, dry_run: bool, plan_path: str | None, logger: logging.Logger
+    reports: list[RunReport],
+    *,
+    dry_run: bool,
+    plan_path: str | None,
+    logger: logging.Logger,
+    log_values: bool = False,
 ) -> None:
-    """Print the reports as a table on stderr, log their counts, write JSON to ``plan_path``."""
+    """Print the reports as a table on stderr, log their counts, write JSON to ``plan_path``.
+
+    stderr ends up in logs (meltano's, a CI job's), so it names records and fields but
+    shows values only with ``log_values``. The plan file is the user's own: a dry run's
+    holds the values it previews; a real run's holds them only with ``log_values`` (CI
+    uploads it as an artifact).
+    """
     if not reports:
         return
     title = "crm-sync plan (dry run)" if dry_run else "crm-sync run report"
-    sys.stderr.write(f"\n{title}\n{render_table(reports)}\n")
+    sys.stderr.write(f"\n{title}\n{render_table(reports, values=log_values)}\n")
     sys.stderr.flush()
     for report in reports:
         logger.info("run report %s: %s", report.mapping, report.to_dict()["counts"])
     if plan_path:
         path = Path(plan_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_json(reports))
+        path.write_text(render_json(reports, values=dry_run or log_values))

@@ -24,6 +24,7 @@ from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
 
 from crm_sync.reconcile import RunReport
+from crm_sync.stops import CleanStops, RefusedStop
 from crm_sync.sync.ledger import SyncLedger, open_ledger
 from crm_sync.sync.leg import finish_report
 from crm_sync.sync.publish import default_ledger_url, publish_reports
@@ -33,7 +34,7 @@ from crm_sync.vocabulary import Direction
 __all__ = ["RefusedRecordsError", "SyncSink", "SyncTarget"]
 
 
-class RefusedRecordsError(RuntimeError):
+class RefusedRecordsError(RefusedStop):
     """Some records were refused by the destination and ``fail_on_refused`` is set."""
 
 
@@ -42,7 +43,7 @@ IGNORED_BUILTIN_SETTINGS = ("load_method", "add_record_metadata")
 upsert on a stable key, and ``_sdc_*`` columns are always kept (deletes travel in them)."""
 
 
-class SyncTarget(Target):
+class SyncTarget(CleanStops, Target):
     """A target that reconciles against the ledger, can plan without writing, and reports.
 
     A plugin sets :attr:`destination_label`; a target whose writes outlive
@@ -147,6 +148,7 @@ class SyncTarget(Target):
             dry_run=self.dry_run,
             plan_path=self.config.get("plan_path"),
             logger=self.logger,
+            log_values=bool(self.config.get("log_values")),
         )
         self._check_refused(reports)
 

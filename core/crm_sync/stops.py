@@ -4,7 +4,8 @@ An expired token, a wrong CA bundle path, an unusable ledger, a spec error, a ba
 bookmark or a used-up quota are conditions an operator meets and fixes; they are not
 bugs. Every plugin's command line runs through :class:`CleanStops`, which turns these
 into one line on stderr, ``<plugin> stopped: <what happened, naming the item, and what
-to do>``, and exits with the status below. Anything else is a bug and keeps singer-sdk's traceback (status 1).
+to do>``, and exits with the status below. Anything else is a bug and keeps
+singer-sdk's traceback (status 1).
 
 Exit statuses (the README's "operating it" section lists the same):
 

@@ -41,8 +41,8 @@ from singer_sdk.singerlib import (
     StateMessage,
 )
 
-from crm_sync.stops import CleanStops
 from crm_sync.spec import SpecError, SpecSet, load_dir, validate_live
+from crm_sync.stops import CleanStops
 from crm_sync.vocabulary import Direction
 from map_crm.live import (
     LIVE_SETTINGS,

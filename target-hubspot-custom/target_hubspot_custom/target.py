@@ -20,7 +20,7 @@ from singer_sdk import typing as th
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
-from crm_sync.sync.publish import DEFAULT_LEDGER
+from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
 from target_hubspot_custom.associations import AssociationMaker
 from target_hubspot_custom.pipeline import WritePipeline
@@ -74,13 +74,7 @@ class TargetHubSpotCustom(SyncTarget):
         th.Property(
             "plan_path", th.StringType, description="Where to write the plan / run report as JSON."
         ),
-        th.Property(
-            "log_values",
-            th.BooleanType,
-            default=False,
-            description="Show field values in the run report on stderr and in a real run's "
-            "plan_path JSON (off: logs carry record ids, field names and counts only).",
-        ),
+        LOG_VALUES_SETTING,
         th.Property(
             "max_workers",
             th.IntegerType,

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from singer_sdk import typing as th
+
 from crm_sync.reconcile import render_json, render_table
 
 if TYPE_CHECKING:
@@ -14,6 +16,16 @@ if TYPE_CHECKING:
 
 DEFAULT_LEDGER = ".meltano/crm-sync/ledger.sqlite"
 """Where a target keeps the ledger when no ``ledger_url`` is set (meltano project dir)."""
+
+
+LOG_VALUES_SETTING = th.Property(
+    "log_values",
+    th.BooleanType,
+    default=False,
+    description="Show field values in the run report on stderr and in a real run's "
+    "plan_path JSON (off: logs carry record ids, field names and counts only).",
+)
+"""Both targets' setting for :func:`publish_reports`' ``log_values``."""
 
 
 def default_ledger_url() -> str:

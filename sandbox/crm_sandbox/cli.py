@@ -26,7 +26,7 @@ from typing import Any
 
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.faults import FaultSettings
-from crm_sandbox.core.process import SandboxError, find_running, start, stop
+from crm_sandbox.core.process import SandboxError, find_running, live_server_pid, start, stop
 
 
 def _counts(spec: str | None, flag: str) -> dict[str, int]:
@@ -97,6 +97,11 @@ def cmd_seed(args: argparse.Namespace, data_dir: DataDir) -> int:
     if not sf and not hs:
         raise SystemExit("crm-sandbox seed: give --salesforce and/or --hubspot counts")
     handle = find_running(data_dir)
+    if handle is None and live_server_pid(data_dir) is not None:
+        raise SystemExit(
+            f"crm-sandbox seed: the server (pid {live_server_pid(data_dir)}) on "
+            f"{data_dir.path} does not answer; not writing behind its back"
+        )
     if handle is not None:
         made = handle.control("POST", "seed", request, timeout=3600)["seeded"]
     else:

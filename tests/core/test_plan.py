@@ -243,3 +243,29 @@ def test_run_report_shows_values_only_when_asked():
     assert "Secret Corp" not in quiet and "Hidden Ltd" not in quiet
     loud = render_table([report], values=True) + render_json([report], values=True)
     assert "Secret Corp" in loud and "Hidden Ltd" in loud
+
+
+def test_field_conflict_overrides_the_mappings_rule():
+    """Issue 14 feature 2: a two_way field's own ``conflict`` decides that field only."""
+    fields = [
+        {"salesforce": "Name", "hubspot": "project_name", "rule": "two_way", "conflict": "hubspot"},
+        {"salesforce": "Notes__c", "hubspot": "notes", "rule": "two_way"},
+    ]
+    policy = MappingPolicy.from_dict({**SPEC, "fields": fields})
+    base = {
+        "salesforce": {"Name": "A", "Notes__c": "n"},
+        "hubspot": {"project_name": "A", "notes": "n"},
+    }
+    ledger = LedgerState(destination_id="h1", base=base, source_seen_at=T0)
+    current = DestinationState("h1", {"project_name": "HS", "notes": "hs"}, T1)
+    plan = plan_record(
+        policy, FWD, fwd({"project_name": "SF", "notes": "sf"}, modified_at=T2), ledger, current
+    )
+    winners = {c.field: (c.winner.value, c.decided_by) for c in plan.conflicts}
+    assert winners == {
+        "project_name": ("hubspot", "conflict=hubspot"),
+        "notes": ("salesforce", "conflict=newest"),
+    }
+    assert plan.changes == {"notes": "sf"}
+    with pytest.raises(ValueError, match=r"fields\[0\]\.conflict"):
+        MappingPolicy.from_dict({**SPEC, "fields": [{**fields[0], "conflict": "oldest"}]})

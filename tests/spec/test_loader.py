@@ -216,3 +216,20 @@ def test_shipped_examples_load_cleanly():
     project = specs.for_stream("project__c", Direction.SF_TO_HS)
     assert project is not None and project.name == "project"
     assert specs.for_stream("companies", Direction.HS_TO_SF).name == "account"
+
+
+def test_field_conflict_only_on_two_way_fields():
+    text = BASE.replace("rule: two_way, transform", "rule: two_way, conflict: hubspot, transform")
+    mapping, issues = load_text(text, "p.yml")
+    assert mapping is not None and not issues
+    assert [str(f.conflict) for f in mapping.fields] == ["hubspot", "None"]
+    one_way = BASE.replace(
+        "rule: always_salesforce", "rule: always_salesforce\n    conflict: hubspot"
+    )
+    mapping, issues = load_text(one_way, "p.yml")
+    assert mapping is None and codes(issues) == ["conflict_needs_two_way"]
+    assert issues[0].line == 10 and issues[0].field == "Status__c"
+    _, issues = load_text(
+        BASE.replace("rule: two_way,", "rule: two_way, conflict: oldest,"), "p.yml"
+    )
+    assert codes(issues) == ["schema"]

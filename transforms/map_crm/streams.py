@@ -233,6 +233,7 @@ class StreamMapper:
                 "x-crm-rule": str(f.spec.rule),
                 "x-crm-source": f.source,
                 "x-crm-kind": str(kind),
+                **({"x-crm-conflict": str(f.spec.conflict)} if f.spec.conflict else {}),
             }
         properties[self.key] = {**_NULLABLE_STRING, "x-crm-role": "source_id"}
         properties["_crm_destination_id"] = dict(_NULLABLE_STRING)

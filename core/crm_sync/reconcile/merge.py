@@ -16,8 +16,8 @@ at the source: also what stops echoes); ``S == D`` → leave, the sides agree (b
 advances); a destination-owned rule → ``always_*`` never writes, ``prefer_*`` writes
 only while the destination is blank; otherwise ``D == B`` (or unknown) → send ``S``;
 else a conflict the rule decides (``always_*``: owner; ``prefer_*``: owner unless its
-value is blank; ``two_way``: the mapping's ``conflict``, ``newest`` by the two sides'
-modification times, equal or unknown times going to ``tie``).
+value is blank; ``two_way``: the field's ``conflict``, else the mapping's; ``newest`` by
+the two sides' modification times, equal or unknown times going to ``tie``).
 """
 
 from __future__ import annotations
@@ -433,7 +433,7 @@ class _Planner:
                 MISSING if current is None else current.get(item.name_on(dst)),
                 rule=item.rule,
                 direction=self.direction,
-                conflict=self.policy.conflict,
+                conflict=item.conflict or self.policy.conflict,
                 tie=self.policy.tie,
                 source_modified_at=self.record.modified_at,
                 destination_modified_at=destination_modified_at,

@@ -40,6 +40,8 @@ class FieldPolicy:
     hubspot: str
     rule: Rule = Rule.TWO_WAY
     kind: str | None = None
+    conflict: Conflict | None = None
+    """two_way only: this field's conflict rule; None = the mapping's."""
 
     def name_on(self, side: Side) -> str:
         """The field's name on ``side``."""
@@ -83,7 +85,9 @@ class MappingPolicy:
 
         ``create: {to_hubspot: bool, to_salesforce: bool}``,
         ``delete: {to_hubspot: propagate|ignore, to_salesforce: ...}``,
-        ``conflict``, ``tie``, ``enabled`` and ``fields: [{salesforce, hubspot, rule, kind}]``.
+        ``conflict``, ``tie``, ``enabled`` and
+        ``fields: [{salesforce, hubspot, rule, kind, conflict}]`` (a field's ``conflict``
+        overrides the mapping's).
         Unknown values raise ``ValueError`` naming the setting.
         """
         name = str(spec.get("name", ""))
@@ -96,6 +100,9 @@ class MappingPolicy:
                     hubspot=str(_required(item, "hubspot", where)),
                     rule=_enum(Rule, item.get("rule", Rule.TWO_WAY), f"{where}.rule"),
                     kind=item.get("kind"),
+                    conflict=_enum(Conflict, item["conflict"], f"{where}.conflict")
+                    if item.get("conflict")
+                    else None,
                 )
             )
         create_spec = spec.get("create") or {}

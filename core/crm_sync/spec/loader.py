@@ -148,6 +148,13 @@ def _check_fields(data: dict[str, Any], report: _Reporter) -> None:
                 ("fields", i, "transform"),
                 field=name,
             )
+        if item.get("conflict") and rule is not Rule.TWO_WAY:
+            report(
+                "conflict_needs_two_way",
+                f"a field-level conflict rule decides two_way fields only; {name} is {rule}",
+                ("fields", i, "conflict"),
+                field=name,
+            )
         if name.casefold() in lookups:
             report(
                 "lookup_mapped_as_field",

@@ -48,6 +48,8 @@ class FieldMapping:
     values: ValueMap = field(default_factory=ValueMap)
     transforms: tuple[Transform, ...] = ()
     index: int = 0  # position in ``fields`` (for line numbers)
+    conflict: Conflict | None = None
+    """two_way only: this field's conflict rule, overriding the mapping's."""
 
     @property
     def concat(self) -> Concat | None:
@@ -181,6 +183,7 @@ def build_mapping(
                 ),
                 transforms=_transforms(f.get("transform")),
                 index=i,
+                conflict=Conflict(f["conflict"]) if f.get("conflict") else None,
             )
             for i, f in enumerate(data.get("fields", []))
         ),

@@ -3,7 +3,8 @@
 The mapping spec is read in one place only, map-crm (see ``map_crm.mapper`` and
 ``map_crm.streams`` for the exact shape); it sends what the target needs inside the
 emitted SCHEMA: ``x-crm-mapping`` on the stream (ids, create/delete/conflict rules) and
-``x-crm-rule`` / ``x-crm-source`` / ``x-crm-kind`` on each property. Records carry
+``x-crm-rule`` / ``x-crm-source`` / ``x-crm-kind`` (and ``x-crm-conflict``, a two_way
+field's own conflict rule) on each property. Records carry
 ``_crm_source_id``, ``_crm_source_modified_at``, ``_crm_associations`` and
 ``_crm_errors``. A SCHEMA without ``x-crm-mapping`` is a plain stream from any tap:
 upsert by key.
@@ -22,6 +23,7 @@ STREAM_KEYS = ("x-crm-mapping",)
 RULE_KEY = "x-crm-rule"
 SOURCE_KEY = "x-crm-source"
 KIND_KEY = "x-crm-kind"
+CONFLICT_KEY = "x-crm-conflict"
 SOURCE_ID = "_crm_source_id"
 MODIFIED_AT = "_crm_source_modified_at"
 ASSOCIATIONS = "_crm_associations"
@@ -98,6 +100,7 @@ def read_stream_mapping(stream: str, schema: Mapping[str, Any]) -> StreamMapping
                     src: prop.get(SOURCE_KEY) or name,
                     "rule": prop[RULE_KEY],
                     "kind": prop.get(KIND_KEY),
+                    "conflict": prop.get(CONFLICT_KEY),
                 }
             )
     policy = MappingPolicy.from_dict({**spec, "name": spec.get("name", stream), "fields": fields})

@@ -28,7 +28,13 @@ class Sandbox:
     def asgi_app(self) -> CallWrapper:
         routes = control_routes(self.control)
         for svc in self.services:
+            routes.extend(svc.control_routes())  # type: ignore[arg-type]
+        for svc in self.services:
             routes.extend(svc.routes())  # type: ignore[arg-type]
+        for svc in self.services:  # after every real route: they match any path
+            fallback = svc.unknown_route()
+            if fallback is not None:
+                routes.append(fallback)  # type: ignore[arg-type]
         return CallWrapper(Starlette(routes=routes), self.services, self.ctx.dice, self.accounting)
 
     def close(self) -> None:

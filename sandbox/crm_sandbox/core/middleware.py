@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
 from starlette.routing import Match
 
+from crm_sandbox.core.fallback import UnknownPathRoute, toggled_slash
 from crm_sandbox.core.service import ApiService, CallInfo
 
 if TYPE_CHECKING:
@@ -42,17 +44,33 @@ class CallWrapper:
         self.dice = dice
         self.accounting = accounting
         self._routes = {svc.name: svc.routes() for svc in services}
+        self._fallback = next((s for s in services if s.claims_unknown_paths), None)
 
-    def _service_for(self, path: str) -> ApiService | None:
+    def _service_for(self, scope: Scope) -> ApiService | None:
+        path = scope["path"]
         for svc in self.services:
             if svc.owns(path):
                 return svc
-        return None
+        if path.startswith("/__sandbox") or self._fallback is None:
+            return None
+        # A path no route serves: the API that claims unknown paths answers (and counts) it.
+        for route in getattr(self.app, "routes", ()):
+            if isinstance(route, UnknownPathRoute):
+                continue
+            if route.matches(scope)[0] is not Match.NONE:
+                return None
+        return self._fallback
 
     def _template(self, svc: ApiService, scope: Scope) -> str:
         partial = None
+        alternative = toggled_slash(scope["path"])
+        moved = {**scope, "path": alternative} if alternative else None
         for route in self._routes[svc.name]:
+            if isinstance(route, UnknownPathRoute):
+                continue
             match, _ = route.matches(scope)
+            if match is not Match.FULL and moved is not None:
+                match = Match.FULL if route.matches(moved)[0] is Match.FULL else match
             if match is Match.FULL:
                 return str(getattr(route, "path", scope["path"]))
             if match is Match.PARTIAL and partial is None:
@@ -63,7 +81,7 @@ class CallWrapper:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        svc = self._service_for(scope["path"])
+        svc = self._service_for(scope)
         if svc is None:
             await self.app(scope, receive, send)
             return
@@ -79,8 +97,13 @@ class CallWrapper:
         async def counting_send(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status_box[0] = message["status"]
-                extra = [(k.lower().encode(), v.encode()) for k, v in svc.response_headers(call)]
-                message["headers"] = list(message.get("headers", [])) + extra
+                headers = [(k.decode("latin-1"), v) for k, v in message.get("headers", [])]
+                headers += [(k, v.encode("latin-1")) for k, v in svc.response_headers(call)]
+                if not any(k.lower() == "date" for k, _ in headers):
+                    headers.append(("date", formatdate(usegmt=True).encode("latin-1")))
+                message["headers"] = [
+                    (svc.wire_header_name(k).encode("latin-1"), v) for k, v in headers
+                ]
             await send(message)
 
         try:

@@ -103,6 +103,25 @@ def find_running(data_dir: DataDir) -> RunningSandbox | None:
     return handle
 
 
+def live_server_pid(data_dir: DataDir) -> int | None:
+    """The pid in ``runtime.json`` if that process is alive (answering or not)."""
+    runtime = data_dir.read_json("runtime.json")
+    if runtime and _alive(int(runtime["pid"])):
+        return int(runtime["pid"])
+    return None
+
+
+def _wait_for(data_dir: DataDir, timeout: float) -> RunningSandbox | None:
+    """The live server once it answers; None if it exits or stays silent."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and live_server_pid(data_dir) is not None:
+        handle = find_running(data_dir)
+        if handle is not None:
+            return handle
+        time.sleep(0.05)
+    return None
+
+
 def start(
     data_dir: DataDir,
     port: int = 0,
@@ -112,6 +131,15 @@ def start(
     """Start a server in the background and return once it answers over HTTPS."""
     data_dir.ensure()
     existing = find_running(data_dir)
+    if existing is None and live_server_pid(data_dir) is not None:
+        # Alive but slow to answer (a busy machine): never start a second server on the
+        # same files, two writers would each cache ids and snapshots the other changes.
+        existing = _wait_for(data_dir, timeout)
+        if existing is None and live_server_pid(data_dir) is not None:
+            raise SandboxError(
+                f"a sandbox server (pid {live_server_pid(data_dir)}) runs on {data_dir.path} "
+                f"but does not answer; see {data_dir.log_file}"
+            )
     if existing is not None:
         if settings is not None:
             existing.set_faults(**settings.as_dict())

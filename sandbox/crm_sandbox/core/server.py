@@ -49,6 +49,9 @@ def serve(data_dir: DataDir, port: int, host: str = "127.0.0.1") -> None:
         timeout_keep_alive=65,
         timeout_graceful_shutdown=2,
         lifespan="off",
+        # uvicorn would add lower-case `date` / `server`; the call wrapper sends `Date`.
+        server_header=False,
+        date_header=False,
     )
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.error").addFilter(_DropInjectedResets())

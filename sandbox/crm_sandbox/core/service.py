@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from crm_sandbox.core.headers import title_case
+
 if TYPE_CHECKING:
     from starlette.datastructures import Headers
     from starlette.responses import Response
@@ -78,6 +80,21 @@ class ApiService(ABC):
 
     def response_headers(self, call: CallInfo) -> list[tuple[str, str]]:
         """Headers added to every response of this API (limit info, correlation ids)."""
+        return []
+
+    def wire_header_name(self, name: str) -> str:
+        """A response header's name in the vendor's casing (``Content-Type``)."""
+        return title_case(name)
+
+    claims_unknown_paths: ClassVar[bool] = False
+    """Whether paths no route of any API matches are answered (and counted) as this API's."""
+
+    def unknown_route(self) -> BaseRoute | None:
+        """A catch-all route answering unknown paths in this API's error format."""
+        return None
+
+    def control_routes(self) -> list[BaseRoute]:
+        """This API's own control operations, under ``/__sandbox/{name}/`` (no accounting)."""
         return []
 
     @abstractmethod

@@ -37,6 +37,21 @@ def new_correlation_id() -> str:
     return value
 
 
+def unknown_path_body(message: str) -> dict[str, Any]:
+    """The body of a path HubSpot does not serve (404).
+
+    Shape from a recorded reply (HGData/mk-node-hubspot issue #150):
+    ``{"status":"error","message":"resource not found","correlationId","requestId"}`` --
+    no ``category``.
+    """
+    return {
+        "status": "error",
+        "message": message,
+        "correlationId": correlation_id(),
+        "requestId": uuid.uuid4().hex,
+    }
+
+
 class HubSpotError(Exception):
     """An error reply: HTTP status, category and message, plus optional details."""
 

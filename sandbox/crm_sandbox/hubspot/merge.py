@@ -114,6 +114,8 @@ class Merges:
                 props["createdate"] = earlier
             if ot.object_type_id == "0-1":
                 self._keep_emails(conn, merged.id, props, [other.props, primary.props])
+            # the search key index follows every write to a record's values
+            self.records.keys.update(conn, ot, merged.id, merged.props, props)
             conn.execute(
                 "UPDATE records SET props = ?, created_at = ? WHERE id = ?",
                 (json.dumps(props), earlier, merged.id),
@@ -122,6 +124,7 @@ class Merges:
             self._move_associations(conn, primary.id, other.id, merged.id)
             for callback in self.records.on_archive:
                 callback(conn, old_ids)
+            self.records.keys.drop(conn, ot, [(primary.id, primary.props), (other.id, other.props)])
             conn.execute("DELETE FROM records WHERE id IN (?, ?)", old_ids)
             conn.execute(
                 "UPDATE merged_ids SET new_id = ? WHERE new_id IN (?, ?)", (merged.id, *old_ids)

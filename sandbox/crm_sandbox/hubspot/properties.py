@@ -26,6 +26,8 @@ class Properties:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self._live: dict[str, tuple[int, dict[str, Property], list[str]]] = {}
+        """Per object type, at a schema version: its live properties and unique ones."""
 
     def now(self) -> str:
         return format_datetime(self.clock.now())
@@ -38,12 +40,22 @@ class Properties:
             if p.archived == archived
         ]
 
+    def _cached(self, ot: ObjectType) -> tuple[int, dict[str, Property], list[str]]:
+        """Every record write asks for these (several times): cached per schema version."""
+        entry = self._live.get(ot.object_type_id)
+        if entry is None or entry[0] != self.store.schema_version:
+            live = {
+                n: p
+                for n, p in self.store.properties.get(ot.object_type_id, {}).items()
+                if not p.archived
+            }
+            unique = [p.name for p in live.values() if p.has_unique_value]
+            entry = self._live[ot.object_type_id] = (self.store.schema_version, live, unique)
+        return entry
+
     def live(self, ot: ObjectType) -> dict[str, Property]:
-        return {
-            n: p
-            for n, p in self.store.properties.get(ot.object_type_id, {}).items()
-            if not p.archived
-        }
+        """The live properties by name (a shared cached dict: do not modify it)."""
+        return self._cached(ot)[1]
 
     def get(self, ot: ObjectType, name: str, archived: bool = False) -> Property:
         prop = self.store.properties.get(ot.object_type_id, {}).get(name)
@@ -54,7 +66,7 @@ class Properties:
         return prop
 
     def unique_names(self, ot: ObjectType) -> list[str]:
-        return [p.name for p in self.live(ot).values() if p.has_unique_value]
+        return list(self._cached(ot)[2])
 
     # -- writes ---------------------------------------------------------------------------
     def build(

@@ -1,49 +1,44 @@
-"""The CRM search engine (``POST /crm/v3/objects/{ot}/search``).
+"""The CRM search engine (``POST /crm/v3/objects/{ot}/search``) as indexed SQL.
 
 filterGroups are OR-ed, the filters of a group AND-ed; values are compared by the
 property's type (numbers numerically, dates and datetimes as epoch milliseconds,
 strings case-insensitively). Paging is a numeric offset capped at 10,000 results.
+Without ``sorts`` results come in creation order (oldest first, i.e. by id).
+
+How a page is found (:mod:`crm_sandbox.hubspot.search_sql` compiles the conditions):
+
+* sorted by ``hs_object_id`` or not sorted: the records of the type in id order;
+* sorted by an indexed property: a walk of that property's keys (key, then id), with
+  the group's own conditions on that property as the walk's range — the taps' page
+  ``modified >= T sorted by modified`` reads only the page's rows — followed by the
+  records without the property, in id order;
+* sorted by anything else, or by several properties: every match, sorted in Python.
+
+``total`` is a count of the same conditions; a range of one indexed property (or no
+filter at all) is counted by :mod:`crm_sandbox.hubspot.counts` in about one bucket of
+its index, whatever the range's size.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from crm_sandbox.hubspot.errors import ValidationError
-from crm_sandbox.hubspot.values import epoch_ms, parse_datetime, search_key
+from crm_sandbox.hubspot.records import Record
+from crm_sandbox.hubspot.search_eval import sort_key, sql_value
+from crm_sandbox.hubspot.search_request import RESULT_CAP, SearchRequest, Sort, parse
+from crm_sandbox.hubspot.search_sql import KEY_RANGE, TRUE, Compiled, json_path
+from crm_sandbox.hubspot.values import search_key
 
 if TYPE_CHECKING:
-    from crm_sandbox.hubspot.models import ObjectType, Property
-    from crm_sandbox.hubspot.properties import Properties
-    from crm_sandbox.hubspot.records import Record, Records
+    import sqlite3
 
-MAX_GROUPS = 5
-MAX_FILTERS_PER_GROUP = 10
-MAX_FILTERS = 25
-MAX_LIMIT = 200
-DEFAULT_LIMIT = 10
-RESULT_CAP = 10_000
-OPERATORS = frozenset(
-    {
-        "EQ",
-        "NEQ",
-        "LT",
-        "LTE",
-        "GT",
-        "GTE",
-        "BETWEEN",
-        "IN",
-        "NOT_IN",
-        "HAS_PROPERTY",
-        "NOT_HAS_PROPERTY",
-        "CONTAINS_TOKEN",
-        "NOT_CONTAINS_TOKEN",
-    }
-)
-_TOKEN_SPLIT = re.compile(r"[^0-9a-z]+")
+    from crm_sandbox.hubspot.models import ObjectType
+    from crm_sandbox.hubspot.properties import Properties
+    from crm_sandbox.hubspot.records import Records
+
+_COLUMNS = "r.id, r.object_type_id, r.props, r.created_at, r.updated_at, r.archived, r.archived_at"
+_LIVE = "r.object_type_id = ? AND r.archived = 0"
 
 
 @dataclass
@@ -58,179 +53,190 @@ class Search:
     def __init__(self, records: Records, props: Properties) -> None:
         self.records = records
         self.props = props
+        self.counts = records.keys.counts
 
     def run(self, ot: ObjectType, body: dict[str, Any]) -> SearchPage:
-        groups = body.get("filterGroups") or []
-        self._check_limits(groups)
-        limit = body.get("limit")
-        limit = DEFAULT_LIMIT if limit in (None, "") else int(limit)
-        if limit < 1 or limit > MAX_LIMIT:
-            # (unverified wording) HubSpot refuses limits over 200 with a 400.
-            raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-        try:
-            offset = int(body.get("after") or 0)
-        except (TypeError, ValueError):
-            raise ValidationError(
-                f"after must be a numeric offset, got {body['after']!r} (unverified wording)"
-            ) from None
-        if offset >= RESULT_CAP:
-            # The real API refuses pages past its 10,000-result window with a 400; its exact
-            # body is unverified (no recorded source), so this wording is ours.
-            raise ValidationError(
-                f"Search results are limited to {RESULT_CAP} records; after={offset} is past"
-                " the last retrievable result. Narrow the filters instead of paging further."
-            )
+        request = parse(body)
         live = self.props.live(ot)
-        compiled = [[self._compile(ot, live, f) for f in g.get("filters") or []] for g in groups]
-        query = str(body.get("query") or "").strip().lower()
-        searchable = [n for n in ot.searchable_properties if n in live] or ["hs_object_id"]
-        matched = []
-        for record in self.records.all_live(ot):
-            if compiled and not any(all(test(record) for test in g) for g in compiled):
-                continue
-            if query and not _query_match(record, searchable, query):
-                continue
-            matched.append(record)
-        for sort in reversed(body.get("sorts") or []):
-            matched = self._sorted(matched, live, sort)
-        end = min(offset + limit, RESULT_CAP, len(matched))
-        page = matched[offset:end]
-        next_after = end if end < min(len(matched), RESULT_CAP) else None
-        requested = body.get("properties") or []
-        names = [str(n) for n in requested] if requested else list(ot.default_properties)
-        return SearchPage(len(matched), page, names, next_after)
+        compiled = Compiled(ot, live, self.records.keys.indexed(ot), request)
+        sort = _effective_sort(request, live)
+        with self.records.store.db.reading() as conn:
+            conn.create_function("hs_check", 3, compiled.check)
+            conn.create_function("hs_value_check", 3, compiled.value_check)
+            indexed = sort is None or sort.prop in ("hs_object_id", *compiled.index.props)
+            if indexed and len(request.sorts) <= 1:
+                total, page = self._sql_page(conn, compiled, request, sort)
+            elif sort is not None and len(request.sorts) == 1:
+                conn.create_function("hs_sort_key", 2, _sort_value, deterministic=True)
+                total, page = self._sorted_by_value(conn, compiled, request, sort)
+            else:
+                total, page = self._python_page(conn, compiled, request)
+        end = min(request.offset + request.limit, RESULT_CAP, total)
+        next_after = end if end < min(total, RESULT_CAP) else None
+        names = request.properties or list(ot.default_properties)
+        return SearchPage(total, page, names, next_after)
 
-    def _check_limits(self, groups: list[dict[str, Any]]) -> None:
-        # (unverified wording) of the three limit errors; the limits are documented.
-        if len(groups) > MAX_GROUPS:
-            raise ValidationError(
-                f"Too many filter groups: {len(groups)}. The maximum is {MAX_GROUPS}."
-            )
-        total = 0
-        for group in groups:
-            count = len(group.get("filters") or [])
-            if count > MAX_FILTERS_PER_GROUP:
-                raise ValidationError(
-                    f"Too many filters in a filter group: {count}. The"
-                    f" maximum is {MAX_FILTERS_PER_GROUP}."
-                )
-            total += count
-        if total > MAX_FILTERS:
-            raise ValidationError(
-                f"Too many filters: {total}. The maximum is {MAX_FILTERS} across all filter groups."
-            )
+    # -- counting ---------------------------------------------------------------------------
+    def count(self, conn: sqlite3.Connection, c: Compiled) -> int:
+        type_id = c.ot.object_type_id
+        if not c.groups and c.query is None:
+            return self.counts.live(conn, type_id)
+        interval = c.only_key_range()
+        if interval is not None:
+            prop, low, high = interval
+            if low is not None and high is not None and low.key > high.key:
+                return 0
+            return self.counts.between(conn, type_id, prop, low, high)
+        where, params = c.where()
+        row = conn.execute(
+            f"SELECT COUNT(*) FROM records r WHERE {_LIVE} AND {where}", (type_id, *params)
+        ).fetchone()
+        return int(row[0])
 
-    def _compile(self, ot: ObjectType, live: dict[str, Property], spec: dict[str, Any]) -> Any:
-        name = str(spec.get("propertyName") or "")
-        op = str(spec.get("operator") or "EQ").upper()
-        if op not in OPERATORS:
-            raise ValidationError(f"Unknown filter operator {op} (unverified wording)")
-        prop = live.get(name)
-        if prop is None:
-            raise ValidationError(
-                f"There was a problem with the request: property {name} does not exist on"
-                f" {ot.object_type_id} (unverified wording)"
-            )
-        kind, multi = prop.type, prop.field_type == "checkbox"
-
-        def key(raw: Any) -> Any:
-            text = str(raw).strip()
-            if kind in ("date", "datetime"):
-                try:
-                    return int(parse_datetime(text).timestamp() * 1000)
-                except ValueError:
-                    return epoch_ms(text, "date")
-            if kind == "bool":
-                return text.lower()
-            return search_key(kind, text)
-
-        def value_of(record: Record) -> str | None:
-            return record.props.get(name)
-
-        if op == "HAS_PROPERTY":
-            return lambda r: value_of(r) is not None
-        if op == "NOT_HAS_PROPERTY":
-            return lambda r: value_of(r) is None
-        if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
-            pattern = str(spec.get("value", "")).lower()
-            negate = op == "NOT_CONTAINS_TOKEN"
-            return lambda r: _token_match(value_of(r), pattern) != negate
-        if op in ("IN", "NOT_IN"):
-            wanted = {key(v) for v in spec.get("values") or []}
-            negate = op == "NOT_IN"
-
-            def test_in(r: Record) -> bool:
-                v = value_of(r)
-                if v is None:
-                    return negate
-                keys = {key(p) for p in v.split(";")} if multi else {key(v)}
-                return bool(keys & wanted) != negate
-
-            return test_in
-        target = key(spec.get("value", ""))
-        high = key(spec.get("highValue", "")) if op == "BETWEEN" else None
-
-        def test(r: Record) -> bool:
-            v = value_of(r)
-            if v is None:
-                return op == "NEQ"
-            values = [key(p) for p in v.split(";")] if multi else [key(v)]
-            if op == "EQ":
-                return target in values
-            if op == "NEQ":
-                return target not in values
-            try:
-                current = values[0]
-                if current is None or target is None:
-                    return False
-                if op == "LT":
-                    return current < target
-                if op == "LTE":
-                    return current <= target
-                if op == "GT":
-                    return current > target
-                if op == "GTE":
-                    return current >= target
-                return high is not None and target <= current <= high
-            except TypeError:
-                return False
-
-        return test
-
-    def _sorted(
-        self, records: list[Record], live: dict[str, Property], sort: dict[str, Any]
-    ) -> list[Record]:
-        name = str(sort.get("propertyName") or "hs_object_id")
-        prop = live.get(name)
-        kind = prop.type if prop else "string"
-        descending = str(sort.get("direction", "ASCENDING")).upper() == "DESCENDING"
-        present = [r for r in records if r.props.get(name) is not None]
-        absent = [r for r in records if r.props.get(name) is None]
-        present.sort(
-            key=lambda r: (
-                search_key(kind, r.props[name]) is None,
-                search_key(kind, r.props[name]) or 0,
-            ),
-            reverse=descending,
+    # -- paging -------------------------------------------------------------------------------
+    def _sql_page(
+        self,
+        conn: sqlite3.Connection,
+        c: Compiled,
+        request: SearchRequest,
+        sort: Sort | None,
+    ) -> tuple[int, list[Record]]:
+        type_id = c.ot.object_type_id
+        total = self.count(conn, c)
+        start = request.offset
+        want = max(0, min(start + request.limit, RESULT_CAP, total) - start)
+        if want == 0:
+            return total, []
+        if sort is None or sort.prop == "hs_object_id":
+            where, params = c.where()
+            direction = "DESC" if sort is not None and sort.descending else "ASC"
+            if where == TRUE:  # the offset walks the type's id index alone
+                ids = conn.execute(
+                    f"SELECT r.id FROM records r WHERE {_LIVE}"
+                    f" ORDER BY r.id {direction} LIMIT ? OFFSET ?",
+                    (type_id, want, start),
+                ).fetchall()
+                return total, _by_ids(conn, [i[0] for i in ids])
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM records r WHERE {_LIVE} AND {where}"
+                f" ORDER BY r.id {direction} LIMIT ? OFFSET ?",
+                (type_id, *params, want, start),
+            ).fetchall()
+            return total, [Record.from_row(r) for r in rows]
+        # a walk of the sort property's keys, then the records without it
+        walk = c.walk_conditions(sort.prop)
+        key_sql, key_params = walk or ("1", [])
+        where, params = c.where(sort.prop if walk is not None else None)
+        walked_from = (
+            f"FROM record_keys s JOIN records r ON r.id = s.record_id"
+            f" WHERE s.object_type_id = ? AND s.prop = ? AND {key_sql} AND {where}"
         )
-        return present + absent
+        walked_args = (type_id, sort.prop, *key_params, *params)
+        if sort.prop in c.index.always:
+            present = total
+        else:
+            present = int(conn.execute(f"SELECT COUNT(*) {walked_from}", walked_args).fetchone()[0])
+        out: list[Record] = []
+        if start < present and where == TRUE:  # the offset walks the key index alone
+            direction = "DESC" if sort.descending else "ASC"
+            ids = conn.execute(
+                "SELECT s.record_id FROM record_keys s WHERE s.object_type_id = ?"
+                f" AND s.prop = ? AND {key_sql}"
+                f" ORDER BY s.key {direction}, s.record_id LIMIT ? OFFSET ?",
+                (type_id, sort.prop, *key_params, want, start),
+            ).fetchall()
+            out = _by_ids(conn, [i[0] for i in ids])
+        elif start < present:
+            direction = "DESC" if sort.descending else "ASC"
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} {walked_from}"
+                f" ORDER BY s.key {direction}, s.record_id LIMIT ? OFFSET ?",
+                (*walked_args, want, start),
+            ).fetchall()
+            out = [Record.from_row(r) for r in rows]
+        if len(out) < want:
+            where, params = c.where()
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM records r WHERE {_LIVE} AND {where}"
+                f" AND r.id NOT IN ({KEY_RANGE}) ORDER BY r.id LIMIT ? OFFSET ?",
+                (
+                    type_id,
+                    *params,
+                    type_id,
+                    sort.prop,
+                    want - len(out),
+                    max(0, start - present),
+                ),
+            ).fetchall()
+            out += [Record.from_row(r) for r in rows]
+        return total, out
+
+    def _sorted_by_value(
+        self, conn: sqlite3.Connection, c: Compiled, request: SearchRequest, sort: Sort
+    ) -> tuple[int, list[Record]]:
+        """One sort on an unindexed property: SQLite sorts by the value's key (a top-k
+        sort, no rows kept beyond the page); records without it come last, present values
+        of the wrong type after the others (before them when descending)."""
+        total = self.count(conn, c)
+        start = request.offset
+        want = max(0, min(start + request.limit, RESULT_CAP, total) - start)
+        if want == 0:
+            return total, []
+        prop = c.live[sort.prop]
+        where, params = c.where()
+        direction = "DESC" if sort.descending else "ASC"
+        value = "json_extract(r.props, ?)"
+        key = f"hs_sort_key(?, {value})"
+        path = json_path(sort.prop)
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM records r WHERE {_LIVE} AND {where}"
+            f" ORDER BY ({value} IS NULL), ({key} IS NULL) {direction}, {key} {direction},"
+            " r.id LIMIT ? OFFSET ?",
+            (c.ot.object_type_id, *params, path, prop.type, path, prop.type, path, want, start),
+        ).fetchall()
+        return total, [Record.from_row(r) for r in rows]
+
+    def _python_page(
+        self, conn: sqlite3.Connection, c: Compiled, request: SearchRequest
+    ) -> tuple[int, list[Record]]:
+        """Several sorts: every match, stably sorted by each sort from the last."""
+        where, params = c.where()
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM records r WHERE {_LIVE} AND {where} ORDER BY r.id",
+            (c.ot.object_type_id, *params),
+        ).fetchall()
+        matched = [Record.from_row(r) for r in rows]
+        for sort in reversed(request.sorts):
+            prop = c.live.get(sort.prop)
+            kind = prop.type if prop else "string"
+            present = [r for r in matched if r.props.get(sort.prop) is not None]
+            absent = [r for r in matched if r.props.get(sort.prop) is None]
+            present.sort(key=lambda r: sort_key(kind, r.props[sort.prop]), reverse=sort.descending)
+            matched = present + absent
+        end = min(request.offset + request.limit, RESULT_CAP)
+        return len(matched), matched[request.offset : end]
 
 
-def _token_match(value: str | None, pattern: str) -> bool:
-    if value is None:
-        return False
-    text = value.lower()
-    if fnmatch.fnmatchcase(text, pattern):
-        return True
-    tokens = [t for t in _TOKEN_SPLIT.split(text) if t]
-    parts = [p for p in _TOKEN_SPLIT.split(pattern.replace("*", "a")) if p]
-    if "*" not in pattern and len(parts) > 1:
-        return " ".join(parts) in " ".join(tokens)
-    return any(fnmatch.fnmatchcase(t, pattern) for t in tokens)
+def _sort_value(kind: str, value: str | None) -> Any:
+    """``hs_sort_key``: a stored value's comparable key as SQLite holds it (None: none)."""
+    return None if value is None else sql_value(search_key(kind, value))
 
 
-def _query_match(record: Record, names: list[str], query: str) -> bool:
-    words = [w for w in query.split() if w]
-    haystacks = [record.props.get(n, "").lower() for n in names]
-    haystacks.append(str(record.id))
-    return all(any(w in h for h in haystacks) for w in words)
+def _by_ids(conn: sqlite3.Connection, ids: list[int]) -> list[Record]:
+    """The records of ``ids``, in that order."""
+    if not ids:
+        return []
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM records r WHERE r.id IN ({','.join('?' * len(ids))})", ids
+    ).fetchall()
+    found = {int(row[0]): Record.from_row(row) for row in rows}
+    return [found[i] for i in ids if i in found]
+
+
+def _effective_sort(request: SearchRequest, live: dict[str, Any]) -> Sort | None:
+    """The one sort SQL applies; None for creation order (no sort, or an unknown property,
+    which leaves every record "without a value" and so in creation order)."""
+    if not request.sorts:
+        return None
+    sort = request.sorts[0]
+    return None if len(request.sorts) == 1 and sort.prop not in live else sort

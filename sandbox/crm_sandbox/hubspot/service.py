@@ -7,8 +7,10 @@ import threading
 import time
 from typing import TYPE_CHECKING, Literal
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
+from crm_sandbox.core.fallback import UnknownPathRoute
+from crm_sandbox.core.headers import canonical_name, title_case
 from crm_sandbox.core.service import ApiService, CallInfo, SandboxContext
 from crm_sandbox.hubspot.association_types import AssociationTypes
 from crm_sandbox.hubspot.associations import Associations
@@ -21,6 +23,7 @@ from crm_sandbox.hubspot.errors import (
     internal_error_body,
     new_correlation_id,
     rate_limit_body,
+    unknown_path_body,
 )
 from crm_sandbox.hubspot.limits import Limits
 from crm_sandbox.hubspot.merge import Merges
@@ -62,6 +65,14 @@ _PREFIXES = (
     "/settings/v3/users",
     "/email/public/v1/subscriptions",
 )
+# Header names whose wire casing is not plain title case. HubSpot's docs spell the limit
+# headers X-HubSpot-RateLimit-*; the correlation id is lower case in recorded replies.
+_HEADER_CASE = {
+    "x-hubspot-correlation-id": "x-hubspot-correlation-id",
+    "x-hubspot-auth-failure": "x-hubspot-auth-failure",  # (unverified casing)
+    "etag": "ETag",
+}
+_RATE_LIMIT_PREFIX = "x-hubspot-ratelimit-"
 
 
 class HubSpotService(ApiService):
@@ -159,6 +170,28 @@ class HubSpotService(ApiService):
     def owns(self, path: str) -> bool:
         return path.startswith(_PREFIXES)
 
+    # api.hubapi.com serves many roots (/crm, /owners, /files, ...): a path no API of
+    # the sandbox serves is answered as HubSpot's unknown resource.
+    claims_unknown_paths = True
+
+    def unknown_route(self) -> BaseRoute:
+        known = self.routes()
+
+        async def unknown(request: Request) -> Response:
+            for route in known:
+                if route.matches(request.scope)[0] is Match.PARTIAL:
+                    # (unverified) HubSpot's body for a known path with the wrong method
+                    return common.reply(unknown_path_body("HTTP 405 Method Not Allowed"), 405)
+            return common.reply(unknown_path_body("resource not found"), 404)
+
+        return UnknownPathRoute(unknown, siblings=known)
+
+    def wire_header_name(self, name: str) -> str:
+        lowered = name.lower()
+        if lowered.startswith(_RATE_LIMIT_PREFIX):
+            return "X-HubSpot-RateLimit-" + title_case(lowered[len(_RATE_LIMIT_PREFIX) :])
+        return canonical_name(lowered, _HEADER_CASE)
+
     def fault_response(self, kind: Literal["http429", "http500", "http503"]) -> Response:
         if kind == "http429":
             body = rate_limit_body("TEN_SECONDLY_ROLLING", self.limits.group("TEN_SECONDLY"))
@@ -218,18 +251,14 @@ class HubSpotService(ApiService):
             return self.seeder.seed(counts, seed)
 
     def record_counts(self) -> dict[str, int]:
+        # the search engine's live counts: kept exact across writes, so stats cost no scan
+        counts = self.records.keys.counts
         with self.store.db.reading() as conn:
-            rows = dict(
-                conn.execute(
-                    "SELECT object_type_id, COUNT(*) FROM records WHERE archived = 0"
-                    " GROUP BY object_type_id"
-                ).fetchall()
-            )
-        return {
-            ot.name: int(rows.get(type_id, 0))
-            for type_id, ot in self.store.object_types.items()
-            if not ot.archived
-        }
+            return {
+                ot.name: counts.live(conn, type_id)
+                for type_id, ot in self.store.object_types.items()
+                if not ot.archived
+            }
 
     def close(self) -> None:
         self.owners.close()

@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS unique_values (
     object_type_id TEXT NOT NULL, prop TEXT NOT NULL, value TEXT NOT NULL,
     record_id INTEGER NOT NULL, PRIMARY KEY (object_type_id, prop, value)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS unique_values_by_record ON unique_values (record_id);
+CREATE TABLE IF NOT EXISTS record_keys (
+    object_type_id TEXT NOT NULL, prop TEXT NOT NULL, key NOT NULL, record_id INTEGER NOT NULL,
+    PRIMARY KEY (object_type_id, prop, key, record_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS association_types (
     type_id INTEGER PRIMARY KEY, from_type TEXT NOT NULL, to_type TEXT NOT NULL,
     category TEXT NOT NULL, label TEXT, name TEXT, inverse_id INTEGER NOT NULL);
@@ -42,6 +45,8 @@ CREATE TABLE IF NOT EXISTS associations (
     from_type TEXT NOT NULL, from_id INTEGER NOT NULL, to_type TEXT NOT NULL,
     to_id INTEGER NOT NULL, type_id INTEGER NOT NULL,
     PRIMARY KEY (from_id, to_type, to_id, type_id)) WITHOUT ROWID;
+-- archiving a record deletes the links pointing at it (rows are stored both ways)
+CREATE INDEX IF NOT EXISTS associations_by_to ON associations (to_id);
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY, portal_id INTEGER NOT NULL, kind TEXT NOT NULL,
     expires_at REAL);
@@ -64,6 +69,8 @@ class Store:
         self.object_types: dict[str, ObjectType] = {}
         self.properties: dict[str, dict[str, Property]] = {}
         self.groups: dict[str, dict[str, PropertyGroup]] = {}
+        self.schema_version = 0
+        """Bumped on every schema change (caches derived from the schema compare it)."""
         self.load()
 
     # -- schema cache ------------------------------------------------------------------
@@ -84,6 +91,7 @@ class Store:
             ):
                 groups.setdefault(ot, {})[name] = PropertyGroup(**json.loads(body))
         self.object_types, self.properties, self.groups = types, props, groups
+        self.schema_version += 1
 
     def save_object_type(self, ot: ObjectType) -> None:
         with self.db.transaction() as conn:
@@ -92,6 +100,7 @@ class Store:
                 (ot.object_type_id, json.dumps(ot.to_json())),
             )
         self.object_types[ot.object_type_id] = ot
+        self.schema_version += 1
         self.properties.setdefault(ot.object_type_id, {})
         self.groups.setdefault(ot.object_type_id, {})
 
@@ -103,6 +112,7 @@ class Store:
                 "property_groups",
                 "records",
                 "unique_values",
+                "record_keys",
             ):
                 conn.execute(f"DELETE FROM {table} WHERE object_type_id = ?", (object_type_id,))
             conn.execute(
@@ -116,6 +126,7 @@ class Store:
         self.object_types.pop(object_type_id, None)
         self.properties.pop(object_type_id, None)
         self.groups.pop(object_type_id, None)
+        self.schema_version += 1
 
     def save_property(self, object_type_id: str, prop: Property) -> None:
         with self.db.transaction() as conn:
@@ -125,6 +136,7 @@ class Store:
                 (object_type_id, prop.name, json.dumps(prop.to_json())),
             )
         self.properties.setdefault(object_type_id, {})[prop.name] = prop
+        self.schema_version += 1
 
     def save_group(self, object_type_id: str, group: PropertyGroup) -> None:
         with self.db.transaction() as conn:
@@ -146,19 +158,22 @@ class Store:
 
     def wipe(self) -> None:
         with self.db.transaction() as conn:
+            # the search-key version mark survives: an empty index is up to date
+            conn.execute("DELETE FROM meta WHERE key != 'search_keys'")
             for table in (
-                "meta",
                 "object_types",
                 "properties",
                 "property_groups",
                 "records",
                 "unique_values",
+                "record_keys",
                 "association_types",
                 "associations",
             ):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("DELETE FROM tokens WHERE kind = 'oauth'")
         self.object_types, self.properties, self.groups = {}, {}, {}
+        self.schema_version += 1
 
     def close(self) -> None:
         self.db.close()

@@ -24,7 +24,7 @@ STAGE_INFO: dict[str, tuple[float, str, bool, bool]] = {
 def derive(obj: ObjectDef, row: dict[str, Any], changed: set[str], now: str) -> None:
     """Fill computed fields of ``row`` (the full stored row) after ``changed`` were set."""
     name = obj.name
-    if name in ("Contact", "User") and changed & {"FirstName", "LastName"}:
+    if name in ("Contact", "Lead", "User") and changed & {"FirstName", "LastName"}:
         row["Name"] = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
     elif name == "Opportunity" and "StageName" in changed:
         probability, forecast, closed, won = STAGE_INFO.get(
@@ -41,6 +41,14 @@ def derive(obj: ObjectDef, row: dict[str, Any], changed: set[str], now: str) -> 
         elif not closed:
             row["ClosedDate"] = None
         row["IsClosed"] = int(closed)
+    elif name == "Task" and changed & {"Status", "Priority"}:
+        closed = row.get("Status") == "Completed"  # the closed status of a new org
+        if closed and not row.get("IsClosed"):
+            row["CompletedDateTime"] = now
+        elif not closed:
+            row["CompletedDateTime"] = None
+        row["IsClosed"] = int(closed)
+        row["IsHighPriority"] = int(row.get("Priority") == "High")
     elif name == "CampaignMember" and "Status" in changed:
         responded = row.get("Status") == "Responded"
         row["HasResponded"] = int(responded)

@@ -10,6 +10,9 @@ from typing import Any
 
 from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, SchemaRegistry
 
+MERGEABLE = ("Account", "Case", "Contact", "Lead")
+"""Objects the merge call takes (describe's ``mergeable``)."""
+
 MASTER_RECORD_TYPE = "012000000000000AAA"
 _STRING_TYPES = {
     "string", "textarea", "picklist", "multipicklist", "combobox", "phone", "email", "url",
@@ -52,7 +55,7 @@ def global_entry(obj: ObjectDef, version: str) -> dict[str, Any]:
         "label": obj.label,
         "labelPlural": obj.label_plural,
         "layoutable": True,
-        "mergeable": obj.name in ("Account", "Contact", "Case"),
+        "mergeable": obj.name in MERGEABLE,
         "mruEnabled": True,
         "name": obj.name,
         "queryable": obj.queryable,
@@ -103,7 +106,7 @@ def describe_field(fdef: FieldDef) -> dict[str, Any]:
         "autoNumber": fdef.auto_number,
         "byteLength": byte_length,
         "calculated": fdef.calculated,
-        "calculatedFormula": None,
+        "calculatedFormula": fdef.formula,  # roll-up summaries report none (unverified)
         "cascadeDelete": False,
         "caseSensitive": fdef.case_sensitive,
         "compoundFieldName": fdef.compound_field_name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, SchemaRegistry
+from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, RollUp, SchemaRegistry
 
 # --- field builders ----------------------------------------------------------------
 
@@ -85,12 +85,14 @@ def pick(
 
 
 def ref(name: str, label: str, target: str, rel: str, **kw: object) -> FieldDef:
+    """A lookup; ``reference_to=(...)`` with several objects makes it polymorphic."""
+    targets = kw.pop("reference_to", (target,))
     return FieldDef(
         name,
         "reference",
         label,
         length=18,
-        reference_to=(target,),
+        reference_to=targets,  # type: ignore[arg-type]
         relationship_name=rel,
         **kw,  # type: ignore[arg-type]
     )
@@ -123,6 +125,17 @@ def date(name: str, label: str, **kw: object) -> FieldDef:
 
 def readonly(fdef: FieldDef) -> FieldDef:
     return replace(fdef, createable=False, updateable=False)
+
+
+def calculated(fdef: FieldDef, **how: object) -> FieldDef:
+    """A formula (``formula`` + ``formula_sql``) or roll-up summary (``rollup``) field."""
+    return replace(
+        fdef,
+        createable=False,
+        updateable=False,
+        calculated=True,
+        **how,  # type: ignore[arg-type]
+    )
 
 
 def _obj(
@@ -171,6 +184,15 @@ STAGES = (
     "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote",
     "Negotiation/Review", "Closed Won", "Closed Lost",
 )  # fmt: skip
+LEAD_STATUSES = (
+    "Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted",
+)  # fmt: skip
+TASK_STATUSES = ("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred")
+TASK_PRIORITIES = ("High", "Normal", "Low")
+TASK_TYPES = ("Call", "Email", "Meeting", "Other")
+TASK_SUBJECTS = ("Call", "Send Letter", "Send Quote", "Other")
+# Objects of this org a task's WhatId may point at (activities enabled on Project__c).
+TASK_WHAT = ("Account", "Campaign", "Case", "Opportunity", "Product2", "Project__c")
 PROJECT_STATUSES = ("Draft", "Planned", "In Progress", "On Hold", "Done", "Cancelled")
 PROJECT_TAGS = ("Analytics", "Integration", "Migration", "Mobile", "Security", "Web", "AI")
 
@@ -198,6 +220,14 @@ def _account() -> ObjectDef:
         # The integration's external id holding the HubSpot company id (an admin adds it).
         FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
                  external_id=True, id_lookup=True, unique=True),
+        # Roll-up summaries over the account's projects (a real org needs a master-detail
+        # relationship for these; the sandbox rolls up over the Account__c lookup).
+        calculated(money("Total_Project_Budget__c", "Total Project Budget", 18, 2,
+                         custom=True),
+                   rollup=RollUp("Project__c", "Account__c", "SUM", "Budget__c")),
+        calculated(FieldDef("Number_Of_Projects__c", "double", "Number of Projects",
+                            precision=18, scale=0, custom=True),
+                   rollup=RollUp("Project__c", "Account__c", "COUNT")),
         *_field_list_after_deleted(),
         readonly(date("LastActivityDate", "Last Activity")),
     ])  # fmt: skip
@@ -233,6 +263,69 @@ def _contact() -> ObjectDef:
         check("DoNotCall", "Do Not Call"),
         *_field_list_after_deleted(),
         readonly(date("LastActivityDate", "Last Activity")),
+    ])  # fmt: skip
+
+
+def _lead() -> ObjectDef:
+    return _obj("Lead", "Lead", "Leads", "00Q", [
+        _id(),
+        *_system_fields()[1:2],
+        readonly(ref("MasterRecordId", "Master Record ID", "Lead", "MasterRecord")),
+        text("LastName", "Last Name", 80, nillable=False, compound_field_name="Name"),
+        text("FirstName", "First Name", 40, compound_field_name="Name"),
+        pick("Salutation", "Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof."),
+             compound_field_name="Name"),
+        readonly(text("Name", "Full Name", 121, name_field=True)),
+        text("Title", "Title", 128),
+        text("Company", "Company", 255, nillable=False),
+        area("Street", "Street", 255),
+        text("City", "City", 40),
+        text("State", "State/Province", 80),
+        text("PostalCode", "Zip/Postal Code", 20),
+        text("Country", "Country", 80),
+        phone("Phone", "Phone"),
+        phone("MobilePhone", "Mobile Phone"),
+        FieldDef("Email", "email", "Email", length=80, id_lookup=True),
+        url("Website", "Website"),
+        area("Description", "Description", 32000),
+        pick("LeadSource", "Lead Source", LEAD_SOURCES),
+        pick("Status", "Status", LEAD_STATUSES, "Open - Not Contacted", nillable=False),
+        pick("Industry", "Industry", INDUSTRIES),
+        pick("Rating", "Rating", ("Hot", "Warm", "Cold")),
+        money("AnnualRevenue", "Annual Revenue", 18, 0),
+        FieldDef("NumberOfEmployees", "int", "Employees", digits=8),
+        check("HasOptedOutOfEmail", "Email Opt Out"),
+        readonly(check("IsConverted", "Converted")),
+        readonly(date("ConvertedDate", "Converted Date")),
+        readonly(ref("ConvertedAccountId", "Converted Account ID", "Account", "ConvertedAccount")),
+        readonly(ref("ConvertedContactId", "Converted Contact ID", "Contact", "ConvertedContact")),
+        check("DoNotCall", "Do Not Call"),
+        *_system_fields(owner_refs=("Group", "User"))[:1],
+        *_system_fields(owner=False)[1:],
+        readonly(date("LastActivityDate", "Last Activity")),
+    ])  # fmt: skip
+
+
+def _task() -> ObjectDef:
+    """An activity: polymorphic WhoId (a person) and WhatId (the thing it is about)."""
+    return _obj("Task", "Task", "Tasks", "00T", [
+        _id(),
+        *_system_fields()[1:2],
+        ref("WhoId", "Name ID", "Contact", "Who", reference_to=("Contact", "Lead")),
+        ref("WhatId", "Related To ID", "Account", "What", reference_to=TASK_WHAT),
+        FieldDef("Subject", "combobox", "Subject", length=255, picklist_values=TASK_SUBJECTS,
+                 name_field=True),
+        date("ActivityDate", "Due Date Only"),
+        pick("Status", "Status", TASK_STATUSES, "Not Started", nillable=False),
+        pick("Priority", "Priority", TASK_PRIORITIES, "Normal", nillable=False),
+        readonly(check("IsHighPriority", "High Priority")),
+        pick("Type", "Type", TASK_TYPES),
+        area("Description", "Description", 32000),
+        readonly(check("IsClosed", "Closed")),
+        readonly(FieldDef("CompletedDateTime", "datetime", "Completed Date/Time")),
+        *_system_fields(owner_refs=("Group", "User"))[:1],
+        *_system_fields(owner=False)[1:],
+        readonly(check("IsArchived", "Archived")),
     ])  # fmt: skip
 
 
@@ -394,6 +487,11 @@ def _project() -> ObjectDef:
                  sortable=False, groupable=False, custom=True),
         money("Budget__c", "Budget", 16, 2, **c),
         FieldDef("Completion__c", "percent", "Completion", precision=5, scale=2, custom=True),
+        # A formula: percent fields are fractions in formulas (45% is 0.45) and stored
+        # here as 45.0; blank fields count as blanks, so a missing input gives null.
+        calculated(money("Budget_Remaining__c", "Budget Remaining", 18, 2, custom=True),
+                   formula="Budget__c * (1 - Completion__c)",
+                   formula_sql='{t}."Budget__c" * (1 - {t}."Completion__c" / 100.0)'),
         FieldDef("Priority__c", "double", "Priority", precision=3, scale=0, custom=True),
         check("Is_Active__c", "Is Active", **c),
         date("Start_Date__c", "Start Date", **c),
@@ -416,9 +514,11 @@ def default_objects() -> list[ObjectDef]:
         _campaign_member(),
         _case(),
         _contact(),
+        _lead(),
         _opportunity(),
         _product(),
         _project(),
+        _task(),
         _user(),
     ]
 

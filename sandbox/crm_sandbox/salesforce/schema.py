@@ -54,6 +54,20 @@ _SOAP_TYPES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class RollUp:
+    """A roll-up summary: an aggregate over the live child records pointing at the parent."""
+
+    child: str
+    """The child object (``Project__c``)."""
+    lookup: str
+    """The child's lookup to the parent (``Account__c``)."""
+    function: str
+    """``SUM`` or ``COUNT``."""
+    field: str | None = None
+    """The child field aggregated (None for COUNT)."""
+
+
+@dataclass(frozen=True)
 class FieldDef:
     """One field of an sObject, with the metadata describe reports."""
 
@@ -95,6 +109,29 @@ class FieldDef:
     inline_help_text: str | None = None
     visible_lines: int = 0
     auto_number: bool = False
+    formula: str | None = None
+    """A formula field's ``calculatedFormula`` as describe reports it."""
+    formula_sql: str | None = None
+    """The formula as an SQLite expression over the row's columns, ``{t}`` = table alias.
+
+    Formula fields have no column: they are computed whenever a row is read, so their
+    value changes with the fields they use and never bumps SystemModstamp.
+    """
+    rollup: RollUp | None = None
+    """A roll-up summary's definition (a stored column the store keeps current)."""
+
+    @property
+    def stored(self) -> bool:
+        """Whether the field has a column (everything but formula fields)."""
+        return self.formula_sql is None
+
+    def sql(self, alias: str) -> str:
+        """The field's value in SQL: its column, or its formula, on table ``alias``."""
+        if self.formula_sql is not None:
+            expr = "(" + self.formula_sql.format(t=alias) + ")"
+            # a number formula's value is rounded to the field's decimal places
+            return f"round({expr}, {self.scale})" if self.type in REAL_TYPES else expr
+        return f'{alias}."{self.name}"'
 
     @property
     def soap_type(self) -> str:
@@ -165,6 +202,15 @@ class ObjectDef:
         return next((f for f in self.fields.values() if f.name_field), None)
 
     @property
+    def stored_fields(self) -> list[FieldDef]:
+        """Fields with a column in the object's table (formula fields have none)."""
+        return [f for f in self.fields.values() if f.stored]
+
+    @property
+    def formula_fields(self) -> list[FieldDef]:
+        return [f for f in self.fields.values() if not f.stored]
+
+    @property
     def external_id_fields(self) -> list[FieldDef]:
         return [f for f in self.fields.values() if f.external_id]
 
@@ -184,6 +230,7 @@ class SchemaRegistry:
 
     def __init__(self, objects: Iterable[ObjectDef]) -> None:
         self._objects: dict[str, ObjectDef] = {}
+        self._rollups: dict[str, list[tuple[ObjectDef, FieldDef]]] = {}
         for obj in objects:
             self._objects[obj.name.lower()] = obj
 
@@ -192,6 +239,20 @@ class SchemaRegistry:
 
     def objects(self) -> list[ObjectDef]:
         return list(self._objects.values())
+
+    def rollups_over(self, child: str) -> list[tuple[ObjectDef, FieldDef]]:
+        """Roll-up summary fields (with their object) that aggregate ``child`` records."""
+        key = child.lower()
+        found = self._rollups.get(key)
+        if found is None:
+            found = [
+                (obj, fdef)
+                for obj in self._objects.values()
+                for fdef in obj.fields.values()
+                if fdef.rollup is not None and fdef.rollup.child.lower() == key
+            ]
+            self._rollups[key] = found
+        return found
 
     def by_key_prefix(self, prefix: str) -> ObjectDef | None:
         return next((o for o in self._objects.values() if o.key_prefix == prefix), None)
@@ -215,6 +276,8 @@ def _child_relationship_name(child: ObjectDef, fdef: FieldDef) -> str | None:
     (CreatedById, OwnerId, ...) and MasterRecordId have no child relationship name.
     """
     if fdef.name in {"CreatedById", "LastModifiedById", "OwnerId", "MasterRecordId"}:
+        return None
+    if fdef.name.startswith("Converted"):  # Lead.ConvertedAccountId, ... (unverified)
         return None
     if fdef.name == "ParentId":  # Account.ChildAccounts, Campaign.ChildCampaigns
         return f"Child{child.label_plural.replace(' ', '')}"

@@ -21,9 +21,14 @@ from crm_sandbox.salesforce.org import (
     ACCOUNT_TYPES,
     INDUSTRIES,
     LEAD_SOURCES,
+    LEAD_STATUSES,
     PROJECT_STATUSES,
     PROJECT_TAGS,
     STAGES,
+    TASK_PRIORITIES,
+    TASK_STATUSES,
+    TASK_SUBJECTS,
+    TASK_TYPES,
 )
 from crm_sandbox.salesforce.values import format_datetime
 
@@ -36,12 +41,14 @@ SEED_ORDER = (
     "User",
     "Account",
     "Contact",
+    "Lead",
     "Campaign",
     "Product2",
     "Opportunity",
     "Case",
     "CampaignMember",
     "Project__c",
+    "Task",
 )
 
 
@@ -113,7 +120,8 @@ class Seeder:
             for start in range(0, count, CHUNK):
                 size = min(CHUNK, count - start)
                 rows = [{**generator(), **next(stamps)} for _ in range(size)]
-                self.store.insert_rows(obj, rows)
+                self.store.insert_rows(obj, rows, rollups=False)
+            self.store.refresh_rollups(obj)
             made[obj.name] = count
         return made
 
@@ -364,6 +372,85 @@ class Seeder:
                 "Website__c": f"https://{self._pick(p.domains)}",
                 "Account__c": self._maybe(accounts, 0.8),
                 "Primary_Contact__c": self._maybe(contacts, 0.6),
+                "OwnerId": self._pick(owners),
+            }
+
+        return make
+
+    def _gen_lead(self) -> Callable[[], dict[str, Any]]:
+        p, rng = self.pools, self.rng
+        owners = self._owners()
+
+        def make() -> dict[str, Any]:
+            first, last = self._pick(p.first_names), self._pick(p.last_names)
+            status = self._pick(LEAD_STATUSES[:2] + LEAD_STATUSES[3:])  # none converted
+            return {
+                "FirstName": first,
+                "LastName": last,
+                "Name": f"{first} {last}",
+                "Company": self._pick(p.companies),
+                "Title": self._pick(p.jobs),
+                "Email": f"{first}.{last}{rng.randrange(10_000)}@{self._pick(p.domains)}".lower(),
+                "Phone": self._pick(p.phones),
+                "City": self._pick(p.cities),
+                "Country": self._pick(p.countries),
+                "LeadSource": self._pick(LEAD_SOURCES),
+                "Status": status,
+                "Industry": self._pick(INDUSTRIES),
+                "Rating": self._pick(("Hot", "Warm", "Cold")),
+                "HasOptedOutOfEmail": int(rng.random() < 0.1),
+                "DoNotCall": 0,
+                "IsConverted": 0,
+                "OwnerId": self._pick(owners),
+            }
+
+        return make
+
+    def _contacts_with_accounts(self) -> list[tuple[str, str | None]]:
+        obj = self.store.object("Contact")
+        with self.store.db.reading() as conn:
+            rows = conn.execute(
+                f'SELECT "Id", "AccountId" FROM "{obj.table}" WHERE "IsDeleted" = 0 '
+                'ORDER BY "_rowid"'
+            ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def _gen_task(self) -> Callable[[], dict[str, Any]]:
+        """Tasks about the org's records: a contact (and often its account) or a lead,
+        a project or an opportunity; a few stand alone."""
+        p, rng = self.pools, self.rng
+        contacts, leads = self._contacts_with_accounts(), self._parents("Lead")
+        accounts, projects = self._parents("Account"), self._parents("Project__c")
+        opportunities, owners = self._parents("Opportunity"), self._owners()
+        completed = format_datetime(self.now)
+
+        def make() -> dict[str, Any]:
+            who = what = None
+            roll = rng.random()
+            if contacts and roll < 0.6:
+                who, account = contacts[int(rng.random() * len(contacts))]
+                what = account if rng.random() < 0.5 else None
+            elif leads and roll < 0.8:
+                who = self._pick(leads)  # a lead's task has no WhatId in Salesforce
+            if (what is None and who is None) or (what is None and rng.random() < 0.4):
+                what = self._maybe(projects, 0.6) or self._maybe(opportunities, 0.5)
+                what = what or self._maybe(accounts, 0.7)
+            if who is not None and who.startswith("00Q"):
+                what = None
+            status, priority = self._pick(TASK_STATUSES), self._pick(TASK_PRIORITIES)
+            return {
+                "WhoId": who,
+                "WhatId": what,
+                "Subject": self._pick(TASK_SUBJECTS),
+                "ActivityDate": self._date(),
+                "Status": status,
+                "Priority": priority,
+                "IsHighPriority": int(priority == "High"),
+                "IsClosed": int(status == "Completed"),
+                "CompletedDateTime": completed if status == "Completed" else None,
+                "Type": self._pick(TASK_TYPES),
+                "Description": self._maybe(p.sentences, 0.6),
+                "IsArchived": 0,
                 "OwnerId": self._pick(owners),
             }
 

@@ -16,6 +16,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route, Router
 
 from crm_sandbox.core.db import Database
+from crm_sandbox.core.fallback import UnknownPathRoute
+from crm_sandbox.core.headers import canonical_name
 from crm_sandbox.core.service import ApiService, CallInfo, SandboxContext
 from crm_sandbox.salesforce.auth import Sessions, bearer_token
 from crm_sandbox.salesforce.errors import NOT_FOUND_MESSAGE, SalesforceError
@@ -41,6 +43,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "crm_sandbox.salesforce.routes.composite",
     "crm_sandbox.salesforce.routes.collections",
     "crm_sandbox.salesforce.routes.batch",
+    "crm_sandbox.salesforce.routes.soap",
     "crm_sandbox.salesforce.routes.records",
     "crm_sandbox.salesforce.routes.query",
     "crm_sandbox.salesforce.routes.search",
@@ -48,6 +51,9 @@ ROUTE_MODULES: tuple[str, ...] = (
     "crm_sandbox.salesforce.routes.async_bulk",
 )
 DATA_PREFIX = "/services/data/v"
+# Header names whose Salesforce casing is not plain title case (Content-Type,
+# Sforce-Locator and Sforce-Limit-Info are).
+_HEADER_CASE = {"sforce-numberofrecords": "Sforce-NumberOfRecords", "etag": "ETag"}
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -170,10 +176,18 @@ class SalesforceService(ApiService):
                 )
             return error_response(SalesforceError(404, "NOT_FOUND", NOT_FOUND_MESSAGE))
 
-        return Route("/services/{rest:path}", fallback, methods=ALL_METHODS)
+        return UnknownPathRoute(fallback, "/services/{rest:path}", known)
 
     def owns(self, path: str) -> bool:
         return path.startswith(("/services/", "/id/"))
+
+    def control_routes(self) -> list[BaseRoute]:
+        from crm_sandbox.salesforce.routes.soap import control_routes
+
+        return control_routes(self)
+
+    def wire_header_name(self, name: str) -> str:
+        return canonical_name(name, _HEADER_CASE)
 
     # ---- faults, auth and limits --------------------------------------------------------------
 

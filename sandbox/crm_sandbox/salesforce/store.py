@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.core.ids import salesforce_id
+from crm_sandbox.salesforce.calculated import refresh_rollups, rollup_parents, row_columns
 from crm_sandbox.salesforce.derived import derive
 from crm_sandbox.salesforce.errors import (
     ROLLED_BACK_MESSAGE,
@@ -33,7 +34,9 @@ REFUSAL = RecordError(
     "FIELD_CUSTOM_VALIDATION_EXCEPTION",
     "Record refused by validation rule Sandbox_Refusal (fault injection)",
 )
-_LOG_TABLE = "sf_deleted_log"
+DELETED_LOG = "sf_deleted_log"
+"""The table of deletions (object, id, deleted_date) getDeleted reads."""
+_LOG_TABLE = DELETED_LOG
 
 
 @dataclass
@@ -96,7 +99,11 @@ class SalesforceStore:
         with self.db.transaction() as conn:
             for obj in self.schema.objects():
                 conn.execute(_create_table_sql(obj))
-                for sql in _index_sql(obj):
+                _add_missing_columns(conn, obj)
+                lookups = {
+                    f.rollup.lookup for _, f in self.schema.rollups_over(obj.name) if f.rollup
+                }
+                for sql in _index_sql(obj, lookups):
                     conn.execute(sql)
             conn.execute(
                 f'CREATE TABLE IF NOT EXISTS "{_LOG_TABLE}" (object TEXT NOT NULL, '
@@ -163,6 +170,11 @@ class SalesforceStore:
         return obj
 
     def next_sequence(self, obj: ObjectDef, conn: sqlite3.Connection) -> int:
+        """The next ``_rowid`` (and Id) of ``obj``, cached within one write only.
+
+        Another process may have inserted rows since (the CLI seeding a data directory
+        whose server did not answer in time), so every write starts from MAX(_rowid).
+        """
         seq = self._next_seq.get(obj.name)
         if seq is None:
             top = conn.execute(f'SELECT MAX("_rowid") FROM "{obj.table}"').fetchone()[0]
@@ -170,9 +182,16 @@ class SalesforceStore:
         self._next_seq[obj.name] = seq + 1
         return seq
 
-    def insert_rows(self, obj: ObjectDef, rows: Iterable[dict[str, Any]]) -> list[str]:
-        """Insert stored-form rows as given (no validation); assign missing Ids. For seeding."""
-        columns = list(obj.fields)
+    def insert_rows(
+        self, obj: ObjectDef, rows: Iterable[dict[str, Any]], *, rollups: bool = True
+    ) -> list[str]:
+        """Insert stored-form rows as given (no validation); assign missing Ids. For seeding.
+
+        ``rollups=False`` leaves the roll-ups over these rows to :meth:`refresh_rollups`
+        (one pass after many chunks).
+        """
+        columns = [f.name for f in obj.stored_fields]
+        rollup_columns = {f.name for f in obj.stored_fields if f.rollup is not None}
         sql = (
             f'INSERT INTO "{obj.table}" ("_rowid", '
             + ", ".join(f'"{c}"' for c in columns)
@@ -181,24 +200,39 @@ class SalesforceStore:
             + ")"
         )
         booleans = {c for c, f in obj.fields.items() if f.type == "boolean"}
+        zeroed = booleans | rollup_columns
+        lookups = [f.rollup.lookup for _, f in self.schema.rollups_over(obj.name) if f.rollup]
+        self._next_seq.clear()
         ids: list[str] = []
         params = []
+        parents: list[str] = []
         with self.db.transaction() as conn:
             for row in rows:
                 seq = self.next_sequence(obj, conn)
                 row.setdefault("Id", salesforce_id(obj.key_prefix, seq))
                 ids.append(row["Id"])
                 params.append(
-                    (seq, *((row.get(c) or 0) if c in booleans else row.get(c) for c in columns))
+                    (
+                        seq,
+                        *((row.get(c) or 0) if c in zeroed else row.get(c) for c in columns),
+                    )
                 )
+                parents.extend(row[name] for name in lookups if row.get(name))
             conn.executemany(sql, params)
+            if rollups:
+                refresh_rollups(conn, self.schema, obj, parents)
         return ids
+
+    def refresh_rollups(self, child: ObjectDef) -> None:
+        """Recompute every roll-up over ``child`` records (after bulk inserts)."""
+        with self.db.transaction() as conn:
+            refresh_rollups(conn, self.schema, child, None)
 
     def fetch_row(self, obj: ObjectDef, record_id: str) -> dict[str, Any] | None:
         """The stored row with Id ``record_id`` (deleted or not), or None."""
         with self.db.reading() as conn:
             row = conn.execute(
-                f'SELECT * FROM "{obj.table}" WHERE "Id" = ?', (record_id,)
+                f'SELECT {row_columns(obj)} FROM "{obj.table}" AS t WHERE "Id" = ?', (record_id,)
             ).fetchone()
         return dict(row) if row else None
 
@@ -210,8 +244,8 @@ class SalesforceStore:
             return [found] if found and not found["IsDeleted"] else []
         with self.db.reading() as conn:
             rows = conn.execute(
-                f'SELECT * FROM "{obj.table}" WHERE "{fdef.name}" = ? COLLATE NOCASE '
-                'AND "IsDeleted" = 0 ORDER BY "_rowid"',
+                f'SELECT {row_columns(obj)} FROM "{obj.table}" AS t '
+                f'WHERE "{fdef.name}" = ? COLLATE NOCASE AND "IsDeleted" = 0 ORDER BY "_rowid"',
                 (str(value),),
             ).fetchall()
         return [dict(r) for r in rows]
@@ -353,6 +387,7 @@ class SalesforceStore:
     ) -> list[SaveResult]:
         results: list[SaveResult] = []
         now = format_datetime(self.clock.now())
+        self._next_seq.clear()
         try:
             with self.db.transaction() as conn:
                 for item in prepared:
@@ -584,6 +619,7 @@ class SalesforceStore:
             + ")",
             (seq, *row.values()),
         )
+        refresh_rollups(conn, self.schema, obj, rollup_parents(self.schema, obj, row))
         return SaveResult(row["Id"], True, [])
 
     def _update_one(self, conn: sqlite3.Connection, item: _Prepared, now: str) -> SaveResult:
@@ -624,6 +660,7 @@ class SalesforceStore:
             + ' WHERE "_rowid" = ?',
             (*(row[c] for c in changed), row["_rowid"]),
         )
+        refresh_rollups(conn, self.schema, obj, rollup_parents(self.schema, obj, before, row))
 
     def _upsert_one(self, conn: sqlite3.Connection, item: _Prepared, now: str) -> SaveResult:
         obj, ext = item.obj, item.ext
@@ -678,6 +715,7 @@ class SalesforceStore:
             f'INSERT INTO "{_LOG_TABLE}" (object, id, deleted_date) VALUES (?, ?, ?)',
             (obj.name, row["Id"], now),
         )
+        refresh_rollups(conn, self.schema, obj, rollup_parents(self.schema, obj, row))
         return SaveResult(row["Id"], True, [])
 
     # ---- replication --------------------------------------------------------------------------
@@ -731,25 +769,43 @@ class _Prepared:
     error: RecordError | None
 
 
+def _column_sql(fdef: FieldDef) -> str:
+    spec = f'"{fdef.name}" {fdef.sql_type}'
+    if fdef.type == "boolean":
+        spec += " NOT NULL DEFAULT 0"
+    elif fdef.rollup is not None:
+        spec += " NOT NULL DEFAULT 0"  # no children: 0 (unverified for SUM)
+    return spec
+
+
 def _create_table_sql(obj: ObjectDef) -> str:
     columns = ['"_rowid" INTEGER PRIMARY KEY AUTOINCREMENT']
-    for fdef in obj.fields.values():
-        spec = f'"{fdef.name}" {fdef.sql_type}'
-        if fdef.type == "boolean":
-            spec += " NOT NULL DEFAULT 0"
-        columns.append(spec)
+    columns += [_column_sql(f) for f in obj.stored_fields]
     return f'CREATE TABLE IF NOT EXISTS "{obj.table}" ({", ".join(columns)})'
 
 
-def _index_sql(obj: ObjectDef) -> list[str]:
+def _add_missing_columns(conn: sqlite3.Connection, obj: ObjectDef) -> None:
+    """Columns of fields added to the schema since the data directory was made."""
+    have = {r[1] for r in conn.execute(f'PRAGMA table_info("{obj.table}")').fetchall()}
+    for fdef in obj.stored_fields:
+        if fdef.name not in have:
+            conn.execute(f'ALTER TABLE "{obj.table}" ADD COLUMN {_column_sql(fdef)}')
+
+
+def _index_sql(obj: ObjectDef, rollup_lookups: set[str]) -> list[str]:
     table = obj.table
     statements = [
         f'CREATE UNIQUE INDEX IF NOT EXISTS "ix_{table}_Id" ON "{table}" ("Id")',
         f'CREATE INDEX IF NOT EXISTS "ix_{table}_SystemModstamp" ON "{table}" '
         '("SystemModstamp", "Id")',
     ]
-    for fdef in obj.fields.values():
-        if fdef.name != "Id" and (fdef.external_id or fdef.unique or fdef.id_lookup):
+    for fdef in obj.stored_fields:
+        if fdef.name in rollup_lookups:
+            # a roll-up is recomputed on every child write: find the siblings by index
+            statements.append(
+                f'CREATE INDEX IF NOT EXISTS "ix_{table}_{fdef.name}" ON "{table}" ("{fdef.name}")'
+            )
+        elif fdef.name != "Id" and (fdef.external_id or fdef.unique or fdef.id_lookup):
             statements.append(
                 f'CREATE INDEX IF NOT EXISTS "ix_{table}_{fdef.name}" ON "{table}" '
                 f'("{fdef.name}" COLLATE NOCASE)'

@@ -146,3 +146,31 @@ def test_search_has_its_own_per_second_limit_and_no_headers(hs, portal, raw):
     assert limited["policyName"] == "SECONDLY" and limited["errorType"] == "RATE_LIMIT"
     assert "x-hubspot-ratelimit-max" not in replies[0].headers
     assert "x-hubspot-correlation-id" in replies[0].headers
+
+
+def test_sorts_given_as_property_names(raw, seeded):
+    """@hubspot/api-client's TypeScript types send ``"sorts": ["name"]``: ascending by name."""
+    path = "/crm/v3/objects/project/search"
+    body = {"properties": ["budget"], "limit": 200}
+    up = raw("POST", path, json={**body, "sorts": ["budget"]})
+    down = raw("POST", path, json={**body, "sorts": ["-budget"]})
+    assert up.status_code == down.status_code == 200
+    ups = [int(r["properties"]["budget"]) for r in up.json()["results"]]
+    downs = [int(r["properties"]["budget"]) for r in down.json()["results"]]
+    assert len(ups) == 60 and ups == sorted(ups) and downs == sorted(ups, reverse=True)
+
+
+def test_malformed_bodies_get_a_validation_error_not_a_500(raw, seeded):
+    path = "/crm/v3/objects/project/search"
+    for body in (
+        {"sorts": [7]},
+        {"sorts": "budget"},
+        {"filterGroups": [["budget"]]},
+        {"filterGroups": [{"filters": ["budget"]}]},
+        {"filterGroups": {"filters": []}},
+        {"limit": "ten"},
+        {"sorts": [{"propertyName": "budget", "direction": "UP"}]},
+    ):
+        reply = raw("POST", path, json=body)
+        assert reply.status_code == 400, body
+        assert reply.json()["category"] == "VALIDATION_ERROR"

@@ -24,6 +24,7 @@ from crm_sandbox.salesforce.soql.dates import (
 )
 from crm_sandbox.salesforce.soql.errors import SoqlError, invalid_field, malformed, positioned
 from crm_sandbox.salesforce.soql.parser import parse
+from crm_sandbox.salesforce.soql.polymorphic import NAME_OBJECT, union_sql
 
 TEXT_TYPES = frozenset(
     {"string", "textarea", "picklist", "multipicklist", "combobox", "phone", "email", "url",
@@ -72,6 +73,17 @@ class Join:
     obj: ObjectDef
     from_alias: str
     fk: FieldDef
+    source: str | None = None
+    """A derived table to join instead of ``obj``'s table (polymorphic lookups)."""
+    url_objects: dict[str, str] = field(default_factory=dict)
+    """Key prefix -> object name, for the ``attributes.url`` of a polymorphic parent."""
+
+    @property
+    def polymorphic(self) -> bool:
+        return self.source is not None
+
+    def url_object(self, record_id: str) -> str:
+        return self.url_objects.get(record_id[:3], self.obj.name)
 
 
 @dataclass(frozen=True)
@@ -89,7 +101,8 @@ class Resolved:
 
     @property
     def sql(self) -> str:
-        return f"{self.alias}.{q(self.field.name)}"
+        """The column, or a formula field's expression, on this path's table."""
+        return self.field.sql(self.alias)
 
 
 @dataclass
@@ -118,7 +131,7 @@ class CompiledQuery:
     def joins_sql(self) -> str:
         """The LEFT JOINs of the parent objects (empty without relationship paths)."""
         return "".join(
-            f" LEFT JOIN {q(join.obj.table)} AS {join.alias}"
+            f" LEFT JOIN {join.source or q(join.obj.table)} AS {join.alias}"
             f' ON {join.alias}."Id" = {join.from_alias}.{q(join.fk.name)}'
             for join in self.joins
         )
@@ -225,7 +238,10 @@ class _Compiler:
         for part in parts[:-1]:
             fk = obj.relationship(part)
             target = None
-            if fk is not None:
+            source: str | None = None
+            if fk is not None and len(fk.reference_to) > 1:
+                target, source = NAME_OBJECT, union_sql(fk, self.schema)
+            elif fk is not None:
                 target = next(
                     (o for o in map(self.schema.object, fk.reference_to) if o is not None), None
                 )
@@ -236,7 +252,12 @@ class _Compiler:
             key = (alias, fk.name)
             join = self.joins.get(key)
             if join is None:
-                join = Join(f"p{len(self.joins) + 1}", target, alias, fk)
+                prefixes = {
+                    o.key_prefix: o.name
+                    for o in map(self.schema.object, fk.reference_to)
+                    if o is not None and source is not None
+                }
+                join = Join(f"p{len(self.joins) + 1}", target, alias, fk, source, prefixes)
                 self.joins[key] = join
             rels.append((fk.relationship_name or part, join))
             obj, alias = target, join.alias

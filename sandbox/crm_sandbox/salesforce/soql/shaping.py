@@ -60,6 +60,11 @@ def json_record(compiled: CompiledQuery, row: Mapping[str, Any], version: str) -
                     target = None
                 else:
                     nested = {"attributes": _attributes(join.obj.name, parent_id, version)}
+                    if join.polymorphic:  # type Name, url of the real object (unverified)
+                        url_obj = join.url_object(parent_id)
+                        nested["attributes"]["url"] = (
+                            f"/services/data/v{version}/sobjects/{url_obj}/{parent_id}"
+                        )
                     target[rel_name] = nested
                     target = nested
             if target is None:

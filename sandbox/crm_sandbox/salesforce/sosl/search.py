@@ -27,14 +27,15 @@ if TYPE_CHECKING:
 
 MAX_RESULTS = 2000
 """SOSL returns at most 2,000 records per search."""
-TEXT_TYPES = frozenset({"string", "textarea", "email", "phone", "url"})
+# combobox: Task.Subject, a text field with suggested values, is found by SOSL
+TEXT_TYPES = frozenset({"string", "textarea", "email", "phone", "url", "combobox"})
 _TOKEN = re.compile(r"[^\W_]+")
 
 
 def searched_fields(obj: ObjectDef, group: str) -> list[FieldDef]:
     """The fields an ``IN <group> FIELDS`` search looks at.
 
-    ALL (and SIDEBAR) covers the text, email, phone and URL fields; picklists are left
+    ALL (and SIDEBAR) covers the text, combobox, email, phone and URL fields; picklists are left
     out (unverified: Salesforce indexes some of them).
     """
     fields = [f for f in obj.fields.values() if f.type in TEXT_TYPES and f.name != "Id"]

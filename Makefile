@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 DATA_DIR ?= .sandbox
 
-.PHONY: install demo test lint ruff typecheck bench bench-peers clean sandbox-stop
+.PHONY: install demo test lint ruff typecheck bench bench-peers clean sandbox-stop browser
 
 # Every distribution of the repo, editable, into one development venv.
 DISTS := ./core ./sandbox ./tap-salesforce-custom ./tap-hubspot-custom \
@@ -27,9 +27,9 @@ install: $(STAMP)
 demo: install
 	DATA_DIR=$(DATA_DIR) scripts/demo.sh
 
-# The linters first: an error fails fast, before the long suite. mypy (`make typecheck`)
-# joins them here once it is green on the core and the plugins; until then `make lint` runs it.
-test: install ruff
+# The linters first (ruff, then mypy on the core and the plugins): an error fails fast,
+# before the long suite.
+test: install lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 # Other people's extractors beside ours on one seeded sandbox (downloads them from PyPI into
@@ -54,6 +54,10 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
 	$(BIN)/python bench/bench_pipeline.py $(BENCH_ARGS)
+
+# Debian's chromium for the HTML report's browser test (Playwright drives /usr/bin/chromium).
+browser:
+	command -v chromium >/dev/null || apt-get install -y chromium
 
 sandbox-stop:
 	-$(BIN)/crm-sandbox stop --data-dir $(DATA_DIR)

@@ -205,3 +205,15 @@ def test_mapper_start_is_quiet_about_lossy_conversions(sandbox, tmp_path, caplog
     assert warnings == []  # the shipped example is fine: nothing to warn about
     infos = [r.getMessage() for r in caplog.records if "lossy-conversion" in r.getMessage()]
     assert infos == [f"{lossy} lossy-conversion notice(s); `map-crm validate` lists them"]
+
+
+def test_validate_checks_hubspot_filter_properties(sandbox, tmp_path):
+    text = GOOD.replace(
+        "id_property: salesforce_id}", "id_property: salesforce_id, filter: \"no_such_prop = 'x'\"}"
+    )
+    directory = specs_dir(tmp_path, text)
+    result = validate(tmp_path, {"mappings_dir": str(directory), **credentials(sandbox.env)})
+    assert result.exit_code == 1, result.output
+    assert "project.yml:3: error: mapping 'project' field 'no_such_prop': hubspot.filter reads" in (
+        result.output
+    )

@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 DATA_DIR ?= .sandbox
 
-.PHONY: install demo test lint ruff typecheck bench clean sandbox-stop
+.PHONY: install demo test lint ruff typecheck bench bench-peers clean sandbox-stop
 
 # Every distribution of the repo, editable, into one development venv.
 DISTS := ./core ./sandbox ./tap-salesforce-custom ./tap-hubspot-custom \
@@ -27,10 +27,17 @@ install: $(STAMP)
 demo: install
 	DATA_DIR=$(DATA_DIR) scripts/demo.sh
 
-# The linters first: an error fails fast, before the long suite. mypy (`make typecheck`)
-# joins them here once it is green on the core and the plugins; until then `make lint` runs it.
-test: install ruff
+# The linters first (ruff, then mypy on the core and the plugins): an error fails fast,
+# before the long suite.
+test: install lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# Other people's extractors beside ours on one seeded sandbox (downloads them from PyPI into
+# bench/peers/.venvs once; not part of `make test`). Table: bench/results/peers.md.
+PEER_PROJECTS ?= 100000
+PEER_COMPANIES ?= 20000
+bench-peers: install
+	$(BIN)/python -m bench.peers --projects $(PEER_PROJECTS) --companies $(PEER_COMPANIES)
 
 lint: ruff typecheck
 

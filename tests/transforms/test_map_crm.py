@@ -124,6 +124,7 @@ def test_forward_schema_is_destination_shaped_and_annotated():
         "conflict": "newest",
         "tie": "salesforce",
         "filter": "Status__c != 'Draft'",
+        "hubspot_filter": None,
         "direction": "sf_to_hs",
         "key": "salesforce_id",
     }
@@ -317,3 +318,54 @@ def test_cli_validate(tmp_path):
     assert bad.exit_code == 1
     assert "bad.yml:1: error: mapping 'bad': (top level): 'hubspot' is a required" in bad.output
     assert "2 error(s)" in bad.output
+
+
+def test_hubspot_filter_decides_which_hubspot_records_reach_salesforce(tmp_path):
+    """Issue 14, feature 5: ``hubspot.filter`` on HubSpot properties, reverse leg only."""
+    spec = (MAPPINGS / "project.yml").read_text()
+    spec = spec.replace(
+        "hubspot:    {object: project, id_property: salesforce_id}",
+        "hubspot:    {object: project, id_property: salesforce_id,\n"
+        "             filter: \"budget >= 1000 AND project_name LIKE 'Keep%'\"}",
+    )
+    assert 'filter: "budget' in spec
+    (tmp_path / "project.yml").write_text(spec)
+    shutil.copy(MAPPINGS / "account.yml", tmp_path / "account.yml")
+    hs_schema = {"type": "SCHEMA", "stream": "project", "key_properties": ["id"],
+                 "schema": {"properties": {"id": {"type": "string"},
+                                           "properties": {"type": "object"}}}}  # fmt: skip
+
+    def hs(record_id: str, name: str, budget: str, **extra: str) -> dict:
+        props = {
+            "project_name": name,
+            "budget": budget,
+            "hs_lastmodifieddate": "2024-05-01T10:00:00Z",
+        }
+        return {
+            "type": "RECORD",
+            "stream": "project",
+            "record": {"id": record_id, "properties": props, **extra},
+        }
+
+    reverse = MapCrm(config={"mappings_dir": str(tmp_path), "direction": "hs_to_sf"})
+    out = run(
+        reverse,
+        hs_schema,
+        hs("1", "Keep me", "5000"),
+        hs("2", "Keep too small", "10"),
+        hs("3", "Other", "5000"),
+        hs("4", "Other", "1", _sdc_deleted_at="2024-05-02T00:00:00Z"),
+    )
+    assert [m["record"]["HubSpot_Id__c"] for m in out if m["type"] == "RECORD"] == ["1", "4"]
+    assert out[0]["schema"]["x-crm-mapping"]["hubspot_filter"].startswith("budget >= 1000")
+    # The forward leg ignores it: Salesforce records are the SOQL filter's business.
+    _, record = run(
+        MapCrm(config={"mappings_dir": str(tmp_path)}), SF_SCHEMA, sf_record(Budget__c=1)
+    )
+    assert record["type"] == "RECORD"
+    broken = spec.replace("budget >= 1000 AND", "budget >=")
+    (tmp_path / "project.yml").write_text(broken)
+    with pytest.raises(SpecError) as excinfo:
+        MapCrm(config={"mappings_dir": str(tmp_path), "direction": "hs_to_sf"})
+    [issue] = excinfo.value.issues
+    assert issue.code == "filter_syntax" and issue.line == 7  # the filter key

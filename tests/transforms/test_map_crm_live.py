@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -11,6 +12,8 @@ from map_crm.mapper import MapCrm
 from singer_sdk.exceptions import ConfigValidationError
 
 from crm_sync.spec import SpecError
+
+SHIPPED = Path(__file__).resolve().parents[2] / "transforms" / "mappings"
 
 BROKEN = """\
 name: project
@@ -164,3 +167,53 @@ def test_validate_logs_in_to_salesforce_with_jwt(sandbox, tmp_path):
     assert wrong_user.exit_code == 1
     assert "salesforce: Salesforce login (jwt)" in wrong_user.output
     assert "user hasn't approved this consumer" in wrong_user.output
+
+
+def test_validate_shows_spec_and_live_errors_in_one_pass(sandbox, tmp_path):
+    """Issue 14, feature 8: a broken file does not hide another file's live errors."""
+    directory = specs_dir(tmp_path, BROKEN)
+    (directory / "bad.yml").write_text("name: bad\nsalesforce: {object: A, id_field: B}\n")
+    result = validate(tmp_path, {"mappings_dir": str(directory), **credentials(sandbox.env)})
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "bad.yml:1: error: mapping 'bad': (top level): 'hubspot' is a required" in out
+    assert "Project__c has no field Budget_Typo__c [unknown_field]" in out
+    assert "[reference_as_field]" in out and "[unknown_property]" in out
+    summary = out.strip().splitlines()[-1]
+    assert summary.startswith(f"2 mapping(s) in {directory} (1 enabled, 0 saved for later, 1 ")
+    assert "5 error(s)" in summary and "live schemas checked" in summary
+
+
+def test_validate_without_credentials_warns_loudly(tmp_path):
+    directory = specs_dir(tmp_path, GOOD)
+    result = validate(tmp_path, {"mappings_dir": str(directory)})
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("WARNING: only the spec files were checked, NOT the live")
+
+
+def test_mapper_start_is_quiet_about_lossy_conversions(sandbox, tmp_path, caplog):
+    """Issue 14, feature 11: lossy notices are `validate`'s; a run logs one info line."""
+    config = {"mappings_dir": str(SHIPPED), **credentials(sandbox.env)}
+    listed = validate(tmp_path, config)
+    assert listed.exit_code == 0, listed.output
+    lossy = listed.output.count("[lossy]")
+    assert lossy > 0
+    with caplog.at_level("INFO"):
+        MapCrm(config=config)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == []  # the shipped example is fine: nothing to warn about
+    infos = [r.getMessage() for r in caplog.records if "lossy-conversion" in r.getMessage()]
+    assert infos == [f"{lossy} lossy-conversion notice(s); `map-crm validate` lists them"]
+
+
+def test_validate_checks_hubspot_filter_properties(sandbox, tmp_path):
+    text = GOOD.replace(
+        "id_property: salesforce_id}", "id_property: salesforce_id, filter: \"no_such_prop = 'x'\"}"
+    )
+    directory = specs_dir(tmp_path, text)
+    result = validate(tmp_path, {"mappings_dir": str(directory), **credentials(sandbox.env)})
+    assert result.exit_code == 1, result.output
+    assert "project.yml:3: error: mapping 'project' field 'no_such_prop': hubspot.filter reads" in (
+        result.output
+    )

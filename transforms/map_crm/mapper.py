@@ -42,6 +42,8 @@ from singer_sdk.singerlib import (
 )
 
 from crm_sync.spec import SpecError, SpecSet, load_dir, validate_live
+from crm_sync.spec.compat import Compat
+from crm_sync.spec.loader import spec_files
 from crm_sync.vocabulary import Direction
 from map_crm.live import (
     LIVE_SETTINGS,
@@ -51,6 +53,9 @@ from map_crm.live import (
     resolve_live,
 )
 from map_crm.streams import LiveTypes, StreamMapper
+
+#: Issue code of a lossy-conversion notice (``crm_sync.spec.compat.Compat.LOSSY``).
+LOSSY = str(Compat.LOSSY)
 
 DEFAULT_MAPPINGS_DIR = "transforms/mappings"
 
@@ -64,8 +69,10 @@ def check_specs(
     required but cannot be had.
     """
     specs = load_dir(mappings_dir)
-    if specs.errors:  # the offline errors first: no API calls for a broken spec
-        return specs, LiveSource(None, "spec errors")
+    if not specs.mappings:  # nothing loaded: nothing to check against the APIs
+        return specs, LiveSource(None, "no mapping loaded")
+    # Every mapping that loaded is checked live, even when another file has errors, so
+    # one pass shows every error (issue 14, feature 8).
     live = resolve_live(config, specs.mappings, snapshot)
     if live.data is not None and live.validate:
         specs.issues.extend(
@@ -108,8 +115,14 @@ class MapCrm(InlineMapper):
             self.specs, live = check_specs(config.get("mappings_dir", DEFAULT_MAPPINGS_DIR), config)
         except (LiveSourceMissing, LiveSchemaError) as exc:
             raise ConfigValidationError(str(exc), errors=[str(exc)]) from exc
+        lossy = [i for i in self.specs.warnings if i.code == LOSSY]
         for issue in self.specs.warnings:
-            self.logger.warning("%s", issue)
+            if issue.code != LOSSY:
+                self.logger.warning("%s", issue)
+        if lossy:  # known limits of the schemas, listed by `validate`: not a warning per run
+            self.logger.info(
+                "%d lossy-conversion notice(s); `map-crm validate` lists them", len(lossy)
+            )
         if self.specs.errors:
             raise SpecError(self.specs.issues)
         self.logger.info("Mapping specs: %s", live.summary)
@@ -256,11 +269,24 @@ def validate_command(
         click.echo(str(issue), err=issue.is_error)
     if save_live_schemas is not None and live.data is not None:
         save_live_schemas.write_text(json.dumps(live.data, indent=1, sort_keys=True))
-    enabled = sum(1 for m in specs.mappings if m.enabled)
-    summary = (
-        f"{len(specs.mappings)} mapping(s) in {directory} ({enabled} enabled, "
-        f"{len(specs.mappings) - enabled} saved for later): {len(specs.errors)} error(s), "
-        f"{len(specs.warnings)} warning(s); {live.summary}"
-    )
-    click.echo(summary, err=bool(specs.errors))
+    click.echo(validate_summary(directory, specs, live), err=bool(specs.errors))
+    if live.data is None or not live.validate:
+        click.echo(
+            f"WARNING: only the spec files were checked, NOT the live Salesforce and HubSpot "
+            f"schemas ({live.origin}); set both sides' credentials or --live-schemas FILE",
+            err=True,
+        )
     sys.exit(1 if specs.errors else 0)
+
+
+def validate_summary(directory: Path, specs: SpecSet, live: LiveSource) -> str:
+    """One line: spec files (a file with errors counts too), errors, warnings, live check."""
+    files = len(spec_files(directory)) if directory.is_dir() else 0
+    enabled = sum(1 for m in specs.mappings if m.enabled)
+    broken = files - len(specs.mappings)
+    return (
+        f"{files} mapping(s) in {directory} ({enabled} enabled, "
+        f"{len(specs.mappings) - enabled} saved for later"
+        + (f", {broken} not loadable" if broken else "")
+        + f"): {len(specs.errors)} error(s), {len(specs.warnings)} warning(s); {live.summary}"
+    )

@@ -27,8 +27,9 @@ Record shape emitted (both directions; names are the destination's):
 Transform steps (trim, lower, upper, default, concat) apply to source values, in
 order, before conversion; ``default`` is written in the source's vocabulary.
 The selective-sync filter is evaluated here (not pushed into the tap) on the
-Salesforce-shaped record: the raw record on sf_to_hs, the converted one on hs_to_sf.
-Deletions are never filtered out.
+Salesforce-shaped record: the raw record on sf_to_hs, the converted one on hs_to_sf;
+on hs_to_sf the mapping's ``hubspot.filter`` is evaluated first, on the HubSpot
+record's own properties. Deletions are never filtered out.
 """
 
 from __future__ import annotations
@@ -269,6 +270,9 @@ class StreamMapper:
         deleted = source.get(DELETED)
         m = self.mapping
         if to_hs and m.filter and not deleted and not m.filter.matches(source):
+            return None
+        hs_filter = m.hubspot_filter
+        if not to_hs and hs_filter and not deleted and not hs_filter.matches(source):
             return None
         out: dict[str, Any] = {}
         native: dict[str, Any] = {}

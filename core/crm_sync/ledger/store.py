@@ -447,17 +447,23 @@ class LedgerBatch:
             )
 
     def _delete_pending(self, connection: Any) -> None:
+        """One ``DELETE ... from_id IN (...)`` per lookup and chunk.
+
+        Each statement is a range of ``uq_pending_association`` (mapping, direction,
+        from_id, lookup), so it costs index probes, never a scan of the table.
+        """
         table = PendingAssociationRow.__table__
-        groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        groups: dict[tuple[str, str, str], set[str]] = defaultdict(set)
         for mapping, direction, from_id, lookup in self._resolved_pending:
-            groups[(mapping, direction)].append((from_id, lookup))
-        for (mapping, direction), keys in groups.items():
-            for chunk in chunked(keys, 200):
+            groups[(mapping, direction, lookup)].add(from_id)
+        for (mapping, direction, lookup), ids in groups.items():
+            for chunk in chunked(sorted(ids)):
                 connection.execute(
                     delete(table).where(
                         table.c.mapping == mapping,
                         table.c.direction == direction,
-                        or_(*(and_(table.c.from_id == f, table.c.lookup == lk) for f, lk in chunk)),
+                        table.c.from_id.in_(chunk),
+                        table.c.lookup == lookup,
                     )
                 )
 

@@ -391,6 +391,16 @@ class _Checker:
                 )
 
     def filter(self, objs: _Objects) -> None:
+        hs_filter = self.m.hubspot_filter
+        for name in sorted(hs_filter.fields if hs_filter else ()):
+            if name.casefold() not in objs.hs:
+                self.add(
+                    "unknown_property",
+                    f"hubspot.filter reads {name}, which HubSpot {self.m.hubspot.object} "
+                    "does not have",
+                    ("hubspot", "filter"),
+                    name,
+                )
         if self.m.filter is None:
             return
         for name in sorted(self.m.filter.fields):

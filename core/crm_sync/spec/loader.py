@@ -190,14 +190,19 @@ def _check_fields(data: dict[str, Any], report: _Reporter) -> None:
                 written[direction][key] = i
 
 
-def _compile(data: dict[str, Any], report: _Reporter) -> Filter | None:
-    text = data.get("filter")
+def _compile(
+    data: dict[str, Any], report: _Reporter, path: tuple[str, ...] = ("filter",)
+) -> Filter | None:
+    """The filter at ``path`` (``filter`` or ``hubspot.filter``), compiled."""
+    text: Any = data
+    for key in path:
+        text = text.get(key) if isinstance(text, dict) else None
     if not text:
         return None
     try:
         return compile_filter(text)
     except FilterError as exc:
-        report("filter_syntax", str(exc), ("filter",))
+        report("filter_syntax", str(exc), path)
         return None
 
 
@@ -225,9 +230,10 @@ def load_text(text: str, file: str) -> tuple[Mapping | None, list[Issue]]:
         return None, report.issues
     _check_fields(data, report)
     flt = _compile(data, report)
+    hs_flt = _compile(data, report, ("hubspot", "filter"))
     if any(issue.is_error for issue in report.issues):
         return None, report.issues
-    return build_mapping(data, file=file, lines=lines, flt=flt), report.issues
+    return build_mapping(data, file=file, lines=lines, flt=flt, hs_flt=hs_flt), report.issues
 
 
 def load_file(path: str | Path) -> tuple[Mapping | None, list[Issue]]:

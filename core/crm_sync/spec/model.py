@@ -107,6 +107,8 @@ class Mapping:
     associations: tuple[AssociationRule, ...]
     file: str | None = None
     lines: LineIndex = field(default_factory=LineIndex, compare=False, repr=False)
+    hubspot_filter: Filter | None = None
+    """Reverse-leg inclusion filter on HubSpot properties (``hubspot.filter``)."""
 
     def line(self, *path: str | int) -> int | None:
         return self.lines.line(Path(path))
@@ -135,6 +137,7 @@ class Mapping:
             "conflict": str(self.conflict),
             "tie": str(self.tie),
             "filter": self.filter.text if self.filter else None,
+            "hubspot_filter": self.hubspot_filter.text if self.hubspot_filter else None,
         }
 
 
@@ -156,7 +159,12 @@ def _transforms(raw: Any) -> tuple[Transform, ...]:
 
 
 def build_mapping(
-    data: dict[str, Any], *, file: str | None, lines: LineIndex, flt: Filter | None
+    data: dict[str, Any],
+    *,
+    file: str | None,
+    lines: LineIndex,
+    flt: Filter | None,
+    hs_flt: Filter | None = None,
 ) -> Mapping:
     """A ``Mapping`` from schema-valid data (value maps must already be checked)."""
     create = data.get("create", {})
@@ -165,7 +173,7 @@ def build_mapping(
         name=data["name"],
         enabled=data.get("enabled", True),
         salesforce=SalesforceSide(**data["salesforce"]),
-        hubspot=HubSpotSide(**data["hubspot"]),
+        hubspot=HubSpotSide(**{k: v for k, v in data["hubspot"].items() if k != "filter"}),
         create_to_hubspot=create.get("to_hubspot", True),
         create_to_salesforce=create.get("to_salesforce", False),
         delete_to_hubspot=DeleteRule(delete.get("to_hubspot", "ignore")),
@@ -200,6 +208,7 @@ def build_mapping(
         ),
         file=file,
         lines=lines,
+        hubspot_filter=hs_flt,
     )
 
 

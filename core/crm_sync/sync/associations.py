@@ -161,7 +161,8 @@ def make_pending(
         return []
     mine = ledger.destination_ids(mapping, direction, [r.source_id for r in refs])
     made, bases = make(refs, mine)
-    still = [r for r in refs if r not in made]
+    done = set(made)
+    still = [r for r in refs if r not in done]
     ledger.commit(mapping, direction, BatchWrite(), bases=bases, pending=still, made=made)
     return made
 

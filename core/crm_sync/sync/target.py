@@ -24,6 +24,7 @@ from singer_sdk.sinks import BatchSink
 from singer_sdk.target_base import Target
 
 from crm_sync.reconcile import RunReport
+from crm_sync.sync.annotations import ASSOCIATIONS
 from crm_sync.sync.ledger import SyncLedger, open_ledger
 from crm_sync.sync.leg import finish_report
 from crm_sync.sync.publish import default_ledger_url, publish_reports
@@ -180,6 +181,8 @@ class SyncSink(BatchSink):
     pool: ThreadPoolExecutor | None = None
     pending_of: Any = None
     """The stream's :class:`~crm_sync.sync.annotations.StreamMapping` (pending count)."""
+    draining: bool = False
+    """Inside :meth:`process_batch`, before its records are handed over."""
 
     def __init__(
         self,
@@ -206,12 +209,41 @@ class SyncSink(BatchSink):
 
     def process_batch(self, context: dict) -> None:
         """Write the drained batch; its ticket closes once the batch is durable."""
-        ticket = self.sync_target.state_gate.drained(self)
         records: list[dict[str, Any]] = context.get("records", [])
+        self.draining = True  # a related sink draining first must not drain this one again
+        try:
+            self.drain_related(records)
+        finally:
+            self.draining = False
+        ticket = self.sync_target.state_gate.drained(self)
         if not records:
             ticket.close()
             return
         self.write_batch(records, ticket.close)
+
+    def drain_related(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Drain first the other sinks holding records this batch's associations name.
+
+        singer-sdk drains a sink when it is full or at the end of the input, so a small
+        parent stream (2,000 accounts) would still sit in its buffer when its children's
+        batches are written, and every association to it would be parked as pending
+        and made at the end of the run. Drained first, the parents' batch is written
+        before this one (the targets write batches in order), so the children's
+        associations are made with their own batch.
+        """
+        wanted = {
+            str(item.get("to_mapping"))
+            for record in records
+            for item in record.get(ASSOCIATIONS) or ()
+            if isinstance(item, Mapping)
+        }
+        wanted.discard(self.mapping_name)
+        if not wanted:
+            return
+        for sink in self.sync_target.sync_sinks:
+            name = getattr(sink, "mapping_name", None)
+            if name in wanted and sink.current_size and not sink.draining:
+                self.sync_target.drain_one(sink)
 
     def write_batch(
         self, records: Sequence[Mapping[str, Any]], durable: Callable[[], None]

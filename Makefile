@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 DATA_DIR ?= .sandbox
 
-.PHONY: install demo test lint ruff typecheck bench bench-peers clean sandbox-stop
+.PHONY: install demo test lint ruff typecheck bench bench-peers clean sandbox-stop browser
 
 # Every distribution of the repo, editable, into one development venv.
 DISTS := ./core ./sandbox ./tap-salesforce-custom ./tap-hubspot-custom \
@@ -54,6 +54,10 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
 	$(BIN)/python bench/bench_pipeline.py $(BENCH_ARGS)
+
+# Debian's chromium for the HTML report's browser test (Playwright drives /usr/bin/chromium).
+browser:
+	command -v chromium >/dev/null || apt-get install -y chromium
 
 sandbox-stop:
 	-$(BIN)/crm-sandbox stop --data-dir $(DATA_DIR)

@@ -43,6 +43,12 @@ step "run it again with no edits: nothing to write on either side"
 crm-sandbox stats --data-dir "$DATA_DIR" --clear >/dev/null
 meltano run two-way 2>&1 | report
 crm-sandbox stats --data-dir "$DATA_DIR"
+step "the HTML report of these runs (crm-sync report; a CI job publishes it as an artifact)"
+crm-sync --ledger-url "sqlite:///$PWD/.meltano/crm-sync/sandbox-ledger.sqlite" report \
+  --html output/crm-sync-report.html \
+  --plan .meltano/crm-sync/plan.json --plan .meltano/crm-sync/plan-salesforce.json
+crm-sync --ledger-url "sqlite:///$PWD/.meltano/crm-sync/sandbox-ledger.sqlite" status
+
 if [ "${KEEP_SANDBOX:-0}" = 1 ]; then
   echo "sandbox left running; stop it with: crm-sandbox stop --data-dir $DATA_DIR"
 fi

@@ -212,6 +212,7 @@ class HubSpotSink(SyncSink):
         destination = self.destination if self.object is not None else _Nothing()
         planned = self.leg.plan(raw, destination)
         if self.dry_run:
+            self.leg.plan_associations(planned)  # the preview counts what it would associate
             durable()
             return
         self._submit(planned.payloads, lambda: self._write_mapped(planned), durable)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crm_sync.reconcile import (
+    MISSING,
     Action,
     DestinationState,
     LedgerState,
@@ -15,6 +16,7 @@ from crm_sync.reconcile import (
     RunReport,
     SkipReason,
     SourceRecord,
+    decide_field,
     needs_destination,
     plan_record,
     render_json,
@@ -254,3 +256,43 @@ def test_field_conflict_overrides_the_mappings_rule():
     assert plan.changes == {"notes": "sf"}
     with pytest.raises(ValueError, match=r"fields\[0\]\.conflict"):
         MappingPolicy.from_dict({**SPEC, "fields": [{**fields[0], "conflict": "oldest"}]})
+
+
+@pytest.mark.parametrize("direction", [FWD, REV])
+@pytest.mark.parametrize("value", ["Apollo", "", None, "  ", 0, "missing"])
+def test_a_create_decides_each_field_as_the_three_way_merge_would(direction, value):
+    """A create skips the three-way merge (blank base and destination), deciding the same."""
+    policy = MappingPolicy.from_dict(
+        {
+            **SPEC,
+            "create": {"to_hubspot": True, "to_salesforce": True},
+            "fields": [
+                {"salesforce": f"F{n}__c", "hubspot": f"f{n}", "rule": rule}
+                for n, rule in enumerate(
+                    ["two_way", "prefer_salesforce", "prefer_hubspot", "always_salesforce",
+                     "always_hubspot", "none"]
+                )
+            ],
+        }
+    )  # fmt: skip
+    dst = direction.destination
+    values = {} if value == "missing" else {f.name_on(dst): value for f in policy.fields}
+    plan = plan_record(policy, direction, SourceRecord("s1", values, modified_at=T1))
+    assert plan.action is Action.CREATE
+    merged = tuple(
+        decide_field(
+            f.name_on(dst),
+            values.get(f.name_on(dst), MISSING),
+            MISSING,
+            None,  # a create's destination is blank
+            rule=f.rule,
+            direction=direction,
+            source_modified_at=T1,
+            kind=f.kind,
+        )
+        for f in policy.fields
+    )
+    assert plan.decisions == merged
+    sent = {d.field: d.value for d in merged if d.agreed}
+    assert plan.changes == sent
+    assert (plan.base_after or {}).get(dst.value, {}) == sent

@@ -10,7 +10,7 @@ database per record.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -180,7 +180,54 @@ class LedgerStore:
         with self.engine.connect() as connection:
             return [RunLogEntry.from_row(r) for r in connection.execute(query)]
 
+    def mappings(self) -> list[str]:
+        """Every mapping name the ledger holds rows of (links, runs, pending, dead letters)."""
+        names: set[str] = set()
+        with self.engine.connect() as connection:
+            for model in (SyncRecordRow, RunLogRow, PendingAssociationRow, DeadLetterRow):
+                names.update(connection.execute(select(model.mapping).distinct()).scalars())
+        return sorted(names)
+
     # ------------------------------------------------------------------ writes
+
+    def reopen_dead_letters(
+        self, mapping: str, direction: Direction, source_ids: Iterable[str] | None = None
+    ) -> int:
+        """Mark dead letters for the next run (a target retries the open ones); how many.
+
+        ``source_ids`` None means every dead letter of the leg, dismissed ones included.
+        """
+        return self._set_dead_letters(mapping, direction, source_ids, resolved_at=None)
+
+    def dismiss_dead_letters(
+        self, mapping: str, direction: Direction, source_ids: Iterable[str] | None = None
+    ) -> int:
+        """Close dead letters without a retry (a target no longer replays them); how many."""
+        return self._set_dead_letters(mapping, direction, source_ids, resolved_at=utcnow())
+
+    def _set_dead_letters(
+        self,
+        mapping: str,
+        direction: Direction,
+        source_ids: Iterable[str] | None,
+        *,
+        resolved_at: datetime | None,
+    ) -> int:
+        table = DeadLetterRow.__table__
+        leg = and_(table.c.mapping == mapping, table.c.direction == str(direction))
+        closed = table.c.resolved_at.is_not(None)
+        changing = closed if resolved_at is None else ~closed
+        chunks: list[Sequence[str] | None] = (
+            [None] if source_ids is None else list(chunked(list(dict.fromkeys(source_ids))))
+        )
+        done = 0
+        with write_connection(self.engine) as connection, connection.begin():
+            for chunk in chunks:
+                query = update(table).where(leg, changing).values(resolved_at=resolved_at)
+                if chunk is not None:
+                    query = query.where(table.c.source_id.in_(chunk))
+                done += connection.execute(query).rowcount
+        return done
 
     @contextmanager
     def batch(self) -> Iterator[LedgerBatch]:

@@ -425,6 +425,13 @@ class _Planner:
     ) -> RecordPlan:
         dst = self.direction.destination
         base = _base_half(self.ledger.base, dst)
+        if action is Action.CREATE and not self.ledger.base and not current:
+            return self._plan(
+                action,
+                destination_id,
+                **self._created(dst),
+                new_link=new_link,
+            )
         decisions = tuple(
             decide_field(
                 item.name_on(dst),
@@ -452,6 +459,43 @@ class _Planner:
             base_after=self._next_base(decisions),
             new_link=new_link,
         )
+
+    def _created(self, dst: Side) -> dict[str, Any]:
+        """Changes, decisions and base of a create: no three-way merge to make.
+
+        A new record's base and destination are blank, so :func:`decide_field` sends
+        every field with a non-blank value unless its rule keeps it on the destination
+        always, and leaves the rest; this decides the same without the comparisons.
+        """
+        src = self.direction.source
+        values, native = self.record.values, self.record.native or {}
+        decisions: list[FieldDecision] = []
+        changes: dict[str, Any] = {}
+        new: Base = {side.value: {} for side in Side}
+        for item in self.policy.fields:
+            name = item.name_on(dst)
+            rule = item.rule
+            source = values.get(name, MISSING)
+            if rule is Rule.NONE:
+                decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.RULE_NONE))
+            elif source is MISSING:
+                decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.ABSENT))
+            elif canonical(source, item.kind) == BLANK:
+                decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.UNCHANGED))
+            elif rule.owner is dst and rule.is_always:
+                decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.NEVER_THIS_DIRECTION))
+            else:
+                reason = Reason.FILLS_BLANK if rule.owner is dst else Reason.CHANGED
+                decisions.append(FieldDecision(name, Outcome.SEND, reason, source))
+                changes[name] = source
+                new[dst.value][name] = source
+                source_name = item.name_on(src)
+                new[src.value][source_name] = native.get(source_name, source)
+        return {
+            "changes": changes,
+            "decisions": tuple(decisions),
+            "base_after": new if changes else None,
+        }
 
     def _next_base(self, decisions: Iterable[FieldDecision]) -> Base | None:
         """The base after a successful write; None when it does not change.

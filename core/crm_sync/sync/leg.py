@@ -153,6 +153,7 @@ class MappedLeg:
         """Reconcile, write and commit one batch; None on a dry run (nothing written)."""
         planned = self.plan(raw, destination)
         if self.dry_run:
+            self.plan_associations(planned)
             return None
         return self.write(planned, destination, before_write=before_write, after_write=after_write)
 
@@ -193,6 +194,22 @@ class MappedLeg:
                 hints,
             )
         return PlannedBatch(reconciled.plans, payloads, states, unconvertible)
+
+    def plan_associations(self, planned: PlannedBatch) -> None:
+        """Dry run: count the associations the batch would make (the preview shows them).
+
+        Every record the plan writes or keeps is counted as if written, so the count is
+        what a real run makes or parks as pending for a related record not yet synced.
+        """
+        if not self.mapping.has_associations:
+            return
+        from crm_sync.sync.associations import AssociationDiff  # it builds on this module
+
+        diff = AssociationDiff.of(
+            self.name, planned.plans, BatchWrite(), planned.payloads, planned.states
+        )
+        with self.report_lock:
+            self.report.counts.associations_made += len(diff.wanted)
 
     def write(
         self,

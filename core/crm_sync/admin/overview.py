@@ -1,0 +1,72 @@
+"""What the ledger says about each mapping: links, last run, pending, dead letters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from crm_sync.ledger import DeadLetter, LedgerStore, PendingAssociation, RunLogEntry
+from crm_sync.vocabulary import Direction
+
+NO_REASON = "target not synced yet"
+"""The reason shown for a pending association that has no ``last_error``."""
+
+
+@dataclass(frozen=True, slots=True)
+class MappingStatus:
+    """One mapping's figures, both legs together."""
+
+    mapping: str
+    linked: int
+    last_run: RunLogEntry | None
+    pending: list[PendingAssociation] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    @property
+    def pending_by_reason(self) -> Counter[str]:
+        return Counter(p.last_error or NO_REASON for p in self.pending)
+
+    @property
+    def dead_by_code(self) -> Counter[str]:
+        return Counter(d.error.code for d in self.dead_letters)
+
+
+def mapping_status(store: LedgerStore, mapping: str) -> MappingStatus:
+    """The figures of ``mapping`` (open dead letters only)."""
+    runs = store.runs(mapping=mapping)
+    return MappingStatus(
+        mapping,
+        store.count_records(mapping),
+        runs[0] if runs else None,
+        [p for d in Direction for p in store.pending_associations(mapping, d)],
+        [x for d in Direction for x in store.dead_letters(mapping, d)],
+    )
+
+
+def ledger_status(store: LedgerStore, only: str | None = None) -> list[MappingStatus]:
+    """Every mapping's figures (or only ``only``'s)."""
+    names = [only] if only else store.mappings()
+    return [mapping_status(store, name) for name in names]
+
+
+@dataclass(frozen=True, slots=True)
+class RunTotals:
+    """One run's counters summed over its mappings and legs."""
+
+    run_id: str
+    started_at: str
+    counts: dict[str, int]
+
+
+def run_totals(entries: list[RunLogEntry], limit: int) -> list[RunTotals]:
+    """The ``limit`` most recent runs, oldest first, counters summed per run."""
+    order: list[str] = []
+    started: dict[str, str] = {}
+    sums: dict[str, Counter[str]] = {}
+    for entry in sorted(entries, key=lambda e: e.started_at):
+        if entry.run_id not in sums:
+            order.append(entry.run_id)
+            started[entry.run_id] = entry.started_at.isoformat(timespec="seconds")
+            sums[entry.run_id] = Counter()
+        sums[entry.run_id].update(entry.counts)
+    return [RunTotals(r, started[r], dict(sums[r])) for r in order[-limit:]]

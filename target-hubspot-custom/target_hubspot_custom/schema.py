@@ -63,8 +63,21 @@ def _types(schema: Mapping[str, Any]) -> set[str]:
     return {kind} if isinstance(kind, str) else set(kind)
 
 
+#: map-crm's ``x-crm-kind`` (the value's kind; its wire form is a string) -> the JSON
+#: Schema a property of that kind is created from, so a Salesforce currency field becomes
+#: a number property, the type ``map-crm validate`` accepts for it.
+_KIND_SCHEMA: dict[str, dict[str, Any]] = {
+    "number": {"type": "number"},
+    "int": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+}
+
+
 def hubspot_property(name: str, schema: Mapping[str, Any], unique: bool = False) -> dict[str, Any]:
     """A HubSpot property definition for a stream field described by JSON Schema."""
+    schema = {**schema, **_KIND_SCHEMA.get(str(schema.get("x-crm-kind")), {})}
     types = _types(schema) - {"null"}
     label = str(schema.get("title") or name.replace("_", " ").capitalize())
     prop: dict[str, Any] = {"name": name, "label": label, "groupName": PROPERTY_GROUP}

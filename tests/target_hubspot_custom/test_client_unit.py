@@ -191,3 +191,12 @@ def test_property_types_and_wire_values():
     assert hubspot_property("e", {"type": "string", "enum": ["a", "b"]})["fieldType"] == "select"
     assert wire_value(None) == "" and wire_value(True) == "true"
     assert wire_value(["a", "b"]) == "a;b"
+
+
+def test_property_type_follows_the_mappers_value_kind():
+    """Issue 14, feature 3: a currency field (kind number, string on the wire) -> number."""
+    wire = {"type": ["string", "null"]}
+    assert hubspot_property("amount", {**wire, "x-crm-kind": "number"})["type"] == "number"
+    assert hubspot_property("active", {**wire, "x-crm-kind": "bool"})["type"] == "bool"
+    assert hubspot_property("day", {**wire, "x-crm-kind": "date"})["type"] == "date"
+    assert hubspot_property("name", {**wire, "x-crm-kind": "text"})["type"] == "string"

@@ -25,6 +25,7 @@ from crm_sync.ledger import (
     PendingAssociation,
     RunLogEntry,
 )
+from crm_sync.ledger.lock import MappingLocks
 from crm_sync.reconcile import Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.objects import MappedObject, MappingObjects
@@ -53,6 +54,15 @@ class SyncLedger:
     def __init__(self, store: LedgerStore) -> None:
         self.store = store
         self.objects = MappingObjects(store.engine)
+        self.locks = MappingLocks(store.engine)
+
+    def claim(self, mapping: str) -> None:
+        """Hold ``mapping``'s lock until :meth:`close` (or process exit).
+
+        Raises :class:`~crm_sync.ledger.lock.MappingLockedError` when another live run
+        holds it: two runs of one mapping never interleave.
+        """
+        self.locks.acquire(mapping)
 
     @property
     def schema_version(self) -> int:
@@ -60,6 +70,7 @@ class SyncLedger:
         return self.store.schema_version
 
     def close(self) -> None:
+        self.locks.release_all()
         self.store.close()
 
     # ------------------------------------------------------------------ objects

@@ -118,7 +118,8 @@ class TargetHubSpotCustom(SyncTarget):
             "id_property",
             th.StringType,
             description="Plain streams: the unique HubSpot property holding the "
-            "stream's key (default: the stream's single key property).",
+            "stream's key, or email for contacts (default: the stream's single key "
+            "property).",
         ),
         th.Property(
             "id_properties",

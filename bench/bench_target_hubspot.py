@@ -36,17 +36,6 @@ from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.faults import FaultSettings
 from crm_sandbox.core.process import start, stop
 
-ACCOUNT_MAPPING = {
-    "name": "account",
-    "salesforce": {"object": "Account", "id_field": "HubSpot_Id__c"},
-    "hubspot": {"object": "companies", "id_property": "salesforce_id"},
-    "create": {"to_hubspot": True, "to_salesforce": False},
-    "delete": {"to_hubspot": "ignore", "to_salesforce": "ignore"},
-    "conflict": "newest",
-    "tie": "salesforce",
-    "direction": "sf_to_hs",
-    "key": "salesforce_id",
-}
 MAPPING = {
     "name": "project",
     "salesforce": {"object": "Project__c", "id_field": "HubSpot_Id__c"},
@@ -57,6 +46,13 @@ MAPPING = {
     "tie": "salesforce",
     "direction": "sf_to_hs",
     "key": "salesforce_id",
+}
+ACCOUNT_MAPPING = {
+    **MAPPING,
+    "name": "account",
+    "salesforce": {"object": "Account", "id_field": "HubSpot_Id__c"},
+    "hubspot": {"object": "companies", "id_property": "salesforce_id"},
+    "delete": {"to_hubspot": "ignore", "to_salesforce": "ignore"},
 }
 NULL_STR = {"type": ["string", "null"]}
 

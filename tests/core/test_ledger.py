@@ -204,9 +204,14 @@ def test_pending_associations_retry_and_resolve(store):
     ]
     assert pending[0].association == company and pending[0].target_source_id == "001A"
     assert store.pending_associations("project", REV) == []
-    with store.batch() as uow:
-        uow.resolve_pending("project", FWD, [("a1", "Account__c")])
+    assert (store.count_pending("project", FWD), store.count_pending("project", REV)) == (2, 0)
+    with store.batch() as uow:  # resolved by (from_id, lookup): another lookup of a2 stays
+        uow.add_pending(
+            PendingAssociation("project", FWD, "a2", AssociationType("Other__c"), "account", "1")
+        )
+        uow.resolve_pending("project", FWD, [("a1", "Account__c"), ("a2", "Other__c")])
     assert [p.from_id for p in store.pending_associations("project", FWD)] == ["a2"]
+    assert store.count_pending("project", FWD) == 1
 
 
 def test_dead_letters_count_attempts_resolve_and_reopen(store):

@@ -11,16 +11,10 @@ from typing import Any
 
 import pytest
 
+from tests.transforms.test_map_crm_live import BROKEN  # a spec with live errors
+
 pytestmark = pytest.mark.e2e
 
-BROKEN_LIVE = """\
-name: project
-salesforce: {object: Project__c, id_field: HubSpot_Id__c}
-hubspot: {object: project, id_property: salesforce_id}
-fields:
-  - {salesforce: Name, hubspot: project_name, rule: two_way}
-  - {salesforce: Budget_Typo__c, hubspot: budget, rule: two_way}
-"""
 BROKEN_SPEC = "name: bad\nsalesforce: {object: A, id_field: B}\n"
 
 
@@ -45,7 +39,7 @@ def test_meltano_validate_shows_every_error_at_once(
 ) -> None:
     directory = tmp_path / "mappings"
     directory.mkdir()
-    (directory / "project.yml").write_text(BROKEN_LIVE)
+    (directory / "project.yml").write_text(BROKEN)
     (directory / "bad.yml").write_text(BROKEN_SPEC)
     done = meltano_project.run("invoke", "map-crm:validate", "--mappings", str(directory))
     out = done.stdout.decode() + done.stderr.decode()

@@ -58,11 +58,12 @@ def status(ctx: click.Context, mapping: str | None) -> None:
         click.echo("the ledger holds no mapping yet")
     for s in statuses:
         click.echo(f"{s.mapping}: {s.linked} linked")
-        if s.last_run:
-            r = s.last_run
+        for leg, r in s.last_per_leg.items():
             figures = ", ".join(f"{k} {r.counts.get(k, 0)}" for k in RUN_COUNTERS[:8])
-            click.echo(f"  last run {r.run_id} at {r.started_at:%Y-%m-%d %H:%M:%S} ({figures})")
-        else:
+            click.echo(
+                f"  last {leg} run {r.run_id} at {r.started_at:%Y-%m-%d %H:%M:%S} ({figures})"
+            )
+        if not s.last_per_leg:
             click.echo("  no run logged")
         click.echo(f"  pending associations: {len(s.pending)}")
         for reason, n in sorted(s.pending_by_reason.items()):

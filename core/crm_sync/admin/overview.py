@@ -21,6 +21,8 @@ class MappingStatus:
     last_run: RunLogEntry | None
     pending: list[PendingAssociation] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    last_per_leg: dict[Direction, RunLogEntry] = field(default_factory=dict)
+    """Each leg's newest run log entry (a leg can run on its own, under its own run id)."""
 
     @property
     def pending_by_reason(self) -> Counter[str]:
@@ -34,12 +36,16 @@ class MappingStatus:
 def mapping_status(store: LedgerStore, mapping: str) -> MappingStatus:
     """The figures of ``mapping`` (open dead letters only)."""
     runs = store.runs(mapping=mapping)
+    per_leg: dict[Direction, RunLogEntry] = {}
+    for entry in runs:  # newest first
+        per_leg.setdefault(entry.direction, entry)
     return MappingStatus(
         mapping,
         store.count_records(mapping),
         runs[0] if runs else None,
         [p for d in Direction for p in store.pending_associations(mapping, d)],
         [x for d in Direction for x in store.dead_letters(mapping, d)],
+        per_leg,
     )
 
 

@@ -136,6 +136,19 @@ class LedgerStore:
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
+    def count_pending(self, mapping: str, direction: Direction) -> int:
+        """How many associations of a mapping's leg are pending (without loading them)."""
+        query = (
+            select(func.count())
+            .select_from(PendingAssociationRow.__table__)
+            .where(
+                PendingAssociationRow.mapping == mapping,
+                PendingAssociationRow.direction == direction.value,
+            )
+        )
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
     def pending_associations(
         self, mapping: str, direction: Direction, limit: int | None = None
     ) -> list[PendingAssociation]:

@@ -25,6 +25,7 @@ from crm_sync.ledger import (
     PendingAssociation,
     RunLogEntry,
 )
+from crm_sync.ledger.lock import MappingLocks
 from crm_sync.reconcile import Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.accounts import LedgerAccounts
 from crm_sync.sync.batch import BatchWrite
@@ -56,6 +57,15 @@ class SyncLedger:
         self.objects = MappingObjects(store.engine)
         label = store.engine.url.render_as_string(hide_password=True)
         self.accounts = LedgerAccounts(store.engine, label)
+        self.locks = MappingLocks(store.engine)
+
+    def claim(self, mapping: str) -> None:
+        """Hold ``mapping``'s lock until :meth:`close` (or process exit).
+
+        Raises :class:`~crm_sync.ledger.lock.MappingLockedError` when another live run
+        holds it: two runs of one mapping never interleave.
+        """
+        self.locks.acquire(mapping)
 
     @property
     def schema_version(self) -> int:
@@ -63,6 +73,7 @@ class SyncLedger:
         return self.store.schema_version
 
     def close(self) -> None:
+        self.locks.release_all()
         self.store.close()
 
     # ------------------------------------------------------------------ objects

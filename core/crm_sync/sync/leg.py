@@ -260,8 +260,9 @@ def finish_report(
     report.counts.api_calls = api_calls
     report.quota_left = quota_left
     if pending_of is not None and not dry_run:
-        pending = ledger.pending_associations(pending_of.policy.name, pending_of.direction)
-        report.counts.associations_pending = len(pending)
+        report.counts.associations_pending = ledger.store.count_pending(
+            pending_of.policy.name, pending_of.direction
+        )
     report.finish()
     if not dry_run:
         ledger.log_run(report)

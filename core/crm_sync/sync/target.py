@@ -12,6 +12,7 @@ public hooks are used (``process_record``, ``process_batch``, ``process_endofpip
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,10 +21,12 @@ from functools import cached_property
 from typing import Any
 
 import click
-from singer_sdk.sinks import BatchSink
+from singer_sdk.sinks import BatchSink, Sink
 from singer_sdk.target_base import Target
 
+from crm_sync.ledger.lock import MappingLockedError
 from crm_sync.reconcile import RunReport
+from crm_sync.stops import CleanStops, RefusedStop
 from crm_sync.sync.accounts import LedgerAccountMismatch
 from crm_sync.sync.annotations import ASSOCIATIONS
 from crm_sync.sync.ledger import SyncLedger, open_ledger
@@ -35,7 +38,7 @@ from crm_sync.vocabulary import Direction, Side
 __all__ = ["RefusedRecordsError", "SyncSink", "SyncTarget"]
 
 
-class RefusedRecordsError(RuntimeError):
+class RefusedRecordsError(RefusedStop):
     """Some records were refused by the destination and ``fail_on_refused`` is set."""
 
 
@@ -44,7 +47,20 @@ IGNORED_BUILTIN_SETTINGS = ("load_method", "add_record_metadata")
 upsert on a stable key, and ``_sdc_*`` columns are always kept (deletes travel in them)."""
 
 
-class SyncTarget(Target):
+def _one_line_refusal(callback: Callable[..., Any] | None) -> Callable[..., Any]:
+    """The command's callback, with a refused mapping lock as one line and exit code 1."""
+
+    @functools.wraps(callback)  # type: ignore[arg-type]
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs) if callback else None
+        except MappingLockedError as error:
+            raise click.ClickException(str(error)) from None
+
+    return run
+
+
+class SyncTarget(CleanStops, Target):
     """A target that reconciles against the ledger, can plan without writing, and reports.
 
     A plugin sets :attr:`destination_label`; a target whose writes outlive
@@ -72,6 +88,7 @@ class SyncTarget(Target):
     def get_singer_command(cls) -> click.Command:
         """singer-sdk's target command plus ``--test``, the connection check."""
         command = super().get_singer_command()
+        command.callback = _one_line_refusal(command.callback)
         command.params.append(
             click.Option(
                 ["--test"],
@@ -132,6 +149,27 @@ class SyncTarget(Target):
         """One id for every stream's run log row of this run."""
         return uuid.uuid4().hex
 
+    def add_sink(
+        self,
+        stream_name: str,
+        schema: dict,
+        key_properties: Sequence[str] | None = None,
+    ) -> Sink:
+        """singer-sdk's sink, set up; then this run holds the sink's mapping (see claim)."""
+        sink = super().add_sink(stream_name, schema, key_properties)
+        if isinstance(sink, SyncSink) and not self.dry_run:
+            self.claim(sink.mapping_name)
+        return sink
+
+    def claim(self, mapping: str) -> None:
+        """Hold ``mapping``'s lock in the ledger for the rest of the run.
+
+        A second run of the same mapping is refused here, before it writes anything;
+        a dry run writes nothing and takes no lock, so it may run beside a real one.
+        """
+        self.ledger.claim(mapping)
+        self.logger.info("holding the ledger lock of mapping %r", mapping)
+
     def settle(self) -> None:
         """Return once every batch handed over so far is written and committed."""
 
@@ -140,7 +178,17 @@ class SyncTarget(Target):
 
     # ------------------------------------------------------------------ end of run
     def process_endofpipe(self) -> None:
-        """Drain and settle (held STATE follows), then dead letters, associations, report."""
+        """Drain and settle (held STATE follows), then dead letters, associations, report.
+
+        The run's mapping locks go at the very end, also when the end fails.
+        """
+        try:
+            self._end_run()
+        finally:
+            if "ledger" in self.__dict__:  # opened (cached_property): release what it holds
+                self.ledger.locks.release_all()
+
+    def _end_run(self) -> None:
         self.drain_all()
         self.settle()
         self.state_gate.release()
@@ -162,6 +210,7 @@ class SyncTarget(Target):
             dry_run=self.dry_run,
             plan_path=self.config.get("plan_path"),
             logger=self.logger,
+            log_values=bool(self.config.get("log_values")),
         )
         self._check_refused(reports)
 

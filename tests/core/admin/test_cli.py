@@ -21,7 +21,7 @@ def test_status_per_mapping(ledger: LedgerStore) -> None:
     out = run(ledger, "status")
     assert "project: 4 linked" in out
     assert "account: 1 linked" in out
-    assert "last run run-3" in out
+    assert "last sf_to_hs run run-3" in out and "last hs_to_sf run run-2" in out
     assert "pending associations: 2" in out
     assert "1 HTTP 429" in out and "1 target not synced yet" in out
     assert "dead letters: 3" in out

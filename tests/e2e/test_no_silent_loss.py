@@ -14,6 +14,7 @@ import pytest
 
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.process import RunningSandbox, start, stop
+from crm_sync.stops import EXIT_INPUT
 from crm_sync.sync.ledger import open_ledger
 from crm_sync.vocabulary import Direction
 from tests.e2e.two_way_helpers import FORWARD, REVERSE, HubSpot, Salesforce, TwoWay, all_writes
@@ -122,7 +123,8 @@ def test_ledger_of_another_org_and_portal_is_refused(
     clean_sandbox: Any, other_sandbox: RunningSandbox, sync: TwoWay
 ) -> None:
     """A ledger built against one org and portal, pointed at another, stops both legs
-    with one line naming the ledger, the two accounts and what to do; nothing is written."""
+    with one line naming the ledger, the two accounts and what to do (exit 2, an input
+    to fix); nothing is written."""
     write_mappings(sync.mappings)
     sf = Salesforce(sync.env)
     sf.create("Account", {"Name": "First org"})
@@ -134,12 +136,12 @@ def test_ledger_of_another_org_and_portal_is_refused(
     for direction, target in ((FORWARD, "target-hubspot-custom"),
                               (REVERSE, "target-salesforce-custom")):  # fmt: skip
         run = moved.leg(direction)
-        assert run.returncodes[2] == 1, run.stderr
+        assert run.returncodes[2] == EXIT_INPUT, run.stderr
         err = (sync.workdir / f"{direction}-target.err").read_text()
         assert "Traceback" not in err
         lines = [line for line in err.splitlines() if "belongs to" in line]
         assert len(lines) == 1, err
-        assert lines[0].startswith(f"{target}: the ledger ")
+        assert lines[0].startswith(f"{target} stopped: the ledger ")
         assert str(sync.workdir / "ledger.sqlite") in lines[0]
         assert "give each org/portal pair its own ledger_url" in lines[0]
     assert all_writes(other_sandbox.stats()) == {}

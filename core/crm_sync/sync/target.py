@@ -130,14 +130,14 @@ class SyncTarget(CleanStops, Target):
     def ledger(self) -> SyncLedger:
         """The sync ledger of ``ledger_url`` (default a SQLite file in the project),
         checked to belong to the org and portal this target talks to; a ledger of
-        another ends the run with one line saying what to do."""
+        another is an expected stop (:mod:`crm_sync.stops`: one line, exit 2)."""
         ledger = open_ledger(self.config.get("ledger_url") or default_ledger_url())
         try:
             for side, account_id in self.account_ids().items():
                 ledger.accounts.bind(side, account_id)
-        except LedgerAccountMismatch as error:
+        except LedgerAccountMismatch:
             ledger.close()
-            raise SystemExit(f"{self.name}: {error}") from None
+            raise
         return ledger
 
     def account_ids(self) -> dict[Side, str]:

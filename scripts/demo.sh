@@ -10,7 +10,7 @@ step() { printf '\n== %s\n' "$*"; }
 # The targets' run report, without meltano's log prefixes.
 report() {
   sed -n 's/^.*target-[a-z-]*custom *//p' \
-    | grep -E '^(crm-sync |mapping |-{5}|[a-z_]+( \(dry run\))? +(sf_to_hs|hs_to_sf) |[a-z_]+ +[A-Za-z0-9]{5,18} +[a-z]+ +[a-z_]+ |field changes)' || true
+    | grep -E '^(crm-sync |mapping |-{5}|[a-z_]+( \(dry run\))? +(sf_to_hs|hs_to_sf) |[a-z_]+ +[A-Za-z0-9]{5,18} +[a-z]+ +[a-z_]+( |$)|field changes)' || true
 }
 
 step "sandbox"

@@ -16,6 +16,8 @@ from singer_sdk import typing as th
 from singer_sdk.plugin_base import PluginBase
 from singer_sdk.singerlib import SelectionMask
 
+from crm_sync.stops import CleanStops
+
 
 def copy_annotations(target: dict[str, Any], source: dict[str, Any]) -> None:
     """Copy the ``x-*`` keys of ``source`` (top level and per property) onto ``target``."""
@@ -75,7 +77,7 @@ def number_setting(name: str, *, default: float, description: str) -> th.Propert
     )
 
 
-class AnnotatedTap(Tap):
+class AnnotatedTap(CleanStops, Tap):
     """A Tap whose catalog and SCHEMA messages keep the streams' ``x-*`` annotations."""
 
     @property

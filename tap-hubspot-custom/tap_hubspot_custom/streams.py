@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from singer_sdk import metrics
 
+from crm_sync.bookmark import check_bookmark
 from crm_sync.hubspot import HubSpotError
 from tap_hubspot_custom.associations import AssociationReader
 from tap_hubspot_custom.client import HubSpotStream
@@ -123,6 +124,7 @@ class HubSpotObjectStream(HubSpotStream):
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         state = self.get_context_state(context)
+        check_bookmark(self.name, state)
         self._state = state
         incremental = self.replication_method == REPLICATION_INCREMENTAL
         start = self.get_starting_replication_key_value(context) if incremental else None

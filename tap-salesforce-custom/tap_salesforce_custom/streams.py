@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream, metrics
 
+from crm_sync.bookmark import check_bookmark
 from crm_sync.http import QuotaExhausted
 from tap_salesforce_custom.sf_types import (
     DELETED_AT,
@@ -110,6 +111,7 @@ class SalesforceObjectStream(Stream):
     def _records(self, context: Context | None) -> Iterator[dict[str, Any]]:
         self._tap_ref.preflight()
         state = self.get_context_state(context)
+        check_bookmark(self.name, state)
         start = self._start_value(context)
         skip_ids: set[str] = set()
         if start and state.get("replication_key_value") == start:

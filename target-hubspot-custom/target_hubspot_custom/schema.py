@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_sync.hubspot import HubSpotClient
+from crm_sync.hubspot.upsert_keys import upsert_key_ok
 
 PROPERTY_GROUP = "crm_sync"
 _STANDARD_ASSOC = {
@@ -140,7 +141,8 @@ def ensure_object(
     """Check (and, as allowed, create) the object and the properties ``fields`` needs.
 
     ``fields`` maps each HubSpot property the stream writes to its JSON Schema;
-    ``id_property`` must exist and be unique-valued (batch upsert requires it).
+    ``id_property`` must exist and be a key batch upsert accepts: unique-valued, or a
+    contact's ``email``.
     """
     object_type = client.resolve_object_type(object_name)
     created_schema = False
@@ -159,7 +161,7 @@ def ensure_object(
     missing = [name for name in wanted if name not in info.properties]
     problems: list[str] = []
     id_def = info.properties.get(id_property)
-    if id_def is not None and not id_def.get("hasUniqueValue"):
+    if id_def is not None and not upsert_key_ok(object_type, id_property, id_def):
         problems.append(
             f"id property {id_property!r} exists but is not unique-valued (hasUniqueValue); "
             "batch upsert needs a unique property"

@@ -20,7 +20,7 @@ from singer_sdk import typing as th
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
-from crm_sync.sync.publish import DEFAULT_LEDGER
+from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
 from target_hubspot_custom.associations import AssociationMaker
 from target_hubspot_custom.pipeline import WritePipeline
@@ -74,6 +74,7 @@ class TargetHubSpotCustom(SyncTarget):
         th.Property(
             "plan_path", th.StringType, description="Where to write the plan / run report as JSON."
         ),
+        LOG_VALUES_SETTING,
         th.Property(
             "max_workers",
             th.IntegerType,
@@ -117,7 +118,8 @@ class TargetHubSpotCustom(SyncTarget):
             "id_property",
             th.StringType,
             description="Plain streams: the unique HubSpot property holding the "
-            "stream's key (default: the stream's single key property).",
+            "stream's key, or email for contacts (default: the stream's single key "
+            "property).",
         ),
         th.Property(
             "id_properties",

@@ -143,8 +143,10 @@ class HubSpotDestination:
             return left[0] | right[0], left[1] | right[1]
         ok: dict[str, str] = {}
         for record in outcome.results:
-            key = (record.get("properties") or {}).get(self.id_property)
-            key = key if key is not None else record.get("objectWriteTraceId")
+            # the trace id is the key exactly as sent; the property may come back
+            # normalised (HubSpot lowercases a contact's email)
+            key = record.get("objectWriteTraceId")
+            key = key if key is not None else (record.get("properties") or {}).get(self.id_property)
             if key is not None:
                 ok[str(key)] = str(record["id"])
         bad: dict[str, RecordError] = {}

@@ -21,7 +21,7 @@ from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimi
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.salesforce import FLOWS, SalesforceClient, SalesforceSettings
 from crm_sync.singer import number_setting
-from crm_sync.sync.publish import DEFAULT_LEDGER
+from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
 from target_salesforce_custom.sinks import SalesforceSink
 
@@ -106,6 +106,7 @@ class TargetSalesforceCustom(SyncTarget):
             description="Reconcile and print the plan without writing anything.",
         ),
         th.Property("plan_path", th.StringType, description="Write the plan / report as JSON."),
+        LOG_VALUES_SETTING,
         th.Property(
             "fail_on_refused",
             th.BooleanType,

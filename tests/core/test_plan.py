@@ -232,6 +232,21 @@ def test_run_report_counts_conflicts_samples_and_renders():
     assert doc["streams"][0]["direction"] == "sf_to_hs"
 
 
+def test_run_report_shows_values_only_when_asked():
+    report = RunReport("project", FWD)
+    current = {"project_name": "Secret Corp", "budget": "11"}
+    conflicted = plan_record(
+        POLICY, FWD, fwd({"project_name": "Hidden Ltd", "budget": 12}, modified_at=T2), LINKED,
+        DestinationState("h1", current, modified_at=T1),
+    )  # fmt: skip
+    report.observe(conflicted, current)
+    quiet = render_table([report]) + render_json([report])
+    assert "s1" in quiet and "budget" in quiet and "project_name" in quiet
+    assert "Secret Corp" not in quiet and "Hidden Ltd" not in quiet
+    loud = render_table([report], values=True) + render_json([report], values=True)
+    assert "Secret Corp" in loud and "Hidden Ltd" in loud
+
+
 def test_field_conflict_overrides_the_mappings_rule():
     """Issue 14 feature 2: a two_way field's own ``conflict`` decides that field only."""
     fields = [

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import yaml
 
 from crm_sandbox.smoke import salesforce_client
 from tests.e2e.conftest import lay_out_project
+from tests.e2e.hubspot_reads import hubspot_records, hubspot_session
 
 REPO = Path(__file__).resolve().parents[2]
 PIPELINE = ["meltano", "run", "tap-salesforce-custom", "sf-to-hs", "target-hubspot-custom"]
@@ -75,34 +75,6 @@ def project(clean_sandbox: Any, meltano_project: Any, tmp_path: Path) -> Iterato
 
 
 # ---------------------------------------------------------------------------- reading
-
-
-def hubspot_session(env: dict[str, str]) -> requests.Session:
-    session = requests.Session()
-    session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
-    session.trust_env = False  # else REQUESTS_CA_BUNDLE would override verify
-    session.headers["Authorization"] = f"Bearer {env['CRM_SANDBOX_HS_ACCESS_TOKEN']}"
-    return session
-
-
-def hubspot_records(env: dict[str, str], object_type: str, props: list[str]) -> list[dict]:
-    """Every live record of a HubSpot object (list endpoint, paged)."""
-    session = hubspot_session(env)
-    out: list[dict] = []
-    after: str | None = None
-    while True:
-        params: dict[str, Any] = {"limit": 100, "properties": ",".join(props)}
-        if after:
-            params["after"] = after
-        reply = session.get(
-            f"{env['CRM_SANDBOX_HS_BASE_URL']}/crm/v3/objects/{object_type}", params=params
-        )
-        reply.raise_for_status()
-        body = reply.json()
-        out += body["results"]
-        after = (body.get("paging") or {}).get("next", {}).get("after")
-        if not after:
-            return out
 
 
 def project_companies(env: dict[str, str], project_ids: list[str]) -> dict[str, set[str]]:

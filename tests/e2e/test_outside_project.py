@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import yaml
 
 from crm_sandbox.smoke import salesforce_client
 from tests.e2e.conftest import BIN, REPO
+from tests.e2e.hubspot_reads import hubspot_records
 
 pytestmark = pytest.mark.e2e
 
@@ -76,22 +76,8 @@ def installed(venv: Path) -> set[str]:
 
 def hubspot_ids(env: dict[str, str], object_type: str) -> list[str]:
     """The salesforce_id property of every live record of a HubSpot object."""
-    session = requests.Session()
-    session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
-    session.trust_env = False
-    session.headers["Authorization"] = f"Bearer {env['CRM_SANDBOX_HS_ACCESS_TOKEN']}"
-    out: list[str] = []
-    params: dict[str, Any] = {"limit": 100, "properties": "salesforce_id"}
-    while True:
-        reply = session.get(f"{env['CRM_SANDBOX_HS_BASE_URL']}/crm/v3/objects/{object_type}",
-                            params=params, timeout=30)  # fmt: skip
-        reply.raise_for_status()
-        body = reply.json()
-        out += [r["properties"]["salesforce_id"] for r in body["results"]]
-        after = (body.get("paging") or {}).get("next", {}).get("after")
-        if not after:
-            return out
-        params["after"] = after
+    return [r["properties"]["salesforce_id"]
+            for r in hubspot_records(env, object_type, ["salesforce_id"])]  # fmt: skip
 
 
 def test_a_user_project_adds_installs_and_runs_forward(clean_sandbox: Any, tmp_path: Path):

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from crm_sync.sync.ledger import open_ledger
+from tests.e2e.hubspot_reads import hubspot_records
 from tests.target_hubspot_custom.test_target_sandbox import record, schema_message
 
 N = 1500
@@ -45,25 +45,7 @@ def write_messages(path: Path) -> None:
 
 
 def hubspot_projects(env: dict[str, str]) -> list[dict[str, Any]]:
-    session = requests.Session()
-    session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
-    session.trust_env = False
-    session.headers["Authorization"] = f"Bearer {env['CRM_SANDBOX_HS_ACCESS_TOKEN']}"
-    out: list[dict[str, Any]] = []
-    after = None
-    while True:
-        params: dict[str, Any] = {"limit": 100, "properties": "salesforce_id,project_name"}
-        if after:
-            params["after"] = after
-        reply = session.get(
-            f"{env['CRM_SANDBOX_HS_BASE_URL']}/crm/v3/objects/project", params=params
-        )
-        reply.raise_for_status()
-        body = reply.json()
-        out += body["results"]
-        after = (body.get("paging") or {}).get("next", {}).get("after")
-        if not after:
-            return out
+    return hubspot_records(env, "project", ["salesforce_id", "project_name"])
 
 
 def upserts_answered(sandbox: Any) -> int:

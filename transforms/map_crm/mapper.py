@@ -44,6 +44,7 @@ from singer_sdk.singerlib import (
 from crm_sync.spec import SpecError, SpecSet, load_dir, validate_live
 from crm_sync.spec.compat import Compat
 from crm_sync.spec.loader import spec_files
+from crm_sync.stops import CleanStops
 from crm_sync.vocabulary import Direction
 from map_crm.live import (
     LIVE_SETTINGS,
@@ -85,7 +86,7 @@ def check_specs(
     return specs, live
 
 
-class MapCrm(InlineMapper):
+class MapCrm(CleanStops, InlineMapper):
     """Renames, converts and annotates CRM streams per the mapping specs."""
 
     name = "map-crm"

@@ -113,13 +113,14 @@ def render_page(
             row = [stream["mapping"], c["source_id"], c["destination_id"] or "", c["field"]]
             row += [c["rule"], c["winner"], c["decided_by"]]
             if with_values:
-                row += [c["source_value"], c["destination_value"], c["base_value"]]
+                # a real run's plan holds no values unless log_values was set
+                row += [c.get("source_value"), c.get("destination_value"), c.get("base_value")]
             conflict_rows.append(row)
         for d in stream.get("samples", []):
             row = [stream["mapping"], d["source_id"], d["destination_id"] or "", d["action"]]
             row += [d["field"]]
             if with_values:
-                row += [d["before"], d["after"]]
+                row += [d.get("before"), d.get("after")]
             diff_rows.append(row)
     made = datetime.now(UTC).isoformat(timespec="seconds")
     mode = "with record values" if with_values else "ids and field names only"

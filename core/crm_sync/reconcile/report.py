@@ -1,5 +1,10 @@
 """Run report and dry-run plan: counts, conflicts and field-level diff samples.
 
+Values stay out by default: the table and JSON carry record ids, field names and
+counts; ``values=True`` (a dry run's local plan file, or the ``log_values`` setting)
+adds the conflicting and changed values. Logs and CI artifacts must not hold customer
+data nobody asked to see.
+
 A target keeps one :class:`RunReport` per stream (mapping and leg). It calls
 :meth:`RunReport.observe` for every reconciled :class:`RecordPlan`, then
 :meth:`RunReport.failed` for each planned write the destination refused, and adds
@@ -145,8 +150,8 @@ class RunReport:
         """Stamp the end time."""
         self.finished_at = datetime.now(UTC)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+    def to_dict(self, *, values: bool = False) -> dict[str, Any]:
+        """JSON-ready form; field values only with ``values``."""
         return _jsonable(
             {
                 "mapping": self.mapping,
@@ -158,22 +163,34 @@ class RunReport:
                 "counts": asdict(self.counts),
                 "skipped_by_reason": dict(self.skipped_by_reason),
                 "quota_left": self.quota_left,
-                "conflicts": [asdict(c) for c in self.conflicts],
-                "samples": [asdict(s) for s in self.samples],
+                "conflicts": [_without(asdict(c), _VALUE_KEYS, values) for c in self.conflicts],
+                "samples": [_without(asdict(s), _VALUE_KEYS, values) for s in self.samples],
             }
         )
 
 
-def render_json(reports: Sequence[RunReport], indent: int | None = 2) -> str:
-    """All reports as one JSON document: ``{"streams": [...]}``."""
-    return json.dumps({"streams": [r.to_dict() for r in reports]}, indent=indent)
+_VALUE_KEYS = frozenset({"source_value", "destination_value", "base_value", "before", "after"})
+
+
+def _without(row: dict[str, Any], keys: frozenset[str], keep: bool) -> dict[str, Any]:
+    return row if keep else {k: v for k, v in row.items() if k not in keys}
+
+
+def render_json(
+    reports: Sequence[RunReport], indent: int | None = 2, *, values: bool = False
+) -> str:
+    """All reports as one JSON document: ``{"streams": [...]}``; values only if asked."""
+    return json.dumps({"streams": [r.to_dict(values=values) for r in reports]}, indent=indent)
 
 
 _COLUMNS = [f.name for f in fields(Counts)]
 
 
-def render_table(reports: Sequence[RunReport], max_rows: int = 20) -> str:
-    """A terminal table per stream, then conflicts and field diffs (first ``max_rows``)."""
+def render_table(reports: Sequence[RunReport], max_rows: int = 20, *, values: bool = False) -> str:
+    """A terminal table per stream, then conflicts and field diffs (first ``max_rows``).
+
+    Without ``values`` the conflict and change rows name the record and field only.
+    """
     heading = ["mapping", "leg", *_COLUMNS, "quota_left"]
     rows = [
         [
@@ -193,8 +210,7 @@ def render_table(reports: Sequence[RunReport], max_rows: int = 20) -> str:
             c.rule.value,
             c.winner.value,
             c.decided_by,
-            _short(c.source_value),
-            _short(c.destination_value),
+            *((_short(c.source_value), _short(c.destination_value)) if values else ()),
         ]
         for r in reports
         for c in r.conflicts
@@ -210,20 +226,26 @@ def render_table(reports: Sequence[RunReport], max_rows: int = 20) -> str:
                     "rule",
                     "winner",
                     "decided by",
-                    "source",
-                    "destination",
+                    *(("source", "destination") if values else ()),
                 ],
                 conflicts,
             )
         )
     samples = [
-        [r.mapping, s.source_id, s.action.value, s.field, _short(s.before), _short(s.after)]
+        [
+            r.mapping,
+            s.source_id,
+            s.action.value,
+            s.field,
+            *((_short(s.before), _short(s.after)) if values else ()),
+        ]
         for r in reports
         for s in r.samples
     ][:max_rows]
     if samples:
         out.append("field changes (sample)")
-        out.append(_table(["mapping", "record", "action", "field", "before", "after"], samples))
+        heading = ["mapping", "record", "action", "field"]
+        out.append(_table([*heading, *(("before", "after") if values else ())], samples))
     return "\n\n".join(out)
 
 

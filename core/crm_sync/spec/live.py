@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_sync.convert.kinds import HS_TEXT_LENGTHS, Kind, hs_kind, sf_kind
+from crm_sync.hubspot.upsert_keys import upsert_key_ok
 from crm_sync.spec.compat import Compat, compatibility
 from crm_sync.spec.issues import Issue, Severity
 from crm_sync.spec.model import FieldMapping
@@ -87,7 +88,7 @@ class _Checker:
                 ("hubspot", "id_property"),
                 prop_name,
             )
-        elif not prop.get("hasUniqueValue"):
+        elif not upsert_key_ok(hs_obj, prop_name, prop):
             self.add(
                 "id_property_not_unique",
                 f"HubSpot {hs_obj}.{prop_name} is not unique-valued (upsert by it is refused)",

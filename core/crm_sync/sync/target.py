@@ -26,6 +26,7 @@ from singer_sdk.target_base import Target
 
 from crm_sync.ledger.lock import MappingLockedError
 from crm_sync.reconcile import RunReport
+from crm_sync.stops import CleanStops, RefusedStop
 from crm_sync.sync.annotations import ASSOCIATIONS
 from crm_sync.sync.ledger import SyncLedger, open_ledger
 from crm_sync.sync.leg import finish_report
@@ -36,7 +37,7 @@ from crm_sync.vocabulary import Direction
 __all__ = ["RefusedRecordsError", "SyncSink", "SyncTarget"]
 
 
-class RefusedRecordsError(RuntimeError):
+class RefusedRecordsError(RefusedStop):
     """Some records were refused by the destination and ``fail_on_refused`` is set."""
 
 
@@ -58,7 +59,7 @@ def _one_line_refusal(callback: Callable[..., Any] | None) -> Callable[..., Any]
     return run
 
 
-class SyncTarget(Target):
+class SyncTarget(CleanStops, Target):
     """A target that reconciles against the ledger, can plan without writing, and reports.
 
     A plugin sets :attr:`destination_label`; a target whose writes outlive
@@ -195,6 +196,7 @@ class SyncTarget(Target):
             dry_run=self.dry_run,
             plan_path=self.config.get("plan_path"),
             logger=self.logger,
+            log_values=bool(self.config.get("log_values")),
         )
         self._check_refused(reports)
 

@@ -178,7 +178,16 @@ class Records:
         ).fetchone()
         return Record.from_row(row) if row else None
 
-    def require_unique(self, ot: ObjectType, id_property: str) -> None:
+    def require_unique(self, ot: ObjectType, id_property: str, email_ok: bool = True) -> None:
+        """Refuse a key that is not unique-valued. A contact's ``email`` keys reads and
+        upserts but not batch updates (``email_ok=False``): HubSpot's contacts guide
+        documents upsert by email, and batch update by it is refused."""
+        contact_email = ot.object_type_id == "0-1" and id_property == "email"
+        if contact_email and not email_ok:
+            raise ValidationError(
+                f"Unable to perform update/upsert by non-unique {ot.object_type_id} property"
+                f" {id_property} in portal ID {self.portal_id}"
+            )
         if id_property != "hs_object_id" and id_property not in self.unique_props(ot):
             raise ValidationError(
                 f"Unable to perform update/upsert by non-unique {ot.object_type_id} property"
@@ -519,7 +528,7 @@ class Records:
                 dupes.append(str(item["id"]))
             seen.add(key)
             if item.get("idProperty"):
-                self.require_unique(ot, str(item["idProperty"]))
+                self.require_unique(ot, str(item["idProperty"]), upsert)
         if dupes:
             raise ValidationError(
                 f"Duplicate IDs found in batch input: {dupes}. IDs must be unique"

@@ -1,0 +1,123 @@
+"""Expected stops: one clear line and a documented exit status, never a traceback.
+
+An expired token, a wrong CA bundle path, an unusable ledger, a spec error, a bad
+bookmark or a used-up quota are conditions an operator meets and fixes; they are not
+bugs. Every plugin's command line runs through :class:`CleanStops`, which turns these
+into one line on stderr, ``<plugin> stopped: <what happened, naming the item, and what
+to do>``, and exits with the status below. Anything else is a bug and keeps
+singer-sdk's traceback (status 1).
+
+Exit statuses (the README's "operating it" section lists the same):
+
+- ``1`` a bug (a traceback is printed);
+- ``2`` an input to fix before rerunning: settings, credentials, CA bundle, mapping
+  spec, ledger, bookmark;
+- ``3`` a quota stop: the daily API limit (or this sync's share of it) is reached; the
+  state saved so far is resumable, rerun after the limit resets;
+- ``4`` records were refused and ``fail_on_refused`` is set (they are dead letters).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+from crm_sync.http import ApiError, QuotaExhausted
+from crm_sync.hubspot.settings import HubSpotAuthError
+from crm_sync.ledger.engine import LedgerError
+from crm_sync.salesforce.settings import SalesforceAuthError
+from crm_sync.spec.issues import SpecError
+
+__all__ = [
+    "EXIT_BUG",
+    "EXIT_INPUT",
+    "EXIT_QUOTA",
+    "EXIT_REFUSED",
+    "BookmarkError",
+    "CleanStops",
+    "InputError",
+    "RefusedStop",
+    "exit_status",
+    "stop_line",
+]
+
+EXIT_BUG = 1
+EXIT_INPUT = 2
+EXIT_QUOTA = 3
+EXIT_REFUSED = 4
+
+
+class InputError(RuntimeError):
+    """An input the operator must fix (a setting, a file, a bookmark); the message says how."""
+
+
+class BookmarkError(InputError):
+    """A stream's saved bookmark cannot be used (unparsable, or in the future)."""
+
+
+class RefusedStop(RuntimeError):
+    """Records were refused and the run is asked to fail on that (``fail_on_refused``)."""
+
+
+_INPUT: tuple[type[BaseException], ...] = (
+    InputError,
+    SalesforceAuthError,
+    HubSpotAuthError,
+    LedgerError,
+    SpecError,
+)
+
+
+def exit_status(exc: BaseException) -> int | None:
+    """The documented exit status of an expected stop, or ``None`` for a bug."""
+    if isinstance(exc, QuotaExhausted):
+        return EXIT_QUOTA
+    if isinstance(exc, RefusedStop):
+        return EXIT_REFUSED
+    if isinstance(exc, _INPUT) or _refused_credentials(exc):
+        return EXIT_INPUT
+    if isinstance(exc, OSError) and "CA certificate bundle" in str(exc):
+        # requests' own wording for a ``REQUESTS_CA_BUNDLE`` / ``ca_bundle`` that is not a file
+        return EXIT_INPUT
+    return None
+
+
+def _refused_credentials(exc: BaseException) -> bool:
+    """An API call refused for its credentials (the clients refresh what they can first)."""
+    return isinstance(exc, ApiError) and exc.status == 401
+
+
+def stop_line(exc: BaseException) -> str:
+    """The one line an expected stop prints: its message, newlines folded."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, QuotaExhausted) and "resumable" not in text:
+        text += "; stopping cleanly, the state saved so far is resumable: rerun after the reset"
+    if _refused_credentials(exc):
+        text += "; renew the credentials (an expired or revoked token?) and rerun"
+    if isinstance(exc, OSError) and "CA certificate bundle" in text:
+        text += "; set ca_bundle (or REQUESTS_CA_BUNDLE) to an existing PEM file"
+    return text
+
+
+class CleanStops:
+    """A plugin mixin (put it before the singer-sdk base): expected stops end in one line.
+
+    singer-sdk's ``invoke`` is the class method its click command calls; wrapping it
+    catches what the run raises before singer-sdk's excepthook prints a traceback.
+    """
+
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().invoke(*args, **kwargs)  # type: ignore[misc]
+        except Exception as exc:
+            status = exit_status(exc)
+            if status is None:
+                raise
+            _stop(str(getattr(cls, "name", "crm-sync")), exc, status)
+
+
+def _stop(label: str, exc: BaseException, status: int) -> NoReturn:
+    sys.stderr.write(f"{label} stopped: {stop_line(exc)}\n")
+    sys.stderr.flush()
+    raise SystemExit(status)

@@ -149,17 +149,32 @@ class SyncTarget(CleanStops, Target):
         """One id for every stream's run log row of this run."""
         return uuid.uuid4().hex
 
-    def add_sink(
+    def get_sink(
         self,
         stream_name: str,
-        schema: dict,
+        *,
+        record: dict | None = None,
+        schema: dict | None = None,
         key_properties: Sequence[str] | None = None,
     ) -> Sink:
-        """singer-sdk's sink, set up; then this run holds the sink's mapping (see claim)."""
-        sink = super().add_sink(stream_name, schema, key_properties)
-        if isinstance(sink, SyncSink) and not self.dry_run:
-            self.claim(sink.mapping_name)
+        """singer-sdk's sink for the stream; this run then holds the sink's mapping (claim).
+
+        ``get_sink`` is the SDK's public hook on the way to every sink (``add_sink`` is
+        final); it runs per record, so a mapping already claimed costs a set lookup.
+        """
+        sink = super().get_sink(
+            stream_name, record=record, schema=schema, key_properties=key_properties
+        )
+        if isinstance(sink, SyncSink) and sink.mapping_name not in self.claimed:
+            if not self.dry_run:
+                self.claim(sink.mapping_name)
+            self.claimed.add(sink.mapping_name)
         return sink
+
+    @cached_property
+    def claimed(self) -> set[str]:
+        """The mappings this run has claimed (or, in a dry run, would have)."""
+        return set()
 
     def claim(self, mapping: str) -> None:
         """Hold ``mapping``'s lock in the ledger for the rest of the run.

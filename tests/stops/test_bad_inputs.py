@@ -93,7 +93,7 @@ def cases(env: dict[str, str], tmp: Path) -> list[Case]:
             "target-hubspot-custom",
             {**hs_target, "access_token": "pat-na1-expired"},
             re.escape(
-                "target-hubspot-custom stopped: list custom object schemas: HTTP 401 "
+                "target-hubspot-custom stopped: read the portal's account details: HTTP 401 "
                 "INVALID_AUTHENTICATION: Authentication credentials not found. "
             )
             + ".*"

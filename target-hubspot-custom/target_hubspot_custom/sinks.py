@@ -112,6 +112,7 @@ class HubSpotSink(SyncSink):
         )
         self.direction = DIRECTION
         self.pending_of = self.mapping
+        self.stamp_seen = self.stamps_seen()
         if self.mapping is not None:
             self.leg = MappedLeg(
                 self.stream_name,
@@ -119,7 +120,7 @@ class HubSpotSink(SyncSink):
                 target.ledger,
                 self.report,
                 dry_run=self.dry_run,
-                seen_ids=self.seen_ids,
+                stamp_seen=self.stamp_seen,
                 report_lock=self._report_lock,
             )
         with self.counting():
@@ -262,7 +263,7 @@ class HubSpotSink(SyncSink):
 
         with self.counting():
             made = make_pending(self.hs_target.ledger, self.mapping_name, DIRECTION, make)
-        self.report.counts.associations_made += len(made)
+        self.report.counts.associations_made += made
 
     # ------------------------------------------------------------------ plain streams
     def _process_plain(
@@ -283,7 +284,6 @@ class HubSpotSink(SyncSink):
             }
             inputs[str(key)] = props
             payloads[str(key)] = record
-        self.seen_ids.update(inputs)
         plans = {
             key: RecordPlan(self.mapping_name, DIRECTION, key, None, Action.CREATE, changes=props)
             for key, props in inputs.items()
@@ -306,7 +306,13 @@ class HubSpotSink(SyncSink):
                     self.report.failed(plans[key])
                     write.refused.append(RefusedRecord(plans[key], jsonable(payloads[key]), error))
             warn_refused(self.logger, self.mapping_name, "HubSpot", write, len(inputs))
-            ledger.commit(self.mapping_name, DIRECTION, write)
+            ledger.commit(
+                self.mapping_name,
+                DIRECTION,
+                write,
+                run_id=self.report.run_id,
+                seen=inputs.keys() if self.stamp_seen else (),
+            )
             with self._report_lock:
                 self.tally_record_written(len(ok))
 

@@ -72,7 +72,7 @@ class SalesforceSink(SyncSink):
             target.ledger,
             self.report,
             dry_run=self.dry_run,
-            seen_ids=self.seen_ids,
+            stamp_seen=self.stamps_seen(),
             use_destination_hints=True,
         )
         fields = [f.salesforce for f in mapping.policy.fields if f.rule is not Rule.NONE]

@@ -238,6 +238,39 @@ def test_dead_letters_count_attempts_resolve_and_reopen(store):
     assert reopened.attempts == 3 and reopened.resolved_at is None
 
 
+def test_dead_letters_a_run_read_are_not_replayed_by_it_and_come_by_pages(store):
+    error = RecordError("DUPLICATE_VALUE", "dup")
+    with store.batch() as uow:  # an earlier run refused five records
+        for n in range(5):
+            uow.dead_letter("project", FWD, f"a{n}", {"n": n}, error, "run-0")
+    assert store.has_open_dead_letters("project", FWD)
+    assert not store.has_open_dead_letters("project", REV)
+    with store.batch() as uow:  # this run reads a1 and a3 again, and refuses a9 for the first time
+        uow.mark_seen("project", FWD, "run-1", ["a1", "a3", "a7"])
+        uow.dead_letter("project", FWD, "a9", {"n": 9}, error, "run-1")
+    pages = store.dead_letter_pages("project", FWD, 2, not_seen_in="run-1")
+    assert [[d.source_id for d in page] for page in pages] == [["a0", "a2"], ["a4"]]
+    every = store.dead_letter_pages("project", FWD, 4)
+    assert [len(page) for page in every] == [4, 2]
+
+
+def test_pending_pages_survive_rows_re_parked_or_made_between_pages(store):
+    plain = AssociationType("Account__c")
+    with store.batch() as uow:
+        for n in range(5):
+            uow.add_pending(PendingAssociation("project", FWD, f"a{n}", plain, "account", "1"))
+    seen: list[str] = []
+    for page in store.pending_pages("project", FWD, 2):
+        seen += [p.from_id for p in page]
+        with store.batch() as uow:  # the first of a page is made, the other parked again
+            uow.resolve_pending("project", FWD, [(page[0].from_id, "Account__c")])
+            for item in page[1:]:
+                uow.add_pending(item)
+    assert seen == ["a0", "a1", "a2", "a3", "a4"]
+    left = store.pending_associations("project", FWD)
+    assert [(p.from_id, p.attempts) for p in left] == [("a1", 2), ("a3", 2)]
+
+
 def test_run_log_from_report(store):
     report = RunReport("project", FWD, started_at=T0)
     report.observe(plan_record(POLICY, FWD, SourceRecord("a1", {"name": "A"})))

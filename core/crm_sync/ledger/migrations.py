@@ -60,5 +60,13 @@ def _v2_typed_associations_and_errors(connection: Connection) -> None:
         )
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_typed_associations_and_errors}
+def _v3_dead_letters_seen_in_run(connection: Connection) -> None:
+    """A dead letter remembers the last run that read its record (``seen_run``)."""
+    _add_column(connection, DeadLetterRow.__table__, "seen_run")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    2: _v2_typed_associations_and_errors,
+    3: _v3_dead_letters_seen_in_run,
+}
 """``version -> step`` upgrading a ledger from ``version - 1``."""

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump with a migration in :mod:`crm_sync.ledger.migrations` when a table changes."""
 
 _ID = 64  # Salesforce ids are 18 characters, HubSpot ids are integers as text
@@ -154,6 +154,9 @@ class DeadLetterRow(LedgerBase):
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    seen_run: Mapped[str | None] = mapped_column(String(_NAME))
+    """The last run that read this record (schema version 3): the end of that run does not
+    replay the letter, the record's newer version was handled instead."""
 
 
 class RunLogRow(LedgerBase):

@@ -183,6 +183,50 @@ class LedgerStore:
         with self.engine.connect() as connection:
             return [DeadLetter.from_row(r) for r in connection.execute(query)]
 
+    def pending_pages(
+        self, mapping: str, direction: Direction, size: int
+    ) -> Iterator[list[PendingAssociation]]:
+        """A leg's pending associations, oldest first, ``size`` at a time (keyset on id).
+
+        Each page is read when the previous one has been handled, so a caller may make
+        or re-park its rows in between: a re-parked row keeps its id and is not read again.
+        """
+        table = PendingAssociationRow.__table__
+        leg = (table.c.mapping == mapping, table.c.direction == direction.value)
+        for rows in _keyset_pages(self.engine, table, leg, size):
+            yield [PendingAssociation.from_row(r) for r in rows]
+
+    def dead_letter_pages(
+        self, mapping: str, direction: Direction, size: int, *, not_seen_in: str | None = None
+    ) -> Iterator[list[DeadLetter]]:
+        """A leg's open dead letters, oldest first, ``size`` at a time (keyset on id);
+        with ``not_seen_in``, only those whose record that run did not read."""
+        table = DeadLetterRow.__table__
+        where = [
+            table.c.mapping == mapping,
+            table.c.direction == direction.value,
+            table.c.resolved_at.is_(None),
+        ]
+        if not_seen_in is not None:
+            where.append(or_(table.c.seen_run.is_(None), table.c.seen_run != not_seen_in))
+        for rows in _keyset_pages(self.engine, table, where, size):
+            yield [DeadLetter.from_row(r) for r in rows]
+
+    def has_open_dead_letters(self, mapping: str, direction: Direction) -> bool:
+        """Whether a leg has a dead letter waiting (one indexed probe)."""
+        table = DeadLetterRow.__table__
+        query = (
+            select(table.c.id)
+            .where(
+                table.c.mapping == mapping,
+                table.c.direction == direction.value,
+                table.c.resolved_at.is_(None),
+            )
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
     def runs(self, run_id: str | None = None, mapping: str | None = None) -> list[RunLogEntry]:
         """Run log entries, newest first."""
         query = select(RunLogRow.__table__).order_by(RunLogRow.started_at.desc(), RunLogRow.mapping)
@@ -267,12 +311,15 @@ class LedgerBatch:
     _resolved_pending: list[tuple[str, str, str, str]] = field(default_factory=list)
     _dead: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     _resolved_dead: list[tuple[str, str, str]] = field(default_factory=list)
+    _seen: defaultdict[tuple[str, str, str], set[str]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
     _runs: list[dict[str, Any]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any(
             (self._links, self._tombstones, self._lifted, self._pending, self._resolved_pending,
-             self._dead, self._resolved_dead, self._runs)
+             self._dead, self._resolved_dead, self._seen, self._runs)
         )  # fmt: skip
 
     # --- id map, base, last seen
@@ -396,8 +443,10 @@ class LedgerBatch:
         source_id: str,
         payload: Mapping[str, Any],
         error: RecordError,
+        run_id: str | None = None,
     ) -> None:
-        """Record a refused record (again: attempts + 1, last seen now, reopened)."""
+        """Record a refused record (again: attempts + 1, last seen now, reopened);
+        ``run_id`` is the run that read it (it does not replay the letter at its end)."""
         self._dead[(mapping, str(direction), source_id)] = {
             "mapping": mapping,
             "direction": str(direction),
@@ -406,6 +455,7 @@ class LedgerBatch:
             "error_code": error.code,
             "message": error.message,
             "error_fields": list(error.fields) or None,
+            "seen_run": run_id,
         }
 
     def resolve_dead_letters(
@@ -413,6 +463,13 @@ class LedgerBatch:
     ) -> None:
         """Mark dead letters of records now written successfully as resolved."""
         self._resolved_dead += [(mapping, str(direction), i) for i in source_ids]
+
+    def mark_seen(
+        self, mapping: str, direction: Direction, run_id: str, source_ids: Iterable[str]
+    ) -> None:
+        """Run ``run_id`` read these records: the end of that run replays none of their
+        dead letters (the newer version was handled instead)."""
+        self._seen[(mapping, str(direction), run_id)].update(source_ids)
 
     # --- run log
 
@@ -468,10 +525,13 @@ class LedgerBatch:
                     "attempts": t.c.attempts + 1,
                     "last_seen": ex.last_seen,
                     "resolved_at": None,
+                    "seen_run": ex.seen_run,
                 },
             )
         if self._resolved_dead:
             self._resolve_dead(connection, now)
+        if self._seen:
+            self._mark_seen(connection)
         if self._runs:
             upsert(
                 connection,
@@ -570,6 +630,44 @@ class LedgerBatch:
                     )
                     .values(resolved_at=now)
                 )
+
+    def _mark_seen(self, connection: Any) -> None:
+        """Stamp the open dead letters of the records a run read (``uq_dead_letter`` probes)."""
+        table = DeadLetterRow.__table__
+        for (mapping, direction, run_id), ids in self._seen.items():
+            for chunk in chunked(sorted(ids)):
+                connection.execute(
+                    update(table)
+                    .where(
+                        table.c.mapping == mapping,
+                        table.c.direction == direction,
+                        table.c.source_id.in_(chunk),
+                        table.c.resolved_at.is_(None),
+                    )
+                    .values(seen_run=run_id)
+                )
+
+
+def _keyset_pages(
+    engine: Engine, table: Table, where: Sequence[Any], size: int
+) -> Iterator[Sequence[Any]]:
+    """Rows of ``table`` matching ``where`` in id order, ``size`` per query.
+
+    Keyset paging (``id > last``), not OFFSET: each page costs the same however far
+    the walk is, and rows the caller changes between pages are neither skipped nor
+    read twice. Memory holds one page.
+    """
+    last = 0
+    while True:
+        query = select(table).where(*where, table.c.id > last).order_by(table.c.id).limit(size)
+        with engine.connect() as connection:
+            rows = connection.execute(query).all()
+        if not rows:
+            return
+        yield rows
+        if len(rows) < size:
+            return
+        last = rows[-1].id
 
 
 def _link_update(excluded: Any, table: Table, *, with_base: bool) -> dict[str, Any]:

@@ -42,6 +42,10 @@ ASSOC_KEY = "@assoc:"
 
 _NO_LOOKUP = (Action.ARCHIVE, Action.SKIP)
 
+PENDING_PAGE = 5_000
+"""Parked associations made per page at the end of a run: a multiple of the 100 pairs of
+a HubSpot association batch, so paging adds no call where the pairs share one type."""
+
 
 def with_lookup(base: Mapping[str, Any] | None, values: Mapping[str, Any]) -> Base:
     """``base`` with the ``@assoc:`` keys of ``values`` (lookup -> value) in its hubspot half."""
@@ -149,22 +153,23 @@ def make_pending(
         [Sequence[AssociationRef], Mapping[str, str]],
         tuple[list[AssociationRef], dict[str, Base]],
     ],
-) -> list[AssociationRef]:
+) -> int:
     """End of run: retry a leg's parked associations whose record is now linked.
 
-    ``make(refs, mine)`` gets the parked references and the linked destination ids of
-    their records and returns the ones it made and the new bases; the rest stay parked
-    (attempts + 1). Returns what was made.
+    The parked ones come a page of :data:`PENDING_PAGE` at a time (keyset on the ledger's
+    id, so memory holds one page however many are parked). ``make(refs, mine)`` gets a
+    page and the linked destination ids of its records and returns the ones it made and
+    the new bases; the rest stay parked (attempts + 1). Returns how many were made.
     """
-    refs = ledger.pending_associations(mapping, direction)
-    if not refs:
-        return []
-    mine = ledger.destination_ids(mapping, direction, [r.source_id for r in refs])
-    made, bases = make(refs, mine)
-    done = set(made)
-    still = [r for r in refs if r not in done]
-    ledger.commit(mapping, direction, BatchWrite(), bases=bases, pending=still, made=made)
-    return made
+    count = 0
+    for refs in ledger.pending_pages(mapping, direction, PENDING_PAGE):
+        mine = ledger.destination_ids(mapping, direction, [r.source_id for r in refs])
+        made, bases = make(refs, mine)
+        done = set(made)
+        still = [r for r in refs if r not in done]
+        ledger.commit(mapping, direction, BatchWrite(), bases=bases, pending=still, made=made)
+        count += len(made)
+    return count
 
 
 class LookupFolder:
@@ -288,7 +293,7 @@ class LookupFolder:
                 for i, v in values.items()
                 if i not in failed
             }
-            count = sum(len(values[i]) for i in bases)
+            count += sum(len(values[i]) for i in bases)
             return [r for r in ready if r.source_id not in failed], bases
 
         make_pending(self.ledger, self.mapping, self.direction, make)

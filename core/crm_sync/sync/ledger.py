@@ -11,7 +11,7 @@ a related mapping whose stream is not part of the run. :func:`open_ledger` opens
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,16 @@ class SyncLedger:
         """Open dead letters of a leg, oldest first."""
         return self.store.dead_letters(mapping, direction)
 
+    def dead_letters_to_replay(
+        self, mapping: str, direction: Direction, run_id: str, size: int
+    ) -> Iterator[list[DeadLetter]]:
+        """Open dead letters of a leg whose record run ``run_id`` did not read, by pages."""
+        return self.store.dead_letter_pages(mapping, direction, size, not_seen_in=run_id)
+
+    def has_open_dead_letters(self, mapping: str, direction: Direction) -> bool:
+        """Whether a leg has a dead letter waiting."""
+        return self.store.has_open_dead_letters(mapping, direction)
+
     def pending_associations(
         self, mapping: str, direction: Direction = Direction.SF_TO_HS, limit: int | None = None
     ) -> list[AssociationRef]:
@@ -142,6 +152,18 @@ class SyncLedger:
             )
             for p in self.store.pending_associations(mapping, direction, limit)
         ]
+
+    def pending_pages(
+        self, mapping: str, direction: Direction, size: int
+    ) -> Iterator[list[AssociationRef]]:
+        """Pending associations of a mapping's leg, oldest first, ``size`` at a time."""
+        for page in self.store.pending_pages(mapping, direction, size):
+            yield [
+                AssociationRef(
+                    p.mapping, p.from_id, p.target_mapping, p.target_source_id, p.association
+                )
+                for p in page
+            ]
 
     def runs(self, run_id: str | None = None, mapping: str | None = None) -> list[RunLogEntry]:
         """Run log entries, newest first."""
@@ -160,6 +182,9 @@ class SyncLedger:
         bases: Mapping[str, Base] | None = None,
         pending: Sequence[AssociationRef] = (),
         made: Sequence[AssociationRef] = (),
+        *,
+        run_id: str | None = None,
+        seen: Collection[str] = (),
     ) -> None:
         """Store a written batch in one transaction.
 
@@ -169,6 +194,8 @@ class SyncLedger:
         ``bases`` of records in neither list update the base of an existing link.
         A record both written and refused (its write-back of ids failed) keeps its
         dead letter open: a dead letter closes only once all it stands for is done.
+        ``seen`` (the source ids the batch read) and the refused records' letters are
+        stamped with ``run_id``, so the end of that run replays none of them.
         """
         bases = dict(bases or {})
         with self.store.batch() as uow:
@@ -187,8 +214,15 @@ class SyncLedger:
                 uow.resolve_dead_letters(mapping, direction, done)
             for refused in write.refused:
                 uow.dead_letter(
-                    mapping, direction, refused.plan.source_id, refused.payload, refused.error
+                    mapping,
+                    direction,
+                    refused.plan.source_id,
+                    refused.payload,
+                    refused.error,
+                    run_id,
                 )
+            if run_id is not None and seen:
+                uow.mark_seen(mapping, direction, run_id, seen)
             if made:
                 uow.resolve_pending(mapping, direction, [(r.source_id, r.lookup) for r in made])
             for ref in pending:

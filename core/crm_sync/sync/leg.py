@@ -107,7 +107,7 @@ class MappedLeg:
         report: RunReport,
         *,
         dry_run: bool,
-        seen_ids: set[str] | None = None,
+        stamp_seen: bool = False,
         use_destination_hints: bool = False,
         report_lock: AbstractContextManager[Any] | None = None,
     ) -> None:
@@ -118,7 +118,10 @@ class MappedLeg:
         self.ledger = ledger
         self.report = report
         self.dry_run = dry_run
-        self.seen_ids: set[str] = seen_ids if seen_ids is not None else set()
+        self.stamp_seen = stamp_seen
+        """Stamp the leg's open dead letters of each batch's records as seen in this run
+        (:meth:`SyncSink.retry_dead_letters` then skips them); needless when the leg had
+        none at the start of the run: a letter refused in it carries the run id itself."""
         self.use_destination_hints = use_destination_hints
         """Read the twin a record names in ``_crm_destination_id`` when it is not linked."""
         self.report_lock: AbstractContextManager[Any] = report_lock or nullcontext()
@@ -174,7 +177,6 @@ class MappedLeg:
                 continue
             records.append(record)
         records = latest_per_id(records)
-        self.seen_ids.update(payloads)
         states = self.ledger.load(self.name, self.direction, [r.id for r in records])
         hints = None
         if self.use_destination_hints:
@@ -243,6 +245,8 @@ class MappedLeg:
             bases=bases,
             pending=[*before.pending, *after.pending],
             made=[*before.made, *after.made],
+            run_id=self.report.run_id,
+            seen=payloads.keys() if self.stamp_seen else (),
         )
         return write
 

@@ -270,7 +270,6 @@ class SyncSink(BatchSink):
         key_properties: Sequence[str] | None,
     ) -> None:
         self.sync_target = target
-        self.seen_ids: set[str] = set()
         super().__init__(target, stream_name, schema, key_properties)
         target.sync_sinks.append(self)
 
@@ -352,21 +351,31 @@ class SyncSink(BatchSink):
         return None
 
     # ------------------------------------------------------------------ end of run
+    def stamps_seen(self) -> bool:
+        """Whether batches must stamp the leg's dead letters they read (see
+        :attr:`~crm_sync.sync.leg.MappedLeg.stamp_seen`): only when some are open at the
+        start of a real run. Call it in ``setup``, before the first batch."""
+        target = self.sync_target
+        return not target.dry_run and target.ledger.has_open_dead_letters(
+            self.mapping_name, self.direction
+        )
+
     def retry_dead_letters(self) -> None:
-        """Replay records refused by an earlier run and not seen in this one."""
-        ledger = self.sync_target.ledger
-        letters = [
-            dict(d.payload)
-            for d in ledger.dead_letters(self.mapping_name, self.direction)
-            if d.source_id not in self.seen_ids
-        ]
-        if not letters:
-            return
-        self.logger.info("retrying %d dead letter(s) of %s", len(letters), self.mapping_name)
-        size = self.max_size
+        """Replay records refused by an earlier run and not read by this one.
+
+        What this run read is stamped on the ledger's dead letters (``seen_run``), and the
+        letters come a batch at a time: memory holds one batch however many there are.
+        """
+        pages = self.sync_target.ledger.dead_letters_to_replay(
+            self.mapping_name, self.direction, self.sync_target.run_id, self.max_size
+        )
+        replayed = 0
         with self.counting():
-            for start in range(0, len(letters), size):
-                self.write_records(letters[start : start + size])
+            for page in pages:
+                replayed += len(page)
+                self.write_records([dict(d.payload) for d in page])
+        if replayed:
+            self.logger.info("retried %d dead letter(s) of %s", replayed, self.mapping_name)
 
     def make_pending_associations(self) -> None:
         """Make associations parked earlier whose records are now both synced."""

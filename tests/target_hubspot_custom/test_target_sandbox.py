@@ -176,6 +176,31 @@ def test_refused_records_go_to_dead_letters_and_retry(clean_sandbox, config):
     assert clean_sandbox.stats()["hubspot"]["records"]["project"] == 50
 
 
+def test_a_dead_letter_whose_record_the_run_read_again_is_not_replayed_by_it(
+    clean_sandbox, config
+):
+    """Run 2 refuses a rename; run 3 reads the record back at its synced name (unchanged).
+
+    Its letter stays open, but run 3 read a newer version of the record: replaying the
+    rename at the end of run 3 would write a value the source no longer has. What a run
+    read is stamped on the ledger's dead letters, not kept in memory.
+    """
+    run_target(config, [schema_message(), *(record(i) for i in range(3))])
+    clean_sandbox.set_faults(refuse=1.0)
+    run_target(config, [schema_message(), record(0, "Renamed")])
+    ledger = open_ledger(config["ledger_url"])
+    (letter,) = ledger.dead_letters("project", Direction.SF_TO_HS)
+    assert letter.payload["project_name"] == "Renamed"
+    clean_sandbox.set_faults()
+    clean_sandbox.clear_stats()
+    run_target(config, [schema_message(), record(0)])
+    assert writes(clean_sandbox.stats()) == 0
+    assert read_plan(config)["streams"][0]["counts"]["unchanged"] == 1
+    run_target(config, [schema_message()])  # a run that does not read it replays it
+    assert writes(clean_sandbox.stats()) == 1
+    assert ledger.dead_letters("project", Direction.SF_TO_HS) == []
+
+
 def test_faults_end_with_hubspot_equal_to_source(clean_sandbox, config):
     clean_sandbox.set_faults(http429=0.2, http500=0.05, reset=0.03, seed=11)
     n = 300

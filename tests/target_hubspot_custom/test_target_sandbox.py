@@ -176,9 +176,7 @@ def test_refused_records_go_to_dead_letters_and_retry(clean_sandbox, config):
     assert clean_sandbox.stats()["hubspot"]["records"]["project"] == 50
 
 
-def test_a_dead_letter_whose_record_the_run_read_again_is_not_replayed_by_it(
-    clean_sandbox, config
-):
+def test_a_dead_letter_whose_record_the_run_read_again_is_not_replayed_by_it(clean_sandbox, config):
     """Run 2 refuses a rename; run 3 reads the record back at its synced name (unchanged).
 
     Its letter stays open, but run 3 read a newer version of the record: replaying the

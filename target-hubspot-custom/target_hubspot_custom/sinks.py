@@ -43,7 +43,11 @@ DIRECTION = Direction.SF_TO_HS
 class HubSpotSink(SyncSink):
     """Writes one stream to one HubSpot object with batch upserts."""
 
-    MAX_SIZE_DEFAULT = 5000
+    MAX_SIZE_DEFAULT = 1000
+    """Records per batch unless ``batch_size_rows`` says otherwise. Up to four batches
+    are alive at once (one buffering, two queued for the writer, one being written), so
+    this bounds the run's memory: 1,000 keeps a run of any size near the empty run's
+    footprint (5,000 added ≈ 80 MiB); a multiple of 100 keeps the upserts at the minimum."""
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         """No per-record JSON Schema check for map-crm streams; plain streams keep it.

@@ -30,7 +30,8 @@ from target_hubspot_custom.sinks import HubSpotSink
 RATE_MARGIN = 0.95
 """Share of the portal's 10-second limit the run uses (see :class:`WindowLimiter`)."""
 PIPELINE_DEPTH = 2
-"""Batches reconciled ahead of the one being written (each up to 5,000 records)."""
+"""Batches reconciled ahead of the one being written (each ``batch_size_rows``, by default
+1,000 records: see :attr:`HubSpotSink.MAX_SIZE_DEFAULT`)."""
 
 
 class TargetHubSpotCustom(SyncTarget):

@@ -18,18 +18,18 @@ from tests.spec.live_fixtures import (
     project_describe,
     project_schema,
 )
-from tests.spec.test_live import ACCOUNT
+from tests.spec.test_live import ACCOUNT, HEAD
 
-PROJECT = """\
-name: project
-salesforce: {object: Project__c, id_field: HubSpot_Id__c}
-hubspot: {object: project, id_property: salesforce_id}
+PROJECT = (
+    HEAD
+    + """\
 fields:
   - {salesforce: Name, hubspot: project_name, rule: two_way}
   - {salesforce: Budget__c, hubspot: budget, rule: prefer_salesforce}
   - {salesforce: Score__c, hubspot: score, rule: always_salesforce}
   - {salesforce: Phone__c, hubspot: phone, rule: none}
 """
+)
 
 
 def load(tmp_path: Path, refresh: str, fields: str = PROJECT) -> Any:

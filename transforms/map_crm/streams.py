@@ -23,9 +23,9 @@ Record shape emitted (both directions; names are the destination's):
   tap that does not read associations never clears lookups;
 * ``_crm_errors``: ``[{"field", "message"}]`` when a value could not be converted
   (the field is left out; the target should dead-letter the record);
-* ``_crm_partial``: true when the record lacks a mapped field its stream's schema has
-  (the Salesforce tap's refresh pass sends only the refreshed fields): it may update a
-  linked record, never create one;
+* ``_crm_partial`` (sf_to_hs): true when the record lacks a mapped field its stream's
+  schema has (the Salesforce tap's refresh pass sends only the refreshed fields): it may
+  update a linked record, never create one;
 * ``_sdc_deleted_at`` when the source record carries it.
 
 Transform steps (trim, lower, upper, default, concat) apply to source values, in
@@ -294,7 +294,7 @@ class StreamMapper:
                 # Not selected by the tap (not in its schema), or a partial record: the
                 # field is in the schema but this record does not carry it. Either way
                 # the destination's value is left alone.
-                partial = partial or f.source.casefold() in self.source_props
+                partial = partial or (to_hs and f.source.casefold() in self.source_props)
                 continue
             if not concat_here:
                 native[f.source] = raw

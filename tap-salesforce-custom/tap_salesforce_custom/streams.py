@@ -70,6 +70,7 @@ class SalesforceObjectStream(Stream):
         self.refresh: RefreshPlan | None = None
         """Set by the tap when a mapping asks for this object's calculated fields."""
         self._refreshing = False
+        self._had_bookmark = False
 
     @property
     def replication_method(self) -> str:
@@ -129,6 +130,7 @@ class SalesforceObjectStream(Stream):
         self._tap_ref.preflight()
         state = self.get_context_state(context)
         check_bookmark(self.name, state)
+        self._had_bookmark = state.get("replication_key_value") is not None
         start = self._start_value(context)
         skip_ids: set[str] = set()
         if start and state.get("replication_key_value") == start:
@@ -168,8 +170,9 @@ class SalesforceObjectStream(Stream):
 
         ``refreshed_at`` (server time before the refresh query) is set once the pass
         has emitted its last row, so the SDK's final STATE carries it; an interrupted
-        pass is redone next run. A first read (no bookmark) read everything: it counts
-        as a refresh.
+        pass is redone next run. A first read (no saved bookmark) read everything since
+        ``start_date``: it counts as a refresh. Rows older than ``start_date`` were never
+        synced, so they are not refreshed either.
         """
         plan, rk = self.refresh, self.replication_key
         if plan is None or not rk:
@@ -181,7 +184,7 @@ class SalesforceObjectStream(Stream):
         if now is None:
             self.logger.warning("%s: the org sent no Date header; refresh skipped", self.name)
             return
-        if start is None:
+        if start is None or not self._had_bookmark:
             state[REFRESHED_AT] = now.isoformat()
             return
         due = plan.due_at(state)
@@ -192,7 +195,9 @@ class SalesforceObjectStream(Stream):
             )  # fmt: skip
             return
         fields = tuple(dict.fromkeys(("Id", *plan.fields, *plan.context, rk)))
-        spec = replace(self.query_spec(None), fields=fields, until=start)
+        start_date = self.config.get("start_date")
+        since = normalize_datetime(str(start_date)) if start_date else None
+        spec = replace(self.query_spec(since), fields=fields, until=start)
         api = self.choose_api(spec)
         self.logger.info(
             "%s: refreshing %s of mapping %r (%s)", self.name, ", ".join(plan.fields),
@@ -200,15 +205,21 @@ class SalesforceObjectStream(Stream):
         )  # fmt: skip
         rows = self._read_bulk(spec, False) if api == "bulk" else self._read_rest(spec, False)
         self._refreshing = True
+        emitted = 0
         try:
             for record in rows:
                 if record.get(rk) == start and record["Id"] not in skip_ids:
                     continue  # read by this run's incremental pass
                 record.pop(DELETED_AT, None)
+                emitted += 1
                 yield record
         finally:
             self._refreshing = False
         state[REFRESHED_AT] = now.isoformat()
+        self.logger.info(
+            "%s: refreshed %d row(s); next refresh due after %s", self.name, emitted,
+            (now + plan.every).isoformat(),
+        )  # fmt: skip
 
     # --- reading ----------------------------------------------------------------------
 

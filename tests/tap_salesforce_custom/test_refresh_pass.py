@@ -110,3 +110,22 @@ def test_no_mappings_dir_or_no_refresh_means_no_refresh_pass(
     clean_sandbox.clock(advance_ms=DAY_MS * 30)
     assert run_tap(cfg, state=first.state).ids("Account") == []
     assert "refreshed_at" not in bookmark(first, "Account")
+
+
+def test_a_first_run_from_start_date_counts_as_a_refresh_and_older_rows_are_not_refreshed(
+    clean_sandbox: Any, tmp_path: Path
+) -> None:
+    org = Org(clean_sandbox.env)
+    old = org.create("Account", Name="old")
+    clean_sandbox.clock(advance_ms=60_000)
+    since = clean_sandbox.clock()["now"]
+    recent = org.create("Account", Name="recent")
+    cfg = tap_config(
+        clean_sandbox.env, objects=["Account"], mappings_dir=str(specs(tmp_path)),
+        api_type="rest", start_date=since,
+    )  # fmt: skip
+    first = run_tap(cfg)
+    assert first.ids("Account") == [recent]  # the full record; no refresh pass yet
+    clean_sandbox.clock(advance_ms=DAY_MS + 60_000)
+    refreshed = run_tap(cfg, state=first.state).ids("Account")
+    assert refreshed == [recent] and old not in refreshed

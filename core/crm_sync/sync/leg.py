@@ -31,8 +31,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crm_sync.convert.codec import read_datetime
-from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport, SourceRecord
-from crm_sync.sync.annotations import ERRORS, StreamMapping
+from crm_sync.reconcile import (
+    Action,
+    Base,
+    LedgerState,
+    RecordPlan,
+    RunReport,
+    SkipReason,
+    SourceRecord,
+)
+from crm_sync.sync.annotations import ERRORS, PARTIAL, StreamMapping
 from crm_sync.sync.batch import (
     BatchWrite,
     Destination,
@@ -143,6 +151,7 @@ class MappedLeg:
             modified_at=read_datetime(modified),
             deleted_at=read_datetime(record.get(DELETED_AT)),
             native=record.get("_crm_source_values") or None,
+            partial=bool(record.get(PARTIAL)),
         )
 
     def process(
@@ -213,6 +222,16 @@ class MappedLeg:
         with self.report_lock:
             self.report.counts.associations_made += len(diff.wanted)
 
+    @staticmethod
+    def seen(planned: PlannedBatch) -> list[str]:
+        """The source ids a batch stands for, to stamp on their dead letters.
+
+        A partial record of a never-linked id (a refresh of a record whose create was
+        refused) stands in for nothing: its dead letter is still retried this run.
+        """
+        partial = {p.source_id for p in planned.plans if p.skip_reason is SkipReason.PARTIAL}
+        return [i for i in planned.payloads if i not in partial]
+
     def write(
         self,
         planned: PlannedBatch,
@@ -246,7 +265,7 @@ class MappedLeg:
             pending=[*before.pending, *after.pending],
             made=[*before.made, *after.made],
             run_id=self.report.run_id,
-            seen=payloads.keys() if self.stamp_seen else (),
+            seen=self.seen(planned) if self.stamp_seen else (),
         )
         return write
 

@@ -614,38 +614,34 @@ class LedgerBatch:
                 )
 
     def _resolve_dead(self, connection: Any, now: datetime) -> None:
-        table = DeadLetterRow.__table__
         groups: dict[tuple[str, str], list[str]] = defaultdict(list)
         for mapping, direction, source_id in self._resolved_dead:
             groups[(mapping, direction)].append(source_id)
         for (mapping, direction), ids in groups.items():
-            for chunk in chunked(ids):
-                connection.execute(
-                    update(table)
-                    .where(
-                        table.c.mapping == mapping,
-                        table.c.direction == direction,
-                        table.c.source_id.in_(chunk),
-                        table.c.resolved_at.is_(None),
-                    )
-                    .values(resolved_at=now)
-                )
+            _update_open_letters(connection, mapping, direction, ids, resolved_at=now)
 
     def _mark_seen(self, connection: Any) -> None:
         """Stamp the open dead letters of the records a run read (``uq_dead_letter`` probes)."""
-        table = DeadLetterRow.__table__
         for (mapping, direction, run_id), ids in self._seen.items():
-            for chunk in chunked(sorted(ids)):
-                connection.execute(
-                    update(table)
-                    .where(
-                        table.c.mapping == mapping,
-                        table.c.direction == direction,
-                        table.c.source_id.in_(chunk),
-                        table.c.resolved_at.is_(None),
-                    )
-                    .values(seen_run=run_id)
-                )
+            _update_open_letters(connection, mapping, direction, sorted(ids), seen_run=run_id)
+
+
+def _update_open_letters(
+    connection: Any, mapping: str, direction: str, source_ids: Sequence[str], **values: Any
+) -> None:
+    """Set ``values`` on a leg's open dead letters of ``source_ids``, an IN list a chunk."""
+    table = DeadLetterRow.__table__
+    for chunk in chunked(source_ids):
+        connection.execute(
+            update(table)
+            .where(
+                table.c.mapping == mapping,
+                table.c.direction == direction,
+                table.c.source_id.in_(chunk),
+                table.c.resolved_at.is_(None),
+            )
+            .values(**values)
+        )
 
 
 def _keyset_pages(

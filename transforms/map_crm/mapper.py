@@ -46,6 +46,7 @@ from crm_sync.spec.compat import Compat
 from crm_sync.spec.loader import spec_files
 from crm_sync.stops import CleanStops
 from crm_sync.vocabulary import Direction
+from crm_sync.wire import MessageReader, MessageWriter
 from map_crm.live import (
     LIVE_SETTINGS,
     LiveSchemaError,
@@ -90,6 +91,9 @@ class MapCrm(CleanStops, InlineMapper):
     """Renames, converts and annotates CRM streams per the mapping specs."""
 
     name = "map-crm"
+    message_reader_class = MessageReader
+    message_writer_class = MessageWriter
+    """Both ends of the mapper speak msgspec (:mod:`crm_sync.wire`)."""
 
     config_jsonschema = th.PropertiesList(
         th.Property(

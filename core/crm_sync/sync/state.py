@@ -24,7 +24,9 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from typing import IO, Any
 
-from singer_sdk.io_base import SingerMessageType, SingerReader
+from singer_sdk.io_base import SingerMessageType
+
+from crm_sync.wire import MessageReader
 
 __all__ = ["GatedReader", "StateGate", "Ticket"]
 
@@ -124,8 +126,8 @@ class StateGate:
         return len(self._held)
 
 
-class GatedReader(SingerReader):
-    """singer-sdk's line reader, with STATE messages routed through a :class:`StateGate`."""
+class GatedReader(MessageReader):
+    """Our line reader (msgspec, :mod:`crm_sync.wire`), with STATE routed through a gate."""
 
     def __init__(self, gate: StateGate) -> None:
         super().__init__()

@@ -145,6 +145,18 @@ class Records:
             names.append("email")  # contacts are deduplicated by email
         return names
 
+    def live_id(self, conn: sqlite3.Connection, ot: ObjectType, record_id: int | str) -> int | None:
+        """``record_id`` as an int if a live record of ``ot`` has it (no row decoded)."""
+        try:
+            number = int(record_id)
+        except (TypeError, ValueError):
+            return None
+        row = conn.execute(
+            "SELECT id FROM records WHERE id = ? AND object_type_id = ? AND archived = 0",
+            (number, ot.object_type_id),
+        ).fetchone()
+        return number if row else None
+
     def get(
         self, conn: sqlite3.Connection, ot: ObjectType, record_id: int | str, archived: bool = False
     ) -> Record | None:

@@ -7,15 +7,15 @@ of the pipe. Every tap, the mapper and every target use these classes instead
 (``message_writer_class`` / ``message_reader_class``), so the bytes between them are the
 same JSON lines, only made faster.
 
-Records are left in the stdout buffer and go out when it fills; any other message
-(SCHEMA, STATE, ACTIVATE_VERSION) flushes it, so a STATE never waits behind a full buffer
-and the records before it are out before it is.
+Records wait in the writer's buffer and go out in blocks of 64 KiB; any other message
+(SCHEMA, STATE, ACTIVATE_VERSION) sends what is pending first, then itself, so a STATE never
+waits and the records before it are out before it is.
 """
 
 from __future__ import annotations
 
+import atexit
 import sys
-from typing import IO
 
 from singer_sdk.contrib.msgspec import MsgSpecReader, MsgSpecWriter
 from singer_sdk.singerlib import Message, RecordMessage
@@ -27,16 +27,35 @@ MessageReader = MsgSpecReader
 
 
 class MessageWriter(MsgSpecWriter):
-    """msgspec-encoded lines; stdout is flushed at every message that is not a RECORD."""
+    """msgspec-encoded lines, written out in blocks.
+
+    The writer keeps its own buffer (``sys.stdout`` may be unbuffered: meltano and many
+    container images set ``PYTHONUNBUFFERED=1``, which makes every line a system call). It
+    writes it out when it holds :attr:`BLOCK_BYTES`, at every message that is not a RECORD,
+    and at exit.
+    """
+
+    BLOCK_BYTES = 1 << 16
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending = bytearray()
+        atexit.register(self.flush)
 
     def write_message(self, message: Message) -> None:
-        line = self.format_message(message)
-        out: IO[bytes] | IO[str] = sys.stdout
+        self._pending += self.format_message(message)
+        if not isinstance(message, RecordMessage) or len(self._pending) >= self.BLOCK_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write out what is pending, in order, and flush stdout."""
+        if not self._pending:
+            return
         buffer = getattr(sys.stdout, "buffer", None)
         if buffer is not None:
-            buffer.write(line)
-            out = buffer
+            buffer.write(self._pending)
+            buffer.flush()
         else:  # a text-only stdout (a test's redirect_stdout)
-            sys.stdout.write(line.decode())
-        if not isinstance(message, RecordMessage):
-            out.flush()
+            sys.stdout.write(self._pending.decode())
+        sys.stdout.flush()
+        self._pending.clear()

@@ -178,6 +178,12 @@ class MapCrm(CleanStops, InlineMapper):
             message.record = record
             yield message
 
+    def process_endofpipe(self) -> None:
+        """Send the records still in the writer's block (input that ends without a STATE)."""
+        super().process_endofpipe()
+        if isinstance(self.message_writer, MessageWriter):
+            self.message_writer.flush()
+
     def map_state_message(self, message_dict: dict) -> t.Iterable[Message]:
         yield StateMessage(value=message_dict["value"])
 

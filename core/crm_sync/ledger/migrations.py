@@ -60,5 +60,13 @@ def _v2_typed_associations_and_errors(connection: Connection) -> None:
         )
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_typed_associations_and_errors}
+def _v3_pending_reason(connection: Connection) -> None:
+    """A pending association says why it waits (``reason``; older rows: unknown, NULL)."""
+    _add_column(connection, PendingAssociationRow.__table__, "reason")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    2: _v2_typed_associations_and_errors,
+    3: _v3_pending_reason,
+}
 """``version -> step`` upgrading a ledger from ``version - 1``."""

@@ -37,6 +37,7 @@ from crm_sync.sync.batch import (
     BatchWrite,
     Destination,
     RefusedRecord,
+    WriteStopped,
     jsonable,
     latest_per_id,
     reconcile_batch,
@@ -226,7 +227,11 @@ class MappedLeg:
             if before_write
             else (planned.plans, NOTHING_LINKED)
         )
-        write = destination.write([p for p in plans if p.writes], payloads)
+        try:
+            write = destination.write([p for p in plans if p.writes], payloads)
+        except WriteStopped as stopped:
+            self._commit_stopped(plans, stopped.done)
+            raise
         with self.report_lock:
             for refused in write.refused:
                 self.report.failed(refused.plan)
@@ -245,6 +250,29 @@ class MappedLeg:
             made=[*before.made, *after.made],
         )
         return write
+
+    def _commit_stopped(self, plans: Sequence[RecordPlan], done: BatchWrite) -> None:
+        """A write stopped by the quota: keep what reached the destination, uncount the rest.
+
+        The written records are committed with their new base (their associations are
+        made by the next run, which finds the lookup missing from the base).
+        """
+        reached = {p.source_id for p, _ in done.written} | {r.plan.source_id for r in done.refused}
+        with self.report_lock:
+            for refused in done.refused:
+                self.report.failed(refused.plan)
+            for plan in plans:
+                if plan.writes and plan.source_id not in reached:
+                    self.report.unwritten(plan)
+        bases = {p.source_id: p.base_after for p, _ in done.written if p.base_after}
+        self.ledger.commit(self.name, self.direction, done, bases=bases)
+
+    def unplan(self, planned: PlannedBatch) -> None:
+        """A planned batch the run stopped before writing: uncount its writes."""
+        with self.report_lock:
+            for plan in planned.plans:
+                if plan.writes:
+                    self.report.unwritten(plan)
 
 
 def finish_report(

@@ -12,7 +12,6 @@ public hooks are used (``process_record``, ``process_batch``, ``process_endofpip
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,16 +21,19 @@ from typing import Any
 
 import click
 from singer_sdk.sinks import BatchSink, Sink
+from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from singer_sdk.target_base import Target
 
-from crm_sync.ledger.lock import MappingLockedError
+from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import RunReport
 from crm_sync.stops import CleanStops, RefusedStop
 from crm_sync.sync.accounts import LedgerAccountMismatch
 from crm_sync.sync.annotations import ASSOCIATIONS
 from crm_sync.sync.ledger import SyncLedger, open_ledger
 from crm_sync.sync.leg import finish_report
+from crm_sync.sync.pending import warn_stuck
 from crm_sync.sync.publish import default_ledger_url, publish_reports
+from crm_sync.sync.records import SchemaCheck
 from crm_sync.sync.state import GatedReader, StateGate
 from crm_sync.vocabulary import Direction, Side
 
@@ -45,19 +47,6 @@ class RefusedRecordsError(RefusedStop):
 IGNORED_BUILTIN_SETTINGS = ("load_method", "add_record_metadata")
 """singer-sdk settings these targets would only pretend to honour: every write is an
 upsert on a stable key, and ``_sdc_*`` columns are always kept (deletes travel in them)."""
-
-
-def _one_line_refusal(callback: Callable[..., Any] | None) -> Callable[..., Any]:
-    """The command's callback, with a refused mapping lock as one line and exit code 1."""
-
-    @functools.wraps(callback)  # type: ignore[arg-type]
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return callback(*args, **kwargs) if callback else None
-        except MappingLockedError as error:
-            raise click.ClickException(str(error)) from None
-
-    return run
 
 
 class SyncTarget(CleanStops, Target):
@@ -74,6 +63,7 @@ class SyncTarget(CleanStops, Target):
         kwargs.setdefault("message_reader", GatedReader(self.state_gate))
         self.sync_sinks: list[SyncSink] = []
         super().__init__(*args, **kwargs)
+        self.stop_hook()
         self.state_gate.withhold = self.dry_run
         self.max_parallelism = 1  # stream order: parents land before children look them up
 
@@ -88,7 +78,6 @@ class SyncTarget(CleanStops, Target):
     def get_singer_command(cls) -> click.Command:
         """singer-sdk's target command plus ``--test``, the connection check."""
         command = super().get_singer_command()
-        command.callback = _one_line_refusal(command.callback)
         command.params.append(
             click.Option(
                 ["--test"],
@@ -229,6 +218,27 @@ class SyncTarget(CleanStops, Target):
         )
         self._check_refused(reports)
 
+    def on_expected_stop(self, exc: BaseException) -> None:
+        """A quota stop still leaves the run report: what was written and committed.
+
+        The batches in flight finish first (their records are durable, STATE before them
+        was released); the report and the ledger's run log then count exactly that.
+        """
+        if not isinstance(exc, QuotaExhausted) or self.dry_run or not self.sync_sinks:
+            return
+        try:
+            self.settle()
+        except Exception as again:  # the stop itself, raised again by the writer
+            self.logger.debug("writes ended with %s", again)
+        reports = [sink.finish_report() for sink in self.sync_sinks]
+        publish_reports(
+            reports,
+            dry_run=False,
+            plan_path=self.config.get("plan_path"),
+            logger=self.logger,
+            log_values=bool(self.config.get("log_values")),
+        )
+
     def _check_refused(self, reports: Sequence[RunReport]) -> None:
         refused = sum(r.counts.failed for r in reports)
         if not refused:
@@ -273,6 +283,17 @@ class SyncSink(BatchSink):
         self.seen_ids: set[str] = set()
         super().__init__(target, stream_name, schema, key_properties)
         target.sync_sinks.append(self)
+
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        """singer-sdk's record check, stopping in one value-free line (:mod:`.records`)."""
+        if not self.validate_schema:
+            return None
+        return SchemaCheck(
+            self.stream_name,
+            self.key_properties or (),
+            self.schema,
+            validate_formats=self.validate_field_string_format,
+        )
 
     @property
     def include_sdc_metadata_properties(self) -> bool:
@@ -372,14 +393,22 @@ class SyncSink(BatchSink):
         """Make associations parked earlier whose records are now both synced."""
 
     def finish_report(self) -> RunReport:
-        return finish_report(
+        """Close the stream's report; say which associations keep waiting, and why."""
+        ledger = self.sync_target.ledger
+        report = finish_report(
             self.report,
-            self.sync_target.ledger,
+            ledger,
             dry_run=self.sync_target.dry_run,
             api_calls=self.api_calls,
             pending_of=self.pending_of,
             quota_left=self.quota_left,
         )
+        mapping = self.pending_of
+        if mapping is not None and not self.sync_target.dry_run:
+            warn_stuck(
+                self.logger, ledger, mapping.policy.name, mapping.direction, report.started_at
+            )
+        return report
 
     def close(self) -> None:
         """Release the worker threads (after the end-of-run work, not at drain time)."""

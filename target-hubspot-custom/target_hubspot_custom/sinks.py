@@ -235,7 +235,14 @@ class HubSpotSink(SyncSink):
         """The pipeline's half of a mapped batch: write, associate, commit the ledger."""
         write = self.leg.write(planned, self.destination, after_write=self._associate)
         attempted = sum(1 for p in planned.plans if p.writes)
-        warn_refused(self.logger, self.mapping_name, "HubSpot", write, attempted)
+        warn_refused(
+            self.logger,
+            self.mapping_name,
+            "HubSpot",
+            write,
+            attempted,
+            log_values=self.sync_target.log_values,
+        )
         with self._report_lock:
             self.tally_record_written(len(write.written))
 
@@ -319,7 +326,14 @@ class HubSpotSink(SyncSink):
                 for key, error in bad.items():
                     self.report.failed(plans[key])
                     write.refused.append(RefusedRecord(plans[key], jsonable(payloads[key]), error))
-            warn_refused(self.logger, self.mapping_name, "HubSpot", write, len(inputs))
+            warn_refused(
+                self.logger,
+                self.mapping_name,
+                "HubSpot",
+                write,
+                len(inputs),
+                log_values=self.sync_target.log_values,
+            )
             ledger.commit(self.mapping_name, DIRECTION, write)
             with self._report_lock:
                 self.tally_record_written(len(ok))

@@ -154,6 +154,9 @@ class DeadLetterRow(LedgerBase):
     error_fields: Mapped[list[str] | None] = mapped_column(JSON)
     """The fields the error names, when the destination said (schema version 2)."""
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+    repeats: Mapped[int | None] = mapped_column(Integer, default=1)
+    """Refusals in a row with the same error (code and message) (schema version 3): a
+    record refused the same way run after run has a permanent error, not a passing one."""
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]

@@ -164,6 +164,8 @@ class DeadLetter:
     first_seen: datetime
     last_seen: datetime
     resolved_at: datetime | None
+    repeats: int = 1
+    """Refusals in a row with this same error."""
 
     @classmethod
     def from_row(cls, row: Any) -> DeadLetter:
@@ -177,6 +179,7 @@ class DeadLetter:
             row.first_seen,
             row.last_seen,
             row.resolved_at,
+            row.repeats or 1,
         )
 
 

@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, case, delete, func, or_, select, update
 
 from crm_sync.ledger.engine import (
     BUSY_TIMEOUT_S,
@@ -185,6 +185,22 @@ class LedgerStore:
         )
         with self.engine.connect() as connection:
             return [(r, int(n), e) for r, n, e in connection.execute(query)]
+
+    def repeated_refusals(
+        self, mapping: str, direction: Direction, at_least: int, since: datetime
+    ) -> list[DeadLetter]:
+        """Open dead letters of a leg refused again since ``since`` with the same error
+        ``at_least`` times in a row, most repeated first."""
+        table = DeadLetterRow.__table__
+        query = (
+            select(table)
+            .where(table.c.mapping == mapping, table.c.direction == direction.value)
+            .where(table.c.resolved_at.is_(None), table.c.last_seen >= since)
+            .where(func.coalesce(table.c.repeats, 1) >= at_least)
+            .order_by(table.c.repeats.desc(), table.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [DeadLetter.from_row(r) for r in connection.execute(query)]
 
     def open_dead_letters(
         self, mapping: str, direction: Direction, source_ids: Iterable[str]
@@ -493,7 +509,7 @@ class LedgerBatch:
         if self._resolved_pending:
             self._delete_pending(connection)
         if self._dead:
-            rows = [{**row, "attempts": 1, "first_seen": now, "last_seen": now,
+            rows = [{**row, "attempts": 1, "repeats": 1, "first_seen": now, "last_seen": now,
                      "resolved_at": None} for row in self._dead.values()]  # fmt: skip
             upsert(
                 connection,
@@ -506,6 +522,17 @@ class LedgerBatch:
                     "message": ex.message,
                     "error_fields": ex.error_fields,
                     "attempts": t.c.attempts + 1,
+                    "repeats": case(
+                        (
+                            and_(
+                                t.c.resolved_at.is_(None),
+                                t.c.error_code == ex.error_code,
+                                t.c.message == ex.message,
+                            ),
+                            func.coalesce(t.c.repeats, 1) + 1,
+                        ),
+                        else_=1,
+                    ),
                     "last_seen": ex.last_seen,
                     "resolved_at": None,
                 },

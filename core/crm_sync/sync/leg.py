@@ -25,6 +25,7 @@ passes ``report_lock`` since both halves update the run report.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -297,25 +298,42 @@ def finish_report(
     return report
 
 
+def refusal_text(error: RecordError, log_values: bool = False) -> str:
+    """A refusal as logs show it: the code and fields; the vendor's message (which may
+    quote the refused value) only with ``log_values``."""
+    if log_values:
+        return str(error)[:500]
+    return f"{error.code} [{', '.join(error.fields)}]" if error.fields else error.code
+
+
 def warn_refused(
-    logger: logging.Logger, mapping: str, destination: str, write: BatchWrite, attempted: int
+    logger: logging.Logger,
+    mapping: str,
+    destination: str,
+    write: BatchWrite,
+    attempted: int,
+    *,
+    log_values: bool = False,
 ) -> None:
     """Say loudly, with a sample error, that records of a batch went to the dead letters.
 
-    A run that only counts ``failed`` hides why; the reason must be in the log.
+    A run that only counts ``failed`` hides why; the reason must be in the log (its code
+    and fields; the message, which may quote a value, only with ``log_values``).
     """
     refused = [r for r in write.refused if r.plan.action is not Action.SKIP]
     unconvertible = [r for r in write.refused if r.plan.action is Action.SKIP]
     if refused:
+        codes = Counter(r.error.code for r in refused)
         logger.warning(
             "%s: %s refused %d of %d record(s) of this batch (kept in the ledger's dead "
-            "letters, retried next run); e.g. %s: %s",
+            "letters, retried next run): %s; e.g. %s: %s",
             mapping,
             destination,
             len(refused),
             attempted,
+            ", ".join(f"{code} {n}" for code, n in codes.most_common()),
             refused[0].plan.source_id,
-            str(refused[0].error)[:500],
+            refusal_text(refused[0].error, log_values),
         )
     if unconvertible:
         logger.warning(
@@ -324,5 +342,5 @@ def warn_refused(
             mapping,
             len(unconvertible),
             unconvertible[0].plan.source_id,
-            str(unconvertible[0].error)[:500],
+            refusal_text(unconvertible[0].error, log_values),
         )

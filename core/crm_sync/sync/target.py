@@ -13,6 +13,7 @@ public hooks are used (``process_record``, ``process_batch``, ``process_endofpip
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from crm_sync.stops import CleanStops, RefusedStop
 from crm_sync.sync.accounts import LedgerAccountMismatch
 from crm_sync.sync.annotations import ASSOCIATIONS
 from crm_sync.sync.ledger import SyncLedger, open_ledger
-from crm_sync.sync.leg import finish_report
+from crm_sync.sync.leg import finish_report, refusal_text
 from crm_sync.sync.pending import warn_stuck
 from crm_sync.sync.publish import default_ledger_url, publish_reports
 from crm_sync.sync.records import SchemaCheck
@@ -43,6 +44,9 @@ __all__ = ["RefusedRecordsError", "SyncSink", "SyncTarget"]
 class RefusedRecordsError(RefusedStop):
     """Some records were refused by the destination and ``fail_on_refused`` is set."""
 
+
+PERMANENT_AFTER = 3
+"""Runs in a row refusing a record with the same error that make it a permanent error."""
 
 IGNORED_BUILTIN_SETTINGS = ("load_method", "add_record_metadata")
 """singer-sdk settings these targets would only pretend to honour: every write is an
@@ -114,6 +118,11 @@ class SyncTarget(CleanStops, Target):
     @property
     def dry_run(self) -> bool:
         return bool(self.config.get("dry_run"))
+
+    @property
+    def log_values(self) -> bool:
+        """Whether logs may show field values (``log_values``; off: ids, fields, codes)."""
+        return bool(self.config.get("log_values"))
 
     @cached_property
     def ledger(self) -> SyncLedger:
@@ -248,11 +257,36 @@ class SyncTarget(CleanStops, Target):
             refused,
             ", ".join(f"{r.mapping}={r.counts.failed}" for r in reports if r.counts.failed),
         )
+        for report in reports:
+            if report.counts.failed and report.direction is not None:
+                self._warn_permanent(report)
         if self.config.get("fail_on_refused"):
             raise RefusedRecordsError(
                 f"{refused} record(s) refused by {self.destination_label}; "
                 "see the ledger's dead letters"
             )
+
+    def _warn_permanent(self, report: RunReport) -> None:
+        """Call out records refused the same way run after run: retrying will not help."""
+        assert report.direction is not None
+        repeated = self.ledger.store.repeated_refusals(
+            report.mapping, report.direction, PERMANENT_AFTER, report.started_at
+        )
+        if not repeated:
+            return
+        codes = Counter(d.error.code for d in repeated)
+        self.logger.warning(
+            "%s: %d record(s) refused with the same error on %d or more runs in a row, a "
+            "permanent error that retrying will not fix: %s; e.g. %s: %s; fix the records "
+            "at the source (or the mapping), or dismiss them with `crm-sync dead-letters "
+            "dismiss`",
+            report.mapping,
+            len(repeated),
+            PERMANENT_AFTER,
+            ", ".join(f"{code} {n}" for code, n in codes.most_common()),
+            repeated[0].source_id,
+            refusal_text(repeated[0].error, self.log_values),
+        )
 
 
 class SyncSink(BatchSink):

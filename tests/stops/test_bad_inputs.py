@@ -82,6 +82,15 @@ def plain_record(name: object) -> str:
     return "".join(json.dumps(m) + "\n" for m in messages)
 
 
+def share_stop(plugin: str, vendor: str, setting: str) -> str:
+    """The line of a stop at this sync's share of a daily limit (set to almost 0)."""
+    return (
+        re.escape(f"{plugin} stopped: {vendor} API quota share reached: ")
+        + rf"\d+ of \d+ daily requests used \(\d+\.\d%\) >= {setting} 0%"
+        + re.escape("; stopping, the state is resumable")
+    )
+
+
 def hs_daily_used(env: dict[str, str]) -> int:
     """Calls the portal has used today, from one reply's daily headers."""
     reply = requests.get(
@@ -254,18 +263,14 @@ def cases(env: dict[str, str], tmp: Path, sandbox: RunningSandbox) -> list[Case]
             "quota: Salesforce share (max_api_share)",
             "tap-salesforce-custom",
             {**sf, "max_api_share": 0.000001},
-            re.escape("tap-salesforce-custom stopped: Salesforce API quota share reached: ")
-            + r"\d+ of \d+ daily requests used \(\d+\.\d%\) >= max_api_share 0%"
-            + re.escape("; stopping, the state is resumable"),
+            share_stop("tap-salesforce-custom", "Salesforce", "max_api_share"),
             EXIT_QUOTA,
         ),
         Case(
             "quota: HubSpot share (max_daily_share)",
             "target-hubspot-custom",
             {**hs_target, "max_daily_share": 0.000001},
-            re.escape("target-hubspot-custom stopped: HubSpot API quota share reached: ")
-            + r"\d+ of \d+ daily requests used \(\d+\.\d%\) >= max_daily_share 0%"
-            + re.escape("; stopping, the state is resumable"),
+            share_stop("target-hubspot-custom", "HubSpot", "max_daily_share"),
             EXIT_QUOTA,
             stdin=one_record(),
         ),

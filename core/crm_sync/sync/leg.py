@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crm_sync.convert.codec import read_datetime
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport, SourceRecord
-from crm_sync.sync.annotations import ERRORS, StreamMapping
+from crm_sync.sync.annotations import ERRORS, PARTIAL, StreamMapping
 from crm_sync.sync.batch import (
     BatchWrite,
     Destination,
@@ -142,6 +142,7 @@ class MappedLeg:
             modified_at=read_datetime(modified),
             deleted_at=read_datetime(record.get(DELETED_AT)),
             native=record.get("_crm_source_values") or None,
+            partial=bool(record.get(PARTIAL)),
         )
 
     def process(

@@ -23,6 +23,7 @@ from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.hubspot.daily import DEFAULT_MAX_DAILY_SHARE
 from crm_sync.singer import number_setting
 from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
+from crm_sync.sync.state import STATE_INTERVAL_SETTING
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
 from crm_sync.vocabulary import Side
 from target_hubspot_custom.associations import AssociationMaker
@@ -78,6 +79,7 @@ class TargetHubSpotCustom(SyncTarget):
             "plan_path", th.StringType, description="Where to write the plan / run report as JSON."
         ),
         LOG_VALUES_SETTING,
+        STATE_INTERVAL_SETTING,
         th.Property(
             "max_workers",
             th.IntegerType,

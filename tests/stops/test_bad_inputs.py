@@ -262,14 +262,14 @@ def cases(env: dict[str, str], tmp: Path, sandbox: RunningSandbox) -> list[Case]
         Case(
             "quota: Salesforce share (max_api_share)",
             "tap-salesforce-custom",
-            {**sf, "max_api_share": 0.000001},
+            {**sf, "max_api_share": 1e-9},
             share_stop("tap-salesforce-custom", "Salesforce", "max_api_share"),
             EXIT_QUOTA,
         ),
         Case(
             "quota: HubSpot share (max_daily_share)",
             "target-hubspot-custom",
-            {**hs_target, "max_daily_share": 0.000001},
+            {**hs_target, "max_daily_share": 1e-9},
             share_stop("target-hubspot-custom", "HubSpot", "max_daily_share"),
             EXIT_QUOTA,
             stdin=one_record(),

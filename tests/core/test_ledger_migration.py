@@ -39,9 +39,9 @@ def v1_ledger(tmp_path: Path) -> Path:
 
 def test_v1_ledger_is_upgraded_and_keeps_its_rows(v1_ledger: Path) -> None:
     ledger = open_ledger(v1_ledger)
-    assert ledger.store.schema_version == SCHEMA_VERSION == 3
+    assert ledger.store.schema_version == SCHEMA_VERSION == 4
     with ledger.store.engine.connect() as connection:
-        assert connection.execute(select(func.max(SchemaVersionRow.version))).scalar() == 3
+        assert connection.execute(select(func.max(SchemaVersionRow.version))).scalar() == 4
     assert ledger.count_records("project") == 1
     assert ledger.destination_ids("project", FWD, ["a0000000000000001"]) == {
         "a0000000000000001": "101"
@@ -62,16 +62,16 @@ def test_upgraded_ledger_takes_typed_values_and_reopens(v1_ledger: Path) -> None
     ref = AssociationRef("project", "a0000000000000004", "account", "0010000000000003", labelled)
     ledger.commit("project", FWD, BatchWrite(), pending=[ref])
     ledger.close()
-    with LedgerStore(v1_ledger) as store:  # a second open finds version 3: nothing to do
-        assert store.schema_version == 3
+    with LedgerStore(v1_ledger) as store:  # a second open finds version 4: nothing to do
+        assert store.schema_version == 4
         found = {p.from_id: p.association for p in store.pending_associations("project", FWD)}
     assert found["a0000000000000004"] == labelled
     assert len(found) == 3
 
 
 LATER_COLUMNS = {
-    "pending_association": {"type_id", "category"},  # version 2
-    "dead_letter": {"error_fields", "seen_run"},  # versions 2 and 3
+    "pending_association": {"type_id", "category", "reason"},  # versions 2 and 3
+    "dead_letter": {"error_fields", "seen_run"},  # versions 2 and 4
 }
 
 
@@ -122,7 +122,7 @@ def test_v1_tables_upgrade_on_each_backend(ledger_url: str) -> None:
         )
     engine.dispose()
     with LedgerStore(ledger_url) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == SCHEMA_VERSION
         (pending,) = store.pending_associations("project", FWD)
         assert pending.association == AssociationType("Account__c", "L", 7, "USER_DEFINED")
         with store.batch() as uow:

@@ -11,7 +11,8 @@ is killed with SIGKILL, as a cancelled CI runner or an OOM kill would. Then:
 * meltano refuses the same job ("already running ... '--force'") because the killed run's
   record is still open, and ``meltano run --force`` takes over (what the README's
   "Operating it" and the example workflow tell a scheduled job to do);
-* the rerun reads only the projects after the bookmark, not everything again;
+* the rerun reads only the projects after the bookmark, not everything again, and of
+  those writes only the ones the killed run had not made durable;
 * HubSpot and the ledger end with every project exactly once.
 """
 
@@ -176,6 +177,9 @@ def test_killed_first_import_resumes_from_its_last_durable_batch(
     ledger = open_ledger(ledger_url)
     (rerun,) = [r for r in ledger.runs(mapping="project") if not r.dry_run]
     assert rerun.counts["read"] == rest < len(wanted)  # the rest only, not everything again
+    # what the killed run made durable after its bookmark is read again but not written
+    assert rerun.counts["unchanged"] == durable_at_kill - (len(wanted) - rest)
+    assert rerun.counts["created"] == len(wanted) - durable_at_kill
     assert ledger.count_records("project") == len(wanted)
     ledger.close()
     clean_sandbox.set_faults(hs_ten_second_max=1_000_000)  # reading back 200 pages at once

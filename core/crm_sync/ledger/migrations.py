@@ -60,13 +60,21 @@ def _v2_typed_associations_and_errors(connection: Connection) -> None:
         )
 
 
-def _v3_dead_letters_seen_in_run(connection: Connection) -> None:
+def _v3_reasons_and_repeats(connection: Connection) -> None:
+    """A pending association says why it waits (``reason``), a dead letter how many times
+    in a row it was refused the same way (``repeats``); older rows: NULL (unknown, 1)."""
+    _add_column(connection, PendingAssociationRow.__table__, "reason")
+    _add_column(connection, DeadLetterRow.__table__, "repeats")
+
+
+def _v4_dead_letters_seen_in_run(connection: Connection) -> None:
     """A dead letter remembers the last run that read its record (``seen_run``)."""
     _add_column(connection, DeadLetterRow.__table__, "seen_run")
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_typed_associations_and_errors,
-    3: _v3_dead_letters_seen_in_run,
+    3: _v3_reasons_and_repeats,
+    4: _v4_dead_letters_seen_in_run,
 }
 """``version -> step`` upgrading a ledger from ``version - 1``."""

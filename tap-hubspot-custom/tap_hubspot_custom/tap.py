@@ -13,6 +13,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from crm_sync.backfill import MAPPINGS_DIR_SETTING, MappingScopes
 from crm_sync.http import CallCounter, WindowLimiter
 from crm_sync.hubspot import (
     DEFAULT_BASE_URL,
@@ -22,6 +23,7 @@ from crm_sync.hubspot import (
     default_session,
 )
 from crm_sync.singer import AnnotatedTap, number_setting
+from crm_sync.vocabulary import Direction
 from tap_hubspot_custom import discovery
 from tap_hubspot_custom.hs_types import object_schema
 from tap_hubspot_custom.search_plan import MAX_SEARCH_LIMIT
@@ -99,6 +101,7 @@ class TapHubSpotCustom(AnnotatedTap):
             default=True,
             description="Emit archived (deleted) records with `_sdc_deleted_at`.",
         ),
+        MAPPINGS_DIR_SETTING,
         # --- how to read
         th.Property(
             "page_size",
@@ -176,6 +179,11 @@ class TapHubSpotCustom(AnnotatedTap):
             return self.hubspot.get_json(path, "HubSpot discovery", route=route)
         except HubSpotError as exc:
             raise ConfigValidationError(f"HubSpot discovery failed: {exc}") from exc
+
+    @cached_property
+    def mapping_scopes(self) -> MappingScopes | None:
+        """The reverse-leg scopes of the mappings in ``mappings_dir`` (backfills)."""
+        return MappingScopes.from_config(self.config, Direction.HS_TO_SF)
 
     # --- discovery ---------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream, metrics
 
+from crm_sync.backfill import backfill_if_widened
 from crm_sync.bookmark import check_bookmark
 from crm_sync.http import QuotaExhausted
 from tap_salesforce_custom.sf_types import (
@@ -112,6 +113,7 @@ class SalesforceObjectStream(Stream):
         self._tap_ref.preflight()
         state = self.get_context_state(context)
         check_bookmark(self.name, state)
+        backfill_if_widened(self._tap_ref.mapping_scopes, self.name, state, self.logger)
         start = self._start_value(context)
         skip_ids: set[str] = set()
         if start and state.get("replication_key_value") == start:

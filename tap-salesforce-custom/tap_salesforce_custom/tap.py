@@ -10,8 +10,10 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from crm_sync.backfill import MAPPINGS_DIR_SETTING, MappingScopes
 from crm_sync.salesforce import FLOWS, SalesforceAPIError, SalesforceClient, SalesforceSettings
 from crm_sync.singer import AnnotatedTap, number_setting
+from crm_sync.vocabulary import Direction
 from tap_salesforce_custom.discovery import (
     DEFAULT_OBJECTS,
     describe_global,
@@ -130,6 +132,7 @@ class TapSalesforceCustom(AnnotatedTap):
             default=True,
             description="Read with queryAll: deleted rows come with `_sdc_deleted_at`.",
         ),
+        MAPPINGS_DIR_SETTING,
         # --- how to read
         th.Property(
             "api_type",
@@ -201,6 +204,11 @@ class TapSalesforceCustom(AnnotatedTap):
         if settings.max_api_share is None:
             settings = replace(settings, max_api_share=DEFAULT_MAX_API_SHARE)
         return SalesforceClient(settings, user_agent=self.name)
+
+    @cached_property
+    def mapping_scopes(self) -> MappingScopes | None:
+        """The forward-leg scopes of the mappings in ``mappings_dir`` (backfills)."""
+        return MappingScopes.from_config(self.config, Direction.SF_TO_HS)
 
     # --- discovery -------------------------------------------------------------------
 

@@ -23,31 +23,18 @@ taken as the baseline: its scopes are recorded, nothing is re-read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from singer_sdk import typing as th
-
-from crm_sync.spec import load_dir
 from crm_sync.spec.model import Mapping as ObjectMapping
 from crm_sync.spec.scope import Scope, scope_of, widening
-from crm_sync.stops import InputError
 from crm_sync.vocabulary import Direction
 
-__all__ = ["MAPPINGS_DIR_SETTING", "SCOPES", "MappingScopes", "Widened", "backfill_if_widened"]
+__all__ = ["SCOPES", "MappingScopes", "Widened", "backfill_if_widened"]
 
 SCOPES = "mapping_scopes"
 """Key of the recorded scopes in a stream's STATE entry."""
-
-MAPPINGS_DIR_SETTING = th.Property(
-    "mappings_dir",
-    th.StringType,
-    description="The map-crm mapping specs directory (e.g. `transforms/mappings`). When "
-    "set, a stream whose mapping now admits more than at the last run (re-enabled, a "
-    "field or association added, its filter changed) is read again from the start.",
-)
 
 
 @dataclass(frozen=True)
@@ -72,22 +59,11 @@ class MappingScopes:
         self.mappings = list(mappings)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], direction: Direction) -> MappingScopes | None:
-        """The mappings of the tap's ``mappings_dir`` that load (map-crm reports the
-        others' errors); None when the setting is not given.
-
-        Raises:
-            InputError: ``mappings_dir`` is not a directory.
-        """
-        directory = config.get("mappings_dir")
-        if not directory:
-            return None
-        if not Path(directory).is_dir():
-            raise InputError(
-                f"mappings_dir {str(directory)!r} is not a directory "
-                f"(from {Path.cwd()}); set it to map-crm's mappings_dir"
-            )
-        return cls(load_dir(directory).mappings, direction)
+    def of_leg(
+        cls, mappings: Sequence[ObjectMapping] | None, direction: Direction
+    ) -> MappingScopes | None:
+        """The scopes of a tap given ``mappings_dir``; None without (no backfills)."""
+        return None if mappings is None else cls(mappings, direction)
 
     def of_stream(self, stream: str) -> dict[str, Scope]:
         """``{mapping name: scope}`` of every mapping whose source is ``stream``."""

@@ -13,7 +13,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
-from crm_sync.backfill import MAPPINGS_DIR_SETTING, MappingScopes
+from crm_sync.backfill import MappingScopes
 from crm_sync.http import CallCounter, WindowLimiter
 from crm_sync.hubspot import (
     DEFAULT_BASE_URL,
@@ -22,7 +22,12 @@ from crm_sync.hubspot import (
     HubSpotSettings,
     default_session,
 )
-from crm_sync.singer import AnnotatedTap, number_setting
+from crm_sync.singer import (
+    AnnotatedTap,
+    load_tap_mappings,
+    mappings_dir_setting,
+    number_setting,
+)
 from crm_sync.vocabulary import Direction
 from tap_hubspot_custom import discovery
 from tap_hubspot_custom.hs_types import object_schema
@@ -101,7 +106,7 @@ class TapHubSpotCustom(AnnotatedTap):
             default=True,
             description="Emit archived (deleted) records with `_sdc_deleted_at`.",
         ),
-        MAPPINGS_DIR_SETTING,
+        mappings_dir_setting(),
         # --- how to read
         th.Property(
             "page_size",
@@ -183,7 +188,7 @@ class TapHubSpotCustom(AnnotatedTap):
     @cached_property
     def mapping_scopes(self) -> MappingScopes | None:
         """The reverse-leg scopes of the mappings in ``mappings_dir`` (backfills)."""
-        return MappingScopes.from_config(self.config, Direction.HS_TO_SF)
+        return MappingScopes.of_leg(load_tap_mappings(self.config, self.logger), Direction.HS_TO_SF)
 
     # --- discovery ---------------------------------------------------------------------
 

@@ -10,9 +10,15 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
-from crm_sync.backfill import MAPPINGS_DIR_SETTING, MappingScopes
+from crm_sync.backfill import MappingScopes
 from crm_sync.salesforce import FLOWS, SalesforceAPIError, SalesforceClient, SalesforceSettings
-from crm_sync.singer import AnnotatedTap, number_setting
+from crm_sync.singer import (
+    AnnotatedTap,
+    load_tap_mappings,
+    mappings_dir_setting,
+    number_setting,
+)
+from crm_sync.spec import Mapping as SpecMapping
 from crm_sync.vocabulary import Direction
 from tap_salesforce_custom.discovery import (
     DEFAULT_OBJECTS,
@@ -20,6 +26,7 @@ from tap_salesforce_custom.discovery import (
     describe_objects,
     select_objects,
 )
+from tap_salesforce_custom.refresh import plan_for
 from tap_salesforce_custom.sf_types import object_schema
 from tap_salesforce_custom.soql import validation_query
 from tap_salesforce_custom.streams import SalesforceObjectStream
@@ -132,7 +139,12 @@ class TapSalesforceCustom(AnnotatedTap):
             default=True,
             description="Read with queryAll: deleted rows come with `_sdc_deleted_at`.",
         ),
-        MAPPINGS_DIR_SETTING,
+        mappings_dir_setting(
+            "It also applies the specs' `refresh:` settings: after the incremental pass, "
+            "the calculated fields a mapping names are re-read for every record of its "
+            "object once per cadence (partial records; the bookmark does not move). "
+            "Unset: neither."
+        ),
         # --- how to read
         th.Property(
             "api_type",
@@ -206,9 +218,14 @@ class TapSalesforceCustom(AnnotatedTap):
         return SalesforceClient(settings, user_agent=self.name)
 
     @cached_property
+    def spec_mappings(self) -> list[SpecMapping] | None:
+        """The mappings of ``mappings_dir`` (refresh plans, backfills); None without."""
+        return load_tap_mappings(self.config, self.logger)
+
+    @cached_property
     def mapping_scopes(self) -> MappingScopes | None:
-        """The forward-leg scopes of the mappings in ``mappings_dir`` (backfills)."""
-        return MappingScopes.from_config(self.config, Direction.SF_TO_HS)
+        """The forward-leg scopes of those mappings (backfills)."""
+        return MappingScopes.of_leg(self.spec_mappings, Direction.SF_TO_HS)
 
     # --- discovery -------------------------------------------------------------------
 
@@ -218,10 +235,13 @@ class TapSalesforceCustom(AnnotatedTap):
             names = select_objects(describe_global(self.client), patterns)
         except ValueError as exc:
             raise ConfigValidationError(str(exc)) from exc
+        mappings = self.spec_mappings or []
         streams = []
         for describe in describe_objects(self.client, names):
             schema = object_schema(describe)
-            streams.append(SalesforceObjectStream(self, schema, str(describe["name"])))
+            stream = SalesforceObjectStream(self, schema, str(describe["name"]))
+            stream.refresh = plan_for(stream.name, schema, mappings)
+            streams.append(stream)
         return streams
 
     # --- startup checks -----------------------------------------------------------------

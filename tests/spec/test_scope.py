@@ -185,4 +185,4 @@ def test_no_mappings_dir_no_backfill() -> None:
     state = {"replication_key_value": "2026-11-01T00:00:00.000Z"}
     assert not backfill_if_widened(None, "Project__c", state, logging.getLogger("t"))
     assert SCOPES not in state
-    assert MappingScopes.from_config({}, FORWARD) is None
+    assert MappingScopes.of_leg(None, FORWARD) is None

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not hubspot_ready(), reason="HubSpot sandbox not
 def test_a_field_now_synced_back_rereads_its_object_only(clean_sandbox, tmp_path: Path) -> None:
     clean_sandbox.clock(freeze="2026-03-01T00:00:00.000Z")  # seeded well before the runs
     clean_sandbox.seed(hubspot={"companies": 3, "project": 12})
-    clean_sandbox.clock(unfreeze=True)
+    clean_sandbox.clock(unfreeze=True, advance_ms=60_000)  # runs a minute after the seed
     fields = shipped_spec("project")["fields"]
     one_way = [{**f, "rule": "always_salesforce"} if f["hubspot"] == "priority" else f
                for f in fields]  # fmt: skip
@@ -30,6 +30,7 @@ def test_a_field_now_synced_back_rereads_its_object_only(clean_sandbox, tmp_path
     first = run_tap({**cfg, "mappings_dir": str(before)})
     assert first.tap.streams["project"].pull == "full"
     Portal(clean_sandbox.env).update("project", first.ids("project")[0], project_name="x")
+    clean_sandbox.clock(advance_ms=60_000)  # a full pull re-reads the last second's edits
     second = run_tap({**cfg, "mappings_dir": str(before)}, state=first.state)
     assert second.tap.streams["project"].pull == "incremental"
     assert len(second.ids("project")) == 1

@@ -22,6 +22,7 @@ from singer_sdk.singerlib import SelectionMask
 from crm_sync.spec import load_dir
 from crm_sync.spec.model import Mapping as SpecMapping
 from crm_sync.stops import CleanStops, InputError
+from crm_sync.wire import MessageWriter
 
 
 def copy_annotations(target: dict[str, Any], source: dict[str, Any]) -> None:
@@ -83,7 +84,12 @@ def number_setting(name: str, *, default: float, description: str) -> th.Propert
 
 
 class AnnotatedTap(CleanStops, Tap):
-    """A Tap whose catalog and SCHEMA messages keep the streams' ``x-*`` annotations."""
+    """A Tap whose catalog and SCHEMA messages keep the streams' ``x-*`` annotations.
+
+    It writes its messages with :class:`crm_sync.wire.MessageWriter` (msgspec).
+    """
+
+    message_writer_class = MessageWriter
 
     @property
     def catalog_dict(self) -> dict:

@@ -9,6 +9,7 @@ from crm_sync.convert.kinds import Kind
 from crm_sync.hubspot.properties import field_schema, hubspot_property, planned_object_schema
 from crm_sync.spec import load_specs, validate_live
 from tests.spec.live_fixtures import account_describe, companies_schema, picklist, sf
+from tests.spec.test_live import ACCOUNT
 
 OPPORTUNITY = """\
 name: opportunity
@@ -24,14 +25,6 @@ fields:
     values: {Prospecting: prospecting, Closed Won: won}
 associations:
   - {lookup: AccountId, to: account}
-"""
-
-ACCOUNT = """\
-name: account
-salesforce: {object: Account, id_field: HubSpot_Id__c}
-hubspot: {object: companies, id_property: salesforce_id}
-fields:
-  - {salesforce: Name, hubspot: name, rule: two_way}
 """
 
 

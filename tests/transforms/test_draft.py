@@ -6,7 +6,15 @@ import string
 
 from hypothesis import given
 from hypothesis import strategies as st
-from map_crm.draft import draft, draft_values, mapping_name, match_fields, normalize, render
+from map_crm.draft import (
+    ObjectPair,
+    draft,
+    draft_values,
+    mapping_name,
+    match_fields,
+    normalize,
+    render,
+)
 
 from crm_sync.spec import validate_live
 from crm_sync.spec.loader import load_text
@@ -60,6 +68,7 @@ SCHEMA = {
         hs("unrelated"),
     ],
 }
+WIDGET = ObjectPair("Widget__c", "widget", DESCRIBE, SCHEMA)
 
 
 @given(st.text(alphabet=string.ascii_letters + "_ ", max_size=30))
@@ -87,7 +96,7 @@ def pairs(d):
 
 
 def test_match_by_name_label_and_rule_from_the_field_kind():
-    d = match_fields(DESCRIBE, SCHEMA, sf_object="Widget__c", hs_object="widget")
+    d = match_fields(WIDGET)
     assert (d.name, d.id_field, d.id_property) == ("widget", "HubSpot_Id__c", "salesforce_id")
     got = pairs(d)
     assert got["Name"] == ("name", Rule.PREFER_SALESFORCE, "name")
@@ -111,13 +120,12 @@ def test_lookup_becomes_an_association_to_the_mapping_of_its_target():
         "account.yml",
     )
     assert account is not None, issues
-    d = match_fields(DESCRIBE, SCHEMA, sf_object="Widget__c", hs_object="widget",
-                     mappings=[account])  # fmt: skip
+    d = match_fields(WIDGET, [account])
     assert d.associations == [("Account__c", "account"), ("Parent__c", "widget")]
 
 
 def test_draft_passes_the_validator_by_narrowing_or_dropping_refused_pairs():
-    d = draft(DESCRIBE, SCHEMA, sf_object="Widget__c", hs_object="widget")
+    d = draft(WIDGET)
     got = pairs(d)
     # The value map is not one-to-one on both sides: narrowed to one way, still refused
     # because "Legacy" has no option, so it is left as a comment with the reason.
@@ -139,7 +147,7 @@ def test_a_full_value_map_is_kept_two_way():
                            sf("Stage__c", "picklist", picklistValues=PICKLIST[:2])]}  # fmt: skip
     stage = hs("stage", "enumeration", "select", options=OPTIONS[:2])
     schema = {"properties": [hs("salesforce_id", hasUniqueValue=True), stage]}
-    d = draft(describe, schema, sf_object="Thing__c", hs_object="thing")
+    d = draft(ObjectPair("Thing__c", "thing", describe, schema))
     (item,) = d.fields
     assert item.rule is Rule.PREFER_SALESFORCE
     assert item.values == {"In Progress": "in_progress", "Done": "done"}

@@ -100,6 +100,16 @@ def _read_only_hs(prop: dict[str, Any]) -> bool:
     return bool(prop.get("calculated") or meta.get("readOnlyValue"))
 
 
+@dataclass(frozen=True)
+class ObjectPair:
+    """The two objects to map and their live schemas (describe / properties)."""
+
+    sf_object: str
+    hs_object: str
+    describe: dict[str, Any]
+    schema: dict[str, Any]
+
+
 @dataclass
 class DraftField:
     salesforce: str
@@ -175,15 +185,14 @@ def _candidates(
                 yield pname, "label"
 
 
-def match_fields(
-    describe: dict[str, Any],
-    schema: dict[str, Any],
-    *,
-    sf_object: str,
-    hs_object: str,
-    mappings: Sequence[Mapping] = (),
-) -> Draft:
+def match_fields(pair: ObjectPair, mappings: Sequence[Mapping] = ()) -> Draft:
     """Pair the fields of two schemas (before the validator's check, see :func:`draft`)."""
+    sf_object, hs_object, describe, schema = (
+        pair.sf_object,
+        pair.hs_object,
+        pair.describe,
+        pair.schema,
+    )
     sf_fields = [f for f in describe.get("fields", []) if "name" in f]
     props = {str(p["name"]): p for p in schema.get("properties", []) if "name" in p}
     id_field = next((str(f["name"]) for f in sf_fields if f.get("externalId")), None)
@@ -258,35 +267,23 @@ def _issues_by_field(issues: Iterable[Issue], name: str) -> dict[str | None, lis
     return out
 
 
-def check(
-    draft: Draft,
-    describe: dict[str, Any],
-    schema: dict[str, Any],
-    mappings: Sequence[Mapping] = (),
-) -> list[Issue]:
+def check(draft: Draft, pair: ObjectPair, mappings: Sequence[Mapping] = ()) -> list[Issue]:
     """The validator's errors for the rendered draft (other mappings as context)."""
     spec, issues = load_text(render(draft), f"{draft.name}.yml")
     if spec is None:
         return [i for i in issues if i.is_error]
     others = [m for m in mappings if m.name != draft.name]
-    live = validate_live([spec, *others], {draft.sf_object: describe}, {draft.hs_object: schema})
+    live = validate_live(
+        [spec, *others], {pair.sf_object: pair.describe}, {pair.hs_object: pair.schema}
+    )
     return [i for i in issues + live if i.is_error and i.mapping in (None, draft.name)]
 
 
-def draft(
-    describe: dict[str, Any],
-    schema: dict[str, Any],
-    *,
-    sf_object: str,
-    hs_object: str,
-    mappings: Sequence[Mapping] = (),
-) -> Draft:
+def draft(pair: ObjectPair, mappings: Sequence[Mapping] = ()) -> Draft:
     """Match, then let the validator narrow or drop what it refuses (module docstring)."""
-    result = match_fields(
-        describe, schema, sf_object=sf_object, hs_object=hs_object, mappings=mappings
-    )
+    result = match_fields(pair, mappings)
     for _ in range(3):
-        errors = _issues_by_field(check(result, describe, schema, mappings), result.name)
+        errors = _issues_by_field(check(result, pair, mappings), result.name)
         field_errors = {k: v for k, v in errors.items() if k is not None}
         if not field_errors:
             break
@@ -305,7 +302,7 @@ def draft(
                 )
         result.fields = kept
         result.associations = [a for a in result.associations if a[0] not in field_errors]
-    errors = _issues_by_field(check(result, describe, schema, mappings), result.name)
+    errors = _issues_by_field(check(result, pair, mappings), result.name)
     result.notes = [f"{i.message} [{i.code}]" for v in errors.values() for i in v]
     return result
 

@@ -16,8 +16,9 @@ import click
 from crm_sync.schemas import LiveSchemaError
 from crm_sync.schemas.fetch import fetch_objects
 from crm_sync.spec import load_dir
-from map_crm.draft import draft, render
+from map_crm.draft import ObjectPair, draft, render
 from map_crm.live import side_settings
+from map_crm.options import DEFAULT_MAPPINGS_DIR, mappings_option
 
 
 @click.command("init")
@@ -25,13 +26,7 @@ from map_crm.live import side_settings
 @click.option("--hubspot", "hs_object", required=True, help="HubSpot object, e.g. companies.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
-@click.option(
-    "--mappings",
-    "mappings_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Specs the draft's associations may point to (default: the config's mappings_dir).",
-)
+@mappings_option("Specs the draft's associations may point to")
 @click.pass_context
 def init_command(
     ctx: click.Context,
@@ -42,7 +37,7 @@ def init_command(
     mappings_dir: Path | None,
 ) -> None:
     """Draft a mapping spec from both live schemas, for a person to review."""
-    from map_crm.mapper import DEFAULT_MAPPINGS_DIR, config_of
+    from map_crm.mapper import config_of
 
     config = config_of(ctx)
     if out is not None and out.exists() and not force:
@@ -69,7 +64,7 @@ def init_command(
         sys.exit(1)
     directory = mappings_dir or Path(config.get("mappings_dir", DEFAULT_MAPPINGS_DIR))
     others = load_dir(directory).mappings if directory.is_dir() else []
-    result = draft(describe, schema, sf_object=sf_object, hs_object=hs_object, mappings=others)
+    result = draft(ObjectPair(sf_object, hs_object, describe, schema), others)
     text = render(result)
     if out is None:
         click.echo(text, nl=False)

@@ -55,12 +55,11 @@ from map_crm.live import (
     LiveSourceMissing,
     resolve_live,
 )
+from map_crm.options import DEFAULT_MAPPINGS_DIR, mappings_option
 from map_crm.streams import LiveTypes, StreamMapper
 
 #: Issue code of a lossy-conversion notice (``crm_sync.spec.compat.Compat.LOSSY``).
 LOSSY = str(Compat.LOSSY)
-
-DEFAULT_MAPPINGS_DIR = "transforms/mappings"
 
 
 def check_specs(
@@ -249,13 +248,7 @@ def config_of(ctx: click.Context) -> dict[str, t.Any]:
 
 
 @click.command("validate")
-@click.option(
-    "--mappings",
-    "mappings_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help=f"Mapping specs directory (default: the config's mappings_dir or {DEFAULT_MAPPINGS_DIR}).",
-)
+@mappings_option("Mapping specs directory")
 @click.option(
     "--live-schemas",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),

@@ -14,13 +14,16 @@ Record shape emitted (both directions; names are the destination's):
   mapped field the record carried, so the ledger's base keeps each side's own form
   (a multi-select is ``Mobile;Web`` in Salesforce but ``mobile;web`` in HubSpot);
 * ``_crm_associations``: ``[{"to_mapping", "lookup", "source_id", "label",
-  "type_id", "category"}]``, one per association rule; ``source_id`` is the id *in
+  "type_id", "category"}]``, one per lookup field; ``source_id`` is the id *in
   the source system* of the related record (the target resolves it through the
   ledger); null means "no related record" (the lookup was cleared). A record without
   the lookup field (a partial record: the tap's refresh pass) has no entry for it; on
   hs_to_sf the list only has the rules whose target object appears in the record's
   ``associations`` (HubSpot v3 shape ``{"companies": {"results": [{"id"}]}}``), so a
-  tap that does not read associations never clears lookups;
+  tap that does not read associations never clears lookups. Several rules on one
+  lookup make it polymorphic (``Task.WhatId``: an Account or a Project__c): sf_to_hs
+  takes the rule whose mapping's Salesforce object owns the id's key prefix (none: no
+  association), hs_to_sf the first rule whose HubSpot object the record is associated with;
 * ``_crm_errors``: ``[{"field", "message"}]`` when a value could not be converted
   (the field is left out; the target should dead-letter the record);
 * ``_crm_partial`` (sf_to_hs): true when the record lacks a mapped field its stream's
@@ -38,6 +41,7 @@ record's own properties. Deletions are never filtered out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +54,9 @@ from crm_sync.convert import (
     sf_kind,
 )
 from crm_sync.convert.codec import HUBSPOT, read_datetime
+from crm_sync.salesforce.key_prefixes import key_prefix
 from crm_sync.spec import (
+    AssociationRule,
     Concat,
     Default,
     FieldMapping,
@@ -107,6 +113,8 @@ class LiveTypes:
 
     sf_fields: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     hs_properties: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    key_prefixes: dict[str, str] = field(default_factory=dict)
+    """Casefolded sObject name -> its ids' key prefix (describe ``keyPrefix``)."""
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> LiveTypes:
@@ -118,7 +126,12 @@ class LiveTypes:
             obj.casefold(): {p["name"].casefold(): p for p in schema.get("properties", [])}
             for obj, schema in (data.get("hubspot") or {}).items()
         }
-        return cls(sf, hs)
+        prefixes = {
+            obj.casefold(): str(describe["keyPrefix"])
+            for obj, describe in (data.get("salesforce") or {}).items()
+            if describe.get("keyPrefix")
+        }
+        return cls(sf, hs, prefixes)
 
     def sf(self, obj: str, name: str) -> dict[str, Any] | None:
         return self.sf_fields.get(obj.casefold(), {}).get(name.casefold())
@@ -331,23 +344,23 @@ class StreamMapper:
         return out
 
     def _associations(self, record: dict[str, Any], source: dict[str, Any]) -> list[dict[str, Any]]:
+        """One entry per lookup; a lookup with several rules (polymorphic) picks one rule."""
         refs = []
         raw_links = record.get("associations")
         linked: dict[str, Any] = raw_links if isinstance(raw_links, dict) else {}
-        for rule in self.mapping.associations:
-            target = self.specs.get(rule.to)
+        for lookup, rules in _by_lookup(self.mapping.associations).items():
             if self.direction is Direction.SF_TO_HS:
-                if not _has(source, rule.lookup):
+                if not _has(source, lookup):
                     continue  # a partial record (a refresh pass): leave the lookup alone
-                related = _lookup(source, rule.lookup)
+                related = _lookup(source, lookup)
+                rule = self._rule_for_id(rules, related)
+                if rule is None:  # an object no rule maps: no association (as if cleared)
+                    rule, related = rules[0], None
             else:
-                if target is None:
-                    continue
-                found = _lookup(linked, target.hubspot.object)
-                if found is None:
-                    continue  # the tap did not read this association: leave it alone
-                results = found.get("results", []) if isinstance(found, dict) else found
-                related = results[0].get("id") if results else None
+                picked = self._rule_for_links(rules, linked)
+                if picked is None:
+                    continue  # the tap did not read these associations: leave them alone
+                rule, related = picked
             refs.append(
                 {
                     "to_mapping": rule.to,
@@ -359,6 +372,49 @@ class StreamMapper:
                 }
             )
         return refs
+
+    def _rule_for_id(
+        self, rules: Sequence[AssociationRule], related: Any
+    ) -> AssociationRule | None:
+        """The rule whose mapping's Salesforce object owns ``related`` (by its key prefix)."""
+        if len(rules) == 1 or related in (None, ""):
+            return rules[0]
+        prefix = str(related)[:3]
+        for rule in rules:
+            target = self.specs.get(rule.to)
+            if target and key_prefix(target.salesforce.object, self.live.key_prefixes) == prefix:
+                return rule
+        return None
+
+    def _rule_for_links(
+        self, rules: Sequence[AssociationRule], linked: dict[str, Any]
+    ) -> tuple[AssociationRule, Any] | None:
+        """The first rule whose HubSpot object the record is associated with, and the id.
+
+        ``None`` when the record carries none of the rules' objects (not read); the first
+        rule with no id when it carries them all empty (the association was removed).
+        """
+        empty: AssociationRule | None = None
+        for rule in rules:
+            target = self.specs.get(rule.to)
+            if target is None:
+                continue
+            found = _lookup(linked, target.hubspot.object)
+            if found is None:
+                continue
+            results = found.get("results", []) if isinstance(found, dict) else found
+            if results:
+                return rule, results[0].get("id")
+            empty = empty or rule
+        return (empty, None) if empty is not None else None
+
+
+def _by_lookup(rules: Sequence[AssociationRule]) -> dict[str, list[AssociationRule]]:
+    """Association rules grouped by lookup field (in spec order)."""
+    out: dict[str, list[AssociationRule]] = {}
+    for rule in rules:
+        out.setdefault(rule.lookup, []).append(rule)
+    return out
 
 
 def _has(record: dict[str, Any], name: str) -> bool:

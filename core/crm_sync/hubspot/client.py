@@ -48,6 +48,17 @@ STANDARD_OBJECTS: dict[str, str] = {
     "deal": "0-3",
     "tickets": "0-5",
     "ticket": "0-5",
+    # Activities (engagements): HubSpot's per-activity API guides.
+    "tasks": "0-27",
+    "task": "0-27",
+    "calls": "0-48",
+    "call": "0-48",
+    "emails": "0-49",
+    "email": "0-49",
+    "meetings": "0-47",
+    "meeting": "0-47",
+    "notes": "0-46",
+    "note": "0-46",
 }
 """Standard object names (both forms) and their object type ids."""
 SCHEMAS_PATH = "/crm/v3/schemas"

@@ -105,6 +105,18 @@ def activity_properties(type_id: str) -> list[dict[str, Any]]:
             _select("hs_task_type", "Task Type", g, TASK_TYPES),
             spec("hs_task_reminders", "Reminder", "string", "text", g),
             spec("hs_task_completion_date", "Completed at", "datetime", "date", g),
+            # Added by the portal's admin for the Salesforce integration: the upsert key
+            # (as on companies); whether HubSpot lets an activity property be
+            # unique-valued is (unverified).
+            spec(
+                "salesforce_id",
+                "Salesforce ID",
+                "string",
+                "text",
+                g,
+                has_unique_value=True,
+                hubspot_defined=False,
+            ),
             *_common(type_id, g, "Assigned to"),
         ]
     if type_id == "0-48":

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +24,9 @@ from typing import Any
 
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.process import RunningSandbox, start, stop
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_tap_salesforce import tap_config
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY_MS = 86_400_000
@@ -38,18 +42,8 @@ refresh: {fields: formulas, every: 1d}
 
 
 def config(env: dict[str, str], api_type: str, mappings: Path) -> dict[str, Any]:
-    return {
-        "login_url": env["CRM_SANDBOX_SF_LOGIN_URL"],
-        "instance_url": env["CRM_SANDBOX_SF_INSTANCE_URL"],
-        "client_id": env["CRM_SANDBOX_SF_CLIENT_ID"],
-        "client_secret": env["CRM_SANDBOX_SF_CLIENT_SECRET"],
-        "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
-        "api_version": env["CRM_SANDBOX_SF_API_VERSION"],
-        "objects": ["Project__c"],
-        "api_type": api_type,
-        "bulk_poll_seconds": 0.2,
-        "mappings_dir": str(mappings),
-    }
+    """bench_tap_salesforce's tap config, with the mapping specs to refresh from."""
+    return {**tap_config(env, api_type), "mappings_dir": str(mappings)}
 
 
 def run_tap(

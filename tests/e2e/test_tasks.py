@@ -113,8 +113,19 @@ def test_tasks_both_ways_with_their_polymorphic_what(
     assert made["WhatId"] == company_sf
     assert hs.records("tasks", ["salesforce_id"])[new]["salesforce_id"] == made["Id"]
 
-    # --- rerun: nothing to write either way
+    # --- rerun: the forward leg hands the HubSpot-made task Salesforce's values once
+    # (priority is Salesforce's: Normal -> MEDIUM; a date has no time of day: midnight),
+    # in one batch upsert; after that nothing is written either way.
     clean_sandbox.clear_stats()
+    run(meltano_project, "forward")
+    assert all_writes(clean_sandbox.stats()) == {
+        "POST /crm/v3/objects/{objectType}/batch/upsert": 1
+    }
+    after = hs.records("tasks", ["hs_task_priority", "hs_timestamp"])[new]
+    assert after["hs_task_priority"] == "MEDIUM"
+    assert after["hs_timestamp"].startswith("2026-12-01T00:00:00")
+    clean_sandbox.clear_stats()
+    run(meltano_project, "reverse")
     run(meltano_project, "forward")
     run(meltano_project, "reverse")
     assert all_writes(clean_sandbox.stats()) == {}

@@ -16,6 +16,9 @@
   first full pull emits every archived record HubSpot still holds (90 days).
 * **Associations**: per page, one v4 batch read per associated type
   (:mod:`tap_hubspot_custom.associations`); none for deletions.
+* **Overlap**: in the list modes the next page is requested as soon as a page arrives,
+  while that page's associations are read and its records written
+  (:mod:`tap_hubspot_custom.prefetch`): two calls in flight, the same calls.
 
 Each pull is singer-sdk's own ``request_records`` loop in one of three modes: the mode
 picks the method, URL, parameters or body, the paginator (:mod:`tap_hubspot_custom.paging`)
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from singer_sdk import metrics
@@ -36,6 +40,7 @@ from tap_hubspot_custom.associations import AssociationReader
 from tap_hubspot_custom.client import HubSpotStream
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper
 from tap_hubspot_custom.paging import ListPaginator, SearchPaginator
+from tap_hubspot_custom.prefetch import PagePrefetch
 from tap_hubspot_custom.search_plan import Anchor, SearchPlan, epoch_ms, iso
 
 if TYPE_CHECKING:
@@ -45,6 +50,7 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
     from singer_sdk.pagination import BaseAPIPaginator
 
+    from tap_hubspot_custom.client import RequestFunc
     from tap_hubspot_custom.discovery import ObjectType
     from tap_hubspot_custom.tap import TapHubSpotCustom
 
@@ -105,6 +111,9 @@ class HubSpotObjectStream(HubSpotStream):
         self._served_at: int | None = None
         self._newest = _Newest()
         self._archived_since: tuple[int | None, set[str]] = (None, set())
+        self._context: Context | None = None
+        self._send: RequestFunc | None = None
+        self.prefetch = PagePrefetch(self.name)
 
     # --- SDK hooks: what to read ------------------------------------------------------
 
@@ -126,6 +135,19 @@ class HubSpotObjectStream(HubSpotStream):
         state = self.get_context_state(context)
         check_bookmark(self.name, state)
         self._state = state
+        self._context = context
+        self.prefetch = PagePrefetch(self.name)  # a fresh worker per sync (closed below)
+        try:
+            yield from self._pulls(context, state)
+        finally:
+            self.prefetch.close()
+        counter = self.hubspot.counter
+        self.logger.info(
+            "%s: done; HubSpot API calls of this run so far: %d (%d retried)",
+            self.name, counter.total, counter.retries,
+        )  # fmt: skip
+
+    def _pulls(self, context: Context | None, state: dict[str, Any]) -> Iterator[dict[str, Any]]:
         incremental = self.replication_method == REPLICATION_INCREMENTAL
         start = self.get_starting_replication_key_value(context) if incremental else None
         if start is None:
@@ -136,11 +158,6 @@ class HubSpotObjectStream(HubSpotStream):
             yield from self._search_pull(context, state, str(start))
         if self.config.get("include_archived", True):
             yield from self._archived_pull(context, state, None if start is None else str(start))
-        counter = self.hubspot.counter
-        self.logger.info(
-            "%s: done; HubSpot API calls of this run so far: %d (%d retried)",
-            self.name, counter.total, counter.retries,
-        )  # fmt: skip
 
     # --- SDK hooks: how each mode asks ------------------------------------------------
 
@@ -168,6 +185,19 @@ class HubSpotObjectStream(HubSpotStream):
         self, context: Context | None, next_page_token: Any
     ) -> dict[str, Any] | None:
         return dict(next_page_token) if self.mode == "search" else None
+
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        """singer-sdk's decorated request, answered from the page sent ahead when it was."""
+        send: RequestFunc = super().request_decorator(func)
+        self._send = send
+
+        def send_or_collect(
+            prepared: requests.PreparedRequest, context: Context | None
+        ) -> requests.Response:
+            ahead = self.prefetch.take(prepared)
+            return ahead.result() if ahead is not None else send(prepared, context)
+
+        return send_or_collect
 
     def get_new_paginator(self) -> BaseAPIPaginator[Any]:
         if self.mode == "search":
@@ -214,10 +244,21 @@ class HubSpotObjectStream(HubSpotStream):
         elif served_at is not None:
             self._save(state, iso(served_at), [], complete=False)
 
+    def _send_next_page(self, payload: dict[str, Any]) -> None:
+        """Request the list page after ``payload`` now, before its records are written."""
+        after = ((payload.get("paging") or {}).get("next") or {}).get("after")
+        send, context = self._send, self._context
+        if not after or send is None:
+            return
+        prepared = self.prepare_request(context, after)
+        self.prefetch.send_ahead(prepared, partial(send, prepared, context))
+
     def _parse_list(self, response: requests.Response) -> Iterator[dict[str, Any]]:
         if self._served_at is None:
             self._served_at = _server_ms(response)
-        records = [self.shaper.shape(r) for r in response.json().get("results") or []]
+        payload = response.json()
+        self._send_next_page(payload)
+        records = [self.shaper.shape(r) for r in payload.get("results") or []]
         self._attach(records)
         for record in records:
             ms = epoch_ms(record.get(REPLICATION_KEY))
@@ -269,7 +310,9 @@ class HubSpotObjectStream(HubSpotStream):
 
     def _parse_archived(self, response: requests.Response) -> Iterator[dict[str, Any]]:
         since, seen = self._archived_since
-        for raw in response.json().get("results") or []:
+        payload = response.json()
+        self._send_next_page(payload)
+        for raw in payload.get("results") or []:
             record = self.shaper.shape(raw)
             ms = epoch_ms(record.get("_sdc_deleted_at"))
             if ms is None:

@@ -16,12 +16,16 @@ Record shape emitted (both directions; names are the destination's):
 * ``_crm_associations``: ``[{"to_mapping", "lookup", "source_id", "label",
   "type_id", "category"}]``, one per association rule; ``source_id`` is the id *in
   the source system* of the related record (the target resolves it through the
-  ledger); null means "no related record" (the lookup was cleared). On hs_to_sf the
-  list only has the rules whose target object appears in the record's
+  ledger); null means "no related record" (the lookup was cleared). A record without
+  the lookup field (a partial record: the tap's refresh pass) has no entry for it; on
+  hs_to_sf the list only has the rules whose target object appears in the record's
   ``associations`` (HubSpot v3 shape ``{"companies": {"results": [{"id"}]}}``), so a
   tap that does not read associations never clears lookups;
 * ``_crm_errors``: ``[{"field", "message"}]`` when a value could not be converted
   (the field is left out; the target should dead-letter the record);
+* ``_crm_partial`` (sf_to_hs): true when the record lacks a mapped field its stream's
+  schema has (the Salesforce tap's refresh pass sends only the refreshed fields): it may
+  update a linked record, never create one;
 * ``_sdc_deleted_at`` when the source record carries it.
 
 Transform steps (trim, lower, upper, default, concat) apply to source values, in
@@ -62,6 +66,7 @@ from crm_sync.vocabulary import Direction
 SF_MODSTAMPS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
 HS_MODSTAMPS = ("hs_lastmodifieddate", "lastmodifieddate", "updatedAt")
 DELETED = "_sdc_deleted_at"
+PARTIAL = "_crm_partial"
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _DATETIME = {"type": ["string", "null"], "format": "date-time"}
@@ -243,6 +248,7 @@ class StreamMapper:
         properties["_crm_source_values"] = {"type": ["object", "null"]}
         properties["_crm_associations"] = _ASSOCIATIONS
         properties["_crm_errors"] = _ERRORS
+        properties[PARTIAL] = {"type": ["boolean", "null"]}
         properties[DELETED] = dict(_DATETIME)
         return {
             "type": "object",
@@ -277,6 +283,7 @@ class StreamMapper:
         out: dict[str, Any] = {}
         native: dict[str, Any] = {}
         errors: list[dict[str, str]] = []
+        partial = False
         for f in self.fields:
             steps = f.spec.transforms
             concat_here = f.spec.concat is not None and f.spec.rule.one_way is self.direction
@@ -284,7 +291,11 @@ class StreamMapper:
                 steps = tuple(s for s in steps if not isinstance(s, Concat))
             raw = _lookup(source, f.source) if not concat_here else None
             if raw is None and not concat_here and not _has(source, f.source):
-                continue  # not selected by the tap: leave the destination alone
+                # Not selected by the tap (not in its schema), or a partial record: the
+                # field is in the schema but this record does not carry it. Either way
+                # the destination's value is left alone.
+                partial = partial or (to_hs and f.source.casefold() in self.source_props)
+                continue
             if not concat_here:
                 native[f.source] = raw
             value = _apply(steps, raw, source)
@@ -313,6 +324,8 @@ class StreamMapper:
         out["_crm_associations"] = self._associations(record, source)
         if errors:
             out["_crm_errors"] = errors
+        if partial:
+            out[PARTIAL] = True
         if DELETED in source:
             out[DELETED] = deleted
         return out
@@ -324,6 +337,8 @@ class StreamMapper:
         for rule in self.mapping.associations:
             target = self.specs.get(rule.to)
             if self.direction is Direction.SF_TO_HS:
+                if not _has(source, rule.lookup):
+                    continue  # a partial record (a refresh pass): leave the lookup alone
                 related = _lookup(source, rule.lookup)
             else:
                 if target is None:

@@ -5,9 +5,10 @@ The mapping spec is read in one place only, map-crm (see ``map_crm.mapper`` and
 emitted SCHEMA: ``x-crm-mapping`` on the stream (ids, create/delete/conflict rules) and
 ``x-crm-rule`` / ``x-crm-source`` / ``x-crm-kind`` (and ``x-crm-conflict``, a two_way
 field's own conflict rule) on each property. Records carry
-``_crm_source_id``, ``_crm_source_modified_at``, ``_crm_associations`` and
-``_crm_errors``. A SCHEMA without ``x-crm-mapping`` is a plain stream from any tap:
-upsert by key.
+``_crm_source_id``, ``_crm_source_modified_at``, ``_crm_associations``,
+``_crm_errors`` and ``_crm_partial``. (The Salesforce tap reads the specs too, for one
+setting only: a mapping's ``refresh``, which must reach the extractor.) A SCHEMA
+without ``x-crm-mapping`` is a plain stream from any tap: upsert by key.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ SOURCE_ID = "_crm_source_id"
 MODIFIED_AT = "_crm_source_modified_at"
 ASSOCIATIONS = "_crm_associations"
 ERRORS = "_crm_errors"
+PARTIAL = "_crm_partial"
+"""True on a record carrying only some mapped fields: it updates, never creates."""
 
 
 @dataclass(frozen=True, slots=True)

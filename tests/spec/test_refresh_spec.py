@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from crm_sync.spec import load_dir, validate_live
-from crm_sync.spec.refresh import parse_duration
+from crm_sync.spec import load_dir, mapping_schema, validate_live
+from crm_sync.spec.refresh import DURATION_PATTERN, parse_duration
 from tests.spec.live_fixtures import (
     account_describe,
     companies_schema,
@@ -59,6 +59,11 @@ def live(specs: Any) -> list[Any]:
 )  # fmt: skip
 def test_durations(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
+
+
+def test_the_schema_and_the_parser_share_one_duration_grammar() -> None:
+    every = mapping_schema()["properties"]["refresh"]["properties"]["every"]
+    assert every["pattern"] == DURATION_PATTERN
 
 
 @pytest.mark.parametrize("text", ["1 day", "0d", "1.5h", "d", "1y", ""])

@@ -5,9 +5,9 @@ The mapping spec is read in one place only, map-crm (see ``map_crm.mapper`` and
 emitted SCHEMA: ``x-crm-mapping`` on the stream (ids, create/delete/conflict rules) and
 ``x-crm-rule`` / ``x-crm-source`` / ``x-crm-kind`` (and ``x-crm-conflict``, a two_way
 field's own conflict rule) on each property. Records carry
-``_crm_source_id``, ``_crm_source_modified_at``, ``_crm_associations`` and
-``_crm_errors``. A SCHEMA without ``x-crm-mapping`` is a plain stream from any tap:
-upsert by key.
+``_crm_source_id``, ``_crm_source_modified_at``, ``_crm_associations``,
+``_crm_errors`` and ``_crm_warnings``. A SCHEMA without ``x-crm-mapping`` is a plain
+stream from any tap: upsert by key.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ SOURCE_ID = "_crm_source_id"
 MODIFIED_AT = "_crm_source_modified_at"
 ASSOCIATIONS = "_crm_associations"
 ERRORS = "_crm_errors"
+WARNINGS = "_crm_warnings"
+"""A field the mapper left out of this record while the rest syncs (``{field, code,
+message}``; ``owner_unmatched``): counted in the run report by code."""
 
 
 @dataclass(frozen=True, slots=True)

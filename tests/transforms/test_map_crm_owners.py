@@ -12,16 +12,14 @@ from map_crm.mapper import MapCrm
 from crm_sync.stops import InputError
 from tests.core.test_owners import new_user, sandbox_clients
 from tests.e2e.two_way_helpers import Salesforce
+from tests.transforms.test_map_crm import ACCOUNT as PLAIN_ACCOUNT
 from tests.transforms.test_map_crm import run
+from tests.transforms.test_map_crm_live import credentials
 
-ACCOUNT = """\
-name: account
-salesforce: {object: Account, id_field: HubSpot_Id__c}
-hubspot: {object: companies, id_property: salesforce_id}
-fields:
-  - {salesforce: Name, hubspot: name, rule: two_way}
-  - {salesforce: OwnerId, hubspot: hubspot_owner_id, rule: two_way, owner: true}
-"""
+ACCOUNT = (
+    PLAIN_ACCOUNT
+    + "  - {salesforce: OwnerId, hubspot: hubspot_owner_id, rule: two_way, owner: true}\n"
+)
 SF_SCHEMA = {
     "type": "SCHEMA",
     "stream": "Account",
@@ -52,19 +50,6 @@ HS_SCHEMA = {
         },
     },
 }
-
-
-def credentials(env: dict[str, str]) -> dict[str, Any]:
-    return {
-        "salesforce_instance_url": env["CRM_SANDBOX_SF_INSTANCE_URL"],
-        "salesforce_access_token": env["CRM_SANDBOX_SF_ACCESS_TOKEN"],
-        "salesforce_api_version": env["CRM_SANDBOX_SF_API_VERSION"],
-        "salesforce_ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
-        "hubspot_base_url": env["CRM_SANDBOX_HS_BASE_URL"],
-        "hubspot_access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
-        "hubspot_ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
-        "validate_live": False,
-    }
 
 
 def sf_account(record_id: str, owner: str | None) -> dict[str, Any]:
@@ -99,7 +84,7 @@ def people(clean_sandbox: Any) -> dict[str, str]:
 def mapper(tmp_path: Path, env: dict[str, str], direction: str) -> MapCrm:
     (tmp_path / "account.yml").write_text(ACCOUNT)
     return MapCrm(config={"mappings_dir": str(tmp_path), "direction": direction,
-                          **credentials(env)})  # fmt: skip
+                          "validate_live": False, **credentials(env)})  # fmt: skip
 
 
 def test_forward_user_becomes_owner_and_an_unmatched_one_is_left_out(

@@ -2,7 +2,8 @@
 
 Every property keeps its Salesforce type as ``x-sf-type``; references also carry
 ``x-sf-reference-to`` (target objects) and ``x-sf-relationship-name``, so the mapper
-can turn lookups into associations without a describe call of its own.
+can turn lookups into associations without a describe call of its own; formula and
+roll-up fields carry ``x-sf-calculated`` (what a mapping's ``refresh: formulas`` re-reads).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def field_schema(field: dict[str, Any]) -> dict[str, Any] | None:
             prop["x-sf-relationship-name"] = field["relationshipName"]
     if field.get("externalId"):
         prop["x-sf-external-id"] = True
+    if field.get("calculated"):
+        prop["x-sf-calculated"] = True  # formula or roll-up: changes leave SystemModstamp
     if field.get("label"):
         prop["description"] = str(field["label"])
     return prop

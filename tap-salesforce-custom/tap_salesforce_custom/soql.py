@@ -17,11 +17,16 @@ class QuerySpec:
     start: str | None = None
     """Inclusive lower bound on the replication key (a bookmark or start_date)."""
     filter: str | None = None
+    until: str | None = None
+    """Inclusive upper bound on the replication key (a refresh pass: rows the run's
+    incremental pass did not read)."""
 
     def where(self) -> str:
         parts = []
         if self.replication_key and self.start:
             parts.append(f"{self.replication_key} >= {soql_datetime(self.start)}")
+        if self.replication_key and self.until:
+            parts.append(f"{self.replication_key} <= {soql_datetime(self.until)}")
         if self.filter:
             parts.append(f"({self.filter})")
         return f" WHERE {' AND '.join(parts)}" if parts else ""

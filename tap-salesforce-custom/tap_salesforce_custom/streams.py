@@ -11,11 +11,17 @@ Correctness rules (the reason this module exists):
   run re-reads at most one page;
 * when the API quota share or the daily limit is reached the stream stops between
   pages with :class:`~crm_sync.http.QuotaExhausted`: the bookmark written so far is
-  resumable, and the stream is reported as failed, never as a finished sync.
+  resumable, and the stream is reported as failed, never as a finished sync;
+* a refresh pass (a mapping's ``refresh:``, :mod:`tap_salesforce_custom.refresh`) runs
+  after the incremental pass when due: partial records (``Id``, the refreshed fields,
+  the replication key) of the rows the incremental pass did not read
+  (``<key> <= bookmark``), through Bulk 2.0 for many rows; the stream counts as
+  FULL_TABLE meanwhile, so these older rows never move the bookmark.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +29,7 @@ from singer_sdk import Stream, metrics
 
 from crm_sync.bookmark import check_bookmark
 from crm_sync.http import QuotaExhausted
+from tap_salesforce_custom.refresh import REFRESHED_AT, RefreshPlan
 from tap_salesforce_custom.sf_types import (
     DELETED_AT,
     converter,
@@ -41,6 +48,7 @@ if TYPE_CHECKING:
     from tap_salesforce_custom.tap import TapSalesforceCustom
 
 BOUNDARY_IDS = "boundary_ids"
+FULL_TABLE = "FULL_TABLE"
 
 
 class SalesforceObjectStream(Stream):
@@ -59,6 +67,16 @@ class SalesforceObjectStream(Stream):
         # Checkpoint once per page: a crash re-reads at most one page.
         self.STATE_MSG_FREQUENCY = max(1, page_size)
         self.path_used: str | None = None
+        self.refresh: RefreshPlan | None = None
+        """Set by the tap when a mapping asks for this object's calculated fields."""
+        self._refreshing = False
+        self._had_bookmark = False
+
+    @property
+    def replication_method(self) -> str:
+        """FULL_TABLE while the refresh pass emits: its rows are older than the bookmark
+        and must neither move it nor trip the SDK's sort check."""
+        return FULL_TABLE if self._refreshing else super().replication_method
 
     # --- SDK hooks ------------------------------------------------------------------
 
@@ -112,6 +130,7 @@ class SalesforceObjectStream(Stream):
         self._tap_ref.preflight()
         state = self.get_context_state(context)
         check_bookmark(self.name, state)
+        self._had_bookmark = state.get("replication_key_value") is not None
         start = self._start_value(context)
         skip_ids: set[str] = set()
         if start and state.get("replication_key_value") == start:
@@ -134,12 +153,73 @@ class SalesforceObjectStream(Stream):
                     # Kept next to replication_key_value; the SDK writes both together.
                     state[BOUNDARY_IDS] = boundary
                 yield record
+            yield from self._refresh_pass(state, start, skip_ids)
         except QuotaExhausted as exc:
             # Not finished: the SDK reports the stream as failed and the tap exits non-zero;
             # the STATE written per page lets the next run resume here.
             self.logger.error("%s stopped before its end: %s", self.name, exc)
             self._tap_ref.quota_stop = str(exc)
             raise
+
+    # --- refresh ----------------------------------------------------------------------
+
+    def _refresh_pass(
+        self, state: dict[str, Any], start: str | None, skip_ids: set[str]
+    ) -> Iterator[dict[str, Any]]:
+        """The refreshed fields of every row the incremental pass did not read, if due.
+
+        ``refreshed_at`` (server time before the refresh query) is set once the pass
+        has emitted its last row, so the SDK's final STATE carries it; an interrupted
+        pass is redone next run. A first read (no saved bookmark) read everything since
+        ``start_date``: it counts as a refresh. Rows older than ``start_date`` were never
+        synced, so they are not refreshed either.
+        """
+        plan, rk = self.refresh, self.replication_key
+        if plan is None or not rk:
+            return
+        now = self.client.server_time
+        if now is None:  # no reply yet: ask the org what time it is (one cheap call)
+            self.client.limits()
+            now = self.client.server_time
+        if now is None:
+            self.logger.warning("%s: the org sent no Date header; refresh skipped", self.name)
+            return
+        if start is None or not self._had_bookmark:
+            state[REFRESHED_AT] = now.isoformat()
+            return
+        due = plan.due_at(state)
+        if due is not None and now < due:
+            self.logger.info(
+                "%s: refresh of %s not due until %s", self.name, ", ".join(plan.fields),
+                due.isoformat(),
+            )  # fmt: skip
+            return
+        fields = tuple(dict.fromkeys(("Id", *plan.fields, *plan.context, rk)))
+        start_date = self.config.get("start_date")
+        since = normalize_datetime(str(start_date)) if start_date else None
+        spec = replace(self.query_spec(since), fields=fields, until=start)
+        api = self.choose_api(spec)
+        self.logger.info(
+            "%s: refreshing %s of mapping %r (%s)", self.name, ", ".join(plan.fields),
+            plan.mapping, api.upper(),
+        )  # fmt: skip
+        rows = self._read_bulk(spec, False) if api == "bulk" else self._read_rest(spec, False)
+        self._refreshing = True
+        emitted = 0
+        try:
+            for record in rows:
+                if record.get(rk) == start and record["Id"] not in skip_ids:
+                    continue  # read by this run's incremental pass
+                record.pop(DELETED_AT, None)
+                emitted += 1
+                yield record
+        finally:
+            self._refreshing = False
+        state[REFRESHED_AT] = now.isoformat()
+        self.logger.info(
+            "%s: refreshed %d row(s); next refresh due after %s", self.name, emitted,
+            (now + plan.every).isoformat(),
+        )  # fmt: skip
 
     # --- reading ----------------------------------------------------------------------
 
@@ -182,8 +262,13 @@ class SalesforceObjectStream(Stream):
         )
         return record
 
-    def _read_rest(self, spec: QuerySpec) -> Iterator[dict[str, Any]]:
-        include_deleted = bool(self.config.get("include_deleted", True))
+    def _include_deleted(self, asked: bool | None) -> bool:
+        return bool(self.config.get("include_deleted", True)) if asked is None else asked
+
+    def _read_rest(
+        self, spec: QuerySpec, include_deleted: bool | None = None
+    ) -> Iterator[dict[str, Any]]:
+        include_deleted = self._include_deleted(include_deleted)
         page_size = int(self.config.get("page_size") or 2000)
         types = self.sf_types
         dt_fields = tuple(n for n in spec.fields if types.get(n) == "datetime")
@@ -192,7 +277,9 @@ class SalesforceObjectStream(Stream):
         ):
             yield self._finish(json_record(raw, dt_fields))
 
-    def _read_bulk(self, spec: QuerySpec) -> Iterator[dict[str, Any]]:
+    def _read_bulk(
+        self, spec: QuerySpec, include_deleted: bool | None = None
+    ) -> Iterator[dict[str, Any]]:
         convs = {name: converter(t) for name, t in self.sf_types.items()}
         identity = converter("string")
 
@@ -201,7 +288,7 @@ class SalesforceObjectStream(Stream):
 
         job = self.client.bulk_query(
             spec.select(),
-            include_deleted=bool(self.config.get("include_deleted", True)),
+            include_deleted=self._include_deleted(include_deleted),
             page_size=int(self.config.get("bulk_page_size") or 50_000),
             poll_seconds=float(self.config.get("bulk_poll_seconds") or 1.0),
         )

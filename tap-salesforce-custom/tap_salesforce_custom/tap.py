@@ -18,6 +18,7 @@ from tap_salesforce_custom.discovery import (
     describe_objects,
     select_objects,
 )
+from tap_salesforce_custom.refresh import load_mappings, plan_for
 from tap_salesforce_custom.sf_types import object_schema
 from tap_salesforce_custom.soql import validation_query
 from tap_salesforce_custom.streams import SalesforceObjectStream
@@ -125,6 +126,14 @@ class TapSalesforceCustom(AnnotatedTap):
             '`{"Project__c": "Status__c != \'Draft\'"}`; validated at startup.',
         ),
         th.Property(
+            "mappings_dir",
+            th.StringType,
+            description="Directory of map-crm mapping specs whose `refresh:` settings this "
+            "tap applies: after the incremental pass, the calculated fields a mapping names "
+            "are re-read for every record of its object once per cadence (partial records; "
+            "the bookmark does not move). Unset: no refresh.",
+        ),
+        th.Property(
             "include_deleted",
             th.BooleanType,
             default=True,
@@ -210,10 +219,14 @@ class TapSalesforceCustom(AnnotatedTap):
             names = select_objects(describe_global(self.client), patterns)
         except ValueError as exc:
             raise ConfigValidationError(str(exc)) from exc
+        mappings_dir = self.config.get("mappings_dir")
+        mappings = load_mappings(mappings_dir) if mappings_dir else []
         streams = []
         for describe in describe_objects(self.client, names):
             schema = object_schema(describe)
-            streams.append(SalesforceObjectStream(self, schema, str(describe["name"])))
+            stream = SalesforceObjectStream(self, schema, str(describe["name"]))
+            stream.refresh = plan_for(stream.name, schema, mappings)
+            streams.append(stream)
         return streams
 
     # --- startup checks -----------------------------------------------------------------

@@ -21,6 +21,7 @@ from singer_sdk import typing as th
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
+from crm_sync.sync.state import STATE_INTERVAL_SETTING
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
 from crm_sync.vocabulary import Side
 from target_hubspot_custom.associations import AssociationMaker
@@ -76,6 +77,7 @@ class TargetHubSpotCustom(SyncTarget):
             "plan_path", th.StringType, description="Where to write the plan / run report as JSON."
         ),
         LOG_VALUES_SETTING,
+        STATE_INTERVAL_SETTING,
         th.Property(
             "max_workers",
             th.IntegerType,

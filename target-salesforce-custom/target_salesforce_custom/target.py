@@ -22,6 +22,7 @@ from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.salesforce import FLOWS, SalesforceClient, SalesforceSettings
 from crm_sync.singer import number_setting
 from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
+from crm_sync.sync.state import STATE_INTERVAL_SETTING
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
 from crm_sync.vocabulary import Side
 from target_salesforce_custom.sinks import SalesforceSink
@@ -108,6 +109,7 @@ class TargetSalesforceCustom(SyncTarget):
         ),
         th.Property("plan_path", th.StringType, description="Write the plan / report as JSON."),
         LOG_VALUES_SETTING,
+        STATE_INTERVAL_SETTING,
         th.Property(
             "fail_on_refused",
             th.BooleanType,

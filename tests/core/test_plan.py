@@ -356,3 +356,19 @@ def test_a_create_decides_each_field_as_the_three_way_merge_would(direction, val
     sent = {d.field: d.value for d in merged if d.agreed}
     assert plan.changes == sent
     assert (plan.base_after or {}).get(dst.value, {}) == sent
+
+
+def test_a_partial_record_updates_a_linked_record_but_never_creates_one():
+    """A refresh pass's partial record (some mapped fields only): unknown ids are skipped,
+    linked ones compare only the fields they carry."""
+    refreshed = fwd({"budget": 10.0}, partial=True)
+    plan = plan_record(POLICY, FWD, refreshed)
+    assert (plan.action, plan.skip_reason) == (Action.SKIP, SkipReason.PARTIAL)
+    assert plan_record(POLICY, FWD, refreshed, LINKED).action is Action.UNCHANGED
+    assert not needs_destination(POLICY, FWD, refreshed, LINKED)
+    changed = fwd({"budget": 25.0}, partial=True)
+    assert needs_destination(POLICY, FWD, changed, LINKED)
+    current = DestinationState("h1", {"project_name": "Apollo", "budget": "10", "stage": "done"})
+    plan = plan_record(POLICY, FWD, changed, LINKED, current)
+    assert (plan.action, plan.changes) == (Action.UPDATE, {"budget": 25.0})
+    assert plan.base_after["hubspot"] == {**BASE["hubspot"], "budget": 25.0}

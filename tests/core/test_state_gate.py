@@ -6,7 +6,7 @@ import io
 import json
 from typing import Any
 
-from crm_sync.sync.state import GatedReader, StateGate
+from crm_sync.sync.state import DurableStateWriter, GatedReader, StateGate
 
 
 def lines(*messages: dict[str, Any]) -> io.StringIO:
@@ -82,3 +82,32 @@ def test_state_with_nothing_pending_passes_at_once() -> None:
     }
     GatedReader(gate).process_lines(lines(record(0), state(1), record(1), state(2)), callbacks)
     assert delivered == [1, 2]
+
+
+def test_released_state_is_written_at_once_once_durable() -> None:
+    """Each STATE the gate releases mid-run goes to stdout then, not at the end's drain."""
+    out = io.StringIO()
+    gate = StateGate(on_release=DurableStateWriter(stream=out))
+    sink = Sink(gate, size=2)
+    run(gate, sink, record(0), record(1), state(2), record(2))
+    assert out.getvalue() == ""  # records 0-1 are in flight: nothing durable yet
+    sink.tickets.pop(0).close()
+    gate.record_read()  # the next record read after the batch became durable
+    assert [json.loads(line) for line in out.getvalue().splitlines()] == [{"upto": 2}]
+
+
+def test_writer_skips_repeats_and_values_inside_its_interval() -> None:
+    out = io.StringIO()
+    now = [100.0]
+    writer = DurableStateWriter(30, stream=out, clock=lambda: now[0])
+    writer({"upto": 1})
+    writer({"upto": 1})  # the same value again
+    now[0] = 110.0
+    writer({"upto": 2})  # 10 s after the last write: a later one covers it
+    now[0] = 131.0
+    writer({"upto": 3})
+    assert [json.loads(line) for line in out.getvalue().splitlines()] == [
+        {"upto": 1},
+        {"upto": 3},
+    ]
+    assert writer.written == 2

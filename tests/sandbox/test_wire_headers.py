@@ -11,6 +11,8 @@ import json
 import socket
 import ssl
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -71,6 +73,20 @@ def test_salesforce_rest_headers_use_salesforce_casing(env: dict[str, str]) -> N
     assert "content-type" not in reply.names() and "sforce-limit-info" not in reply.names()
     assert reply.header("Date").endswith(" GMT")
     assert all(name[0].isupper() for name in reply.names()), reply.names()
+
+
+def test_date_is_the_sandbox_clocks_time(
+    env: dict[str, str], clean_sandbox: RunningSandbox
+) -> None:
+    """A server's Date is its own time: a moved sandbox clock moves it (clients that
+    measure a cadence on the org's clock, as the tap's refresh pass does, see it)."""
+    clean_sandbox.clock(freeze=True, advance_ms=3 * 86_400_000)
+    now = datetime.fromisoformat(clean_sandbox.clock()["now"])
+    reply = raw_request(
+        env, "GET", "/services/data/v62.0/limits", env["CRM_SANDBOX_SF_ACCESS_TOKEN"]
+    )
+    sent = parsedate_to_datetime(reply.header("Date"))
+    assert sent == now.replace(microsecond=0)
 
 
 def test_bulk_results_headers_use_salesforce_casing(

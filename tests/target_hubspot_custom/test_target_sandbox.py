@@ -110,6 +110,17 @@ def config(clean_sandbox, tmp_path, ledger_url) -> dict:
     }
 
 
+def hubspot_projects(config: dict) -> list[dict]:
+    from tests.e2e.hubspot_reads import hubspot_records
+
+    env = {
+        "CRM_SANDBOX_HS_BASE_URL": config["base_url"],
+        "CRM_SANDBOX_HS_ACCESS_TOKEN": config["access_token"],
+        "CRM_SANDBOX_CA_BUNDLE": config["ca_bundle"],
+    }
+    return hubspot_records(env, "project", ["salesforce_id", "project_name"])
+
+
 def read_plan(config: dict) -> dict:
     with open(config["plan_path"]) as handle:
         return json.load(handle)
@@ -174,6 +185,34 @@ def test_refused_records_go_to_dead_letters_and_retry(clean_sandbox, config):
     run_target(config, [schema_message()])
     assert not ledger.dead_letters("project", Direction.SF_TO_HS)
     assert clean_sandbox.stats()["hubspot"]["records"]["project"] == 50
+
+
+def test_partial_records_update_only_linked_records_and_leave_dead_letters_to_retry(
+    clean_sandbox, config
+):
+    """A refresh pass's partial records (``_crm_partial``): a never-linked id is not
+    created from one, and a refused create's dead letter is still retried in full."""
+    clean_sandbox.set_faults(refuse=0.3, seed=3)
+    run_target(config, [schema_message(), *(record(i) for i in range(50))])
+    ledger = open_ledger(config["ledger_url"])
+    refused = {d.source_id for d in ledger.dead_letters("project", Direction.SF_TO_HS)}
+    assert refused
+    clean_sandbox.set_faults()
+    clean_sandbox.clear_stats()
+    schema = schema_message()
+    schema["schema"]["properties"]["_crm_partial"] = {"type": ["boolean", "null"]}
+    partial = [record(i, name="Refreshed" if i == 0 else None) for i in range(50)]
+    for message in partial:
+        message["record"]["_crm_partial"] = True
+    run_target(config, [schema, *partial])
+    assert not ledger.dead_letters("project", Direction.SF_TO_HS)  # retried, in full
+    names = {
+        p["properties"]["salesforce_id"]: p["properties"]["project_name"]
+        for p in hubspot_projects(config)
+    }
+    assert len(names) == 50
+    first = record(0)["record"]["salesforce_id"]
+    assert names[first] == ("Project 0" if first in refused else "Refreshed")
 
 
 def test_faults_end_with_hubspot_equal_to_source(clean_sandbox, config):

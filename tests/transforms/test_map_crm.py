@@ -369,3 +369,25 @@ def test_hubspot_filter_decides_which_hubspot_records_reach_salesforce(tmp_path)
         MapCrm(config={"mappings_dir": str(tmp_path), "direction": "hs_to_sf"})
     [issue] = excinfo.value.issues
     assert issue.code == "filter_syntax" and issue.line == 7  # the filter key
+
+
+def test_partial_record_of_a_refresh_pass_is_marked_and_leaves_lookups_alone():
+    """The tap's refresh pass sends only Id, the refreshed fields and the modstamp (and
+    the fields the filter reads): the record is marked partial, carries only those fields
+    and no association entry (an absent lookup is not a cleared one)."""
+    partial = {
+        "Id": "a0X000000000001AAA",
+        "Budget__c": 99.5,
+        "Status__c": "Planned",
+        "SystemModstamp": "2024-03-02T10:00:00.000+0000",
+    }
+    _, out = run(forward(), SF_SCHEMA, {"type": "RECORD", "stream": "Project__c",
+                                        "record": partial})  # fmt: skip
+    record = out["record"]
+    assert record["_crm_partial"] is True
+    assert record["_crm_associations"] == []
+    assert {k for k in record if not k.startswith("_")} == {"budget", "status", "salesforce_id"}
+    assert record["_crm_source_values"] == {"Budget__c": 99.5, "Status__c": "Planned"}
+    _, full = run(forward(), SF_SCHEMA, sf_record())
+    assert "_crm_partial" not in full["record"]
+    assert [a["lookup"] for a in full["record"]["_crm_associations"]] == ["Account__c"]

@@ -16,8 +16,9 @@ Record shape emitted (both directions; names are the destination's):
 * ``_crm_associations``: ``[{"to_mapping", "lookup", "source_id", "label",
   "type_id", "category"}]``, one per association rule; ``source_id`` is the id *in
   the source system* of the related record (the target resolves it through the
-  ledger); null means "no related record" (the lookup was cleared). On hs_to_sf the
-  list only has the rules whose target object appears in the record's
+  ledger); null means "no related record" (the lookup was cleared). A record without
+  the lookup field (a partial record: the tap's refresh pass) has no entry for it; on
+  hs_to_sf the list only has the rules whose target object appears in the record's
   ``associations`` (HubSpot v3 shape ``{"companies": {"results": [{"id"}]}}``), so a
   tap that does not read associations never clears lookups;
 * ``_crm_errors``: ``[{"field", "message"}]`` when a value could not be converted
@@ -26,6 +27,9 @@ Record shape emitted (both directions; names are the destination's):
   record's write while the rest syncs: ``owner_unmatched``, an owner field (``owner:
   true``) whose User or owner has no active counterpart with the same email
   (``crm_sync.owners``); the target counts them in its run report;
+* ``_crm_partial`` (sf_to_hs): true when the record lacks a mapped field its stream's
+  schema has (the Salesforce tap's refresh pass sends only the refreshed fields): it may
+  update a linked record, never create one;
 * ``_sdc_deleted_at`` when the source record carries it.
 
 An owner field's value is translated by the run's :class:`~crm_sync.owners.OwnerDirectory`
@@ -74,6 +78,7 @@ from crm_sync.vocabulary import Direction
 SF_MODSTAMPS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
 HS_MODSTAMPS = ("hs_lastmodifieddate", "lastmodifieddate", "updatedAt")
 DELETED = "_sdc_deleted_at"
+PARTIAL = "_crm_partial"
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _DATETIME = {"type": ["string", "null"], "format": "date-time"}
@@ -273,6 +278,7 @@ class StreamMapper:
         properties["_crm_associations"] = _ASSOCIATIONS
         properties["_crm_errors"] = _ERRORS
         properties["_crm_warnings"] = _WARNINGS
+        properties[PARTIAL] = {"type": ["boolean", "null"]}
         properties[DELETED] = dict(_DATETIME)
         return {
             "type": "object",
@@ -308,9 +314,13 @@ class StreamMapper:
         native: dict[str, Any] = {}
         errors: list[dict[str, str]] = []
         warnings: list[dict[str, str]] = []
+        partial = False
         for f in self.fields:
             if f.spec.owner:
-                self._owner(f, source, out, native, warnings)
+                if _has(source, f.source):
+                    self._owner(f, source, out, native, warnings)
+                else:  # as below: not selected, or a partial record
+                    partial = partial or (to_hs and f.source.casefold() in self.source_props)
                 continue
             steps = f.spec.transforms
             concat_here = f.spec.concat is not None and f.spec.rule.one_way is self.direction
@@ -318,7 +328,11 @@ class StreamMapper:
                 steps = tuple(s for s in steps if not isinstance(s, Concat))
             raw = _lookup(source, f.source) if not concat_here else None
             if raw is None and not concat_here and not _has(source, f.source):
-                continue  # not selected by the tap: leave the destination alone
+                # Not selected by the tap (not in its schema), or a partial record: the
+                # field is in the schema but this record does not carry it. Either way
+                # the destination's value is left alone.
+                partial = partial or (to_hs and f.source.casefold() in self.source_props)
+                continue
             if not concat_here:
                 native[f.source] = raw
             value = _apply(steps, raw, source)
@@ -349,6 +363,8 @@ class StreamMapper:
             out["_crm_errors"] = errors
         if warnings:
             out["_crm_warnings"] = warnings
+        if partial:
+            out[PARTIAL] = True
         if DELETED in source:
             out[DELETED] = deleted
         return out
@@ -361,10 +377,8 @@ class StreamMapper:
         native: dict[str, Any],
         warnings: list[dict[str, str]],
     ) -> None:
-        """Translate one owner field into ``out`` (and ``native``), or leave it out with a
-        warning naming the id that has no counterpart."""
-        if not _has(source, f.source):
-            return  # not selected by the tap: leave the destination alone
+        """Translate one owner field the record carries into ``out`` (and ``native``), or
+        leave it out with a warning naming the id that has no counterpart."""
         raw = _lookup(source, f.source)
         to_hs = self.direction is Direction.SF_TO_HS
         if raw in (None, ""):
@@ -398,6 +412,8 @@ class StreamMapper:
         for rule in self.mapping.associations:
             target = self.specs.get(rule.to)
             if self.direction is Direction.SF_TO_HS:
+                if not _has(source, rule.lookup):
+                    continue  # a partial record (a refresh pass): leave the lookup alone
                 related = _lookup(source, rule.lookup)
             else:
                 if target is None:

@@ -211,6 +211,9 @@ class SourceRecord:
     modified_at: datetime | None = None
     deleted_at: datetime | None = None
     native: Mapping[str, Any] | None = None
+    partial: bool = False
+    """The record carries only some of its mapped fields (a refresh of calculated
+    fields): it may update a linked record, never create one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +263,7 @@ class SkipReason(StrEnum):
     DELETE_IGNORED = "delete_ignored"
     NOT_SYNCED = "delete_of_unsynced"
     STALE = "stale_replay"
+    PARTIAL = "partial_record_not_linked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +381,8 @@ def plan_record(
     found = destination if destination is not None and destination.exists else None
     destination_id = linked_id or (found.id if found else None)
     if destination_id is None and found is None:
+        if record.partial:
+            return plan.skip(SkipReason.PARTIAL)
         if not policy.may_create(direction):
             return plan.skip(SkipReason.CREATE_DISABLED)
         return plan.fields(Action.CREATE, None, {}, None, new_link=True)

@@ -21,6 +21,8 @@ import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from functools import cached_property
 from typing import Any
 
@@ -101,6 +103,9 @@ class SalesforceClient:
         self.api_version = settings.api_version
         self.usage = ApiUsage()
         self._quota = _Quota()
+        self.server_time: datetime | None = None
+        """The org's time as its last reply's ``Date`` header said (None before a reply):
+        cadences are measured on the server's clock, not this host's."""
 
     @classmethod
     def from_config(
@@ -155,6 +160,12 @@ class SalesforceClient:
                     f"{share_limit:.0%}; stopping, the state is resumable"
                 )
                 LOGGER.warning(self._quota.message)
+
+    def _note_date(self, response: requests.Response) -> None:
+        try:
+            self.server_time = parsedate_to_datetime(response.headers["Date"])
+        except (KeyError, TypeError, ValueError):
+            return
 
     @property
     def quota_message(self) -> str | None:
@@ -227,6 +238,7 @@ class SalesforceClient:
                     self._quota.message = f"Salesforce daily API limit reached: {text}"
                 raise QuotaExhausted(self._quota.message, exc.response) from exc
             self._note_usage(response)
+            self._note_date(response)
             if response.status_code < 400:
                 return response
             error = SalesforceAPIError.from_response(response, what)

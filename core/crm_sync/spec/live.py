@@ -443,6 +443,37 @@ class _Checker:
                     a.lookup,
                 )
 
+    def refresh(self, objs: _Objects) -> None:
+        """``refresh`` re-reads calculated fields only: formulas and roll-up summaries."""
+        refresh = self.m.refresh
+        if refresh is None:
+            return
+        sf_obj = self.m.salesforce.object
+
+        def calculated(name: str) -> bool:
+            return bool((objs.sf.get(name.casefold()) or {}).get("calculated"))
+
+        if refresh.fields is None:
+            mapped = [f.salesforce for f in self.m.fields_for(Direction.SF_TO_HS)]
+            if not refresh.resolve(mapped, calculated):
+                self.add(
+                    "refresh_nothing_calculated",
+                    f"refresh: formulas, but no field this mapping writes to HubSpot is a "
+                    f"calculated field of {sf_obj} (formula or roll-up summary)",
+                    ("refresh", "fields"),
+                )
+            return
+        for i, name in enumerate(refresh.fields):
+            if name.casefold() in objs.sf and not calculated(name):
+                self.add(
+                    "refresh_not_calculated",
+                    f"{sf_obj}.{name} is not a calculated field (formula or roll-up "
+                    "summary): its changes bump SystemModstamp, so the incremental sync "
+                    "already reads them",
+                    ("refresh", "fields", i),
+                    name,
+                )
+
     def filter(self, objs: _Objects) -> None:
         hs_filter = self.m.hubspot_filter
         for name in sorted(hs_filter.fields if hs_filter else ()):
@@ -504,5 +535,6 @@ def validate_live(
             check.required(objs)
             check.associations(objs)
             check.filter(objs)
+            check.refresh(objs)
         issues.extend(check.issues)
     return issues

@@ -21,6 +21,7 @@ from crm_sync.convert.valuemap import ValueMap, ValueMapError
 from crm_sync.spec.filter import Filter, FilterError, compile_filter
 from crm_sync.spec.issues import Issue, Severity, SpecError
 from crm_sync.spec.model import Mapping, build_mapping
+from crm_sync.spec.refresh import refresh_problems
 from crm_sync.spec.yamlsrc import LineIndex, YamlError, load_yaml
 from crm_sync.vocabulary import Direction, Rule
 
@@ -236,6 +237,8 @@ def load_text(text: str, file: str) -> tuple[Mapping | None, list[Issue]]:
     if report.issues:
         return None, report.issues
     _check_fields(data, report)
+    for code, message, path, name in refresh_problems(data):
+        report(code, message, path, field=name)
     flt = _compile(data, report)
     hs_flt = _compile(data, report, ("hubspot", "filter"))
     if any(issue.is_error for issue in report.issues):

@@ -7,6 +7,7 @@ from typing import Any
 
 from crm_sync.convert.valuemap import ValueMap
 from crm_sync.spec.filter import Filter
+from crm_sync.spec.refresh import Refresh
 from crm_sync.spec.yamlsrc import LineIndex, Path
 from crm_sync.vocabulary import Conflict, DeleteRule, Direction, Rule, Side
 
@@ -111,6 +112,8 @@ class Mapping:
     lines: LineIndex = field(default_factory=LineIndex, compare=False, repr=False)
     hubspot_filter: Filter | None = None
     """Reverse-leg inclusion filter on HubSpot properties (``hubspot.filter``)."""
+    refresh: Refresh | None = None
+    """Calculated fields re-read on a cadence (``refresh``)."""
 
     def line(self, *path: str | int) -> int | None:
         return self.lines.line(Path(path))
@@ -217,6 +220,7 @@ def build_mapping(
         file=file,
         lines=lines,
         hubspot_filter=hs_flt,
+        refresh=Refresh.from_data(data["refresh"]) if data.get("refresh") else None,
     )
 
 

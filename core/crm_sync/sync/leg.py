@@ -31,8 +31,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crm_sync.convert.codec import read_datetime
-from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport, SourceRecord
-from crm_sync.sync.annotations import ERRORS, WARNINGS, StreamMapping
+from crm_sync.reconcile import (
+    Action,
+    Base,
+    LedgerState,
+    RecordPlan,
+    RunReport,
+    SkipReason,
+    SourceRecord,
+)
+from crm_sync.sync.annotations import ERRORS, PARTIAL, WARNINGS, StreamMapping
 from crm_sync.sync.batch import (
     BatchWrite,
     Destination,
@@ -140,6 +148,7 @@ class MappedLeg:
             modified_at=read_datetime(modified),
             deleted_at=read_datetime(record.get(DELETED_AT)),
             native=record.get("_crm_source_values") or None,
+            partial=bool(record.get(PARTIAL)),
         )
 
     def process(
@@ -197,6 +206,11 @@ class MappedLeg:
                 self.report,
                 hints,
             )
+        # A partial record of a never-linked id (a refresh of a record whose create was
+        # refused) stands in for nothing: its dead letter is still retried this run.
+        self.seen_ids.difference_update(
+            p.source_id for p in reconciled.plans if p.skip_reason is SkipReason.PARTIAL
+        )
         return PlannedBatch(reconciled.plans, payloads, states, unconvertible)
 
     def plan_associations(self, planned: PlannedBatch) -> None:

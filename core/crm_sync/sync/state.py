@@ -14,23 +14,82 @@ the first record in their buffer (:meth:`StateGate.buffered`), and a :class:`Tic
 drained batch until its writes are committed (:meth:`StateGate.drained`,
 :meth:`Ticket.close`). A STATE read after ``N`` records is handed to the SDK as soon as
 every record before ``N`` is durable; a dry run's gate hands over none.
+
+singer-sdk writes the STATE it holds only when it drains *every* sink (at the end of the
+input, or when a record has waited ``_MAX_RECORD_AGE_IN_MINUTES``), not when one full
+sink drains, so a killed first import would leave meltano no bookmark at all. The gate
+therefore also hands each STATE it releases during the run to a :class:`DurableStateWriter`,
+which writes it to stdout at once (at most every ``state_interval_seconds``): meltano
+saves every STATE line a target prints as it comes, and a killed run resumes there.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from typing import IO, Any
 
+from singer_sdk import typing as th
 from singer_sdk.io_base import SingerMessageType, SingerReader
 
-__all__ = ["GatedReader", "StateGate", "Ticket"]
+__all__ = ["STATE_INTERVAL_SETTING", "DurableStateWriter", "GatedReader", "StateGate", "Ticket"]
 
 log = logging.getLogger(__name__)
 
 Callback = Callable[[dict[str, Any]], None]
+
+STATE_INTERVAL_SETTING = th.Property(
+    "state_interval_seconds",
+    th.IntegerType,
+    default=0,
+    description="Least seconds between two STATE messages written during a run, each "
+    "only once the records it covers are written and committed to the ledger (0: after "
+    "every such batch). Meltano saves each one, so a killed run resumes from the last; "
+    "raise it when each save is costly (a remote state backend).",
+)
+"""Both targets' setting for :class:`DurableStateWriter`'s ``interval``."""
+
+
+class DurableStateWriter:
+    """Writes released STATE values to the target's stdout during the run, throttled.
+
+    What singer-sdk's own end-of-drain write does (one JSON line, flushed), for the STATE
+    the gate releases between full drains. A value equal to the last one written, or one
+    that comes sooner than ``interval`` seconds after it, is not written (a later one, or
+    the SDK's write at the end of the input, covers it).
+    """
+
+    def __init__(
+        self,
+        interval: float = 0.0,
+        *,
+        stream: IO[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = interval
+        self.stream = stream
+        self.clock = clock
+        self.written = 0
+        """STATE lines written so far."""
+        self._last: dict[str, Any] | None = None
+        self._last_at: float | None = None
+
+    def __call__(self, value: dict[str, Any]) -> None:
+        if value == self._last:
+            return
+        now = self.clock()
+        if self._last_at is not None and now - self._last_at < self.interval:
+            return
+        stream = self.stream or sys.stdout  # looked up late: tests and the SDK swap it
+        stream.write(json.dumps(value) + "\n")
+        stream.flush()
+        self._last, self._last_at = value, now
+        self.written += 1
 
 
 class Ticket:
@@ -48,9 +107,11 @@ class Ticket:
 class StateGate:
     """Holds STATE messages until the records read before each one are durable."""
 
-    def __init__(self, *, withhold: bool = False) -> None:
+    def __init__(self, *, withhold: bool = False, on_release: Callback | None = None) -> None:
         self.withhold = withhold
         """Never pass STATE on (a dry run plans; the next real run must re-read)."""
+        self.on_release = on_release
+        """Also given each released STATE's value (a :class:`DurableStateWriter`)."""
         self.position = 0
         """RECORD messages read so far (the position of the record being processed)."""
         self._held: deque[tuple[int, dict[str, Any]]] = deque()
@@ -117,6 +178,8 @@ class StateGate:
             newest = self._held.popleft()[1]
         if newest is not None:
             self._deliver(newest)
+            if self.on_release is not None and isinstance(newest.get("value"), dict):
+                self.on_release(newest["value"])
 
     @property
     def holding(self) -> int:

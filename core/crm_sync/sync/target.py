@@ -1,8 +1,9 @@
 """What both targets share as Singer plugins: STATE after durability, and the end of a run.
 
 :class:`SyncTarget` owns the run: STATE goes through a :class:`~crm_sync.sync.state.
-StateGate` (held until the records before it are durable; none at all in a dry run), and
-at the end of the input it drains, replays the ledger's dead letters, makes pending
+StateGate` (held until the records before it are durable, then written at once, so a
+killed run resumes from its last durable batch; none at all in a dry run), and at the
+end of the input it drains, replays the ledger's dead letters, makes pending
 associations, prints the run report (or the dry-run plan) and stores it in the ledger's
 run log. :class:`SyncSink` is the part of a sink that is the same for both APIs; a
 plugin's sink fills in :meth:`SyncSink.write_batch` and a few hooks. Only singer-sdk's
@@ -32,7 +33,7 @@ from crm_sync.sync.annotations import ASSOCIATIONS
 from crm_sync.sync.ledger import SyncLedger, open_ledger
 from crm_sync.sync.leg import finish_report
 from crm_sync.sync.publish import default_ledger_url, publish_reports
-from crm_sync.sync.state import GatedReader, StateGate
+from crm_sync.sync.state import DurableStateWriter, GatedReader, StateGate
 from crm_sync.vocabulary import Direction, Side
 
 __all__ = ["RefusedRecordsError", "SyncSink", "SyncTarget"]
@@ -75,6 +76,8 @@ class SyncTarget(CleanStops, Target):
         self.sync_sinks: list[SyncSink] = []
         super().__init__(*args, **kwargs)
         self.state_gate.withhold = self.dry_run
+        self.state_writer = DurableStateWriter(int(self.config.get("state_interval_seconds") or 0))
+        self.state_gate.on_release = self.state_writer
         self.max_parallelism = 1  # stream order: parents land before children look them up
 
     @classmethod
@@ -204,6 +207,7 @@ class SyncTarget(CleanStops, Target):
                 self.ledger.locks.release_all()
 
     def _end_run(self) -> None:
+        self.state_gate.on_release = None  # from here on the SDK writes the STATE it holds
         self.drain_all()
         self.settle()
         self.state_gate.release()

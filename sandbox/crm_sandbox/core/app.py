@@ -35,7 +35,13 @@ class Sandbox:
             fallback = svc.unknown_route()
             if fallback is not None:
                 routes.append(fallback)  # type: ignore[arg-type]
-        return CallWrapper(Starlette(routes=routes), self.services, self.ctx.dice, self.accounting)
+        return CallWrapper(
+            Starlette(routes=routes),
+            self.services,
+            self.ctx.dice,
+            self.accounting,
+            self.ctx.clock,
+        )
 
     def close(self) -> None:
         for svc in self.services:

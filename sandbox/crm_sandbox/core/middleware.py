@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
     from crm_sandbox.core.accounting import Accounting
+    from crm_sandbox.core.clock import Clock
     from crm_sandbox.core.faults import FaultDice
 
 log = logging.getLogger("crm_sandbox")
@@ -38,8 +39,10 @@ class CallWrapper:
         services: list[ApiService],
         dice: FaultDice,
         accounting: Accounting,
+        clock: Clock | None = None,
     ) -> None:
         self.app = app
+        self.clock = clock
         self.services = services
         self.dice = dice
         self.accounting = accounting
@@ -100,7 +103,10 @@ class CallWrapper:
                 headers = [(k.decode("latin-1"), v) for k, v in message.get("headers", [])]
                 headers += [(k, v.encode("latin-1")) for k, v in svc.response_headers(call)]
                 if not any(k.lower() == "date" for k, _ in headers):
-                    headers.append(("date", formatdate(usegmt=True).encode("latin-1")))
+                    # The server's own time, as real APIs send it: the sandbox clock, so
+                    # a client reading server time sees a moved or frozen clock too.
+                    now = self.clock.now().timestamp() if self.clock else None
+                    headers.append(("date", formatdate(now, usegmt=True).encode("latin-1")))
                 message["headers"] = [
                     (svc.wire_header_name(k).encode("latin-1"), v) for k, v in headers
                 ]

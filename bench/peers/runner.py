@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +51,13 @@ def run(
     cwd: Path,
     timeout: float,
     interval: float = 0.05,
+    on_sample: Callable[[int], None] | None = None,
 ) -> Run:
-    """Run ``argv`` to its end (or kill it after ``timeout`` s) and measure it."""
+    """Run ``argv`` to its end (or kill it after ``timeout`` s) and measure it.
+
+    ``on_sample`` is called with the peak so far (bytes) after each sample: a caller can
+    act on what the sampler has seen (a test releases a process once its memory counted).
+    """
     peak = 0
     with stdout.open("wb") as out, stderr.open("wb") as err:
         started = time.perf_counter()
@@ -62,6 +68,8 @@ def run(
         deadline = time.monotonic() + timeout
         while True:
             peak = max(peak, _tree_rss(watched))
+            if on_sample is not None:
+                on_sample(peak)
             try:
                 proc.wait(timeout=interval)
                 break

@@ -17,6 +17,7 @@ from singer_sdk.plugin_base import PluginBase
 from singer_sdk.singerlib import SelectionMask
 
 from crm_sync.stops import CleanStops
+from crm_sync.wire import MessageWriter
 
 
 def copy_annotations(target: dict[str, Any], source: dict[str, Any]) -> None:
@@ -78,7 +79,12 @@ def number_setting(name: str, *, default: float, description: str) -> th.Propert
 
 
 class AnnotatedTap(CleanStops, Tap):
-    """A Tap whose catalog and SCHEMA messages keep the streams' ``x-*`` annotations."""
+    """A Tap whose catalog and SCHEMA messages keep the streams' ``x-*`` annotations.
+
+    It writes its messages with :class:`crm_sync.wire.MessageWriter` (msgspec).
+    """
+
+    message_writer_class = MessageWriter
 
     @property
     def catalog_dict(self) -> dict:

@@ -21,6 +21,7 @@ from crm_sync.convert import (
     sf_kind,
 )
 from crm_sync.convert.codec import HUBSPOT, SALESFORCE, codec_for, iso_datetime
+from crm_sync.convert.values import coerce
 from crm_sync.vocabulary import Side
 
 
@@ -313,3 +314,21 @@ def test_codec_wire_forms():
     assert HUBSPOT.encode_any(["a", "b"]) == SALESFORCE.encode_any(("a", "b")) == "a;b"
     assert HUBSPOT.encode_any(None) == "" and SALESFORCE.encode_any(None) is None
     assert codec_for(Side.HUBSPOT) is HUBSPOT and codec_for(Side.SALESFORCE) is SALESFORCE
+
+
+@given(
+    st.sampled_from([Kind.TEXT, Kind.ENUM, Kind.REFERENCE, Kind.UNSUPPORTED]),
+    st.sampled_from([Kind.TEXT, Kind.ENUM, Kind.REFERENCE]),
+    st.text(),
+)
+def test_plain_text_shortcut_gives_what_the_full_conversion_gives(sf, hs, value):
+    fast = FieldConverter(sf, hs)
+    assert fast.plain_text
+    full = str(HUBSPOT.encode(coerce(SALESFORCE.decode(value, sf), hs), hs))
+    assert fast.to_hubspot(value) == full
+
+
+def test_plain_text_shortcut_only_between_text_kinds_without_a_value_map():
+    assert not FieldConverter(Kind.TEXT, Kind.MULTI).plain_text
+    assert not FieldConverter(Kind.NUMBER, Kind.TEXT).plain_text
+    assert not FieldConverter(Kind.TEXT, Kind.TEXT, ValueMap({"a": "b"})).plain_text

@@ -49,6 +49,7 @@ from crm_sync.spec.compat import Compat
 from crm_sync.spec.loader import spec_files
 from crm_sync.stops import CleanStops, InputError
 from crm_sync.vocabulary import Direction
+from crm_sync.wire import MessageReader, MessageWriter
 from map_crm.live import (
     LIVE_SETTINGS,
     LiveSchemaError,
@@ -95,6 +96,9 @@ class MapCrm(CleanStops, InlineMapper):
     """Renames, converts and annotates CRM streams per the mapping specs."""
 
     name = "map-crm"
+    message_reader_class = MessageReader
+    message_writer_class = MessageWriter
+    """Both ends of the mapper speak msgspec (:mod:`crm_sync.wire`)."""
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -223,6 +227,12 @@ class MapCrm(CleanStops, InlineMapper):
             message.stream = mapper.stream_name
             message.record = record
             yield message
+
+    def process_endofpipe(self) -> None:
+        """Send the records still in the writer's block (input that ends without a STATE)."""
+        super().process_endofpipe()
+        if isinstance(self.message_writer, MessageWriter):
+            self.message_writer.flush()
 
     def map_state_message(self, message_dict: dict) -> t.Iterable[Message]:
         yield StateMessage(value=message_dict["value"])

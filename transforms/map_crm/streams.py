@@ -178,10 +178,16 @@ def _apply(steps: tuple[Transform, ...], value: Any, record: dict[str, Any]) -> 
 
 @dataclass
 class _Field:
+    """One field's conversion, with what depends only on the spec worked out once."""
+
     spec: FieldMapping
     source: str
     destination: str
     converter: FieldConverter
+    concat_here: bool = False
+    """The field is a concat computed in this direction (no single source value)."""
+    steps: tuple[Transform, ...] = ()
+    """The transforms applied here (a concat is dropped where it is not computed)."""
 
 
 class StreamMapper:
@@ -236,7 +242,12 @@ class StreamMapper:
             sfk = Kind.TEXT
         scale = sf_live.get("scale") if sf_live and sfk is Kind.NUMBER else None
         converter = FieldConverter(sfk, hsk, f.values, scale)
-        return _Field(f, source, destination, converter)
+        concat = f.concat
+        concat_here = concat is not None and f.rule.one_way is self.direction
+        steps = f.transforms
+        if concat is not None and not concat_here:
+            steps = tuple(s for s in steps if not isinstance(s, Concat))
+        return _Field(f, source, destination, converter, concat_here, steps)
 
     # --- schema ----------------------------------------------------------------
 
@@ -322,10 +333,7 @@ class StreamMapper:
                 else:  # as below: not selected, or a partial record
                     partial = partial or (to_hs and f.source.casefold() in self.source_props)
                 continue
-            steps = f.spec.transforms
-            concat_here = f.spec.concat is not None and f.spec.rule.one_way is self.direction
-            if not concat_here and f.spec.concat is not None:
-                steps = tuple(s for s in steps if not isinstance(s, Concat))
+            concat_here = f.concat_here
             raw = _lookup(source, f.source) if not concat_here else None
             if raw is None and not concat_here and not _has(source, f.source):
                 # Not selected by the tap (not in its schema), or a partial record: the
@@ -335,7 +343,7 @@ class StreamMapper:
                 continue
             if not concat_here:
                 native[f.source] = raw
-            value = _apply(steps, raw, source)
+            value = _apply(f.steps, raw, source) if f.steps else raw
             try:
                 out[f.destination] = (
                     f.converter.to_hubspot(value) if to_hs else f.converter.to_salesforce(value)

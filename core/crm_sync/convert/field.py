@@ -10,6 +10,11 @@ from crm_sync.convert.kinds import Kind
 from crm_sync.convert.valuemap import ValueMap
 from crm_sync.convert.values import Canonical, coerce, parse
 
+#: Kinds whose wire value is read as plain text (``values.parse`` falls through to text).
+_TEXT_IN = frozenset({Kind.TEXT, Kind.ENUM, Kind.REFERENCE, Kind.UNSUPPORTED})
+#: Kinds written as the text itself (``values.coerce`` to them is ``_as_text``).
+_TEXT_OUT = frozenset({Kind.TEXT, Kind.ENUM, Kind.REFERENCE})
+
 
 def _map_strings(value: Canonical, translate: Any) -> Canonical:
     """Apply a value map to a canonical text or multi value (other kinds untouched)."""
@@ -40,9 +45,18 @@ class FieldConverter:
     hs_kind: Kind
     values: ValueMap = field(default_factory=ValueMap)
     scale: int | None = None
+    plain_text: bool = field(init=False, repr=False, compare=False)
+    """Text in, text out, no value map: a string passes as is (most fields of a record)."""
+
+    def __post_init__(self) -> None:
+        plain = self.sf_kind in _TEXT_IN and self.hs_kind in _TEXT_OUT and not self.values
+        object.__setattr__(self, "plain_text", plain)
 
     def to_hubspot(self, sf_value: Any) -> str:
         """A Salesforce wire value as the HubSpot property string."""
+        if self.plain_text and type(sf_value) is str:
+            # What parse -> coerce -> encode make of a string between text kinds.
+            return sf_value if sf_value.strip() else ""
         value = SALESFORCE.decode(sf_value, self.sf_kind)
         if self.values:
             value = _map_strings(value, self.values.to_hubspot)

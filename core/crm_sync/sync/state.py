@@ -35,7 +35,9 @@ from collections.abc import Callable, Hashable
 from typing import IO, Any
 
 from singer_sdk import typing as th
-from singer_sdk.io_base import SingerMessageType, SingerReader
+from singer_sdk.io_base import SingerMessageType
+
+from crm_sync.wire import MessageReader
 
 __all__ = ["STATE_INTERVAL_SETTING", "DurableStateWriter", "GatedReader", "StateGate", "Ticket"]
 
@@ -187,8 +189,8 @@ class StateGate:
         return len(self._held)
 
 
-class GatedReader(SingerReader):
-    """singer-sdk's line reader, with STATE messages routed through a :class:`StateGate`."""
+class GatedReader(MessageReader):
+    """Our line reader (msgspec, :mod:`crm_sync.wire`), with STATE routed through a gate."""
 
     def __init__(self, gate: StateGate) -> None:
         super().__init__()

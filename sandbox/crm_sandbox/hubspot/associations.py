@@ -82,11 +82,12 @@ class Associations:
                 (b.object_type_id, to_id, a.object_type_id, from_id, t.inverse_id),
             )
 
-    def _existing(self, conn: sqlite3.Connection, ot: ObjectType, ref: Any) -> Record:
-        record = self.records.get(conn, ot, str(ref))
-        if record is None:
+    def _existing(self, conn: sqlite3.Connection, ot: ObjectType, ref: Any) -> int:
+        """The id of a live record of ``ot`` (only its existence is read, not its values)."""
+        record_id = self.records.live_id(conn, ot, str(ref))
+        if record_id is None:
             raise BadRequest(f"No {ot.name} with id {ref} exists (unverified wording)")
-        return record
+        return record_id
 
     def labelled(
         self,
@@ -102,8 +103,8 @@ class Associations:
         types = [self._spec(a, b, s) for s in specs]
         if not types:
             raise ValidationError("At least one association type is required (unverified)")
-        self.link(conn, a, src.id, b, dst.id, types)
-        return self.pair_wire(conn, a, src.id, b, dst.id)
+        self.link(conn, a, src, b, dst, types)
+        return self.pair_wire(conn, a, src, b, dst)
 
     def pair_wire(
         self, conn: sqlite3.Connection, a: ObjectType, from_id: int, b: ObjectType, to_id: int
@@ -196,12 +197,12 @@ class Associations:
                         exc.as_batch_error({"fromId": [str(src_ref)], "toId": [str(dst_ref)]})
                     )
                     continue
-                self.link(conn, a, src.id, b, dst.id, [t])
+                self.link(conn, a, src, b, dst, [t])
                 back = self.types.get(t.inverse_id)
                 results.append(
                     {
-                        "from": {"id": str(src.id)},
-                        "to": {"id": str(dst.id)},
+                        "from": {"id": str(src)},
+                        "to": {"id": str(dst)},
                         "associationSpec": {
                             "associationCategory": t.category,
                             "associationTypeId": t.type_id,
@@ -211,8 +212,8 @@ class Associations:
                 if back is not None and a.object_type_id != b.object_type_id:
                     results.append(
                         {
-                            "from": {"id": str(dst.id)},
-                            "to": {"id": str(src.id)},
+                            "from": {"id": str(dst)},
+                            "to": {"id": str(src)},
                             "associationSpec": {
                                 "associationCategory": back.category,
                                 "associationTypeId": back.type_id,

@@ -145,18 +145,29 @@ class Records:
             names.append("email")  # contacts are deduplicated by email
         return names
 
+    def live_id(self, conn: sqlite3.Connection, ot: ObjectType, record_id: int | str) -> int | None:
+        """``record_id`` as an int if a live record of ``ot`` has it (no row decoded)."""
+        row = self._row(conn, ot, record_id, "id", archived=False)
+        return int(row[0]) if row else None
+
     def get(
         self, conn: sqlite3.Connection, ot: ObjectType, record_id: int | str, archived: bool = False
     ) -> Record | None:
+        row = self._row(conn, ot, record_id, "*", archived)
+        return Record.from_row(row) if row else None
+
+    @staticmethod
+    def _row(
+        conn: sqlite3.Connection, ot: ObjectType, record_id: int | str, columns: str, archived: bool
+    ) -> Any:
         try:
             number = int(record_id)
         except (TypeError, ValueError):
             return None
-        row = conn.execute(
-            "SELECT * FROM records WHERE id = ? AND object_type_id = ? AND archived = ?",
+        return conn.execute(
+            f"SELECT {columns} FROM records WHERE id = ? AND object_type_id = ? AND archived = ?",
             (number, ot.object_type_id, int(archived)),
         ).fetchone()
-        return Record.from_row(row) if row else None
 
     def find(
         self,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
 import requests
@@ -63,15 +63,24 @@ def test_changes_reach_both_apis(clean_sandbox):
 
 
 def test_peak_rss_counts_the_grandchildren(tmp_path):
-    # The child holds little; its child holds ~150 MiB for a second. A sampler of the
-    # child alone (or ru_maxrss of the child) would miss it.
-    script = textwrap.dedent(
-        """
-        import subprocess, sys
-        holder = "import time; block = bytearray(150 * 2**20); time.sleep(1.0)"
-        subprocess.run([sys.executable, "-c", holder], check=True)
-        """
+    # The child holds little; its child fills ~150 MiB, then holds it until the sampler has
+    # reported a peak above that (it blocks reading a FIFO the test writes to only then). A
+    # sampler of the child alone (or ru_maxrss of the child) never sees it, and the run ends
+    # killed at its timeout with a small peak.
+    release = tmp_path / "release"
+    os.mkfifo(release)
+    holder = f"block = b'x' * (150 * 2**20); open({str(release)!r}).read()"
+    script = (
+        f"import subprocess, sys; subprocess.run([sys.executable, '-c', {holder!r}], check=True)"
     )
+    seen: list[int] = []
+
+    def release_once_counted(peak: int) -> None:
+        if not seen and peak > 150 * 2**20:
+            seen.append(peak)
+            with release.open("w") as fifo:
+                fifo.write("seen")
+
     result = run(
         [sys.executable, "-c", script],
         {"PATH": "/usr/bin:/bin"},
@@ -79,8 +88,10 @@ def test_peak_rss_counts_the_grandchildren(tmp_path):
         tmp_path / "err",
         tmp_path,
         timeout=60,
+        on_sample=release_once_counted,
     )
     assert result.returncode == 0, result.stderr.read_text()
+    assert seen
     assert result.peak_rss_mib > 150
 
 

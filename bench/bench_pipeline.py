@@ -138,18 +138,22 @@ class Sampler:
     cpu: dict[int, tuple[str, float]] = field(default_factory=dict)
     """Last CPU time seen per plugin process (sampled, so up to one interval short)."""
     first_plugin_at: float | None = None
-    _names: dict[int, str | None] = field(default_factory=dict)
+    _names: dict[int, str] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def _name(self, proc: psutil.Process) -> str | None:
+        # Only a plugin's name is remembered: a child seen between fork and exec still
+        # shows meltano's command line, and must be read again at the next sample.
         if proc.pid not in self._names:
             try:
                 line = " ".join(proc.cmdline())
             except psutil.Error:
                 return None
             name = next((name for name in PLUGINS if name in line), None)
+            if name is None:
+                return None
             self._names[proc.pid] = name
-            if name is not None and "--discover" not in line and self.first_plugin_at is None:
+            if "--discover" not in line and self.first_plugin_at is None:
                 self.first_plugin_at = time.perf_counter()
         return self._names[proc.pid]
 

@@ -11,25 +11,34 @@ Exit statuses (the README's "operating it" section lists the same):
 
 - ``1`` a bug (a traceback is printed);
 - ``2`` an input to fix before rerunning: settings, credentials, CA bundle, mapping
-  spec, ledger, bookmark;
+  spec, ledger, bookmark, a record that breaks its stream's SCHEMA or has none;
 - ``3`` a quota stop: the daily API limit (or this sync's share of it) is reached; the
   state saved so far is resumable, rerun after the limit resets;
-- ``4`` records were refused and ``fail_on_refused`` is set (they are dead letters).
+- ``4`` records were refused and ``fail_on_refused`` is set (they are dead letters);
+- ``5`` busy: another run holds the mapping's lock in the ledger, or kept the SQLite
+  ledger file locked past the busy timeout; nothing of this run is lost: rerun once the
+  other has finished.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+import weakref
 from typing import Any, NoReturn
+
+from singer_sdk.exceptions import RecordsWithoutSchemaException
 
 from crm_sync.http import ApiError, QuotaExhausted
 from crm_sync.hubspot.settings import HubSpotAuthError
-from crm_sync.ledger.engine import LedgerError
+from crm_sync.ledger.engine import LedgerBusyError, LedgerError
+from crm_sync.ledger.lock import MappingLockedError
 from crm_sync.salesforce.settings import SalesforceAuthError
 from crm_sync.spec.issues import SpecError
 
 __all__ = [
     "EXIT_BUG",
+    "EXIT_BUSY",
     "EXIT_INPUT",
     "EXIT_QUOTA",
     "EXIT_REFUSED",
@@ -41,10 +50,13 @@ __all__ = [
     "stop_line",
 ]
 
+LOGGER = logging.getLogger("crm_sync.stops")
+
 EXIT_BUG = 1
 EXIT_INPUT = 2
 EXIT_QUOTA = 3
 EXIT_REFUSED = 4
+EXIT_BUSY = 5
 
 
 class InputError(RuntimeError):
@@ -65,6 +77,7 @@ _INPUT: tuple[type[BaseException], ...] = (
     HubSpotAuthError,
     LedgerError,
     SpecError,
+    RecordsWithoutSchemaException,  # a RECORD of a stream no SCHEMA announced
 )
 
 
@@ -74,6 +87,8 @@ def exit_status(exc: BaseException) -> int | None:
         return EXIT_QUOTA
     if isinstance(exc, RefusedStop):
         return EXIT_REFUSED
+    if isinstance(exc, MappingLockedError | LedgerBusyError):
+        return EXIT_BUSY
     if isinstance(exc, _INPUT) or _refused_credentials(exc):
         return EXIT_INPUT
     if isinstance(exc, OSError) and "CA certificate bundle" in str(exc):
@@ -99,12 +114,26 @@ def stop_line(exc: BaseException) -> str:
     return text
 
 
+_RUNNING: weakref.WeakSet[CleanStops] = weakref.WeakSet()
+"""Plugin instances of this process that want a last word before an expected stop."""
+
+
 class CleanStops:
     """A plugin mixin (put it before the singer-sdk base): expected stops end in one line.
 
     singer-sdk's ``invoke`` is the class method its click command calls; wrapping it
-    catches what the run raises before singer-sdk's excepthook prints a traceback.
+    catches what the run raises before singer-sdk's excepthook prints a traceback. The
+    instance ``invoke`` makes is out of reach there, so an instance that has something to
+    leave behind (a target's run report on a quota stop) calls :meth:`stop_hook` and gets
+    :meth:`on_expected_stop` before the line is printed.
     """
+
+    def stop_hook(self) -> None:
+        """Have :meth:`on_expected_stop` called if this run ends in an expected stop."""
+        _RUNNING.add(self)
+
+    def on_expected_stop(self, exc: BaseException) -> None:
+        """What this run leaves before it stops on ``exc`` (nothing by default)."""
 
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
@@ -114,6 +143,11 @@ class CleanStops:
             status = exit_status(exc)
             if status is None:
                 raise
+            for plugin in list(_RUNNING):
+                try:
+                    plugin.on_expected_stop(exc)
+                except Exception as late:  # the stop line matters more than the report
+                    LOGGER.warning("could not finish the run's report: %s", late)
             _stop(str(getattr(cls, "name", "crm-sync")), exc, status)
 
 

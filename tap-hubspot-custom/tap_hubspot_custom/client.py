@@ -6,8 +6,9 @@ session (TLS against ``ca_bundle``), the portal's ten-second window and the sear
 per-second limit, the retry/quota classification and the call counter. This module only
 plugs them into singer-sdk's public hooks:
 
-* :meth:`request_decorator` waits on the limiters and counts each attempt, inside the
-  SDK's backoff (so a retry waits and counts too);
+* :meth:`request_decorator` stops once this sync's share of the portal's daily limit
+  is used (``max_daily_share``), waits on the limiters and counts each attempt, inside
+  the SDK's backoff (so a retry waits and counts too);
 * :meth:`validate_response` sorts a reply with :func:`crm_sync.http.classify_response`:
   429 / 5xx are retried, a ``DAILY`` 429 stops with
   :class:`~crm_sync.http.QuotaExhausted`, a 401 under OAuth refreshes the token and
@@ -80,6 +81,7 @@ class HubSpotStream(RESTStream[Any]):
         def throttled(
             prepared: requests.PreparedRequest, context: Context | None
         ) -> requests.Response:
+            self.hubspot.daily.check()  # this sync's share of the portal's day
             session = self.hubspot.session
             if session.limiter is not None:
                 session.limiter.acquire()
@@ -99,6 +101,7 @@ class HubSpotStream(RESTStream[Any]):
         limiter = self.hubspot.session.limiter
         if limiter is not None:
             limiter.observe(response)
+        self.hubspot.daily.observe(response)
         verdict = classify_response(response)
         if verdict is Verdict.OK:
             return

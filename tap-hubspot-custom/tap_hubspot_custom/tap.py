@@ -21,6 +21,7 @@ from crm_sync.hubspot import (
     HubSpotSettings,
     default_session,
 )
+from crm_sync.hubspot.daily import DEFAULT_MAX_DAILY_SHARE
 from crm_sync.singer import AnnotatedTap, number_setting
 from tap_hubspot_custom import discovery
 from tap_hubspot_custom.hs_types import object_schema
@@ -124,6 +125,13 @@ class TapHubSpotCustom(AnnotatedTap):
             default=4,
             description="Search calls per second (HubSpot allows 5 per portal).",
         ),
+        number_setting(
+            "max_daily_share",
+            default=DEFAULT_MAX_DAILY_SHARE,
+            description="Stop with resumable state (the stream fails, exit 3) once the "
+            "portal's daily API usage (X-HubSpot-RateLimit-Daily / -Daily-Remaining, private "
+            "apps) reaches this share of its daily limit.",
+        ),
         th.Property(
             "max_retries",
             th.IntegerType,
@@ -154,9 +162,11 @@ class TapHubSpotCustom(AnnotatedTap):
 
     @cached_property
     def settings(self) -> HubSpotSettings:
-        return HubSpotSettings.from_config({"max_retries": 6, "retry_wait_seconds": 1.0, **{
-            k: v for k, v in self.config.items() if v is not None
-        }})  # fmt: skip
+        return HubSpotSettings.from_config({
+            "max_retries": 6, "retry_wait_seconds": 1.0,
+            "max_daily_share": DEFAULT_MAX_DAILY_SHARE,
+            **{k: v for k, v in self.config.items() if v is not None},
+        })  # fmt: skip
 
     @cached_property
     def hubspot(self) -> HubSpotClient:

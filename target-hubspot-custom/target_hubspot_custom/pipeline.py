@@ -12,7 +12,8 @@ keeps memory flat).
 STATE must not cover a batch that is not written and committed: a job closes its batch's
 STATE ticket (:mod:`crm_sync.sync.state`) only once it is, and the end of the run waits
 for the pipeline (:meth:`WritePipeline.wait`). A failed job stops the pipeline (later
-jobs are skipped, nothing after it is committed) and its error is raised on the SDK's
+jobs are skipped, nothing after it is committed; a job's ``skipped`` callable, if it has
+one, runs instead) and its error is raised on the SDK's
 thread by the next :meth:`submit` or :meth:`wait`, so the run fails without that STATE.
 """
 
@@ -23,6 +24,8 @@ import threading
 from collections.abc import Callable
 
 Job = Callable[[], None]
+SKIPPED = "skipped"
+"""A job's optional attribute: called instead of the job when an earlier one failed."""
 
 
 class WritePipeline:
@@ -79,6 +82,8 @@ class WritePipeline:
             try:
                 if self._error is None:  # after a failure nothing more is written
                     job()
+                elif (skipped := getattr(job, SKIPPED, None)) is not None:
+                    skipped()
             except BaseException as exc:  # re-raised on the SDK thread by submit/wait
                 self._error = exc
             finally:

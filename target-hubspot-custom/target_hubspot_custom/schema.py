@@ -15,6 +15,7 @@ from typing import Any
 
 from crm_sync.hubspot import HubSpotClient
 from crm_sync.hubspot.upsert_keys import upsert_key_ok
+from crm_sync.stops import InputError
 
 PROPERTY_GROUP = "crm_sync"
 _STANDARD_ASSOC = {
@@ -31,7 +32,7 @@ _STANDARD_ASSOC = {
 PROPERTY_GROUP_LABEL = "crm-sync"
 
 
-class DestinationSchemaError(RuntimeError):
+class DestinationSchemaError(InputError):
     """The HubSpot object or some of its properties are missing and may not be created."""
 
 

@@ -175,9 +175,16 @@ class HubSpotSink(SyncSink):
             self.hs_target.pipeline.wait()
 
     def _submit(
-        self, source_ids: Collection[str], job: Callable[[], None], durable: Callable[[], None]
+        self,
+        source_ids: Collection[str],
+        job: Callable[[], None],
+        durable: Callable[[], None],
+        skipped: Callable[[], None] | None = None,
     ) -> None:
-        """Hand a batch's write-and-commit to the pipeline (blocks when it is full)."""
+        """Hand a batch's write-and-commit to the pipeline (blocks when it is full).
+
+        ``skipped`` runs instead when an earlier job failed (the run stops unwritten).
+        """
         ids = set(source_ids)
         with self._in_flight_lock:
             self._in_flight |= ids
@@ -191,6 +198,8 @@ class HubSpotSink(SyncSink):
                 with self._in_flight_lock:
                     self._in_flight -= ids
 
+        if skipped is not None:
+            run.skipped = skipped  # type: ignore[attr-defined]
         self.hs_target.pipeline.submit(run)
 
     def write_batch(
@@ -215,13 +224,25 @@ class HubSpotSink(SyncSink):
             self.leg.plan_associations(planned)  # the preview counts what it would associate
             durable()
             return
-        self._submit(planned.payloads, lambda: self._write_mapped(planned), durable)
+        self._submit(
+            planned.payloads,
+            lambda: self._write_mapped(planned),
+            durable,
+            skipped=lambda: self.leg.unplan(planned),
+        )
 
     def _write_mapped(self, planned: PlannedBatch) -> None:
         """The pipeline's half of a mapped batch: write, associate, commit the ledger."""
         write = self.leg.write(planned, self.destination, after_write=self._associate)
         attempted = sum(1 for p in planned.plans if p.writes)
-        warn_refused(self.logger, self.mapping_name, "HubSpot", write, attempted)
+        warn_refused(
+            self.logger,
+            self.mapping_name,
+            "HubSpot",
+            write,
+            attempted,
+            log_values=self.sync_target.log_values,
+        )
         with self._report_lock:
             self.tally_record_written(len(write.written))
 
@@ -305,7 +326,14 @@ class HubSpotSink(SyncSink):
                 for key, error in bad.items():
                     self.report.failed(plans[key])
                     write.refused.append(RefusedRecord(plans[key], jsonable(payloads[key]), error))
-            warn_refused(self.logger, self.mapping_name, "HubSpot", write, len(inputs))
+            warn_refused(
+                self.logger,
+                self.mapping_name,
+                "HubSpot",
+                write,
+                len(inputs),
+                log_values=self.sync_target.log_values,
+            )
             ledger.commit(self.mapping_name, DIRECTION, write)
             with self._report_lock:
                 self.tally_record_written(len(ok))

@@ -20,6 +20,8 @@ from singer_sdk import typing as th
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
+from crm_sync.hubspot.daily import DEFAULT_MAX_DAILY_SHARE
+from crm_sync.singer import number_setting
 from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
 from crm_sync.sync.state import STATE_INTERVAL_SETTING
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
@@ -90,6 +92,14 @@ class TargetHubSpotCustom(SyncTarget):
             default=190,
             description="Calls per rolling 10 s (the portal's X-HubSpot-RateLimit-Max);"
             " the server's headers pause us earlier if it says so.",
+        ),
+        number_setting(
+            "max_daily_share",
+            default=DEFAULT_MAX_DAILY_SHARE,
+            description="Stop cleanly (exit 3: the run report is printed, the state saved "
+            "so far is resumable) once the portal's daily API usage "
+            "(X-HubSpot-RateLimit-Daily / -Daily-Remaining, private apps) reaches this share "
+            "of its daily limit.",
         ),
         th.Property(
             "fail_on_refused",
@@ -164,7 +174,10 @@ class TargetHubSpotCustom(SyncTarget):
     @cached_property
     def client(self) -> HubSpotClient:
         return HubSpotClient(
-            HubSpotSettings.from_config(self.config),
+            HubSpotSettings.from_config(
+                {"max_daily_share": DEFAULT_MAX_DAILY_SHARE}
+                | {k: v for k, v in self.config.items() if v is not None}
+            ),
             self.session,
             user_agent="target-hubspot-custom (crm-sync)",
         )

@@ -18,9 +18,10 @@ from functools import partial
 from typing import Any, TypeVar
 
 from crm_sync.convert.codec import HUBSPOT
+from crm_sync.http import QuotaExhausted
 from crm_sync.hubspot import BatchOutcome, HubSpotClient, chunks
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
-from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
+from crm_sync.sync.batch import BatchWrite, RefusedRecord, WriteStopped, jsonable
 from crm_sync.vocabulary import RecordError
 
 T = TypeVar("T")
@@ -30,10 +31,6 @@ R = TypeVar("R")
 def wire_value(value: Any) -> Any:
     """A property value as HubSpot takes it (the HubSpot codec's form of any value)."""
     return HUBSPOT.encode_any(value)
-
-
-def _run(job: Callable[[], BatchWrite]) -> BatchWrite:
-    return job()
 
 
 class HubSpotDestination:
@@ -92,10 +89,27 @@ class HubSpotDestination:
             partial(self._upsert, chunk, payloads) for chunk in chunks(upserts)
         ]
         jobs += [partial(self._archive, chunk) for chunk in chunks(archives)]
-        for part in self._parallel(_run, jobs):
-            result.written += part.written
-            result.refused += part.refused
+        stop: QuotaExhausted | None = None
+        for outcome in self._each(jobs):
+            if isinstance(outcome, QuotaExhausted):
+                stop = stop or outcome
+                continue
+            result.written += outcome.written
+            result.refused += outcome.refused
+        if stop is not None:  # the calls that went through are in HubSpot: say which
+            raise WriteStopped(stop, result)
         return result
+
+    def _each(self, jobs: Sequence[Callable[[], BatchWrite]]) -> list[BatchWrite | QuotaExhausted]:
+        """Every job's outcome; a quota stop of one job does not hide the others' writes."""
+
+        def attempt(job: Callable[[], BatchWrite]) -> BatchWrite | QuotaExhausted:
+            try:
+                return job()
+            except QuotaExhausted as stop:
+                return stop
+
+        return self._parallel(attempt, jobs)
 
     def upsert_plain(
         self, inputs: Sequence[tuple[str, Mapping[str, Any]]]

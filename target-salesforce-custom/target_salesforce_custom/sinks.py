@@ -122,7 +122,14 @@ class SalesforceSink(SyncSink):
             )
         if write is not None:
             attempted = len(write.written) + len(write.refused)
-            warn_refused(self.logger, self.mapping_name, "Salesforce", write, attempted)
+            warn_refused(
+                self.logger,
+                self.mapping_name,
+                "Salesforce",
+                write,
+                attempted,
+                log_values=self.sync_target.log_values,
+            )
             self.tally_record_written(len(write.written))
         durable()
 

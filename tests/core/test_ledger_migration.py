@@ -39,9 +39,9 @@ def v1_ledger(tmp_path: Path) -> Path:
 
 def test_v1_ledger_is_upgraded_and_keeps_its_rows(v1_ledger: Path) -> None:
     ledger = open_ledger(v1_ledger)
-    assert ledger.store.schema_version == SCHEMA_VERSION == 2
+    assert ledger.store.schema_version == SCHEMA_VERSION == 3
     with ledger.store.engine.connect() as connection:
-        assert connection.execute(select(func.max(SchemaVersionRow.version))).scalar() == 2
+        assert connection.execute(select(func.max(SchemaVersionRow.version))).scalar() == 3
     assert ledger.count_records("project") == 1
     assert ledger.destination_ids("project", FWD, ["a0000000000000001"]) == {
         "a0000000000000001": "101"
@@ -62,18 +62,21 @@ def test_upgraded_ledger_takes_typed_values_and_reopens(v1_ledger: Path) -> None
     ref = AssociationRef("project", "a0000000000000004", "account", "0010000000000003", labelled)
     ledger.commit("project", FWD, BatchWrite(), pending=[ref])
     ledger.close()
-    with LedgerStore(v1_ledger) as store:  # a second open finds version 2: nothing to do
-        assert store.schema_version == 2
+    with LedgerStore(v1_ledger) as store:  # a second open finds version 3: nothing to do
+        assert store.schema_version == 3
         found = {p.from_id: p.association for p in store.pending_associations("project", FWD)}
     assert found["a0000000000000004"] == labelled
     assert len(found) == 3
 
 
-V2_COLUMNS = {"pending_association": {"type_id", "category"}, "dead_letter": {"error_fields"}}
+V2_COLUMNS = {
+    "pending_association": {"type_id", "category", "reason"},  # reason: version 3
+    "dead_letter": {"error_fields"},
+}
 
 
 def _v1_metadata() -> MetaData:
-    """The tables as schema 1 had them: today's models without the columns version 2 added."""
+    """The tables as schema 1 had them: today's models without the columns added since."""
     metadata = MetaData()
     for table in LedgerBase.metadata.sorted_tables:
         dropped = V2_COLUMNS.get(table.name, set())
@@ -119,7 +122,7 @@ def test_v1_tables_upgrade_on_each_backend(ledger_url: str) -> None:
         )
     engine.dispose()
     with LedgerStore(ledger_url) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == SCHEMA_VERSION
         (pending,) = store.pending_associations("project", FWD)
         assert pending.association == AssociationType("Account__c", "L", 7, "USER_DEFINED")
         with store.batch() as uow:

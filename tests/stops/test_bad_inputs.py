@@ -1,22 +1,30 @@
 """Bad inputs end in one line and a documented exit status, never a traceback.
 
 Each case runs a plugin's own executable on the sandbox with one bad input (config,
-state, ledger, spec) and asserts the exact last line of stderr and the exit status.
+state, ledger, spec, records), a used-up quota or a busy ledger, and asserts the exact
+last line of stderr and the exit status.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from crm_sync.stops import EXIT_INPUT
+from crm_sandbox.core.process import RunningSandbox
+from crm_sync.ledger import LedgerStore
+from crm_sync.ledger.lock import MappingLocks, holder_name
+from crm_sync.stops import EXIT_BUSY, EXIT_INPUT, EXIT_QUOTA
 from tests.tap_salesforce_custom.sandbox_helpers import tap_config
 from tests.target_hubspot_custom.test_target_sandbox import record, schema_message
 
@@ -38,6 +46,8 @@ class Case:
     status: int
     state: dict[str, Any] | None = None
     stdin: str = ""
+    around: Callable[[], AbstractContextManager[Any]] = nullcontext
+    """What holds while the plugin runs (another run's lock, a sandbox fault)."""
 
 
 def sf_state(value: str) -> dict[str, Any]:
@@ -53,7 +63,49 @@ def one_record() -> str:
     return "".join(json.dumps(m) + "\n" for m in messages)
 
 
-def cases(env: dict[str, str], tmp: Path) -> list[Case]:
+def plain_record(name: object) -> str:
+    """A plain (unmapped) stream of HubSpot projects with one record."""
+    schema = {
+        "type": "SCHEMA",
+        "stream": "project",
+        "key_properties": ["salesforce_id"],
+        "schema": {
+            "type": "object",
+            "properties": {
+                "salesforce_id": {"type": ["string"]},
+                "project_name": {"type": ["string", "null"]},
+            },
+        },
+    }
+    row = {"salesforce_id": "a01000000000009AAA", "project_name": name}
+    messages = [schema, {"type": "RECORD", "stream": "project", "record": row}]
+    return "".join(json.dumps(m) + "\n" for m in messages)
+
+
+def share_stop(plugin: str, vendor: str, setting: str) -> str:
+    """The line of a stop at this sync's share of a daily limit (set to almost 0)."""
+    return (
+        re.escape(f"{plugin} stopped: {vendor} API quota share reached: ")
+        + rf"\d+ of \d+ daily requests used \(\d+\.\d%\) >= {setting} 0%"
+        + re.escape("; stopping, the state is resumable")
+    )
+
+
+def hs_daily_used(env: dict[str, str]) -> int:
+    """Calls the portal has used today, from one reply's daily headers."""
+    reply = requests.get(
+        f"{env['CRM_SANDBOX_HS_BASE_URL']}/crm/v3/schemas",
+        headers={"Authorization": f"Bearer {env['CRM_SANDBOX_HS_ACCESS_TOKEN']}"},
+        verify=env["CRM_SANDBOX_CA_BUNDLE"],
+        timeout=30,
+    )
+    headers = reply.headers
+    return int(headers["X-HubSpot-RateLimit-Daily"]) - int(
+        headers["X-HubSpot-RateLimit-Daily-Remaining"]
+    )
+
+
+def cases(env: dict[str, str], tmp: Path, sandbox: RunningSandbox) -> list[Case]:
     sf = tap_config(env, objects=["Account"])
     hs_target = {
         "access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
@@ -61,6 +113,43 @@ def cases(env: dict[str, str], tmp: Path) -> list[Case]:
         "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
         "ledger_url": f"sqlite:///{tmp / 'ledger.sqlite'}",
     }
+    ledger_file = tmp / "ledger.sqlite"
+
+    @contextmanager
+    def another_run() -> Iterator[None]:
+        """This test process holds mapping 'project' as a running target would."""
+        store = LedgerStore(hs_target["ledger_url"])
+        locks = MappingLocks(store.engine)
+        locks.acquire("project")
+        try:
+            yield
+        finally:
+            locks.release_all()
+            store.close()
+
+    @contextmanager
+    def write_transaction() -> Iterator[None]:
+        """A tool holding a write transaction open on the ledger file."""
+        LedgerStore(hs_target["ledger_url"]).close()  # the ledger exists, in WAL mode
+        holder = sqlite3.connect(ledger_file, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+    @contextmanager
+    def portal_out_of_calls() -> Iterator[None]:
+        sandbox.set_faults(hs_daily_max=hs_daily_used(env))
+        try:
+            yield
+        finally:
+            sandbox.set_faults()
+
+    resumable = re.escape(
+        "; stopping cleanly, the state saved so far is resumable: rerun after the reset"
+    )
     bad_spec = tmp / "mappings"
     bad_spec.mkdir()
     (bad_spec / "broken.yml").write_text("mappings: [\n")
@@ -145,6 +234,86 @@ def cases(env: dict[str, str], tmp: Path) -> list[Case]:
             EXIT_INPUT,
             stdin=one_record(),
         ),
+        Case(
+            "records: a record that does not match its schema",
+            "target-hubspot-custom",
+            hs_target,
+            re.escape(
+                "target-hubspot-custom stopped: stream 'project': record "
+                "salesforce_id='a01000000000009AAA' does not match the stream's SCHEMA: "
+                'project_name: expected type ["string", "null"]; the tap sends values its '
+                "own SCHEMA does not allow: fix the tap (or its schema) and rerun"
+            ),
+            EXIT_INPUT,
+            stdin=plain_record(12345),
+        ),
+        Case(
+            "records: a record for an unknown stream",
+            "target-hubspot-custom",
+            hs_target,
+            re.escape(
+                "target-hubspot-custom stopped: A record for stream 'nosuch' was encountered "
+                "before a corresponding schema. Check that the Tap correctly implements the "
+                "Singer spec."
+            ),
+            EXIT_INPUT,
+            stdin=json.dumps({"type": "RECORD", "stream": "nosuch", "record": {"id": 1}}),
+        ),
+        Case(
+            "quota: Salesforce share (max_api_share)",
+            "tap-salesforce-custom",
+            {**sf, "max_api_share": 1e-9},
+            share_stop("tap-salesforce-custom", "Salesforce", "max_api_share"),
+            EXIT_QUOTA,
+        ),
+        Case(
+            "quota: HubSpot share (max_daily_share)",
+            "target-hubspot-custom",
+            {**hs_target, "max_daily_share": 1e-9},
+            share_stop("target-hubspot-custom", "HubSpot", "max_daily_share"),
+            EXIT_QUOTA,
+            stdin=one_record(),
+        ),
+        Case(
+            "quota: HubSpot daily limit",
+            "target-hubspot-custom",
+            hs_target,
+            re.escape(
+                "target-hubspot-custom stopped: HubSpot daily API limit reached: "
+                "You have reached your daily limit."
+            )
+            + resumable,
+            EXIT_QUOTA,
+            stdin=one_record(),
+            around=portal_out_of_calls,
+        ),
+        Case(
+            "lock: the mapping is being synced by another run",
+            "target-hubspot-custom",
+            hs_target,
+            re.escape(
+                "target-hubspot-custom stopped: mapping 'project' is already being synced by "
+                f"another run (held by {holder_name()}); refusing to start a second run of it "
+                "(wait for that run to finish, or run a different mapping)"
+            ),
+            EXIT_BUSY,
+            stdin=one_record(),
+            around=another_run,
+        ),
+        Case(
+            "ledger: database is locked",
+            "target-hubspot-custom",
+            hs_target,
+            re.escape(
+                f"target-hubspot-custom stopped: ledger {ledger_file} stayed locked by another "
+                "process for 10 s (another crm-sync run writing it, or a tool holding a write "
+                "transaction open on it); let it finish or close it, then rerun (several "
+                "workers at once want a PostgreSQL ledger_url)"
+            ),
+            EXIT_BUSY,
+            stdin=one_record(),
+            around=write_transaction,
+        ),
     ]
 
 
@@ -169,13 +338,21 @@ CASE_NAMES = [
     "state: bookmark in the future",
     "state: corrupted bookmark",
     "ledger: unknown database URL",
+    "records: a record that does not match its schema",
+    "records: a record for an unknown stream",
+    "quota: Salesforce share (max_api_share)",
+    "quota: HubSpot share (max_daily_share)",
+    "quota: HubSpot daily limit",
+    "lock: the mapping is being synced by another run",
+    "ledger: database is locked",
 ]
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_bad_input_stops_in_one_line(name: str, sandbox, tmp_path: Path) -> None:
-    case = {c.name: c for c in cases(sandbox.env, tmp_path)}[name]
-    result = run(case, tmp_path)
+    case = {c.name: c for c in cases(sandbox.env, tmp_path, sandbox)}[name]
+    with case.around():
+        result = run(case, tmp_path)
     lines = result.stderr.strip().splitlines()
     assert "Traceback" not in result.stderr, result.stderr
     assert re.fullmatch(case.line, lines[-1]), lines[-1]

@@ -25,7 +25,10 @@ def portal(clean_sandbox) -> Portal:
     # Every seeded record shares one millisecond: the hardest case for bookmarks.
     clean_sandbox.clock(freeze=SEEDED_AT)
     clean_sandbox.seed(hubspot={"companies": 5, "project": 30})
-    clean_sandbox.clock(unfreeze=True)
+    # A minute passes before the first pull: the tap holds its bookmark a second behind the
+    # server's Date (whole seconds, on the sandbox clock), so a pull in the seeding second
+    # would bookmark just before it.
+    clean_sandbox.clock(unfreeze=True, advance_ms=60_000)
     return Portal(clean_sandbox.env)
 
 
@@ -46,7 +49,7 @@ def test_second_run_emits_exactly_edits_inserts_and_deletes(clean_sandbox, porta
         company = first.ids("companies")[0]
         portal.associate("project", new[0], "companies", company)
     finally:
-        clean_sandbox.clock(unfreeze=True)
+        clean_sandbox.clock(unfreeze=True, advance_ms=60_000)
     # Pages of 2 records of one millisecond: a tie drain by id, then the rest.
     second = run_tap({**cfg, "search_page_size": 2}, state=first.state)
     got = {r["id"]: r for r in second.records["project"]}

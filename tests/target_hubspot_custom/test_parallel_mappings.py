@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from crm_sync.stops import EXIT_BUSY
 from crm_sync.sync.ledger import open_ledger
 from tests.target_hubspot_custom import test_target_sandbox as base
 
@@ -84,10 +85,10 @@ def test_two_mappings_run_at_once_and_a_second_run_of_one_is_refused(
         text=True,
         timeout=300,
     )
-    assert run_c.returncode == 1
+    assert run_c.returncode == EXIT_BUSY
     refusal = [line for line in run_c.stderr.splitlines() if "already being synced" in line]
     assert refusal == [
-        "Error: mapping 'project' is already being synced by another run "
+        "target-hubspot-custom stopped: mapping 'project' is already being synced by another run "
         f"(held by {_host()}:{run_a.pid}); refusing to start a second run of it "
         "(wait for that run to finish, or run a different mapping)"
     ]

@@ -148,6 +148,19 @@ def test_refused_records_are_dead_letters_retried_next_run(clean_sandbox, portal
     assert set(sf_projects(env)) == set(ids) - {ids[7]}
     left = ledger.dead_letters("project", Direction.HS_TO_SF)
     assert [d.source_id for d in left] == [ids[7]] and left[0].attempts == 2
+    assert left[0].repeats == 2  # the same error twice in a row
+    # a third run refuses it the same way again: a permanent error, called out as such
+    caplog.clear()
+    run_target(config, mapped(mappings, *portal.stream("project", [])))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    permanent = [w for w in warnings if "permanent error" in w]
+    assert permanent == [
+        "project: 1 record(s) refused with the same error on 3 or more runs in a row, a "
+        "permanent error that retrying will not fix: STRING_TOO_LONG 1; e.g. "
+        f"{ids[7]}: STRING_TOO_LONG [Name]; fix the records at the source (or the mapping), "
+        "or dismiss them with `crm-sync dead-letters dismiss`"
+    ], warnings
+    assert not any("x" * 120 in w for w in warnings)  # log_values is off: no value
 
 
 def test_lookups_from_associations_pending_until_the_company_is_synced(

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import click
 
-from crm_sync.admin.overview import NO_REASON, ledger_status, run_totals
+from crm_sync.admin.overview import ledger_status, pending_reason, run_totals
 from crm_sync.admin.page import load_plans, render_page
 from crm_sync.ledger import LedgerStore
 from crm_sync.ledger.models import RUN_COUNTERS
@@ -144,7 +144,8 @@ def pending() -> None:
 @click.option("--mapping", help="Only this mapping.")
 @click.pass_context
 def pending_list(ctx: click.Context, mapping: str | None) -> None:
-    """One line per pending association: mapping, leg, from id, lookup, target, reason."""
+    """One line per pending association: mapping, leg, from id, lookup, target, attempts,
+    reason, and the reason in words naming the records."""
     with _store(ctx) as store:
         for name in [mapping] if mapping else store.mappings():
             for d in Direction:
@@ -152,7 +153,7 @@ def pending_list(ctx: click.Context, mapping: str | None) -> None:
                     click.echo(
                         f"{p.mapping}\t{d}\t{p.from_id}\t{p.lookup}\t"
                         f"{p.target_mapping}:{p.target_source_id}\t{p.attempts}\t"
-                        f"{p.last_error or NO_REASON}"
+                        f"{pending_reason(p)}\t{p.last_error or ''}"
                     )
 
 

@@ -8,8 +8,13 @@ from dataclasses import dataclass, field
 from crm_sync.ledger import DeadLetter, LedgerStore, PendingAssociation, RunLogEntry
 from crm_sync.vocabulary import Direction
 
-NO_REASON = "target not synced yet"
-"""The reason shown for a pending association that has no ``last_error``."""
+NO_REASON = "unknown"
+"""The reason shown for a pending association parked before reasons were recorded."""
+
+
+def pending_reason(item: PendingAssociation) -> str:
+    """A pending association's reason code (``target_refused`` ...)."""
+    return item.reason.value if item.reason is not None else NO_REASON
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +31,7 @@ class MappingStatus:
 
     @property
     def pending_by_reason(self) -> Counter[str]:
-        return Counter(p.last_error or NO_REASON for p in self.pending)
+        return Counter(pending_reason(p) for p in self.pending)
 
     @property
     def dead_by_code(self) -> Counter[str]:

@@ -3,8 +3,9 @@
 Every call goes through one :class:`~crm_sync.http.ResilientSession`: the portal's
 rolling ten-second window (a :class:`~crm_sync.http.WindowLimiter` that follows the
 ``X-HubSpot-RateLimit-*`` headers), the search API's own per-second limit, retries per
-:mod:`crm_sync.http.policy`, the daily limit as :class:`~crm_sync.http.QuotaExhausted`,
-and call counting by route. This module only builds requests and reads replies.
+:mod:`crm_sync.http.policy`, the daily limit as :class:`~crm_sync.http.QuotaExhausted`
+(and this sync's share of it, :mod:`crm_sync.hubspot.daily`), and call counting by
+route. This module only builds requests and reads replies.
 
 Used by tap-hubspot-custom (discovery, associations), target-hubspot-custom (schemas,
 properties, batch writes, associations), target-salesforce-custom (the write-back of new
@@ -28,6 +29,7 @@ from crm_sync.http import (
 )
 from crm_sync.hubspot.associations import AssociationCalls
 from crm_sync.hubspot.auth import HubSpotAuthenticator
+from crm_sync.hubspot.daily import DailyShare
 from crm_sync.hubspot.errors import HubSpotError
 from crm_sync.hubspot.outcomes import (
     BATCH_LIMIT,
@@ -97,6 +99,8 @@ class HubSpotClient(AssociationCalls):
         self.auth = HubSpotAuthenticator(settings, self.session)
         self.session.auth = self.auth
         self.search_limiter = search_limiter
+        self.daily = DailyShare(settings.max_daily_share)
+        """The portal's daily usage and this sync's share of it (``max_daily_share``)."""
 
     @classmethod
     def from_config(
@@ -129,6 +133,7 @@ class HubSpotClient(AssociationCalls):
         if self.search_limiter is not None and path.endswith("/search"):
             self.search_limiter.acquire()  # search replies carry no rate-limit headers
         for attempt in (1, 2):
+            self.daily.check()
             try:
                 response = self.session.request(
                     method,
@@ -141,10 +146,12 @@ class HubSpotClient(AssociationCalls):
             except QuotaExhausted as exc:
                 if exc.response is None:
                     raise
+                self.daily.observe(exc.response)
                 error = HubSpotError.from_response(exc.response, what)
                 raise QuotaExhausted(
                     f"HubSpot daily API limit reached: {error.message}", exc.response
                 ) from exc
+            self.daily.observe(response)
             if response.status_code == 401 and attempt == 1 and self.auth.oauth:
                 self.auth.invalidate()  # an OAuth token that expired early: refresh, resend
                 continue

@@ -31,6 +31,9 @@ class HubSpotSettings:
     max_retries: int = 8
     retry_wait_s: float = 0.5
     request_timeout_s: float = 300.0
+    max_daily_share: float | None = None
+    """Stop once the portal's daily usage reaches this share of its limit
+    (:class:`crm_sync.hubspot.daily.DailyShare`); None: only HubSpot's own limit stops."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], prefix: str = "") -> HubSpotSettings:
@@ -52,6 +55,7 @@ class HubSpotSettings:
             max_retries=int(number("max_retries", 8)),
             retry_wait_s=number("retry_wait_seconds", 0.5),
             request_timeout_s=number("request_timeout", 300.0),
+            max_daily_share=float(share) if (share := get("max_daily_share")) else None,
         )
 
     @property

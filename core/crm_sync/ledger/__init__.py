@@ -37,12 +37,19 @@ Writes (buffered on a :class:`LedgerBatch`): ``apply(plan, ...)``, ``link``,
 ``resolve_dead_letters``, ``log_run``.
 """
 
-from crm_sync.ledger.engine import LedgerError, create_ledger_engine, ensure_schema, ledger_url
+from crm_sync.ledger.engine import (
+    LedgerBusyError,
+    LedgerError,
+    create_ledger_engine,
+    ensure_schema,
+    ledger_url,
+)
 from crm_sync.ledger.models import SCHEMA_VERSION
 from crm_sync.ledger.records import (
     DeadLetter,
     LedgerView,
     PendingAssociation,
+    PendingReason,
     RunLogEntry,
     SyncRecord,
 )
@@ -52,10 +59,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "DeadLetter",
     "LedgerBatch",
+    "LedgerBusyError",
     "LedgerError",
     "LedgerStore",
     "LedgerView",
     "PendingAssociation",
+    "PendingReason",
     "RunLogEntry",
     "SyncRecord",
     "create_ledger_engine",

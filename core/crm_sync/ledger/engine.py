@@ -2,7 +2,9 @@
 
 SQLite (the default, a file) is set up for several processes at once: WAL journal
 (readers never block the writer), a busy timeout (a second writer waits instead of
-failing), and write transactions that start with ``BEGIN IMMEDIATE`` so two writers
+failing, for :data:`BUSY_TIMEOUT_S`: a ledger write is a short transaction, so a longer
+wait means something holds the file and the run stops with :class:`LedgerBusyError`
+naming it), and write transactions that start with ``BEGIN IMMEDIATE`` so two writers
 queue on the lock up front rather than deadlocking on a read-to-write upgrade.
 The driver's own transaction handling is turned off so SQLAlchemy's ``begin`` is the
 only place a transaction starts (the documented pysqlite recipe).
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.pool import StaticPool
 
 from crm_sync.ledger.migrations import MIGRATIONS
@@ -25,9 +27,25 @@ WRITE = "ledger_write"
 
 _PG_SCHEMA_LOCK = 0x6C656467  # "ledg": advisory lock serialising schema creation
 
+BUSY_TIMEOUT_S = 10.0
+"""How long a SQLite ledger write waits for another writer before the run stops."""
+
 
 class LedgerError(RuntimeError):
     """The ledger cannot be opened or used as asked."""
+
+
+class LedgerBusyError(LedgerError):
+    """Another process kept a SQLite ledger locked for longer than the busy timeout."""
+
+    def __init__(self, database: str, waited_s: float) -> None:
+        super().__init__(
+            f"ledger {database} stayed locked by another process for {waited_s:g} s (another "
+            "crm-sync run writing it, or a tool holding a write transaction open on it); "
+            "let it finish or close it, then rerun (several workers at once want a "
+            "PostgreSQL ledger_url)"
+        )
+        self.database = database
 
 
 def ledger_url(location: str | Path) -> str:
@@ -41,7 +59,7 @@ def ledger_url(location: str | Path) -> str:
 
 
 def create_ledger_engine(
-    location: str | Path, *, busy_timeout: float = 30.0, echo: bool = False
+    location: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_S, echo: bool = False
 ) -> Engine:
     """An engine for the ledger at ``location`` (path or URL), configured per dialect."""
     url = make_url(ledger_url(location))
@@ -76,6 +94,15 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")  # STATE follows commit: keep it durable
         cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # sqlite3's own wording once the busy timeout has passed; raised here, the error
+        # names the file instead of a statement (SQLAlchemy re-raises it as is).
+        if "database is locked" in str(context.original_exception):
+            raise LedgerBusyError(
+                str(engine.url.database), busy_timeout
+            ) from context.original_exception
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:

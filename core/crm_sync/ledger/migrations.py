@@ -60,5 +60,15 @@ def _v2_typed_associations_and_errors(connection: Connection) -> None:
         )
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_typed_associations_and_errors}
+def _v3_reasons_and_repeats(connection: Connection) -> None:
+    """A pending association says why it waits (``reason``), a dead letter how many times
+    in a row it was refused the same way (``repeats``); older rows: NULL (unknown, 1)."""
+    _add_column(connection, PendingAssociationRow.__table__, "reason")
+    _add_column(connection, DeadLetterRow.__table__, "repeats")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    2: _v2_typed_associations_and_errors,
+    3: _v3_reasons_and_repeats,
+}
 """``version -> step`` upgrading a ledger from ``version - 1``."""

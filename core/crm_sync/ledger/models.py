@@ -15,7 +15,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump with a migration in :mod:`crm_sync.ledger.migrations` when a table changes."""
 
 _ID = 64  # Salesforce ids are 18 characters, HubSpot ids are integers as text
@@ -130,6 +130,9 @@ class PendingAssociationRow(LedgerBase):
     target_source_id: Mapped[str] = mapped_column(String(_ID))
     """The target record's id on the leg's source side."""
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    """Why it is still pending: a :class:`~crm_sync.ledger.records.PendingReason` value
+    (schema version 3); ``last_error`` says it in words, naming the records."""
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -151,6 +154,9 @@ class DeadLetterRow(LedgerBase):
     error_fields: Mapped[list[str] | None] = mapped_column(JSON)
     """The fields the error names, when the destination said (schema version 2)."""
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+    repeats: Mapped[int | None] = mapped_column(Integer, default=1)
+    """Refusals in a row with the same error (code and message) (schema version 3): a
+    record refused the same way run after run has a permanent error, not a passing one."""
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]

@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from crm_sync.ledger.models import RUN_COUNTERS
 from crm_sync.reconcile import Counts, LedgerState, RunReport
 from crm_sync.vocabulary import AssociationType, Direction, RecordError, Side
 
-__all__ = ["DeadLetter", "LedgerView", "PendingAssociation", "RunLogEntry", "SyncRecord"]
+__all__ = [
+    "DeadLetter",
+    "LedgerView",
+    "PendingAssociation",
+    "PendingReason",
+    "RunLogEntry",
+    "SyncRecord",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +81,38 @@ class LedgerView:
         )
 
 
+class PendingReason(StrEnum):
+    """Why an association is still pending (the ledger's ``pending_association.reason``)."""
+
+    TARGET_NOT_SYNCED = "target_not_synced"
+    """The related record is not synced yet (not read by its mapping so far)."""
+    TARGET_REFUSED = "target_refused"
+    """The related record was refused by the destination: it is a dead letter."""
+    TARGET_MAPPING_NOT_RUN = "target_mapping_not_run"
+    """The related mapping never ran with this ledger: disabled, unknown, or not in the job."""
+    SOURCE_NOT_SYNCED = "source_not_synced"
+    """The record holding the lookup is not linked itself (refused, or written later)."""
+    NO_ASSOCIATION_TYPE = "no_association_type"
+    """Both records are synced but the destination refused the association (no
+    association type, or label, between the two objects)."""
+
+    @property
+    def meaning(self) -> str:
+        """The reason in words, for logs and the ``crm-sync`` command."""
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    PendingReason.TARGET_NOT_SYNCED: "the related record is not synced yet",
+    PendingReason.TARGET_REFUSED: "the related record was refused: a dead letter",
+    PendingReason.TARGET_MAPPING_NOT_RUN: "the related mapping never ran with this ledger "
+    "(disabled, unknown, or not in this job)",
+    PendingReason.SOURCE_NOT_SYNCED: "the record holding the lookup is not synced itself",
+    PendingReason.NO_ASSOCIATION_TYPE: "the destination refused the association (no "
+    "association type or label between the two objects)",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class PendingAssociation:
     """A lookup/association to make once its target record is synced."""
@@ -85,6 +125,8 @@ class PendingAssociation:
     target_source_id: str
     attempts: int = 0
     last_error: str | None = None
+    reason: PendingReason | None = None
+    """Why it waits; None only in rows written before schema version 3."""
 
     @property
     def lookup(self) -> str:
@@ -102,7 +144,11 @@ class PendingAssociation:
             row.target_source_id,
             row.attempts,
             row.last_error,
+            PendingReason(row.reason) if row.reason in _REASONS else None,
         )
+
+
+_REASONS = frozenset(r.value for r in PendingReason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +164,8 @@ class DeadLetter:
     first_seen: datetime
     last_seen: datetime
     resolved_at: datetime | None
+    repeats: int = 1
+    """Refusals in a row with this same error."""
 
     @classmethod
     def from_row(cls, row: Any) -> DeadLetter:
@@ -131,6 +179,7 @@ class DeadLetter:
             row.first_seen,
             row.last_seen,
             row.resolved_at,
+            row.repeats or 1,
         )
 
 

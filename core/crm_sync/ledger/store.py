@@ -18,9 +18,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, case, delete, func, or_, select, update
 
-from crm_sync.ledger.engine import create_ledger_engine, ensure_schema, write_connection
+from crm_sync.ledger.engine import (
+    BUSY_TIMEOUT_S,
+    create_ledger_engine,
+    ensure_schema,
+    write_connection,
+)
 from crm_sync.ledger.models import (
     RUN_COUNTERS,
     DeadLetterRow,
@@ -55,7 +60,7 @@ class LedgerStore:
     """
 
     def __init__(
-        self, location: str | Path, *, busy_timeout: float = 30.0, echo: bool = False
+        self, location: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_S, echo: bool = False
     ) -> None:
         self.engine: Engine = create_ledger_engine(location, busy_timeout=busy_timeout, echo=echo)
         self.schema_version = ensure_schema(self.engine)
@@ -164,6 +169,55 @@ class LedgerStore:
         )
         with self.engine.connect() as connection:
             return [PendingAssociation.from_row(r) for r in connection.execute(query)]
+
+    def pending_reasons(
+        self, mapping: str, direction: Direction, before: datetime
+    ) -> list[tuple[str | None, int, str | None]]:
+        """Associations of a leg pending since before ``before``, per reason:
+        ``(reason, count, one of their last_error)``, most frequent first."""
+        row = PendingAssociationRow
+        query = (
+            select(row.reason, func.count(), func.max(row.last_error))
+            .where(row.mapping == mapping, row.direction == direction.value)
+            .where(row.created_at < before)
+            .group_by(row.reason)
+            .order_by(func.count().desc())
+        )
+        with self.engine.connect() as connection:
+            return [(r, int(n), e) for r, n, e in connection.execute(query)]
+
+    def repeated_refusals(
+        self, mapping: str, direction: Direction, at_least: int, since: datetime
+    ) -> list[DeadLetter]:
+        """Open dead letters of a leg refused again since ``since`` with the same error
+        ``at_least`` times in a row, most repeated first."""
+        table = DeadLetterRow.__table__
+        query = (
+            select(table)
+            .where(table.c.mapping == mapping, table.c.direction == direction.value)
+            .where(table.c.resolved_at.is_(None), table.c.last_seen >= since)
+            .where(func.coalesce(table.c.repeats, 1) >= at_least)
+            .order_by(table.c.repeats.desc(), table.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [DeadLetter.from_row(r) for r in connection.execute(query)]
+
+    def open_dead_letters(
+        self, mapping: str, direction: Direction, source_ids: Iterable[str]
+    ) -> dict[str, str]:
+        """Source id -> error code of the open dead letters among ``source_ids``."""
+        found: dict[str, str] = {}
+        table = DeadLetterRow.__table__
+        with self.engine.connect() as connection:
+            for part in chunked(sorted(set(source_ids))):
+                query = select(table.c.source_id, table.c.error_code).where(
+                    table.c.mapping == mapping,
+                    table.c.direction == direction.value,
+                    table.c.resolved_at.is_(None),
+                    table.c.source_id.in_(part),
+                )
+                found.update({str(i): str(c) for i, c in connection.execute(query)})
+        return found
 
     def dead_letters(
         self,
@@ -378,6 +432,7 @@ class LedgerBatch:
             "category": item.association.category,
             "target_mapping": item.target_mapping,
             "target_source_id": item.target_source_id,
+            "reason": item.reason.value if item.reason is not None else None,
             "last_error": item.last_error,
         }
 
@@ -445,6 +500,7 @@ class LedgerBatch:
                     "category": ex.category,
                     "target_mapping": ex.target_mapping,
                     "target_source_id": ex.target_source_id,
+                    "reason": ex.reason,
                     "last_error": ex.last_error,
                     "attempts": t.c.attempts + 1,
                     "updated_at": ex.updated_at,
@@ -453,7 +509,7 @@ class LedgerBatch:
         if self._resolved_pending:
             self._delete_pending(connection)
         if self._dead:
-            rows = [{**row, "attempts": 1, "first_seen": now, "last_seen": now,
+            rows = [{**row, "attempts": 1, "repeats": 1, "first_seen": now, "last_seen": now,
                      "resolved_at": None} for row in self._dead.values()]  # fmt: skip
             upsert(
                 connection,
@@ -466,6 +522,17 @@ class LedgerBatch:
                     "message": ex.message,
                     "error_fields": ex.error_fields,
                     "attempts": t.c.attempts + 1,
+                    "repeats": case(
+                        (
+                            and_(
+                                t.c.resolved_at.is_(None),
+                                t.c.error_code == ex.error_code,
+                                t.c.message == ex.message,
+                            ),
+                            func.coalesce(t.c.repeats, 1) + 1,
+                        ),
+                        else_=1,
+                    ),
                     "last_seen": ex.last_seen,
                     "resolved_at": None,
                 },

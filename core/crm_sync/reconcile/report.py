@@ -149,6 +149,11 @@ class RunReport:
         setattr(self.counts, name, max(0, getattr(self.counts, name) - 1))
         self.counts.failed += 1
 
+    def unwritten(self, plan: RecordPlan) -> None:
+        """A planned write never happened (the run stopped first): uncount its action."""
+        name = _ACTION_COUNTER[plan.action]
+        setattr(self.counts, name, max(0, getattr(self.counts, name) - 1))
+
     def finish(self) -> None:
         """Stamp the end time."""
         self.finished_at = datetime.now(UTC)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import (
     Action,
     DestinationState,
@@ -48,6 +49,19 @@ class BatchWrite:
     refused: list[RefusedRecord] = field(default_factory=list)
     settled: list[RecordPlan] = field(default_factory=list)
     """Plans that needed no write but carry ledger facts (new base, tombstones)."""
+
+
+class WriteStopped(QuotaExhausted):
+    """A quota stop in the middle of a batch's write, with what was written before it.
+
+    The leg commits ``done`` to the ledger (those records are in the destination) and
+    raises the stop again; the rest of the batch was not written and is read again by
+    the next run (no STATE covers it).
+    """
+
+    def __init__(self, stop: QuotaExhausted, done: BatchWrite) -> None:
+        super().__init__(str(stop), stop.response)
+        self.done = done
 
 
 class Destination(Protocol):

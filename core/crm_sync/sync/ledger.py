@@ -30,6 +30,7 @@ from crm_sync.reconcile import Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.accounts import LedgerAccounts
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.objects import MappedObject, MappingObjects
+from crm_sync.sync.pending import explain_pending
 from crm_sync.vocabulary import AssociationType, Direction, Side
 
 
@@ -171,6 +172,8 @@ class SyncLedger:
         dead letter open: a dead letter closes only once all it stands for is done.
         """
         bases = dict(bases or {})
+        linked_now = [p.source_id for p, _ in write.written] + [p.source_id for p in write.settled]
+        why = explain_pending(self, mapping, direction, pending, written=linked_now)
         with self.store.batch() as uow:
             done: list[str] = []
             for plan, dest_id in write.written:
@@ -192,6 +195,7 @@ class SyncLedger:
             if made:
                 uow.resolve_pending(mapping, direction, [(r.source_id, r.lookup) for r in made])
             for ref in pending:
+                reason, text = why[(ref.source_id, ref.lookup)]
                 uow.add_pending(
                     PendingAssociation(
                         ref.mapping,
@@ -200,6 +204,8 @@ class SyncLedger:
                         ref.association,
                         ref.to_mapping,
                         ref.to_source_id,
+                        last_error=text,
+                        reason=reason,
                     )
                 )
 

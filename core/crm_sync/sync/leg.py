@@ -25,6 +25,7 @@ passes ``report_lock`` since both halves update the run report.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from crm_sync.sync.batch import (
     BatchWrite,
     Destination,
     RefusedRecord,
+    WriteStopped,
     jsonable,
     latest_per_id,
     reconcile_batch,
@@ -244,7 +246,11 @@ class MappedLeg:
             if before_write
             else (planned.plans, NOTHING_LINKED)
         )
-        write = destination.write([p for p in plans if p.writes], payloads)
+        try:
+            write = destination.write([p for p in plans if p.writes], payloads)
+        except WriteStopped as stopped:
+            self._commit_stopped(plans, stopped.done)
+            raise
         with self.report_lock:
             for refused in write.refused:
                 self.report.failed(refused.plan)
@@ -263,6 +269,29 @@ class MappedLeg:
             made=[*before.made, *after.made],
         )
         return write
+
+    def _commit_stopped(self, plans: Sequence[RecordPlan], done: BatchWrite) -> None:
+        """A write stopped by the quota: keep what reached the destination, uncount the rest.
+
+        The written records are committed with their new base (their associations are
+        made by the next run, which finds the lookup missing from the base).
+        """
+        reached = {p.source_id for p, _ in done.written} | {r.plan.source_id for r in done.refused}
+        with self.report_lock:
+            for refused in done.refused:
+                self.report.failed(refused.plan)
+            for plan in plans:
+                if plan.writes and plan.source_id not in reached:
+                    self.report.unwritten(plan)
+        bases = {p.source_id: p.base_after for p, _ in done.written if p.base_after}
+        self.ledger.commit(self.name, self.direction, done, bases=bases)
+
+    def unplan(self, planned: PlannedBatch) -> None:
+        """A planned batch the run stopped before writing: uncount its writes."""
+        with self.report_lock:
+            for plan in planned.plans:
+                if plan.writes:
+                    self.report.unwritten(plan)
 
 
 def finish_report(
@@ -287,25 +316,42 @@ def finish_report(
     return report
 
 
+def refusal_text(error: RecordError, log_values: bool = False) -> str:
+    """A refusal as logs show it: the code and fields; the vendor's message (which may
+    quote the refused value) only with ``log_values``."""
+    if log_values:
+        return str(error)[:500]
+    return f"{error.code} [{', '.join(error.fields)}]" if error.fields else error.code
+
+
 def warn_refused(
-    logger: logging.Logger, mapping: str, destination: str, write: BatchWrite, attempted: int
+    logger: logging.Logger,
+    mapping: str,
+    destination: str,
+    write: BatchWrite,
+    attempted: int,
+    *,
+    log_values: bool = False,
 ) -> None:
     """Say loudly, with a sample error, that records of a batch went to the dead letters.
 
-    A run that only counts ``failed`` hides why; the reason must be in the log.
+    A run that only counts ``failed`` hides why; the reason must be in the log (its code
+    and fields; the message, which may quote a value, only with ``log_values``).
     """
     refused = [r for r in write.refused if r.plan.action is not Action.SKIP]
     unconvertible = [r for r in write.refused if r.plan.action is Action.SKIP]
     if refused:
+        codes = Counter(r.error.code for r in refused)
         logger.warning(
             "%s: %s refused %d of %d record(s) of this batch (kept in the ledger's dead "
-            "letters, retried next run); e.g. %s: %s",
+            "letters, retried next run): %s; e.g. %s: %s",
             mapping,
             destination,
             len(refused),
             attempted,
+            ", ".join(f"{code} {n}" for code, n in codes.most_common()),
             refused[0].plan.source_id,
-            str(refused[0].error)[:500],
+            refusal_text(refused[0].error, log_values),
         )
     if unconvertible:
         logger.warning(
@@ -314,5 +360,5 @@ def warn_refused(
             mapping,
             len(unconvertible),
             unconvertible[0].plan.source_id,
-            str(unconvertible[0].error)[:500],
+            refusal_text(unconvertible[0].error, log_values),
         )

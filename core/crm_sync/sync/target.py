@@ -13,8 +13,8 @@ public hooks are used (``process_record``, ``process_batch``, ``process_endofpip
 
 from __future__ import annotations
 
-import functools
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,16 +23,19 @@ from typing import Any
 
 import click
 from singer_sdk.sinks import BatchSink, Sink
+from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from singer_sdk.target_base import Target
 
-from crm_sync.ledger.lock import MappingLockedError
+from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import RunReport
 from crm_sync.stops import CleanStops, RefusedStop
 from crm_sync.sync.accounts import LedgerAccountMismatch
 from crm_sync.sync.annotations import ASSOCIATIONS
 from crm_sync.sync.ledger import SyncLedger, open_ledger
-from crm_sync.sync.leg import finish_report
+from crm_sync.sync.leg import finish_report, refusal_text
+from crm_sync.sync.pending import warn_stuck
 from crm_sync.sync.publish import default_ledger_url, publish_reports
+from crm_sync.sync.records import SchemaCheck
 from crm_sync.sync.state import DurableStateWriter, GatedReader, StateGate
 from crm_sync.vocabulary import Direction, Side
 
@@ -43,22 +46,12 @@ class RefusedRecordsError(RefusedStop):
     """Some records were refused by the destination and ``fail_on_refused`` is set."""
 
 
+PERMANENT_AFTER = 3
+"""Runs in a row refusing a record with the same error that make it a permanent error."""
+
 IGNORED_BUILTIN_SETTINGS = ("load_method", "add_record_metadata")
 """singer-sdk settings these targets would only pretend to honour: every write is an
 upsert on a stable key, and ``_sdc_*`` columns are always kept (deletes travel in them)."""
-
-
-def _one_line_refusal(callback: Callable[..., Any] | None) -> Callable[..., Any]:
-    """The command's callback, with a refused mapping lock as one line and exit code 1."""
-
-    @functools.wraps(callback)  # type: ignore[arg-type]
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return callback(*args, **kwargs) if callback else None
-        except MappingLockedError as error:
-            raise click.ClickException(str(error)) from None
-
-    return run
 
 
 class SyncTarget(CleanStops, Target):
@@ -75,6 +68,7 @@ class SyncTarget(CleanStops, Target):
         kwargs.setdefault("message_reader", GatedReader(self.state_gate))
         self.sync_sinks: list[SyncSink] = []
         super().__init__(*args, **kwargs)
+        self.stop_hook()
         self.state_gate.withhold = self.dry_run
         self.state_writer = DurableStateWriter(int(self.config.get("state_interval_seconds") or 0))
         self.state_gate.on_release = self.state_writer
@@ -91,7 +85,6 @@ class SyncTarget(CleanStops, Target):
     def get_singer_command(cls) -> click.Command:
         """singer-sdk's target command plus ``--test``, the connection check."""
         command = super().get_singer_command()
-        command.callback = _one_line_refusal(command.callback)
         command.params.append(
             click.Option(
                 ["--test"],
@@ -128,6 +121,11 @@ class SyncTarget(CleanStops, Target):
     @property
     def dry_run(self) -> bool:
         return bool(self.config.get("dry_run"))
+
+    @property
+    def log_values(self) -> bool:
+        """Whether logs may show field values (``log_values``; off: ids, fields, codes)."""
+        return bool(self.config.get("log_values"))
 
     @cached_property
     def ledger(self) -> SyncLedger:
@@ -233,6 +231,27 @@ class SyncTarget(CleanStops, Target):
         )
         self._check_refused(reports)
 
+    def on_expected_stop(self, exc: BaseException) -> None:
+        """A quota stop still leaves the run report: what was written and committed.
+
+        The batches in flight finish first (their records are durable, STATE before them
+        was released); the report and the ledger's run log then count exactly that.
+        """
+        if not isinstance(exc, QuotaExhausted) or self.dry_run or not self.sync_sinks:
+            return
+        try:
+            self.settle()
+        except Exception as again:  # the stop itself, raised again by the writer
+            self.logger.debug("writes ended with %s", again)
+        reports = [sink.finish_report() for sink in self.sync_sinks]
+        publish_reports(
+            reports,
+            dry_run=False,
+            plan_path=self.config.get("plan_path"),
+            logger=self.logger,
+            log_values=bool(self.config.get("log_values")),
+        )
+
     def _check_refused(self, reports: Sequence[RunReport]) -> None:
         refused = sum(r.counts.failed for r in reports)
         if not refused:
@@ -242,11 +261,36 @@ class SyncTarget(CleanStops, Target):
             refused,
             ", ".join(f"{r.mapping}={r.counts.failed}" for r in reports if r.counts.failed),
         )
+        for report in reports:
+            if report.counts.failed and report.direction is not None:
+                self._warn_permanent(report)
         if self.config.get("fail_on_refused"):
             raise RefusedRecordsError(
                 f"{refused} record(s) refused by {self.destination_label}; "
                 "see the ledger's dead letters"
             )
+
+    def _warn_permanent(self, report: RunReport) -> None:
+        """Call out records refused the same way run after run: retrying will not help."""
+        assert report.direction is not None
+        repeated = self.ledger.store.repeated_refusals(
+            report.mapping, report.direction, PERMANENT_AFTER, report.started_at
+        )
+        if not repeated:
+            return
+        codes = Counter(d.error.code for d in repeated)
+        self.logger.warning(
+            "%s: %d record(s) refused with the same error on %d or more runs in a row, a "
+            "permanent error that retrying will not fix: %s; e.g. %s: %s; fix the records "
+            "at the source (or the mapping), or dismiss them with `crm-sync dead-letters "
+            "dismiss`",
+            report.mapping,
+            len(repeated),
+            PERMANENT_AFTER,
+            ", ".join(f"{code} {n}" for code, n in codes.most_common()),
+            repeated[0].source_id,
+            refusal_text(repeated[0].error, self.log_values),
+        )
 
 
 class SyncSink(BatchSink):
@@ -277,6 +321,17 @@ class SyncSink(BatchSink):
         self.seen_ids: set[str] = set()
         super().__init__(target, stream_name, schema, key_properties)
         target.sync_sinks.append(self)
+
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        """singer-sdk's record check, stopping in one value-free line (:mod:`.records`)."""
+        if not self.validate_schema:
+            return None
+        return SchemaCheck(
+            self.stream_name,
+            self.key_properties or (),
+            self.schema,
+            validate_formats=self.validate_field_string_format,
+        )
 
     @property
     def include_sdc_metadata_properties(self) -> bool:
@@ -376,14 +431,22 @@ class SyncSink(BatchSink):
         """Make associations parked earlier whose records are now both synced."""
 
     def finish_report(self) -> RunReport:
-        return finish_report(
+        """Close the stream's report; say which associations keep waiting, and why."""
+        ledger = self.sync_target.ledger
+        report = finish_report(
             self.report,
-            self.sync_target.ledger,
+            ledger,
             dry_run=self.sync_target.dry_run,
             api_calls=self.api_calls,
             pending_of=self.pending_of,
             quota_left=self.quota_left,
         )
+        mapping = self.pending_of
+        if mapping is not None and not self.sync_target.dry_run:
+            warn_stuck(
+                self.logger, ledger, mapping.policy.name, mapping.direction, report.started_at
+            )
+        return report
 
     def close(self) -> None:
         """Release the worker threads (after the end-of-run work, not at drain time)."""

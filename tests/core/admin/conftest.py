@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_sync.ledger import LedgerStore, PendingAssociation, RunLogEntry
+from crm_sync.ledger import LedgerStore, PendingAssociation, PendingReason, RunLogEntry
 from crm_sync.vocabulary import AssociationType, Direction, RecordError
 
 FWD, REV = Direction.SF_TO_HS, Direction.HS_TO_SF
@@ -41,9 +41,18 @@ def ledger(tmp_path: Path) -> Iterator[LedgerStore]:
         uow.dead_letter("project", FWD, "a010", {"Name": "n"}, RecordError("INVALID_EMAIL", "bad"))
         uow.dead_letter("project", REV, "h77", {"name": "m"}, RecordError("DUPLICATE_VALUE", "dup"))
         company = AssociationType("Account__c", label="Project's company")
-        uow.add_pending(PendingAssociation("project", FWD, "a001", company, "account", "001B"))
         uow.add_pending(
-            PendingAssociation("project", FWD, "a002", company, "account", "001C", 0, "HTTP 429")
-        )
+            PendingAssociation(
+                "project", FWD, "a001", company, "account", "001B", 0,
+                "Account__c -> account 001B is not synced yet", PendingReason.TARGET_NOT_SYNCED,
+            )
+        )  # fmt: skip
+        uow.add_pending(
+            PendingAssociation(
+                "project", FWD, "a002", company, "account", "001C", 0,
+                "Account__c -> account 001C was refused (INVALID_EMAIL)",
+                PendingReason.TARGET_REFUSED,
+            )
+        )  # fmt: skip
     yield store
     store.close()

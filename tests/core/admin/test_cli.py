@@ -23,7 +23,7 @@ def test_status_per_mapping(ledger: LedgerStore) -> None:
     assert "account: 1 linked" in out
     assert "last sf_to_hs run run-3" in out and "last hs_to_sf run run-2" in out
     assert "pending associations: 2" in out
-    assert "1 HTTP 429" in out and "1 target not synced yet" in out
+    assert "1 target_refused" in out and "1 target_not_synced" in out
     assert "dead letters: 3" in out
     assert "2 INVALID_EMAIL" in out and "1 DUPLICATE_VALUE" in out
 
@@ -75,7 +75,10 @@ def test_pending_list(ledger: LedgerStore) -> None:
     lines = run(ledger, "pending", "list").splitlines()
     assert len(lines) == 2
     assert lines[1].split("\t")[2:5] == ["a002", "Account__c", "account:001C"]
-    assert lines[1].endswith("HTTP 429")
+    assert lines[1].split("\t")[6:] == [
+        "target_refused",
+        "Account__c -> account 001C was refused (INVALID_EMAIL)",
+    ]
 
 
 def test_runs_newest_first(ledger: LedgerStore) -> None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from singer_sdk import metrics
 
+from crm_sync.backfill import backfill_if_widened
 from crm_sync.bookmark import check_bookmark
 from crm_sync.hubspot import HubSpotError
 from tap_hubspot_custom.associations import AssociationReader
@@ -89,6 +90,7 @@ class HubSpotObjectStream(HubSpotStream):
     ) -> None:
         super().__init__(tap, name=obj.name, schema=schema, path=f"/crm/v3/objects/{obj.type_id}")
         self.obj = obj
+        self.tap_ref = tap
         self.shaper = RecordShaper(schema, obj.name)
         self.readers = [
             AssociationReader(self.hubspot, obj.name, obj.type_id, other.name, other.type_id)
@@ -125,6 +127,7 @@ class HubSpotObjectStream(HubSpotStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         state = self.get_context_state(context)
         check_bookmark(self.name, state)
+        backfill_if_widened(self.tap_ref.mapping_scopes, self.name, state, self.logger)
         self._state = state
         incremental = self.replication_method == REPLICATION_INCREMENTAL
         start = self.get_starting_replication_key_value(context) if incremental else None

@@ -50,6 +50,7 @@ from crm_sync.spec.loader import spec_files
 from crm_sync.stops import CleanStops, InputError
 from crm_sync.vocabulary import Direction
 from crm_sync.wire import MessageReader, MessageWriter
+from map_crm.init_command import init_command
 from map_crm.live import (
     LIVE_SETTINGS,
     LiveSchemaError,
@@ -59,12 +60,11 @@ from map_crm.live import (
     resolve_live,
     side_settings,
 )
+from map_crm.options import DEFAULT_MAPPINGS_DIR, mappings_option
 from map_crm.streams import LiveTypes, StreamMapper
 
 #: Issue code of a lossy-conversion notice (``crm_sync.spec.compat.Compat.LOSSY``).
 LOSSY = str(Compat.LOSSY)
-
-DEFAULT_MAPPINGS_DIR = "transforms/mappings"
 
 
 def check_specs(
@@ -268,6 +268,7 @@ class MapCrm(CleanStops, InlineMapper):
             context_settings=base.context_settings,
         )
         group.add_command(validate_command)
+        group.add_command(init_command)
         return group
 
 
@@ -289,14 +290,15 @@ def env_config(environ: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
     return config
 
 
+def config_of(ctx: click.Context) -> dict[str, t.Any]:
+    """A subcommand's settings: the group's ``--config`` files, else ``MAP_CRM_*``."""
+    parent = ctx.parent.params if ctx.parent else {}
+    config_input = parent.get("config")
+    return dict(getattr(config_input, "config", None) or {}) or env_config()
+
+
 @click.command("validate")
-@click.option(
-    "--mappings",
-    "mappings_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help=f"Mapping specs directory (default: the config's mappings_dir or {DEFAULT_MAPPINGS_DIR}).",
-)
+@mappings_option("Mapping specs directory")
 @click.option(
     "--live-schemas",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -317,9 +319,7 @@ def validate_command(
     save_live_schemas: Path | None,
 ) -> None:
     """Check every mapping spec against both live schemas; exit 1 on any error."""
-    parent = ctx.parent.params if ctx.parent else {}
-    config_input = parent.get("config")
-    config = dict(getattr(config_input, "config", None) or {}) or env_config()
+    config = config_of(ctx)
     directory = mappings_dir or Path(config.get("mappings_dir", DEFAULT_MAPPINGS_DIR))
     try:
         specs, live = check_specs(directory, config, live_schemas)

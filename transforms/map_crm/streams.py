@@ -26,10 +26,19 @@ Record shape emitted (both directions; names are the destination's):
   association), hs_to_sf the first rule whose HubSpot object the record is associated with;
 * ``_crm_errors``: ``[{"field", "message"}]`` when a value could not be converted
   (the field is left out; the target should dead-letter the record);
+* ``_crm_warnings``: ``[{"field", "code", "message"}]`` for a field left out of this
+  record's write while the rest syncs: ``owner_unmatched``, an owner field (``owner:
+  true``) whose User or owner has no active counterpart with the same email
+  (``crm_sync.owners``); the target counts them in its run report;
 * ``_crm_partial`` (sf_to_hs): true when the record lacks a mapped field its stream's
   schema has (the Salesforce tap's refresh pass sends only the refreshed fields): it may
   update a linked record, never create one;
 * ``_sdc_deleted_at`` when the source record carries it.
+
+An owner field's value is translated by the run's :class:`~crm_sync.owners.OwnerDirectory`
+(Salesforce User id <-> HubSpot owner id); a blank HubSpot owner is left out on
+``hs_to_sf`` (a Salesforce record always has an owner). An untranslated owner is not
+in ``_crm_source_values`` either, so the ledger's base does not take it as synced.
 
 Transform steps (trim, lower, upper, default, concat) apply to source values, in
 order, before conversion; ``default`` is written in the source's vocabulary.
@@ -41,7 +50,7 @@ record's own properties. Deletions are never filtered out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +63,8 @@ from crm_sync.convert import (
     sf_kind,
 )
 from crm_sync.convert.codec import HUBSPOT, read_datetime
+from crm_sync.convert.valuemap import ValueMap
+from crm_sync.owners import OWNER_UNMATCHED, OwnerDirectory
 from crm_sync.salesforce.key_prefixes import key_prefix
 from crm_sync.spec import (
     AssociationRule,
@@ -105,6 +116,19 @@ _ERRORS = {
         "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
     },
 }
+_WARNINGS = {
+    "type": ["array", "null"],
+    "items": {
+        "type": "object",
+        "properties": {
+            "field": {"type": "string"},
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+        },
+    },
+}
+#: The run's owner directory, loaded on first use (map-crm caches it for the run).
+OwnerLookup = Callable[[], OwnerDirectory]
 
 
 @dataclass(frozen=True)
@@ -188,11 +212,13 @@ class StreamMapper:
         source_schema: dict[str, Any],
         specs: SpecSet,
         live: LiveTypes | None = None,
+        owners: OwnerLookup | None = None,
     ) -> None:
         self.mapping = mapping
         self.direction = direction
         self.specs = specs
         self.live = live or LiveTypes()
+        self.owners = owners
         props: dict[str, Any] = source_schema.get("properties", {})
         self.source_props = {k.casefold(): v for k, v in props.items()}
         self.fields = [self._field(f) for f in mapping.fields_for(direction)]
@@ -204,11 +230,14 @@ class StreamMapper:
 
     def _field(self, f: FieldMapping) -> _Field:
         m = self.mapping
+        to_hs = self.direction is Direction.SF_TO_HS
+        source, destination = (f.salesforce, f.hubspot) if to_hs else (f.hubspot, f.salesforce)
+        if f.owner:  # ids on both sides, translated by email (``_owner``)
+            return _Field(f, source, destination, FieldConverter(Kind.TEXT, Kind.TEXT, ValueMap()))
         sf_live = self.live.sf(m.salesforce.object, f.salesforce)
         hs_live = self.live.hs(m.hubspot.object, f.hubspot)
         sfk = sf_kind(sf_live["type"]) if sf_live else None
         hsk = hs_kind(hs_live["type"], hs_live.get("fieldType")) if hs_live else None
-        to_hs = self.direction is Direction.SF_TO_HS
         if f.concat is not None and f.rule.one_way is self.direction:
             inferred = Kind.TEXT
         else:
@@ -225,7 +254,6 @@ class StreamMapper:
             sfk = Kind.TEXT
         scale = sf_live.get("scale") if sf_live and sfk is Kind.NUMBER else None
         converter = FieldConverter(sfk, hsk, f.values, scale)
-        source, destination = (f.salesforce, f.hubspot) if to_hs else (f.hubspot, f.salesforce)
         concat = f.concat
         concat_here = concat is not None and f.rule.one_way is self.direction
         steps = f.transforms
@@ -272,6 +300,7 @@ class StreamMapper:
         properties["_crm_source_values"] = {"type": ["object", "null"]}
         properties["_crm_associations"] = _ASSOCIATIONS
         properties["_crm_errors"] = _ERRORS
+        properties["_crm_warnings"] = _WARNINGS
         properties[PARTIAL] = {"type": ["boolean", "null"]}
         properties[DELETED] = dict(_DATETIME)
         return {
@@ -307,8 +336,15 @@ class StreamMapper:
         out: dict[str, Any] = {}
         native: dict[str, Any] = {}
         errors: list[dict[str, str]] = []
+        warnings: list[dict[str, str]] = []
         partial = False
         for f in self.fields:
+            if f.spec.owner:
+                if _has(source, f.source):
+                    self._owner(f, source, out, native, warnings)
+                else:  # as below: not selected, or a partial record
+                    partial = partial or (to_hs and f.source.casefold() in self.source_props)
+                continue
             concat_here = f.concat_here
             raw = _lookup(source, f.source) if not concat_here else None
             if raw is None and not concat_here and not _has(source, f.source):
@@ -345,11 +381,49 @@ class StreamMapper:
         out["_crm_associations"] = self._associations(record, source)
         if errors:
             out["_crm_errors"] = errors
+        if warnings:
+            out["_crm_warnings"] = warnings
         if partial:
             out[PARTIAL] = True
         if DELETED in source:
             out[DELETED] = deleted
         return out
+
+    def _owner(
+        self,
+        f: _Field,
+        source: dict[str, Any],
+        out: dict[str, Any],
+        native: dict[str, Any],
+        warnings: list[dict[str, str]],
+    ) -> None:
+        """Translate one owner field the record carries into ``out`` (and ``native``), or
+        leave it out with a warning naming the id that has no counterpart."""
+        raw = _lookup(source, f.source)
+        to_hs = self.direction is Direction.SF_TO_HS
+        if raw in (None, ""):
+            if to_hs:  # a blank Salesforce lookup clears the HubSpot owner
+                native[f.source], out[f.destination] = raw, ""
+            return  # a Salesforce record always has an owner: never blank it
+        if self.owners is None:
+            raise RuntimeError(f"owner field {f.source} needs the run's owner directory")
+        directory = self.owners()
+        value = str(raw).strip()
+        found = directory.owner_for_user(value) if to_hs else directory.user_for_owner(value)
+        if found is None:
+            source_side, other = (
+                ("User", "HubSpot owner") if to_hs else ("owner", "Salesforce User")
+            )
+            warnings.append(
+                {
+                    "field": f.source,
+                    "code": OWNER_UNMATCHED,
+                    "message": f"{f.source} {value}: this {source_side} has no active {other} "
+                    f"with the same email; {f.destination} left out of this record's write",
+                }
+            )
+            return
+        native[f.source], out[f.destination] = raw, found
 
     def _associations(self, record: dict[str, Any], source: dict[str, Any]) -> list[dict[str, Any]]:
         """One entry per lookup; a lookup with several rules (polymorphic) picks one rule."""

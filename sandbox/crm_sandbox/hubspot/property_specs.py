@@ -63,6 +63,7 @@ def owner(label: str, group: str) -> dict[str, Any]:
         "select",
         group,
         external_options=True,
+        referenced_object_type="OWNER",
         description=(
             "The owner of the record. This can be any HubSpot user or Salesforce integration user."
         ),

@@ -9,6 +9,9 @@ help they would vanish from ``--discover`` output and from SCHEMA messages.
 from __future__ import annotations
 
 import copy
+import logging
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from singer_sdk import Tap
@@ -16,7 +19,9 @@ from singer_sdk import typing as th
 from singer_sdk.plugin_base import PluginBase
 from singer_sdk.singerlib import SelectionMask
 
-from crm_sync.stops import CleanStops
+from crm_sync.spec import load_dir
+from crm_sync.spec.model import Mapping as SpecMapping
+from crm_sync.stops import CleanStops, InputError
 from crm_sync.wire import MessageWriter
 
 
@@ -108,3 +113,47 @@ class AnnotatedTap(CleanStops, Tap):
                 selected_schema(schema, entry.metadata.resolve_selection()),
                 entry.key_properties,
             )
+
+
+MAPPINGS_DIR_BACKFILL = (
+    "A stream whose mapping now admits more than at the last run (re-enabled, a field or "
+    "association added, its filter changed) is read again from the start."
+)
+
+
+def mappings_dir_setting(also: str = "") -> th.Property:
+    """A tap's ``mappings_dir``: the map-crm specs, for what must reach the extractor."""
+    return th.Property(
+        "mappings_dir",
+        th.StringType,
+        description="Directory of map-crm mapping specs (e.g. `transforms/mappings`). "
+        + MAPPINGS_DIR_BACKFILL
+        + (f" {also}" if also else ""),
+    )
+
+
+def load_tap_mappings(
+    config: Mapping[str, Any], logger: logging.Logger
+) -> list[SpecMapping] | None:
+    """The mappings of the tap's ``mappings_dir`` that load (map-crm reports the others'
+    errors); None when the setting is not given.
+
+    Raises:
+        InputError: ``mappings_dir`` is not a directory.
+    """
+    directory = config.get("mappings_dir")
+    if not directory:
+        return None
+    if not Path(directory).is_dir():
+        raise InputError(
+            f"mappings_dir {str(directory)!r} is not a directory (from {Path.cwd()}); "
+            "set it to map-crm's mappings_dir"
+        )
+    specs = load_dir(directory)
+    if specs.errors:
+        logger.warning(
+            "%d error(s) in the mapping specs of %s; mappings that do not load are "
+            "neither refreshed nor backfilled (map-crm reports them)",
+            len(specs.errors), directory,
+        )  # fmt: skip
+    return list(specs.mappings)

@@ -13,6 +13,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from crm_sync.backfill import MappingScopes
 from crm_sync.http import CallCounter, WindowLimiter
 from crm_sync.hubspot import (
     DEFAULT_BASE_URL,
@@ -22,7 +23,13 @@ from crm_sync.hubspot import (
     default_session,
 )
 from crm_sync.hubspot.daily import DEFAULT_MAX_DAILY_SHARE
-from crm_sync.singer import AnnotatedTap, number_setting
+from crm_sync.singer import (
+    AnnotatedTap,
+    load_tap_mappings,
+    mappings_dir_setting,
+    number_setting,
+)
+from crm_sync.vocabulary import Direction
 from tap_hubspot_custom import discovery
 from tap_hubspot_custom.hs_types import object_schema
 from tap_hubspot_custom.search_plan import MAX_SEARCH_LIMIT
@@ -100,6 +107,7 @@ class TapHubSpotCustom(AnnotatedTap):
             default=True,
             description="Emit archived (deleted) records with `_sdc_deleted_at`.",
         ),
+        mappings_dir_setting(),
         # --- how to read
         th.Property(
             "page_size",
@@ -186,6 +194,11 @@ class TapHubSpotCustom(AnnotatedTap):
             return self.hubspot.get_json(path, "HubSpot discovery", route=route)
         except HubSpotError as exc:
             raise ConfigValidationError(f"HubSpot discovery failed: {exc}") from exc
+
+    @cached_property
+    def mapping_scopes(self) -> MappingScopes | None:
+        """The reverse-leg scopes of the mappings in ``mappings_dir`` (backfills)."""
+        return MappingScopes.of_leg(load_tap_mappings(self.config, self.logger), Direction.HS_TO_SF)
 
     # --- discovery ---------------------------------------------------------------------
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_sync.spec import Direction, load_dir
+from crm_sync.spec import Direction
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -88,15 +87,3 @@ def plan_for(
         names[n.casefold()] for n in sorted(flt.fields if flt else ()) if n.casefold() in names
     )
     return RefreshPlan(mapping.name, fields, mapping.refresh.every, context)
-
-
-def load_mappings(directory: str | Path) -> list[SpecMapping]:
-    """The mappings of ``directory`` that load; spec errors are map-crm's to report."""
-    specs = load_dir(directory)
-    if specs.errors:
-        LOGGER.warning(
-            "%d error(s) in the mapping specs of %s; mappings that do not load are not "
-            "refreshed (map-crm reports them)",
-            len(specs.errors), directory,
-        )  # fmt: skip
-    return list(specs.mappings)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk import Stream, metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
+from crm_sync.backfill import backfill_if_widened
 from crm_sync.bookmark import check_bookmark
 from crm_sync.http import QuotaExhausted
 from tap_salesforce_custom.refresh import REFRESHED_AT, RefreshPlan
@@ -135,6 +136,7 @@ class SalesforceObjectStream(Stream):
         self._tap_ref.preflight()
         state = self.get_context_state(context)
         check_bookmark(self.name, state)
+        backfill_if_widened(self._tap_ref.mapping_scopes, self.name, state, self.logger)
         self._had_bookmark = state.get("replication_key_value") is not None
         start = self._start_value(context)
         skip_ids: set[str] = set()

@@ -10,15 +10,23 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from crm_sync.backfill import MappingScopes
 from crm_sync.salesforce import FLOWS, SalesforceAPIError, SalesforceClient, SalesforceSettings
-from crm_sync.singer import AnnotatedTap, number_setting
+from crm_sync.singer import (
+    AnnotatedTap,
+    load_tap_mappings,
+    mappings_dir_setting,
+    number_setting,
+)
+from crm_sync.spec import Mapping as SpecMapping
+from crm_sync.vocabulary import Direction
 from tap_salesforce_custom.discovery import (
     DEFAULT_OBJECTS,
     describe_global,
     describe_objects,
     select_objects,
 )
-from tap_salesforce_custom.refresh import load_mappings, plan_for
+from tap_salesforce_custom.refresh import plan_for
 from tap_salesforce_custom.sf_types import object_schema
 from tap_salesforce_custom.soql import validation_query
 from tap_salesforce_custom.streams import SalesforceObjectStream
@@ -126,18 +134,16 @@ class TapSalesforceCustom(AnnotatedTap):
             '`{"Project__c": "Status__c != \'Draft\'"}`; validated at startup.',
         ),
         th.Property(
-            "mappings_dir",
-            th.StringType,
-            description="Directory of map-crm mapping specs whose `refresh:` settings this "
-            "tap applies: after the incremental pass, the calculated fields a mapping names "
-            "are re-read for every record of its object once per cadence (partial records; "
-            "the bookmark does not move). Unset: no refresh.",
-        ),
-        th.Property(
             "include_deleted",
             th.BooleanType,
             default=True,
             description="Read with queryAll: deleted rows come with `_sdc_deleted_at`.",
+        ),
+        mappings_dir_setting(
+            "It also applies the specs' `refresh:` settings: after the incremental pass, "
+            "the calculated fields a mapping names are re-read for every record of its "
+            "object once per cadence (partial records; the bookmark does not move). "
+            "Unset: neither."
         ),
         # --- how to read
         th.Property(
@@ -211,6 +217,16 @@ class TapSalesforceCustom(AnnotatedTap):
             settings = replace(settings, max_api_share=DEFAULT_MAX_API_SHARE)
         return SalesforceClient(settings, user_agent=self.name)
 
+    @cached_property
+    def spec_mappings(self) -> list[SpecMapping] | None:
+        """The mappings of ``mappings_dir`` (refresh plans, backfills); None without."""
+        return load_tap_mappings(self.config, self.logger)
+
+    @cached_property
+    def mapping_scopes(self) -> MappingScopes | None:
+        """The forward-leg scopes of those mappings (backfills)."""
+        return MappingScopes.of_leg(self.spec_mappings, Direction.SF_TO_HS)
+
     # --- discovery -------------------------------------------------------------------
 
     def discover_streams(self) -> list[SalesforceObjectStream]:
@@ -219,8 +235,7 @@ class TapSalesforceCustom(AnnotatedTap):
             names = select_objects(describe_global(self.client), patterns)
         except ValueError as exc:
             raise ConfigValidationError(str(exc)) from exc
-        mappings_dir = self.config.get("mappings_dir")
-        mappings = load_mappings(mappings_dir) if mappings_dir else []
+        mappings = self.spec_mappings or []
         streams = []
         for describe in describe_objects(self.client, names):
             schema = object_schema(describe)

@@ -33,8 +33,6 @@ from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ens
 from target_hubspot_custom.writer import HubSpotDestination, wire_value
 
 if TYPE_CHECKING:
-    from singer_sdk.sinks.core import BaseJSONSchemaValidator
-
     from target_hubspot_custom.target import TargetHubSpotCustom
 
 DIRECTION = Direction.SF_TO_HS
@@ -48,17 +46,6 @@ class HubSpotSink(SyncSink):
     are alive at once (one buffering, two queued for the writer, one being written), so
     this bounds the run's memory: 1,000 keeps a run of any size near the empty run's
     footprint (5,000 added ≈ 80 MiB); a multiple of 100 keeps the upserts at the minimum."""
-
-    def get_validator(self) -> BaseJSONSchemaValidator | None:
-        """No per-record JSON Schema check for map-crm streams; plain streams keep it.
-
-        map-crm emitted the schema and shaped every record to it (values it could not
-        convert travel in ``_crm_errors`` and go to the dead letters), so checking each
-        record again only costs CPU on the thread that feeds the writer.
-        """
-        if "x-crm-mapping" in self.schema:
-            return None
-        return super().get_validator()
 
     @property
     def hs_target(self) -> TargetHubSpotCustom:
@@ -153,6 +140,9 @@ class HubSpotSink(SyncSink):
                 fields,
                 create_object_schema=create_schema and not self.dry_run,
                 create_missing_properties=create_props and not self.dry_run,
+                associated_objects=self.schema.get("x-crm-mapping", {}).get(
+                    "associated_objects", ()
+                ),
             )
         except DestinationSchemaError as exc:
             if self.dry_run and (create_schema or create_props):

@@ -42,6 +42,15 @@ LIVE_SETTINGS: list[th.Property[Any]] = [
         ),
     ),
     th.Property(
+        "create_object_schema",
+        th.BooleanType,
+        description=(
+            "The HubSpot target creates missing custom objects (its create_object_schema): "
+            "validate a mapping to an object that does not exist yet against the object "
+            "the target will create."
+        ),
+    ),
+    th.Property(
         "live_schemas",
         th.StringType,
         description=(
@@ -172,7 +181,7 @@ def side_settings(config: dict[str, Any]) -> tuple[SalesforceSettings, HubSpotSe
     )
 
 
-def _missing_sides(sf: SalesforceSettings, hs: HubSpotSettings) -> list[str]:
+def missing_sides(sf: SalesforceSettings, hs: HubSpotSettings) -> list[str]:
     missing = []
     if not sf.configured:
         missing.append(credentials_hint(SF_PREFIX))
@@ -196,7 +205,7 @@ def resolve_live(
     if snapshot:
         return LiveSource(load_live_schemas(snapshot), f"snapshot {snapshot}")
     sf, hs = side_settings(config)
-    missing = _missing_sides(sf, hs)
+    missing = missing_sides(sf, hs)
     if missing:
         if wanted:
             raise LiveSourceMissing(
@@ -214,6 +223,7 @@ __all__ = [
     "LiveSource",
     "LiveSourceMissing",
     "load_live_schemas",
+    "missing_sides",
     "resolve_live",
     "side_settings",
 ]

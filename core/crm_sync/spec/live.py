@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_sync.convert.kinds import HS_TEXT_LENGTHS, Kind, hs_kind, sf_kind
+from crm_sync.hubspot.client import STANDARD_OBJECTS
+from crm_sync.hubspot.properties import planned_object_schema
 from crm_sync.hubspot.upsert_keys import upsert_key_ok
 from crm_sync.spec.compat import Compat, compatibility
 from crm_sync.spec.issues import Issue, Severity
@@ -33,6 +35,20 @@ HS_NUMBER_DIGITS = 15
 
 def _index(items: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {str(item["name"]).casefold(): item for item in items}
+
+
+def _user_lookup(sf_field: Mapping[str, Any]) -> bool:
+    refs = {str(r).casefold() for r in sf_field.get("referenceTo") or []}
+    return sf_field.get("type") == "reference" and "user" in refs
+
+
+def is_owner_property(prop: Mapping[str, Any]) -> bool:
+    """Whether a HubSpot property holds owner ids: ``hubspot_owner_id`` or a "HubSpot
+    user" property (``referencedObjectType: OWNER``, properties API changelog)."""
+    return (
+        str(prop.get("name", "")).casefold() == "hubspot_owner_id"
+        or str(prop.get("referencedObjectType", "")).upper() == "OWNER"
+    )
 
 
 @dataclass
@@ -129,14 +145,22 @@ class _Checker:
                     )
         if sf_field is None or prop is None:
             return
+        if f.owner:
+            self.owner(f, sf_field, prop)
+            return
         sf_type = str(sf_field.get("type"))
         sk = sf_kind(sf_type)
         hk = hs_kind(str(prop.get("type")), prop.get("fieldType"))
         if sk is Kind.REFERENCE:
+            hint = (
+                "mark it `owner: true` (a record owner, matched by email)"
+                if _user_lookup(sf_field) and is_owner_property(prop)
+                else "map it under associations, not as a property"
+            )
             self.add(
                 "reference_as_field",
                 f"{f.salesforce} is a lookup to {', '.join(sf_field.get('referenceTo') or [])}: "
-                "map it under associations, not as a property",
+                + hint,
                 (*path, "salesforce"),
                 f.salesforce,
             )
@@ -188,7 +212,40 @@ class _Checker:
                 (*path, "rule"),
                 f.salesforce,
             )
-        if to_hs:
+        self.read_only(f, direction, sf_field, prop)
+        self.picklist(f, direction, sf_field, prop, sk, hk)
+        self.lossy_size(f, direction, sf_field, prop, src, dst)
+
+    def owner(self, f: FieldMapping, sf_field: dict[str, Any], prop: dict[str, Any]) -> None:
+        """An ``owner: true`` field: a User lookup on one side, an owner property on the
+        other; values are translated by email, so no type or option check applies."""
+        path = ("fields", f.index)
+        if not _user_lookup(sf_field):
+            self.add(
+                "owner_not_user_lookup",
+                f"{f.salesforce} ({sf_field.get('type')}) is not a lookup to User: an owner "
+                "field needs one (e.g. OwnerId)",
+                (*path, "salesforce"),
+                f.salesforce,
+            )
+        if not is_owner_property(prop):
+            self.add(
+                "owner_not_owner_property",
+                f"HubSpot {f.hubspot} ({prop.get('type')}/{prop.get('fieldType')}) does not "
+                "hold owners: an owner field needs hubspot_owner_id or another property of "
+                "owners (referencedObjectType OWNER)",
+                (*path, "hubspot"),
+                f.salesforce,
+            )
+        for direction in Direction:
+            if f.rule.writes(direction):
+                self.read_only(f, direction, sf_field, prop)
+
+    def read_only(
+        self, f: FieldMapping, direction: Direction, sf_field: dict[str, Any], prop: dict[str, Any]
+    ) -> None:
+        path = ("fields", f.index)
+        if direction is Direction.SF_TO_HS:
             meta = prop.get("modificationMetadata") or {}
             if prop.get("calculated") or meta.get("readOnlyValue"):
                 self.add(
@@ -215,8 +272,6 @@ class _Checker:
                     (*path, "rule"),
                     f.salesforce,
                 )
-        self.picklist(f, direction, sf_field, prop, sk, hk)
-        self.lossy_size(f, direction, sf_field, prop, src, dst)
 
     def picklist(
         self,
@@ -448,8 +503,15 @@ def validate_live(
     mappings: Iterable[SpecMapping],
     sf_describes: Mapping[str, dict[str, Any]],
     hs_schemas: Mapping[str, dict[str, Any]],
+    *,
+    create_objects: bool = False,
 ) -> list[Issue]:
-    """Every issue of every mapping against the two live schemas (all, not first)."""
+    """Every issue of every mapping against the two live schemas (all, not first).
+
+    ``create_objects`` (the target's ``create_object_schema``): a HubSpot custom object
+    that does not exist yet is checked as the target will create it
+    (:func:`crm_sync.hubspot.properties.planned_object_schema`).
+    """
     mappings = list(mappings)
     by_name = {m.name: m for m in mappings}
     sf_by_name = {k.casefold(): v for k, v in sf_describes.items()}
@@ -465,6 +527,9 @@ def validate_live(
                 f"Salesforce has no object {m.salesforce.object}",
                 ("salesforce", "object"),
             )
+        creatable = m.hubspot.object.casefold() not in STANDARD_OBJECTS
+        if schema is None and create_objects and describe is not None and creatable:
+            schema = planned_object_schema(m, describe)
         if schema is None:
             check.add(
                 "unknown_object", f"HubSpot has no object {m.hubspot.object}", ("hubspot", "object")

@@ -2,17 +2,22 @@
 (search API, past the 10,000-result cap), records/s and API calls per route.
 
     .venv/bin/python bench/bench_tap_hubspot.py [N]        # default N=20000 projects
+    .venv/bin/python bench/bench_tap_hubspot.py 10000 --latency-ms 150 --pulls associations
 
 Seeded records all share a handful of milliseconds (the seed runs in one transaction),
 so the incremental pull also exercises the tie drain. Limits: the sandbox's defaults
-(190 calls / 10 s, 5 searches / s); the tap at max_requests_per_10s=190.
+(190 calls / 10 s, 5 searches / s); the tap at max_requests_per_10s=190, or both lifted
+with ``--limits-lifted`` (only the code is measured, as bench_pipeline's fast profile). With
+``--latency-ms`` every call takes that long; each pull then also reports its share of
+the 190-per-10-s ceiling (calls / (19 per s x wall time)) and the most calls the sandbox
+served at once.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
-import sys
 import tempfile
 import time
 from contextlib import redirect_stdout
@@ -43,32 +48,60 @@ def run(
     return elapsed, count, ids, last_state, tap
 
 
+PULLS = ("full", "incremental", "associations")
+CEILING_PER_S = 19.0
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=20_000)
+    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--limits-lifted", action="store_true")
+    parser.add_argument("--pulls", default=",".join(PULLS), help="full,incremental,associations")
+    args = parser.parse_args()
+    n = args.n
+    pulls = set(args.pulls.split(","))
     data_dir = DataDir(tempfile.mkdtemp(prefix="bench-tap-hs-"))
     handle = start(data_dir)
     try:
         t0 = time.perf_counter()
         handle.seed(hubspot={"project": n})
         print(f"seeded {n} projects in {time.perf_counter() - t0:.1f}s")
+        lifted = {"hs_ten_second_max": 10**7, "hs_search_per_second": 10**4}
+        handle.set_faults(latency_ms=args.latency_ms, **(lifted if args.limits_lifted else {}))
         env = handle.env
         config = {
             "base_url": env["CRM_SANDBOX_HS_BASE_URL"],
             "access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
             "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
             "objects": ["project"],
-            "max_requests_per_10s": 190,
+            "max_requests_per_10s": 10**7 if args.limits_lifted else 190,
+            "search_requests_per_second": 10**4 if args.limits_lifted else 4,
         }
-        for label, cfg in (
-            ("full pull (list API)", config),
-            ("incremental (search API)", {**config, "start_date": "2000-01-01T00:00:00Z"}),
-            ("full pull + associations", {**config, "include_associations": ["companies"]}),
+        for pull, label, cfg in (
+            ("full", "full pull (list API)", config),
+            (
+                "incremental",
+                "incremental (search API)",
+                {**config, "start_date": "2000-01-01T00:00:00Z"},
+            ),
+            (
+                "associations",
+                "full pull + associations",
+                {**config, "include_associations": ["companies"]},
+            ),
         ):
+            if pull not in pulls:
+                continue
+            handle.clear_stats()
             elapsed, count, ids, _, tap = run(cfg)
             assert len(ids) == n == count, (label, len(ids), count)
+            served = handle.stats()["hubspot"]
+            share = tap.calls.total / (CEILING_PER_S * elapsed)
             print(
                 f"{label}: {count} records in {elapsed:.1f}s = {count / elapsed:.0f} rec/s; "
-                f"{tap.calls.total} calls {dict(tap.calls.calls)}"
+                f"{tap.calls.total} calls {dict(tap.calls.routes)}; "
+                f"{share:.0%} of 190 per 10 s; at most {served['peak_in_flight']} at once"
             )
     finally:
         stop(data_dir)

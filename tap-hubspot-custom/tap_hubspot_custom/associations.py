@@ -36,6 +36,12 @@ def _type_name(from_name: str, to_name: str, label: str | None) -> str:
     return f"{singular(from_name)}_to_{singular(to_name)}"
 
 
+class Found(dict[str, list[dict[str, Any]]]):
+    """``{from id: [v3 result, ...]}`` for every id read, and the calls it took."""
+
+    calls: int = 0
+
+
 class AssociationReader:
     """Attaches one object type's associations to records of another, page by page."""
 
@@ -54,12 +60,16 @@ class AssociationReader:
         self.to_type_id = to_type_id
         self.endpoint = f"/crm/v4/associations/{from_type_id}/{to_type_id}/batch/read"
 
-    def read(self, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """``{from id: [v3 result, ...]}`` for every id (empty lists included)."""
+    def read(self, ids: list[str]) -> Found:
+        """``{from id: [v3 result, ...]}`` for every id (empty lists included).
+
+        Safe to call from several threads at once (one reader, different pages)."""
         found: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
         pending: list[dict[str, str]] = [{"id": i} for i in ids]
+        calls = 0
         while pending:
             chunk, pending = pending[:BATCH_MAX], pending[BATCH_MAX:]
+            calls += 1
             reply = self.client.read_associations(self.from_type_id, self.to_type_id, chunk)
             for item in reply.get("results") or []:
                 from_id = str((item.get("from") or {}).get("id"))
@@ -79,12 +89,12 @@ class AssociationReader:
                 if after:
                     pending.append({"id": from_id, "after": str(after)})
             # 207 errors (NO_ASSOCIATIONS_FOUND, OBJECT_NOT_FOUND) leave those ids empty.
-        return {k: _primary_first(v) for k, v in found.items()}
+        result = Found((k, _primary_first(v)) for k, v in found.items())
+        result.calls = calls
+        return result
 
-    def attach(self, records: list[dict[str, Any]]) -> None:
-        if not records:
-            return
-        found = self.read([r["id"] for r in records])
+    def apply(self, records: list[dict[str, Any]], found: Found) -> None:
+        """Attach what :meth:`read` found to ``records`` (in place)."""
         for record in records:
             linked = record.setdefault("associations", {})
             linked[self.to_name] = {"results": found.get(record["id"], [])}

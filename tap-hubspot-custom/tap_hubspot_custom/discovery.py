@@ -1,8 +1,8 @@
 """Which object types a portal has, which the settings pick, and their properties.
 
 Custom objects come from ``GET /crm/v3/schemas`` (the documented path; the official
-client uses ``/crm-object-schemas/v3/schemas``, same reply); companies, contacts and
-deals are always there. Each selected type costs one ``GET /crm/v3/properties/{ot}``.
+client uses ``/crm-object-schemas/v3/schemas``, same reply); companies, contacts,
+deals and tasks are always there. Each selected type costs one ``GET /crm/v3/properties/{ot}``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class ObjectType:
     """One HubSpot object type as the tap streams it."""
 
     name: str
-    """Stream name: ``companies``/``contacts``/``deals`` or the custom object's name."""
+    """Stream name: ``companies``/``contacts``/``deals``/``tasks`` or a custom object's name."""
     type_id: str
     fully_qualified_name: str
     aliases: tuple[str, ...] = ()
@@ -45,6 +45,7 @@ STANDARD = (
     ObjectType("contacts", "0-1", "contacts", ("contact",)),
     ObjectType("companies", "0-2", "companies", ("company",)),
     ObjectType("deals", "0-3", "deals", ("deal",)),
+    ObjectType("tasks", "0-27", "tasks", ("task",)),
 )
 
 

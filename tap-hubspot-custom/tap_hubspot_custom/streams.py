@@ -16,6 +16,9 @@
   first full pull emits every archived record HubSpot still holds (90 days).
 * **Associations**: per page, one v4 batch read per associated type
   (:mod:`tap_hubspot_custom.associations`); none for deletions.
+* **Overlap**: in the list modes the next page is requested as soon as a page arrives,
+  and that page's associations are read beside it, while the loop writes earlier
+  records (:mod:`tap_hubspot_custom.prefetch`): several calls in flight, the same calls.
 
 Each pull is singer-sdk's own ``request_records`` loop in one of three modes: the mode
 picks the method, URL, parameters or body, the paginator (:mod:`tap_hubspot_custom.paging`)
@@ -26,26 +29,31 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from singer_sdk import metrics
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from crm_sync.backfill import backfill_if_widened
 from crm_sync.bookmark import check_bookmark
 from crm_sync.hubspot import HubSpotError
-from tap_hubspot_custom.associations import AssociationReader
+from tap_hubspot_custom.associations import AssociationReader, Found
 from tap_hubspot_custom.client import HubSpotStream
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper
 from tap_hubspot_custom.paging import ListPaginator, SearchPaginator
+from tap_hubspot_custom.prefetch import ListPrefetch, request_key
 from tap_hubspot_custom.search_plan import Anchor, SearchPlan, epoch_ms, iso
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from concurrent.futures import Future
 
     import requests
     from singer_sdk.helpers.types import Context
     from singer_sdk.pagination import BaseAPIPaginator
 
+    from tap_hubspot_custom.client import RequestFunc
     from tap_hubspot_custom.discovery import ObjectType
     from tap_hubspot_custom.tap import TapHubSpotCustom
 
@@ -74,12 +82,25 @@ class _Newest:
             self.ids.add(record_id)
 
 
+class _Arrival:
+    """A list page as it arrived: its JSON and its association reads under way."""
+
+    def __init__(
+        self, payload: dict[str, Any], reads: list[tuple[AssociationReader, Future[Found]]]
+    ) -> None:
+        self.payload = payload
+        self.reads = reads
+
+
 class HubSpotObjectStream(HubSpotStream):
     """Records of one object type, flat, typed, with associations and deletions."""
 
     primary_keys = ("id",)
     replication_key = REPLICATION_KEY
     is_sorted = True
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+    """:class:`~tap_hubspot_custom.hs_types.RecordShaper` already emits only schema fields,
+    typed as the schema says; singer-sdk's per-value pass would cost a third of the CPU."""
 
     def __init__(
         self,
@@ -107,6 +128,10 @@ class HubSpotObjectStream(HubSpotStream):
         self._served_at: int | None = None
         self._newest = _Newest()
         self._archived_since: tuple[int | None, set[str]] = (None, set())
+        self._context: Context | None = None
+        self._send: RequestFunc | None = None
+        self.prefetch = ListPrefetch(self.name)
+        self._arrivals: dict[Any, _Arrival] = {}
 
     # --- SDK hooks: what to read ------------------------------------------------------
 
@@ -129,6 +154,19 @@ class HubSpotObjectStream(HubSpotStream):
         check_bookmark(self.name, state)
         backfill_if_widened(self.tap_ref.mapping_scopes, self.name, state, self.logger)
         self._state = state
+        self._context = context
+        self.prefetch = ListPrefetch(self.name)  # fresh workers per sync (closed below)
+        try:
+            yield from self._pulls(context, state)
+        finally:
+            self.prefetch.close()
+        counter = self.hubspot.counter
+        self.logger.info(
+            "%s: done; HubSpot API calls of this run so far: %d (%d retried)",
+            self.name, counter.total, counter.retries,
+        )  # fmt: skip
+
+    def _pulls(self, context: Context | None, state: dict[str, Any]) -> Iterator[dict[str, Any]]:
         incremental = self.replication_method == REPLICATION_INCREMENTAL
         start = self.get_starting_replication_key_value(context) if incremental else None
         if start is None:
@@ -139,11 +177,6 @@ class HubSpotObjectStream(HubSpotStream):
             yield from self._search_pull(context, state, str(start))
         if self.config.get("include_archived", True):
             yield from self._archived_pull(context, state, None if start is None else str(start))
-        counter = self.hubspot.counter
-        self.logger.info(
-            "%s: done; HubSpot API calls of this run so far: %d (%d retried)",
-            self.name, counter.total, counter.retries,
-        )  # fmt: skip
 
     # --- SDK hooks: how each mode asks ------------------------------------------------
 
@@ -171,6 +204,19 @@ class HubSpotObjectStream(HubSpotStream):
         self, context: Context | None, next_page_token: Any
     ) -> dict[str, Any] | None:
         return dict(next_page_token) if self.mode == "search" else None
+
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        """singer-sdk's decorated request, answered from the page sent ahead when it was."""
+        send: RequestFunc = super().request_decorator(func)
+        self._send = send
+
+        def send_or_collect(
+            prepared: requests.PreparedRequest, context: Context | None
+        ) -> requests.Response:
+            ahead = self.prefetch.take(prepared)
+            return ahead.result() if ahead is not None else send(prepared, context)
+
+        return send_or_collect
 
     def get_new_paginator(self) -> BaseAPIPaginator[Any]:
         if self.mode == "search":
@@ -217,11 +263,43 @@ class HubSpotObjectStream(HubSpotStream):
         elif served_at is not None:
             self._save(state, iso(served_at), [], complete=False)
 
+    def _send_next_page(self, payload: dict[str, Any]) -> None:
+        """Request the list page after ``payload`` now, before its records are written."""
+        after = ((payload.get("paging") or {}).get("next") or {}).get("after")
+        if not after or self._send is None:
+            return
+        prepared = self.prepare_request(self._context, after)
+        self.prefetch.send_ahead(prepared, partial(self._fetch_ahead, prepared))
+
+    def _fetch_ahead(self, prepared: requests.PreparedRequest) -> requests.Response:
+        """A page requested ahead (worker thread): on arrival, follow it at once."""
+        assert self._send is not None
+        response = self._send(prepared, self._context)
+        self._arrivals[request_key(response.request)] = self._arrive(response)
+        return response
+
+    def _arrive(self, response: requests.Response) -> _Arrival:
+        """Request the next page and start this page's association reads."""
+        payload = response.json()
+        self._send_next_page(payload)
+        reads: list[tuple[AssociationReader, Future[Found]]] = []
+        if self.mode == "list":
+            ids = [str(r["id"]) for r in payload.get("results") or []]
+            if ids:
+                reads = [(r, self.prefetch.read(partial(r.read, ids))) for r in self.readers]
+        return _Arrival(payload, reads)
+
+    def _arrival(self, response: requests.Response) -> _Arrival:
+        """The page's arrival (made on a worker if it was requested ahead)."""
+        arrival = self._arrivals.pop(request_key(response.request), None)
+        return arrival if arrival is not None else self._arrive(response)
+
     def _parse_list(self, response: requests.Response) -> Iterator[dict[str, Any]]:
         if self._served_at is None:
             self._served_at = _server_ms(response)
-        records = [self.shaper.shape(r) for r in response.json().get("results") or []]
-        self._attach(records)
+        arrival = self._arrival(response)
+        records = [self.shaper.shape(r) for r in arrival.payload.get("results") or []]
+        self._attach(records, arrival.reads)
         for record in records:
             ms = epoch_ms(record.get(REPLICATION_KEY))
             if ms is not None and (self._newest.ms is None or ms >= self._newest.ms):
@@ -272,7 +350,7 @@ class HubSpotObjectStream(HubSpotStream):
 
     def _parse_archived(self, response: requests.Response) -> Iterator[dict[str, Any]]:
         since, seen = self._archived_since
-        for raw in response.json().get("results") or []:
+        for raw in self._arrival(response).payload.get("results") or []:
             record = self.shaper.shape(raw)
             ms = epoch_ms(record.get("_sdc_deleted_at"))
             if ms is None:
@@ -289,11 +367,21 @@ class HubSpotObjectStream(HubSpotStream):
         self.mode = mode
         self.http_method = "POST" if mode == "search" else "GET"
 
-    def _attach(self, records: list[dict[str, Any]]) -> None:
+    def _attach(
+        self,
+        records: list[dict[str, Any]],
+        reads: list[tuple[AssociationReader, Future[Found]]] | None = None,
+    ) -> None:
+        """Put each associated type's results on ``records`` (reads already under way, or
+        made now)."""
+        if not records:
+            return
+        under_way = dict(reads or [])
+        ids = [r["id"] for r in records]
         for reader in list(self.readers):
-            before = self.hubspot.counter.total
             try:
-                reader.attach(records)
+                future = under_way.get(reader)
+                found = future.result() if future is not None else reader.read(ids)
             except HubSpotError as exc:
                 if exc.status not in (400, 404):
                     raise
@@ -301,10 +389,11 @@ class HubSpotObjectStream(HubSpotStream):
                     "%s: not reading associations to %s: %s", self.name, reader.to_name, exc
                 )
                 self.readers.remove(reader)
-            finally:
-                # The v4 batch reads go to singer-sdk's request metric like the pages do.
-                with metrics.http_request_counter(self.name, reader.endpoint) as counter:
-                    counter.increment(self.hubspot.counter.total - before)
+                continue
+            reader.apply(records, found)
+            # The v4 batch reads go to singer-sdk's request metric like the pages do.
+            with metrics.http_request_counter(self.name, reader.endpoint) as counter:
+                counter.increment(found.calls)
 
     def _save(self, state: dict[str, Any], value: str, ids: list[str], *, complete: bool) -> None:
         if self.replication_method != REPLICATION_INCREMENTAL:

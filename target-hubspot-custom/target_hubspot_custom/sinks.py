@@ -33,8 +33,6 @@ from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ens
 from target_hubspot_custom.writer import HubSpotDestination, wire_value
 
 if TYPE_CHECKING:
-    from singer_sdk.sinks.core import BaseJSONSchemaValidator
-
     from target_hubspot_custom.target import TargetHubSpotCustom
 
 DIRECTION = Direction.SF_TO_HS
@@ -44,17 +42,6 @@ class HubSpotSink(SyncSink):
     """Writes one stream to one HubSpot object with batch upserts."""
 
     MAX_SIZE_DEFAULT = 5000
-
-    def get_validator(self) -> BaseJSONSchemaValidator | None:
-        """No per-record JSON Schema check for map-crm streams; plain streams keep it.
-
-        map-crm emitted the schema and shaped every record to it (values it could not
-        convert travel in ``_crm_errors`` and go to the dead letters), so checking each
-        record again only costs CPU on the thread that feeds the writer.
-        """
-        if "x-crm-mapping" in self.schema:
-            return None
-        return super().get_validator()
 
     @property
     def hs_target(self) -> TargetHubSpotCustom:

@@ -263,6 +263,19 @@ def test_run_report_counts_conflicts_samples_and_renders():
     assert doc["streams"][0]["counts"]["conflicts"] == 2
     assert doc["streams"][0]["direction"] == "sf_to_hs"
 
+    assert "fields left out" not in table and doc["streams"][0]["fields_left_out"] == {}
+
+
+def test_run_report_lists_fields_left_out_by_reason():
+    report = RunReport("account", FWD)
+    report.fields_left_out.update(["owner_unmatched", "owner_unmatched"])
+    table = render_table([report])
+    assert "fields left out of records" in table
+    assert table.splitlines()[-1].split() == ["account", "sf_to_hs", "owner_unmatched", "2"]
+    assert json.loads(render_json([report]))["streams"][0]["fields_left_out"] == {
+        "owner_unmatched": 2
+    }
+
 
 def test_run_report_shows_values_only_when_asked():
     report = RunReport("project", FWD)

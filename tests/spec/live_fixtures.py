@@ -50,6 +50,12 @@ def options(*values: str) -> list[dict[str, Any]]:
     ]
 
 
+def owner_property() -> dict[str, Any]:
+    """``hubspot_owner_id`` as the properties API serves it: options are the owners."""
+    return hs("hubspot_owner_id", "enumeration", "select", externalOptions=True,
+              referencedObjectType="OWNER")  # fmt: skip
+
+
 STATUSES = ("Draft", "Planned", "In Progress", "On Hold", "Done", "Cancelled")
 TAGS = ("Analytics", "Integration", "Migration", "Mobile", "Security", "Web", "AI")
 
@@ -75,6 +81,8 @@ def project_describe() -> dict[str, Any]:
             sf("Account__c", "reference", length=18, referenceTo=["Account"],
                relationshipName="Account__r"),
             sf("HubSpot_Id__c", "string", length=64, externalId=True, unique=True),
+            sf("OwnerId", "reference", length=18, nillable=False, defaultedOnCreate=True,
+               referenceTo=["User"], relationshipName="Owner"),
             sf("Score__c", "double", precision=18, scale=0, calculated=True, createable=False,
                updateable=False),
             sf("SystemModstamp", "datetime", createable=False, updateable=False, nillable=False),
@@ -104,6 +112,7 @@ def project_schema() -> dict[str, Any]:
                options=options("analytics", "integration", "migration", "mobile", "security",
                                "web", "ai")),
             hs("salesforce_id", "string", "text", hasUniqueValue=True),
+            owner_property(),
             hs("hs_object_id", "number", "number", calculated=True,
                modificationMetadata={"readOnlyValue": True}),
         ],
@@ -117,6 +126,15 @@ def account_describe() -> dict[str, Any]:
             sf("Id", "id", length=18, createable=False, updateable=False, nillable=False),
             sf("Name", "string", length=255, nillable=False),
             sf("HubSpot_Id__c", "string", length=64, externalId=True, unique=True),
+            sf(
+                "OwnerId",
+                "reference",
+                length=18,
+                nillable=False,
+                defaultedOnCreate=True,
+                referenceTo=["User"],
+                relationshipName="Owner",
+            ),
         ],
     }
 
@@ -126,5 +144,6 @@ def companies_schema() -> dict[str, Any]:
         "properties": [
             hs("name", "string", "text"),
             hs("salesforce_id", "string", "text", hasUniqueValue=True),
+            owner_property(),
         ]
     }

@@ -201,3 +201,58 @@ def test_warnings_for_lossy_and_partly_read_only(tmp_path):
         ("lossy", "Name"),
         ("partly_read_only", "Code__c"),
     ]
+
+
+def _owner_spec(line: str) -> str:
+    return (
+        HEAD
+        + textwrap.dedent("""\
+        fields:
+          - {salesforce: Name, hubspot: project_name, rule: two_way}
+        """)
+        + f"  - {line}\n"
+    )
+
+
+def test_owner_field_is_a_user_lookup_to_an_owner_property(tmp_path):
+    spec = _owner_spec(
+        "{salesforce: OwnerId, hubspot: hubspot_owner_id, rule: two_way, owner: true}"
+    )
+    assert _errors(_run(tmp_path, spec)) == []
+
+
+def test_owner_field_errors_name_the_wrong_side(tmp_path):
+    cases = {
+        "{salesforce: Account__c, hubspot: hubspot_owner_id, rule: two_way, owner: true}": (
+            "owner_not_user_lookup",
+            "Account__c",
+        ),
+        "{salesforce: OwnerId, hubspot: description, rule: two_way, owner: true}": (
+            "owner_not_owner_property",
+            "OwnerId",
+        ),
+        "{salesforce: OwnerId, hubspot: hubspot_owner_id, rule: two_way}": (
+            "reference_as_field",
+            "OwnerId",
+        ),
+    }
+    for line, (code, field) in cases.items():
+        issues = _run(tmp_path, _owner_spec(line))
+        assert _errors(issues) == [(code, field, 6)], line
+    hint = next(i.message for i in issues if i.code == "reference_as_field")
+    assert "owner: true" in hint  # an owner mapped as a plain field: say how to map it
+
+
+def test_owner_property_other_than_hubspot_owner_id_and_read_only_owner(tmp_path):
+    spec = _owner_spec("{salesforce: OwnerId, hubspot: reviewer, rule: two_way, owner: true}")
+    describe = project_describe()
+    for fdef in describe["fields"]:
+        if fdef["name"] == "OwnerId":
+            fdef.update(createable=False, updateable=False)
+    schema = project_schema()
+    schema["properties"].append(
+        hs("reviewer", "enumeration", "select", externalOptions=True, referencedObjectType="OWNER")
+    )
+    assert _errors(_run(tmp_path, spec, describe=describe, schema=schema)) == [
+        ("read_only_target", "OwnerId", 6)
+    ]

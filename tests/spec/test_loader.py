@@ -233,3 +233,19 @@ def test_field_conflict_only_on_two_way_fields():
         BASE.replace("rule: two_way,", "rule: two_way, conflict: oldest,"), "p.yml"
     )
     assert codes(issues) == ["schema"]
+
+
+def test_owner_field_loads_and_takes_no_value_map():
+    text = BASE.replace(
+        "associations:",
+        "  - {salesforce: OwnerId, hubspot: hubspot_owner_id, rule: two_way, owner: true}\n"
+        "associations:",
+    )
+    mapping, issues = load_text(text, "p.yml")
+    assert mapping is not None and not issues
+    assert [f.owner for f in mapping.fields][-1] is True and mapping.has_owner_fields
+    mapped = text.replace("owner: true}", "owner: true, values: {a: b}}")
+    mapping, issues = load_text(mapped, "p.yml")
+    assert mapping is None and codes(issues) == ["owner_with_values"]
+    _, issues = load_text(text.replace("owner: true", "owner: yes please"), "p.yml")
+    assert codes(issues) == ["schema"]

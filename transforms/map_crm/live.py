@@ -172,7 +172,7 @@ def side_settings(config: dict[str, Any]) -> tuple[SalesforceSettings, HubSpotSe
     )
 
 
-def _missing_sides(sf: SalesforceSettings, hs: HubSpotSettings) -> list[str]:
+def missing_sides(sf: SalesforceSettings, hs: HubSpotSettings) -> list[str]:
     missing = []
     if not sf.configured:
         missing.append(credentials_hint(SF_PREFIX))
@@ -196,7 +196,7 @@ def resolve_live(
     if snapshot:
         return LiveSource(load_live_schemas(snapshot), f"snapshot {snapshot}")
     sf, hs = side_settings(config)
-    missing = _missing_sides(sf, hs)
+    missing = missing_sides(sf, hs)
     if missing:
         if wanted:
             raise LiveSourceMissing(
@@ -214,6 +214,7 @@ __all__ = [
     "LiveSource",
     "LiveSourceMissing",
     "load_live_schemas",
+    "missing_sides",
     "resolve_live",
     "side_settings",
 ]

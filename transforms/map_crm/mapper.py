@@ -41,25 +41,30 @@ from singer_sdk.singerlib import (
     StateMessage,
 )
 
+from crm_sync.hubspot import HubSpotClient
+from crm_sync.owners import OwnerDirectory, load_owner_directory
+from crm_sync.salesforce import SalesforceClient
 from crm_sync.spec import SpecError, SpecSet, load_dir, validate_live
 from crm_sync.spec.compat import Compat
 from crm_sync.spec.loader import spec_files
-from crm_sync.stops import CleanStops
+from crm_sync.stops import CleanStops, InputError
 from crm_sync.vocabulary import Direction
 from crm_sync.wire import MessageReader, MessageWriter
+from map_crm.init_command import init_command
 from map_crm.live import (
     LIVE_SETTINGS,
     LiveSchemaError,
     LiveSource,
     LiveSourceMissing,
+    missing_sides,
     resolve_live,
+    side_settings,
 )
+from map_crm.options import DEFAULT_MAPPINGS_DIR, mappings_option
 from map_crm.streams import LiveTypes, StreamMapper
 
 #: Issue code of a lossy-conversion notice (``crm_sync.spec.compat.Compat.LOSSY``).
 LOSSY = str(Compat.LOSSY)
-
-DEFAULT_MAPPINGS_DIR = "transforms/mappings"
 
 
 def check_specs(
@@ -134,6 +139,38 @@ class MapCrm(CleanStops, InlineMapper):
         self.live_types = LiveTypes.from_data(live.data) if live.data else None
         self.mapped: dict[str, StreamMapper] = {}
         self.dropped: set[str] = set()
+        self._owners: OwnerDirectory | None = None
+
+    def owner_directory(self) -> OwnerDirectory:
+        """The run's Users and owners, loaded at the first owner value and kept for the run.
+
+        An owner field needs both sides' people, so both sides' credentials (the same
+        ``salesforce_*`` / ``hubspot_*`` settings as live validation).
+        """
+        if self._owners is None:
+            sf, hs = side_settings(dict(self.config))
+            missing = missing_sides(sf, hs)
+            if missing:
+                raise InputError(
+                    "an owner field (owner: true) matches Salesforce Users and HubSpot owners "
+                    "by email, which needs both sides' credentials in map-crm's settings; "
+                    "missing: " + "; ".join(missing)
+                )
+            salesforce, hubspot = SalesforceClient(sf), HubSpotClient(hs)
+            try:
+                self._owners = load_owner_directory(salesforce, hubspot)
+            finally:
+                salesforce.session.close()
+                hubspot.session.close()
+            self.logger.info(
+                "Owners: %d Salesforce User(s) and %d active HubSpot owner(s) read "
+                "(%d Salesforce and %d HubSpot API call(s))",
+                len(self._owners.user_email),
+                len(self._owners.owner_email),
+                salesforce.counter.total,
+                hubspot.counter.total,
+            )
+        return self._owners
 
     # --- message handlers ------------------------------------------------------
 
@@ -153,7 +190,12 @@ class MapCrm(CleanStops, InlineMapper):
             self.logger.info("Mapping %r is disabled: dropping stream %s", mapping.name, stream)
             return
         mapper = StreamMapper(
-            mapping, self.direction, message_dict["schema"], self.specs, self.live_types
+            mapping,
+            self.direction,
+            message_dict["schema"],
+            self.specs,
+            self.live_types,
+            self.owner_directory,
         )
         self.mapped[stream] = mapper
         yield SchemaMessage(
@@ -172,6 +214,14 @@ class MapCrm(CleanStops, InlineMapper):
             yield RecordMessage.from_dict(message_dict)
             return
         record = mapper.map_record(message_dict["record"])
+        for warning in (record or {}).get("_crm_warnings") or ():
+            self.logger.warning(
+                "mapping %r record %s: %s [%s]",
+                mapper.mapping.name,
+                record["_crm_source_id"] if record else None,
+                warning["message"],
+                warning["code"],
+            )
         if record is not None:
             message = RecordMessage.from_dict(message_dict)
             message.stream = mapper.stream_name
@@ -218,6 +268,7 @@ class MapCrm(CleanStops, InlineMapper):
             context_settings=base.context_settings,
         )
         group.add_command(validate_command)
+        group.add_command(init_command)
         return group
 
 
@@ -239,14 +290,15 @@ def env_config(environ: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
     return config
 
 
+def config_of(ctx: click.Context) -> dict[str, t.Any]:
+    """A subcommand's settings: the group's ``--config`` files, else ``MAP_CRM_*``."""
+    parent = ctx.parent.params if ctx.parent else {}
+    config_input = parent.get("config")
+    return dict(getattr(config_input, "config", None) or {}) or env_config()
+
+
 @click.command("validate")
-@click.option(
-    "--mappings",
-    "mappings_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help=f"Mapping specs directory (default: the config's mappings_dir or {DEFAULT_MAPPINGS_DIR}).",
-)
+@mappings_option("Mapping specs directory")
 @click.option(
     "--live-schemas",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -267,9 +319,7 @@ def validate_command(
     save_live_schemas: Path | None,
 ) -> None:
     """Check every mapping spec against both live schemas; exit 1 on any error."""
-    parent = ctx.parent.params if ctx.parent else {}
-    config_input = parent.get("config")
-    config = dict(getattr(config_input, "config", None) or {}) or env_config()
+    config = config_of(ctx)
     directory = mappings_dir or Path(config.get("mappings_dir", DEFAULT_MAPPINGS_DIR))
     try:
         specs, live = check_specs(directory, config, live_schemas)

@@ -14,19 +14,31 @@ Record shape emitted (both directions; names are the destination's):
   mapped field the record carried, so the ledger's base keeps each side's own form
   (a multi-select is ``Mobile;Web`` in Salesforce but ``mobile;web`` in HubSpot);
 * ``_crm_associations``: ``[{"to_mapping", "lookup", "source_id", "label",
-  "type_id", "category"}]``, one per association rule; ``source_id`` is the id *in
+  "type_id", "category"}]``, one per lookup field; ``source_id`` is the id *in
   the source system* of the related record (the target resolves it through the
   ledger); null means "no related record" (the lookup was cleared). A record without
   the lookup field (a partial record: the tap's refresh pass) has no entry for it; on
   hs_to_sf the list only has the rules whose target object appears in the record's
   ``associations`` (HubSpot v3 shape ``{"companies": {"results": [{"id"}]}}``), so a
-  tap that does not read associations never clears lookups;
+  tap that does not read associations never clears lookups. Several rules on one
+  lookup make it polymorphic (``Task.WhatId``: an Account or a Project__c): sf_to_hs
+  takes the rule whose mapping's Salesforce object owns the id's key prefix (none: no
+  association), hs_to_sf the first rule whose HubSpot object the record is associated with;
 * ``_crm_errors``: ``[{"field", "message"}]`` when a value could not be converted
   (the field is left out; the target should dead-letter the record);
+* ``_crm_warnings``: ``[{"field", "code", "message"}]`` for a field left out of this
+  record's write while the rest syncs: ``owner_unmatched``, an owner field (``owner:
+  true``) whose User or owner has no active counterpart with the same email
+  (``crm_sync.owners``); the target counts them in its run report;
 * ``_crm_partial`` (sf_to_hs): true when the record lacks a mapped field its stream's
   schema has (the Salesforce tap's refresh pass sends only the refreshed fields): it may
   update a linked record, never create one;
 * ``_sdc_deleted_at`` when the source record carries it.
+
+An owner field's value is translated by the run's :class:`~crm_sync.owners.OwnerDirectory`
+(Salesforce User id <-> HubSpot owner id); a blank HubSpot owner is left out on
+``hs_to_sf`` (a Salesforce record always has an owner). An untranslated owner is not
+in ``_crm_source_values`` either, so the ledger's base does not take it as synced.
 
 Transform steps (trim, lower, upper, default, concat) apply to source values, in
 order, before conversion; ``default`` is written in the source's vocabulary.
@@ -38,6 +50,7 @@ record's own properties. Deletions are never filtered out.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +63,11 @@ from crm_sync.convert import (
     sf_kind,
 )
 from crm_sync.convert.codec import HUBSPOT, read_datetime
+from crm_sync.convert.valuemap import ValueMap
+from crm_sync.owners import OWNER_UNMATCHED, OwnerDirectory
+from crm_sync.salesforce.key_prefixes import key_prefix
 from crm_sync.spec import (
+    AssociationRule,
     Concat,
     Default,
     FieldMapping,
@@ -99,6 +116,19 @@ _ERRORS = {
         "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
     },
 }
+_WARNINGS = {
+    "type": ["array", "null"],
+    "items": {
+        "type": "object",
+        "properties": {
+            "field": {"type": "string"},
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+        },
+    },
+}
+#: The run's owner directory, loaded on first use (map-crm caches it for the run).
+OwnerLookup = Callable[[], OwnerDirectory]
 
 
 @dataclass(frozen=True)
@@ -107,6 +137,8 @@ class LiveTypes:
 
     sf_fields: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     hs_properties: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    key_prefixes: dict[str, str] = field(default_factory=dict)
+    """Casefolded sObject name -> its ids' key prefix (describe ``keyPrefix``)."""
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> LiveTypes:
@@ -118,7 +150,12 @@ class LiveTypes:
             obj.casefold(): {p["name"].casefold(): p for p in schema.get("properties", [])}
             for obj, schema in (data.get("hubspot") or {}).items()
         }
-        return cls(sf, hs)
+        prefixes = {
+            obj.casefold(): str(describe["keyPrefix"])
+            for obj, describe in (data.get("salesforce") or {}).items()
+            if describe.get("keyPrefix")
+        }
+        return cls(sf, hs, prefixes)
 
     def sf(self, obj: str, name: str) -> dict[str, Any] | None:
         return self.sf_fields.get(obj.casefold(), {}).get(name.casefold())
@@ -175,11 +212,13 @@ class StreamMapper:
         source_schema: dict[str, Any],
         specs: SpecSet,
         live: LiveTypes | None = None,
+        owners: OwnerLookup | None = None,
     ) -> None:
         self.mapping = mapping
         self.direction = direction
         self.specs = specs
         self.live = live or LiveTypes()
+        self.owners = owners
         props: dict[str, Any] = source_schema.get("properties", {})
         self.source_props = {k.casefold(): v for k, v in props.items()}
         self.fields = [self._field(f) for f in mapping.fields_for(direction)]
@@ -191,11 +230,14 @@ class StreamMapper:
 
     def _field(self, f: FieldMapping) -> _Field:
         m = self.mapping
+        to_hs = self.direction is Direction.SF_TO_HS
+        source, destination = (f.salesforce, f.hubspot) if to_hs else (f.hubspot, f.salesforce)
+        if f.owner:  # ids on both sides, translated by email (``_owner``)
+            return _Field(f, source, destination, FieldConverter(Kind.TEXT, Kind.TEXT, ValueMap()))
         sf_live = self.live.sf(m.salesforce.object, f.salesforce)
         hs_live = self.live.hs(m.hubspot.object, f.hubspot)
         sfk = sf_kind(sf_live["type"]) if sf_live else None
         hsk = hs_kind(hs_live["type"], hs_live.get("fieldType")) if hs_live else None
-        to_hs = self.direction is Direction.SF_TO_HS
         if f.concat is not None and f.rule.one_way is self.direction:
             inferred = Kind.TEXT
         else:
@@ -212,7 +254,6 @@ class StreamMapper:
             sfk = Kind.TEXT
         scale = sf_live.get("scale") if sf_live and sfk is Kind.NUMBER else None
         converter = FieldConverter(sfk, hsk, f.values, scale)
-        source, destination = (f.salesforce, f.hubspot) if to_hs else (f.hubspot, f.salesforce)
         concat = f.concat
         concat_here = concat is not None and f.rule.one_way is self.direction
         steps = f.transforms
@@ -259,6 +300,7 @@ class StreamMapper:
         properties["_crm_source_values"] = {"type": ["object", "null"]}
         properties["_crm_associations"] = _ASSOCIATIONS
         properties["_crm_errors"] = _ERRORS
+        properties["_crm_warnings"] = _WARNINGS
         properties[PARTIAL] = {"type": ["boolean", "null"]}
         properties[DELETED] = dict(_DATETIME)
         return {
@@ -294,8 +336,15 @@ class StreamMapper:
         out: dict[str, Any] = {}
         native: dict[str, Any] = {}
         errors: list[dict[str, str]] = []
+        warnings: list[dict[str, str]] = []
         partial = False
         for f in self.fields:
+            if f.spec.owner:
+                if _has(source, f.source):
+                    self._owner(f, source, out, native, warnings)
+                else:  # as below: not selected, or a partial record
+                    partial = partial or (to_hs and f.source.casefold() in self.source_props)
+                continue
             concat_here = f.concat_here
             raw = _lookup(source, f.source) if not concat_here else None
             if raw is None and not concat_here and not _has(source, f.source):
@@ -332,30 +381,68 @@ class StreamMapper:
         out["_crm_associations"] = self._associations(record, source)
         if errors:
             out["_crm_errors"] = errors
+        if warnings:
+            out["_crm_warnings"] = warnings
         if partial:
             out[PARTIAL] = True
         if DELETED in source:
             out[DELETED] = deleted
         return out
 
+    def _owner(
+        self,
+        f: _Field,
+        source: dict[str, Any],
+        out: dict[str, Any],
+        native: dict[str, Any],
+        warnings: list[dict[str, str]],
+    ) -> None:
+        """Translate one owner field the record carries into ``out`` (and ``native``), or
+        leave it out with a warning naming the id that has no counterpart."""
+        raw = _lookup(source, f.source)
+        to_hs = self.direction is Direction.SF_TO_HS
+        if raw in (None, ""):
+            if to_hs:  # a blank Salesforce lookup clears the HubSpot owner
+                native[f.source], out[f.destination] = raw, ""
+            return  # a Salesforce record always has an owner: never blank it
+        if self.owners is None:
+            raise RuntimeError(f"owner field {f.source} needs the run's owner directory")
+        directory = self.owners()
+        value = str(raw).strip()
+        found = directory.owner_for_user(value) if to_hs else directory.user_for_owner(value)
+        if found is None:
+            source_side, other = (
+                ("User", "HubSpot owner") if to_hs else ("owner", "Salesforce User")
+            )
+            warnings.append(
+                {
+                    "field": f.source,
+                    "code": OWNER_UNMATCHED,
+                    "message": f"{f.source} {value}: this {source_side} has no active {other} "
+                    f"with the same email; {f.destination} left out of this record's write",
+                }
+            )
+            return
+        native[f.source], out[f.destination] = raw, found
+
     def _associations(self, record: dict[str, Any], source: dict[str, Any]) -> list[dict[str, Any]]:
+        """One entry per lookup; a lookup with several rules (polymorphic) picks one rule."""
         refs = []
         raw_links = record.get("associations")
         linked: dict[str, Any] = raw_links if isinstance(raw_links, dict) else {}
-        for rule in self.mapping.associations:
-            target = self.specs.get(rule.to)
+        for lookup, rules in _by_lookup(self.mapping.associations).items():
             if self.direction is Direction.SF_TO_HS:
-                if not _has(source, rule.lookup):
+                if not _has(source, lookup):
                     continue  # a partial record (a refresh pass): leave the lookup alone
-                related = _lookup(source, rule.lookup)
+                related = _lookup(source, lookup)
+                rule = self._rule_for_id(rules, related)
+                if rule is None:  # an object no rule maps: no association (as if cleared)
+                    rule, related = rules[0], None
             else:
-                if target is None:
-                    continue
-                found = _lookup(linked, target.hubspot.object)
-                if found is None:
-                    continue  # the tap did not read this association: leave it alone
-                results = found.get("results", []) if isinstance(found, dict) else found
-                related = results[0].get("id") if results else None
+                picked = self._rule_for_links(rules, linked)
+                if picked is None:
+                    continue  # the tap did not read these associations: leave them alone
+                rule, related = picked
             refs.append(
                 {
                     "to_mapping": rule.to,
@@ -367,6 +454,49 @@ class StreamMapper:
                 }
             )
         return refs
+
+    def _rule_for_id(
+        self, rules: Sequence[AssociationRule], related: Any
+    ) -> AssociationRule | None:
+        """The rule whose mapping's Salesforce object owns ``related`` (by its key prefix)."""
+        if len(rules) == 1 or related in (None, ""):
+            return rules[0]
+        prefix = str(related)[:3]
+        for rule in rules:
+            target = self.specs.get(rule.to)
+            if target and key_prefix(target.salesforce.object, self.live.key_prefixes) == prefix:
+                return rule
+        return None
+
+    def _rule_for_links(
+        self, rules: Sequence[AssociationRule], linked: dict[str, Any]
+    ) -> tuple[AssociationRule, Any] | None:
+        """The first rule whose HubSpot object the record is associated with, and the id.
+
+        ``None`` when the record carries none of the rules' objects (not read); the first
+        rule with no id when it carries them all empty (the association was removed).
+        """
+        empty: AssociationRule | None = None
+        for rule in rules:
+            target = self.specs.get(rule.to)
+            if target is None:
+                continue
+            found = _lookup(linked, target.hubspot.object)
+            if found is None:
+                continue
+            results = found.get("results", []) if isinstance(found, dict) else found
+            if results:
+                return rule, results[0].get("id")
+            empty = empty or rule
+        return (empty, None) if empty is not None else None
+
+
+def _by_lookup(rules: Sequence[AssociationRule]) -> dict[str, list[AssociationRule]]:
+    """Association rules grouped by lookup field (in spec order)."""
+    out: dict[str, list[AssociationRule]] = {}
+    for rule in rules:
+        out.setdefault(rule.lookup, []).append(rule)
+    return out
 
 
 def _has(record: dict[str, Any], name: str) -> bool:

@@ -15,7 +15,7 @@ Salesforce ids) and map-crm's live validation (schemas, properties).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -50,11 +50,25 @@ STANDARD_OBJECTS: dict[str, str] = {
     "deal": "0-3",
     "tickets": "0-5",
     "ticket": "0-5",
+    # Activities (engagements): HubSpot's per-activity API guides.
+    "tasks": "0-27",
+    "task": "0-27",
+    "calls": "0-48",
+    "call": "0-48",
+    "emails": "0-49",
+    "email": "0-49",
+    "meetings": "0-47",
+    "meeting": "0-47",
+    "notes": "0-46",
+    "note": "0-46",
 }
 """Standard object names (both forms) and their object type ids."""
 SCHEMAS_PATH = "/crm/v3/schemas"
 SEARCH_LIMIT = 200
 LIST_LIMIT = 100
+OWNERS_LIMIT = 500
+"""Owners per page: the owners reference gives ``limit`` a default of 100 (unverified: a
+cap of 500, as Workato's owners action defaults to)."""
 
 
 def default_session(
@@ -254,6 +268,23 @@ class HubSpotClient(AssociationCalls):
             params=params,
             route="GET /crm/v3/objects/{objectType}",
         )
+
+    def owners(
+        self, *, archived: bool = False, page_size: int = OWNERS_LIMIT
+    ) -> Iterator[dict[str, Any]]:
+        """Every owner of the portal (``GET /crm/v3/owners``, paged by ``after``): active
+        ones, or only the archived ones with ``archived``."""
+        params: dict[str, Any] = {"limit": page_size, "archived": str(archived).lower()}
+        while True:
+            reply = body_of(
+                self.call("GET", "/crm/v3/owners", "list owners", params=params,
+                          route="GET /crm/v3/owners")
+            )  # fmt: skip
+            yield from reply.get("results") or []
+            after = ((reply.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+            params = {**params, "after": after}
 
     def search(self, object_type: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """One ``POST /crm/v3/objects/{ot}/search`` page."""

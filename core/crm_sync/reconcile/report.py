@@ -94,6 +94,9 @@ class RunReport:
     finished_at: datetime | None = None
     counts: Counts = field(default_factory=Counts)
     skipped_by_reason: Counter[str] = field(default_factory=Counter)
+    fields_left_out: Counter[str] = field(default_factory=Counter)
+    """Fields the mapper left out of a record that synced otherwise, by reason
+    (``owner_unmatched``: an owner with no counterpart), one per field and record."""
     conflicts: list[ConflictNote] = field(default_factory=list)
     samples: list[DiffSample] = field(default_factory=list)
     quota_left: int | None = None
@@ -167,6 +170,7 @@ class RunReport:
                 "finished_at": self.finished_at,
                 "counts": asdict(self.counts),
                 "skipped_by_reason": dict(self.skipped_by_reason),
+                "fields_left_out": dict(self.fields_left_out),
                 "quota_left": self.quota_left,
                 "conflicts": [_without(asdict(c), _VALUE_KEYS, values) for c in self.conflicts],
                 "samples": [_without(asdict(s), _VALUE_KEYS, values) for s in self.samples],
@@ -207,6 +211,14 @@ def render_table(reports: Sequence[RunReport], max_rows: int = 20, *, values: bo
         for r in reports
     ]
     out = [_table(heading, rows)]
+    left_out = [
+        [r.mapping, str(r.direction or ""), reason, str(count)]
+        for r in reports
+        for reason, count in sorted(r.fields_left_out.items())
+    ]
+    if left_out:
+        out.append("fields left out of records (the rest of each record synced)")
+        out.append(_table(["mapping", "leg", "reason", "records"], left_out))
     conflicts = [
         [
             r.mapping,

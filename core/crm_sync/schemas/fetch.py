@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,12 +48,25 @@ def fetch_live_schemas(
     objects that do not exist are simply absent from the result.
     """
     mappings = list(mappings)
+    return fetch_objects(
+        [m.salesforce.object for m in mappings],
+        [m.hubspot.object for m in mappings],
+        salesforce,
+        hubspot,
+    )
+
+
+def fetch_objects(
+    sf_objects: Sequence[str],
+    hs_objects: Sequence[str],
+    salesforce: SalesforceSettings,
+    hubspot: HubSpotSettings,
+) -> LiveSchemas:
+    """Describe the named objects of both sides (``map-crm init`` reads them unmapped)."""
     sf_session, hs_session = _session(salesforce.ca_bundle), _session(hubspot.ca_bundle)
     try:
-        sf = SalesforceDescriber(salesforce, sf_session).describe(
-            [m.salesforce.object for m in mappings]
-        )
-        hs = HubSpotSchemaReader(hubspot, hs_session).schemas([m.hubspot.object for m in mappings])
+        sf = SalesforceDescriber(salesforce, sf_session).describe(list(sf_objects))
+        hs = HubSpotSchemaReader(hubspot, hs_session).schemas(list(hs_objects))
     finally:
         sf_session.close()
         hs_session.close()

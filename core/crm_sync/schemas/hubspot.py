@@ -1,8 +1,9 @@
 """HubSpot object schemas and properties for map-crm's live validation.
 
 A thin reader over the core client (:class:`crm_sync.hubspot.HubSpotClient`). Standard
-objects (companies, contacts, deals, tickets; singular names and ``0-n`` ids too) cost
-one ``GET /crm/v3/properties/{objectType}`` each and have no API-required properties.
+objects (companies, contacts, deals, tickets, tasks and the other activities; singular
+names and ``0-n`` ids too) cost one ``GET /crm/v3/properties/{objectType}`` each and
+have no API-required properties here (tasks' ``hs_timestamp`` is required on create).
 Custom objects are resolved by name, fully qualified name or ``2-…`` id through one
 ``GET /crm/v3/schemas`` (which also gives ``requiredProperties``), then one properties
 call each. An object the portal does not have is left out of the result.

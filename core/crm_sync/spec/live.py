@@ -35,6 +35,20 @@ def _index(items: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {str(item["name"]).casefold(): item for item in items}
 
 
+def _user_lookup(sf_field: Mapping[str, Any]) -> bool:
+    refs = {str(r).casefold() for r in sf_field.get("referenceTo") or []}
+    return sf_field.get("type") == "reference" and "user" in refs
+
+
+def is_owner_property(prop: Mapping[str, Any]) -> bool:
+    """Whether a HubSpot property holds owner ids: ``hubspot_owner_id`` or a "HubSpot
+    user" property (``referencedObjectType: OWNER``, properties API changelog)."""
+    return (
+        str(prop.get("name", "")).casefold() == "hubspot_owner_id"
+        or str(prop.get("referencedObjectType", "")).upper() == "OWNER"
+    )
+
+
 @dataclass
 class _Objects:
     sf: dict[str, dict[str, Any]]  # field name (folded) -> describe field
@@ -129,14 +143,22 @@ class _Checker:
                     )
         if sf_field is None or prop is None:
             return
+        if f.owner:
+            self.owner(f, sf_field, prop)
+            return
         sf_type = str(sf_field.get("type"))
         sk = sf_kind(sf_type)
         hk = hs_kind(str(prop.get("type")), prop.get("fieldType"))
         if sk is Kind.REFERENCE:
+            hint = (
+                "mark it `owner: true` (a record owner, matched by email)"
+                if _user_lookup(sf_field) and is_owner_property(prop)
+                else "map it under associations, not as a property"
+            )
             self.add(
                 "reference_as_field",
                 f"{f.salesforce} is a lookup to {', '.join(sf_field.get('referenceTo') or [])}: "
-                "map it under associations, not as a property",
+                + hint,
                 (*path, "salesforce"),
                 f.salesforce,
             )
@@ -188,7 +210,40 @@ class _Checker:
                 (*path, "rule"),
                 f.salesforce,
             )
-        if to_hs:
+        self.read_only(f, direction, sf_field, prop)
+        self.picklist(f, direction, sf_field, prop, sk, hk)
+        self.lossy_size(f, direction, sf_field, prop, src, dst)
+
+    def owner(self, f: FieldMapping, sf_field: dict[str, Any], prop: dict[str, Any]) -> None:
+        """An ``owner: true`` field: a User lookup on one side, an owner property on the
+        other; values are translated by email, so no type or option check applies."""
+        path = ("fields", f.index)
+        if not _user_lookup(sf_field):
+            self.add(
+                "owner_not_user_lookup",
+                f"{f.salesforce} ({sf_field.get('type')}) is not a lookup to User: an owner "
+                "field needs one (e.g. OwnerId)",
+                (*path, "salesforce"),
+                f.salesforce,
+            )
+        if not is_owner_property(prop):
+            self.add(
+                "owner_not_owner_property",
+                f"HubSpot {f.hubspot} ({prop.get('type')}/{prop.get('fieldType')}) does not "
+                "hold owners: an owner field needs hubspot_owner_id or another property of "
+                "owners (referencedObjectType OWNER)",
+                (*path, "hubspot"),
+                f.salesforce,
+            )
+        for direction in Direction:
+            if f.rule.writes(direction):
+                self.read_only(f, direction, sf_field, prop)
+
+    def read_only(
+        self, f: FieldMapping, direction: Direction, sf_field: dict[str, Any], prop: dict[str, Any]
+    ) -> None:
+        path = ("fields", f.index)
+        if direction is Direction.SF_TO_HS:
             meta = prop.get("modificationMetadata") or {}
             if prop.get("calculated") or meta.get("readOnlyValue"):
                 self.add(
@@ -215,8 +270,6 @@ class _Checker:
                     (*path, "rule"),
                     f.salesforce,
                 )
-        self.picklist(f, direction, sf_field, prop, sk, hk)
-        self.lossy_size(f, direction, sf_field, prop, src, dst)
 
     def picklist(
         self,

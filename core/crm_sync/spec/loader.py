@@ -156,6 +156,13 @@ def _check_fields(data: dict[str, Any], report: _Reporter) -> None:
                 ("fields", i, "conflict"),
                 field=name,
             )
+        if item.get("owner") and (item.get("values") or steps):
+            report(
+                "owner_with_values",
+                "an owner field is translated by email: it takes no value map or transform",
+                ("fields", i, "values" if item.get("values") else "transform"),
+                field=name,
+            )
         if name.casefold() in lookups:
             report(
                 "lookup_mapped_as_field",

@@ -51,6 +51,8 @@ class FieldMapping:
     index: int = 0  # position in ``fields`` (for line numbers)
     conflict: Conflict | None = None
     """two_way only: this field's conflict rule, overriding the mapping's."""
+    owner: bool = False
+    """A record owner (User id <-> owner id, matched by email: ``crm_sync.owners``)."""
 
     @property
     def concat(self) -> Concat | None:
@@ -118,6 +120,11 @@ class Mapping:
 
     def field_line(self, fmap: FieldMapping, key: str | None = None) -> int | None:
         return self.line("fields", fmap.index, *((key,) if key else ()))
+
+    @property
+    def has_owner_fields(self) -> bool:
+        """Whether a field of this mapping is a record owner (needs both sides' people)."""
+        return any(f.owner and f.rule.writes(d) for f in self.fields for d in Direction)
 
     def fields_for(self, direction: Direction) -> tuple[FieldMapping, ...]:
         """The field mappings whose rule writes in ``direction``."""
@@ -195,6 +202,7 @@ def build_mapping(
                 transforms=_transforms(f.get("transform")),
                 index=i,
                 conflict=Conflict(f["conflict"]) if f.get("conflict") else None,
+                owner=bool(f.get("owner")),
             )
             for i, f in enumerate(data.get("fields", []))
         ),

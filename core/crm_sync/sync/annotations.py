@@ -6,9 +6,9 @@ emitted SCHEMA: ``x-crm-mapping`` on the stream (ids, create/delete/conflict rul
 ``x-crm-rule`` / ``x-crm-source`` / ``x-crm-kind`` (and ``x-crm-conflict``, a two_way
 field's own conflict rule) on each property. Records carry
 ``_crm_source_id``, ``_crm_source_modified_at``, ``_crm_associations``,
-``_crm_errors`` and ``_crm_partial``. (The Salesforce tap reads the specs too, for one
-setting only: a mapping's ``refresh``, which must reach the extractor.) A SCHEMA
-without ``x-crm-mapping`` is a plain stream from any tap: upsert by key.
+``_crm_errors``, ``_crm_warnings`` and ``_crm_partial``. (The Salesforce tap reads the
+specs too, for one setting only: a mapping's ``refresh``, which must reach the extractor.)
+A SCHEMA without ``x-crm-mapping`` is a plain stream from any tap: upsert by key.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ SOURCE_ID = "_crm_source_id"
 MODIFIED_AT = "_crm_source_modified_at"
 ASSOCIATIONS = "_crm_associations"
 ERRORS = "_crm_errors"
+WARNINGS = "_crm_warnings"
+"""A field the mapper left out of this record while the rest syncs (``{field, code,
+message}``; ``owner_unmatched``): counted in the run report by code."""
 PARTIAL = "_crm_partial"
 """True on a record carrying only some mapped fields: it updates, never creates."""
 

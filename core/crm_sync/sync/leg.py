@@ -41,7 +41,7 @@ from crm_sync.reconcile import (
     SkipReason,
     SourceRecord,
 )
-from crm_sync.sync.annotations import ERRORS, PARTIAL, StreamMapping
+from crm_sync.sync.annotations import ERRORS, PARTIAL, WARNINGS, StreamMapping
 from crm_sync.sync.batch import (
     BatchWrite,
     Destination,
@@ -180,6 +180,10 @@ class MappedLeg:
         for item in raw:
             record = self.source_record(item)
             payloads[record.id] = item
+            left_out = [w for w in item.get(WARNINGS) or () if isinstance(w, Mapping)]
+            if left_out:
+                with self.report_lock:
+                    self.report.fields_left_out.update(str(w.get("code")) for w in left_out)
             if item.get(ERRORS):  # the mapper could not convert a value: dead letter
                 plan = RecordPlan(self.name, self.direction, record.id, None, Action.SKIP)
                 unconvertible.append(RefusedRecord(plan, jsonable(item), conversion_error(item)))

@@ -1,7 +1,8 @@
 """Counts every API call by API, method + route template and status, durably.
 
 Tests and benchmarks assert API-call counts from these figures (``crm-sandbox stats``
-or ``GET /__sandbox/stats``), so they live in SQLite and survive a restart.
+or ``GET /__sandbox/stats``), so they live in SQLite and survive a restart. The calls
+being served at once (:mod:`crm_sandbox.core.in_flight`) are kept in memory beside them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crm_sandbox.core.db import Database
+from crm_sandbox.core.in_flight import InFlight
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -26,6 +28,7 @@ class Accounting:
 
     def __init__(self, path: Path) -> None:
         self.db = Database(path)
+        self.in_flight = InFlight()
         with self.db.transaction() as conn:
             conn.execute(_SCHEMA)
 
@@ -52,5 +55,6 @@ class Accounting:
         return result
 
     def clear(self) -> None:
+        self.in_flight.clear()
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM calls")

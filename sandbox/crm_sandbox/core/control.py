@@ -37,7 +37,11 @@ class Control:
         result: dict[str, Any] = {}
         for name, svc in self.services.items():
             entry = calls.get(name, {"calls": {}, "statuses": {}, "total": 0})
-            result[name] = {**entry, "records": svc.record_counts()}
+            result[name] = {
+                **entry,
+                "records": svc.record_counts(),
+                "peak_in_flight": self.accounting.in_flight.peak(name),
+            }
         return result
 
     def seed(self, request: dict[str, Any]) -> dict[str, Any]:

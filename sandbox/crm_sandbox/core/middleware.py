@@ -112,9 +112,11 @@ class CallWrapper:
                 ]
             await send(message)
 
+        self.accounting.in_flight.enter(svc.name)
         try:
             await self._serve(svc, call, scope, receive, counting_send)
         finally:
+            self.accounting.in_flight.leave(svc.name)
             self.accounting.count(svc.name, call.key, status_box[0] or 499)
 
     async def _serve(

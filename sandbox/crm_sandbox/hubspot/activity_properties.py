@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_sandbox.hubspot.property_specs import labelled, owner, spec, system
+from crm_sandbox.hubspot.property_specs import labelled, owner, salesforce_id, spec, system
 
 # Every activity is placed on a record timeline by hs_timestamp, which the guides mark
 # "Required" on create.
@@ -105,6 +105,9 @@ def activity_properties(type_id: str) -> list[dict[str, Any]]:
             _select("hs_task_type", "Task Type", g, TASK_TYPES),
             spec("hs_task_reminders", "Reminder", "string", "text", g),
             spec("hs_task_completion_date", "Completed at", "datetime", "date", g),
+            # As on companies; whether HubSpot lets an activity property be unique-valued
+            # is (unverified).
+            salesforce_id(g),
             *_common(type_id, g, "Assigned to"),
         ]
     if type_id == "0-48":

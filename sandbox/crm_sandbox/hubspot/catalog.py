@@ -38,8 +38,13 @@ _CUSTOM_SYSTEM_PROPS: list[dict[str, Any]] = [
         "hs_object_source",
         "hs_object_source_id",
         "hs_merged_object_ids",
+        # (unverified) a custom object has an owner property like the standard objects;
+        # HubSpot's custom-object records take hubspot_owner_id in the UI and the API.
+        "hubspot_owner_id",
     )
 ]
+
+_CUSTOM_LABELS: dict[str, dict[str, str]] = {"hubspot_owner_id": {"label": "Owner"}}
 
 
 class Catalog:
@@ -166,7 +171,7 @@ class Catalog:
             self.store.save_property(
                 ot.object_type_id,
                 Property(
-                    **{**spec, "group_name": group},
+                    **{**spec, "group_name": group, **_CUSTOM_LABELS.get(spec["name"], {})},
                     hubspot_defined=True,
                     created_at=now,
                     updated_at=now,

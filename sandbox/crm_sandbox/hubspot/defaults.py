@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_sandbox.hubspot.pipelines import DEAL_STAGES, TICKET_STAGES, stage_options
-from crm_sandbox.hubspot.property_specs import labelled, owner
+from crm_sandbox.hubspot.property_specs import labelled, owner, salesforce_id
 from crm_sandbox.hubspot.property_specs import options as _opts
 from crm_sandbox.hubspot.property_specs import spec as _p
 from crm_sandbox.hubspot.property_specs import system as _system
@@ -112,16 +112,7 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
             _p("zip", "Postal Code", "string", "text", g),
             _p("country", "Country/Region", "string", "text", g),
             _p("type", "Type", "enumeration", "select", g, options=_opts(_COMPANY_TYPES)),
-            # Added by the portal's admin for the Salesforce integration: the upsert key.
-            _p(
-                "salesforce_id",
-                "Salesforce ID",
-                "string",
-                "text",
-                g,
-                has_unique_value=True,
-                hubspot_defined=False,
-            ),
+            salesforce_id(g),
             _p("website", "Website URL", "string", "text", g),
             _p("numberofemployees", "Number of Employees", "number", "number", g),
             _p("annualrevenue", "Annual Revenue", "number", "number", g),

@@ -26,6 +26,8 @@ class Property:
     hubspot_defined: bool = False
     external_options: bool = False
     """Options come from elsewhere (``hubspot_owner_id``: the portal's owners)."""
+    referenced_object_type: str | None = None
+    """``OWNER`` for a property of owners (the properties API: set with externalOptions)."""
     read_only_value: bool = False
     read_only_definition: bool = False
     created_at: str = ""
@@ -67,6 +69,8 @@ class Property:
             "dataSensitivity": "non_sensitive",
             "archived": self.archived,
         }
+        if self.referenced_object_type:
+            out["referencedObjectType"] = self.referenced_object_type
         if self.hubspot_defined:
             out["hubspotDefined"] = True
         if self.archived_at:

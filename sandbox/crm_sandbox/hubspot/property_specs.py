@@ -63,6 +63,7 @@ def owner(label: str, group: str) -> dict[str, Any]:
         "select",
         group,
         external_options=True,
+        referenced_object_type="OWNER",
         description=(
             "The owner of the record. This can be any HubSpot user or Salesforce integration user."
         ),
@@ -100,3 +101,17 @@ def system(group: str, contacts: bool, standard: bool) -> list[dict[str, Any]]:
             spec("lastmodifieddate", "Last Modified Date", "datetime", "date", group, **READ_ONLY)
         )
     return props
+
+
+def salesforce_id(group: str) -> dict[str, Any]:
+    """``salesforce_id``: the unique property a portal's admin adds for the Salesforce
+    integration (the upsert key holding the Salesforce record id)."""
+    return spec(
+        "salesforce_id",
+        "Salesforce ID",
+        "string",
+        "text",
+        group,
+        has_unique_value=True,
+        hubspot_defined=False,
+    )

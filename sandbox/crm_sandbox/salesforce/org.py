@@ -189,7 +189,8 @@ LEAD_STATUSES = (
 )  # fmt: skip
 TASK_STATUSES = ("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred")
 TASK_PRIORITIES = ("High", "Normal", "Low")
-TASK_TYPES = ("Call", "Email", "Meeting", "Other")
+# "LinkedIn" is added by the org's admin so HubSpot's LinkedIn tasks have a Salesforce type.
+TASK_TYPES = ("Call", "Email", "LinkedIn", "Meeting", "Other")
 TASK_SUBJECTS = ("Call", "Send Letter", "Send Quote", "Other")
 # Objects of this org a task's WhatId may point at (activities enabled on Project__c).
 TASK_WHAT = ("Account", "Campaign", "Case", "Opportunity", "Product2", "Project__c")
@@ -322,6 +323,9 @@ def _task() -> ObjectDef:
         pick("Type", "Type", TASK_TYPES),
         area("Description", "Description", 32000),
         readonly(check("IsClosed", "Closed")),
+        # The integration's external id holding the HubSpot task id (an admin adds it).
+        FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
+                 external_id=True, id_lookup=True, unique=True),
         readonly(FieldDef("CompletedDateTime", "datetime", "Completed Date/Time")),
         *_system_fields(owner_refs=("Group", "User"))[:1],
         *_system_fields(owner=False)[1:],
@@ -380,6 +384,9 @@ def _case() -> ObjectDef:
         pick("Priority", "Priority", ("High", "Medium", "Low"), "Medium"),
         area("Description", "Description", 32000),
         readonly(check("IsClosed", "Closed")),
+        # The integration's external id holding the HubSpot task id (an admin adds it).
+        FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
+                 external_id=True, id_lookup=True, unique=True),
         readonly(FieldDef("ClosedDate", "datetime", "Closed Date")),
         check("IsEscalated", "Escalated"),
         *_system_fields(owner_refs=("Group", "User"))[:1],

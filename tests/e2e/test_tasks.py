@@ -1,0 +1,131 @@
+"""Tasks and activities (issue 14, feature 7): Task <-> tasks through `meltano run`.
+
+The shipped ``task.yml`` maps Salesforce's standard Task to HubSpot's standard tasks
+(0-27): value maps for status, priority and type (the task-type choice), the due date
+(a Salesforce date) as ``hs_timestamp`` (a HubSpot datetime, midnight UTC), and the
+polymorphic ``WhatId`` as an association to a company or a project, picked by the
+referenced id's key prefix. The tap reads Task (forward) and tasks with their company
+and project associations (reverse) through meltano's env overrides of ``objects``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.e2e.conftest import REPO
+from tests.e2e.two_way_helpers import HubSpot, Salesforce, all_writes
+
+pytestmark = pytest.mark.e2e
+
+ENV = {
+    "TAP_SALESFORCE_CUSTOM_OBJECTS": json.dumps(["Account", "Project__c", "Task"]),
+    "TAP_HUBSPOT_CUSTOM_OBJECTS": json.dumps(["project", "companies", "tasks"]),
+    "TAP_HUBSPOT_CUSTOM_INCLUDE_ASSOCIATIONS": json.dumps(["companies", "project"]),
+}
+TASK_FIELDS = "Subject, Status, Priority, Type, ActivityDate, WhatId, HubSpot_Id__c"
+HS_PROPS = ["hs_task_subject", "hs_task_status", "hs_task_priority", "hs_task_type",
+            "hs_timestamp", "salesforce_id"]  # fmt: skip
+
+
+def values(field: str) -> dict[str, str]:
+    spec = yaml.safe_load((REPO / "transforms" / "mappings" / "task.yml").read_text())
+    return dict(next(f for f in spec["fields"] if f["salesforce"] == field)["values"])
+
+
+def associated(hs: HubSpot, to_object: str, task_ids: list[str]) -> dict[str, set[str]]:
+    """HubSpot task id -> ids of its ``to_object`` records (v4 batch read)."""
+    body = hs._call("POST", f"/crm/v4/associations/tasks/{to_object}/batch/read",
+                    json={"inputs": [{"id": i} for i in task_ids]})  # fmt: skip
+    return {str(r["from"]["id"]): {str(t["toObjectId"]) for t in r["to"]} for r in body["results"]}
+
+
+def run(project: Any, job: str) -> None:
+    done = project.run("run", job, env=ENV)
+    assert done.returncode == 0, done.stderr.decode()[-4000:]
+
+
+def test_tasks_both_ways_with_their_polymorphic_what(
+    clean_sandbox: Any, meltano_project: Any
+) -> None:
+    clean_sandbox.seed(salesforce={"Account": 4, "Project__c": 12, "Task": 40})
+    (meltano_project.root / ".meltano" / "crm-sync" / "sandbox-ledger.sqlite").unlink(
+        missing_ok=True
+    )
+    for state_id in ("sandbox:forward", "sandbox:reverse"):
+        meltano_project.run("state", "clear", "--force", state_id)
+    env = meltano_project.sandbox_env
+    sf, hs = Salesforce(env), HubSpot(env)
+
+    # --- forward: Salesforce Tasks arrive as HubSpot tasks, associated by WhatId's type
+    run(meltano_project, "forward")
+    tasks = sf.rows("Task", TASK_FIELDS)
+    dated = {i: r for i, r in tasks.items() if r["ActivityDate"]}  # the spec's filter
+    records = hs.records("tasks", HS_PROPS)
+    by_sf = {r["salesforce_id"]: (hid, r) for hid, r in records.items()}
+    assert set(by_sf) == set(dated)
+    status, priority, kind = values("Status"), values("Priority"), values("Type")
+    for sf_id, row in dated.items():
+        hid, rec = by_sf[sf_id]
+        assert rec["hs_task_subject"] == row["Subject"]
+        assert rec["hs_task_status"] == status[row["Status"]]
+        assert rec["hs_task_priority"] == priority[row["Priority"]]
+        assert rec["hs_task_type"] == (kind[row["Type"]] if row["Type"] else rec["hs_task_type"])
+        assert rec["hs_timestamp"].startswith(row["ActivityDate"] + "T00:00:00")
+    companies = {
+        r["salesforce_id"]: i for i, r in hs.records("companies", ["salesforce_id"]).items()
+    }
+    projects = {r["salesforce_id"]: i for i, r in hs.records("project", ["salesforce_id"]).items()}
+    hs_ids = [by_sf[i][0] for i in dated]
+    to_company, to_project = associated(hs, "companies", hs_ids), associated(hs, "project", hs_ids)
+    seen = {"001": 0, "a0X": 0}
+    for sf_id, row in dated.items():
+        hid, what = by_sf[sf_id][0], row["WhatId"]
+        want_company = {companies[what]} if what and what in companies else set()
+        want_project = {projects[what]} if what and what in projects else set()
+        assert to_company.get(hid, set()) == want_company, (sf_id, what)
+        assert to_project.get(hid, set()) == want_project, (sf_id, what)
+        if what and (want_company or want_project):
+            seen[what[:3]] += 1
+    assert seen["001"] and seen["a0X"], seen  # both kinds of WhatId were associated
+
+    # --- reverse: a HubSpot task arrives as a Salesforce Task of the chosen type
+    company_sf = next(iter(companies))
+    created = {
+        "hs_task_subject": "Follow up from HubSpot",
+        "hs_timestamp": "2026-12-01T15:30:00Z",
+        "hs_task_type": "TODO",
+        "hs_task_status": "NOT_STARTED",
+        "hs_task_priority": "HIGH",
+    }
+    new = hs.create("tasks", created)
+    company = companies[company_sf]
+    hs._call("PUT", f"/crm/v4/objects/tasks/{new}/associations/default/companies/{company}")
+    run(meltano_project, "reverse")
+    [made] = [r for r in sf.rows("Task", TASK_FIELDS).values() if r["HubSpot_Id__c"] == new]
+    assert made["Subject"] == "Follow up from HubSpot"
+    assert made["Type"] == "Other"  # the chosen type: HubSpot's TODO becomes Other
+    assert (made["Status"], made["Priority"]) == ("Not Started", "Normal")  # always_salesforce
+    assert made["ActivityDate"] == "2026-12-01"
+    assert made["WhatId"] == company_sf
+    assert hs.records("tasks", ["salesforce_id"])[new]["salesforce_id"] == made["Id"]
+
+    # --- rerun: the forward leg hands the HubSpot-made task Salesforce's values once
+    # (priority is Salesforce's: Normal -> MEDIUM; a date has no time of day: midnight),
+    # in one batch upsert; after that nothing is written either way.
+    clean_sandbox.clear_stats()
+    run(meltano_project, "forward")
+    assert all_writes(clean_sandbox.stats()) == {
+        "POST /crm/v3/objects/{objectType}/batch/upsert": 1
+    }
+    after = hs.records("tasks", ["hs_task_priority", "hs_timestamp"])[new]
+    assert after["hs_task_priority"] == "MEDIUM"
+    assert after["hs_timestamp"].startswith("2026-12-01T00:00:00")
+    clean_sandbox.clear_stats()
+    run(meltano_project, "reverse")
+    run(meltano_project, "forward")
+    run(meltano_project, "reverse")
+    assert all_writes(clean_sandbox.stats()) == {}

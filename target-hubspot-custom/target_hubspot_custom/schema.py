@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_sync.hubspot import HubSpotClient
+from crm_sync.hubspot.properties import PROPERTY_GROUP, hubspot_property
 from crm_sync.hubspot.upsert_keys import upsert_key_ok
 from crm_sync.stops import InputError
 
-PROPERTY_GROUP = "crm_sync"
 _STANDARD_ASSOC = {
     "contacts": "CONTACT",
     "0-1": "CONTACT",
@@ -57,75 +57,6 @@ class ObjectInfo:
         }.get(str(definition.get("type"))) or (
             "multi" if definition.get("fieldType") == "checkbox" else None
         )
-
-
-def _types(schema: Mapping[str, Any]) -> set[str]:
-    kind = schema.get("type", "string")
-    return {kind} if isinstance(kind, str) else set(kind)
-
-
-#: map-crm's ``x-crm-kind`` (the value's kind; its wire form is a string) -> the JSON
-#: Schema a property of that kind is created from, so a Salesforce currency field becomes
-#: a number property, the type ``map-crm validate`` accepts for it.
-_KIND_SCHEMA: dict[str, dict[str, Any]] = {
-    "number": {"type": "number"},
-    "int": {"type": "number"},
-    "bool": {"type": "boolean"},
-    "date": {"type": "string", "format": "date"},
-    "datetime": {"type": "string", "format": "date-time"},
-}
-
-
-def hubspot_property(name: str, schema: Mapping[str, Any], unique: bool = False) -> dict[str, Any]:
-    """A HubSpot property definition for a stream field described by JSON Schema."""
-    schema = {**schema, **_KIND_SCHEMA.get(str(schema.get("x-crm-kind")), {})}
-    types = _types(schema) - {"null"}
-    label = str(schema.get("title") or name.replace("_", " ").capitalize())
-    prop: dict[str, Any] = {"name": name, "label": label, "groupName": PROPERTY_GROUP}
-    enum = [v for v in schema.get("enum", []) if v is not None]
-    if "boolean" in types:
-        prop |= {
-            "type": "bool",
-            "fieldType": "booleancheckbox",
-            "options": [
-                {"label": "Yes", "value": "true", "displayOrder": 0},
-                {"label": "No", "value": "false", "displayOrder": 1},
-            ],
-        }
-    elif types & {"number", "integer"}:
-        prop |= {"type": "number", "fieldType": "number"}
-    elif "array" in types and not [
-        v for v in (schema.get("items") or {}).get("enum", []) if v is not None
-    ]:
-        # no known options: a checkbox would need them, so the list is kept as text
-        prop |= {"type": "string", "fieldType": "textarea"}
-    elif "array" in types:
-        items = schema.get("items") or {}
-        options = [v for v in items.get("enum", []) if v is not None]
-        prop |= {
-            "type": "enumeration",
-            "fieldType": "checkbox",
-            "options": [
-                {"label": str(v), "value": str(v), "displayOrder": i} for i, v in enumerate(options)
-            ],
-        }
-    elif enum:
-        prop |= {
-            "type": "enumeration",
-            "fieldType": "select",
-            "options": [
-                {"label": str(v), "value": str(v), "displayOrder": i} for i, v in enumerate(enum)
-            ],
-        }
-    elif schema.get("format") == "date-time":
-        prop |= {"type": "datetime", "fieldType": "date"}
-    elif schema.get("format") == "date":
-        prop |= {"type": "date", "fieldType": "date"}
-    else:
-        prop |= {"type": "string", "fieldType": "text"}
-    if unique:
-        prop["hasUniqueValue"] = True
-    return prop
 
 
 def ensure_object(

@@ -135,6 +135,9 @@ class HubSpotSink(SyncSink):
                 fields,
                 create_object_schema=create_schema and not self.dry_run,
                 create_missing_properties=create_props and not self.dry_run,
+                associated_objects=self.schema.get("x-crm-mapping", {}).get(
+                    "associated_objects", ()
+                ),
             )
         except DestinationSchemaError as exc:
             if self.dry_run and (create_schema or create_props):

@@ -7,11 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests_mock
-from target_hubspot_custom.schema import DestinationSchemaError, ensure_object, hubspot_property
+from target_hubspot_custom.schema import DestinationSchemaError, ensure_object
 from target_hubspot_custom.writer import HubSpotDestination, wire_value
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
+from crm_sync.hubspot.properties import hubspot_property
 from crm_sync.reconcile import Action, RecordPlan
 from crm_sync.vocabulary import Direction
 

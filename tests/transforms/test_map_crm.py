@@ -127,6 +127,8 @@ def test_forward_schema_is_destination_shaped_and_annotated():
         "hubspot_filter": None,
         "direction": "sf_to_hs",
         "key": "salesforce_id",
+        # what the project's associations point to: a created object must name them
+        "associated_objects": ["companies"],
     }
 
 

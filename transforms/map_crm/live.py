@@ -42,6 +42,15 @@ LIVE_SETTINGS: list[th.Property[Any]] = [
         ),
     ),
     th.Property(
+        "create_object_schema",
+        th.BooleanType,
+        description=(
+            "The HubSpot target creates missing custom objects (its create_object_schema): "
+            "validate a mapping to an object that does not exist yet against the object "
+            "the target will create."
+        ),
+    ),
+    th.Property(
         "live_schemas",
         th.StringType,
         description=(

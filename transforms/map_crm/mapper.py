@@ -87,6 +87,7 @@ def check_specs(
                 specs.mappings,
                 live.data.get("salesforce") or {},
                 live.data.get("hubspot") or {},
+                create_objects=bool(config.get("create_object_schema")),
             )
         )
     return specs, live

@@ -64,6 +64,7 @@ from crm_sync.convert import (
 )
 from crm_sync.convert.codec import HUBSPOT, read_datetime
 from crm_sync.convert.valuemap import ValueMap
+from crm_sync.hubspot.properties import KIND_KEY, field_schema, hubspot_options
 from crm_sync.owners import OWNER_UNMATCHED, OwnerDirectory
 from crm_sync.salesforce.key_prefixes import key_prefix
 from crm_sync.spec import (
@@ -281,8 +282,11 @@ class StreamMapper:
         properties: dict[str, Any] = {}
         for f in self.fields:
             if self.direction is Direction.SF_TO_HS:
-                base = dict(_NULLABLE_STRING)
                 kind = f.converter.hs_kind
+                sf_live = self.live.sf(self.mapping.salesforce.object, f.spec.salesforce)
+                # the schema the target creates a missing property from (shared with
+                # map-crm validate's plan of an object still to be created)
+                base = field_schema(kind, hubspot_options(f.spec, sf_live))
             else:
                 kind = f.converter.sf_kind
                 base = dict(_SF_JSON.get(kind, _NULLABLE_STRING))
@@ -290,7 +294,7 @@ class StreamMapper:
                 **base,
                 "x-crm-rule": str(f.spec.rule),
                 "x-crm-source": f.source,
-                "x-crm-kind": str(kind),
+                KIND_KEY: str(kind),
                 **({"x-crm-conflict": str(f.spec.conflict)} if f.spec.conflict else {}),
             }
         properties[self.key] = {**_NULLABLE_STRING, "x-crm-role": "source_id"}
@@ -310,8 +314,19 @@ class StreamMapper:
                 **self.mapping.settings(),
                 "direction": str(self.direction),
                 "key": self.key,
+                "associated_objects": self._associated_objects(),
             },
         }
+
+    def _associated_objects(self) -> list[str]:
+        """The HubSpot objects this mapping's associations point to: a custom object the
+        target creates must name them (``associatedObjects``) to be associable."""
+        names = [
+            to.hubspot.object
+            for a in self.mapping.associations
+            if (to := self.specs.get(a.to)) is not None
+        ]
+        return list(dict.fromkeys(names))
 
     # --- records ---------------------------------------------------------------
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_sync.convert.kinds import HS_TEXT_LENGTHS, Kind, hs_kind, sf_kind
+from crm_sync.hubspot.client import STANDARD_OBJECTS
+from crm_sync.hubspot.properties import planned_object_schema
 from crm_sync.hubspot.upsert_keys import upsert_key_ok
 from crm_sync.spec.compat import Compat, compatibility
 from crm_sync.spec.issues import Issue, Severity
@@ -501,8 +503,15 @@ def validate_live(
     mappings: Iterable[SpecMapping],
     sf_describes: Mapping[str, dict[str, Any]],
     hs_schemas: Mapping[str, dict[str, Any]],
+    *,
+    create_objects: bool = False,
 ) -> list[Issue]:
-    """Every issue of every mapping against the two live schemas (all, not first)."""
+    """Every issue of every mapping against the two live schemas (all, not first).
+
+    ``create_objects`` (the target's ``create_object_schema``): a HubSpot custom object
+    that does not exist yet is checked as the target will create it
+    (:func:`crm_sync.hubspot.properties.planned_object_schema`).
+    """
     mappings = list(mappings)
     by_name = {m.name: m for m in mappings}
     sf_by_name = {k.casefold(): v for k, v in sf_describes.items()}
@@ -518,6 +527,9 @@ def validate_live(
                 f"Salesforce has no object {m.salesforce.object}",
                 ("salesforce", "object"),
             )
+        creatable = m.hubspot.object.casefold() not in STANDARD_OBJECTS
+        if schema is None and create_objects and describe is not None and creatable:
+            schema = planned_object_schema(m, describe)
         if schema is None:
             check.add(
                 "unknown_object", f"HubSpot has no object {m.hubspot.object}", ("hubspot", "object")

@@ -356,6 +356,10 @@ def _opportunity() -> ObjectDef:
         pick("ForecastCategoryName", "Forecast Category",
              ("Omitted", "Pipeline", "BestCase", "Commit", "Closed"), defaulted_on_create=True),
         ref("CampaignId", "Campaign ID", "Campaign", "Campaign"),
+        # The integration's external id (an admin adds it), as on Account: a mapping of
+        # Opportunity needs one to upsert by (issue 14, feature 3).
+        FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
+                 external_id=True, id_lookup=True, unique=True),
         *_field_list_after_deleted(),
         readonly(date("LastActivityDate", "Last Activity")),
     ])  # fmt: skip

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from crm_sync.convert import (
@@ -251,10 +251,26 @@ def test_round_trip_multipicklist(items):
     _round_trip(conv("multipicklist", "enumeration", "checkbox", values=mapped), ";".join(items))
 
 
+def _iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_eight_digit_epoch_milliseconds_that_are_no_date():
+    assert normalize("10800000", Kind.DATETIME) == normalize(
+        "1970-01-01T03:00:00.000+0000", Kind.DATETIME
+    )
+
+
 @given(_datetimes)
 def test_normalize_agrees_across_wires(value):
     sf_wire = value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
     hs_ms = str((value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1))
+    # Eight digits that also spell an ISO date (YYYYMMDD) are read as that date: ambiguous.
+    assume(not (len(hs_ms) == 8 and _iso_date(hs_ms)))
     assert normalize(sf_wire, Kind.DATETIME) == normalize(hs_ms, Kind.DATETIME)
 
 

@@ -27,6 +27,7 @@ Canonical = str | bool | int | Decimal | date | datetime | time | tuple[str, ...
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Epoch milliseconds; eight bare digits are an ISO basic date (20240101) instead.
 _EPOCH_MS = re.compile(r"^-?(?:\d{1,7}|\d{9,})$")
+_EIGHT_DIGITS = re.compile(r"^\d{8}$")
 
 
 class ConversionError(ValueError):
@@ -95,7 +96,11 @@ def parse_datetime(value: Any) -> datetime | None:
             try:
                 parsed = datetime.fromisoformat(text)
             except ValueError as exc:
-                raise ConversionError(f"not a datetime: {value!r}") from exc
+                # Eight digits read as an ISO basic date (YYYYMMDD) when they are one; else
+                # they are epoch milliseconds within a day of 1970-01-01 (HubSpot's wire).
+                if not _EIGHT_DIGITS.match(text):
+                    raise ConversionError(f"not a datetime: {value!r}") from exc
+                parsed = _EPOCH + timedelta(milliseconds=int(text))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return _ms_floor(parsed.astimezone(UTC))

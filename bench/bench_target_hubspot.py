@@ -14,6 +14,8 @@ ledger a SQLite file in the temp dir) and reports:
 * with ``--latency-ms`` and ``--ten-second-max``: the share of the portal's 10-second
   ceiling the run reached, ``calls / (duration / 10 s * ten_second_max)``, from the
   sandbox's call counter over the run's duration (goal ≥ 90 %);
+* the target's CPU seconds (user + system, from ``wait4``): on a busy machine a steadier
+  figure than the wall time;
 * peak resident memory (VmHWM / ru_maxrss) of the target and of the sandbox server.
 
     .venv/bin/python bench/bench_target_hubspot.py --records 100000
@@ -252,6 +254,11 @@ def main() -> None:
             )
             print(f"HubSpot project rows: {stats['records']['project']:,}")
             print(f"calls by endpoint:    {json.dumps(stats['calls'], sort_keys=True)}")
+            cpu = usage.ru_utime + usage.ru_stime
+            print(
+                f"target CPU:           {cpu:,.1f} s ({args.records / cpu:,.0f} records per "
+                "CPU second; user + system, from wait4)"
+            )
             print(f"target peak memory:   {usage.ru_maxrss / 1024:,.0f} MiB (ru_maxrss)")
             print(f"server peak memory:   {vm_hwm_kib(handle.pid) / 1024:,.0f} MiB (VmHWM)")
         finally:

@@ -34,7 +34,7 @@ class Side(StrEnum):
     @property
     def other(self) -> Side:
         """The opposite side."""
-        return Side.HUBSPOT if self is Side.SALESFORCE else Side.SALESFORCE
+        return _OTHER[self]
 
 
 class Direction(StrEnum):
@@ -46,12 +46,12 @@ class Direction(StrEnum):
     @property
     def source(self) -> Side:
         """The side the leg reads."""
-        return Side.SALESFORCE if self is Direction.SF_TO_HS else Side.HUBSPOT
+        return _SOURCE[self]
 
     @property
     def destination(self) -> Side:
         """The side the leg writes."""
-        return self.source.other
+        return _DESTINATION[self]
 
     @property
     def reverse(self) -> Direction:
@@ -82,16 +82,12 @@ class Rule(StrEnum):
     @property
     def owner(self) -> Side | None:
         """The side a prefer_/always_ rule favours; None for two_way and none."""
-        if self in (Rule.PREFER_SALESFORCE, Rule.ALWAYS_SALESFORCE):
-            return Side.SALESFORCE
-        if self in (Rule.PREFER_HUBSPOT, Rule.ALWAYS_HUBSPOT):
-            return Side.HUBSPOT
-        return None
+        return _OWNER.get(self)
 
     @property
     def is_always(self) -> bool:
         """True for the always_ rules."""
-        return self in (Rule.ALWAYS_SALESFORCE, Rule.ALWAYS_HUBSPOT)
+        return self in _ALWAYS
 
     @property
     def one_way(self) -> Direction | None:
@@ -104,6 +100,20 @@ class Rule(StrEnum):
         if self is Rule.NONE:
             return False
         return self.one_way in (None, direction)
+
+
+# The properties above run for every field of every record (the reconciler asks them
+# in its inner loop): plain table lookups, built once.
+_OTHER = {Side.SALESFORCE: Side.HUBSPOT, Side.HUBSPOT: Side.SALESFORCE}
+_SOURCE = {Direction.SF_TO_HS: Side.SALESFORCE, Direction.HS_TO_SF: Side.HUBSPOT}
+_DESTINATION = {Direction.SF_TO_HS: Side.HUBSPOT, Direction.HS_TO_SF: Side.SALESFORCE}
+_OWNER = {
+    Rule.PREFER_SALESFORCE: Side.SALESFORCE,
+    Rule.ALWAYS_SALESFORCE: Side.SALESFORCE,
+    Rule.PREFER_HUBSPOT: Side.HUBSPOT,
+    Rule.ALWAYS_HUBSPOT: Side.HUBSPOT,
+}
+_ALWAYS = frozenset({Rule.ALWAYS_SALESFORCE, Rule.ALWAYS_HUBSPOT})
 
 
 class Conflict(StrEnum):

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, Final
 
 from crm_sync.reconcile.normalize import BLANK, canonical
@@ -412,6 +413,42 @@ def _after_restore(ledger: LedgerState) -> LedgerState:
     return replace(ledger, source_deleted_at=None)
 
 
+_SF, _HS = Side.SALESFORCE.value, Side.HUBSPOT.value
+
+
+@dataclass(frozen=True, slots=True)
+class _CreateField:
+    """What :meth:`_Planner._created` needs of one field, worked out once per leg."""
+
+    name: str
+    """On the destination."""
+    source_name: str
+    kind: str | None
+    rule_none: bool
+    never: bool
+    """The rule keeps the field on the destination always: never sent on this leg."""
+    send_reason: Reason
+
+
+@cache
+def _create_fields(
+    fields: tuple[FieldPolicy, ...], direction: Direction
+) -> tuple[_CreateField, ...]:
+    """A leg's fields as creates see them (cached: creates run once per new record)."""
+    src, dst = direction.source, direction.destination
+    return tuple(
+        _CreateField(
+            name=item.name_on(dst),
+            source_name=item.name_on(src),
+            kind=item.kind,
+            rule_none=item.rule is Rule.NONE,
+            never=item.rule.owner is dst and item.rule.is_always,
+            send_reason=Reason.FILLS_BLANK if item.rule.owner is dst else Reason.CHANGED,
+        )
+        for item in fields
+    )
+
+
 class _Planner:
     """Builds one :class:`RecordPlan`; keeps :func:`plan_record` readable."""
 
@@ -508,30 +545,30 @@ class _Planner:
         every field with a non-blank value unless its rule keeps it on the destination
         always, and leaves the rest; this decides the same without the comparisons.
         """
-        src = self.direction.source
         values, native = self.record.values, self.record.native or {}
         decisions: list[FieldDecision] = []
         changes: dict[str, Any] = {}
-        new: Base = {side.value: {} for side in Side}
-        for item in self.policy.fields:
-            name = item.name_on(dst)
-            rule = item.rule
+        new_dst: dict[str, Any] = {}
+        new_src: dict[str, Any] = {}
+        for item in _create_fields(self.policy.fields, self.direction):
+            name = item.name
             source = values.get(name, MISSING)
-            if rule is Rule.NONE:
+            if item.rule_none:
                 decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.RULE_NONE))
             elif source is MISSING:
                 decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.ABSENT))
             elif canonical(source, item.kind) == BLANK:
                 decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.UNCHANGED))
-            elif rule.owner is dst and rule.is_always:
+            elif item.never:
                 decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.NEVER_THIS_DIRECTION))
             else:
-                reason = Reason.FILLS_BLANK if rule.owner is dst else Reason.CHANGED
-                decisions.append(FieldDecision(name, Outcome.SEND, reason, source))
+                decisions.append(FieldDecision(name, Outcome.SEND, item.send_reason, source))
                 changes[name] = source
-                new[dst.value][name] = source
-                source_name = item.name_on(src)
-                new[src.value][source_name] = native.get(source_name, source)
+                new_dst[name] = source
+                new_src[item.source_name] = native.get(item.source_name, source)
+        new: Base = {_SF: {}, _HS: {}}
+        new[dst.value] = new_dst
+        new[self.direction.source.value] = new_src
         return {
             "changes": changes,
             "decisions": tuple(decisions),

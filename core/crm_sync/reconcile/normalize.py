@@ -61,7 +61,8 @@ _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAYBE_TYPED = frozenset("0123456789-tTfF \t\n")
-_KINDS = frozenset(k.value for k in Kind) - {Kind.UNSUPPORTED.value}
+_KINDS = {k.value: k for k in Kind if k is not Kind.UNSUPPORTED}
+"""Kind by value (a dict lookup: ``Kind(kind)`` would run once per field of every record)."""
 
 
 def is_blank(value: object, kind: str | None = None) -> bool:
@@ -78,9 +79,10 @@ def canonical(value: object, kind: str | None = None) -> Hashable:
     """The canonical, hashable form of ``value`` (see the module docstring)."""
     if value is None or value == "":
         return BLANK
-    if kind is not None and kind in _KINDS:
+    typed_kind = _KINDS.get(kind) if kind is not None else None
+    if typed_kind is not None:
         try:
-            typed = normalize(value, Kind(kind))
+            typed = normalize(value, typed_kind)
         except (ConversionError, ValueError, TypeError):
             pass
         else:

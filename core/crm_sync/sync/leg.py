@@ -135,6 +135,10 @@ class MappedLeg:
         self.use_destination_hints = use_destination_hints
         """Read the twin a record names in ``_crm_destination_id`` when it is not linked."""
         self.report_lock: AbstractContextManager[Any] = report_lock or nullcontext()
+        self.value_names = frozenset(
+            f.name_on(self.direction.destination) for f in mapping.policy.fields
+        )
+        """The mapped fields' names in a record (on the destination side)."""
 
     def source_record(self, record: Mapping[str, Any]) -> SourceRecord:
         """The reconciler's view of one mapped record."""
@@ -145,7 +149,7 @@ class MappedLeg:
                 f"stream {self.stream_name!r}: record without {mapping.source_id_field!r}:"
                 f" {dict(record)!r:.300}"
             )
-        names = {f.name_on(self.direction.destination) for f in mapping.policy.fields}
+        names = self.value_names
         modified = record.get(mapping.modified_field) if mapping.modified_field else None
         return SourceRecord(
             id=str(source_id),

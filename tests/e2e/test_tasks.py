@@ -11,6 +11,7 @@ and project associations (reverse) through meltano's env overrides of ``objects`
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -48,6 +49,20 @@ def run(project: Any, job: str) -> None:
     assert done.returncode == 0, done.stderr.decode()[-4000:]
 
 
+@pytest.fixture
+def task_mapping_on(meltano_project: Any) -> Iterator[None]:
+    """The shipped task.yml is off (the shipped taps read no tasks): on in the project copy."""
+    path = meltano_project.root / "transforms" / "mappings" / "task.yml"
+    shipped = path.read_text()
+    assert "\nenabled: false\n" in shipped
+    path.write_text(shipped.replace("\nenabled: false\n", "\nenabled: true\n"))
+    try:
+        yield
+    finally:
+        path.write_text(shipped)
+
+
+@pytest.mark.usefixtures("task_mapping_on")
 def test_tasks_both_ways_with_their_polymorphic_what(
     clean_sandbox: Any, meltano_project: Any
 ) -> None:

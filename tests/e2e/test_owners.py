@@ -2,9 +2,9 @@
 
 The shipped account and project mappings carry ``OwnerId <-> hubspot_owner_id`` (``owner:
 true``) commented out (owners are opt-in); this test turns them on in its project copy.
-Users of the sandbox org are mirrored as HubSpot owners with the same email (as HubSpot's Salesforce integration creates them); a deactivated User's owner is archived, so
-a record she owns has no owner to go to: one warning names it, and the rest of the record
-syncs.
+Users of the sandbox org are mirrored as HubSpot owners with the same email (as HubSpot's
+Salesforce integration creates them); a deactivated User's owner is archived, so a record
+she owns has no owner to go to: one warning names it, and the rest of the record syncs.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from map_crm.mapper import MapCrm
 from crm_sync.stops import InputError
 from tests.core.test_owners import new_user, sandbox_clients
 from tests.e2e.two_way_helpers import Salesforce
+from tests.transforms.messages import salesforce_schema
 from tests.transforms.test_map_crm import ACCOUNT as PLAIN_ACCOUNT
 from tests.transforms.test_map_crm import run
 from tests.transforms.test_map_crm_live import credentials
@@ -20,18 +21,9 @@ ACCOUNT = (
     PLAIN_ACCOUNT
     + "  - {salesforce: OwnerId, hubspot: hubspot_owner_id, rule: two_way, owner: true}\n"
 )
-SF_SCHEMA = {
-    "type": "SCHEMA",
-    "stream": "Account",
-    "key_properties": ["Id"],
-    "schema": {
-        "type": "object",
-        "properties": {
-            name: {"type": ["string", "null"]}
-            for name in ("Id", "Name", "OwnerId", "HubSpot_Id__c", "SystemModstamp")
-        },
-    },
-}
+SF_SCHEMA = salesforce_schema(
+    "Account", ("Id", "Name", "OwnerId", "HubSpot_Id__c", "SystemModstamp")
+)
 HS_SCHEMA = {
     "type": "SCHEMA",
     "stream": "companies",

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from map_crm.mapper import MapCrm
 
+from tests.transforms.messages import salesforce_schema
 from tests.transforms.test_map_crm import ACCOUNT, MAPPINGS, run
 
 TASK = """\
@@ -55,18 +56,9 @@ def mapper(specs: Path, direction: str) -> MapCrm:
 
 
 def forward(specs: Path, what_id: str | None) -> list[dict[str, Any]]:
-    schema = {
-        "type": "SCHEMA",
-        "stream": "Task",
-        "key_properties": ["Id"],
-        "schema": {
-            "type": "object",
-            "properties": {
-                name: {"type": ["string", "null"]}
-                for name in ("Id", "Subject", "WhatId", "HubSpot_Id__c", "SystemModstamp")
-            },
-        },
-    }
+    schema = salesforce_schema(
+        "Task", ("Id", "Subject", "WhatId", "HubSpot_Id__c", "SystemModstamp")
+    )
     record = {
         "type": "RECORD",
         "stream": "Task",

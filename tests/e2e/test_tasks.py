@@ -2,16 +2,16 @@
 
 The shipped ``task.yml`` maps Salesforce's standard Task to HubSpot's standard tasks
 (0-27): value maps for status, priority and type (the task-type choice), the due date
-(a Salesforce date) as ``hs_timestamp`` (a HubSpot datetime, midnight UTC), and the
+(a Salesforce date) as ``hs_timestamp`` (a HubSpot datetime, midnight UTC), the
 polymorphic ``WhatId`` as an association to a company or a project, picked by the
-referenced id's key prefix. The tap reads Task (forward) and tasks with their company
-and project associations (reverse) through meltano's env overrides of ``objects``.
+referenced id's key prefix, and ``WhoId`` as an association to the task's contact (a
+Lead's id makes none, with a ``lookup_unmapped`` warning: no mapping syncs leads). The
+shipped meltano.yml reads Task and Contact (forward), tasks and contacts with their
+company, project and contact associations (reverse).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,12 +22,7 @@ from tests.e2e.two_way_helpers import HubSpot, Salesforce, all_writes
 
 pytestmark = pytest.mark.e2e
 
-ENV = {
-    "TAP_SALESFORCE_CUSTOM_OBJECTS": json.dumps(["Account", "Project__c", "Task"]),
-    "TAP_HUBSPOT_CUSTOM_OBJECTS": json.dumps(["project", "companies", "tasks"]),
-    "TAP_HUBSPOT_CUSTOM_INCLUDE_ASSOCIATIONS": json.dumps(["companies", "project"]),
-}
-TASK_FIELDS = "Subject, Status, Priority, Type, ActivityDate, WhatId, HubSpot_Id__c"
+TASK_FIELDS = "Subject, Status, Priority, Type, ActivityDate, WhoId, WhatId, HubSpot_Id__c"
 HS_PROPS = ["hs_task_subject", "hs_task_status", "hs_task_priority", "hs_task_type",
             "hs_timestamp", "salesforce_id"]  # fmt: skip
 
@@ -44,29 +39,19 @@ def associated(hs: HubSpot, to_object: str, task_ids: list[str]) -> dict[str, se
     return {str(r["from"]["id"]): {str(t["toObjectId"]) for t in r["to"]} for r in body["results"]}
 
 
-def run(project: Any, job: str) -> None:
-    done = project.run("run", job, env=ENV)
+def run(project: Any, job: str) -> str:
+    """Run a meltano job; its stderr (the plugins' logs)."""
+    done = project.run("run", job)
     assert done.returncode == 0, done.stderr.decode()[-4000:]
+    return done.stderr.decode()
 
 
-@pytest.fixture
-def task_mapping_on(meltano_project: Any) -> Iterator[None]:
-    """The shipped task.yml is off (the shipped taps read no tasks): on in the project copy."""
-    path = meltano_project.root / "transforms" / "mappings" / "task.yml"
-    shipped = path.read_text()
-    assert "\nenabled: false\n" in shipped
-    path.write_text(shipped.replace("\nenabled: false\n", "\nenabled: true\n"))
-    try:
-        yield
-    finally:
-        path.write_text(shipped)
-
-
-@pytest.mark.usefixtures("task_mapping_on")
-def test_tasks_both_ways_with_their_polymorphic_what(
+def test_tasks_both_ways_with_their_polymorphic_who_and_what(
     clean_sandbox: Any, meltano_project: Any
 ) -> None:
-    clean_sandbox.seed(salesforce={"Account": 4, "Project__c": 12, "Task": 40})
+    clean_sandbox.seed(
+        salesforce={"Account": 4, "Contact": 10, "Lead": 3, "Project__c": 12, "Task": 40}
+    )
     (meltano_project.root / ".meltano" / "crm-sync" / "sandbox-ledger.sqlite").unlink(
         missing_ok=True
     )
@@ -75,8 +60,9 @@ def test_tasks_both_ways_with_their_polymorphic_what(
     env = meltano_project.sandbox_env
     sf, hs = Salesforce(env), HubSpot(env)
 
-    # --- forward: Salesforce Tasks arrive as HubSpot tasks, associated by WhatId's type
-    run(meltano_project, "forward")
+    # --- forward: Salesforce Tasks arrive as HubSpot tasks, associated by WhoId's and
+    # WhatId's type
+    logs = run(meltano_project, "forward")
     tasks = sf.rows("Task", TASK_FIELDS)
     dated = {i: r for i, r in tasks.items() if r["ActivityDate"]}  # the spec's filter
     records = hs.records("tasks", HS_PROPS)
@@ -107,6 +93,21 @@ def test_tasks_both_ways_with_their_polymorphic_what(
             seen[what[:3]] += 1
     assert seen["001"] and seen["a0X"], seen  # both kinds of WhatId were associated
 
+    # WhoId: a contact's task is associated with the HubSpot contact; a lead's with none,
+    # and map-crm warns once per such task, naming its WhoId.
+    contacts = {r["salesforce_id"]: i for i, r in hs.records("contacts", ["salesforce_id"]).items()}
+    to_contact = associated(hs, "contacts", hs_ids)
+    leads = [(i, row["WhoId"]) for i, row in dated.items() if (row["WhoId"] or "")[:3] == "00Q"]
+    for sf_id, row in dated.items():
+        who = row["WhoId"]
+        want = {contacts[who]} if who and who.startswith("003") else set()
+        assert to_contact.get(by_sf[sf_id][0], set()) == want, (sf_id, who)
+    assert leads and any(to_contact.values()), "seed a task of each kind of WhoId"
+    warned = [line for line in logs.splitlines() if "[lookup_unmapped]" in line]
+    assert len(warned) == len(leads)
+    for sf_id, who in leads:
+        assert any(sf_id in line and f"WhoId {who} (Lead)" in line for line in warned), who
+
     # --- reverse: a HubSpot task arrives as a Salesforce Task of the chosen type
     company_sf = next(iter(companies))
     created = {
@@ -118,14 +119,18 @@ def test_tasks_both_ways_with_their_polymorphic_what(
     }
     new = hs.create("tasks", created)
     company = companies[company_sf]
+    contact_sf = next(iter(contacts))
     hs._call("PUT", f"/crm/v4/objects/tasks/{new}/associations/default/companies/{company}")
+    hs._call(
+        "PUT", f"/crm/v4/objects/tasks/{new}/associations/default/contacts/{contacts[contact_sf]}"
+    )
     run(meltano_project, "reverse")
     [made] = [r for r in sf.rows("Task", TASK_FIELDS).values() if r["HubSpot_Id__c"] == new]
     assert made["Subject"] == "Follow up from HubSpot"
     assert made["Type"] == "Other"  # the chosen type: HubSpot's TODO becomes Other
     assert (made["Status"], made["Priority"]) == ("Not Started", "Normal")  # always_salesforce
     assert made["ActivityDate"] == "2026-12-01"
-    assert made["WhatId"] == company_sf
+    assert (made["WhatId"], made["WhoId"]) == (company_sf, contact_sf)
     assert hs.records("tasks", ["salesforce_id"])[new]["salesforce_id"] == made["Id"]
 
     # --- rerun: the forward leg hands the HubSpot-made task Salesforce's values once

@@ -314,7 +314,8 @@ def test_cli_validate(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(MapCrm.cli, ["validate", "--mappings", str(MAPPINGS)])
     assert ok.exit_code == 0
-    assert "3 mapping(s)" in ok.output and "0 error(s)" in ok.output  # account, project, task
+    # account, contact, project, task
+    assert "4 mapping(s)" in ok.output and "0 error(s)" in ok.output
     (tmp_path / "bad.yml").write_text("name: bad\nsalesforce: {object: A, id_field: B}\n")
     bad = runner.invoke(MapCrm.cli, ["validate", "--mappings", str(tmp_path)])
     assert bad.exit_code == 1

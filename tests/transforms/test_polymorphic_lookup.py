@@ -2,7 +2,9 @@
 
 Several association rules on one lookup: forward, the rule whose mapping's Salesforce
 object owns the referenced id (its key prefix) makes the association; reverse, the
-first rule whose HubSpot object the record is associated with sets the lookup.
+first rule whose HubSpot object the record is associated with sets the lookup. A lone
+rule (Task.WhoId -> contact) still checks the prefix: a Lead id makes no association and
+a ``lookup_unmapped`` warning.
 """
 
 from __future__ import annotations
@@ -26,17 +28,20 @@ create: {to_hubspot: true, to_salesforce: true}
 fields:
   - {salesforce: Subject, hubspot: hs_task_subject, rule: two_way}
 associations:
+  - {lookup: WhoId, to: contact, type_id: 204, category: HUBSPOT_DEFINED}
   - {lookup: WhatId, to: account, type_id: 192}
   - {lookup: WhatId, to: project}
 """
 ACCOUNT_ID, PROJECT_ID = "001000000000001AAA", "a0X000000000001AAA"
 OPPORTUNITY_ID = "006000000000001AAA"
+CONTACT_ID, LEAD_ID = "003000000000001AAA", "00Q000000000001AAA"
 
 
 @pytest.fixture
 def specs(tmp_path: Path) -> Path:
     (tmp_path / "account.yml").write_text(ACCOUNT)
     shutil.copy(MAPPINGS / "project.yml", tmp_path / "project.yml")
+    shutil.copy(MAPPINGS / "contact.yml", tmp_path / "contact.yml")
     (tmp_path / "task.yml").write_text(TASK)
     # Only Project__c's prefix comes from its describe; Account's is a standard prefix.
     live = {"salesforce": {"Project__c": {"keyPrefix": "a0X", "fields": []}}, "hubspot": {}}
@@ -55,9 +60,10 @@ def mapper(specs: Path, direction: str) -> MapCrm:
     )
 
 
-def forward(specs: Path, what_id: str | None) -> list[dict[str, Any]]:
+def forward_record(specs: Path, lookups: dict[str, str | None]) -> dict[str, Any]:
+    """map-crm's sf_to_hs record of one Task carrying ``lookups`` (WhatId, WhoId)."""
     schema = salesforce_schema(
-        "Task", ("Id", "Subject", "WhatId", "HubSpot_Id__c", "SystemModstamp")
+        "Task", ("Id", "Subject", *lookups, "HubSpot_Id__c", "SystemModstamp")
     )
     record = {
         "type": "RECORD",
@@ -65,13 +71,17 @@ def forward(specs: Path, what_id: str | None) -> list[dict[str, Any]]:
         "record": {
             "Id": "00T000000000001AAA",
             "Subject": "Call",
-            "WhatId": what_id,
+            **lookups,
             "SystemModstamp": "2024-03-01T09:30:00.000+0000",
         },
     }
     _, out = run(mapper(specs, "sf_to_hs"), schema, record)
     assert out["stream"] == "tasks"
-    return list(out["record"]["_crm_associations"])
+    return dict(out["record"])
+
+
+def forward(specs: Path, what_id: str | None) -> list[dict[str, Any]]:
+    return list(forward_record(specs, {"WhatId": what_id})["_crm_associations"])
 
 
 @pytest.mark.parametrize(
@@ -89,6 +99,38 @@ def test_forward_picks_the_rule_by_the_ids_key_prefix(
     [ref] = forward(specs, what_id)
     assert (ref["lookup"], ref["to_mapping"], ref["source_id"]) == ("WhatId", to_mapping, source_id)
     assert ref["type_id"] == (192 if to_mapping == "account" else None)
+
+
+@pytest.mark.parametrize(
+    ("who_id", "source_id"),
+    [(CONTACT_ID, CONTACT_ID), (LEAD_ID, None), (None, None)],
+)
+def test_a_lone_rule_still_checks_the_ids_object(
+    specs: Path, who_id: str | None, source_id: str | None
+) -> None:
+    """WhoId -> contact: a Contact id associates; a Lead id (no lead mapping) makes none
+    and a warning naming the record's WhoId; a blank WhoId clears quietly."""
+    out = forward_record(specs, {"WhoId": who_id})
+    [ref] = out["_crm_associations"]
+    assert (ref["lookup"], ref["to_mapping"], ref["source_id"]) == ("WhoId", "contact", source_id)
+    assert (ref["type_id"], ref["category"]) == (204, "HUBSPOT_DEFINED")
+    warnings = out.get("_crm_warnings") or []
+    if who_id == LEAD_ID:
+        [warning] = warnings
+        assert (warning["field"], warning["code"]) == ("WhoId", "lookup_unmapped")
+        assert f"WhoId {LEAD_ID} (Lead): no rule of WhoId maps Lead" in warning["message"]
+        assert "WhoId -> Contact" in warning["message"]
+    else:
+        assert warnings == []
+
+
+def test_an_unmapped_what_warns_too(specs: Path) -> None:
+    """WhatId naming an Opportunity (no rule maps it): no association, one warning."""
+    out = forward_record(specs, {"WhatId": OPPORTUNITY_ID})
+    [warning] = out["_crm_warnings"]
+    assert warning["code"] == "lookup_unmapped"
+    assert warning["message"].startswith(f"WhatId {OPPORTUNITY_ID} (Opportunity): ")
+    assert "(WhatId -> Account, Project__c)" in warning["message"]
 
 
 def reverse(specs: Path, associations: dict[str, Any]) -> list[dict[str, Any]]:
@@ -132,18 +174,22 @@ def reverse(specs: Path, associations: dict[str, Any]) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     ("associations", "expected"),
     [
-        ({"companies": {"results": [{"id": "77"}]}}, [("account", "77")]),
+        ({"companies": {"results": [{"id": "77"}]}}, [("WhatId", "account", "77")]),
         (
             {"companies": {"results": []}, "project": {"results": [{"id": "901"}]}},
-            [("project", "901")],
+            [("WhatId", "project", "901")],
         ),
-        ({"companies": {"results": []}, "project": {"results": []}}, [("account", None)]),
-        ({"contacts": {"results": [{"id": "5"}]}}, []),  # not read: the lookup is left alone
+        (
+            {"companies": {"results": []}, "project": {"results": []}},
+            [("WhatId", "account", None)],
+        ),
+        # companies and project not read: WhatId is left alone
+        ({"contacts": {"results": [{"id": "5"}]}}, [("WhoId", "contact", "5")]),
+        ({"deals": {"results": [{"id": "6"}]}}, []),  # nothing mapped read: all left alone
     ],
 )
 def test_reverse_sets_the_lookup_from_the_associated_object(
-    specs: Path, associations: dict[str, Any], expected: list[tuple[str, str | None]]
+    specs: Path, associations: dict[str, Any], expected: list[tuple[str, str, str | None]]
 ) -> None:
     refs = reverse(specs, associations)
-    assert [(r["to_mapping"], r["source_id"]) for r in refs] == expected
-    assert all(r["lookup"] == "WhatId" for r in refs)
+    assert [(r["lookup"], r["to_mapping"], r["source_id"]) for r in refs] == expected

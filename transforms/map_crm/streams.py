@@ -22,14 +22,17 @@ Record shape emitted (both directions; names are the destination's):
   ``associations`` (HubSpot v3 shape ``{"companies": {"results": [{"id"}]}}``), so a
   tap that does not read associations never clears lookups. Several rules on one
   lookup make it polymorphic (``Task.WhatId``: an Account or a Project__c): sf_to_hs
-  takes the rule whose mapping's Salesforce object owns the id's key prefix (none: no
-  association), hs_to_sf the first rule whose HubSpot object the record is associated with;
+  takes the rule whose mapping's Salesforce object owns the id's key prefix (none, also
+  for a lone rule: no association, and a ``lookup_unmapped`` warning), hs_to_sf the first
+  rule whose HubSpot object the record is associated with;
 * ``_crm_errors``: ``[{"field", "message"}]`` when a value could not be converted
   (the field is left out; the target should dead-letter the record);
 * ``_crm_warnings``: ``[{"field", "code", "message"}]`` for a field left out of this
   record's write while the rest syncs: ``owner_unmatched``, an owner field (``owner:
   true``) whose User or owner has no active counterpart with the same email
-  (``crm_sync.owners``); the target counts them in its run report;
+  (``crm_sync.owners``); ``lookup_unmapped`` (sf_to_hs), a lookup naming a record of an
+  object none of its rules maps (``Task.WhoId`` holding a Lead id while only contacts are
+  mapped): no association is made for it. The target counts them in its run report;
 * ``_crm_partial`` (sf_to_hs): true when the record lacks a mapped field its stream's
   schema has (the Salesforce tap's refresh pass sends only the refreshed fields): it may
   update a linked record, never create one;
@@ -66,7 +69,7 @@ from crm_sync.convert.codec import HUBSPOT, read_datetime
 from crm_sync.convert.valuemap import ValueMap
 from crm_sync.hubspot.properties import KIND_KEY, field_schema, hubspot_options
 from crm_sync.owners import OWNER_UNMATCHED, OwnerDirectory
-from crm_sync.salesforce.key_prefixes import key_prefix
+from crm_sync.salesforce.key_prefixes import key_prefix, sobject_of
 from crm_sync.spec import (
     AssociationRule,
     Concat,
@@ -128,6 +131,8 @@ _WARNINGS = {
         },
     },
 }
+LOOKUP_UNMAPPED = "lookup_unmapped"
+"""A warning code: a lookup names a record of an object no association rule maps."""
 #: The run's owner directory, loaded on first use (map-crm caches it for the run).
 OwnerLookup = Callable[[], OwnerDirectory]
 
@@ -393,7 +398,7 @@ class StreamMapper:
         out["_crm_source_id"] = source_id
         out["_crm_source_modified_at"] = _stamp(stamp)
         out["_crm_source_values"] = native
-        out["_crm_associations"] = self._associations(record, source)
+        out["_crm_associations"] = self._associations(record, source, warnings)
         if errors:
             out["_crm_errors"] = errors
         if warnings:
@@ -440,8 +445,13 @@ class StreamMapper:
             return
         native[f.source], out[f.destination] = raw, found
 
-    def _associations(self, record: dict[str, Any], source: dict[str, Any]) -> list[dict[str, Any]]:
-        """One entry per lookup; a lookup with several rules (polymorphic) picks one rule."""
+    def _associations(
+        self, record: dict[str, Any], source: dict[str, Any], warnings: list[dict[str, str]]
+    ) -> list[dict[str, Any]]:
+        """One entry per lookup; a lookup with several rules (polymorphic) picks one rule.
+
+        A Salesforce id of an object none of the lookup's rules maps (``Task.WhoId`` naming
+        a Lead while only contacts are mapped) makes no association and adds a warning."""
         refs = []
         raw_links = record.get("associations")
         linked: dict[str, Any] = raw_links if isinstance(raw_links, dict) else {}
@@ -452,6 +462,7 @@ class StreamMapper:
                 related = _lookup(source, lookup)
                 rule = self._rule_for_id(rules, related)
                 if rule is None:  # an object no rule maps: no association (as if cleared)
+                    warnings.append(self._unmapped(lookup, rules, str(related)))
                     rule, related = rules[0], None
             else:
                 picked = self._rule_for_links(rules, linked)
@@ -473,15 +484,37 @@ class StreamMapper:
     def _rule_for_id(
         self, rules: Sequence[AssociationRule], related: Any
     ) -> AssociationRule | None:
-        """The rule whose mapping's Salesforce object owns ``related`` (by its key prefix)."""
-        if len(rules) == 1 or related in (None, ""):
+        """The rule whose mapping's Salesforce object owns ``related`` (by its key prefix).
+
+        A lone rule whose object's prefix is unknown (a custom object, no live describe)
+        takes any id; ``None`` when no rule's object owns the id."""
+        if related in (None, ""):
             return rules[0]
         prefix = str(related)[:3]
+        unknown: list[AssociationRule] = []
         for rule in rules:
             target = self.specs.get(rule.to)
-            if target and key_prefix(target.salesforce.object, self.live.key_prefixes) == prefix:
+            owner = key_prefix(target.salesforce.object, self.live.key_prefixes) if target else None
+            if owner == prefix:
                 return rule
-        return None
+            if owner is None:
+                unknown.append(rule)
+        return rules[0] if len(rules) == 1 and unknown else None
+
+    def _unmapped(
+        self, lookup: str, rules: Sequence[AssociationRule], related: str
+    ) -> dict[str, str]:
+        """The warning for a lookup id whose object no rule of the lookup maps."""
+        sobject = sobject_of(related, self.live.key_prefixes) or f"key prefix {related[:3]}"
+        mapped = ", ".join(
+            to.salesforce.object for r in rules if (to := self.specs.get(r.to)) is not None
+        )
+        return {
+            "field": lookup,
+            "code": LOOKUP_UNMAPPED,
+            "message": f"{lookup} {related} ({sobject}): no rule of {lookup} maps {sobject} "
+            f"({lookup} -> {mapped or 'nothing'}); no association made for it",
+        }
 
     def _rule_for_links(
         self, rules: Sequence[AssociationRule], linked: dict[str, Any]

@@ -33,3 +33,13 @@ def key_prefix(sobject: str, described: Mapping[str, str] | None = None) -> str 
         (p for name, p in STANDARD_KEY_PREFIXES.items() if name.casefold() == sobject.casefold()),
         None,
     )
+
+
+def sobject_of(record_id: str, described: Mapping[str, str] | None = None) -> str | None:
+    """The sObject whose key prefix starts ``record_id``, when known (``described`` maps
+    casefolded names to prefixes, as for :func:`key_prefix`; a custom object's name comes
+    back casefolded)."""
+    prefix = record_id[:3]
+    found = [n for n, p in STANDARD_KEY_PREFIXES.items() if p == prefix]
+    found += [n for n, p in (described or {}).items() if p == prefix]
+    return found[0] if found else None

@@ -97,6 +97,7 @@ def standard_properties(object_type_id: str) -> list[dict[str, Any]]:
                 options=[{"label": "True", "value": "true"}, {"label": "False", "value": "false"}],
             ),
             owner("Contact owner", g),
+            salesforce_id(g),  # as on companies: the contact mapping's upsert key
             *_system(g, contacts=True, standard=True),
         ]
     if object_type_id == "0-2":

@@ -198,6 +198,13 @@ PROJECT_STATUSES = ("Draft", "Planned", "In Progress", "On Hold", "Done", "Cance
 PROJECT_TAGS = ("Analytics", "Integration", "Migration", "Mobile", "Security", "Web", "AI")
 
 
+def _hubspot_id() -> FieldDef:
+    """``HubSpot_Id__c``: the external id an admin adds for the integration, holding the
+    HubSpot record id (the reverse leg upserts by it)."""
+    return FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
+                    external_id=True, id_lookup=True, unique=True)  # fmt: skip
+
+
 def _account() -> ObjectDef:
     return _obj("Account", "Account", "Accounts", "001", [
         _id(),
@@ -219,8 +226,7 @@ def _account() -> ObjectDef:
         text("Sic", "SIC Code", 20),
         area("Description", "Account Description", 32000),
         # The integration's external id holding the HubSpot company id (an admin adds it).
-        FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
-                 external_id=True, id_lookup=True, unique=True),
+        _hubspot_id(),
         # Roll-up summaries over the account's projects (a real org needs a master-detail
         # relationship for these; the sandbox rolls up over the Account__c lookup).
         calculated(money("Total_Project_Budget__c", "Total Project Budget", 18, 2,
@@ -262,6 +268,8 @@ def _contact() -> ObjectDef:
         area("Description", "Contact Description", 32000),
         check("HasOptedOutOfEmail", "Email Opt Out"),
         check("DoNotCall", "Do Not Call"),
+        # The integration's external id holding the HubSpot contact id (an admin adds it).
+        _hubspot_id(),
         *_field_list_after_deleted(),
         readonly(date("LastActivityDate", "Last Activity")),
     ])  # fmt: skip
@@ -324,8 +332,7 @@ def _task() -> ObjectDef:
         area("Description", "Description", 32000),
         readonly(check("IsClosed", "Closed")),
         # The integration's external id holding the HubSpot task id (an admin adds it).
-        FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
-                 external_id=True, id_lookup=True, unique=True),
+        _hubspot_id(),
         readonly(FieldDef("CompletedDateTime", "datetime", "Completed Date/Time")),
         *_system_fields(owner_refs=("Group", "User"))[:1],
         *_system_fields(owner=False)[1:],
@@ -358,8 +365,7 @@ def _opportunity() -> ObjectDef:
         ref("CampaignId", "Campaign ID", "Campaign", "Campaign"),
         # The integration's external id (an admin adds it), as on Account: a mapping of
         # Opportunity needs one to upsert by (issue 14, feature 3).
-        FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
-                 external_id=True, id_lookup=True, unique=True),
+        _hubspot_id(),
         *_field_list_after_deleted(),
         readonly(date("LastActivityDate", "Last Activity")),
     ])  # fmt: skip
@@ -389,8 +395,7 @@ def _case() -> ObjectDef:
         area("Description", "Description", 32000),
         readonly(check("IsClosed", "Closed")),
         # The integration's external id holding the HubSpot task id (an admin adds it).
-        FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
-                 external_id=True, id_lookup=True, unique=True),
+        _hubspot_id(),
         readonly(FieldDef("ClosedDate", "datetime", "Closed Date")),
         check("IsEscalated", "Escalated"),
         *_system_fields(owner_refs=("Group", "User"))[:1],
@@ -512,8 +517,7 @@ def _project() -> ObjectDef:
         FieldDef("Website__c", "url", "Website", length=255, custom=True),
         ref("Account__c", "Account", "Account", "Account__r", **c),
         ref("Primary_Contact__c", "Primary Contact", "Contact", "Primary_Contact__r", **c),
-        FieldDef("HubSpot_Id__c", "string", "HubSpot Id", length=64, custom=True,
-                 external_id=True, id_lookup=True, unique=True),
+        _hubspot_id(),
     ])  # fmt: skip
 
 

@@ -212,6 +212,9 @@ def test_pending_associations_retry_and_resolve(store):
         uow.resolve_pending("project", FWD, [("a1", "Account__c"), ("a2", "Other__c")])
     assert [p.from_id for p in store.pending_associations("project", FWD)] == ["a2"]
     assert store.count_pending("project", FWD) == 1
+    # which lookups of given records are pending (the reverse leg keeps those lookups)
+    assert store.pending_lookups("project", FWD, ["a1", "a2", "a3"]) == {("a2", "Account__c")}
+    assert store.pending_lookups("project", REV, ["a2"]) == set()
 
 
 def test_dead_letters_count_attempts_resolve_and_reopen(store):

@@ -166,7 +166,7 @@ def test_sf_to_hs_schema_carries_the_rules(seeded, meltano_project, tmp_path):
     messages = [json.loads(line) for line in mapped.stdout.decode().splitlines()
                 if line.startswith("{")]  # fmt: skip
     schemas = {m["stream"]: m for m in messages if m["type"] == "SCHEMA"}
-    assert set(schemas) == {"project", "companies"}
+    assert set(schemas) == {"project", "companies", "contacts", "tasks"}
     project = schemas["project"]
     assert project["key_properties"] == ["salesforce_id"]
     props = project["schema"]["properties"]
@@ -210,6 +210,6 @@ def test_validate_passes_for_the_shipped_specs(meltano_project, sandbox):
     assert offline.returncode == 0, offline.stderr.decode()[-3000:]
     live = meltano_project.run("invoke", "map-crm:validate")
     text = live.stdout.decode() + live.stderr.decode()
-    assert "live schemas checked: 5 API call(s) (Salesforce 1, HubSpot 4)" in text
+    assert "live schemas checked: 6 API call(s) (Salesforce 1, HubSpot 5)" in text
     assert live.returncode == 0, text[-3000:]
     assert "0 error(s)" in text

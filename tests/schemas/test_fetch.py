@@ -38,16 +38,15 @@ def test_shipped_mappings_cost_one_describe_and_one_properties_call_per_object(s
     specs = load_dir(REPO / "transforms" / "mappings")
     sandbox.clear_stats()
     live = fetch_live_schemas(specs.mappings, sf_token(env), hs_token(env))
-    # task.yml ships off, but validation checks every mapping, enabled or not.
-    assert set(live.salesforce) == {"Account", "Project__c", "Task"}
-    assert set(live.hubspot) == {"companies", "project", "tasks"}
+    assert set(live.salesforce) == {"Account", "Contact", "Project__c", "Task"}
+    assert set(live.hubspot) == {"companies", "contacts", "project", "tasks"}
     status = next(f for f in live.salesforce["Project__c"]["fields"] if f["name"] == "Status__c")
     assert "In Progress" in [v["value"] for v in status["picklistValues"]]
     assert live.hubspot["project"]["requiredProperties"] == ["project_name"]
     assert live.hubspot["project"]["objectTypeId"].startswith("2-")
     assert live.hubspot["companies"]["objectTypeId"] == "0-2"
     # Salesforce: one composite/batch; HubSpot: schemas list + one properties call each.
-    assert (live.salesforce_calls, live.hubspot_calls) == (1, 4)
+    assert (live.salesforce_calls, live.hubspot_calls) == (1, 5)
     calls = sandbox.stats()
     text = str(calls)
     assert "composite/batch" in text and "/crm/v3/properties/" in text

@@ -170,6 +170,22 @@ class LedgerStore:
         with self.engine.connect() as connection:
             return [PendingAssociation.from_row(r) for r in connection.execute(query)]
 
+    def pending_lookups(
+        self, mapping: str, direction: Direction, from_ids: Sequence[str]
+    ) -> set[tuple[str, str]]:
+        """``(from_id, lookup)`` of the leg's pending associations held by ``from_ids``."""
+        row = PendingAssociationRow
+        found: set[tuple[str, str]] = set()
+        with self.engine.connect() as connection:
+            for chunk in chunked(list(dict.fromkeys(from_ids))):
+                query = select(row.from_id, row.lookup).where(
+                    row.mapping == mapping,
+                    row.direction == direction.value,
+                    row.from_id.in_(chunk),
+                )
+                found |= {(str(f), str(lk)) for f, lk in connection.execute(query)}
+        return found
+
     def pending_reasons(
         self, mapping: str, direction: Direction, before: datetime
     ) -> list[tuple[str | None, int, str | None]]:

@@ -22,7 +22,7 @@ pending associations, and :func:`make_pending` tries them again at the end of th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -218,12 +218,14 @@ class LookupFolder:
         }
         wanted = [(s.to_mapping, s.source_id) for ss in specs.values() for s in ss if s.source_id]
         resolved = self.resolve(wanted) if wanted else {}
+        never_made = self._never_made(plans, specs)
         linked = Linked([], [], {})
         out: list[RecordPlan] = []
         for plan in plans:
             state = states.get(plan.source_id)
             base = plan.base_after or (state.base if state is not None else None) or {}
-            values = self._values(plan, specs.get(plan.source_id, []), base, resolved, linked)
+            kept = {lk for d, lk in never_made if d == plan.destination_id}
+            values = self._values(plan, specs.get(plan.source_id, []), base, resolved, linked, kept)
             if values and plan.action is Action.UNCHANGED and plan.destination_id:
                 plan = replace(plan, action=Action.UPDATE, changes=values)
             elif values and plan.action in (Action.CREATE, Action.UPDATE):
@@ -237,6 +239,25 @@ class LookupFolder:
             out.append(plan)
         return out, linked
 
+    def _never_made(
+        self, plans: Sequence[RecordPlan], specs: Mapping[str, Sequence[AssociationSpec]]
+    ) -> set[tuple[str, str]]:
+        """``(Salesforce id, lookup)`` of lookups the other leg still holds as pending.
+
+        A HubSpot record without an association its lookup names may simply never have
+        got it: the other leg parked it (the related record is not synced, e.g. a task's
+        Draft project the mapping's filter leaves out). That is no removal, so the
+        Salesforce lookup is kept; only the other leg's pending list tells them apart.
+        """
+        cleared = [
+            str(p.destination_id)
+            for p in plans
+            if p.destination_id and any(s.source_id is None for s in specs.get(p.source_id, ()))
+        ]
+        if not cleared:
+            return set()
+        return self.ledger.pending_lookups(self.mapping, self.direction.reverse, cleared)
+
     def _values(
         self,
         plan: RecordPlan,
@@ -244,14 +265,17 @@ class LookupFolder:
         base: Mapping[str, Any],
         resolved: Mapping[tuple[str, str], str],
         linked: Linked,
+        never_made: Collection[str] = (),
     ) -> dict[str, Any]:
-        """The lookup fields that change for one record; its references go to ``linked``."""
+        """The lookup fields that change for one record; its references go to ``linked``.
+
+        ``never_made``: lookups whose association the other leg never made (kept)."""
         hub = base.get("hubspot") or {}
         values: dict[str, Any] = {}
         for spec in specs:
             current = hub.get(ASSOC_KEY + spec.lookup)
             if spec.source_id is None:  # the association was removed: clear the lookup
-                if current is not None:
+                if current is not None and spec.lookup not in never_made:
                     values[spec.lookup] = None
                 continue
             ref = _ref(self.mapping, plan.source_id, spec, spec.source_id)

@@ -154,6 +154,12 @@ class SyncLedger:
             for p in self.store.pending_associations(mapping, direction, limit)
         ]
 
+    def pending_lookups(
+        self, mapping: str, direction: Direction, source_ids: Sequence[str]
+    ) -> set[tuple[str, str]]:
+        """``(source id, lookup)`` of the leg's pending associations held by ``source_ids``."""
+        return self.store.pending_lookups(mapping, direction, source_ids)
+
     def pending_pages(
         self, mapping: str, direction: Direction, size: int
     ) -> Iterator[list[AssociationRef]]:

@@ -16,11 +16,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from bench.bench_target_hubspot import account_schema_message
+from tests.e2e.hubspot_reads import hubspot_records, hubspot_session
 
 TARGET = str(Path(sys.executable).parent / "target-hubspot-custom")
+SANDBOX_SETTINGS = {
+    "access_token": "CRM_SANDBOX_HS_ACCESS_TOKEN",
+    "base_url": "CRM_SANDBOX_HS_BASE_URL",
+    "ca_bundle": "CRM_SANDBOX_CA_BUNDLE",
+}
 PARENT, CHILDREN = "0015g0000000000001", ("0015g0000000000002", "0015g0000000000003")
 
 
@@ -37,17 +41,9 @@ def _account(sid: str, parent: str | None, type_id: int) -> dict[str, Any]:
 
 
 def _run(env: dict[str, str], tmp_path: Path, type_id: int) -> subprocess.CompletedProcess[str]:
+    settings = {key: env[name] for key, name in SANDBOX_SETTINGS.items()}
     config = tmp_path / "config.json"
-    config.write_text(
-        json.dumps(
-            {
-                "access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
-                "base_url": env["CRM_SANDBOX_HS_BASE_URL"],
-                "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
-                "ledger_url": f"sqlite:///{tmp_path / 'ledger.sqlite'}",
-            }
-        )
-    )
+    config.write_text(json.dumps({**settings, "ledger_url": f"sqlite:///{tmp_path / 'l.sqlite'}"}))
     messages = [
         account_schema_message(),
         _account(PARENT, None, type_id),
@@ -64,21 +60,19 @@ class Portal:
     """Plain reads of the sandbox portal: companies by source id, their associations."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.base = env["CRM_SANDBOX_HS_BASE_URL"]
-        self.session = requests.Session()
-        self.session.trust_env = False
-        self.session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
-        self.session.headers["Authorization"] = f"Bearer {env['CRM_SANDBOX_HS_ACCESS_TOKEN']}"
+        self.env = env
+        self.session = hubspot_session(env)
 
     def get(self, path: str, **params: str) -> dict[str, Any]:
-        reply = self.session.get(self.base + path, params=params, timeout=30)
+        url = self.env["CRM_SANDBOX_HS_BASE_URL"] + path
+        reply = self.session.get(url, params=params, timeout=30)
         assert reply.status_code == 200, reply.text
         body: dict[str, Any] = reply.json()
         return body
 
     def ids(self) -> dict[str, str]:
-        page = self.get("/crm/v3/objects/companies", properties="salesforce_id", limit="100")
-        return {r["properties"]["salesforce_id"]: r["id"] for r in page["results"]}
+        found = hubspot_records(self.env, "companies", ["salesforce_id"])
+        return {r["properties"]["salesforce_id"]: r["id"] for r in found}
 
     def v4(self, company: str) -> dict[str, list[tuple[str, int]]]:
         page = self.get(f"/crm/v4/objects/companies/{company}/associations/companies")

@@ -113,6 +113,7 @@ class HubSpotSink(SyncSink):
                 self.report,
                 dry_run=self.dry_run,
                 stamp_seen=self.stamp_seen,
+                check_keys=True,  # upserts go by the key: a record lacking it would twin
                 report_lock=self._report_lock,
             )
         with self.counting():

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from crm_sync.spec.loader import load_file
+from tests.e2e.test_new_custom_object import counts
 from tests.e2e.two_way_helpers import HubSpot, Salesforce, all_writes
 
 pytestmark = pytest.mark.e2e
@@ -32,10 +33,6 @@ def spec_file(meltano_project: Any) -> Iterator[Path]:
         yield path
     finally:
         path.unlink(missing_ok=True)
-
-
-def counts(plan_file: Path) -> dict[str, dict[str, int]]:
-    return {s["mapping"]: s["counts"] for s in json.loads(plan_file.read_text())["streams"]}
 
 
 def test_drafted_spec_creates_the_object_and_syncs_into_it(

@@ -236,6 +236,7 @@ def test_creation_is_the_specs_and_the_old_setting_still_answers(sandbox, tmp_pa
     silent = tmp_path / "silent"
     silent.mkdir()
     (silent / "opportunity.yml").write_text(NEW_OBJECT % "")
+    (silent / "account.yml").write_text((SHIPPED / "account.yml").read_text())
     base = {"mappings_dir": str(silent), **credentials(sandbox.env)}
     with pytest.raises(SpecError) as excinfo:
         MapCrm(config=base)
@@ -246,6 +247,9 @@ def test_creation_is_the_specs_and_the_old_setting_still_answers(sandbox, tmp_pa
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warned) == 1 and "create_object_schema setting is deprecated" in warned[0]
     assert legacy.specs.get("opportunity").settings()["hubspot"]["create_object"] is True
+    # companies exists already: the old setting does not ask to create it
+    assert legacy.specs.get("account").hubspot.create_object is None
+    assert [i for i in legacy.specs.issues if i.code == "not_creatable"] == []
 
     declared = tmp_path / "declared"
     declared.mkdir()

@@ -123,9 +123,9 @@ class AssociationMaker:
                 )
             types = [_spec_of(found)]
         elif spec.label:
-            found = [i for i in self._labels(from_type, to_type) if i.get("label") == spec.label]
-            if found:
-                types = [_spec_of(found[0])]
+            named = [i for i in self._labels(from_type, to_type) if i.get("label") == spec.label]
+            if named:
+                types = [_spec_of(named[0])]
             elif not self.create_labels:
                 raise DestinationSchemaError(
                     f"mapping {mapping!r}: association label {spec.label!r} of "

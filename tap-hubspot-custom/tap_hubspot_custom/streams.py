@@ -38,6 +38,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from crm_sync.backfill import backfill_if_widened
 from crm_sync.bookmark import check_bookmark
 from crm_sync.hubspot import HubSpotError
+from crm_sync.hubspot.outcomes import body_of
 from tap_hubspot_custom.associations import AssociationReader, Found
 from tap_hubspot_custom.client import HubSpotStream
 from tap_hubspot_custom.descent import Descent, Frontier, Page
@@ -331,7 +332,7 @@ class HubSpotObjectStream(HubSpotStream):
     def _arrive(self, response: requests.Response) -> _Arrival:
         """Claim the page's ids (when walking from both ends), request the next page and
         start this page's association reads."""
-        payload = response.json()
+        payload = body_of(response)
         if self.mode == "list":
             self._start_descent(payload)
         if self.mode == "list" and self.descent is not None:
@@ -385,7 +386,7 @@ class HubSpotObjectStream(HubSpotStream):
     def _parse_search(self, response: requests.Response) -> Iterator[dict[str, Any]]:
         plan = self.plan
         assert plan is not None
-        records = [self.shaper.shape(r) for r in plan.take(response.json().get("results") or [])]
+        records = [self.shaper.shape(r) for r in plan.take(body_of(response).get("results") or [])]
         self._attach(records)
         yield from records
         # Runs once the SDK has written every record of the page: the bookmark follows.

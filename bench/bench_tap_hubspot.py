@@ -33,6 +33,7 @@ import tempfile
 import time
 from contextlib import redirect_stdout
 
+import psutil
 from tap_hubspot_custom.tap import TapHubSpotCustom
 
 from crm_sandbox.core.datadir import DataDir
@@ -43,11 +44,12 @@ def run(
     config: dict, state: dict | None = None
 ) -> tuple[float, int, set[str], dict, TapHubSpotCustom]:
     out = io.StringIO()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     with redirect_stdout(out):
         tap = TapHubSpotCustom(config=config, state=state or {})
         tap.sync_all()
     elapsed = time.perf_counter() - t0
+    print(f"  tap CPU {time.process_time() - cpu0:.1f} s (every thread; load-independent)")
     ids, count, last_state = set(), 0, {}
     for line in out.getvalue().splitlines():
         msg = json.loads(line)
@@ -137,7 +139,10 @@ def main() -> None:
             if pull not in pulls:
                 continue
             handle.clear_stats()
+            server = psutil.Process(handle.pid)
+            server_cpu = sum(server.cpu_times()[:2])
             elapsed, count, ids, _, tap = run(cfg)
+            print(f"  sandbox CPU {sum(server.cpu_times()[:2]) - server_cpu:.1f} s")
             assert len(ids) == n == count, (label, len(ids), count)
             served = handle.stats()["hubspot"]
             print(

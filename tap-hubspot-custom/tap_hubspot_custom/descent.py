@@ -27,16 +27,20 @@ reads those records again (the targets write nothing for a record already in pla
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
+
+from crm_sync.hubspot import HubSpotError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from crm_sync.hubspot import HubSpotClient
 
+LOGGER = logging.getLogger(__name__)
 SEARCH_INDEX_LAG_MS = 60_000
 """How much earlier than the walk's start a pull that used it sets its bookmark: twice the
 longest search-index lag reported (about 30 s, unverified as an upper bound)."""
@@ -159,6 +163,15 @@ class Descent:
                     below = ids[keep - 1]
                 if stop:
                     break
+        except HubSpotError as exc:
+            if exc.status == 429 or exc.status >= 500:
+                self._put(exc)
+            else:
+                # Search refused (a scope, a property): the list reads the rest, as it stops
+                # only at ids the walk already claimed (a contiguous run from the top).
+                LOGGER.warning(
+                    "%s: search walk stopped, the list reads on: %s", self.object_type, exc
+                )
         except BaseException as exc:  # raised in the stream's thread when it takes pages
             self._put(exc)
         self._put(_END)

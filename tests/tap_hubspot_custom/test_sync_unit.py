@@ -34,6 +34,21 @@ def test_full_pull_pages_the_list_api_and_bookmarks_the_newest(fake, config) -> 
     assert state["boundary_ids"] == [ids[-1]]
 
 
+def test_a_refused_search_walk_leaves_the_full_pull_to_the_list(fake, config, caplog) -> None:
+    ids = _seed(fake, 250)
+    fake.search_refusal = {
+        "status": "error",
+        "message": "There was a problem with the request.",
+        "category": "VALIDATION_ERROR",
+        "correlationId": "x",
+    }
+    run = run_tap({**config, "page_size": 100})
+    assert run.ids() == ids  # every record once, all from the list
+    searches = [c for c in fake.calls if c[1].endswith("/search")]
+    assert len(searches) == 1
+    assert "search walk stopped, the list reads on" in caplog.text
+
+
 def test_full_pull_bookmark_never_passes_the_servers_time_at_start(fake, config) -> None:
     _seed(fake, 3)  # newest record is newer than Date (whole seconds) less one second
     run = run_tap(config)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.test_tasks import fresh_start, run
 from tests.e2e.two_way_helpers import HubSpot, Salesforce, all_writes
 
 pytestmark = pytest.mark.e2e
@@ -36,18 +37,9 @@ def company_links(hs: HubSpot, contact_ids: list[str]) -> dict[str, dict[str, se
     }
 
 
-def run(project: Any, job: str) -> None:
-    done = project.run("run", job)
-    assert done.returncode == 0, done.stderr.decode()[-4000:]
-
-
 def test_contacts_round_trip_with_their_company(clean_sandbox: Any, meltano_project: Any) -> None:
     clean_sandbox.seed(salesforce={"Account": 3, "Contact": 8})
-    (meltano_project.root / ".meltano" / "crm-sync" / "sandbox-ledger.sqlite").unlink(
-        missing_ok=True
-    )
-    for state_id in ("sandbox:forward", "sandbox:reverse"):
-        meltano_project.run("state", "clear", "--force", state_id)
+    fresh_start(meltano_project)
     env = meltano_project.sandbox_env
     sf, hs = Salesforce(env), HubSpot(env)
 

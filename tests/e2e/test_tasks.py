@@ -46,17 +46,20 @@ def run(project: Any, job: str) -> str:
     return done.stderr.decode()
 
 
+def fresh_start(project: Any) -> None:
+    """Forget the ledger and both legs' bookmarks (the sandbox was just cleaned)."""
+    (project.root / ".meltano" / "crm-sync" / "sandbox-ledger.sqlite").unlink(missing_ok=True)
+    for state_id in ("sandbox:forward", "sandbox:reverse"):
+        project.run("state", "clear", "--force", state_id)
+
+
 def test_tasks_both_ways_with_their_polymorphic_who_and_what(
     clean_sandbox: Any, meltano_project: Any
 ) -> None:
     clean_sandbox.seed(
         salesforce={"Account": 4, "Contact": 10, "Lead": 3, "Project__c": 12, "Task": 40}
     )
-    (meltano_project.root / ".meltano" / "crm-sync" / "sandbox-ledger.sqlite").unlink(
-        missing_ok=True
-    )
-    for state_id in ("sandbox:forward", "sandbox:reverse"):
-        meltano_project.run("state", "clear", "--force", state_id)
+    fresh_start(meltano_project)
     env = meltano_project.sandbox_env
     sf, hs = Salesforce(env), HubSpot(env)
     # A task on a Draft project: project.yml's filter leaves the project out, so the

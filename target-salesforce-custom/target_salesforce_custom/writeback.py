@@ -97,6 +97,7 @@ class WriteBack:
         if not wanted:
             return NOTHING_LINKED
         items = list(wanted.items())
+        stop: QuotaExhausted | None
         try:
             object_type = self._resolve()
         except QuotaExhausted as exc:

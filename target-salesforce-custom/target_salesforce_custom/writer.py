@@ -204,8 +204,8 @@ class SalesforceDestination:
         """
         try:
             first = call([self.body(p) for p in plans])
-        except QuotaExhausted as stop:
-            return Outcome(stop=stop)
+        except QuotaExhausted as first_stop:
+            return Outcome(stop=first_stop)
         results = dict(zip(range(len(plans)), first, strict=True))
         stop: QuotaExhausted | None = None
         for attempt in range(1, self.lock_retries + 1):

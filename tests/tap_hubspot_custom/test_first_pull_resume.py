@@ -71,7 +71,8 @@ def killed_at_resume_point(config: dict[str, Any], tmp: Path) -> tuple[list[str]
                     tap.kill()
                     return ids, message["value"]
         raise AssertionError(
-            f"the tap ended without a resume point ({len(ids)} records): " + log.read_text()[-3000:]
+            f"the tap ended without a resume point ({len(ids)} records): "
+            + log.read_text()[-3000:]
         )
     finally:
         tap.kill()

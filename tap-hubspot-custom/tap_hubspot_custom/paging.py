@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk.pagination import BaseAPIPaginator
+from singer_sdk.pagination import BaseAPIPaginator, JSONPathPaginator
 
 if TYPE_CHECKING:
     import requests
@@ -21,16 +21,11 @@ if TYPE_CHECKING:
     from tap_hubspot_custom.search_plan import SearchPlan
 
 
-class ListPaginator(BaseAPIPaginator[str | None]):
+class ListPaginator(JSONPathPaginator):
     """``GET /crm/v3/objects/{ot}`` pages, by ``paging.next.after``."""
 
-    def __init__(self, start: str | None = None) -> None:
-        """``start``: the cursor of the first page to read (a resumed first pull)."""
-        super().__init__(start)
-
-    def get_next(self, response: requests.Response) -> str | None:
-        after = ((response.json().get("paging") or {}).get("next") or {}).get("after")
-        return str(after) if after else None
+    def __init__(self) -> None:
+        super().__init__("$.paging.next.after")
 
     def continue_if_empty(self, response: requests.Response) -> bool:
         return True

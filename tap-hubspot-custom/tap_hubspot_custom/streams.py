@@ -4,9 +4,7 @@
   100 per page. Its order is by id, so the bookmark is set once the pull is done:
   the earlier of the latest ``updatedAt`` read and the server's time (``Date``
   header, less a second) when the first page was served -- a record edited while
-  the pull was running is read again next run, never skipped. Until then STATE
-  carries the pull's resume point after every page (``first_pull``: the next page's
-  cursor, :mod:`tap_hubspot_custom.first_pull`), so a killed first pull resumes there.
+  the pull was running is read again next run, never skipped.
 * **Incremental pull**: the search API from the bookmark, re-anchored page by page
   (:mod:`tap_hubspot_custom.search_plan`); STATE after every page: ``updatedAt``
   bookmark, ``boundary_ids`` (ids already emitted at that millisecond) and
@@ -35,7 +33,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from singer_sdk import metrics
-from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from crm_sync.backfill import backfill_if_widened
@@ -43,7 +40,6 @@ from crm_sync.bookmark import check_bookmark
 from crm_sync.hubspot import HubSpotError
 from tap_hubspot_custom.associations import AssociationReader, Found
 from tap_hubspot_custom.client import HubSpotStream
-from tap_hubspot_custom.first_pull import ListProgress
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper
 from tap_hubspot_custom.paging import ListPaginator, SearchPaginator
 from tap_hubspot_custom.prefetch import ListPrefetch, request_key
@@ -136,8 +132,6 @@ class HubSpotObjectStream(HubSpotStream):
         self._send: RequestFunc | None = None
         self.prefetch = ListPrefetch(self.name)
         self._arrivals: dict[Any, _Arrival] = {}
-        self._list_from: str | None = None  # the cursor a resumed first pull starts at
-        self.list_pages = 0  # list pages read by this run's first pull, for tests and logs
 
     # --- SDK hooks: what to read ------------------------------------------------------
 
@@ -228,7 +222,7 @@ class HubSpotObjectStream(HubSpotStream):
         if self.mode == "search":
             assert self.plan is not None
             return SearchPaginator(self.plan)
-        return ListPaginator(self._list_from if self.mode == "list" else None)
+        return ListPaginator()
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         if self.mode == "search":
@@ -259,45 +253,15 @@ class HubSpotObjectStream(HubSpotStream):
         self, context: Context | None, state: dict[str, Any], incremental: bool
     ) -> Iterator[dict[str, Any]]:
         self._switch("list")
-        resume = ListProgress.saved(state) if incremental else None
-        self._start_list(resume)
-        if resume is not None:
-            self.logger.info(
-                "%s: resuming a first pull that did not finish, at list cursor %s",
-                self.name, resume.after,
-            )  # fmt: skip
-        try:
-            yield from self.request_records(context)
-        except FatalAPIError as exc:
-            if resume is None or self.list_pages:
-                raise
-            self.logger.warning(
-                "%s: HubSpot refused the saved list cursor %s of a first pull that did not "
-                "finish (%s); reading the first pull again from the start",
-                self.name, resume.after, exc,
-            )  # fmt: skip
-            self._start_list(None)
-            yield from self.request_records(context)
-        finally:
-            self._list_from = None
+        self._served_at, self._newest = None, _Newest()
+        yield from self.request_records(context)
         if not incremental:
             return
-        ListProgress.clear(state)
         newest, served_at = self._newest, self._served_at
         if newest.ms is not None and (served_at is None or newest.ms <= served_at):
             self._save(state, iso(newest.ms), sorted(newest.ids), complete=False)
         elif served_at is not None:
             self._save(state, iso(served_at), [], complete=False)
-
-    def _start_list(self, resume: ListProgress | None) -> None:
-        """Begin a first pull by listing: from the start, or where ``resume`` stood."""
-        self._list_from = resume.after if resume is not None else None
-        self._served_at = resume.served_at if resume is not None else None
-        self._newest = _Newest(
-            resume.newest if resume is not None else None,
-            set(resume.newest_ids) if resume is not None else None,
-        )
-        self.list_pages = 0
 
     def _send_next_page(self, payload: dict[str, Any]) -> None:
         """Request the list page after ``payload`` now, before its records are written."""
@@ -334,18 +298,12 @@ class HubSpotObjectStream(HubSpotStream):
         if self._served_at is None:
             self._served_at = _server_ms(response)
         arrival = self._arrival(response)
-        self.list_pages += 1
         records = [self.shaper.shape(r) for r in arrival.payload.get("results") or []]
         self._attach(records, arrival.reads)
-        after = ((arrival.payload.get("paging") or {}).get("next") or {}).get("after")
-        for n, record in enumerate(records, 1):
+        for record in records:
             ms = epoch_ms(record.get(REPLICATION_KEY))
             if ms is not None and (self._newest.ms is None or ms >= self._newest.ms):
                 self._newest.see(ms, record["id"])
-            if n == len(records) and after:
-                # Set before the page's last record goes out: singer-sdk writes STATE
-                # only after a record is written, so none can claim a page still unsent.
-                self._save_list_progress(str(after))
             yield record
 
     def _search_pull(
@@ -436,14 +394,6 @@ class HubSpotObjectStream(HubSpotStream):
             # The v4 batch reads go to singer-sdk's request metric like the pages do.
             with metrics.http_request_counter(self.name, reader.endpoint) as counter:
                 counter.increment(found.calls)
-
-    def _save_list_progress(self, after: str) -> None:
-        """A first pull's resume point: the next page's cursor (see :mod:`.first_pull`)."""
-        if self.replication_method != REPLICATION_INCREMENTAL:
-            return
-        newest = self._newest
-        ListProgress.at(after, self._served_at, newest.ms, newest.ids).save(self._state)
-        self.state_manager.is_flushed = False
 
     def _save(self, state: dict[str, Any], value: str, ids: list[str], *, complete: bool) -> None:
         if self.replication_method != REPLICATION_INCREMENTAL:

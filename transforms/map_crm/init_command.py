@@ -61,19 +61,18 @@ def init_command(
     schema = next(
         (v for k, v in live.hubspot.items() if k.casefold() == hs_object.casefold()), None
     )
-    new = schema is None and hs_object.casefold() not in STANDARD_OBJECTS
-    if describe is None or (schema is None and not new):
+    if describe is None or (schema is None and hs_object.casefold() in STANDARD_OBJECTS):
         missing = f"Salesforce {sf_object}" if describe is None else f"HubSpot {hs_object}"
         click.echo(f"error: {missing} does not exist", err=True)
         sys.exit(1)
-    if new:
+    new = schema is None
+    if schema is None:
         click.echo(
             f"HubSpot has no object {hs_object}: drafting the custom object the target will "
             "create (create_object: true), one property per Salesforce field",
             err=True,
         )
         schema = planned_schema(sf_object, hs_object, describe)
-    assert schema is not None
     directory = mappings_dir or Path(config.get("mappings_dir", DEFAULT_MAPPINGS_DIR))
     others = load_dir(directory).mappings if directory.is_dir() else []
     result = draft(ObjectPair(sf_object, hs_object, describe, schema, new=new), others)

@@ -44,6 +44,7 @@ from singer_sdk.singerlib import (
 )
 
 from crm_sync.hubspot import HubSpotClient
+from crm_sync.hubspot.client import STANDARD_OBJECTS
 from crm_sync.hubspot.properties import CREATE_SETTING, warn_create_setting
 from crm_sync.owners import OwnerDirectory, load_owner_directory
 from crm_sync.salesforce import SalesforceClient
@@ -70,8 +71,10 @@ LOGGER = logging.getLogger("map-crm")
 
 
 def declare_create_object(mapping: Mapping) -> Mapping:
-    """``mapping`` creating its HubSpot object unless its spec says otherwise."""
-    if mapping.hubspot.create_object is not None:
+    """``mapping`` creating its HubSpot custom object unless its spec says otherwise (a
+    standard object exists already: left as it is)."""
+    standard = mapping.hubspot.object.casefold() in STANDARD_OBJECTS
+    if mapping.hubspot.create_object is not None or standard:
         return mapping
     return replace(mapping, hubspot=replace(mapping.hubspot, create_object=True))
 

@@ -631,18 +631,14 @@ class LedgerBatch:
                         stale.append(pk)  # hs_id re-linked: drop the old pairing
             for chunk in chunked(stale):
                 connection.execute(delete(table).where(table.c.id.in_(chunk)))
-        full = [_link_row(row, now) for row in self._links.values()]
         for has_base in (True, False):
-            group = [row for row in full if ("base" in row) is has_base]
-            if not group:
-                continue
+            group = (
+                _link_row(row, now) for row in self._links.values() if ("base" in row) is has_base
+            )  # rows made a chunk at a time by upsert(), not all at once
             upsert(
-                connection,
-                table,
-                [{**row, "base": row.get("base")} for row in group] if has_base else group,
-                ["mapping", "sf_id"],
+                connection, table, group, ["mapping", "sf_id"],
                 partial(_link_update, with_base=has_base),
-            )
+            )  # fmt: skip
 
     def _delete_tombstones(self, connection: Any) -> None:
         table = TombstoneRow.__table__

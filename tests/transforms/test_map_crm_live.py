@@ -217,3 +217,87 @@ def test_validate_checks_hubspot_filter_properties(sandbox, tmp_path):
     assert "project.yml:3: error: mapping 'project' field 'no_such_prop': hubspot.filter reads" in (
         result.output
     )
+
+
+ACCOUNT_WITH_PARENT = """\
+name: account
+salesforce: {object: Account, id_field: HubSpot_Id__c}
+hubspot: {object: companies, id_property: salesforce_id}
+fields:
+  - {salesforce: Name, hubspot: name, rule: two_way}
+associations:
+  - {lookup: ParentId, to: account, type_id: %s}
+"""
+
+
+@pytest.mark.parametrize(
+    ("type_id", "named"),
+    [("999", "type_id 999"), ("14, category: USER_DEFINED", "type_id USER_DEFINED 14")],
+)
+def test_validate_names_an_association_type_the_pair_lacks(sandbox, tmp_path, type_id, named):
+    """14 is HUBSPOT_DEFINED (child to parent company): 999, or 14 as USER_DEFINED, is not."""
+    directory = tmp_path / "mappings"
+    directory.mkdir()
+    (directory / "account.yml").write_text(ACCOUNT_WITH_PARENT % type_id)
+    result = validate(tmp_path, {"mappings_dir": str(directory), **credentials(sandbox.env)})
+    assert result.exit_code == 1, result.output
+    assert (
+        f"account.yml:7: error: mapping 'account' field 'ParentId': association {named} of "
+        "ParentId is not a HubSpot association type from companies to companies (its types: "
+        "450 HUBSPOT_DEFINED, 13 HUBSPOT_DEFINED 'Parent Company', 14 HUBSPOT_DEFINED "
+        "'Child Company') [association_unknown_type]" in result.output
+    ), result.output
+    assert "1 error(s)" in result.output
+    # Salesforce: one describe; HubSpot: companies' properties + the pair's labels.
+    assert "live schemas checked: 3 API call(s) (Salesforce 1, HubSpot 2)" in result.output
+
+
+def test_validate_passes_a_bare_hubspot_defined_type_id(sandbox, tmp_path):
+    directory = tmp_path / "mappings"
+    directory.mkdir()
+    (directory / "account.yml").write_text(ACCOUNT_WITH_PARENT % "14")
+    result = validate(tmp_path, {"mappings_dir": str(directory), **credentials(sandbox.env)})
+    assert result.exit_code == 0, result.output
+    assert "0 error(s)" in result.output
+
+
+NEW_OBJECT = """\
+name: opportunity
+salesforce: {object: Opportunity, id_field: HubSpot_Id__c}
+hubspot: {object: sf_opportunity, id_property: salesforce_id%s}
+fields:
+  - {salesforce: Name, hubspot: name, rule: always_salesforce}
+  - {salesforce: Amount, hubspot: amount, rule: always_salesforce}
+"""
+
+
+def test_creation_is_the_specs_and_the_old_setting_still_answers(sandbox, tmp_path, caplog):
+    """One decision per mapping (``hubspot.create_object``); map-crm's deprecated
+    ``create_object_schema`` answers for a spec that does not say, with a WARNING, and
+    the mapper hands that answer to the target in ``x-crm-mapping``."""
+    silent = tmp_path / "silent"
+    silent.mkdir()
+    (silent / "opportunity.yml").write_text(NEW_OBJECT % "")
+    (silent / "account.yml").write_text((SHIPPED / "account.yml").read_text())
+    base = {"mappings_dir": str(silent), **credentials(sandbox.env)}
+    with pytest.raises(SpecError) as excinfo:
+        MapCrm(config=base)
+    assert [i.code for i in excinfo.value.issues if i.is_error] == ["unknown_object"]
+
+    with caplog.at_level("WARNING"):
+        legacy = MapCrm(config={**base, "create_object_schema": True})
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and "create_object_schema setting is deprecated" in warned[0]
+    assert legacy.specs.get("opportunity").settings()["hubspot"]["create_object"] is True
+    # companies exists already: the old setting does not ask to create it
+    assert legacy.specs.get("account").hubspot.create_object is None
+    assert [i for i in legacy.specs.issues if i.code == "not_creatable"] == []
+
+    declared = tmp_path / "declared"
+    declared.mkdir()
+    (declared / "opportunity.yml").write_text(NEW_OBJECT % ", create_object: true")
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        mapper = MapCrm(config={**base, "mappings_dir": str(declared)})
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+    assert mapper.specs.get("opportunity").settings()["hubspot"]["create_object"] is True

@@ -176,7 +176,10 @@ class MappedLeg:
         """Reconcile, write and commit one batch; None on a dry run (nothing written)."""
         planned = self.plan(raw, destination)
         if self.dry_run:
-            self.plan_associations(planned)
+            if before_write is not None:  # lookups folded into the writes (Salesforce)
+                self.plan_lookups(planned, before_write)
+            else:
+                self.plan_associations(planned)
             return None
         return self.write(planned, destination, before_write=before_write, after_write=after_write)
 
@@ -237,6 +240,14 @@ class MappedLeg:
         )
         with self.report_lock:
             self.report.counts.associations_made += len(diff.wanted)
+
+    def plan_lookups(self, planned: PlannedBatch, before_write: BeforeWrite) -> None:
+        """Dry run: count the lookups ``before_write`` would set (it counts those it
+        folds into the writes) plus the ones it would park as pending, so the plan's
+        ``associations_made`` is what the real run makes or parks; nothing is kept."""
+        _, linked = before_write(planned.plans, planned.payloads, planned.states)
+        with self.report_lock:
+            self.report.counts.associations_made += len(linked.pending)
 
     @staticmethod
     def seen(planned: PlannedBatch) -> list[str]:

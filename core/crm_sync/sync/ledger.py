@@ -23,6 +23,7 @@ from crm_sync.ledger import (
     LedgerBatch,
     LedgerStore,
     PendingAssociation,
+    PendingReason,
     RunLogEntry,
 )
 from crm_sync.ledger.lock import MappingLocks
@@ -184,6 +185,7 @@ class SyncLedger:
         pending: Sequence[AssociationRef] = (),
         made: Sequence[AssociationRef] = (),
         *,
+        held: Sequence[AssociationRef] = (),
         run_id: str | None = None,
         seen: Collection[str] = (),
     ) -> None:
@@ -197,6 +199,9 @@ class SyncLedger:
         dead letter open: a dead letter closes only once all it stands for is done.
         ``seen`` (the source ids the batch read) and the refused records' letters are
         stamped with ``run_id``, so the end of that run replays none of them.
+        ``held`` are associations of two synced records a target keeps back to fill its
+        next association batch: parked as :attr:`~PendingReason.HELD_FOR_BATCH`, so a
+        run that stops before making them leaves them to the next run's end.
         """
         bases = dict(bases or {})
         linked_now = [p.source_id for p, _ in write.written] + [p.source_id for p in write.settled]
@@ -240,6 +245,20 @@ class SyncLedger:
                         ref.to_source_id,
                         last_error=text,
                         reason=reason,
+                    )
+                )
+            for ref in held:
+                uow.add_pending(
+                    PendingAssociation(
+                        ref.mapping,
+                        direction,
+                        ref.source_id,
+                        ref.association,
+                        ref.to_mapping,
+                        ref.to_source_id,
+                        last_error=f"{ref.lookup} -> {ref.to_mapping} {ref.to_source_id}: "
+                        "held to fill the next association batch",
+                        reason=PendingReason.HELD_FOR_BATCH,
                     )
                 )
 

@@ -106,15 +106,7 @@ class SyncLedger:
         self, mapping: str, direction: Direction, source_ids: Sequence[str]
     ) -> dict[str, str]:
         """Linked destination ids of live pairs (neither side tombstoned)."""
-        view = self.store.load(mapping, direction, source_ids)
-        src, dst = direction.source, direction.destination
-        out: dict[str, str] = {}
-        for source_id, record in view.records.items():
-            dest_id = record.id_on(dst)
-            if (src, source_id) in view.tombstones or (dst, dest_id) in view.tombstones:
-                continue
-            out[source_id] = dest_id
-        return out
+        return self.store.live_links(mapping, direction, source_ids)
 
     def associated_ids(
         self, mapping: str, direction: Direction, source_ids: Sequence[str]

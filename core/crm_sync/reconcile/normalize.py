@@ -63,6 +63,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAYBE_TYPED = frozenset("0123456789-tTfF \t\n")
 _KINDS = {k.value: k for k in Kind if k is not Kind.UNSUPPORTED}
 """Kind by value (a dict lookup: ``Kind(kind)`` would run once per field of every record)."""
+_MULTI = Kind.MULTI.value
 
 
 def is_blank(value: object, kind: str | None = None) -> bool:
@@ -78,7 +79,7 @@ def is_blank(value: object, kind: str | None = None) -> bool:
     if isinstance(value, str):
         if kind not in _KINDS:  # inference keeps every non-empty string
             return False
-        return not (value.replace(";", "") if kind == Kind.MULTI else value).strip()
+        return not (value.replace(";", "") if kind == _MULTI else value).strip()
     if isinstance(value, int | float | Decimal):  # bool included: never blank
         return False
     return canonical(value, kind) is BLANK

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "WRITE_BACK_FAILED",
     "AssociationType",
     "Conflict",
     "DeleteRule",
@@ -129,6 +130,11 @@ class DeleteRule(StrEnum):
 
     PROPAGATE = "propagate"
     IGNORE = "ignore"
+
+
+WRITE_BACK_FAILED = "WRITE_BACK_FAILED"
+"""The error code of a record written to Salesforce whose new id HubSpot refused to take
+(the reverse leg's write-back): its dead letter stands only for that write-back."""
 
 
 @dataclass(frozen=True, slots=True)

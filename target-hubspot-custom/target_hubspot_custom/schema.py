@@ -81,8 +81,9 @@ def ensure_object(
     if object_type is None:
         if not create_object_schema:
             raise DestinationSchemaError(
-                f"HubSpot object {object_name!r} does not exist; create the custom object or "
-                "set create_object_schema: true"
+                f"HubSpot object {object_name!r} does not exist; create the custom object, or "
+                "say create_object: true on the hubspot side of its mapping spec (a plain "
+                "stream: set create_object_schema: true)"
             )
         object_type = _create_schema(
             client, object_name, id_property, fields, associated_objects, label

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.http import own_thread
+from crm_sync.hubspot.properties import CREATE_SETTING, creates_object
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.annotations import StreamMapping, read_stream_mapping
 from crm_sync.sync.associations import AssociationDiff, make_pending
@@ -113,6 +114,7 @@ class HubSpotSink(SyncSink):
                 self.report,
                 dry_run=self.dry_run,
                 stamp_seen=self.stamp_seen,
+                check_keys=True,  # upserts go by the key: a record lacking it would twin
                 report_lock=self._report_lock,
             )
         with self.counting():
@@ -131,7 +133,13 @@ class HubSpotSink(SyncSink):
 
     def _ensure_object(self, fields: Mapping[str, Mapping[str, Any]]) -> ObjectInfo | None:
         target = self.hs_target
-        create_schema = bool(target.config.get("create_object_schema"))
+        setting = target.config.get(CREATE_SETTING)  # plain streams: the switch
+        declared = None
+        if self.mapping is not None:  # mapped: the spec's hubspot.create_object decides
+            declared = self.mapping.create_object
+            if declared is None and setting:
+                target.warn_create_setting()
+        create_schema = creates_object(declared, setting)
         create_props = bool(target.config.get("create_missing_properties"))
         try:
             return ensure_object(

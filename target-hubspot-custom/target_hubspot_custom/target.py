@@ -21,6 +21,7 @@ from singer_sdk import typing as th
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.hubspot.daily import DEFAULT_MAX_DAILY_SHARE
+from crm_sync.hubspot.properties import warn_create_setting
 from crm_sync.singer import number_setting
 from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
 from crm_sync.sync.state import STATE_INTERVAL_SETTING
@@ -43,6 +44,7 @@ class TargetHubSpotCustom(SyncTarget):
     name = "target-hubspot-custom"
     default_sink_class = HubSpotSink
     destination_label = "HubSpot"
+    create_setting_warned = False
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -120,7 +122,10 @@ class TargetHubSpotCustom(SyncTarget):
             "create_object_schema",
             th.BooleanType,
             default=False,
-            description="Create a missing custom object from the stream.",
+            description="Plain streams: create a missing custom object from the stream. "
+            "Deprecated for mapped streams: say it per mapping in the spec "
+            "(hubspot.create_object), which map-crm validate reads too; this setting still "
+            "answers for a spec that does not say, with a WARNING.",
         ),
         th.Property(
             "object_map",
@@ -190,6 +195,12 @@ class TargetHubSpotCustom(SyncTarget):
             self.ledger,
             create_labels=bool(self.config.get("create_missing_properties")) and not self.dry_run,
         )
+
+    def warn_create_setting(self) -> None:
+        """Once a run: a mapped stream's object creation came from the deprecated setting."""
+        if not self.create_setting_warned:
+            self.create_setting_warned = True
+            warn_create_setting(self.name, self.config, self.logger)
 
     def account_ids(self) -> dict[Side, str]:
         return {Side.HUBSPOT: self.client.portal_id()}

@@ -5,6 +5,12 @@ rate limiter inside the session keeps the whole run under the portal's window. T
 is joined before :meth:`HubSpotDestination.write` returns, so a sink's ``process_batch``
 only ends once every write of its batch has an answer (STATE depends on that).
 
+Creates and updates are upserts by the id property (``salesforce_id``), except an update
+of a record that does not carry its key yet (``key_missing``: a HubSpot-born record whose
+id write-back is still to come): that one is a batch update by HubSpot id setting the key
+too, as an upsert would create a twin. The key is read with the linked records, so this
+costs no call of its own.
+
 A whole call refused with a 4xx (one bad value can fail the lot) is split in halves and
 retried until the bad records are isolated; a 207 keeps the good records and names the
 refused ones.
@@ -48,7 +54,9 @@ class HubSpotDestination:
         self.client = client
         self.object_type = object_type
         self.id_property = id_property
-        self.read_properties = list(dict.fromkeys([*read_properties, modified_property]))
+        self.read_properties = list(
+            dict.fromkeys([*read_properties, id_property, modified_property])
+        )
         self.modified_property = modified_property
         self.pool = pool
 
@@ -81,13 +89,17 @@ class HubSpotDestination:
     def write(
         self, plans: Sequence[RecordPlan], payloads: Mapping[str, Mapping[str, Any]]
     ) -> BatchWrite:
-        """Upsert creates/updates by the id property, archive deletes; join before return."""
-        upserts = [p for p in plans if p.action in (Action.CREATE, Action.UPDATE)]
+        """Upsert creates/updates by the id property (by HubSpot id an update whose record
+        lacks its key), archive deletes; join before return."""
+        writes = [p for p in plans if p.action in (Action.CREATE, Action.UPDATE)]
+        by_id = [p for p in writes if p.key_missing and p.destination_id]
+        upserts = [p for p in writes if not (p.key_missing and p.destination_id)]
         archives = [p for p in plans if p.action is Action.ARCHIVE and p.destination_id]
         result = BatchWrite()
         jobs: list[Callable[[], BatchWrite]] = [
             partial(self._upsert, chunk, payloads) for chunk in chunks(upserts)
         ]
+        jobs += [partial(self._update_keys, chunk, payloads) for chunk in chunks(by_id)]
         jobs += [partial(self._archive, chunk) for chunk in chunks(archives)]
         stop: QuotaExhausted | None = None
         for outcome in self._each(jobs):
@@ -117,7 +129,7 @@ class HubSpotDestination:
         """Plain records: upsert ``(key, properties)``; returns (key→id, key→error)."""
 
         def one(chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[dict, dict]:
-            return self._upsert_split(list(chunk))
+            return self._split(list(chunk))
 
         ok: dict[str, str] = {}
         bad: dict[str, RecordError] = {}
@@ -132,35 +144,68 @@ class HubSpotDestination:
         inputs: list[tuple[str, Mapping[str, Any]]] = [
             (p.source_id, {k: wire_value(v) for k, v in p.changes.items()}) for p in plans
         ]
-        ok, bad = self._upsert_split(inputs)
+        ok, bad = self._split(inputs)
+        return self._outcome(plans, payloads, ok, bad, lambda p: p.source_id)
+
+    def _update_keys(
+        self, plans: Sequence[RecordPlan], payloads: Mapping[str, Mapping[str, Any]]
+    ) -> BatchWrite:
+        """Update records lacking their key by HubSpot id, setting the key with the changes."""
+        inputs: list[tuple[str, Mapping[str, Any]]] = [
+            (
+                str(p.destination_id),
+                {**{k: wire_value(v) for k, v in p.changes.items()}, self.id_property: p.source_id},
+            )
+            for p in plans
+        ]
+        ok, bad = self._split(inputs, by_id=True)
+        return self._outcome(plans, payloads, ok, bad, lambda p: str(p.destination_id))
+
+    @staticmethod
+    def _outcome(
+        plans: Sequence[RecordPlan],
+        payloads: Mapping[str, Mapping[str, Any]],
+        ok: Mapping[str, str],
+        bad: Mapping[str, RecordError],
+        key_of: Callable[[RecordPlan], str],
+    ) -> BatchWrite:
+        """The plans of one call as written (with their HubSpot id) or refused."""
         out = BatchWrite()
         for plan in plans:
-            if plan.source_id in ok:
-                out.written.append((plan, ok[plan.source_id]))
+            key = key_of(plan)
+            if key in ok:
+                out.written.append((plan, ok[key]))
             else:
-                error = bad.get(plan.source_id) or RecordError(
-                    "UNKNOWN_ERROR", "not in HubSpot's reply"
-                )
+                error = bad.get(key) or RecordError("UNKNOWN_ERROR", "not in HubSpot's reply")
                 out.refused.append(
                     RefusedRecord(plan, jsonable(payloads.get(plan.source_id, {})), error)
                 )
         return out
 
-    def _upsert_split(
-        self, inputs: Sequence[tuple[str, Mapping[str, Any]]]
+    def _split(
+        self, inputs: Sequence[tuple[str, Mapping[str, Any]]], *, by_id: bool = False
     ) -> tuple[dict[str, str], dict[str, RecordError]]:
-        outcome: BatchOutcome = self.client.batch_upsert(self.object_type, self.id_property, inputs)
+        """Upsert ``(key, properties)`` inputs (update ``(HubSpot id, properties)`` ones
+        ``by_id``) in one call; a whole-call 4xx is split in halves until the refused
+        inputs are isolated. Returns (key→HubSpot id, key→error)."""
+        outcome: BatchOutcome = (
+            self.client.batch_update(self.object_type, inputs)
+            if by_id
+            else self.client.batch_upsert(self.object_type, self.id_property, inputs)
+        )
         if outcome.status >= 400 and len(inputs) > 1:
             half = len(inputs) // 2
-            left = self._upsert_split(inputs[:half])
-            right = self._upsert_split(inputs[half:])
+            left = self._split(inputs[:half], by_id=by_id)
+            right = self._split(inputs[half:], by_id=by_id)
             return left[0] | right[0], left[1] | right[1]
         ok: dict[str, str] = {}
         for record in outcome.results:
             # the trace id is the key exactly as sent; the property may come back
-            # normalised (HubSpot lowercases a contact's email)
+            # normalised (HubSpot lowercases a contact's email); an update's key is its id
             key = record.get("objectWriteTraceId")
-            key = key if key is not None else (record.get("properties") or {}).get(self.id_property)
+            if key is None:
+                props = record.get("properties") or {}
+                key = record.get("id") if by_id else props.get(self.id_property)
             if key is not None:
                 ok[str(key)] = str(record["id"])
         bad: dict[str, RecordError] = {}

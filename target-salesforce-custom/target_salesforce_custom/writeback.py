@@ -8,7 +8,9 @@ payload (``_crm_destination_id``) does not name its Salesforce id yet is updated
 HubSpot, 100 per batch update, through :mod:`crm_sync.hubspot`. A write-back
 HubSpot refuses puts the record in the dead letters (error ``WRITE_BACK_FAILED``): the
 replay next run finds Salesforce unchanged and only repeats the write-back; once it
-succeeds the record is settled and its dead letter closed.
+succeeds the record is settled and its dead letter closed. A Salesforce edit of that
+record reaching the forward leg first is written to HubSpot by HubSpot id with the id
+(:func:`crm_sync.sync.batch.keyed`), which closes the dead letter as well.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from crm_sync.reconcile import Action, LedgerState, RecordPlan
 from crm_sync.salesforce import chunks
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 from crm_sync.sync.leg import DESTINATION_ID, NOTHING_LINKED, Linked
-from crm_sync.vocabulary import RecordError
+from crm_sync.vocabulary import WRITE_BACK_FAILED, RecordError
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +101,7 @@ class WriteBack:
             if hs_id in refusals:
                 why = refusals[hs_id]
                 error = RecordError(
-                    "WRITE_BACK_FAILED", f"{self.id_property}={sf_id}: {why}", (self.id_property,)
+                    WRITE_BACK_FAILED, f"{self.id_property}={sf_id}: {why}", (self.id_property,)
                 )
                 write.refused.append(RefusedRecord(plan, jsonable(payloads[hs_id]), error))
             else:

@@ -108,6 +108,60 @@ def test_refused_id_write_back_stays_a_dead_letter_until_written(
     }
 
 
+def test_salesforce_edit_before_the_write_back_retry_updates_the_same_company(
+    clean_sandbox: Any, sync: TwoWay
+) -> None:
+    """A Salesforce edit reaches the forward leg between a refused id write-back and its
+    retry: the forward leg writes that company by HubSpot id with ``salesforce_id`` (an
+    upsert on ``salesforce_id`` would make a second, name-less company), which completes
+    the write-back: only then is its dead letter resolved. A no-op rerun writes nothing."""
+    write_mappings(sync.mappings)
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    sync.run()
+    company = hs.create("companies", {"name": "Born in HubSpot", "phone": "200"})
+    clean_sandbox.set_faults(refuse=1.0, only="hubspot")
+    reverse = sync.leg(REVERSE)
+    (account,) = [
+        a["Id"] for a in sf.rows("Account", "HubSpot_Id__c").values()
+        if a["HubSpot_Id__c"] == company
+    ]  # fmt: skip
+    clean_sandbox.set_faults()
+    sf.update("Account", account, {"Phone": "300"})
+    ledger = open_ledger(sync.ledger_url)
+    try:
+        letters = ledger.dead_letters("account", Direction.HS_TO_SF)
+        assert [(d.source_id, d.error.code) for d in letters] == [(company, "WRITE_BACK_FAILED")], (
+            reverse.stderr
+        )
+
+        clean_sandbox.clear_stats()
+        forward = sync.leg(FORWARD)
+        assert forward.ok, forward.stderr
+        companies = hs.records("companies", ["name", "phone", "salesforce_id"])
+        mine = {
+            i: r
+            for i, r in companies.items()
+            if r["salesforce_id"] == account or r["name"] == "Born in HubSpot"
+        }
+        assert mine == {
+            company: {"name": "Born in HubSpot", "phone": "300", "salesforce_id": account}
+        }, forward.stderr
+        calls = clean_sandbox.stats()["hubspot"]["calls"]
+        assert sum(n for k, n in calls.items() if "batch/update" in k) == 1, calls
+        assert not any("batch/upsert" in k for k in calls), calls
+        assert ledger.dead_letters("account", Direction.HS_TO_SF) == []
+    finally:
+        ledger.close()
+
+    sync.run()
+    assert sf.rows("Account", "Phone")[account]["Phone"] == "300"
+    clean_sandbox.clear_stats()
+    sync.run()
+    assert all_writes(clean_sandbox.stats()) == {}
+    assert len([r for r in hs.records("companies", ["salesforce_id"]).values()
+                if r["salesforce_id"] == account]) == 1  # fmt: skip
+
+
 @pytest.fixture
 def other_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     """A second org and portal (its own data dir: other org id, other portal id)."""

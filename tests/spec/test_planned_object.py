@@ -118,3 +118,54 @@ def test_the_target_creates_what_map_crm_announces():
     assert hubspot_property("amount", field_schema(Kind.NUMBER))["type"] == "number"
     # an enum without known options stays text (HubSpot needs options for a select)
     assert hubspot_property("s", field_schema(Kind.ENUM))["type"] == "string"
+
+
+def _declaring(tmp_path, create_object: str):
+    """The specs with the opportunity mapping saying ``hubspot.create_object``."""
+    text = textwrap.dedent(OPPORTUNITY).replace(
+        "id_property: salesforce_id}",
+        f"id_property: salesforce_id, create_object: {create_object}}}",
+    )
+    (tmp_path / "opportunity.yml").write_text(text)
+    (tmp_path / "account.yml").write_text(ACCOUNT)
+    specs = load_specs(tmp_path)
+    assert not specs.errors, specs.errors
+    return specs
+
+
+def _errors(specs, *, create_objects: bool = False) -> list[tuple[str, str]]:
+    issues = validate_live(
+        specs.mappings,
+        {"Opportunity": opportunity_describe(), "Account": account_describe()},
+        {"companies": companies_schema()},
+        create_objects=create_objects,
+    )
+    return [(i.code, i.message) for i in issues if i.is_error]
+
+
+def test_the_spec_says_creation_per_mapping(tmp_path):
+    """``hubspot.create_object`` is the one decision: no setting needed, and it wins."""
+    specs = _declaring(tmp_path, "true")
+    assert specs.get("opportunity").hubspot.create_object is True
+    assert specs.get("opportunity").settings()["hubspot"]["create_object"] is True
+    assert _errors(specs) == []
+    # a spec that says false is not overridden by the deprecated setting's answer
+    assert _errors(_declaring(tmp_path, "false"), create_objects=True) == [
+        ("unknown_object", "HubSpot has no object sf_opportunity")
+    ]
+
+
+def test_creation_of_a_standard_object_is_a_warning(tmp_path):
+    (tmp_path / "account.yml").write_text(
+        ACCOUNT.replace(
+            "id_property: salesforce_id}", "id_property: salesforce_id, create_object: true}"
+        )
+    )
+    specs = load_specs(tmp_path)
+    assert specs.get("account").hubspot.create_object is True
+    issues = validate_live(
+        specs.mappings, {"Account": account_describe()}, {"companies": companies_schema()}
+    )
+    assert [(i.code, i.is_error) for i in issues if i.code == "not_creatable"] == [
+        ("not_creatable", False)
+    ]

@@ -14,7 +14,7 @@ import pytest
 from target_hubspot_custom.target import TargetHubSpotCustom
 
 from crm_sync.sync.ledger import open_ledger
-from crm_sync.vocabulary import Direction
+from crm_sync.vocabulary import WRITE_BACK_FAILED, Direction, RecordError
 from tests.fixtures_pg import fresh_database
 
 MAPPING = {
@@ -246,4 +246,53 @@ def test_faults_end_with_hubspot_equal_to_source(clean_sandbox, config):
     assert clean_sandbox.stats()["hubspot"]["records"]["project"] == n  # none lost, none doubled
     clean_sandbox.clear_stats()
     run_target(config, [schema_message(), *(record(i) for i in range(n))])
+    assert writes(clean_sandbox.stats()) == 0
+
+
+def test_an_update_of_a_record_lacking_its_key_goes_by_hubspot_id_and_closes_the_write_back(
+    clean_sandbox, config
+):
+    """A HubSpot-born project is linked in the ledger, but the reverse leg's write-back of
+    its ``salesforce_id`` was refused (an open ``WRITE_BACK_FAILED`` dead letter): a
+    Salesforce edit of it updates that project by HubSpot id, setting ``salesforce_id``
+    (an upsert on the key would create a twin), and closes that dead letter only. A record
+    carrying its key is still upserted by it; a rerun writes nothing."""
+    from tests.e2e.two_way_helpers import HubSpot
+
+    run_target(config, [schema_message(), record(1)])
+    keyed_id = hubspot_projects(config)[0]["id"]
+    portal = HubSpot(
+        {
+            "CRM_SANDBOX_HS_BASE_URL": config["base_url"],
+            "CRM_SANDBOX_HS_ACCESS_TOKEN": config["access_token"],
+            "CRM_SANDBOX_CA_BUNDLE": config["ca_bundle"],
+        }
+    )
+    name = "Born in HubSpot"
+    born = portal.create("project", {"project_name": name})
+    sid = record(0)["record"]["salesforce_id"]
+    ledger = open_ledger(config["ledger_url"])
+    agreed = {"salesforce": {"Name": name}, "hubspot": {"project_name": name}}
+    with ledger.store.batch() as uow:
+        uow.link("project", sid, born, base=agreed)
+        refused = RecordError(WRITE_BACK_FAILED, f"salesforce_id={sid}: no", ("salesforce_id",))
+        uow.dead_letter("project", Direction.HS_TO_SF, born, {"project_name": "x"}, refused)
+        other = RecordError("FIELD_CUSTOM_VALIDATION_EXCEPTION", "refused by a rule")
+        uow.dead_letter("project", Direction.HS_TO_SF, keyed_id, {"project_name": "y"}, other)
+
+    clean_sandbox.clear_stats()
+    run_target(config, [schema_message(), record(0, "Edited"), record(1, "Edited too")])
+    calls = clean_sandbox.stats()["hubspot"]["calls"]
+    assert sum(n for k, n in calls.items() if "batch/update" in k) == 1
+    assert sum(n for k, n in calls.items() if "batch/upsert" in k) == 1
+    projects = {p["id"]: p["properties"] for p in hubspot_projects(config)}
+    assert {i: (p["salesforce_id"], p["project_name"]) for i, p in projects.items()} == {
+        born: (sid, "Edited"),
+        keyed_id: (record(1)["record"]["salesforce_id"], "Edited too"),
+    }
+    assert [d.source_id for d in ledger.dead_letters("project", Direction.HS_TO_SF)] == [keyed_id]
+    assert ledger.destination_ids("project", Direction.SF_TO_HS, [sid]) == {sid: born}
+
+    clean_sandbox.clear_stats()
+    run_target(config, [schema_message(), record(0, "Edited"), record(1, "Edited too")])
     assert writes(clean_sandbox.stats()) == 0

@@ -15,6 +15,7 @@ from map_crm.draft import (
     normalize,
     render,
 )
+from map_crm.new_object import planned_schema, property_name
 
 from crm_sync.spec import validate_live
 from crm_sync.spec.loader import load_text
@@ -152,3 +153,32 @@ def test_a_full_value_map_is_kept_two_way():
     assert item.rule is Rule.PREFER_SALESFORCE
     assert item.values == {"In Progress": "in_progress", "Done": "done"}
     assert 'values: {"In Progress": "in_progress", "Done": "done"}' in render(d)
+
+
+def test_property_names_for_a_new_object():
+    assert property_name("CloseDate") == "close_date"
+    assert property_name("Budget__c") == "budget"
+    assert property_name("URLField__c") == "url_field"
+    assert property_name("Start_Date__c") == "start_date"
+    assert property_name("X2nd_Step__c") == "x2nd_step"
+    assert property_name("_2nd__c") == "f_2nd"
+
+
+def test_draft_for_a_new_object_maps_every_field_and_validates_with_creation():
+    """The portal lacks the object: the draft pairs each field with the property the target
+    will create, says create_object: true, and the validator (no setting) accepts it."""
+    schema = planned_schema("Widget__c", "widget", DESCRIBE)
+    d = draft(ObjectPair("Widget__c", "widget", DESCRIBE, schema, new=True))
+    assert d.create_object and d.id_property == "salesforce_id"
+    got = pairs(d)
+    assert got["Start_Date__c"][0:2] == ("start_date", Rule.PREFER_SALESFORCE)
+    assert got["Score__c"][0:2] == ("score", Rule.ALWAYS_SALESFORCE)  # a formula
+    assert got["Count__c"][0] == "count"  # a number property this time
+    assert got["Stage__c"][0] == "stage"  # options are the picklist's own values
+    assert "CreatedById: read-only lookup to User" in d.unmatched_sf
+    assert d.notes == [] and d.unmatched_hs == []
+    spec, issues = load_text(render(d), "widget.yml")
+    assert spec is not None, issues
+    assert spec.hubspot.create_object is True
+    live = validate_live([spec], {"Widget__c": DESCRIBE}, {})
+    assert [i for i in live if i.is_error] == []

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from map_crm.mapper import MapCrm
 
 from crm_sync.spec.loader import load_file
-from tests.transforms.test_map_crm_live import credentials
+from tests.transforms.test_map_crm_live import SHIPPED, credentials
 
 
 def run(tmp_path, sandbox, *args):
@@ -72,3 +72,34 @@ def test_init_refuses_to_overwrite_without_force(sandbox, tmp_path):
     result = run(tmp_path, sandbox, *args, "--force")
     assert result.exit_code == 0, result.output
     assert out.read_text().startswith("# yaml-language-server")
+
+
+def test_init_drafts_a_new_hubspot_object_that_validates_with_creation(sandbox, tmp_path):
+    """Opportunity -> sf_opportunity, which the portal lacks: the draft maps every field to
+    a property the target will create and says so (create_object: true); `validate` then
+    checks it against that object, with no setting turned on."""
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "account.yml").write_text((SHIPPED / "account.yml").read_text())
+    out = mappings / "opportunity.yml"
+    result = run(tmp_path, sandbox, "init", "--salesforce", "Opportunity", "--hubspot",
+                 "sf_opportunity", "--mappings", str(mappings), "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "HubSpot has no object sf_opportunity: drafting" in result.output
+    text = out.read_text()
+    spec, issues = load_file(out)
+    assert spec is not None, issues
+    assert spec.hubspot.create_object is True
+    assert (spec.salesforce.id_field, spec.hubspot.id_property) == (
+        "HubSpot_Id__c",
+        "salesforce_id",
+    )
+    pairs = {f.salesforce: f.hubspot for f in spec.fields}
+    assert {k: pairs.get(k) for k in ("Name", "Amount", "CloseDate", "StageName")} == {
+        "Name": "name", "Amount": "amount", "CloseDate": "close_date", "StageName": "stage_name"
+    }, text  # fmt: skip
+    assert [(a.lookup, a.to) for a in spec.associations] == [("AccountId", "account")], text
+
+    result = run(tmp_path, sandbox, "validate", "--mappings", str(mappings))
+    assert result.exit_code == 0, result.output + text
+    assert "0 error(s)" in result.output, result.output

@@ -118,7 +118,7 @@ def test_forward_schema_is_destination_shaped_and_annotated():
     assert settings == {
         "name": "project",
         "salesforce": {"object": "Project__c", "id_field": "HubSpot_Id__c"},
-        "hubspot": {"object": "project", "id_property": "salesforce_id"},
+        "hubspot": {"object": "project", "id_property": "salesforce_id", "create_object": None},
         "create": {"to_hubspot": True, "to_salesforce": False},
         "delete": {"to_hubspot": "propagate", "to_salesforce": "ignore"},
         "conflict": "newest",

@@ -217,3 +217,45 @@ def test_validate_checks_hubspot_filter_properties(sandbox, tmp_path):
     assert "project.yml:3: error: mapping 'project' field 'no_such_prop': hubspot.filter reads" in (
         result.output
     )
+
+
+NEW_OBJECT = """\
+name: opportunity
+salesforce: {object: Opportunity, id_field: HubSpot_Id__c}
+hubspot: {object: sf_opportunity, id_property: salesforce_id%s}
+fields:
+  - {salesforce: Name, hubspot: name, rule: always_salesforce}
+  - {salesforce: Amount, hubspot: amount, rule: always_salesforce}
+"""
+
+
+def test_creation_is_the_specs_and_the_old_setting_still_answers(sandbox, tmp_path, caplog):
+    """One decision per mapping (``hubspot.create_object``); map-crm's deprecated
+    ``create_object_schema`` answers for a spec that does not say, with a WARNING, and
+    the mapper hands that answer to the target in ``x-crm-mapping``."""
+    silent = tmp_path / "silent"
+    silent.mkdir()
+    (silent / "opportunity.yml").write_text(NEW_OBJECT % "")
+    (silent / "account.yml").write_text((SHIPPED / "account.yml").read_text())
+    base = {"mappings_dir": str(silent), **credentials(sandbox.env)}
+    with pytest.raises(SpecError) as excinfo:
+        MapCrm(config=base)
+    assert [i.code for i in excinfo.value.issues if i.is_error] == ["unknown_object"]
+
+    with caplog.at_level("WARNING"):
+        legacy = MapCrm(config={**base, "create_object_schema": True})
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and "create_object_schema setting is deprecated" in warned[0]
+    assert legacy.specs.get("opportunity").settings()["hubspot"]["create_object"] is True
+    # companies exists already: the old setting does not ask to create it
+    assert legacy.specs.get("account").hubspot.create_object is None
+    assert [i for i in legacy.specs.issues if i.code == "not_creatable"] == []
+
+    declared = tmp_path / "declared"
+    declared.mkdir()
+    (declared / "opportunity.yml").write_text(NEW_OBJECT % ", create_object: true")
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        mapper = MapCrm(config={**base, "mappings_dir": str(declared)})
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+    assert mapper.specs.get("opportunity").settings()["hubspot"]["create_object"] is True

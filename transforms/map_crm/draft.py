@@ -102,12 +102,18 @@ def _read_only_hs(prop: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class ObjectPair:
-    """The two objects to map and their live schemas (describe / properties)."""
+    """The two objects to map and their live schemas (describe / properties).
+
+    ``new``: the HubSpot object does not exist yet; ``schema`` is the one the target will
+    create (:func:`map_crm.new_object.planned_schema`) and the draft says
+    ``create_object: true``, so the validator checks it against that same object.
+    """
 
     sf_object: str
     hs_object: str
     describe: dict[str, Any]
     schema: dict[str, Any]
+    new: bool = False
 
 
 @dataclass
@@ -134,6 +140,7 @@ class Draft:
     unmatched_sf: list[str] = field(default_factory=list)  # comment lines
     unmatched_hs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    create_object: bool = False
 
 
 def draft_values(
@@ -205,6 +212,7 @@ def match_fields(pair: ObjectPair, mappings: Sequence[Mapping] = ()) -> Draft:
         None,
     )
     draft = Draft(mapping_name(sf_object), sf_object, hs_object, id_field, id_property)
+    draft.create_object = pair.new
     standard = STANDARD_EQUIVALENTS.get((sf_object.casefold(), hs_object.casefold()), {})
     # HubSpot's own read-only properties (hs_*, calculated) cannot receive values.
     free = {n: p for n, p in props.items() if n != id_property and not _read_only_hs(p)}
@@ -273,9 +281,9 @@ def check(draft: Draft, pair: ObjectPair, mappings: Sequence[Mapping] = ()) -> l
     if spec is None:
         return [i for i in issues if i.is_error]
     others = [m for m in mappings if m.name != draft.name]
-    live = validate_live(
-        [spec, *others], {pair.sf_object: pair.describe}, {pair.hs_object: pair.schema}
-    )
+    # a new object is checked as the validator checks any create_object mapping
+    hs_schemas = {} if pair.new else {pair.hs_object: pair.schema}
+    live = validate_live([spec, *others], {pair.sf_object: pair.describe}, hs_schemas)
     return [i for i in issues + live if i.is_error and i.mapping in (None, draft.name)]
 
 
@@ -330,7 +338,12 @@ def render(d: Draft) -> str:
         f"name: {_q(d.name)}",
         "enabled: true",
         f"salesforce: {{object: {_q(d.sf_object)}, id_field: {_q(id_field)}}}",
-        f"hubspot: {{object: {_q(d.hs_object)}, id_property: {_q(id_property)}}}",
+        f"hubspot: {{object: {_q(d.hs_object)}, id_property: {_q(id_property)}"
+        + (
+            ", create_object: true}   # created with these properties on the first run"
+            if d.create_object
+            else "}"
+        ),
         "fields:" if d.fields else "fields: []",
     ]
     for f in d.fields:

@@ -3,7 +3,8 @@
 Reads both live schemas with the same credentials as ``map-crm validate`` (``--config``
 or ``MAP_CRM_*`` variables), and the other specs of the mappings directory so lookups
 become associations to them. ``--out`` refuses to overwrite a file without ``--force``;
-without ``--out`` the spec goes to stdout.
+without ``--out`` the spec goes to stdout. A HubSpot custom object that does not exist
+yet is drafted as the object the target will create (:mod:`map_crm.new_object`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from pathlib import Path
 
 import click
 
+from crm_sync.hubspot.client import STANDARD_OBJECTS
 from crm_sync.schemas import LiveSchemaError
 from crm_sync.schemas.fetch import fetch_objects
 from crm_sync.spec import load_dir
 from map_crm.draft import ObjectPair, draft, render
 from map_crm.live import side_settings
+from map_crm.new_object import planned_schema
 from map_crm.options import DEFAULT_MAPPINGS_DIR, mappings_option
 
 
@@ -58,13 +61,21 @@ def init_command(
     schema = next(
         (v for k, v in live.hubspot.items() if k.casefold() == hs_object.casefold()), None
     )
-    if describe is None or schema is None:
+    if describe is None or (schema is None and hs_object.casefold() in STANDARD_OBJECTS):
         missing = f"Salesforce {sf_object}" if describe is None else f"HubSpot {hs_object}"
         click.echo(f"error: {missing} does not exist", err=True)
         sys.exit(1)
+    new = schema is None
+    if schema is None:
+        click.echo(
+            f"HubSpot has no object {hs_object}: drafting the custom object the target will "
+            "create (create_object: true), one property per Salesforce field",
+            err=True,
+        )
+        schema = planned_schema(sf_object, hs_object, describe)
     directory = mappings_dir or Path(config.get("mappings_dir", DEFAULT_MAPPINGS_DIR))
     others = load_dir(directory).mappings if directory.is_dir() else []
-    result = draft(ObjectPair(sf_object, hs_object, describe, schema), others)
+    result = draft(ObjectPair(sf_object, hs_object, describe, schema, new=new), others)
     text = render(result)
     if out is None:
         click.echo(text, nl=False)

@@ -45,9 +45,10 @@ LIVE_SETTINGS: list[th.Property[Any]] = [
         "create_object_schema",
         th.BooleanType,
         description=(
-            "The HubSpot target creates missing custom objects (its create_object_schema): "
-            "validate a mapping to an object that does not exist yet against the object "
-            "the target will create."
+            "Deprecated: say it per mapping in the spec (hubspot.create_object), which "
+            "target-hubspot-custom reads too. Until then, on: a mapping whose spec does not "
+            "say creates its missing custom object (validated against the object the "
+            "target will create), with a WARNING."
         ),
     ),
     th.Property(

@@ -24,9 +24,11 @@ exits 1 on errors (the CLI is a click group whose default action is the mapper).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import typing as t
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -42,9 +44,11 @@ from singer_sdk.singerlib import (
 )
 
 from crm_sync.hubspot import HubSpotClient
+from crm_sync.hubspot.client import STANDARD_OBJECTS
+from crm_sync.hubspot.properties import CREATE_SETTING, warn_create_setting
 from crm_sync.owners import OwnerDirectory, load_owner_directory
 from crm_sync.salesforce import SalesforceClient
-from crm_sync.spec import SpecError, SpecSet, load_dir, validate_live
+from crm_sync.spec import Mapping, SpecError, SpecSet, load_dir, validate_live
 from crm_sync.spec.compat import Compat
 from crm_sync.spec.loader import spec_files
 from crm_sync.stops import CleanStops, InputError
@@ -63,6 +67,18 @@ from map_crm.live import (
 from map_crm.options import DEFAULT_MAPPINGS_DIR, mappings_option
 from map_crm.streams import LiveTypes, StreamMapper
 
+LOGGER = logging.getLogger("map-crm")
+
+
+def declare_create_object(mapping: Mapping) -> Mapping:
+    """``mapping`` creating its HubSpot custom object unless its spec says otherwise (a
+    standard object exists already: left as it is)."""
+    standard = mapping.hubspot.object.casefold() in STANDARD_OBJECTS
+    if mapping.hubspot.create_object is not None or standard:
+        return mapping
+    return replace(mapping, hubspot=replace(mapping.hubspot, create_object=True))
+
+
 #: Issue code of a lossy-conversion notice (``crm_sync.spec.compat.Compat.LOSSY``).
 LOSSY = str(Compat.LOSSY)
 
@@ -76,6 +92,9 @@ def check_specs(
     required but cannot be had.
     """
     specs = load_dir(mappings_dir)
+    warn_create_setting("map-crm", config, LOGGER)
+    if config.get(CREATE_SETTING):  # the deprecated setting answers where a spec is silent
+        specs.mappings = [declare_create_object(m) for m in specs.mappings]
     if not specs.mappings:  # nothing loaded: nothing to check against the APIs
         return specs, LiveSource(None, "no mapping loaded")
     # Every mapping that loaded is checked live, even when another file has errors, so
@@ -87,7 +106,6 @@ def check_specs(
                 specs.mappings,
                 live.data.get("salesforce") or {},
                 live.data.get("hubspot") or {},
-                create_objects=bool(config.get("create_object_schema")),
             )
         )
     return specs, live

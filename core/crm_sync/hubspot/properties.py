@@ -1,8 +1,14 @@
 """The HubSpot property a stream field is created as, and the object a mapping creates.
 
-One place decides what target-hubspot-custom creates (``create_object_schema``,
+One place decides what target-hubspot-custom creates (a mapping's ``hubspot.create_object``,
 ``create_missing_properties``) and what ``map-crm validate`` checks a mapping against
 when the object does not exist yet, so the two cannot disagree (issue 14, feature 3):
+
+* :func:`creates_object`: whether a mapping's missing custom object is created, one
+  decision the spec says per mapping (``hubspot: {create_object: true}``) and both
+  map-crm and the target read; each plugin's older ``create_object_schema`` setting
+  still answers for a spec that does not say, with a deprecation WARNING
+  (:func:`warn_create_setting`);
 
 * :func:`field_schema`: the JSON Schema map-crm gives a field it writes to HubSpot
   (``x-crm-kind``, and ``x-crm-options`` for picklists);
@@ -15,6 +21,7 @@ when the object does not exist yet, so the two cannot disagree (issue 14, featur
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +31,9 @@ from crm_sync.vocabulary import Direction
 if TYPE_CHECKING:
     from crm_sync.spec.model import FieldMapping
     from crm_sync.spec.model import Mapping as SpecMapping
+
+CREATE_SETTING = "create_object_schema"
+"""The deprecated per-plugin setting (map-crm, target-hubspot-custom) for ``create_object``."""
 
 PROPERTY_GROUP = "crm_sync"
 KIND_KEY = "x-crm-kind"
@@ -148,3 +158,23 @@ def planned_object_schema(mapping: SpecMapping, sf_describe: Mapping[str, Any]) 
             hubspot_property(f.hubspot, field_schema(kind, hubspot_options(f, sf_field)))
         )
     return {"requiredProperties": [id_property], "properties": properties}
+
+
+def creates_object(declared: bool | None, setting: Any = None) -> bool:
+    """Whether a missing HubSpot custom object is created for a mapping: what its spec
+    declares (``hubspot.create_object``), else the plugin's deprecated setting."""
+    return bool(setting) if declared is None else declared
+
+
+def warn_create_setting(plugin: str, config: Mapping[str, Any], logger: logging.Logger) -> None:
+    """The deprecation WARNING of a plugin's ``create_object_schema`` setting, when on."""
+    if not config.get(CREATE_SETTING):
+        return
+    logger.warning(
+        "%s: the %s setting is deprecated: say it per mapping in the spec "
+        "(hubspot: {object: ..., id_property: ..., create_object: true}), which map-crm "
+        "validate and target-hubspot-custom both read; until then the setting answers "
+        "for a mapping whose spec does not say",
+        plugin,
+        CREATE_SETTING,
+    )

@@ -402,7 +402,7 @@ class LedgerBatch:
     _pending: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
     _resolved_pending: list[tuple[str, str, str, str]] = field(default_factory=list)
     _dead: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    _resolved_dead: list[tuple[str, str, str]] = field(default_factory=list)
+    _resolved_dead: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     _seen: defaultdict[tuple[str, str, str], set[str]] = field(
         default_factory=lambda: defaultdict(set)
     )
@@ -552,10 +552,16 @@ class LedgerBatch:
         }
 
     def resolve_dead_letters(
-        self, mapping: str, direction: Direction, source_ids: Iterable[str]
+        self,
+        mapping: str,
+        direction: Direction,
+        source_ids: Iterable[str],
+        *,
+        code: str | None = None,
     ) -> None:
-        """Mark dead letters of records now written successfully as resolved."""
-        self._resolved_dead += [(mapping, str(direction), i) for i in source_ids]
+        """Mark dead letters of records now written successfully as resolved (only those
+        whose error is ``code``, when given)."""
+        self._resolved_dead += [(mapping, str(direction), i, code) for i in source_ids]
 
     def mark_seen(
         self, mapping: str, direction: Direction, run_id: str, source_ids: Iterable[str]
@@ -719,11 +725,11 @@ class LedgerBatch:
                 )
 
     def _resolve_dead(self, connection: Any, now: datetime) -> None:
-        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for mapping, direction, source_id in self._resolved_dead:
-            groups[(mapping, direction)].append(source_id)
-        for (mapping, direction), ids in groups.items():
-            _update_open_letters(connection, mapping, direction, ids, resolved_at=now)
+        groups: dict[tuple[str, str, str | None], list[str]] = defaultdict(list)
+        for mapping, direction, source_id, code in self._resolved_dead:
+            groups[(mapping, direction, code)].append(source_id)
+        for (mapping, direction, code), ids in groups.items():
+            _update_open_letters(connection, mapping, direction, ids, code, resolved_at=now)
 
     def _mark_seen(self, connection: Any) -> None:
         """Stamp the open dead letters of the records a run read (``uq_dead_letter`` probes)."""
@@ -732,21 +738,26 @@ class LedgerBatch:
 
 
 def _update_open_letters(
-    connection: Any, mapping: str, direction: str, source_ids: Sequence[str], **values: Any
+    connection: Any,
+    mapping: str,
+    direction: str,
+    source_ids: Sequence[str],
+    code: str | None = None,
+    **values: Any,
 ) -> None:
-    """Set ``values`` on a leg's open dead letters of ``source_ids``, an IN list a chunk."""
+    """Set ``values`` on a leg's open dead letters of ``source_ids`` (of error ``code``
+    only, when given), an IN list a chunk."""
     table = DeadLetterRow.__table__
     for chunk in chunked(source_ids):
-        connection.execute(
-            update(table)
-            .where(
-                table.c.mapping == mapping,
-                table.c.direction == direction,
-                table.c.source_id.in_(chunk),
-                table.c.resolved_at.is_(None),
-            )
-            .values(**values)
-        )
+        where = [
+            table.c.mapping == mapping,
+            table.c.direction == direction,
+            table.c.source_id.in_(chunk),
+            table.c.resolved_at.is_(None),
+        ]
+        if code is not None:
+            where.append(table.c.error_code == code)
+        connection.execute(update(table).where(*where).values(**values))
 
 
 def _keyset_pages(

@@ -299,6 +299,10 @@ class RecordPlan:
     """True when the pair is not in the ledger yet (a create, or a destination found by key)."""
     revives: tuple[Tombstone, ...] = ()
     """Tombstones to lift once the plan is durable: the source record was restored."""
+    key_missing: bool = False
+    """The linked destination record does not carry the source id on the key property the
+    leg upserts on (its id write-back was refused and not retried yet): the write goes by
+    the destination id and sets the key too; an upsert by the key would create a twin."""
 
     @property
     def moves_ledger(self) -> bool:

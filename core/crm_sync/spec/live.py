@@ -21,7 +21,7 @@ from typing import Any
 
 from crm_sync.convert.kinds import HS_TEXT_LENGTHS, Kind, hs_kind, sf_kind
 from crm_sync.hubspot.client import STANDARD_OBJECTS
-from crm_sync.hubspot.properties import planned_object_schema
+from crm_sync.hubspot.properties import creates_object, planned_object_schema
 from crm_sync.hubspot.upsert_keys import upsert_key_ok
 from crm_sync.spec.compat import Compat, compatibility
 from crm_sync.spec.issues import Issue, Severity
@@ -508,9 +508,10 @@ def validate_live(
 ) -> list[Issue]:
     """Every issue of every mapping against the two live schemas (all, not first).
 
-    ``create_objects`` (the target's ``create_object_schema``): a HubSpot custom object
-    that does not exist yet is checked as the target will create it
-    (:func:`crm_sync.hubspot.properties.planned_object_schema`).
+    A HubSpot custom object that does not exist yet is checked as the target will create
+    it (:func:`crm_sync.hubspot.properties.planned_object_schema`) when the mapping says
+    ``hubspot.create_object: true``; ``create_objects`` is the answer for mappings that do
+    not say (the deprecated ``create_object_schema`` settings).
     """
     mappings = list(mappings)
     by_name = {m.name: m for m in mappings}
@@ -528,7 +529,16 @@ def validate_live(
                 ("salesforce", "object"),
             )
         creatable = m.hubspot.object.casefold() not in STANDARD_OBJECTS
-        if schema is None and create_objects and describe is not None and creatable:
+        creates = creates_object(m.hubspot.create_object, create_objects)
+        if m.hubspot.create_object and not creatable:
+            check.warn(
+                "not_creatable",
+                f"hubspot.create_object: {m.hubspot.object} is a standard object, which "
+                "HubSpot has already; only custom objects are created",
+                ("hubspot", "create_object"),
+                None,
+            )
+        if schema is None and creates and describe is not None and creatable:
             schema = planned_object_schema(m, describe)
         if schema is None:
             check.add(

@@ -85,6 +85,9 @@ class HubSpotSide:
     object: str
     id_property: str
     stream: str | None = None
+    create_object: bool | None = None
+    """Create the custom object when HubSpot lacks it (``map-crm validate`` then checks the
+    mapping against the object the target will create); None: the spec does not say."""
 
     @property
     def stream_name(self) -> str:
@@ -135,7 +138,11 @@ class Mapping:
         return {
             "name": self.name,
             "salesforce": {"object": self.salesforce.object, "id_field": self.salesforce.id_field},
-            "hubspot": {"object": self.hubspot.object, "id_property": self.hubspot.id_property},
+            "hubspot": {
+                "object": self.hubspot.object,
+                "id_property": self.hubspot.id_property,
+                "create_object": self.hubspot.create_object,
+            },
             "create": {
                 "to_hubspot": self.create_to_hubspot,
                 "to_salesforce": self.create_to_salesforce,

@@ -70,6 +70,8 @@ class StreamMapping:
     direction: Direction = Direction.SF_TO_HS
     source_object: str = ""
     source_key: str = ""
+    create_object: bool | None = None
+    """The spec's ``hubspot.create_object`` (None: it does not say)."""
 
 
 def _first(container: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
@@ -121,6 +123,7 @@ def read_stream_mapping(stream: str, schema: Mapping[str, Any]) -> StreamMapping
         direction=direction,
         source_object=str(sides[src].get("object") or ""),
         source_key=str(sides[src].get(keys[src]) or ""),
+        create_object=sides["hubspot"].get("create_object"),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -95,6 +95,7 @@ def reconcile_batch(
     destination: Destination,
     report: RunReport | None = None,
     hints: Mapping[str, str] | None = None,
+    key_property: str | None = None,
 ) -> Reconciled:
     """Plan every record of a batch (§3), reading the destination only where needed.
 
@@ -106,6 +107,10 @@ def reconcile_batch(
     (its id field, e.g. HubSpot's ``salesforce_id``) for records the ledger has not
     linked: those are read too, and an existing twin is planned as an update of that
     record (import of existing pairs) instead of a create beside it.
+
+    ``key_property`` is the destination's property the leg upserts on (HubSpot's
+    ``salesforce_id``), read with the linked records: an update of a record that does
+    not carry its source id there yet is marked ``key_missing`` (see :func:`keyed`).
     """
     wanted = {
         r.id: ledger[r.id].destination_id
@@ -138,10 +143,28 @@ def reconcile_batch(
                 found = hit
                 before[record.id] = hit.values
         plan = plan_record(policy, direction, record, state, found)
+        if key_property and found is not None:
+            plan = keyed(plan, found, key_property)
         plans.append(plan)
         if report is not None:
             report.observe(plan, dict(before.get(record.id, {})))
     return Reconciled(plans, before)
+
+
+def keyed(plan: RecordPlan, found: DestinationState, key_property: str) -> RecordPlan:
+    """``plan``, marked ``key_missing`` when it updates a linked record whose key property
+    does not hold the source id.
+
+    A HubSpot-born record gets its Salesforce id in ``salesforce_id`` only by the reverse
+    leg's write-back; while that is refused (a dead letter) or not yet retried, an upsert
+    by ``salesforce_id`` would not find the record and would create a second one. Such an
+    update is written by the destination id, with the key, which completes the write-back.
+    """
+    if plan.action is not Action.UPDATE or not plan.destination_id:
+        return plan
+    if str(found.values.get(key_property) or "") == plan.source_id:
+        return plan
+    return replace(plan, key_missing=True)
 
 
 def settle_without_write(plans: Sequence[RecordPlan]) -> list[RecordPlan]:

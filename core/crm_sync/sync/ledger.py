@@ -32,7 +32,7 @@ from crm_sync.sync.accounts import LedgerAccounts
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.objects import MappedObject, MappingObjects
 from crm_sync.sync.pending import explain_pending
-from crm_sync.vocabulary import AssociationType, Direction, Side
+from crm_sync.vocabulary import WRITE_BACK_FAILED, AssociationType, Direction, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +189,9 @@ class SyncLedger:
         ``bases`` of records in neither list update the base of an existing link.
         A record both written and refused (its write-back of ids failed) keeps its
         dead letter open: a dead letter closes only once all it stands for is done.
+        A plan written by destination id with the key it lacked (``key_missing``)
+        completed the other leg's refused write-back: that ``WRITE_BACK_FAILED`` letter
+        closes now.
         ``seen`` (the source ids the batch read) and the refused records' letters are
         stamped with ``run_id``, so the end of that run replays none of them.
         ``held`` are associations of two synced records a target keeps back to fill its
@@ -212,6 +215,9 @@ class SyncLedger:
             done = [i for i in done if i not in refused_ids]
             if done:
                 uow.resolve_dead_letters(mapping, direction, done)
+            keyed = [d for p, d in write.written if p.key_missing and p.source_id in done]
+            if keyed:
+                uow.resolve_dead_letters(mapping, direction.reverse, keyed, code=WRITE_BACK_FAILED)
             for refused in write.refused:
                 uow.dead_letter(
                     mapping,

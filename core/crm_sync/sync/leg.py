@@ -121,6 +121,7 @@ class MappedLeg:
         dry_run: bool,
         stamp_seen: bool = False,
         use_destination_hints: bool = False,
+        check_keys: bool = False,
         report_lock: AbstractContextManager[Any] | None = None,
     ) -> None:
         self.stream_name = stream_name
@@ -136,6 +137,10 @@ class MappedLeg:
         none at the start of the run: a letter refused in it carries the run id itself."""
         self.use_destination_hints = use_destination_hints
         """Read the twin a record names in ``_crm_destination_id`` when it is not linked."""
+        self.check_keys = check_keys
+        """Check that a linked destination record carries its source id on the key
+        property (``mapping.id_property``); one that does not is updated by its own id
+        (:func:`~crm_sync.sync.batch.keyed`). For a destination that upserts by that key."""
         self.report_lock: AbstractContextManager[Any] = report_lock or nullcontext()
         self.value_names = frozenset(
             f.name_on(self.direction.destination) for f in mapping.policy.fields
@@ -173,7 +178,10 @@ class MappedLeg:
         """Reconcile, write and commit one batch; None on a dry run (nothing written)."""
         planned = self.plan(raw, destination)
         if self.dry_run:
-            self.plan_associations(planned)
+            if before_write is not None:  # lookups folded into the writes (Salesforce)
+                self.plan_lookups(planned, before_write)
+            else:
+                self.plan_associations(planned)
             return None
         return self.write(planned, destination, before_write=before_write, after_write=after_write)
 
@@ -215,6 +223,7 @@ class MappedLeg:
                 destination,
                 self.report,
                 hints,
+                key_property=self.mapping.id_property if self.check_keys else None,
             )
         return PlannedBatch(reconciled.plans, payloads, states, unconvertible)
 
@@ -233,6 +242,14 @@ class MappedLeg:
         )
         with self.report_lock:
             self.report.counts.associations_made += len(diff.wanted)
+
+    def plan_lookups(self, planned: PlannedBatch, before_write: BeforeWrite) -> None:
+        """Dry run: count the lookups ``before_write`` would set (it counts those it
+        folds into the writes) plus the ones it would park as pending, so the plan's
+        ``associations_made`` is what the real run makes or parks; nothing is kept."""
+        _, linked = before_write(planned.plans, planned.payloads, planned.states)
+        with self.report_lock:
+            self.report.counts.associations_made += len(linked.pending)
 
     @staticmethod
     def seen(planned: PlannedBatch) -> list[str]:

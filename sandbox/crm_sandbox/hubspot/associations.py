@@ -21,6 +21,20 @@ if TYPE_CHECKING:
 
 
 LEAD_TYPE_ID = "0-136"
+CATEGORIES = ("HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED")
+
+
+def invalid_type(category: str, type_id: Any) -> ValidationError:
+    """HubSpot's 400 for a ``category=typeId`` the pair has not (a recorded reply to a v4
+    ``PUT``: ``USER_DEFINED=3 is not a valid association definition id``)."""
+    spec = f"{category}={type_id}"
+    return ValidationError(
+        "One or more associations are invalid",
+        context={
+            "associationSpec": [spec],
+            "INVALID_ASSOCIATION_TYPE_ID": [f"{spec} is not a valid association definition id"],
+        },
+    )
 
 
 def _int(raw: Any) -> int:
@@ -28,6 +42,26 @@ def _int(raw: Any) -> int:
         return int(raw)
     except (TypeError, ValueError):
         return 0
+
+
+def _category_and_id(spec: Any) -> tuple[str, Any]:
+    """An ``{associationCategory, associationTypeId}``'s two fields, both required."""
+    if not isinstance(spec, dict):
+        raise ValidationError(
+            "Invalid input JSON: an association type must be an object (unverified wording)"
+        )
+    missing = [k for k in ("associationCategory", "associationTypeId") if spec.get(k) is None]
+    if missing:
+        # HubSpot prefixes "Invalid input JSON on line 1, column N. " (recorded reply to a v4
+        # PUT, hubspot-api-nodejs issue 307); the sandbox leaves the position out.
+        raise ValidationError(f"Some required fields were not set: [{', '.join(missing)}]")
+    category = spec["associationCategory"]
+    if category not in CATEGORIES:
+        raise ValidationError(
+            f"Invalid input JSON: associationCategory {category} is not one of"
+            f" {', '.join(CATEGORIES)} (unverified wording)"
+        )
+    return str(category), spec["associationTypeId"]
 
 
 class Associations:
@@ -43,24 +77,21 @@ class Associations:
         conn.execute(f"DELETE FROM associations WHERE to_id IN ({marks})", ids)
 
     def _spec(self, a: ObjectType, b: ObjectType, spec: dict[str, Any]) -> AssociationType:
-        try:
-            type_id = int(spec.get("associationTypeId"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ValidationError(
-                "Some required fields were not set: [associationTypeId]"
-            ) from None
-        t = self.types.get(type_id)
-        if t is None or t.from_type != a.object_type_id or t.to_type != b.object_type_id:
-            raise BadRequest(
-                f"{type_id} is not a valid association type id between"
-                f" {a.object_type_id} and {b.object_type_id} (unverified wording)"
-            )
-        category = spec.get("associationCategory")
-        if category and category != t.category:
-            raise BadRequest(
-                f"association type {type_id} has category {t.category},"
-                f" not {category} (unverified wording)"
-            )
+        """The type an ``{associationCategory, associationTypeId}`` names between a and b.
+
+        HubSpot keys a type by category *and* id (a portal can have ``USER_DEFINED`` 1
+        beside ``HUBSPOT_DEFINED`` 1 "Primary"), so both are required and a type id
+        under the wrong category is refused like one the pair does not have.
+        """
+        category, raw_id = _category_and_id(spec)
+        t = self.types.get(_int(raw_id))
+        if (
+            t is None
+            or t.category != category
+            or t.from_type != a.object_type_id
+            or t.to_type != b.object_type_id
+        ):
+            raise invalid_type(category, raw_id)
         return t
 
     def link(
@@ -144,13 +175,10 @@ class Associations:
             specs = item.get("types") or []
             if not specs:
                 raise ValidationError("Some required fields were not set: [types]")
-            first = self.types.get(int(specs[0].get("associationTypeId") or 0))
+            category, type_id = _category_and_id(specs[0])
+            first = self.types.get(_int(type_id))
             if first is None or first.from_type != ot.object_type_id:
-                raise BadRequest(
-                    f"{specs[0].get('associationTypeId')} is not a valid"
-                    f" association type id from {ot.object_type_id}"
-                    " (unverified wording)"
-                )
+                raise invalid_type(category, type_id)
             target = self.store.object_types[first.to_type]
             to_id = (item.get("to") or {}).get("id")
             dst = self.records.get(conn, target, str(to_id))
@@ -176,7 +204,10 @@ class Associations:
                 try:
                     results.append(self.labelled(conn, a, src, b, dst, item.get("types") or []))
                 except HubSpotError as exc:
-                    errors.append(exc.as_batch_error({"fromId": [str(src)], "toId": [str(dst)]}))
+                    # A refused type keeps its own context (the PUT's, recorded); in a batch
+                    # reply that placement is (unverified).
+                    context = exc.context or {"fromId": [str(src)], "toId": [str(dst)]}
+                    errors.append(exc.as_batch_error(context))
         return results, errors
 
     def batch_default(

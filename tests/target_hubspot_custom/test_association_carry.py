@@ -24,7 +24,7 @@ from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.ledger import LedgerStore, PendingReason
 from crm_sync.sync.ledger import open_ledger
 from crm_sync.vocabulary import Direction
-from tests.target_hubspot_custom.test_pending_reasons_run import _project, _record
+from tests.target_hubspot_custom.test_pending_reasons_run import _project, _record, write_config
 
 TARGET = str(Path(sys.executable).parent / "target-hubspot-custom")
 UPSERT = "POST /crm/v3/objects/{objectType}/batch/upsert"
@@ -52,14 +52,7 @@ def test_held_associations_outlive_a_kill_after_their_state(
 ) -> None:
     env = clean_sandbox.env
     ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    config = tmp_path / "config.json"
-    config.write_text(json.dumps({
-        "access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
-        "base_url": env["CRM_SANDBOX_HS_BASE_URL"],
-        "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
-        "ledger_url": ledger_url,
-        "batch_size_rows": 3,
-    }))  # fmt: skip
+    config = write_config(tmp_path, env, ledger_url, batch_size_rows=3)
     child_env = {k: v for k, v in os.environ.items() if k != "REQUESTS_CA_BUNDLE"}
     first = [
         account_schema_message(),

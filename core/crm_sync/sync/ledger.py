@@ -231,8 +231,13 @@ class SyncLedger:
                 uow.mark_seen(mapping, direction, run_id, seen)
             if made:
                 uow.resolve_pending(mapping, direction, [(r.source_id, r.lookup) for r in made])
-            for ref in pending:
-                reason, text = why[(ref.source_id, ref.lookup)]
+            parked = [(ref, why[(ref.source_id, ref.lookup)]) for ref in pending]
+            parked += [
+                (ref, (PendingReason.HELD_FOR_BATCH, f"{ref.lookup} -> held to fill the next "
+                       "association batch (both records are synced)"))
+                for ref in held
+            ]  # fmt: skip
+            for ref, (reason, text) in parked:
                 uow.add_pending(
                     PendingAssociation(
                         ref.mapping,
@@ -243,20 +248,6 @@ class SyncLedger:
                         ref.to_source_id,
                         last_error=text,
                         reason=reason,
-                    )
-                )
-            for ref in held:
-                uow.add_pending(
-                    PendingAssociation(
-                        ref.mapping,
-                        direction,
-                        ref.source_id,
-                        ref.association,
-                        ref.to_mapping,
-                        ref.to_source_id,
-                        last_error=f"{ref.lookup} -> {ref.to_mapping} {ref.to_source_id}: "
-                        "held to fill the next association batch",
-                        reason=PendingReason.HELD_FOR_BATCH,
                     )
                 )
 

@@ -9,7 +9,8 @@ session (a call's round trip, HTTP included):
   (``hs_lastmodifieddate >= start`` sorted ascending, limit 200); a deep page near the
   10,000-result cap (``after=9800``); a page re-anchored far past the cap
   (``hs_lastmodifieddate >= X`` with X the time of the record in the middle, as
-  tap-hubspot-custom pages); its tie drain (``== X`` and ``hs_object_id > id``); an EQ on
+  tap-hubspot-custom pages); its tie drain (``== X`` and ``hs_object_id > id``); the tap's
+  search walk down the ids (``hs_object_id < X`` sorted descending); an EQ on
   the unique ``salesforce_id``;
 * list paging ``GET /crm/v3/objects/project`` at the start and near the end;
 * batch upserts of 100 by ``salesforce_id`` (half updates, half creates).
@@ -108,6 +109,18 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     return cold, statistics.median(samples), first
 
 
+def walk_down(below: int) -> dict[str, Any]:
+    """tap-hubspot-custom's search walk: the 200 ids just below ``below``, highest first."""
+    return {
+        "filterGroups": [
+            {"filters": [{"propertyName": "hs_object_id", "operator": "LT", "value": str(below)}]}
+        ],
+        "sorts": [{"propertyName": "hs_object_id", "direction": "DESCENDING"}],
+        "properties": ["project_name", "hs_lastmodifieddate"],
+        "limit": 200,
+    }
+
+
 def by_modified(op: str, value: str, **extra: Any) -> dict[str, Any]:
     return {
         "filterGroups": [
@@ -143,6 +156,7 @@ def in_process(data_dir: DataDir, n: int, repeat: int) -> None:
             "re-anchored modified >= X (middle)": by_modified("GTE", stamp),
             "tie drain modified == X, id > last": drain,
             "salesforce_id EQ": {"filterGroups": [{"filters": [eq]}]},
+            "walk down hs_object_id < middle, DESC": walk_down(1001 + n // 2),
         }
         print(f"\n| search inside the server process (N = {n:,}) | first call ms | median ms |")
         print("| --- | --- | --- |")
@@ -231,6 +245,11 @@ def main() -> None:
                 "search: salesforce_id EQ",
                 lambda: portal.search(eq),
                 lambda r: f"total {r['total']}",
+            )
+            row(
+                "search: walk down hs_object_id < middle, DESC",
+                lambda: portal.search(walk_down(1001 + n // 2)),
+                lambda r: f"{len(r['results'])} results, total {r['total']:,}",
             )
             row(
                 "list: GET /objects/project, first page of 100",

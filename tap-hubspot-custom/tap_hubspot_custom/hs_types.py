@@ -115,6 +115,8 @@ def object_schema(properties: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _number(value: Any) -> int | float | None:
+    if isinstance(value, str) and 0 < len(value) < 19 and value.isascii() and value.isdigit():
+        return int(value)  # the common case (ids, counts) without a Decimal
     number = HUBSPOT.decode(value, Kind.NUMBER)
     if not isinstance(number, Decimal):
         return None

@@ -16,16 +16,24 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.pagination import BaseAPIPaginator, JSONPathPaginator
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import requests
 
     from tap_hubspot_custom.search_plan import SearchPlan
 
 
 class ListPaginator(JSONPathPaginator):
-    """``GET /crm/v3/objects/{ot}`` pages, by ``paging.next.after``."""
+    """``GET /crm/v3/objects/{ot}`` pages, by ``paging.next.after``; ``ends(response)``
+    says a page is the last one read although the API offers more (the search walk of
+    :mod:`tap_hubspot_custom.descent` has the rest)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ends: Callable[[requests.Response], bool] | None = None) -> None:
         super().__init__("$.paging.next.after")
+        self.ends = ends
+
+    def has_more(self, response: requests.Response) -> bool:
+        return not (self.ends is not None and self.ends(response))
 
     def continue_if_empty(self, response: requests.Response) -> bool:
         return True

@@ -39,7 +39,7 @@ class ListPrefetch:
     """Pages requested ahead of singer-sdk's loop (one at a time, in cursor order) and
     side reads (association batches) running beside them."""
 
-    def __init__(self, name: str, depth: int = 3, readers: int = 2) -> None:
+    def __init__(self, name: str, depth: int = 3, readers: int = 4) -> None:
         self._pages = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"pages-{name}")
         self._reads = ThreadPoolExecutor(max_workers=readers, thread_name_prefix=f"reads-{name}")
         self._slots = threading.Semaphore(depth)

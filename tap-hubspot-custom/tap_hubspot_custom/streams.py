@@ -38,8 +38,10 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from crm_sync.backfill import backfill_if_widened
 from crm_sync.bookmark import check_bookmark
 from crm_sync.hubspot import HubSpotError
+from crm_sync.hubspot.outcomes import body_of
 from tap_hubspot_custom.associations import AssociationReader, Found
 from tap_hubspot_custom.client import HubSpotStream
+from tap_hubspot_custom.descent import Descent, Frontier, Page
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper
 from tap_hubspot_custom.paging import ListPaginator, SearchPaginator
 from tap_hubspot_custom.prefetch import ListPrefetch, request_key
@@ -132,6 +134,9 @@ class HubSpotObjectStream(HubSpotStream):
         self._send: RequestFunc | None = None
         self.prefetch = ListPrefetch(self.name)
         self._arrivals: dict[Any, _Arrival] = {}
+        self.descent: Descent | None = None
+        self._list_ends: set[Any] = set()
+        self.index_lag_ms = int(float(self.config.get("search_index_lag_seconds", 60)) * 1000)
 
     # --- SDK hooks: what to read ------------------------------------------------------
 
@@ -222,7 +227,7 @@ class HubSpotObjectStream(HubSpotStream):
         if self.mode == "search":
             assert self.plan is not None
             return SearchPaginator(self.plan)
-        return ListPaginator()
+        return ListPaginator(ends=lambda response: request_key(response.request) in self._list_ends)
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         if self.mode == "search":
@@ -254,14 +259,60 @@ class HubSpotObjectStream(HubSpotStream):
     ) -> Iterator[dict[str, Any]]:
         self._switch("list")
         self._served_at, self._newest = None, _Newest()
-        yield from self.request_records(context)
+        self.descent, self._list_ends = None, set()
+        try:
+            yield from self.request_records(context)
+            if self.descent is not None:
+                self.descent.frontier.finish_list()
+                yield from self._walked(self.descent.rest())
+        finally:
+            if self.descent is not None:
+                self.descent.close()
         if not incremental:
             return
         newest, served_at = self._newest, self._served_at
+        if served_at is not None and self.descent is not None:
+            served_at -= self.index_lag_ms  # what the search index may not have had yet
         if newest.ms is not None and (served_at is None or newest.ms <= served_at):
             self._save(state, iso(newest.ms), sorted(newest.ids), complete=False)
         elif served_at is not None:
             self._save(state, iso(served_at), [], complete=False)
+
+    def _start_descent(self, payload: dict[str, Any]) -> None:
+        """On the first live list page, when more follow: walk down from the top too."""
+        if (
+            self.descent is not None
+            or self.mode != "list"
+            or not self.config.get("search_walk", True)
+            or not ((payload.get("paging") or {}).get("next") or {}).get("after")
+            or not all(str(r.get("id", "")).isdigit() for r in payload.get("results") or [])
+        ):
+            return
+        self.descent = Descent(
+            self.hubspot,
+            self.obj.type_id,
+            self.hubspot_properties,
+            Frontier(),
+            self._start_reads,
+            self.search_limit,
+        )
+
+    def _start_reads(self, ids: list[str]) -> list[tuple[AssociationReader, Future[Found]]]:
+        return [(r, self.prefetch.read(partial(r.read, ids))) for r in list(self.readers)]
+
+    def _walked(self, pages: Iterator[Page]) -> Iterator[dict[str, Any]]:
+        """Records of the search walk's pages (their associations read beside)."""
+        for page in pages:
+            records = [self.shaper.shape(r) for r in page.results]
+            self._attach(records, page.reads)
+            for record in records:
+                self._see(record)
+                yield record
+
+    def _see(self, record: dict[str, Any]) -> None:
+        ms = epoch_ms(record.get(REPLICATION_KEY))
+        if ms is not None and (self._newest.ms is None or ms >= self._newest.ms):
+            self._newest.see(ms, record["id"])
 
     def _send_next_page(self, payload: dict[str, Any]) -> None:
         """Request the list page after ``payload`` now, before its records are written."""
@@ -279,14 +330,25 @@ class HubSpotObjectStream(HubSpotStream):
         return response
 
     def _arrive(self, response: requests.Response) -> _Arrival:
-        """Request the next page and start this page's association reads."""
-        payload = response.json()
+        """Claim the page's ids (when walking from both ends), request the next page and
+        start this page's association reads."""
+        payload = body_of(response)
+        if self.mode == "list":
+            self._start_descent(payload)
+        if self.mode == "list" and self.descent is not None:
+            results = payload.get("results") or []
+            more = bool(((payload.get("paging") or {}).get("next") or {}).get("after"))
+            keep, stop = self.descent.frontier.claim_up([int(r["id"]) for r in results], not more)
+            payload["results"] = results[:keep]
+            if stop:
+                self._list_ends.add(request_key(response.request))
+                payload.pop("paging", None)
         self._send_next_page(payload)
         reads: list[tuple[AssociationReader, Future[Found]]] = []
         if self.mode == "list":
             ids = [str(r["id"]) for r in payload.get("results") or []]
             if ids:
-                reads = [(r, self.prefetch.read(partial(r.read, ids))) for r in self.readers]
+                reads = self._start_reads(ids)
         return _Arrival(payload, reads)
 
     def _arrival(self, response: requests.Response) -> _Arrival:
@@ -301,10 +363,10 @@ class HubSpotObjectStream(HubSpotStream):
         records = [self.shaper.shape(r) for r in arrival.payload.get("results") or []]
         self._attach(records, arrival.reads)
         for record in records:
-            ms = epoch_ms(record.get(REPLICATION_KEY))
-            if ms is not None and (self._newest.ms is None or ms >= self._newest.ms):
-                self._newest.see(ms, record["id"])
+            self._see(record)
             yield record
+        if self.descent is not None:
+            yield from self._walked(self.descent.ready())
 
     def _search_pull(
         self, context: Context | None, state: dict[str, Any], start: str
@@ -324,7 +386,7 @@ class HubSpotObjectStream(HubSpotStream):
     def _parse_search(self, response: requests.Response) -> Iterator[dict[str, Any]]:
         plan = self.plan
         assert plan is not None
-        records = [self.shaper.shape(r) for r in plan.take(response.json().get("results") or [])]
+        records = [self.shaper.shape(r) for r in plan.take(body_of(response).get("results") or [])]
         self._attach(records)
         yield from records
         # Runs once the SDK has written every record of the page: the bookmark follows.

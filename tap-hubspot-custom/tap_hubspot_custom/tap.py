@@ -133,6 +133,22 @@ class TapHubSpotCustom(AnnotatedTap):
             default=4,
             description="Search calls per second (HubSpot allows 5 per portal).",
         ),
+        th.Property(
+            "search_walk",
+            th.BooleanType,
+            default=True,
+            description="On a full pull longer than one list page, also read the object "
+            "from its highest id down with search calls (their own per-second limit), "
+            "meeting the list cursor in the middle: more calls in flight, each record once.",
+        ),
+        number_setting(
+            "search_index_lag_seconds",
+            default=60,
+            description="How far behind writes HubSpot's search index may be: a full pull "
+            "that used the search walk sets its bookmark this much earlier, so the next "
+            "run reads again what the index may have missed (0 on the sandbox, which has "
+            "no lag).",
+        ),
         number_setting(
             "max_daily_share",
             default=DEFAULT_MAX_DAILY_SHARE,

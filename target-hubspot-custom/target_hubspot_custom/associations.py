@@ -19,12 +19,19 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.hubspot import BATCH_LIMIT, HubSpotClient, chunks
+from crm_sync.hubspot.associations import find_type, type_listing
 from crm_sync.sync.associations import Made
 from crm_sync.sync.ledger import AssociationRef
 from crm_sync.vocabulary import AssociationType, Direction, Side
+from target_hubspot_custom.schema import DestinationSchemaError
 
 if TYPE_CHECKING:
     from crm_sync.sync.ledger import SyncLedger
+
+
+def _spec_of(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A labels entry ``{category, typeId, label}`` as an association spec."""
+    return {"associationCategory": item["category"], "associationTypeId": int(item["typeId"])}
 
 
 class AssociationMaker:
@@ -40,19 +47,28 @@ class AssociationMaker:
         self.objects: dict[str, str] = {}
         """Mapping name -> HubSpot object type id, registered by each sink of the run."""
         self._types: dict[tuple[str, str, AssociationType], list[dict[str, Any]]] = {}
+        self._labels_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
+
+    def _labels(self, from_type: str, to_type: str) -> list[dict[str, Any]]:
+        """The pair's association types (``GET .../labels``): one call per pair per run."""
+        with self._lock:
+            known = self._labels_of.get((from_type, to_type))
+        if known is None:
+            known = self.client.association_labels(from_type, to_type)
+            with self._lock:
+                known = self._labels_of.setdefault((from_type, to_type), known)
+        return known
 
     def _create_label(self, from_type: str, to_type: str, label: str) -> list[dict[str, Any]]:
         """Create a user-defined association label (``POST .../labels``); its type."""
         name = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "label"
-        for item in self.client.create_association_label(from_type, to_type, label, name):
+        made = self.client.create_association_label(from_type, to_type, label, name)
+        with self._lock:
+            self._labels_of.setdefault((from_type, to_type), []).extend(made)
+        for item in made:
             if item.get("label") == label:
-                return [
-                    {
-                        "associationCategory": item.get("category", "USER_DEFINED"),
-                        "associationTypeId": int(item["typeId"]),
-                    }
-                ]
+                return [_spec_of(item)]
         raise ValueError(f"HubSpot did not return the created association label {label!r}")
 
     def register(self, mapping: str, object_name: str, object_type_id: str) -> None:
@@ -79,37 +95,44 @@ class AssociationMaker:
         return known.object_type_id
 
     def _assoc_types(
-        self, from_type: str, to_type: str, spec: AssociationType
+        self, mapping: str, from_type: str, to_type: str, spec: AssociationType
     ) -> list[dict[str, Any]]:
+        """The ``types`` of ``batch/create`` for ``spec``; empty: the pair's default.
+
+        A ``type_id`` without ``category`` takes its category from the pair's labels
+        (HubSpot keys a type by both and refuses an id under the wrong category: 14, child
+        to parent company, is ``HUBSPOT_DEFINED``). A type or label the pair lacks stops
+        the run naming the mapping, the lookup and the type.
+        """
         key = (from_type, to_type, spec)
         with self._lock:
             if key in self._types:
                 return self._types[key]
         types: list[dict[str, Any]] = []
-        if spec.type_id is not None:
-            types = [
-                {
-                    "associationCategory": spec.category or "USER_DEFINED",
-                    "associationTypeId": int(spec.type_id),
-                }
-            ]
+        if spec.type_id is not None and spec.category:
+            types = [{"associationCategory": spec.category, "associationTypeId": int(spec.type_id)}]
+        elif spec.type_id is not None:
+            labels = self._labels(from_type, to_type)
+            found = find_type(labels, spec.type_id)
+            if found is None:
+                raise DestinationSchemaError(
+                    f"mapping {mapping!r}: association {spec.lookup} has type_id "
+                    f"{spec.type_id}, which HubSpot does not have from {from_type} to "
+                    f"{to_type} (its types: {type_listing(labels)}); fix type_id (or give "
+                    "its category) in the spec"
+                )
+            types = [_spec_of(found)]
         elif spec.label:
-            for item in self.client.association_labels(from_type, to_type):
-                if item.get("label") == spec.label:
-                    types = [
-                        {
-                            "associationCategory": item["category"],
-                            "associationTypeId": int(item["typeId"]),
-                        }
-                    ]
-                    break
+            named = [i for i in self._labels(from_type, to_type) if i.get("label") == spec.label]
+            if named:
+                types = [_spec_of(named[0])]
+            elif not self.create_labels:
+                raise DestinationSchemaError(
+                    f"mapping {mapping!r}: association label {spec.label!r} of "
+                    f"{spec.lookup} does not exist between {from_type} and {to_type}; "
+                    "create it in HubSpot, use type_id, or set create_missing_properties"
+                )
             else:
-                if not self.create_labels:
-                    raise ValueError(
-                        f"association label {spec.label!r} does not exist between {from_type} "
-                        f"and {to_type}; create it in HubSpot, use type_id, or set "
-                        "create_missing_properties"
-                    )
                 types = self._create_label(from_type, to_type, spec.label)
         with self._lock:
             self._types[key] = types
@@ -138,7 +161,9 @@ class AssociationMaker:
                 for r in group
                 if r.source_id in mine and r.to_source_id in theirs
             ]
-            types = self._assoc_types(from_type, to_type, spec) if spec.label else []
+            types = (
+                self._assoc_types(group[0].mapping, from_type, to_type, spec) if spec.label else []
+            )
             for chunk in chunks(pairs):
                 self._archive(from_type, to_type, chunk, types)
 
@@ -183,9 +208,16 @@ class AssociationMaker:
                 full = len(ready) - len(ready) % BATCH_LIMIT
                 held += ready[full:]
                 ready = ready[:full]
+            # A bare type id is resolved even when nothing is ready: a wrong one stops the
+            # run before its references are parked with it (a fixed spec then heals).
+            bare = spec.type_id is not None and not spec.category
+            types = (
+                self._assoc_types(group[0].mapping, from_type, to_type, spec)
+                if ready or bare
+                else []
+            )
             if not ready:
                 continue
-            types = self._assoc_types(from_type, to_type, spec)
             pairs = [(mine[r.source_id], theirs[r.to_source_id]) for r in ready]
 
             def call(chunk: Sequence[tuple[str, str]], t: str = to_type, ty: list = types) -> bool:

@@ -46,8 +46,15 @@ def test_shipped_mappings_cost_one_describe_and_one_properties_call_per_object(s
     assert live.hubspot["project"]["requiredProperties"] == ["project_name"]
     assert live.hubspot["project"]["objectTypeId"].startswith("2-")
     assert live.hubspot["companies"]["objectTypeId"] == "0-2"
-    # Salesforce: one composite/batch; HubSpot: schemas list + one properties call each.
-    assert (live.salesforce_calls, live.hubspot_calls) == (1, 4)
+    # The association types of the pairs a type_id names: account's ParentId (companies
+    # to companies, 14) and task's WhatId (tasks to companies, 192).
+    parent_types = live.hubspot["companies"]["associationTypes"]["companies"]
+    assert {"category": "HUBSPOT_DEFINED", "typeId": 14, "label": "Child Company"} in parent_types
+    assert 192 in {t["typeId"] for t in live.hubspot["tasks"]["associationTypes"]["companies"]}
+    assert "associationTypes" not in live.hubspot["project"]  # its association has a label
+    # Salesforce: one composite/batch; HubSpot: schemas list + one properties call each +
+    # one labels call per pair.
+    assert (live.salesforce_calls, live.hubspot_calls) == (1, 6)
     calls = sandbox.stats()
     text = str(calls)
     assert "composite/batch" in text and "/crm/v3/properties/" in text

@@ -102,6 +102,7 @@ class FakePortal:
     tokens_issued: int = 0
     result_cap: int = RESULT_CAP
     before_search: Any = None  # called with the number of searches so far
+    search_refusal: dict[str, Any] | None = None  # when set, every search is a 400 with it
 
     NAMES = {"project": "2-9", "companies": "0-2", "contacts": "0-1"}
     PROPS = {"2-9": PROJECT_PROPS, "0-2": COMPANY_PROPS, "0-1": CONTACT_PROPS}
@@ -200,6 +201,9 @@ class FakePortal:
 
     def _search(self, ot: str, body: dict[str, Any], context: Any) -> dict[str, Any]:
         assert len(body["sorts"]) == 1
+        if self.search_refusal is not None:
+            context.status_code = 400
+            return self.search_refusal
         if self.before_search is not None:
             self.before_search(self.count("POST", "/search"))
         limit = int(body["limit"])

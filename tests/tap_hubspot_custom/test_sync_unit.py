@@ -24,7 +24,7 @@ def _seed(fake, n: int, per_ms: int = 1) -> list[str]:
 def test_full_pull_pages_the_list_api_and_bookmarks_the_newest(fake, config) -> None:
     ids = _seed(fake, 250)
     fake.tick(5000)  # the server's clock is well past the newest record
-    run = run_tap({**config, "page_size": 100})
+    run = run_tap({**config, "page_size": 100, "search_walk": False})  # the list alone
     assert run.ids() == ids  # id order, each once
     assert run.tap.streams["project"].pull == "full"
     lists = [c for c in fake.calls if c[0] == "GET" and c[1] == "/crm/v3/objects/2-9"]
@@ -32,6 +32,21 @@ def test_full_pull_pages_the_list_api_and_bookmarks_the_newest(fake, config) -> 
     state = run.state["bookmarks"]["project"]
     assert state["replication_key_value"] == iso(fake.now - 5000)
     assert state["boundary_ids"] == [ids[-1]]
+
+
+def test_a_refused_search_walk_leaves_the_full_pull_to_the_list(fake, config, caplog) -> None:
+    ids = _seed(fake, 250)
+    fake.search_refusal = {
+        "status": "error",
+        "message": "There was a problem with the request.",
+        "category": "VALIDATION_ERROR",
+        "correlationId": "x",
+    }
+    run = run_tap({**config, "page_size": 100})
+    assert run.ids() == ids  # every record once, all from the list
+    searches = [c for c in fake.calls if c[1].endswith("/search")]
+    assert len(searches) == 1
+    assert "search walk stopped, the list reads on" in caplog.text
 
 
 def test_full_pull_bookmark_never_passes_the_servers_time_at_start(fake, config) -> None:

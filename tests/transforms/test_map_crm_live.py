@@ -219,6 +219,48 @@ def test_validate_checks_hubspot_filter_properties(sandbox, tmp_path):
     )
 
 
+ACCOUNT_WITH_PARENT = """\
+name: account
+salesforce: {object: Account, id_field: HubSpot_Id__c}
+hubspot: {object: companies, id_property: salesforce_id}
+fields:
+  - {salesforce: Name, hubspot: name, rule: two_way}
+associations:
+  - {lookup: ParentId, to: account, type_id: %s}
+"""
+
+
+@pytest.mark.parametrize(
+    ("type_id", "named"),
+    [("999", "type_id 999"), ("14, category: USER_DEFINED", "type_id USER_DEFINED 14")],
+)
+def test_validate_names_an_association_type_the_pair_lacks(sandbox, tmp_path, type_id, named):
+    """14 is HUBSPOT_DEFINED (child to parent company): 999, or 14 as USER_DEFINED, is not."""
+    directory = tmp_path / "mappings"
+    directory.mkdir()
+    (directory / "account.yml").write_text(ACCOUNT_WITH_PARENT % type_id)
+    result = validate(tmp_path, {"mappings_dir": str(directory), **credentials(sandbox.env)})
+    assert result.exit_code == 1, result.output
+    assert (
+        f"account.yml:7: error: mapping 'account' field 'ParentId': association {named} of "
+        "ParentId is not a HubSpot association type from companies to companies (its types: "
+        "450 HUBSPOT_DEFINED, 13 HUBSPOT_DEFINED 'Parent Company', 14 HUBSPOT_DEFINED "
+        "'Child Company') [association_unknown_type]" in result.output
+    ), result.output
+    assert "1 error(s)" in result.output
+    # Salesforce: one describe; HubSpot: companies' properties + the pair's labels.
+    assert "live schemas checked: 3 API call(s) (Salesforce 1, HubSpot 2)" in result.output
+
+
+def test_validate_passes_a_bare_hubspot_defined_type_id(sandbox, tmp_path):
+    directory = tmp_path / "mappings"
+    directory.mkdir()
+    (directory / "account.yml").write_text(ACCOUNT_WITH_PARENT % "14")
+    result = validate(tmp_path, {"mappings_dir": str(directory), **credentials(sandbox.env)})
+    assert result.exit_code == 0, result.output
+    assert "0 error(s)" in result.output
+
+
 NEW_OBJECT = """\
 name: opportunity
 salesforce: {object: Opportunity, id_field: HubSpot_Id__c}

@@ -8,8 +8,9 @@ Sources, first that applies:
 * the APIs, when both sides' credentials are set (``salesforce_*`` and ``hubspot_*``
   settings, every login flow of the core clients, JWT included): one ``/composite/batch``
   describe call per 25 Salesforce objects (plus a token call for OAuth credentials),
-  one ``/crm/v3/schemas`` call when a custom HubSpot object is mapped and one
-  properties call per HubSpot object.
+  one ``/crm/v3/schemas`` call when a custom HubSpot object is mapped, one
+  properties call per HubSpot object and one association labels call per object pair
+  an association names a ``type_id`` for.
 
 ``validate_live`` unset means "validate when a source exists"; ``true`` makes a missing
 source an error; ``false`` skips the live checks (a snapshot still gives exact types).

@@ -22,6 +22,33 @@ if TYPE_CHECKING:
     import requests
 
 
+def type_listing(types: Sequence[Mapping[str, Any]]) -> str:
+    """A pair's association types for a message: ``450 HUBSPOT_DEFINED, 13
+    HUBSPOT_DEFINED 'Parent Company'`` (``none`` when it has none)."""
+    return (
+        ", ".join(
+            f"{t.get('typeId')} {t.get('category')}"
+            + (f" {t['label']!r}" if t.get("label") else "")
+            for t in types
+        )
+        or "none"
+    )
+
+
+def find_type(
+    types: Sequence[Mapping[str, Any]], type_id: int, category: str | None = None
+) -> Mapping[str, Any] | None:
+    """The entry of a pair's ``/labels`` with ``type_id`` (and ``category`` when given).
+
+    HubSpot keys a type by category and id together: ``USER_DEFINED`` 1 may sit beside
+    ``HUBSPOT_DEFINED`` 1 ("Primary").
+    """
+    for t in types:
+        if str(t.get("typeId")) == str(type_id) and category in (None, t.get("category")):
+            return t
+    return None
+
+
 class AssociationCalls:
     """The association endpoints, on top of a client's :meth:`call`."""
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 if TYPE_CHECKING:
     import requests
 
@@ -51,9 +53,11 @@ def check_batch_size(inputs: Sequence[Any]) -> None:
 
 
 def body_of(response: requests.Response) -> dict[str, Any]:
+    """The reply's JSON object (``{}`` if none), decoded by msgspec: a page of 100-200
+    records decodes several times faster than with ``response.json()``."""
     try:
-        body = response.json()
-    except ValueError:
+        body = msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
         return {}
     return body if isinstance(body, dict) else {}
 

@@ -44,8 +44,10 @@ def fetch_live_schemas(
 ) -> LiveSchemas:
     """Describe every mapped Salesforce object and read every mapped HubSpot object.
 
-    Raises :class:`crm_sync.schemas.LiveSchemaError` when a side cannot be read at all;
-    objects that do not exist are simply absent from the result.
+    The association types of each object pair a ``type_id`` association joins are read
+    too (:func:`type_id_pairs`), kept under the from-object's ``associationTypes`` by the
+    to-object's name. Raises :class:`crm_sync.schemas.LiveSchemaError` when a side cannot
+    be read at all; objects that do not exist are simply absent from the result.
     """
     mappings = list(mappings)
     return fetch_objects(
@@ -53,7 +55,20 @@ def fetch_live_schemas(
         [m.hubspot.object for m in mappings],
         salesforce,
         hubspot,
+        type_id_pairs(mappings),
     )
+
+
+def type_id_pairs(mappings: Sequence[Mapping]) -> list[tuple[str, str]]:
+    """(from, to) HubSpot object names of the associations that name a ``type_id``."""
+    by_name = {m.name: m for m in mappings}
+    pairs = [
+        (m.hubspot.object, by_name[a.to].hubspot.object)
+        for m in mappings
+        for a in m.associations
+        if a.type_id is not None and a.to in by_name
+    ]
+    return list(dict.fromkeys(pairs))
 
 
 def fetch_objects(
@@ -61,12 +76,23 @@ def fetch_objects(
     hs_objects: Sequence[str],
     salesforce: SalesforceSettings,
     hubspot: HubSpotSettings,
+    hs_pairs: Sequence[tuple[str, str]] = (),
 ) -> LiveSchemas:
-    """Describe the named objects of both sides (``map-crm init`` reads them unmapped)."""
+    """Describe the named objects of both sides (``map-crm init`` reads them unmapped).
+
+    ``hs_pairs``: HubSpot object pairs (names) whose association types to read, for the
+    pairs whose two objects exist.
+    """
     sf_session, hs_session = _session(salesforce.ca_bundle), _session(hubspot.ca_bundle)
     try:
         sf = SalesforceDescriber(salesforce, sf_session).describe(list(sf_objects))
-        hs = HubSpotSchemaReader(hubspot, hs_session).schemas(list(hs_objects))
+        reader = HubSpotSchemaReader(hubspot, hs_session)
+        hs = reader.schemas(list(hs_objects))
+        known = [(a, b) for a, b in hs_pairs if a in hs and b in hs]
+        ids = {name: str(hs[name]["objectTypeId"]) for pair in known for name in pair}
+        types = reader.association_types([(ids[a], ids[b]) for a, b in known])
+        for a, b in known:
+            hs[a].setdefault("associationTypes", {})[b] = types[(ids[a], ids[b])]
     finally:
         sf_session.close()
         hs_session.close()

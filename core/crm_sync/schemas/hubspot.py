@@ -7,6 +7,10 @@ have no API-required properties here (tasks' ``hs_timestamp`` is required on cre
 Custom objects are resolved by name, fully qualified name or ``2-…`` id through one
 ``GET /crm/v3/schemas`` (which also gives ``requiredProperties``), then one properties
 call each. An object the portal does not have is left out of the result.
+
+:meth:`HubSpotSchemaReader.association_types` reads the association types of object
+pairs (one ``GET /crm/v4/associations/{from}/{to}/labels`` per pair), for the specs'
+``type_id`` associations.
 """
 
 from __future__ import annotations
@@ -53,6 +57,17 @@ class HubSpotSchemaReader:
             if exc.status in (401, 403):
                 hint = f" (check {self.prefix}access_token and its scopes)"
             raise LiveSchemaError("hubspot", f"{exc}{hint}") from exc
+        except (HubSpotAuthError, requests.RequestException) as exc:
+            raise LiveSchemaError("hubspot", str(exc)) from exc
+
+    def association_types(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """``{(from type id, to type id): [{category, typeId, label}]}``, one call a pair."""
+        try:
+            return {pair: self.client.association_labels(*pair) for pair in dict.fromkeys(pairs)}
+        except HubSpotError as exc:
+            raise LiveSchemaError("hubspot", str(exc)) from exc
         except (HubSpotAuthError, requests.RequestException) as exc:
             raise LiveSchemaError("hubspot", str(exc)) from exc
 

@@ -7,7 +7,10 @@ referenceTo, relationshipName, picklistValues[{value, active}]).
 ``hs_schemas``: object name -> ``{"requiredProperties": [...], "properties": [...]}``
 (an object schema, or just ``{"properties": ...}`` for companies/contacts/deals),
 properties as ``/crm/v3/properties``: name, type, fieldType, options[{value, hidden}],
-hasUniqueValue, calculated, modificationMetadata.readOnlyValue.
+hasUniqueValue, calculated, modificationMetadata.readOnlyValue; optionally
+``associationTypes``: to-object name -> that pair's ``/labels`` (``[{category, typeId,
+label}]``), against which an association's ``type_id`` (and ``category``) is checked
+(a snapshot without them skips that check).
 
 The caller fetches them (describe / properties calls, or fixture files); this module
 makes no calls, so it is testable offline.
@@ -20,12 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_sync.convert.kinds import HS_TEXT_LENGTHS, Kind, hs_kind, sf_kind
+from crm_sync.hubspot.associations import find_type, type_listing
 from crm_sync.hubspot.client import STANDARD_OBJECTS
 from crm_sync.hubspot.properties import creates_object, planned_object_schema
 from crm_sync.hubspot.upsert_keys import upsert_key_ok
 from crm_sync.spec.compat import Compat, compatibility
 from crm_sync.spec.issues import Issue, Severity
-from crm_sync.spec.model import FieldMapping
+from crm_sync.spec.model import AssociationRule, FieldMapping
 from crm_sync.spec.model import Mapping as SpecMapping
 from crm_sync.vocabulary import Direction
 
@@ -56,6 +60,7 @@ class _Objects:
     sf: dict[str, dict[str, Any]]  # field name (folded) -> describe field
     hs: dict[str, dict[str, Any]]  # property name (folded) -> property
     required: list[str]
+    association_types: dict[str, list[dict[str, Any]]]  # to object (folded) -> its /labels
 
 
 class _Checker:
@@ -444,6 +449,22 @@ class _Checker:
                     ("associations", a.index, "to"),
                     a.lookup,
                 )
+            if target is not None and a.type_id is not None:
+                self.association_type(a, target.hubspot.object, objs)
+
+    def association_type(self, a: AssociationRule, to_object: str, objs: _Objects) -> None:
+        """A ``type_id`` (and ``category``) the object pair has (when its types were read)."""
+        types = objs.association_types.get(to_object.casefold())
+        if types is None or a.type_id is None or find_type(types, a.type_id, a.category):
+            return
+        named = f"{a.category} {a.type_id}" if a.category else str(a.type_id)
+        self.add(
+            "association_unknown_type",
+            f"association type_id {named} of {a.lookup} is not a HubSpot association type "
+            f"from {self.m.hubspot.object} to {to_object} (its types: {type_listing(types)})",
+            ("associations", a.index, "type_id"),
+            a.lookup,
+        )
 
     def refresh(self, objs: _Objects) -> None:
         """``refresh`` re-reads calculated fields only: formulas and roll-up summaries."""
@@ -549,6 +570,10 @@ def validate_live(
                 _index(describe.get("fields", [])),
                 _index(schema.get("properties", [])),
                 [str(p) for p in schema.get("requiredProperties", [])],
+                {
+                    str(k).casefold(): list(v)
+                    for k, v in (schema.get("associationTypes") or {}).items()
+                },
             )
             check.ids(objs)
             for f in m.fields:

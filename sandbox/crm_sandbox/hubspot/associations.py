@@ -262,6 +262,37 @@ class Associations:
                 " AND to_id >= ? ORDER BY to_id, type_id",
                 (from_id, b.object_type_id, after),
             ).fetchall()
+        return self._page(rows, limit)
+
+    def read_many(
+        self, a: ObjectType, from_ids: list[int], b: ObjectType, limit: int = 500
+    ) -> tuple[set[int], dict[int, tuple[list[dict[str, Any]], int | None]]]:
+        """:meth:`read` (from the start) for several records of ``a`` in two queries:
+        which of ``from_ids`` are live records, and each one's first page."""
+        if not from_ids:
+            return set(), {}
+        marks = ",".join("?" * len(from_ids))
+        with self.store.db.reading() as conn:
+            live = {
+                int(r[0])
+                for r in conn.execute(
+                    f"SELECT id FROM records WHERE object_type_id = ? AND archived = 0"
+                    f" AND id IN ({marks})",
+                    (a.object_type_id, *from_ids),
+                )
+            }
+            rows = conn.execute(
+                f"SELECT from_id, to_id, type_id FROM associations WHERE to_type = ?"
+                f" AND from_id IN ({marks}) ORDER BY from_id, to_id, type_id",
+                (b.object_type_id, *from_ids),
+            ).fetchall()
+        by_from: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for from_id, to_id, type_id in rows:
+            by_from[from_id].append((to_id, type_id))
+        return live, {f: self._page(by_from.get(f, []), limit) for f in from_ids if f in live}
+
+    def _page(self, rows: list[Any], limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        """``(to_id, type_id)`` rows, ordered, as v4 results of at most ``limit`` ids."""
         grouped: dict[int, list[int]] = defaultdict(list)
         for to_id, type_id in rows:
             grouped[to_id].append(type_id)

@@ -112,12 +112,26 @@ def routes(svc: HubSpotService) -> list[Route]:
         a, b = pair(request)
         inputs = check_batch_size((await body_object(request)).get("inputs"))
         started = svc.now()
-        results, errors = [], []
-        for entry in inputs:
-            ref = str(entry.get("id"))
+        refs = [str(entry.get("id")) for entry in inputs]
+        # Inputs from the start are read together (two queries); a later page per input.
+        first = [
+            int(r)
+            for r, e in zip(refs, inputs, strict=True)
+            if r.isascii() and r.isdigit() and not e.get("after")
+        ]
+        live, pages = assoc.read_many(a, first, b)
+
+        def page_of(ref: str, after: int) -> tuple[list[dict[str, Any]], int | None] | None:
+            if not after and ref.isascii() and ref.isdigit():
+                return pages[int(ref)] if int(ref) in live else None
             with svc.store.db.reading() as conn:
                 record = svc.records.get(conn, a, ref)
-            if record is None:
+            return None if record is None else assoc.read(a, record.id, b, after)
+
+        results, errors = [], []
+        for ref, entry in zip(refs, inputs, strict=True):
+            page = page_of(ref, int(entry.get("after") or 0))
+            if page is None:
                 errors.append(
                     ObjectNotFound(
                         f"Could not get some {a.singular_upper} objects, they may be deleted or"
@@ -125,8 +139,7 @@ def routes(svc: HubSpotService) -> list[Route]:
                     ).as_batch_error({"ids": [ref]})
                 )
                 continue
-            after = int(entry.get("after") or 0)
-            items, next_after = assoc.read(a, record.id, b, after)
+            items, next_after = page
             if not items:
                 errors.append(
                     HubSpotError(

@@ -119,6 +119,7 @@ class SalesforceSink(SyncSink):
                 self.destination,
                 before_write=self.lookups.before_write if self.mapping.has_associations else None,
                 after_write=self.writeback.after_write if self.writeback else None,
+                after_stop=self.writeback.after_write if self.writeback else None,
             )
         if write is not None:
             attempted = len(write.written) + len(write.refused)

@@ -3,7 +3,9 @@
 The reverse leg's loader (DESIGN §1): map-crm's hs_to_sf streams into Salesforce objects,
 reconciled against the sync ledger like the forward leg (shared :mod:`crm_sync.sync`).
 Salesforce is reached through the core's one client (:mod:`crm_sync.salesforce`); HubSpot
-is called only to write new Salesforce ids back (``hs_access_token``). Sinks drain one at
+is called only to write new Salesforce ids back (``hs_access_token``), within
+``hs_max_daily_share`` of the portal's daily limit. A quota stop on either side
+(:mod:`crm_sync.stops`, exit 3) commits what the batch wrote before the run ends. Sinks drain one at
 a time (``max_parallelism = 1``; each keeps ``max_workers`` calls in flight), so parents
 (accounts) land before children whose lookups point at them. The end of the run (dead
 letters, pending lookups, the run report) is :class:`crm_sync.sync.target.SyncTarget`'s.
@@ -19,6 +21,7 @@ from singer_sdk import typing as th
 
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
+from crm_sync.hubspot.daily import DEFAULT_MAX_DAILY_SHARE
 from crm_sync.salesforce import FLOWS, SalesforceClient, SalesforceSettings
 from crm_sync.singer import number_setting
 from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
@@ -93,6 +96,15 @@ class TargetSalesforceCustom(SyncTarget):
             th.IntegerType,
             default=190,
             description="HubSpot calls per rolling 10 s.",
+        ),
+        number_setting(
+            "hs_max_daily_share",
+            default=DEFAULT_MAX_DAILY_SHARE,
+            description="Stop cleanly (exit 3: the run report is printed, the ids not "
+            "written back stay dead letters for the next run, the state saved so far is "
+            "resumable) once the HubSpot portal's daily API usage "
+            "(X-HubSpot-RateLimit-Daily / -Daily-Remaining, private apps) reaches this share "
+            "of its daily limit.",
         ),
         # --- the sync
         th.Property(
@@ -169,8 +181,11 @@ class TargetSalesforceCustom(SyncTarget):
             )
             return None
         limiter = WindowLimiter(int(self.config.get("hs_rate_limit_per_10s") or 190), 10.0)
+        given = {k: v for k, v in self.config.items() if v is not None}
         return HubSpotClient(
-            HubSpotSettings.from_config(self.config, "hs_"),
+            HubSpotSettings.from_config(
+                {"hs_max_daily_share": DEFAULT_MAX_DAILY_SHARE} | given, "hs_"
+            ),
             self._session(limiter),
             user_agent=f"{self.name} (crm-sync)",
         )

@@ -11,6 +11,11 @@ replay next run finds Salesforce unchanged and only repeats the write-back; once
 succeeds the record is settled and its dead letter closed. A Salesforce edit of that
 record reaching the forward leg first is written to HubSpot by HubSpot id with the id
 (:func:`crm_sync.sync.batch.keyed`), which closes the dead letter as well.
+
+HubSpot's daily limit, or this sync's share of it (``hs_max_daily_share``, read from
+the portal's daily headers by :class:`crm_sync.hubspot.daily.DailyShare`), stops the
+write-back the same way: the ids not written are dead letters of the same kind, the
+batch (its Salesforce ids linked) is committed, and then the run stops (exit 3).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from crm_sync.http import QuotaExhausted
 from crm_sync.hubspot import BATCH_LIMIT, HubSpotClient
 from crm_sync.reconcile import Action, LedgerState, RecordPlan
 from crm_sync.salesforce import chunks
@@ -29,6 +35,14 @@ from crm_sync.sync.leg import DESTINATION_ID, NOTHING_LINKED, Linked
 from crm_sync.vocabulary import WRITE_BACK_FAILED, RecordError
 
 log = logging.getLogger(__name__)
+
+Items = Sequence[tuple[str, tuple[RecordPlan, str]]]
+"""HubSpot id → (plan, Salesforce id) of the write-backs to make, as pairs."""
+
+
+def stopped(items: Items, stop: QuotaExhausted) -> dict[str, RecordError]:
+    """The write-backs a quota stop kept from HubSpot, as refusals naming the stop."""
+    return {hs_id: RecordError("WRITE_BACK_STOPPED", str(stop)) for hs_id, _ in items}
 
 
 class WriteBack:
@@ -76,26 +90,22 @@ class WriteBack:
         payloads: Mapping[str, Mapping[str, Any]],
         states: Mapping[str, LedgerState],
     ) -> Linked:
-        """Batch-update HubSpot; refused write-backs become dead letters (see module doc)."""
+        """Batch-update HubSpot; refused write-backs become dead letters (see module doc).
+
+        A quota stop dead-letters the ids it kept from HubSpot, then raises (the leg
+        commits ``write`` first).
+        """
         wanted = self.wanted(plans, write, payloads)
         if not wanted:
             return NOTHING_LINKED
-        object_type = self._resolve()
         items = list(wanted.items())
-
-        def update(part: Sequence[tuple[str, tuple[RecordPlan, str]]]) -> dict[str, RecordError]:
-            inputs = [(hs_id, {self.id_property: sf_id}) for hs_id, (_, sf_id) in part]
-            outcome = self.client.batch_update(object_type, inputs)
-            bad = {r.key: RecordError(r.category, r.message) for r in outcome.refusals if r.key}
-            if outcome.refusals and not bad:  # an error naming no input: all of the call
-                first = outcome.refusals[0]
-                bad = {hs_id: RecordError(first.category, first.message) for hs_id, _ in part}
-            return bad
-
-        parts = list(chunks(items, BATCH_LIMIT))
-        refusals: dict[str, RecordError] = {}
-        for bad in self.pool.map(update, parts) if len(parts) > 1 else map(update, parts):
-            refusals |= bad
+        stop: QuotaExhausted | None
+        try:
+            object_type = self._resolve()
+        except QuotaExhausted as exc:
+            refusals, stop = stopped(items, exc), exc
+        else:
+            refusals, stop = self._update(object_type, items)
         in_write = {p.source_id for p, _ in write.written} | {p.source_id for p in write.settled}
         for hs_id, (plan, sf_id) in items:
             if hs_id in refusals:
@@ -110,13 +120,44 @@ class WriteBack:
                     write.settled.append(plan)  # closes a dead letter of an earlier failure
         if refusals:
             log.warning(
-                "HubSpot refused %d of %d id write-back(s) to %s.%s; kept as dead letters",
+                "HubSpot %s %d of %d id write-back(s) to %s.%s; kept as dead letters, "
+                "written by the next run",
+                "quota stop: not written" if stop is not None else "refused",
                 len(refusals),
                 len(items),
                 self.hs_object,
                 self.id_property,
             )
+        if stop is not None:
+            raise stop
         return NOTHING_LINKED
+
+    def _update(
+        self, object_type: str, items: Items
+    ) -> tuple[dict[str, RecordError], QuotaExhausted | None]:
+        """Batch updates of 100 on the pool: refusals by HubSpot id, and a quota stop
+        (the ids of the calls it kept from HubSpot are refused as ``WRITE_BACK_STOPPED``)."""
+
+        def update(part: Items) -> tuple[dict[str, RecordError], QuotaExhausted | None]:
+            inputs = [(hs_id, {self.id_property: sf_id}) for hs_id, (_, sf_id) in part]
+            try:
+                outcome = self.client.batch_update(object_type, inputs)
+            except QuotaExhausted as stop:
+                return stopped(part, stop), stop
+            bad = {r.key: RecordError(r.category, r.message) for r in outcome.refusals if r.key}
+            if outcome.refusals and not bad:  # an error naming no input: all of the call
+                first = outcome.refusals[0]
+                bad = {hs_id: RecordError(first.category, first.message) for hs_id, _ in part}
+            return bad, None
+
+        parts = list(chunks(items, BATCH_LIMIT))
+        refusals: dict[str, RecordError] = {}
+        stop: QuotaExhausted | None = None
+        answers = self.pool.map(update, parts) if len(parts) > 1 else map(update, parts)
+        for bad, stopped_by in answers:
+            refusals |= bad
+            stop = stop or stopped_by
+        return refusals, stop
 
     def _resolve(self) -> str:
         with self._lock:

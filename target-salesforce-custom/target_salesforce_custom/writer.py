@@ -15,6 +15,12 @@ Calls of 200 run on a thread pool of ``max_workers``; the pool is joined before
 :meth:`SalesforceDestination.write` returns (STATE depends on that). Records refused
 with ``UNABLE_TO_LOCK_ROW`` are sent again within the run (a few times, with a pause);
 any other per-record error is returned as refused, for the ledger's dead letters.
+
+The org's daily API limit (or this sync's ``max_api_share`` of it) reached in the
+middle of a batch stops the write as :class:`~crm_sync.sync.batch.WriteStopped`, which
+carries the outcome of every call that went through: the leg commits that part (ids
+linked, new ids written back to HubSpot) before the run stops; the rest is read and
+written again by the next run.
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from crm_sync.convert.codec import SALESFORCE
+from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import Action, DestinationState, RecordPlan
 from crm_sync.salesforce import (
     COLLECTION_LIMIT,
@@ -34,7 +42,7 @@ from crm_sync.salesforce import (
     SaveResult,
     chunks,
 )
-from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
+from crm_sync.sync.batch import BatchWrite, RefusedRecord, WriteStopped, jsonable
 from crm_sync.vocabulary import RecordError
 
 T = TypeVar("T")
@@ -47,6 +55,26 @@ MODSTAMP = "SystemModstamp"
 
 
 Writer = Callable[[Sequence[Mapping[str, Any]]], list[SaveResult]]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The saves of some calls, and the quota stop that ended them early, if one did."""
+
+    saved: list[tuple[RecordPlan, SaveResult]] = field(default_factory=list)
+    stop: QuotaExhausted | None = None
+
+    def add(self, other: Outcome) -> None:
+        self.saved += other.saved
+        self.stop = self.stop or other.stop
+
+
+def stoppable(call: Callable[[], list[tuple[RecordPlan, SaveResult]]]) -> Outcome:
+    """Run ``call``; a quota stop becomes an :class:`Outcome` saying so (nothing saved)."""
+    try:
+        return Outcome(call())
+    except QuotaExhausted as stop:
+        return Outcome(stop=stop)
 
 
 class SalesforceDestination:
@@ -107,19 +135,25 @@ class SalesforceDestination:
     def write(
         self, plans: Sequence[RecordPlan], payloads: Mapping[str, Mapping[str, Any]]
     ) -> BatchWrite:
-        """Make the creates, updates and deletes of ``plans``; join before returning."""
+        """Make the creates, updates and deletes of ``plans``; join before returning.
+
+        A quota stop raises :class:`WriteStopped` with what the calls before it saved.
+        """
         creates = [p for p in plans if p.action is Action.CREATE]
         updates = [p for p in plans if p.action is Action.UPDATE and p.destination_id]
         deletes = [p for p in plans if p.action is Action.ARCHIVE and p.destination_id]
         result = BatchWrite()
+        outcome = Outcome()
         if creates or updates:
             if len(creates) + len(updates) >= self.bulk_threshold:
-                outcome = self._bulk(creates, updates)
+                outcome.add(self._bulk(creates, updates))
             else:
-                outcome = self._collections(creates, updates)
-            self._settle(result, outcome, payloads)
-        if deletes:
-            self._settle(result, self._deletes(deletes), payloads)
+                outcome.add(self._collections(creates, updates))
+        if deletes and outcome.stop is None:
+            outcome.add(self._deletes(deletes))
+        self._settle(result, outcome.saved, payloads)
+        if outcome.stop is not None:
+            raise WriteStopped(outcome.stop, result)
         return result
 
     def update_fields(self, values: Mapping[str, Mapping[str, Any]]) -> set[str]:
@@ -146,9 +180,7 @@ class SalesforceDestination:
                     RefusedRecord(plan, payload, RecordError.joined(saved.errors))
                 )
 
-    def _collections(
-        self, creates: Sequence[RecordPlan], updates: Sequence[RecordPlan]
-    ) -> list[tuple[RecordPlan, SaveResult]]:
+    def _collections(self, creates: Sequence[RecordPlan], updates: Sequence[RecordPlan]) -> Outcome:
         def upsert(records: Sequence[Mapping[str, Any]]) -> list[SaveResult]:
             return self.client.upsert(self.sobject, self.external_id_field, records)
 
@@ -159,27 +191,40 @@ class SalesforceDestination:
             (upsert, part) for part in chunks(list(creates), COLLECTION_LIMIT)
         ]
         jobs += [(update, part) for part in chunks(list(updates), COLLECTION_LIMIT)]
-        out: list[tuple[RecordPlan, SaveResult]] = []
+        out = Outcome()
         for part in self._parallel(lambda job: self._send(job[0], job[1]), jobs):
-            out += part
+            out.add(part)
         return out
 
-    def _send(
-        self, call: Writer, plans: Sequence[RecordPlan]
-    ) -> list[tuple[RecordPlan, SaveResult]]:
-        """One collections call, then the records locked by another transaction again."""
-        results = dict(zip(range(len(plans)), call([self.body(p) for p in plans]), strict=True))
+    def _send(self, call: Writer, plans: Sequence[RecordPlan]) -> Outcome:
+        """One collections call, then the records locked by another transaction again.
+
+        A quota stop on a resend keeps the first call's saves and leaves out the records
+        still locked (not written: the next run sends them).
+        """
+        try:
+            first = call([self.body(p) for p in plans])
+        except QuotaExhausted as first_stop:
+            return Outcome(stop=first_stop)
+        results = dict(zip(range(len(plans)), first, strict=True))
+        stop: QuotaExhausted | None = None
         for attempt in range(1, self.lock_retries + 1):
             locked = [i for i, r in results.items() if not r.success and r.codes & LOCK_CODES]
             if not locked:
                 break
             time.sleep(self.lock_wait_s * attempt)
             log.info("%s: %d record(s) locked, sending again", self.sobject, len(locked))
-            again = call([self.body(plans[i]) for i in locked])
+            try:
+                again = call([self.body(plans[i]) for i in locked])
+            except QuotaExhausted as exc:
+                stop = exc
+                for i in locked:
+                    del results[i]
+                break
             results.update(zip(locked, again, strict=True))
-        return [(plans[i], results[i]) for i in range(len(plans))]
+        return Outcome([(plans[i], results[i]) for i in sorted(results)], stop)
 
-    def _deletes(self, plans: Sequence[RecordPlan]) -> list[tuple[RecordPlan, SaveResult]]:
+    def _deletes(self, plans: Sequence[RecordPlan]) -> Outcome:
         def delete(part: Sequence[RecordPlan]) -> list[tuple[RecordPlan, SaveResult]]:
             results = self.client.delete([str(p.destination_id) for p in part])
             out = []
@@ -189,16 +234,19 @@ class SalesforceDestination:
                 out.append((plan, saved))
             return out
 
-        out: list[tuple[RecordPlan, SaveResult]] = []
-        for part in self._parallel(delete, list(chunks(list(plans), COLLECTION_LIMIT))):
-            out += part
+        out = Outcome()
+        parts = list(chunks(list(plans), COLLECTION_LIMIT))
+        for part in self._parallel(lambda p: stoppable(lambda: delete(p)), parts):
+            out.add(part)
         return out
 
-    def _bulk(
-        self, creates: Sequence[RecordPlan], updates: Sequence[RecordPlan]
-    ) -> list[tuple[RecordPlan, SaveResult]]:
-        """One ingest job per operation; lock failures go again through collections."""
-        out: list[tuple[RecordPlan, SaveResult]] = []
+    def _bulk(self, creates: Sequence[RecordPlan], updates: Sequence[RecordPlan]) -> Outcome:
+        """One ingest job per operation; lock failures go again through collections.
+
+        A quota stop during a job leaves its records unwritten as far as this run knows
+        (an upsert on the external id and an update by Id are safe to send again).
+        """
+        out = Outcome()
         locked_creates: list[RecordPlan] = []
         locked_updates: list[RecordPlan] = []
         jobs = [
@@ -206,22 +254,26 @@ class SalesforceDestination:
             ("update", "Id", updates, locked_updates),
         ]
         for operation, key, plans, locked in jobs:
-            if not plans:
+            if not plans or out.stop is not None:
                 continue
-            results = self.client.bulk_ingest(
-                self.sobject,
-                operation,
-                key,
-                [self.body(p) for p in plans],
-                self.external_id_field if operation == "upsert" else None,
-            )
+            try:
+                results = self.client.bulk_ingest(
+                    self.sobject,
+                    operation,
+                    key,
+                    [self.body(p) for p in plans],
+                    self.external_id_field if operation == "upsert" else None,
+                )
+            except QuotaExhausted as stop:
+                out.stop = stop
+                continue
             for plan in plans:
                 ident = plan.source_id if operation == "upsert" else str(plan.destination_id)
                 saved = results.get(ident) or SaveResult.from_json(None)
                 if not saved.success and saved.codes & LOCK_CODES:
                     locked.append(plan)
                 else:
-                    out.append((plan, saved))
-        if locked_creates or locked_updates:
-            out += self._collections(locked_creates, locked_updates)
+                    out.saved.append((plan, saved))
+        if (locked_creates or locked_updates) and out.stop is None:
+            out.add(self._collections(locked_creates, locked_updates))
         return out

@@ -110,7 +110,7 @@ class HubSpotClient(AssociationCalls):
         self.auth = HubSpotAuthenticator(settings, self.session)
         self.session.auth = self.auth
         self.search_limiter = search_limiter
-        self.daily = DailyShare(settings.max_daily_share)
+        self.daily = DailyShare(settings.max_daily_share, settings.share_setting)
         """The portal's daily usage and this sync's share of it (``max_daily_share``)."""
 
     @classmethod

@@ -42,6 +42,8 @@ class DailyShare:
 
     share: float | None = None
     """Stop once ``used / limit`` reaches it (None: only HubSpot's own limit stops)."""
+    setting: str = "max_daily_share"
+    """The plugin setting that gave :attr:`share`, named in the stop's message."""
     used: int | None = None
     limit: int | None = None
     message: str | None = None
@@ -62,7 +64,7 @@ class DailyShare:
                 return
             self.message = (
                 f"HubSpot API quota share reached: {self.used} of {limit} daily requests "
-                f"used ({used_share:.1%}) >= max_daily_share {self.share:.0%}; stopping, "
+                f"used ({used_share:.1%}) >= {self.setting} {self.share:.0%}; stopping, "
                 "the state is resumable"
             )
         LOGGER.warning(self.message)

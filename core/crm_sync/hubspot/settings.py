@@ -34,6 +34,8 @@ class HubSpotSettings:
     max_daily_share: float | None = None
     """Stop once the portal's daily usage reaches this share of its limit
     (:class:`crm_sync.hubspot.daily.DailyShare`); None: only HubSpot's own limit stops."""
+    share_setting: str = "max_daily_share"
+    """The name the plugin gives :attr:`max_daily_share` (with its prefix)."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], prefix: str = "") -> HubSpotSettings:
@@ -56,6 +58,7 @@ class HubSpotSettings:
             retry_wait_s=number("retry_wait_seconds", 0.5),
             request_timeout_s=number("request_timeout", 300.0),
             max_daily_share=float(share) if (share := get("max_daily_share")) else None,
+            share_setting=f"{prefix}max_daily_share",
         )
 
     @property

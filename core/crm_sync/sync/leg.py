@@ -12,7 +12,13 @@ through two optional hooks:
   write);
 * ``after_write(plans, write, payloads, states) -> Linked``: work that needs the new
   destination ids (HubSpot associations; the write-back of Salesforce ids to HubSpot).
-  It may add to ``write.refused`` / ``write.settled`` before the ledger commits.
+  It may add to ``write.refused`` / ``write.settled`` before the ledger commits. A hook
+  stopped by a quota (:class:`~crm_sync.http.QuotaExhausted`) leaves ``write`` telling
+  what it could not do (the write-back dead-letters the ids it did not write): the leg
+  commits the batch first and raises the stop after, so nothing written is forgotten;
+* ``after_stop``: the same hook for the part of a batch a quota stopped half-way that
+  reached the destination (the Salesforce target's write-back: HubSpot's quota is not
+  the one used up); without it that part is committed as written, nothing more.
 
 Both return :class:`Linked`: associations parked as pending, made, and base updates.
 
@@ -32,6 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crm_sync.convert.codec import read_datetime
+from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import (
     Action,
     Base,
@@ -56,6 +63,7 @@ from crm_sync.vocabulary import RecordError
 if TYPE_CHECKING:
     from crm_sync.sync.ledger import AssociationRef, SyncLedger
 
+LOGGER = logging.getLogger(__name__)
 DELETED_AT = "_sdc_deleted_at"
 DESTINATION_ID = "_crm_destination_id"
 
@@ -174,6 +182,7 @@ class MappedLeg:
         *,
         before_write: BeforeWrite | None = None,
         after_write: AfterWrite | None = None,
+        after_stop: AfterWrite | None = None,
     ) -> BatchWrite | None:
         """Reconcile, write and commit one batch; None on a dry run (nothing written)."""
         planned = self.plan(raw, destination)
@@ -183,7 +192,13 @@ class MappedLeg:
             else:
                 self.plan_associations(planned)
             return None
-        return self.write(planned, destination, before_write=before_write, after_write=after_write)
+        return self.write(
+            planned,
+            destination,
+            before_write=before_write,
+            after_write=after_write,
+            after_stop=after_stop,
+        )
 
     def plan(self, raw: Sequence[Mapping[str, Any]], destination: Destination) -> PlannedBatch:
         """Turn a batch into plans: source records, the ledger, the destination's values."""
@@ -268,8 +283,13 @@ class MappedLeg:
         *,
         before_write: BeforeWrite | None = None,
         after_write: AfterWrite | None = None,
+        after_stop: AfterWrite | None = None,
     ) -> BatchWrite:
-        """Write a planned batch, run the hooks and commit it to the ledger in one go."""
+        """Write a planned batch, run the hooks and commit it to the ledger in one go.
+
+        A quota stop (of the destination's write, or of ``after_write``) is raised again
+        once what the batch did is committed (see the module doc).
+        """
         payloads, states = planned.payloads, planned.states
         plans, before = (
             before_write(planned.plans, payloads, states)
@@ -279,14 +299,18 @@ class MappedLeg:
         try:
             write = destination.write([p for p in plans if p.writes], payloads)
         except WriteStopped as stopped:
-            self._commit_stopped(plans, stopped.done)
+            self._commit_stopped(planned, plans, stopped.done, after_stop)
             raise
         with self.report_lock:
             for refused in write.refused:
                 self.report.failed(refused.plan)
         write.refused += planned.unconvertible
         write.settled = [p for p in plans if not p.writes and p.moves_ledger]
-        after = after_write(plans, write, payloads, states) if after_write else NOTHING_LINKED
+        stop: QuotaExhausted | None = None
+        try:
+            after = after_write(plans, write, payloads, states) if after_write else NOTHING_LINKED
+        except QuotaExhausted as exc:  # the hook left in ``write`` what it could not do
+            after, stop = NOTHING_LINKED, exc
         bases = {p.source_id: p.base_after for p, _ in write.written if p.base_after}
         bases |= {p.source_id: p.base_after for p in write.settled if p.base_after}
         bases |= before.bases | after.bases
@@ -301,13 +325,23 @@ class MappedLeg:
             run_id=self.report.run_id,
             seen=self.seen(planned) if self.stamp_seen else (),
         )
+        if stop is not None:
+            raise stop
         return write
 
-    def _commit_stopped(self, plans: Sequence[RecordPlan], done: BatchWrite) -> None:
+    def _commit_stopped(
+        self,
+        planned: PlannedBatch,
+        plans: Sequence[RecordPlan],
+        done: BatchWrite,
+        after_stop: AfterWrite | None,
+    ) -> None:
         """A write stopped by the quota: keep what reached the destination, uncount the rest.
 
         The written records are committed with their new base (their associations are
-        made by the next run, which finds the lookup missing from the base).
+        made by the next run, which finds the lookup missing from the base). ``after_stop``
+        sees only the plans that reached the destination or needed no write: a plan the
+        stop kept from its write must stay as it was for the next run to write it.
         """
         reached = {p.source_id for p, _ in done.written} | {r.plan.source_id for r in done.refused}
         with self.report_lock:
@@ -316,8 +350,24 @@ class MappedLeg:
             for plan in plans:
                 if plan.writes and plan.source_id not in reached:
                     self.report.unwritten(plan)
+        after = NOTHING_LINKED
+        if after_stop is not None:
+            kept = [p for p in plans if p.source_id in reached or not p.writes]
+            try:
+                after = after_stop(kept, done, planned.payloads, planned.states)
+            except QuotaExhausted as again:  # the hook left in ``done`` what it could not do
+                LOGGER.debug("the stopped batch's last step stopped too: %s", again)
         bases = {p.source_id: p.base_after for p, _ in done.written if p.base_after}
-        self.ledger.commit(self.name, self.direction, done, bases=bases)
+        bases |= {p.source_id: p.base_after for p in done.settled if p.base_after}
+        self.ledger.commit(
+            self.name,
+            self.direction,
+            done,
+            bases=bases | after.bases,
+            pending=after.pending,
+            made=after.made,
+            run_id=self.report.run_id,
+        )
 
     def unplan(self, planned: PlannedBatch) -> None:
         """A planned batch the run stopped before writing: uncount its writes."""

@@ -16,11 +16,11 @@ import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.hubspot import BATCH_LIMIT, HubSpotClient, chunks
 from crm_sync.hubspot.associations import find_type, type_listing
+from crm_sync.sync.associations import Made
 from crm_sync.sync.ledger import AssociationRef
 from crm_sync.vocabulary import AssociationType, Direction, Side
 from target_hubspot_custom.schema import DestinationSchemaError
@@ -183,13 +183,17 @@ class AssociationMaker:
         pool: ThreadPoolExecutor,
         refs: Sequence[AssociationRef],
         mine: Mapping[str, str],
-    ) -> tuple[list[AssociationRef], list[AssociationRef]]:
-        """Associate what can be; return (made, still pending)."""
+        *,
+        hold: bool = False,
+    ) -> Made:
+        """Associate what can be; with ``hold``, keep back each object pair's last
+        partial batch (fewer than 100 pairs) instead of making it."""
         groups: dict[tuple[str, AssociationType], list[AssociationRef]] = defaultdict(list)
         for ref in refs:
             groups[(ref.to_mapping, ref.association)].append(ref)
         made: list[AssociationRef] = []
         pending: list[AssociationRef] = []
+        held: list[AssociationRef] = []
         for (to_mapping, spec), group in groups.items():
             to_type = self.object_type(to_mapping)
             if to_type is None:  # that mapping was never seen by this target yet
@@ -200,6 +204,10 @@ class AssociationMaker:
             )
             ready = [r for r in group if r.source_id in mine and r.to_source_id in theirs]
             pending += [r for r in group if r.source_id not in mine or r.to_source_id not in theirs]
+            if hold:
+                full = len(ready) - len(ready) % BATCH_LIMIT
+                held += ready[full:]
+                ready = ready[:full]
             # A bare type id is resolved even when nothing is ready: a wrong one stops the
             # run before its references are parked with it (a fixed spec then heals).
             bare = spec.type_id is not None and not spec.category
@@ -220,21 +228,55 @@ class AssociationMaker:
                 part = ready[index : index + BATCH_LIMIT]
                 index += BATCH_LIMIT
                 (made if ok else pending).extend(part)
-        return made, pending
+        return Made(made, pending, held)
 
 
-@dataclass(frozen=True, slots=True)
 class ObjectAssociations:
-    """One sink's :class:`~crm_sync.sync.associations.AssociationWriter`: its object, its pool."""
+    """One sink's :class:`~crm_sync.sync.associations.AssociationWriter`: its object, its
+    pool, and the associations it carries from one batch to the next.
 
-    maker: AssociationMaker
-    from_type: str
-    pool: ThreadPoolExecutor
+    HubSpot makes up to 100 associations per call. A written batch's associations rarely
+    fill the last call, so each object pair's remainder is held (:attr:`carried`) and
+    made with the next batch's, which keeps the run at ceil(associations / 100) calls
+    per object pair however its records fall into batches. What is held is parked in the
+    ledger with the batch (``held_for_batch``), so STATE after the batch may go out: a
+    run that stops before making them leaves them to the end of the next run. The end
+    of this run makes what is still held with the other parked ones
+    (:meth:`drop_carried`, then :func:`~crm_sync.sync.associations.make_pending`).
+    Used from the write pipeline's thread only.
+    """
 
-    def make(
-        self, refs: Sequence[AssociationRef], mine: Mapping[str, str]
-    ) -> tuple[list[AssociationRef], list[AssociationRef]]:
+    def __init__(self, maker: AssociationMaker, from_type: str, pool: ThreadPoolExecutor) -> None:
+        self.maker = maker
+        self.from_type = from_type
+        self.pool = pool
+        self.carried: dict[tuple[str, str], tuple[AssociationRef, str]] = {}
+        """``(source id, lookup) -> (reference, its record's HubSpot id)``, held so far."""
+
+    def make(self, refs: Sequence[AssociationRef], mine: Mapping[str, str]) -> Made:
+        """Make ``refs`` with what is carried, in full calls; carry the remainder."""
+        for ref in refs:  # a newer value of a carried lookup replaces it
+            self.carried.pop((ref.source_id, ref.lookup), None)
+        carried = [ref for ref, _ in self.carried.values()]
+        mine = {**{ref.source_id: hs_id for ref, hs_id in self.carried.values()}, **mine}
+        made, pending, held = self.maker.make(
+            self.from_type, self.pool, [*carried, *refs], mine, hold=True
+        )
+        self.carried = {(ref.source_id, ref.lookup): (ref, mine[ref.source_id]) for ref in held}
+        already = set(carried)  # parked when first held
+        return Made(made, pending, [ref for ref in held if ref not in already])
+
+    def make_now(self, refs: Sequence[AssociationRef], mine: Mapping[str, str]) -> Made:
+        """Make ``refs`` now, the last partial call included (the end of the run)."""
         return self.maker.make(self.from_type, self.pool, refs, mine)
 
     def unmake(self, refs: Sequence[AssociationRef], mine: Mapping[str, str]) -> None:
-        self.maker.unmake(self.from_type, refs, mine)
+        """Remove associations made from old lookup values; a carried one was never
+        made, so it is only dropped (its parked row goes with the batch's commit)."""
+        made = [ref for ref in refs if self.carried.pop((ref.source_id, ref.lookup), None) is None]
+        if made:
+            self.maker.unmake(self.from_type, made, mine)
+
+    def drop_carried(self) -> None:
+        """Forget what is held: the ledger's parked rows stand for it (end of run)."""
+        self.carried.clear()

@@ -67,6 +67,7 @@ class HubSpotSink(SyncSink):
         """The report is updated by the SDK's thread (plans) and the writer (outcomes)."""
         self._in_flight: set[str] = set()
         self._in_flight_lock = threading.Lock()
+        self._associations: ObjectAssociations | None = None
         if self.mapping is not None:
             self.mapping_name = self.mapping.policy.name
             self.object_name = self.mapping.object_name
@@ -268,21 +269,26 @@ class HubSpotSink(SyncSink):
         return linked
 
     def _association_writer(self) -> ObjectAssociations:
-        assert self.object is not None and self.pool is not None
-        return ObjectAssociations(
-            self.hs_target.associations, self.object.object_type_id, self.pool
-        )
+        """The stream's association writer (one per sink: it carries a partial batch)."""
+        if self._associations is None:
+            assert self.object is not None and self.pool is not None
+            self._associations = ObjectAssociations(
+                self.hs_target.associations, self.object.object_type_id, self.pool
+            )
+        return self._associations
 
     def make_pending_associations(self) -> None:
-        """End of run: make parked associations whose both records are now synced."""
+        """End of run: make parked associations whose both records are now synced,
+        those held to fill a batch among them."""
         if self.mapping is None or not self.mapping.has_associations or self.object is None:
             return
         writer = self._association_writer()
+        writer.drop_carried()  # parked with their batch: made with the rest below
 
         def make(
             refs: Sequence[AssociationRef], mine: Mapping[str, str]
         ) -> tuple[list[AssociationRef], dict[str, Base]]:
-            return writer.make(refs, mine)[0], {}
+            return writer.make_now(refs, mine).made, {}
 
         with self.counting():
             made = make_pending(self.hs_target.ledger, self.mapping_name, DIRECTION, make)

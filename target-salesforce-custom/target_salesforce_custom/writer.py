@@ -132,6 +132,14 @@ class SalesforceDestination:
             record["Id"] = plan.destination_id
         return record
 
+    def columns(self, plans: Sequence[RecordPlan]) -> list[str]:
+        """Every field a body of ``plans`` may hold (:meth:`body`), in a stable order."""
+        fields = dict.fromkeys(k for p in plans for k in p.changes)
+        fields[self.external_id_field] = None
+        if any(p.action is Action.UPDATE and p.destination_id for p in plans):
+            fields["Id"] = None
+        return list(fields)
+
     def write(
         self, plans: Sequence[RecordPlan], payloads: Mapping[str, Mapping[str, Any]]
     ) -> BatchWrite:
@@ -261,8 +269,9 @@ class SalesforceDestination:
                     self.sobject,
                     operation,
                     key,
-                    [self.body(p) for p in plans],
+                    (self.body(p) for p in plans),  # made row by row into the CSV
                     self.external_id_field if operation == "upsert" else None,
+                    columns=self.columns(plans),
                 )
             except QuotaExhausted as stop:
                 out.stop = stop

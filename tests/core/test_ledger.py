@@ -150,6 +150,27 @@ def test_tombstones_first_delete_counts_and_reach_the_state(store):
     assert plan.skip_reason is SkipReason.TOMBSTONED
 
 
+def test_live_links_leave_out_pairs_tombstoned_on_either_side(store):
+    """The two-column lookup the association path uses answers as :meth:`load` does."""
+    with store.batch() as uow:
+        for n in range(5):
+            uow.link("project", f"a{n}", f"h{n}", base=BASE)
+        uow.link("other", "a3", "h3", base=BASE)  # another mapping's pair: not ours
+        uow.tombstone("project", Side.SALESFORCE, "a1", T0)
+        uow.tombstone("project", Side.HUBSPOT, "h2", T0)
+        uow.tombstone("other", Side.HUBSPOT, "h4", T0)  # another mapping's tombstone
+    ids = ["a0", "a1", "a2", "a3", "a4", "a9"]
+    assert store.live_links("project", FWD, ids) == {"a0": "h0", "a3": "h3", "a4": "h4"}
+    assert store.live_links("project", REV, ["h0", "h1", "h2"]) == {"h0": "a0"}
+    view = store.load("project", FWD, ids)
+    assert {
+        i: r.id_on(Side.HUBSPOT)
+        for i, r in view.records.items()
+        if (Side.SALESFORCE, i) not in view.tombstones
+        and (Side.HUBSPOT, r.id_on(Side.HUBSPOT)) not in view.tombstones
+    } == store.live_links("project", FWD, ids)
+
+
 def test_apply_plans_create_update_archive(store):
     created = plan_record(POLICY, FWD, SourceRecord("a1", {"name": "A"}, modified_at=T0))
     assert created.action is Action.CREATE

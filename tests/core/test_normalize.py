@@ -123,3 +123,25 @@ def test_equality_is_an_equivalence(a, b, c):
     assert same_value(a, b) == same_value(b, a)
     if same_value(a, b) and same_value(b, c):
         assert same_value(a, c)
+
+
+BLANK_KINDS = st.sampled_from(
+    [None, "text", "bool", "int", "number", "date", "datetime", "time", "enum", "multi",
+     "reference", "unsupported"]
+)  # fmt: skip
+
+
+@given(
+    st.one_of(
+        st.none(),
+        st.text(alphabet=" \t\n\u00a0\u2003;ab1-:.T"),
+        st.integers(-(10**12), 10**12),  # epoch ms within datetime's range
+        st.floats(-1e12, 1e12),
+        st.decimals(-(10**12), 10**12),
+        st.booleans(),
+        st.lists(st.text(alphabet=" ;a"), max_size=3),
+    ),
+    BLANK_KINDS,
+)
+def test_is_blank_agrees_with_canonical(value, kind):
+    assert is_blank(value, kind) == (canonical(value, kind) is BLANK)

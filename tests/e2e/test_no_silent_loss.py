@@ -66,28 +66,39 @@ def test_restored_salesforce_record_is_live_again(clean_sandbox: Any, sync: TwoW
     assert all_writes(clean_sandbox.stats()) == {}
 
 
-def test_refused_id_write_back_stays_a_dead_letter_until_written(
-    clean_sandbox: Any, sync: TwoWay
-) -> None:
-    """A HubSpot-born company is created in Salesforce, but HubSpot refuses the write-back
-    of its new ``salesforce_id``: the dead letter stays open until the id is written, and
-    a later Salesforce edit updates that company instead of creating a second one."""
+def refused_write_back(clean_sandbox: Any, sync: TwoWay) -> tuple[str, str, str]:
+    """A company born in HubSpot, created in Salesforce by the reverse leg while HubSpot
+    refuses every write (so its ``salesforce_id`` write-back too): (company id, Account
+    Id, the reverse leg's stderr). Faults are cleared again."""
     write_mappings(sync.mappings)
     sf, hs = Salesforce(sync.env), HubSpot(sync.env)
     sync.run()
     company = hs.create("companies", {"name": "Born in HubSpot", "phone": "200"})
     clean_sandbox.set_faults(refuse=1.0, only="hubspot")
     reverse = sync.leg(REVERSE)
+    clean_sandbox.set_faults()
     (account,) = [
-        a for a in sf.rows("Account", "HubSpot_Id__c").values() if a["HubSpot_Id__c"] == company
-    ]
+        a["Id"] for a in sf.rows("Account", "HubSpot_Id__c").values()
+        if a["HubSpot_Id__c"] == company
+    ]  # fmt: skip
+    return company, account, reverse.stderr
+
+
+def test_refused_id_write_back_stays_a_dead_letter_until_written(
+    clean_sandbox: Any, sync: TwoWay
+) -> None:
+    """A HubSpot-born company is created in Salesforce, but HubSpot refuses the write-back
+    of its new ``salesforce_id``: the dead letter stays open until the id is written, and
+    a later Salesforce edit updates that company instead of creating a second one."""
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    company, account_id, stderr = refused_write_back(clean_sandbox, sync)
+    account = {"Id": account_id}
     ledger = open_ledger(sync.ledger_url)
     try:
         letters = ledger.dead_letters("account", Direction.HS_TO_SF)
-        assert [d.source_id for d in letters] == [company], reverse.stderr
+        assert [d.source_id for d in letters] == [company], stderr
         assert letters[0].error.code == "WRITE_BACK_FAILED"
 
-        clean_sandbox.set_faults()
         sync.run()
         sync.run()
         assert hs.records("companies", ["salesforce_id"])[company]["salesforce_id"] == account["Id"]
@@ -115,23 +126,14 @@ def test_salesforce_edit_before_the_write_back_retry_updates_the_same_company(
     retry: the forward leg writes that company by HubSpot id with ``salesforce_id`` (an
     upsert on ``salesforce_id`` would make a second, name-less company), which completes
     the write-back: only then is its dead letter resolved. A no-op rerun writes nothing."""
-    write_mappings(sync.mappings)
     sf, hs = Salesforce(sync.env), HubSpot(sync.env)
-    sync.run()
-    company = hs.create("companies", {"name": "Born in HubSpot", "phone": "200"})
-    clean_sandbox.set_faults(refuse=1.0, only="hubspot")
-    reverse = sync.leg(REVERSE)
-    (account,) = [
-        a["Id"] for a in sf.rows("Account", "HubSpot_Id__c").values()
-        if a["HubSpot_Id__c"] == company
-    ]  # fmt: skip
-    clean_sandbox.set_faults()
+    company, account, stderr = refused_write_back(clean_sandbox, sync)
     sf.update("Account", account, {"Phone": "300"})
     ledger = open_ledger(sync.ledger_url)
     try:
         letters = ledger.dead_letters("account", Direction.HS_TO_SF)
         assert [(d.source_id, d.error.code) for d in letters] == [(company, "WRITE_BACK_FAILED")], (
-            reverse.stderr
+            stderr
         )
 
         clean_sandbox.clear_stats()

@@ -1,16 +1,15 @@
 """Record owners (issue 14, feature 4) through `meltano run forward` and `reverse`.
 
 The shipped account and project mappings carry ``OwnerId <-> hubspot_owner_id`` (``owner:
-true``) commented out (owners are opt-in); this test turns them on in its project copy.
-Users of the sandbox org are mirrored as HubSpot owners with the same email (as HubSpot's
-Salesforce integration creates them); a deactivated User's owner is archived, so a record
-she owns has no owner to go to: one warning names it, and the rest of the record syncs.
+true``; owners are on by default), and this test runs them as shipped. Users of the
+sandbox org are mirrored as HubSpot owners with the same email (as HubSpot's Salesforce
+integration creates them); a deactivated User's owner is archived, so a record she owns
+has no owner to go to: one warning names it, and the rest of the record syncs.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -32,31 +31,15 @@ def by_salesforce_id(portal: HubSpot, obj: str, props: list[str]) -> dict[str, d
     return {r["salesforce_id"]: {**r, "id": i} for i, r in rows.items() if r["salesforce_id"]}
 
 
-OPT_IN = "  # - {salesforce: OwnerId,"
+SHIPPED_OWNER_LINE = "  - {salesforce: OwnerId,"
 
 
-@pytest.fixture
-def owners_on(meltano_project: MeltanoProject) -> Iterator[None]:
-    """Uncomment the shipped specs' owner lines in the project copy; put them back after."""
-    specs = [
-        meltano_project.root / "transforms" / "mappings" / f"{n}.yml"
-        for n in ("account", "project")
-    ]
-    shipped = {path: path.read_text() for path in specs}
-    for path, text in shipped.items():
-        assert OPT_IN in text, path
-        path.write_text(text.replace(OPT_IN, "  - {salesforce: OwnerId,"))
-    try:
-        yield
-    finally:
-        for path, text in shipped.items():
-            path.write_text(text)
-
-
-@pytest.mark.usefixtures("owners_on")
 def test_owners_reach_hubspot_and_an_owner_change_reaches_salesforce(
     clean_sandbox: Any, meltano_project: MeltanoProject
 ) -> None:
+    for name in ("account", "project"):  # the shipped specs, as the project copy has them
+        spec = meltano_project.root / "transforms" / "mappings" / f"{name}.yml"
+        assert SHIPPED_OWNER_LINE in spec.read_text(), spec
     env = clean_sandbox.env
     org, portal = Salesforce(env), HubSpot(env)
     ada = new_user(org, "Ada", "Lovelace", "Ada.Lovelace@example.com")

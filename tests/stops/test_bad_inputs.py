@@ -58,8 +58,11 @@ def sf_state(value: str) -> dict[str, Any]:
     }
 
 
-def one_record() -> str:
-    messages = [schema_message(), record(1), {"type": "STATE", "value": {"bookmark": 1}}]
+def one_record(modified_at: str | None = None) -> str:
+    row = record(1)
+    if modified_at is not None:
+        row["record"]["_crm_source_modified_at"] = modified_at
+    messages = [schema_message(), row, {"type": "STATE", "value": {"bookmark": 1}}]
     return "".join(json.dumps(m) + "\n" for m in messages)
 
 
@@ -248,6 +251,19 @@ def cases(env: dict[str, str], tmp: Path, sandbox: RunningSandbox) -> list[Case]
             stdin=plain_record(12345),
         ),
         Case(
+            "records: a record with a timestamp that is not one",
+            "target-hubspot-custom",
+            hs_target,
+            re.escape(
+                "target-hubspot-custom stopped: stream 'project': record "
+                "salesforce_id='a01000000000001AAA' does not match the stream's SCHEMA: "
+                "_crm_source_modified_at: not a date-time string; the tap sends values its "
+                "own SCHEMA does not allow: fix the tap (or its schema) and rerun"
+            ),
+            EXIT_INPUT,
+            stdin=one_record(modified_at="2026-1x-01T00:00:00.000Z"),
+        ),
+        Case(
             "records: a record for an unknown stream",
             "target-hubspot-custom",
             hs_target,
@@ -339,6 +355,7 @@ CASE_NAMES = [
     "state: corrupted bookmark",
     "ledger: unknown database URL",
     "records: a record that does not match its schema",
+    "records: a record with a timestamp that is not one",
     "records: a record for an unknown stream",
     "quota: Salesforce share (max_api_share)",
     "quota: HubSpot share (max_daily_share)",

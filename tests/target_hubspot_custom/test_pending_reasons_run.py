@@ -42,16 +42,23 @@ MESSAGES = [
 ]
 
 
-def test_stuck_associations_are_warned_about_per_reason(clean_sandbox, tmp_path: Path) -> None:
-    env = clean_sandbox.env
-    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+def write_config(tmp_path: Path, env: dict[str, str], ledger_url: str, **extra: object) -> Path:
+    """The target's config file for the sandbox ``env`` and the ledger at ``ledger_url``."""
     config = tmp_path / "config.json"
     config.write_text(json.dumps({
         "access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
         "base_url": env["CRM_SANDBOX_HS_BASE_URL"],
         "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
         "ledger_url": ledger_url,
+        **extra,
     }))  # fmt: skip
+    return config
+
+
+def test_stuck_associations_are_warned_about_per_reason(clean_sandbox, tmp_path: Path) -> None:
+    env = clean_sandbox.env
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    config = write_config(tmp_path, env, ledger_url)
     stdin = "".join(json.dumps(m) + "\n" for m in MESSAGES)
 
     def run() -> str:

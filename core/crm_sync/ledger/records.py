@@ -95,6 +95,10 @@ class PendingReason(StrEnum):
     NO_ASSOCIATION_TYPE = "no_association_type"
     """Both records are synced but the destination refused the association (no
     association type, or label, between the two objects)."""
+    HELD_FOR_BATCH = "held_for_batch"
+    """Both records are synced; the association waits to fill an association batch of
+    100 with later ones (made later in the run, or at the end of the next run if this
+    one stopped first)."""
 
     @property
     def meaning(self) -> str:
@@ -110,6 +114,8 @@ _MEANINGS = {
     PendingReason.SOURCE_NOT_SYNCED: "the record holding the lookup is not synced itself",
     PendingReason.NO_ASSOCIATION_TYPE: "the destination refused the association (no "
     "association type or label between the two objects)",
+    PendingReason.HELD_FOR_BATCH: "both records are synced; held to fill a batch of 100 "
+    "associations (made later in the run, or by the next run if this one stopped)",
 }
 
 

@@ -2,12 +2,13 @@
 
 ``INSERT ... ON CONFLICT (...) DO UPDATE`` through each dialect's own ``insert()``
 (SQLite and PostgreSQL spell it the same way and SQLAlchemy builds both), executed as
-one executemany for the whole batch.
+one executemany per :data:`UPSERT_CHUNK` rows (all in the caller's transaction).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, case
@@ -16,6 +17,12 @@ from sqlalchemy.sql import ColumnElement
 
 IN_CHUNK = 500
 """Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits."""
+
+UPSERT_CHUNK = 1_000
+"""Rows per executemany of :func:`upsert`: the driver's bound parameters (a JSON base
+serialised per row) for a whole 10,000-record batch at once were the largest transient
+of the Salesforce target's memory; a chunk bounds them, and changes neither the
+transaction nor the statements' count on the wire (one per row either way)."""
 
 _T = TypeVar("_T")
 
@@ -32,12 +39,17 @@ def chunked(items: Sequence[_T], size: int = IN_CHUNK) -> Iterator[Sequence[_T]]
 def upsert(
     connection: Connection,
     table: Table,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
     conflict_columns: Sequence[str],
     update: UpdateBuilder | None,
 ) -> None:
-    """Insert ``rows``; on a conflict on ``conflict_columns`` update (or, None, skip)."""
-    if not rows:
+    """Insert ``rows``; on a conflict on ``conflict_columns`` update (or, None, skip).
+
+    ``rows`` may be a generator: it is read :data:`UPSERT_CHUNK` rows at a time.
+    """
+    parts = _lists(rows, UPSERT_CHUNK)
+    first = next(parts, None)
+    if first is None:
         return
     name = connection.dialect.name
     if name == "sqlite":
@@ -52,7 +64,16 @@ def upsert(
         statement = statement.on_conflict_do_update(
             index_elements=list(conflict_columns), set_=dict(update(statement.excluded, table))
         )
-    connection.execute(statement, list(rows))
+    connection.execute(statement, first)
+    for part in parts:
+        connection.execute(statement, part)
+
+
+def _lists(rows: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    """``rows`` as lists of at most ``size`` (``itertools.batched`` is Python 3.12)."""
+    it = iter(rows)
+    while part := list(islice(it, size)):
+        yield part
 
 
 def greatest(current: ColumnElement[Any], incoming: ColumnElement[Any]) -> ColumnElement[Any]:

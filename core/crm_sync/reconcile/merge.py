@@ -29,7 +29,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, Final
 
-from crm_sync.reconcile.normalize import BLANK, canonical
+from crm_sync.reconcile.normalize import BLANK, canonical, is_blank
 from crm_sync.reconcile.policy import FieldPolicy, MappingPolicy
 from crm_sync.vocabulary import Conflict, DeleteRule, Direction, Rule, Side
 
@@ -561,7 +561,7 @@ class _Planner:
                 decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.RULE_NONE))
             elif source is MISSING:
                 decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.ABSENT))
-            elif canonical(source, item.kind) == BLANK:
+            elif is_blank(source, item.kind):
                 decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.UNCHANGED))
             elif item.never:
                 decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.NEVER_THIS_DIRECTION))

@@ -63,10 +63,25 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAYBE_TYPED = frozenset("0123456789-tTfF \t\n")
 _KINDS = {k.value: k for k in Kind if k is not Kind.UNSUPPORTED}
 """Kind by value (a dict lookup: ``Kind(kind)`` would run once per field of every record)."""
+_MULTI = Kind.MULTI.value
 
 
 def is_blank(value: object, kind: str | None = None) -> bool:
-    """True for null, the empty string and an empty multi-select (DESIGN §3 "blank")."""
+    """True for null, the empty string and an empty multi-select (DESIGN §3 "blank").
+
+    The same as ``canonical(value, kind) is BLANK``, without building the canonical
+    value for the common cases (a create asks it of every field of every new record):
+    a string is blank under a typed kind when only spaces (and, for a multi-select,
+    separators) are left, and never without one; a number never is.
+    """
+    if value is None or value == "":
+        return True
+    if isinstance(value, str):
+        if kind not in _KINDS:  # inference keeps every non-empty string
+            return False
+        return not (value.replace(";", "") if kind == _MULTI else value).strip()
+    if isinstance(value, int | float | Decimal):  # bool included: never blank
+        return False
     return canonical(value, kind) is BLANK
 
 

@@ -129,7 +129,7 @@ class RunReport:
                         conflict.base_value,
                     )
                 )
-        for decision in plan.decisions:
+        for decision in plan.decisions if len(self.samples) < self.max_samples else ():
             if decision.outcome is not Outcome.SEND or len(self.samples) >= self.max_samples:
                 continue
             self.samples.append(

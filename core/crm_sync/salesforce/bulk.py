@@ -12,7 +12,7 @@ import csv
 import io
 import logging
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -180,8 +180,9 @@ def bulk_ingest(
     sobject: str,
     operation: str,
     key: str,
-    records: Sequence[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any]],
     *,
+    columns: Sequence[str] | None = None,
     external_id_field: str | None = None,
     poll_s: float = 0.5,
     timeout_s: float = 1800.0,
@@ -190,11 +191,16 @@ def bulk_ingest(
 
     ``key`` is the column that identifies a record in the result files (the external id
     field of an upsert, ``Id`` of an update); records the job never reports are absent
-    from the result, so the caller treats them as not written.
+    from the result, so the caller treats them as not written. Given ``columns`` (every
+    key a record may have), ``records`` is read once, as it comes (a generator: no list
+    of request bodies beside the CSV); without, it must be a sequence.
     """
-    columns = list(dict.fromkeys(k for r in records for k in r))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    if columns is None:
+        records = list(records)
+        columns = list(dict.fromkeys(k for r in records for k in r))
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text, lineterminator="\n")
     writer.writerow(columns)
     for record in records:
         writer.writerow([csv_cell(record[c]) if c in record else "" for c in columns])
@@ -216,7 +222,7 @@ def bulk_ingest(
         "PUT",
         f"jobs/ingest/{job_id}/batches",
         f"upload job {job_id}",
-        data=buffer.getvalue(),
+        data=buffer.getvalue(),  # UTF-8 bytes, as Bulk 2.0 reads them
         content_type="text/csv",
         route="PUT /jobs/ingest/{id}/batches",
     )
@@ -240,9 +246,10 @@ def bulk_ingest(
     return out
 
 
-def _result_rows(client: SalesforceClient, job_id: str, kind: str) -> list[dict[str, str]]:
+def _result_rows(client: SalesforceClient, job_id: str, kind: str) -> Iterator[dict[str, str]]:
+    """The rows of a result file one at a time (a row echoes every column sent)."""
     reply = client.send_json(
         "GET", f"jobs/ingest/{job_id}/{kind}", f"{kind} of job {job_id}",
         route=f"GET /jobs/ingest/{{id}}/{kind}",
     )  # fmt: skip
-    return list(csv.DictReader(io.StringIO(reply.text)))
+    yield from csv.DictReader(io.StringIO(reply.text))

@@ -19,7 +19,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -279,7 +279,7 @@ class SalesforceClient:
         body: Any = None,
         *,
         params: Mapping[str, str] | None = None,
-        data: str | None = None,
+        data: str | bytes | None = None,
         content_type: str = "application/json",
         route: str | None = None,
     ) -> requests.Response:
@@ -429,11 +429,14 @@ class SalesforceClient:
         sobject: str,
         operation: str,
         key: str,
-        records: Sequence[Mapping[str, Any]],
+        records: Iterable[Mapping[str, Any]],
         external_id_field: str | None = None,
+        *,
+        columns: Sequence[str] | None = None,
     ) -> dict[str, SaveResult]:
-        """One Bulk 2.0 ingest job; results by the ``key`` column's value."""
+        """One Bulk 2.0 ingest job; results by the ``key`` column's value (``records`` a
+        generator when ``columns`` is given: see :func:`~crm_sync.salesforce.bulk.bulk_ingest`)."""
         return bulk_ingest(
-            self, sobject, operation, key, records,
+            self, sobject, operation, key, records, columns=columns,
             external_id_field=external_id_field, poll_s=self.settings.bulk_poll_s,
         )  # fmt: skip

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.annotations import AssociationSpec, record_associations
@@ -59,13 +59,21 @@ def _ref(mapping: str, source_id: str, spec: AssociationSpec, to_source_id: str)
     return AssociationRef(mapping, source_id, spec.to_mapping, to_source_id, spec.association)
 
 
+class Made(NamedTuple):
+    """What an :class:`AssociationWriter` did with the references it was given."""
+
+    made: list[AssociationRef]
+    pending: list[AssociationRef]
+    """Not made: an end is not synced, or the destination refused the association."""
+    held: list[AssociationRef]
+    """Both ends synced, kept back to fill a later batch call (the ledger parks them)."""
+
+
 class AssociationWriter(Protocol):
     """The destination calls that make and remove associations (HubSpot v4)."""
 
-    def make(
-        self, refs: Sequence[AssociationRef], mine: Mapping[str, str]
-    ) -> tuple[list[AssociationRef], list[AssociationRef]]:
-        """Associate what can be (``mine``: source id -> destination id); (made, pending)."""
+    def make(self, refs: Sequence[AssociationRef], mine: Mapping[str, str]) -> Made:
+        """Associate what can be (``mine``: source id -> destination id)."""
         ...
 
     def unmake(self, refs: Sequence[AssociationRef], mine: Mapping[str, str]) -> None:
@@ -139,10 +147,10 @@ class AssociationDiff:
         mine |= {p.source_id: i for p, i in write.written}
         if self.stale:
             writer.unmake(self.stale, mine)
-        made, pending = writer.make(self.wanted, mine)
+        made, pending, held = writer.make(self.wanted, mine)
         rewired = {w.source_id for w in self.wanted}
         cleared = [r for r in self.stale if r.source_id not in rewired]
-        return Linked(pending, made + cleared, self.bases), len(made)
+        return Linked(pending, made + cleared, self.bases, held), len(made)
 
 
 def make_pending(

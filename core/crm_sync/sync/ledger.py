@@ -23,6 +23,7 @@ from crm_sync.ledger import (
     LedgerBatch,
     LedgerStore,
     PendingAssociation,
+    PendingReason,
     RunLogEntry,
 )
 from crm_sync.ledger.lock import MappingLocks
@@ -105,15 +106,7 @@ class SyncLedger:
         self, mapping: str, direction: Direction, source_ids: Sequence[str]
     ) -> dict[str, str]:
         """Linked destination ids of live pairs (neither side tombstoned)."""
-        view = self.store.load(mapping, direction, source_ids)
-        src, dst = direction.source, direction.destination
-        out: dict[str, str] = {}
-        for source_id, record in view.records.items():
-            dest_id = record.id_on(dst)
-            if (src, source_id) in view.tombstones or (dst, dest_id) in view.tombstones:
-                continue
-            out[source_id] = dest_id
-        return out
+        return self.store.live_links(mapping, direction, source_ids)
 
     def associated_ids(
         self, mapping: str, direction: Direction, source_ids: Sequence[str]
@@ -190,6 +183,7 @@ class SyncLedger:
         pending: Sequence[AssociationRef] = (),
         made: Sequence[AssociationRef] = (),
         *,
+        held: Sequence[AssociationRef] = (),
         run_id: str | None = None,
         seen: Collection[str] = (),
     ) -> None:
@@ -206,6 +200,9 @@ class SyncLedger:
         closes now.
         ``seen`` (the source ids the batch read) and the refused records' letters are
         stamped with ``run_id``, so the end of that run replays none of them.
+        ``held`` are associations of two synced records a target keeps back to fill its
+        next association batch: parked as :attr:`~PendingReason.HELD_FOR_BATCH`, so a
+        run that stops before making them leaves them to the next run's end.
         """
         bases = dict(bases or {})
         linked_now = [p.source_id for p, _ in write.written] + [p.source_id for p in write.settled]
@@ -240,8 +237,13 @@ class SyncLedger:
                 uow.mark_seen(mapping, direction, run_id, seen)
             if made:
                 uow.resolve_pending(mapping, direction, [(r.source_id, r.lookup) for r in made])
-            for ref in pending:
-                reason, text = why[(ref.source_id, ref.lookup)]
+            parked = [(ref, why[(ref.source_id, ref.lookup)]) for ref in pending]
+            parked += [
+                (ref, (PendingReason.HELD_FOR_BATCH, f"{ref.lookup} -> held to fill the next "
+                       "association batch (both records are synced)"))
+                for ref in held
+            ]  # fmt: skip
+            for ref, (reason, text) in parked:
                 uow.add_pending(
                     PendingAssociation(
                         ref.mapping,

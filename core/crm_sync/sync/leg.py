@@ -69,11 +69,13 @@ DESTINATION_ID = "_crm_destination_id"
 
 
 class Linked(NamedTuple):
-    """Associations/lookups of a batch: parked (pending), made, and base updates."""
+    """Associations/lookups of a batch: parked (pending), made, base updates, and held
+    (both ends synced, kept back to fill the next association batch; parked meanwhile)."""
 
     pending: list[AssociationRef]
     made: list[AssociationRef]
     bases: dict[str, Base]
+    held: Sequence[AssociationRef] = ()
 
 
 NOTHING_LINKED = Linked([], [], {})
@@ -319,6 +321,7 @@ class MappedLeg:
             bases=bases,
             pending=[*before.pending, *after.pending],
             made=[*before.made, *after.made],
+            held=[*before.held, *after.held],
             run_id=self.report.run_id,
             seen=self.seen(planned) if self.stamp_seen else (),
         )

@@ -8,7 +8,8 @@ associations, prints the run report (or the dry-run plan) and stores it in the l
 run log. :class:`SyncSink` is the part of a sink that is the same for both APIs; a
 plugin's sink fills in :meth:`SyncSink.write_batch` and a few hooks. Only singer-sdk's
 public hooks are used (``process_record``, ``process_batch``, ``process_endofpipe``,
-``drain_all``, the ``message_reader`` argument).
+``drain_all``, the ``message_reader`` argument), and one private method for speed
+(:meth:`SyncSink._parse_timestamps_in_record`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from functools import cached_property
 from typing import Any
 
 import click
+from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import BatchSink, Sink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from singer_sdk.target_base import Target
@@ -35,7 +37,7 @@ from crm_sync.sync.ledger import SyncLedger, open_ledger
 from crm_sync.sync.leg import finish_report, refusal_text
 from crm_sync.sync.pending import warn_stuck
 from crm_sync.sync.publish import default_ledger_url, publish_reports
-from crm_sync.sync.records import SchemaCheck
+from crm_sync.sync.records import SchemaCheck, Timestamps
 from crm_sync.sync.state import DurableStateWriter, GatedReader, StateGate
 from crm_sync.vocabulary import Direction, Side
 
@@ -338,6 +340,27 @@ class SyncSink(BatchSink):
             self.schema,
             validate_formats=self.validate_field_string_format,
         )
+
+    @cached_property
+    def timestamps(self) -> Timestamps:
+        """The stream's date-like fields, found once (:class:`~crm_sync.sync.records.
+        Timestamps`); built on the first record, once the ``_sdc_*`` columns are in."""
+        return Timestamps(self.stream_name, self.key_properties or (), self.schema, self.logger)
+
+    def _parse_timestamps_in_record(
+        self, record: dict, schema: dict, treatment: DatetimeErrorTreatmentEnum
+    ) -> None:
+        """singer-sdk's per-record timestamp parsing, over the date-like fields only.
+
+        The one private method of the SDK overridden here: its own version looks every
+        field of every record up in the schema (a third of the reading thread's CPU).
+        Same result; a value that is not a timestamp stops in one line naming the
+        stream, the record's key and the field.
+        """
+        if schema is not self.schema:  # not the call the SDK makes per record
+            super()._parse_timestamps_in_record(record, schema, treatment)
+            return
+        self.timestamps.parse(record, treatment)
 
     @property
     def include_sdc_metadata_properties(self) -> bool:

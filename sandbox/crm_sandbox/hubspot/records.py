@@ -527,8 +527,6 @@ class Records:
         inputs: list[dict[str, Any]],
         upsert: bool,
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        results: list[dict[str, Any]] = []
-        errors: list[dict[str, Any]] = []
         seen: set[tuple[str | None, str]] = set()
         dupes: list[str] = []
         for item in inputs:
@@ -544,46 +542,134 @@ class Records:
             raise ValidationError(
                 f"Duplicate IDs found in batch input: {dupes}. IDs must be unique"
             )
+        outcomes: list[tuple[dict[str, Any], Record, bool] | dict[str, Any] | None] = []
         with self.store.db.transaction() as conn:
+            found = self._prefetch(conn, ot, inputs)
+            creates: list[tuple[int, dict[str, str | None]]] = []
             for item in inputs:
                 ref, id_property = str(item["id"]), item.get("idProperty")
                 trace = item.get("objectWriteTraceId")
                 ctx = {"objectWriteTraceId": [trace]} if trace else {"ids": [ref]}
+                outcome: tuple[dict[str, Any], Record, bool] | dict[str, Any] | None = None
                 try:
                     self._injected_refusal(ot, item.get("properties"))
-                    record = self.find(conn, ot, ref, id_property)
+                    if found is None:
+                        record = self.find(conn, ot, ref, id_property)
+                    else:
+                        record = found.get(ref)
                     # validation and unique checks come before any write of the record, so
                     # a refusal needs no savepoint (two statements a record saved)
                     if record is not None:
                         clean = self.validate(ot, item.get("properties"), creating=False)
-                        record = self.modify(conn, ot, record, clean)
-                        new = False
+                        outcome = (item, self.modify(conn, ot, record, clean), False)
                     elif upsert and id_property and id_property != "hs_object_id":
                         values = {**(item.get("properties") or {}), id_property: ref}
                         clean = self.validate(ot, values, creating=True)
-                        record = self.insert(conn, ot, clean)
-                        new = True
+                        if found is None:
+                            outcome = (item, self.insert(conn, ot, clean), True)
+                        else:  # created below, all at once
+                            creates.append((len(outcomes), clean))
                     else:
                         by_id = id_property in (None, "hs_object_id")
-                        if by_id and self.merged_into(conn, ot, ref) is not None:
-                            continue  # a merged-away id is dropped without an error [rec]
-                        errors.append(not_found_batch(ot, [ref]))
-                        continue
+                        if not (by_id and self.merged_into(conn, ot, ref) is not None):
+                            outcome = not_found_batch(ot, [ref])
+                        # a merged-away id is dropped without an error [rec]
                 except HubSpotError as exc:
-                    errors.append(exc.as_batch_error(ctx))
-                    continue
-                names = list(
-                    dict.fromkeys([*ot.default_properties, *(item.get("properties") or {})])
-                )
-                wire = record.wire(
-                    [n for n in names if n in record.props or n in ot.default_properties]
-                )
-                if upsert:
-                    wire["new"] = new
-                if trace:
-                    wire["objectWriteTraceId"] = trace
-                results.append(wire)
+                    outcome = exc.as_batch_error(ctx)
+                outcomes.append(outcome)
+            for index, made in self._insert_all(conn, ot, creates):
+                item = inputs[index]
+                if isinstance(made, HubSpotError):
+                    trace = item.get("objectWriteTraceId")
+                    ctx = {"objectWriteTraceId": [trace]} if trace else {"ids": [str(item["id"])]}
+                    outcomes[index] = made.as_batch_error(ctx)
+                else:
+                    outcomes[index] = (item, made, True)
+        results: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for outcome in outcomes:
+            if outcome is None:
+                continue
+            if isinstance(outcome, dict):
+                errors.append(outcome)
+                continue
+            item, record, new = outcome
+            names = list(dict.fromkeys([*ot.default_properties, *(item.get("properties") or {})]))
+            wire = record.wire(
+                [n for n in names if n in record.props or n in ot.default_properties]
+            )
+            if upsert:
+                wire["new"] = new
+            if item.get("objectWriteTraceId"):
+                wire["objectWriteTraceId"] = item["objectWriteTraceId"]
+            results.append(wire)
         return results, errors
+
+    def _prefetch(
+        self, conn: sqlite3.Connection, ot: ObjectType, inputs: list[dict[str, Any]]
+    ) -> dict[str, Record] | None:
+        """The live records a batch names, in one query, by its input ``id``.
+
+        None (look each up in turn, creating as it goes) unless every input names its
+        record by one unique property that no input also sets to another value: then no
+        write of the batch can change what a later input finds, and the batch's new
+        records can be created together.
+        """
+        id_properties = {item.get("idProperty") for item in inputs}
+        if len(id_properties) != 1:
+            return None
+        id_property = id_properties.pop()
+        if not id_property or id_property == "hs_object_id":
+            return None
+        for item in inputs:
+            values = item.get("properties")
+            own = values.get(id_property, item["id"]) if isinstance(values, dict) else item["id"]
+            if str(own) != str(item["id"]):
+                return None
+        email = id_property == "email"
+        refs = {(str(item["id"]).lower() if email else str(item["id"])): str(item["id"])
+                for item in inputs}  # fmt: skip
+        if len(refs) != len(inputs):  # two inputs name one contact (case apart)
+            return None
+        found: dict[str, Record] = {}
+        marks = ",".join("?" * len(refs))
+        for row in conn.execute(
+            "SELECT u.value, r.* FROM unique_values u JOIN records r ON r.id = u.record_id"
+            f" WHERE u.object_type_id = ? AND u.prop = ? AND u.value IN ({marks})"
+            " AND r.archived = 0",
+            (ot.object_type_id, id_property, *refs),
+        ):
+            found[refs[row[0]]] = Record.from_row(row[1:])
+        return found
+
+    def _insert_all(
+        self,
+        conn: sqlite3.Connection,
+        ot: ObjectType,
+        creates: list[tuple[int, dict[str, str | None]]],
+    ) -> list[tuple[int, Record | HubSpotError]]:
+        """Create a batch's new records: one statement per table when no unique value
+        clashes, else one at a time, each clash its record's error (HubSpot's wording)."""
+        if not creates:
+            return []
+        conn.execute("SAVEPOINT creates")
+        mark = self.keys.counts.savepoint()
+        try:
+            made = self.insert_many(conn, ot, [clean for _, clean in creates])
+        except HubSpotError:  # insert_many's one-by-one retry met the clash
+            conn.execute("ROLLBACK TO creates")
+            self.keys.counts.rollback_to(mark)
+        else:
+            conn.execute("RELEASE creates")
+            return [(index, record) for (index, _), record in zip(creates, made, strict=True)]
+        conn.execute("RELEASE creates")
+        out: list[tuple[int, Record | HubSpotError]] = []
+        for index, clean in creates:
+            try:
+                out.append((index, self.insert(conn, ot, clean)))
+            except HubSpotError as exc:
+                out.append((index, exc))
+        return out
 
     def batch_read(
         self,

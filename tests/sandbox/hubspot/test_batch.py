@@ -100,6 +100,73 @@ def test_upsert_by_unique_property(hs, raw):
     assert reply.json()["message"].startswith("Unable to perform update/upsert by non-unique")
 
 
+def _upsert(raw, inputs: list[dict]) -> dict:
+    reply = raw("POST", "/crm/v3/objects/project/batch/upsert", json={"inputs": inputs})
+    assert reply.status_code in (200, 207), reply.text
+    return reply.json()
+
+
+def test_upsert_batch_mixes_updates_creates_and_refusals(hs, raw):
+    """Inputs keyed by one unique property are looked up and created together: every
+    input still gets its own outcome, and the new records are found by key and search."""
+    hs.crm.objects.batch_api.create("project", _creates(2))
+    inputs = [
+        {"id": f"SF{i:05d}", "idProperty": "salesforce_id", "objectWriteTraceId": f"t{i}",
+         "properties": {"project_name": f"Q{i}", "budget": i}}
+        for i in range(6)
+    ]  # fmt: skip
+    inputs[3]["properties"]["budget"] = "ten"  # refused, the others written
+    body = _upsert(raw, inputs)
+    assert {r["objectWriteTraceId"]: r["new"] for r in body["results"]} == {
+        "t0": False, "t1": False, "t2": True, "t4": True, "t5": True,
+    }  # fmt: skip
+    assert [(e["category"], e["context"]) for e in body["errors"]] == [
+        ("VALIDATION_ERROR", {"objectWriteTraceId": ["t3"]})
+    ]
+    again = _upsert(raw, [{**i, "properties": {**i["properties"], "budget": 7}} for i in inputs])
+    assert {r["objectWriteTraceId"]: r["new"] for r in again["results"]} == {
+        "t0": False, "t1": False, "t2": False, "t3": True, "t4": False, "t5": False,
+    }  # fmt: skip
+    found = raw(
+        "POST",
+        "/crm/v3/objects/project/search",
+        json={"filterGroups": [{"filters": [
+            {"propertyName": "salesforce_id", "operator": "EQ", "value": "SF00004"}]}],
+            "properties": ["project_name", "budget"]},
+    ).json()  # fmt: skip
+    assert [(r["properties"]["project_name"], r["properties"]["budget"])
+            for r in found["results"]] == [("Q4", "7")]  # fmt: skip
+
+
+def test_upsert_batch_with_a_unique_clash_among_its_creates(hs, raw):
+    """Two new records of one batch claiming one unique value: the first is created,
+    the second refused with HubSpot's conflict, as when each is created in turn."""
+    made = raw(
+        "POST",
+        "/crm/v3/properties/project",
+        json={"name": "code", "label": "Code", "type": "string", "fieldType": "text",
+              "groupName": "project_information", "hasUniqueValue": True},
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    inputs = [
+        {"id": f"SF1000{i}", "idProperty": "salesforce_id", "objectWriteTraceId": f"c{i}",
+         "properties": {"project_name": f"C{i}", "code": "same" if i else "own"}}
+        for i in range(3)
+    ]  # fmt: skip
+    body = _upsert(raw, inputs)
+    assert [r["objectWriteTraceId"] for r in body["results"]] == ["c0", "c1"]
+    assert [(e["category"], e["context"]) for e in body["errors"]] == [
+        ("CONFLICT", {"objectWriteTraceId": ["c2"]})
+    ]
+    read = raw(
+        "POST",
+        "/crm/v3/objects/project/batch/read",
+        json={"idProperty": "salesforce_id", "properties": ["code"],
+              "inputs": [{"id": f"SF1000{i}"} for i in range(3)]},
+    ).json()  # fmt: skip
+    assert sorted(r["properties"]["code"] for r in read["results"]) == ["own", "same"]
+
+
 def test_update_read_archive(hs):
     api = hs.crm.objects.batch_api
     made = api.create("project", _creates(3)).results

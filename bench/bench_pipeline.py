@@ -644,7 +644,14 @@ def main() -> None:
     (args.out / "pipeline.json").write_text(json.dumps([asdict(r) for r in runs], indent=1))
     text = markdown(runs, command.strip(), args.limited_sizes)
     (args.out / "pipeline.md").write_text(text)
-    plot(runs, args.out / "pipeline.png")
+    try:
+        plot(runs, args.out / "pipeline.png")
+    except ModuleNotFoundError as missing:
+        print(
+            f"no plot written: {missing.name} is not installed (`make bench` installs the"
+            " bench extra: pip install -e '.[bench]'); the tables above are complete",
+            file=sys.stderr,
+        )
     print(text)
 
 

@@ -166,8 +166,9 @@ def test_forward_leg_import_edits_deletes_and_idle_rerun(clean_sandbox: Any, pro
     assert calls(stats, "associations/{fromObjectType}/{toObjectType}/batch") == math.ceil(
         len(linked) / 100
     )
-    # + schemas, properties per object, property group/creation, association labels
-    assert stats["hubspot"]["total"] <= upserts + math.ceil(len(linked) / 100) + 10
+    # + account details (the portal check), owners, schemas, properties per object,
+    # property group/creation, association labels per object pair
+    assert stats["hubspot"]["total"] <= upserts + math.ceil(len(linked) / 100) + 12
     assert_hubspot_equals_salesforce(env)
 
     # incremental edits through simple-salesforce

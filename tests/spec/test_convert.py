@@ -22,6 +22,7 @@ from crm_sync.convert import (
 )
 from crm_sync.convert.codec import HUBSPOT, SALESFORCE, codec_for, iso_datetime
 from crm_sync.convert.values import coerce
+from crm_sync.reconcile.normalize import canonical
 from crm_sync.vocabulary import Side
 
 
@@ -134,11 +135,25 @@ def test_value_map_into_booleans():
 
 @pytest.mark.parametrize(
     ("kind", "value"),
-    [(Kind.NUMBER, "abc"), (Kind.INT, "1.5"), (Kind.DATE, "2024-13-01"), (Kind.BOOL, "maybe")],
+    [
+        (Kind.NUMBER, "abc"),
+        (Kind.INT, "1.5"),
+        (Kind.DATE, "2024-13-01"),
+        (Kind.BOOL, "maybe"),
+        # epoch milliseconds beyond year 9999 (or before year 1): an error, not an OverflowError
+        (Kind.DATE, 10**18),
+        (Kind.DATETIME, "-99999999999999999"),
+        (Kind.DATETIME, float("inf")),
+    ],
 )
 def test_bad_values_raise(kind, value):
     with pytest.raises(ConversionError):
         FieldConverter(kind, kind).to_salesforce(value)
+
+
+def test_out_of_range_epoch_milliseconds_compare_as_numbers():
+    """The three-way merge compares such a value as what it is, a number (no crash)."""
+    assert canonical(10**18, "date") == canonical(10**18)
 
 
 def test_normalize_makes_both_wires_comparable():

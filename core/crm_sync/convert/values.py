@@ -87,11 +87,11 @@ def parse_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        parsed = _EPOCH + timedelta(milliseconds=int(value))
+        parsed = _from_epoch_ms(value, value)
     else:
         text = str(value).strip()
         if _EPOCH_MS.match(text):
-            parsed = _EPOCH + timedelta(milliseconds=int(text))
+            parsed = _from_epoch_ms(text, value)
         else:
             try:
                 parsed = datetime.fromisoformat(text)
@@ -100,10 +100,19 @@ def parse_datetime(value: Any) -> datetime | None:
                 # they are epoch milliseconds within a day of 1970-01-01 (HubSpot's wire).
                 if not _EIGHT_DIGITS.match(text):
                     raise ConversionError(f"not a datetime: {value!r}") from exc
-                parsed = _EPOCH + timedelta(milliseconds=int(text))
+                parsed = _from_epoch_ms(text, value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return _ms_floor(parsed.astimezone(UTC))
+
+
+def _from_epoch_ms(millis: Any, value: Any) -> datetime:
+    """Epoch milliseconds as a datetime; beyond years 1-9999 a ConversionError, not a crash."""
+    try:
+        return _EPOCH + timedelta(milliseconds=int(millis))
+    except (OverflowError, ValueError) as exc:
+        problem = f"not a datetime (epoch milliseconds out of range): {value!r}"
+        raise ConversionError(problem) from exc
 
 
 def parse_date(value: Any) -> date | None:

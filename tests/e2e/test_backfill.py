@@ -41,16 +41,30 @@ def tap_metrics(stderr: str) -> dict[tuple[str, str], int]:
 
 
 class Project:
-    """The meltano project copy's ``project`` spec, edited by a test and restored after."""
+    """The meltano project copy's ``project`` spec, edited by a test and restored after.
+
+    The shipped ``task`` mapping associates tasks with projects, and validation refuses an
+    association to a disabled mapping, so turning ``project`` off turns ``task`` off too,
+    as an admin must.
+    """
 
     def __init__(self, root: Path) -> None:
         self.file = root / "transforms" / "mappings" / "project.yml"
         self.original = self.file.read_text()
+        self.task_file = root / "transforms" / "mappings" / "task.yml"
+        self.task_original = self.task_file.read_text()
 
     def write(self, **changes: Any) -> None:
         spec = yaml.safe_load(self.original)
         spec.update(changes)
         self.file.write_text(yaml.safe_dump(spec, sort_keys=False))
+        task = yaml.safe_load(self.task_original)
+        task["enabled"] = bool(task.get("enabled", True)) and spec.get("enabled", True)
+        self.task_file.write_text(yaml.safe_dump(task, sort_keys=False))
+
+    def restore(self) -> None:
+        self.file.write_text(self.original)
+        self.task_file.write_text(self.task_original)
 
     @property
     def shipped(self) -> dict[str, Any]:
@@ -65,7 +79,7 @@ def project_spec(meltano_project: Any) -> Iterator[Project]:
     try:
         yield spec
     finally:
-        spec.file.write_text(spec.original)
+        spec.restore()
 
 
 Sides = tuple[Salesforce, HubSpot]

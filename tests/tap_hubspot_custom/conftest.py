@@ -66,3 +66,15 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> Run:
         if m["type"] == "RECORD":
             run.records.setdefault(m["stream"], []).append(m["record"])
     return run
+
+
+def run_tap_slowed(sandbox: Any, config: dict[str, Any], latency_ms: int) -> tuple[Run, dict]:
+    """``run_tap`` with ``latency_ms`` added to every sandbox call; the run and the HubSpot
+    call stats of that run alone (faults cleared after, whatever happens)."""
+    sandbox.set_faults(latency_ms=latency_ms)
+    sandbox.clear_stats()
+    try:
+        run = run_tap(config)
+        return run, sandbox.stats()["hubspot"]
+    finally:
+        sandbox.set_faults()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from tap_hubspot_custom.search_plan import epoch_ms
 
-from tests.tap_hubspot_custom.conftest import Run, run_tap
+from tests.tap_hubspot_custom.conftest import Run, run_tap, run_tap_slowed
 from tests.tap_hubspot_custom.sandbox_helpers import hubspot_ready, tap_config
 
 pytestmark = pytest.mark.skipif(not hubspot_ready(), reason="HubSpot sandbox not registered")
@@ -43,13 +43,7 @@ def test_both_ends_meet_and_emit_each_record_once(clean_sandbox) -> None:
     clean_sandbox.seed(hubspot={"companies": 5, "contacts": RECORDS})
     config = _config(clean_sandbox.env, "contacts")
     serial = run_tap({**config, "search_walk": False})
-    clean_sandbox.set_faults(latency_ms=50)
-    clean_sandbox.clear_stats()
-    try:
-        walked = run_tap(config)
-        stats = clean_sandbox.stats()["hubspot"]
-    finally:
-        clean_sandbox.set_faults()
+    walked, stats = run_tap_slowed(clean_sandbox, config, latency_ms=50)
 
     ids = walked.ids("contacts")
     assert len(ids) == len(set(ids)) == RECORDS

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tap_hubspot_custom.conftest import run_tap
+from tests.tap_hubspot_custom.conftest import run_tap_slowed
 from tests.tap_hubspot_custom.sandbox_helpers import hubspot_ready, tap_config
 
 pytestmark = pytest.mark.skipif(not hubspot_ready(), reason="HubSpot sandbox not registered")
@@ -20,13 +20,7 @@ ASSOCIATIONS = "POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/
 def test_next_page_is_in_flight_with_the_association_read(clean_sandbox) -> None:
     clean_sandbox.seed(hubspot={"companies": 2, "project": PROJECTS})
     cfg = tap_config(clean_sandbox.env, objects=["project"], page_size=PAGE, search_walk=False)
-    clean_sandbox.set_faults(latency_ms=200)
-    clean_sandbox.clear_stats()
-    try:
-        run = run_tap(cfg)
-        stats = clean_sandbox.stats()["hubspot"]
-    finally:
-        clean_sandbox.set_faults()
+    run, stats = run_tap_slowed(clean_sandbox, cfg, latency_ms=200)
     assert sorted(run.ids("project")) == sorted(set(run.ids("project")))
     assert len(run.ids("project")) == PROJECTS
     # Two calls of one tap were served at the same time: the page sent ahead and the

@@ -19,18 +19,26 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from crm_sync.http import own_thread
+from crm_sync.http import QuotaExhausted, own_thread
 from crm_sync.hubspot.properties import CREATE_SETTING, creates_object
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.annotations import StreamMapping, read_stream_mapping
 from crm_sync.sync.associations import AssociationDiff, make_pending
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 from crm_sync.sync.ledger import AssociationRef
-from crm_sync.sync.leg import NOTHING_LINKED, Linked, MappedLeg, PlannedBatch, warn_refused
+from crm_sync.sync.leg import (
+    NOTHING_LINKED,
+    HookStopped,
+    Linked,
+    MappedLeg,
+    PlannedBatch,
+    warn_refused,
+)
 from crm_sync.sync.target import SyncSink
 from crm_sync.vocabulary import Direction, Rule
 from target_hubspot_custom.associations import ObjectAssociations
 from target_hubspot_custom.schema import DestinationSchemaError, ObjectInfo, ensure_object
+from target_hubspot_custom.writeback import DEFAULT_BULK_THRESHOLD, SalesforceWriteBack
 from target_hubspot_custom.writer import HubSpotDestination, wire_value
 
 if TYPE_CHECKING:
@@ -129,6 +137,24 @@ class HubSpotSink(SyncSink):
             self.id_property,
             list(fields),
             self.pool,
+        )
+        self.writeback = self._write_back()
+
+    def _write_back(self) -> SalesforceWriteBack | None:
+        """The write-back of new HubSpot ids to the mapping's Salesforce id field, unless
+        the spec opts out, the field is ``Id`` itself, it is a dry run or no login is set."""
+        mapping, target = self.mapping, self.hs_target
+        if mapping is None or not mapping.write_back or self.dry_run:
+            return None
+        key = mapping.source_key
+        if key.casefold() in ("", "id") or target.salesforce is None:
+            return None
+        return SalesforceWriteBack(
+            target.salesforce,
+            mapping.source_object,
+            key,
+            self.pool,
+            int(target.config.get("sf_bulk_threshold") or DEFAULT_BULK_THRESHOLD),
         )
 
     def _ensure_object(self, fields: Mapping[str, Mapping[str, Any]]) -> ObjectInfo | None:
@@ -237,7 +263,7 @@ class HubSpotSink(SyncSink):
 
     def _write_mapped(self, planned: PlannedBatch) -> None:
         """The pipeline's half of a mapped batch: write, associate, commit the ledger."""
-        write = self.leg.write(planned, self.destination, after_write=self._associate)
+        write = self.leg.write(planned, self.destination, after_write=self._after_write)
         attempted = sum(1 for p in planned.plans if p.writes)
         warn_refused(
             self.logger,
@@ -249,6 +275,23 @@ class HubSpotSink(SyncSink):
         )
         with self._report_lock:
             self.tally_record_written(len(write.written))
+
+    def _after_write(
+        self,
+        plans: Sequence[RecordPlan],
+        write: BatchWrite,
+        payloads: Mapping[str, Mapping[str, Any]],
+        states: Mapping[str, LedgerState],
+    ) -> Linked:
+        """Associations, then the write-back of new HubSpot ids to Salesforce; a quota
+        stop of the write-back keeps the associations made (:class:`HookStopped`)."""
+        linked = self._associate(plans, write, payloads, states)
+        if self.writeback is not None:
+            try:
+                self.writeback.after_write(plans, write, payloads, states)
+            except QuotaExhausted as stop:
+                raise HookStopped(stop, linked) from stop
+        return linked
 
     # ------------------------------------------------------------------ associations
     def _associate(

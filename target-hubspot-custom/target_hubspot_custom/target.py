@@ -22,6 +22,7 @@ from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimi
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.hubspot.daily import DEFAULT_MAX_DAILY_SHARE
 from crm_sync.hubspot.properties import warn_create_setting
+from crm_sync.salesforce import FLOWS, SalesforceClient, SalesforceSettings
 from crm_sync.singer import number_setting
 from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
 from crm_sync.sync.state import STATE_INTERVAL_SETTING
@@ -30,9 +31,12 @@ from crm_sync.vocabulary import Side
 from target_hubspot_custom.associations import AssociationMaker
 from target_hubspot_custom.pipeline import WritePipeline
 from target_hubspot_custom.sinks import HubSpotSink
+from target_hubspot_custom.writeback import DEFAULT_BULK_THRESHOLD
 
 RATE_MARGIN = 0.95
 """Share of the portal's 10-second limit the run uses (see :class:`WindowLimiter`)."""
+SF_PREFIX = "sf_"
+"""Salesforce settings (for the write-back of HubSpot ids) are the tap's, prefixed."""
 PIPELINE_DEPTH = 2
 """Batches reconciled ahead of the one being written (each ``batch_size_rows``, by default
 1,000 records: see :attr:`HubSpotSink.MAX_SIZE_DEFAULT`)."""
@@ -145,6 +149,69 @@ class TargetHubSpotCustom(SyncTarget):
             th.ObjectType(additional_properties=th.StringType),
             description="Plain streams: per-stream id_property overrides.",
         ),
+        # --- Salesforce, for the write-back of new HubSpot ids (the tap's login settings)
+        th.Property(
+            "write_back_ids",
+            th.BooleanType,
+            default=True,
+            description="Write the HubSpot id of each record synced from Salesforce into "
+            "the mapping's salesforce.id_field (e.g. HubSpot_Id__c), as HubSpot's own "
+            "integration does; needs the sf_* login settings. A mapping opts out with "
+            "salesforce.write_back: false.",
+        ),
+        th.Property(
+            "sf_login_url",
+            th.StringType,
+            default="https://login.salesforce.com",
+            description="Salesforce OAuth host (write-back of HubSpot ids).",
+        ),
+        th.Property(
+            "sf_instance_url",
+            th.StringType,
+            description="The org's API host. Optional: the token reply names it.",
+        ),
+        th.Property(
+            "sf_auth_flow",
+            th.StringType,
+            default="auto",
+            allowed_values=list(FLOWS),
+            description="Salesforce login to use; auto picks the first complete set.",
+        ),
+        *(
+            th.Property(f"{SF_PREFIX}{name}", th.StringType, secret=secret, description=text)
+            for name, secret, text in (
+                ("access_token", True, "A Salesforce session token (needs sf_instance_url)."),
+                ("client_id", True, "Salesforce consumer key."),
+                ("client_secret", True, "Salesforce consumer secret."),
+                ("refresh_token", True, "Salesforce OAuth refresh token."),
+                ("username", False, "Salesforce user for password and JWT flows."),
+                ("password", True, "That user's password."),
+                ("security_token", True, "Appended to sf_password."),
+                ("private_key", True, "PEM key of the Salesforce JWT bearer flow."),
+                ("private_key_path", False, "File holding sf_private_key."),
+                ("private_key_passphrase", True, "Passphrase of sf_private_key."),
+            )
+        ),
+        th.Property(
+            "sf_api_version",
+            th.StringType,
+            default="62.0",
+            description="Salesforce REST API version, without the `v`.",
+        ),
+        number_setting(
+            "sf_max_api_share",
+            default=0.8,
+            description="Stop cleanly (exit 3; the ids not written back stay dead letters "
+            "for the next run) once the org's daily API usage (Sforce-Limit-Info) reaches "
+            "this share of its Max.",
+        ),
+        th.Property(
+            "sf_bulk_threshold",
+            th.IntegerType,
+            default=DEFAULT_BULK_THRESHOLD,
+            description="Id write-backs in one batch from which one Bulk API 2.0 update job "
+            "is used instead of sObject collections (200 per call).",
+        ),
     ).to_dict()
 
     # ------------------------------------------------------------------ shared resources
@@ -189,6 +256,27 @@ class TargetHubSpotCustom(SyncTarget):
         )
 
     @cached_property
+    def salesforce(self) -> SalesforceClient | None:
+        """The org, for the write-back of HubSpot ids (None: ``write_back_ids`` off, or
+        no Salesforce login given, which is warned about once)."""
+        if not self.config.get("write_back_ids", True):
+            return None
+        given = {k: v for k, v in self.config.items() if v is not None}
+        defaults = {"sf_max_api_share": 0.8, "sf_ca_bundle": self.config.get("ca_bundle")}
+        settings = SalesforceSettings.from_config(defaults | given, SF_PREFIX)
+        if not settings.configured:
+            self.logger.warning(
+                "write_back_ids is on but no Salesforce login is set (sf_instance_url + "
+                "sf_access_token, or sf_client_id ...): new HubSpot ids are not written "
+                "back to Salesforce"
+            )
+            return None
+        session = ResilientSession(
+            policy=RetryPolicy(), counter=self.call_counter, ca_bundle=settings.ca_bundle
+        )
+        return SalesforceClient(settings, session, user_agent="target-hubspot-custom (crm-sync)")
+
+    @cached_property
     def associations(self) -> AssociationMaker:
         return AssociationMaker(
             self.client,
@@ -203,17 +291,25 @@ class TargetHubSpotCustom(SyncTarget):
             warn_create_setting(self.name, self.config, self.logger)
 
     def account_ids(self) -> dict[Side, str]:
-        return {Side.HUBSPOT: self.client.portal_id()}
+        ids = {Side.HUBSPOT: self.client.portal_id()}
+        if self.salesforce is not None:
+            ids[Side.SALESFORCE] = self.salesforce.org_id()
+        return ids
 
     # ------------------------------------------------------------------ --test
     def connection_check(self) -> list[str]:
         """HubSpot answers with the token (one schemas call); the ledger opens."""
         custom = self.client.list_schemas()
+        lines = [f"HubSpot {self.client.base_url}: logged in, {len(custom)} custom object(s)"]
+        if self.salesforce is not None:
+            objects = self.salesforce.describe_global()
+            lines.append(f"Salesforce {self.salesforce.instance_url}: logged in, "
+                         f"{len(objects)} object(s) (write-back of new ids)")  # fmt: skip
         ledger = self.ledger
-        return [
-            f"HubSpot {self.client.base_url}: logged in, {len(custom)} custom object(s)",
-            f"ledger: schema v{ledger.schema_version}, {ledger.count_records()} linked record(s)",
-        ]
+        lines.append(
+            f"ledger: schema v{ledger.schema_version}, {ledger.count_records()} linked record(s)"
+        )
+        return lines
 
     # ------------------------------------------------------------------ writes
     def settle(self) -> None:

@@ -136,7 +136,8 @@ class TwoWay:
         ledger = {"ledger_url": self.ledger_url}
         if direction == FORWARD:
             tap = {**salesforce, "objects": ["Account", "Project__c"], "retry_wait_seconds": 0.05}
-            target = {**hubspot, **ledger, "create_missing_properties": True,
+            write_back = {f"sf_{k}": v for k, v in salesforce.items() if k != "ca_bundle"}
+            target = {**hubspot, **ledger, **write_back, "create_missing_properties": True,
                       "plan_path": str(self.workdir / "plan-hubspot.json")}  # fmt: skip
         else:
             tap = {**hubspot, "objects": ["project", "companies"],

@@ -8,7 +8,8 @@ Record shape emitted (both directions; names are the destination's):
 * the destination key: ``hubspot.id_property`` = Salesforce Id (sf_to_hs), or
   ``salesforce.id_field`` = HubSpot record id (hs_to_sf) -- the upsert key;
 * ``_crm_destination_id``: the destination record id when the source knows it
-  (Salesforce ``id_field`` value / HubSpot ``id_property`` value), else null;
+  (Salesforce ``id_field`` value / HubSpot ``id_property`` value), else null; on
+  sf_to_hs absent when the record lacks the id field (not selected, a partial record);
 * ``_crm_source_id``, ``_crm_source_modified_at`` (ISO 8601 UTC, milliseconds);
 * ``_crm_source_values``: ``{source field: value as the source stores it}`` for every
   mapped field the record carried, so the ledger's base keeps each side's own form
@@ -66,6 +67,7 @@ from crm_sync.convert import (
     sf_kind,
 )
 from crm_sync.convert.codec import HUBSPOT, read_datetime
+from crm_sync.convert.kinds import compared_kind
 from crm_sync.convert.valuemap import ValueMap
 from crm_sync.hubspot.properties import KIND_KEY, field_schema, hubspot_options
 from crm_sync.owners import OWNER_UNMATCHED, OwnerDirectory
@@ -82,6 +84,7 @@ from crm_sync.spec import (
     Trim,
     Upper,
 )
+from crm_sync.sync.annotations import COMPARE_KEY
 from crm_sync.vocabulary import Direction
 
 SF_MODSTAMPS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
@@ -300,6 +303,11 @@ class StreamMapper:
                 "x-crm-rule": str(f.spec.rule),
                 "x-crm-source": f.source,
                 KIND_KEY: str(kind),
+                **(
+                    {COMPARE_KEY: str(compare)}
+                    if (compare := compared_kind(f.converter.sf_kind, f.converter.hs_kind))
+                    else {}
+                ),
                 **({"x-crm-conflict": str(f.spec.conflict)} if f.spec.conflict else {}),
             }
         properties[self.key] = {**_NULLABLE_STRING, "x-crm-role": "source_id"}
@@ -394,7 +402,12 @@ class StreamMapper:
             stamp = next((source[k] for k in HS_MODSTAMPS if source.get(k)), None)
         source_id = None if source_id in (None, "") else str(source_id)
         out[self.key] = source_id
-        out["_crm_destination_id"] = None if destination_id in (None, "") else str(destination_id)
+        if not to_hs or _has(source, m.salesforce.id_field):
+            # sf_to_hs: only when the tap read the id field (the target writes the id
+            # back to Salesforce when this lacks it; a record read without it is left be)
+            out["_crm_destination_id"] = (
+                None if destination_id in (None, "") else str(destination_id)
+            )
         out["_crm_source_id"] = source_id
         out["_crm_source_modified_at"] = _stamp(stamp)
         out["_crm_source_values"] = native

@@ -74,6 +74,9 @@ class SalesforceSide:
     object: str
     id_field: str
     stream: str | None = None
+    write_back: bool | None = None
+    """Write the HubSpot id of each synced record into ``id_field`` (the forward target
+    does, unless this says false or its ``write_back_ids`` setting is off)."""
 
     @property
     def stream_name(self) -> str:
@@ -137,7 +140,15 @@ class Mapping:
         """The stream-level settings targets read (``x-crm-mapping``)."""
         return {
             "name": self.name,
-            "salesforce": {"object": self.salesforce.object, "id_field": self.salesforce.id_field},
+            "salesforce": {
+                "object": self.salesforce.object,
+                "id_field": self.salesforce.id_field,
+                **(
+                    {"write_back": self.salesforce.write_back}
+                    if self.salesforce.write_back is not None
+                    else {}
+                ),
+            },
             "hubspot": {
                 "object": self.hubspot.object,
                 "id_property": self.hubspot.id_property,

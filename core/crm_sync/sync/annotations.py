@@ -3,9 +3,9 @@
 The mapping spec is read in one place only, map-crm (see ``map_crm.mapper`` and
 ``map_crm.streams`` for the exact shape); it sends what the target needs inside the
 emitted SCHEMA: ``x-crm-mapping`` on the stream (ids, create/delete/conflict rules) and
-``x-crm-rule`` / ``x-crm-source`` / ``x-crm-kind`` (and ``x-crm-conflict``, a two_way
-field's own conflict rule) on each property. Records carry
-``_crm_source_id``, ``_crm_source_modified_at``, ``_crm_associations``,
+``x-crm-rule`` / ``x-crm-source`` / ``x-crm-kind`` (and ``x-crm-compare``, a coarser kind
+to compare in; ``x-crm-conflict``, a two_way field's own conflict rule) on each property.
+Records carry ``_crm_source_id``, ``_crm_source_modified_at``, ``_crm_associations``,
 ``_crm_errors``, ``_crm_warnings`` and ``_crm_partial``. (The Salesforce tap reads the
 specs too, for one setting only: a mapping's ``refresh``, which must reach the extractor.)
 A SCHEMA without ``x-crm-mapping`` is a plain stream from any tap: upsert by key.
@@ -24,6 +24,9 @@ STREAM_KEYS = ("x-crm-mapping",)
 RULE_KEY = "x-crm-rule"
 SOURCE_KEY = "x-crm-source"
 KIND_KEY = "x-crm-kind"
+COMPARE_KEY = "x-crm-compare"
+"""The kind values are compared in when it is coarser than ``x-crm-kind`` (a date <->
+datetime field compares as a date: :func:`crm_sync.convert.kinds.compared_kind`)."""
 CONFLICT_KEY = "x-crm-conflict"
 SOURCE_ID = "_crm_source_id"
 MODIFIED_AT = "_crm_source_modified_at"
@@ -72,6 +75,9 @@ class StreamMapping:
     source_key: str = ""
     create_object: bool | None = None
     """The spec's ``hubspot.create_object`` (None: it does not say)."""
+    write_back: bool = True
+    """The spec's ``salesforce.write_back`` (the forward leg writes HubSpot ids into the
+    Salesforce id field unless it says false)."""
 
 
 def _first(container: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
@@ -107,7 +113,7 @@ def read_stream_mapping(stream: str, schema: Mapping[str, Any]) -> StreamMapping
                     dst: name,
                     src: prop.get(SOURCE_KEY) or name,
                     "rule": prop[RULE_KEY],
-                    "kind": prop.get(KIND_KEY),
+                    "kind": prop.get(COMPARE_KEY) or prop.get(KIND_KEY),
                     "conflict": prop.get(CONFLICT_KEY),
                 }
             )
@@ -124,6 +130,7 @@ def read_stream_mapping(stream: str, schema: Mapping[str, Any]) -> StreamMapping
         source_object=str(sides[src].get("object") or ""),
         source_key=str(sides[src].get(keys[src]) or ""),
         create_object=sides["hubspot"].get("create_object"),
+        write_back=sides["salesforce"].get("write_back") is not False,
     )
 
 

@@ -68,6 +68,15 @@ DELETED_AT = "_sdc_deleted_at"
 DESTINATION_ID = "_crm_destination_id"
 
 
+class HookStopped(QuotaExhausted):
+    """A quota stop in an ``after_write`` hook after part of its work: ``linked`` is what
+    the hook did before it (associations made or parked), committed with the batch."""
+
+    def __init__(self, stop: QuotaExhausted, linked: Linked) -> None:
+        super().__init__(str(stop), stop.response)
+        self.linked = linked
+
+
 class Linked(NamedTuple):
     """Associations/lookups of a batch: parked (pending), made, base updates, and held
     (both ends synced, kept back to fill the next association batch; parked meanwhile)."""
@@ -310,7 +319,7 @@ class MappedLeg:
         try:
             after = after_write(plans, write, payloads, states) if after_write else NOTHING_LINKED
         except QuotaExhausted as exc:  # the hook left in ``write`` what it could not do
-            after, stop = NOTHING_LINKED, exc
+            after, stop = exc.linked if isinstance(exc, HookStopped) else NOTHING_LINKED, exc
         bases = {p.source_id: p.base_after for p, _ in write.written if p.base_after}
         bases |= {p.source_id: p.base_after for p in write.settled if p.base_after}
         bases |= before.bases | after.bases

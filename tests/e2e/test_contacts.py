@@ -2,8 +2,9 @@
 
 The shipped ``contact.yml`` maps Salesforce Contact to HubSpot contacts: email (lower
 case, as HubSpot keeps it), names, phones, title and mailing address, and the contact's
-``AccountId`` as its primary company (HUBSPOT_DEFINED 1). A HubSpot contact without a last
-name reaches Salesforce (which requires one) as ``[not provided]``.
+``AccountId`` as its primary company (HUBSPOT_DEFINED 1), and its owner (``OwnerId`` <->
+``hubspot_owner_id``, matched by email) both ways. A HubSpot contact without a last name
+reaches Salesforce (which requires one) as ``[not provided]``.
 """
 
 from __future__ import annotations
@@ -12,13 +13,18 @@ from typing import Any
 
 import pytest
 
+from crm_sync.owners import load_owner_directory
+from tests.core.test_owners import new_user, sandbox_clients
 from tests.e2e.test_tasks import fresh_start, run
 from tests.e2e.two_way_helpers import HubSpot, Salesforce, all_writes
 
 pytestmark = pytest.mark.e2e
 
-SF_FIELDS = "Email, FirstName, LastName, Phone, Title, MailingCity, AccountId, HubSpot_Id__c"
-HS_PROPS = ["email", "firstname", "lastname", "phone", "jobtitle", "city", "salesforce_id"]
+SF_FIELDS = (
+    "Email, FirstName, LastName, Phone, Title, MailingCity, AccountId, OwnerId, HubSpot_Id__c"
+)
+HS_PROPS = ["email", "firstname", "lastname", "phone", "jobtitle", "city", "hubspot_owner_id",
+            "salesforce_id"]  # fmt: skip
 PRIMARY = 1  # HUBSPOT_DEFINED contact -> company "Primary"
 
 
@@ -42,6 +48,8 @@ def test_contacts_round_trip_with_their_company(clean_sandbox: Any, meltano_proj
     fresh_start(meltano_project)
     env = meltano_project.sandbox_env
     sf, hs = Salesforce(env), HubSpot(env)
+    bob = new_user(sf, "Bob", "Kahn", "bob@example.com")  # mirrored as a HubSpot owner
+    people = load_owner_directory(*sandbox_clients(env))
 
     # --- forward: every Salesforce contact becomes a HubSpot contact of its account
     run(meltano_project, "forward")
@@ -59,6 +67,8 @@ def test_contacts_round_trip_with_their_company(clean_sandbox: Any, meltano_proj
         assert (rec["firstname"], rec["lastname"]) == (row["FirstName"], row["LastName"])
         assert (rec["phone"], rec["jobtitle"]) == (row["Phone"], row["Title"])
         assert rec["city"] == row["MailingCity"]
+        owner = people.owner_for_user(row["OwnerId"])
+        assert owner and rec["hubspot_owner_id"] == owner, (sf_id, row["OwnerId"])
         if row["AccountId"]:
             assert PRIMARY in links[hid][companies[row["AccountId"]]], (sf_id, links.get(hid))
             with_account += 1
@@ -83,10 +93,13 @@ def test_contacts_round_trip_with_their_company(clean_sandbox: Any, meltano_proj
     # --- an edit on each side crosses over; then nothing more is written either way
     sf_born, hs_edited = list(rows)[:2]
     sf.update("Contact", sf_born, {"Phone": "(555) 010-0001"})
-    hs.update("contacts", by_sf[hs_edited][0], {"jobtitle": "Head of Sync"})
+    bobs = people.owner_for_user(bob)
+    hs.update("contacts", by_sf[hs_edited][0], {"jobtitle": "Head of Sync",
+                                                 "hubspot_owner_id": bobs})  # fmt: skip
     run(meltano_project, "two-way")
     assert hs.records("contacts", ["phone"])[by_sf[sf_born][0]]["phone"] == "(555) 010-0001"
-    assert sf.rows("Contact", "Title")[hs_edited]["Title"] == "Head of Sync"
+    edited = sf.rows("Contact", "Title, OwnerId")[hs_edited]
+    assert (edited["Title"], edited["OwnerId"]) == ("Head of Sync", bob)
     clean_sandbox.clear_stats()
     run(meltano_project, "two-way")
     assert all_writes(clean_sandbox.stats()) == {}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_sync.hubspot import HubSpotClient
-from crm_sync.hubspot.properties import PROPERTY_GROUP, hubspot_property
+from crm_sync.hubspot.properties import OWNER_PROPERTY, PROPERTY_GROUP, hubspot_property
 from crm_sync.hubspot.upsert_keys import upsert_key_ok
 from crm_sync.stops import InputError
 
@@ -138,7 +138,9 @@ def _create_schema(
     required and searchable, the first text field is the primary display property."""
     properties = [hubspot_property(id_property, {"type": "string"}, unique=True)]
     properties += [
-        hubspot_property(name, schema) for name, schema in fields.items() if name != id_property
+        hubspot_property(name, schema)
+        for name, schema in fields.items()
+        if name not in (id_property, OWNER_PROPERTY)  # the owner comes with the object
     ]
     for prop in properties:
         prop.pop("groupName", None)

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
+from crm_sync.owners import load_owner_directory
 from crm_sync.spec.loader import load_file
+from tests.core.test_owners import sandbox_clients
 from tests.e2e.test_new_custom_object import counts
 from tests.e2e.two_way_helpers import HubSpot, Salesforce, all_writes
 
@@ -52,6 +54,9 @@ def test_drafted_spec_creates_the_object_and_syncs_into_it(
     assert spec.hubspot.create_object is True
     assert [(a.lookup, a.to) for a in spec.associations] == [("AccountId", "account")]
     fields = {f.salesforce: f.hubspot for f in spec.fields}
+    assert [(f.salesforce, f.hubspot) for f in spec.fields if f.owner] == [
+        ("OwnerId", "hubspot_owner_id")
+    ]
     checked = meltano_project.run("invoke", "map-crm:validate")  # no creation setting on
     assert checked.returncode == 0, checked.stderr.decode()[-4000:]
 
@@ -64,8 +69,10 @@ def test_drafted_spec_creates_the_object_and_syncs_into_it(
 
     env = meltano_project.sandbox_env
     sf, hs = Salesforce(env), HubSpot(env)
-    rows = sf.rows("Opportunity", "Name, Amount, CloseDate, StageName, AccountId")
-    names = ["salesforce_id", fields["Name"], fields["CloseDate"], fields["StageName"]]
+    rows = sf.rows("Opportunity", "Name, Amount, CloseDate, StageName, AccountId, OwnerId")
+    names = ["salesforce_id", fields["Name"], fields["CloseDate"], fields["StageName"],
+             "hubspot_owner_id"]  # fmt: skip
+    people = load_owner_directory(*sandbox_clients(env))
     records = {r["salesforce_id"]: r for r in hs.records("sf_opportunity", names).values()}
     assert set(records) == set(rows)
     for sf_id, row in rows.items():
@@ -73,6 +80,8 @@ def test_drafted_spec_creates_the_object_and_syncs_into_it(
         assert got[fields["Name"]] == row["Name"]
         assert got[fields["CloseDate"]] == row["CloseDate"]
         assert got[fields["StageName"]] == row["StageName"]
+        owner = people.owner_for_user(row["OwnerId"])
+        assert owner and got["hubspot_owner_id"] == owner, (sf_id, row["OwnerId"])
     assert opp["associations_made"] == sum(1 for r in rows.values() if r["AccountId"]) > 0
 
     clean_sandbox.clear_stats()

@@ -99,6 +99,10 @@ def test_init_drafts_a_new_hubspot_object_that_validates_with_creation(sandbox, 
         "Name": "name", "Amount": "amount", "CloseDate": "close_date", "StageName": "stage_name"
     }, text  # fmt: skip
     assert [(a.lookup, a.to) for a in spec.associations] == [("AccountId", "account")], text
+    # the owner, as the shipped specs map it: the created object has hubspot_owner_id
+    owners = [(f.salesforce, f.hubspot, f.rule) for f in spec.fields if f.owner]
+    assert owners == [("OwnerId", "hubspot_owner_id", "two_way")], text
+    assert "OwnerId: lookup to User" not in text
 
     result = run(tmp_path, sandbox, "validate", "--mappings", str(mappings))
     assert result.exit_code == 0, result.output + text

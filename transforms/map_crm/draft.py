@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_sync.convert.kinds import Kind, hs_kind, sf_kind
+from crm_sync.hubspot.properties import OWNER_PROPERTY
 from crm_sync.spec import validate_live
 from crm_sync.spec.issues import Issue
+from crm_sync.spec.live import is_owner_property
 from crm_sync.spec.loader import load_text
 from crm_sync.spec.model import Mapping
 from crm_sync.vocabulary import Rule
@@ -124,6 +126,7 @@ class DraftField:
     values: dict[str, str] = field(default_factory=dict)
     how: str = ""  # why the pair was made: standard / name / label
     notes: list[str] = field(default_factory=list)
+    owner: bool = False  # a record owner (User lookup <-> owner property, by email)
 
 
 @dataclass
@@ -229,6 +232,13 @@ def match_fields(pair: ObjectPair, mappings: Sequence[Mapping] = ()) -> Draft:
             if _read_only_sf(fdef):  # CreatedById, MasterRecordId: set by Salesforce
                 draft.unmatched_sf.append(f"{name}: read-only lookup to {', '.join(targets)}")
                 continue
+            owner = _owner_property(fdef, free, pair.new)
+            if owner is not None:  # the record's owner, as the shipped specs map it
+                free.pop(owner, None)
+                draft.fields.append(
+                    DraftField(name, owner, Rule.TWO_WAY, how="owner (by email)", owner=True)
+                )
+                continue
             to = next((by_object[t.casefold()] for t in targets if t.casefold() in by_object), None)
             if to is not None:
                 draft.associations.append((name, to))
@@ -255,6 +265,19 @@ def match_fields(pair: ObjectPair, mappings: Sequence[Mapping] = ()) -> Draft:
         draft.fields.append(item)
     draft.unmatched_hs = [f"{n} ({p.get('type')}): no Salesforce field" for n, p in free.items()]
     return draft
+
+
+def _owner_property(
+    fdef: dict[str, Any], props: dict[str, dict[str, Any]], new: bool
+) -> str | None:
+    """The HubSpot owner property a Salesforce ``OwnerId`` goes to: the object's own
+    (``hubspot_owner_id``, or a property of owners), or ``hubspot_owner_id`` of an object
+    still to be created (every custom object has it); None for any other lookup."""
+    refs = {str(r).casefold() for r in fdef.get("referenceTo") or []}
+    if str(fdef.get("name")) != "OwnerId" or "user" not in refs:
+        return None
+    found = next((n for n, p in props.items() if is_owner_property(p)), None)
+    return found or (OWNER_PROPERTY if new else None)
 
 
 def _reasons(item: DraftField, problems: Sequence[Issue], shown: int = 3) -> str:
@@ -348,6 +371,8 @@ def render(d: Draft) -> str:
     ]
     for f in d.fields:
         head = f"  - {{salesforce: {_q(f.salesforce)}, hubspot: {_q(f.hubspot)}, rule: {f.rule}"
+        if f.owner:
+            head += ", owner: true"
         if f.values:
             pairs = ", ".join(f"{_q(k)}: {_q(v)}" for k, v in f.values.items())
             head += f", values: {{{pairs}}}"

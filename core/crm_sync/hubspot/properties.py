@@ -32,6 +32,18 @@ if TYPE_CHECKING:
     from crm_sync.spec.model import FieldMapping
     from crm_sync.spec.model import Mapping as SpecMapping
 
+OWNER_PROPERTY = "hubspot_owner_id"
+"""The record owner property: every custom object has it from its creation (unverified in
+HubSpot's schema docs; its custom-object records take it in the UI and the API), so it is
+never created, and a drafted ``OwnerId`` of a new object maps to it."""
+OWNER_DEFINITION = {
+    "name": OWNER_PROPERTY,
+    "label": "Owner",
+    "type": "enumeration",
+    "fieldType": "select",
+    "referencedObjectType": "OWNER",
+}
+"""How HubSpot serves it (its options are the portal's owners)."""
 CREATE_SETTING = "create_object_schema"
 """The deprecated per-plugin setting (map-crm, target-hubspot-custom) for ``create_object``."""
 
@@ -151,6 +163,9 @@ def planned_object_schema(mapping: SpecMapping, sf_describe: Mapping[str, Any]) 
     properties = [hubspot_property(id_property, {"type": "string"}, unique=True)]
     for f in mapping.fields_for(Direction.SF_TO_HS):
         if f.hubspot.casefold() == id_property.casefold():
+            continue
+        if f.owner and f.hubspot.casefold() == OWNER_PROPERTY:
+            properties.append(dict(OWNER_DEFINITION))  # the object has it from its creation
             continue
         sf_field = sf_fields.get(f.salesforce.casefold())
         kind = planned_kind(f, sf_field)

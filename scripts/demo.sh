@@ -19,7 +19,7 @@ trap '[ "${KEEP_SANDBOX:-0}" = 1 ] || crm-sandbox stop --data-dir "$DATA_DIR" >/
 crm-sandbox reset --data-dir "$DATA_DIR" >/dev/null
 crm-sandbox seed --data-dir "$DATA_DIR" --seed 42 \
   --salesforce Account=200,Contact=400,Lead=20,Project__c=1000,Task=600 \
-  --hubspot companies=20,contacts=30,project=30 >/dev/null
+  --hubspot companies=20,contacts=30,project=30,tasks=20 >/dev/null
 eval "$(crm-sandbox env --data-dir "$DATA_DIR")"
 
 step "official clients against the sandbox"

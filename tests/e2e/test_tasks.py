@@ -2,7 +2,8 @@
 
 The shipped ``task.yml`` maps Salesforce's standard Task to HubSpot's standard tasks
 (0-27): value maps for status, priority and type (the task-type choice), the due date
-(a Salesforce date) as ``hs_timestamp`` (a HubSpot datetime, midnight UTC), the
+(a Salesforce date) as ``hs_timestamp`` (a HubSpot datetime, midnight UTC; compared as a
+date, so a HubSpot task's time of day is kept), the
 polymorphic ``WhatId`` as an association to a company or a project, picked by the
 referenced id's key prefix, and ``WhoId`` as an association to the task's contact (a
 Lead's id makes none, with a ``lookup_unmapped`` warning: no mapping syncs leads). The
@@ -127,6 +128,8 @@ def test_tasks_both_ways_with_their_polymorphic_who_and_what(
         "hs_task_priority": "HIGH",
     }
     new = hs.create("tasks", created)
+    unprioritised = hs.create("tasks", {**created, "hs_task_subject": "No priority",
+                                        "hs_task_priority": "NONE"})  # fmt: skip
     company = companies[company_sf]
     contact_sf = next(iter(contacts))
     hs._call("PUT", f"/crm/v4/objects/tasks/{new}/associations/default/companies/{company}")
@@ -144,23 +147,22 @@ def test_tasks_both_ways_with_their_polymorphic_who_and_what(
     [made] = [r for r in sf_after.values() if r["HubSpot_Id__c"] == new]
     assert made["Subject"] == "Follow up from HubSpot"
     assert made["Type"] == "Other"  # the chosen type: HubSpot's TODO becomes Other
-    assert (made["Status"], made["Priority"]) == ("Not Started", "Normal")  # always_salesforce
+    assert (made["Status"], made["Priority"]) == ("Not Started", "High")
     assert made["ActivityDate"] == "2026-12-01"
+    [none] = [r for r in sf_after.values() if r["HubSpot_Id__c"] == unprioritised]
+    assert none["Priority"] == "None"  # the value the org's admin added for HubSpot's NONE
     assert (made["WhatId"], made["WhoId"]) == (company_sf, contact_sf)
     assert hs.records("tasks", ["salesforce_id"])[new]["salesforce_id"] == made["Id"]
 
-    # --- rerun: the forward leg hands the HubSpot-made task Salesforce's values once
-    # (priority is Salesforce's: Normal -> MEDIUM; a date has no time of day: midnight),
-    # in one batch upsert; after that nothing is written either way.
+    # --- rerun: the HubSpot-made tasks keep their priority and their due date's time of
+    # day (the Salesforce date compares as a date): nothing is written either way.
     clean_sandbox.clear_stats()
     run(meltano_project, "forward")
-    assert all_writes(clean_sandbox.stats()) == {
-        "POST /crm/v3/objects/{objectType}/batch/upsert": 1
-    }
-    after = hs.records("tasks", ["hs_task_priority", "hs_timestamp"])[new]
-    assert after["hs_task_priority"] == "MEDIUM"
-    assert after["hs_timestamp"].startswith("2026-12-01T00:00:00")
-    clean_sandbox.clear_stats()
+    assert all_writes(clean_sandbox.stats()) == {}
+    after = hs.records("tasks", ["hs_task_priority", "hs_timestamp"])
+    assert after[new]["hs_task_priority"] == "HIGH"
+    assert after[unprioritised]["hs_task_priority"] == "NONE"
+    assert after[new]["hs_timestamp"].startswith("2026-12-01T15:30:00")
     run(meltano_project, "reverse")
     run(meltano_project, "forward")
     run(meltano_project, "reverse")

@@ -124,3 +124,12 @@ def json_schema_kind(prop: dict) -> Kind:
         if name in types:
             return kind
     return Kind.UNSUPPORTED
+
+
+def compared_kind(sf: Kind, hs: Kind) -> Kind | None:
+    """The kind a field's values are compared in when its sides differ in precision, else
+    None: a Salesforce date and a HubSpot datetime (a task's ``ActivityDate`` and
+    ``hs_timestamp``) compare as dates, since the date keeps no time of day; compared as
+    instants, a HubSpot-born task's 15:30 would differ from the midnight its Salesforce
+    date gives back, and the next forward run would move the task's time."""
+    return Kind.DATE if {sf, hs} == {Kind.DATE, Kind.DATETIME} else None

@@ -189,6 +189,9 @@ LEAD_STATUSES = (
 )  # fmt: skip
 TASK_STATUSES = ("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred")
 TASK_PRIORITIES = ("High", "Normal", "Low")
+# "None" is added by the org's admin so HubSpot's tasks without a priority (NONE) keep none;
+# seeded tasks use the three standard values.
+TASK_PRIORITY_PICKLIST = (*TASK_PRIORITIES, "None")
 # "LinkedIn" is added by the org's admin so HubSpot's LinkedIn tasks have a Salesforce type.
 TASK_TYPES = ("Call", "Email", "LinkedIn", "Meeting", "Other")
 TASK_SUBJECTS = ("Call", "Send Letter", "Send Quote", "Other")
@@ -326,7 +329,7 @@ def _task() -> ObjectDef:
                  name_field=True),
         date("ActivityDate", "Due Date Only"),
         pick("Status", "Status", TASK_STATUSES, "Not Started", nillable=False),
-        pick("Priority", "Priority", TASK_PRIORITIES, "Normal", nillable=False),
+        pick("Priority", "Priority", TASK_PRIORITY_PICKLIST, "Normal", nillable=False),
         readonly(check("IsHighPriority", "High Priority")),
         pick("Type", "Type", TASK_TYPES),
         area("Description", "Description", 32000),

@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tap_hubspot_custom.first_pull import FIRST_PULL, BadPoint, PullPoint
 
-from tests.tap_hubspot_custom.conftest import Run, run_tap
-from tests.tap_hubspot_custom.fake_hubspot import BASE, TOKEN, FakePortal
+from tests.tap_hubspot_custom.conftest import Run, fake_config, run_tap
+from tests.tap_hubspot_custom.fake_hubspot import FakePortal
 
 PROJECT = "2-9"
 BOOKMARK = ("replication_key_value", "boundary_ids", "boundary_complete")
@@ -27,12 +27,7 @@ BOOKMARK = ("replication_key_value", "boundary_ids", "boundary_complete")
 
 def _config(walk: bool) -> dict[str, Any]:
     return {
-        "base_url": BASE,
-        "access_token": TOKEN,
-        "objects": ["project"],
-        "retry_wait_seconds": 0.01,
-        "search_requests_per_second": 1000,
-        "max_requests_per_10s": 100_000,
+        **fake_config(),
         "page_size": 7,
         "search_page_size": 11,
         "search_walk": walk,

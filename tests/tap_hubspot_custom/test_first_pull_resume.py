@@ -12,7 +12,6 @@ nothing. A saved cursor HubSpot refuses (one that expired) starts the pull again
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from tap_hubspot_custom.first_pull import FIRST_PULL
 
 from tests.tap_hubspot_custom.conftest import run_tap
 from tests.tap_hubspot_custom.sandbox_helpers import hubspot_ready, tap_config
+from tests.tap_kill import killed_at_state
 
 pytestmark = pytest.mark.skipif(not hubspot_ready(), reason="HubSpot sandbox not registered")
 
@@ -60,35 +60,15 @@ def killed_at_resume_point(
     config: dict[str, Any], tmp: Path, walk: bool
 ) -> tuple[list[str], dict[str, Any]]:
     """Run the tap; SIGKILL it at the first resume point covering ``KILL_AFTER`` records
-    (with the walk on: one where both ends have emitted records).
+    (with the walk on: one where both ends have emitted records)."""
 
-    Returns the ids written before that STATE line, and the STATE (what a target that
-    made those records durable hands meltano to save).
-    """
-    path = tmp / "tap.json"
-    path.write_text(json.dumps(config))
-    log = tmp / "tap.log"
-    ids: list[str] = []
-    with log.open("w") as err:
-        tap = subprocess.Popen([TAP, "--config", str(path)], stdout=subprocess.PIPE, stderr=err)
-    try:
-        assert tap.stdout is not None
-        for line in tap.stdout:
-            message = json.loads(line)
-            if message["type"] == "RECORD" and message["stream"] == "project":
-                ids.append(message["record"]["id"])
-            elif message["type"] == "STATE" and len(ids) >= KILL_AFTER:
-                point = message["value"]["bookmarks"]["project"].get(FIRST_PULL) or {}
-                if point.get("listed_to") and (point.get("walked_to") or not walk):
-                    tap.kill()
-                    return ids, message["value"]
-        raise AssertionError(
-            f"the tap ended without such a resume point ({len(ids)} records): "
-            + log.read_text()[-3000:]
+    def both_ends(ids: list[str], bookmark: dict[str, Any]) -> bool:
+        point = bookmark.get(FIRST_PULL) or {}
+        return len(ids) >= KILL_AFTER and bool(
+            point.get("listed_to") and (point.get("walked_to") or not walk)
         )
-    finally:
-        tap.kill()
-        tap.wait(timeout=60)
+
+    return killed_at_state(TAP, config, "project", tmp, both_ends)
 
 
 @pytest.mark.parametrize("walk", [True, False], ids=["walk", "list-only"])

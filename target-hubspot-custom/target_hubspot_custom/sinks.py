@@ -147,7 +147,7 @@ class HubSpotSink(SyncSink):
         if mapping is None or not mapping.write_back or self.dry_run:
             return None
         key = mapping.source_key
-        if key.casefold() in ("", "id") or target.salesforce is None:
+        if key.casefold() in ("", "id") or target.salesforce is None or self.pool is None:
             return None
         return SalesforceWriteBack(
             target.salesforce,

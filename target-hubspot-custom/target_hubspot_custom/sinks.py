@@ -147,7 +147,11 @@ class HubSpotSink(SyncSink):
         if mapping is None or not mapping.write_back or self.dry_run:
             return None
         key = mapping.source_key
-        if key.casefold() in ("", "id") or target.salesforce is None or self.pool is None:
+        if key.casefold() in ("", "id") or self.pool is None:
+            return None
+        if target.salesforce is None:
+            if target.config.get("write_back_ids", True):
+                target.warn_no_salesforce()
             return None
         return SalesforceWriteBack(
             target.salesforce,

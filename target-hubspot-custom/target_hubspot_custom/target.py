@@ -49,6 +49,7 @@ class TargetHubSpotCustom(SyncTarget):
     default_sink_class = HubSpotSink
     destination_label = "HubSpot"
     create_setting_warned = False
+    salesforce_warned = False
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -258,19 +259,14 @@ class TargetHubSpotCustom(SyncTarget):
     @cached_property
     def salesforce(self) -> SalesforceClient | None:
         """The org, for the write-back of HubSpot ids (None: ``write_back_ids`` off, or
-        no Salesforce login given, which is warned about once)."""
+        no Salesforce login given)."""
         if not self.config.get("write_back_ids", True):
             return None
         given = {k: v for k, v in self.config.items() if v is not None}
         defaults = {"sf_max_api_share": 0.8, "sf_ca_bundle": self.config.get("ca_bundle")}
         settings = SalesforceSettings.from_config(defaults | given, SF_PREFIX)
         if not settings.configured:
-            self.logger.warning(
-                "write_back_ids is on but no Salesforce login is set (sf_instance_url + "
-                "sf_access_token, or sf_client_id ...): new HubSpot ids are not written "
-                "back to Salesforce"
-            )
-            return None
+            return None  # a mapped stream says so (warn_no_salesforce); plain ones need none
         session = ResilientSession(
             policy=RetryPolicy(), counter=self.call_counter, ca_bundle=settings.ca_bundle
         )
@@ -283,6 +279,16 @@ class TargetHubSpotCustom(SyncTarget):
             self.ledger,
             create_labels=bool(self.config.get("create_missing_properties")) and not self.dry_run,
         )
+
+    def warn_no_salesforce(self) -> None:
+        """Once a run: a mapped stream would write HubSpot ids back, but no login is set."""
+        if not self.salesforce_warned:
+            self.salesforce_warned = True
+            self.logger.warning(
+                "write_back_ids is on but no Salesforce login is set (sf_instance_url + "
+                "sf_access_token, or sf_client_id ...): new HubSpot ids are not written "
+                "back to Salesforce"
+            )
 
     def warn_create_setting(self) -> None:
         """Once a run: a mapped stream's object creation came from the deprecated setting."""

@@ -27,6 +27,7 @@ import yaml
 from crm_sandbox.smoke import salesforce_client
 from tests.e2e.conftest import lay_out_project
 from tests.e2e.hubspot_reads import hubspot_records, hubspot_session
+from tests.e2e.two_way_helpers import write_calls
 
 REPO = Path(__file__).resolve().parents[2]
 PIPELINE = ["meltano", "run", "tap-salesforce-custom", "sf-to-hs", "target-hubspot-custom"]
@@ -170,6 +171,10 @@ def test_forward_leg_import_edits_deletes_and_idle_rerun(clean_sandbox: Any, pro
     # property group/creation, association labels per object pair; the shipped taps read
     # Contact and Task too (no rows here): their properties and 3 more pairs' labels
     assert stats["hubspot"]["total"] <= upserts + math.ceil(len(linked) / 100) + 17
+    # the new HubSpot ids written back to HubSpot_Id__c: one collections update of up to
+    # 200 per mapping's batch (here one batch each), nothing else written to Salesforce
+    written_back = math.ceil(len(accounts) / 200) + math.ceil(len(synced) / 200)
+    assert sum(write_calls(stats, "salesforce").values()) == written_back
     assert_hubspot_equals_salesforce(env)
 
     # incremental edits through simple-salesforce
@@ -189,6 +194,7 @@ def test_forward_leg_import_edits_deletes_and_idle_rerun(clean_sandbox: Any, pro
     stats = clean_sandbox.stats()
     assert calls(stats, "batch/upsert") == 2  # one per object
     assert calls(stats, "batch/archive") == 1  # project: delete propagates
+    assert write_calls(stats, "salesforce") == {}  # the edited records hold their ids
     assert_hubspot_equals_salesforce(env)  # edits in, deleted projects archived
     archived = hubspot_records(env, "project", ["salesforce_id"])
     assert not {p["properties"]["salesforce_id"] for p in archived} & {g["Id"] for g in gone}
@@ -197,6 +203,7 @@ def test_forward_leg_import_edits_deletes_and_idle_rerun(clean_sandbox: Any, pro
     clean_sandbox.clear_stats()
     project.run()
     assert writes(clean_sandbox.stats()) == 0
+    assert write_calls(clean_sandbox.stats(), "salesforce") == {}
 
     # only projects extracted: the account mapping's object comes from the ledger
     moved = next(p for p in synced[20:] if p["Account__c"])

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from crm_sync.stops import EXIT_QUOTA
 from crm_sync.sync.ledger import open_ledger
 from crm_sync.vocabulary import Direction
 from tests.e2e.two_way_helpers import FORWARD, HubSpot, Salesforce, TwoWay, all_writes
@@ -125,3 +126,37 @@ def test_a_mapping_opts_out_of_the_write_back(clean_sandbox: Any, tmp_path: Path
     rows = hubspot_ids(sf, "Project__c")
     assert projects and {i: rows[i] for i in projects} == projects
     assert sf_updates(clean_sandbox.stats()) == 1
+
+
+def test_a_quota_stop_of_the_write_back_leaves_dead_letters_the_next_run_writes(
+    clean_sandbox: Any, sync: TwoWay
+) -> None:
+    """The accounts' write-back call brings the org's usage past ``sf_max_api_share``: the
+    run stops cleanly (exit 3) before the projects' write-back, the projects are in HubSpot
+    and linked, each project's id is a dead letter; the next run (share lifted) writes the
+    ids and makes no twin."""
+    clean_sandbox.seed(salesforce={"Account": 3, "Project__c": 10})
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    sync.target_settings[FORWARD] = {"sf_max_api_share": "0.0000001"}  # one call reaches it
+    stopped = sync.leg(FORWARD)
+    assert stopped.returncodes[-1] == EXIT_QUOTA, stopped.stderr
+    companies, projects = synced(hs, "companies"), synced(hs, "project")
+    assert len(companies) == 3 and projects, stopped.stderr
+    assert {i: hubspot_ids(sf, "Account")[i] for i in companies} == companies
+    assert {hubspot_ids(sf, "Project__c")[i] for i in projects} == {None}
+    ledger = open_ledger(sync.ledger_url)
+    try:
+        letters = ledger.dead_letters("project", Direction.SF_TO_HS)
+        assert sorted(d.source_id for d in letters) == sorted(projects)
+        assert all("WRITE_BACK_STOPPED" in d.error.message for d in letters), letters
+        assert ledger.count_records("project") == len(projects)  # linked: in HubSpot
+
+        sync.target_settings.clear()
+        again = sync.leg(FORWARD)
+        assert again.ok, again.stderr
+        rows = hubspot_ids(sf, "Project__c")
+        assert {i: rows[i] for i in projects} == projects
+        assert ledger.dead_letters("project", Direction.SF_TO_HS) == []
+    finally:
+        ledger.close()
+    assert synced(hs, "project") == projects

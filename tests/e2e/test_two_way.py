@@ -335,6 +335,8 @@ def test_creates_and_deletes_under_each_rule(clean_sandbox: Any, sync: TwoWay) -
     # the HubSpot-born company: upserted by HubSpot_Id__c, its new id written back
     assert writes.pop("PATCH /services/data/v{version}/composite/sobjects/{sobject}/{field}") == 1
     assert writes.pop("POST /crm/v3/objects/{objectType}/batch/update") == 1
+    # the Salesforce-born project and account: their new HubSpot ids written back
+    assert writes.pop("PATCH /services/data/v{version}/composite/sobjects") == 2
     assert writes == {}
 
     # later edits of records deleted on the other side change nothing there

@@ -105,6 +105,8 @@ class TwoWay:
     workdir: Path
     mappings: Path
     runs: list[LegRun] = field(default_factory=list)
+    target_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """More settings of a leg's target, by direction (``{FORWARD: {...}}``)."""
 
     @property
     def ledger_url(self) -> str:
@@ -146,7 +148,7 @@ class TwoWay:
             target = {**salesforce, **ledger, "hs_access_token": e["CRM_SANDBOX_HS_ACCESS_TOKEN"],
                       "hs_base_url": e["CRM_SANDBOX_HS_BASE_URL"], "bulk_threshold": 2000,
                       "plan_path": str(self.workdir / "plan-salesforce.json")}  # fmt: skip
-        return tap, mapper, target
+        return tap, mapper, {**target, **self.target_settings.get(direction, {})}
 
     def leg(
         self, direction: str, kill_after_writes: int | None = None, sandbox: Any = None

@@ -10,9 +10,10 @@ of them (cheaper in calls from about 1,400 records). Which records, and how refu
 and quota stops become ``WRITE_BACK_FAILED`` dead letters retried by the next run, is
 :class:`crm_sync.sync.writeback.IdWriteBack`'s.
 
-A record read without the id field (a partial refresh record, a catalog that deselected
-it) is left alone: only a payload that carries the field and names another id (or none)
-is written, so a write-back never repeats on every run.
+Only an id field the payload carries and finds blank is written: a record read without it
+(a partial refresh record, a catalog that deselected it) is left alone, so a write-back
+never repeats on every run; one that holds another HubSpot id keeps it (the reverse leg
+upserts by it).
 """
 
 from __future__ import annotations

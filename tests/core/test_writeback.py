@@ -36,12 +36,13 @@ def plan(sf_id: str, action: Action = Action.CREATE, hs_id: str | None = None) -
 
 
 def batch() -> tuple[list[RecordPlan], BatchWrite, dict[str, dict[str, Any]]]:
-    created, linked, holds, unread, partial = (
+    created, linked, holds, unread, partial, other = (
         plan("001A"),
         plan("001B", Action.UNCHANGED, "902"),
         plan("001C", Action.UNCHANGED, "903"),
         plan("001D", Action.UNCHANGED, "904"),
         plan("001E", Action.UNCHANGED, "905"),
+        plan("001F", Action.UPDATE, "906"),
     )
     write = BatchWrite(written=[(created, "901")])
     payloads: dict[str, dict[str, Any]] = {
@@ -50,11 +51,12 @@ def batch() -> tuple[list[RecordPlan], BatchWrite, dict[str, dict[str, Any]]]:
         "001C": {"_crm_destination_id": "903"},  # holds its id: the echo of a write-back
         "001D": {},  # read without the id field (a deselected field)
         "001E": {"_crm_destination_id": None, "_crm_partial": True},  # a refresh record
+        "001F": {"_crm_destination_id": "999"},  # another record's id: the reverse's key
     }
-    return [created, linked, holds, unread, partial], write, payloads
+    return [created, linked, holds, unread, partial, other], write, payloads
 
 
-def test_only_records_read_with_the_id_field_and_lacking_their_id_are_written() -> None:
+def test_only_records_read_with_a_blank_id_field_are_written() -> None:
     plans, write, payloads = batch()
     back = Recording()
     back.after_write(plans, write, payloads, {})

@@ -51,9 +51,11 @@ def stopped(items: Items, stop: QuotaExhausted) -> Refusals:
 class IdWriteBack(ABC):
     """Writes destination ids to one source object's id field (see the module doc).
 
-    ``needs_key`` (the forward leg): write back only when the payload carries the id field
-    at all, so a record read without it (a partial refresh, a catalog that deselected the
-    field) is not written again on every run.
+    ``needs_key`` (the forward leg): write back only into an id field the payload carries
+    and finds blank. A record read without it (a partial refresh, a catalog that deselected
+    the field) is not written again on every run; one holding another record's id keeps
+    it, since the other leg upserts by that key (overwriting it would make that leg create
+    a second record for the one it names).
     """
 
     def __init__(self, id_field: str, where: str, *, needs_key: bool = False) -> None:
@@ -87,8 +89,10 @@ class IdWriteBack(ABC):
             payload = payloads.get(source_id, {})
             if source_id in refused or not dest_id:
                 continue
-            if self.needs_key and (DESTINATION_ID not in payload or payload.get(PARTIAL)):
-                continue
+            if self.needs_key and (
+                DESTINATION_ID not in payload or payload.get(PARTIAL) or payload[DESTINATION_ID]
+            ):
+                continue  # not read, or it holds an id already: another record's, leave it
             if str(payload.get(DESTINATION_ID) or "") != str(dest_id):
                 out[source_id] = (plan, str(dest_id))
         return out

@@ -129,9 +129,8 @@ class AssociationDiff:
                     continue
                 diff.wanted.append(_ref(mapping, plan.source_id, spec, spec.source_id))
                 hub[key] = spec.source_id
-            if changed:
-                new_base = {side: dict(values) for side, values in base.items()}
-                diff.bases[plan.source_id] = new_base | {"hubspot": hub}
+            if changed:  # shares the other sides' values: the ledger copies a base it links
+                diff.bases[plan.source_id] = {**base, "hubspot": hub}
         return diff
 
     def apply(

@@ -122,3 +122,24 @@ def test_bulk_ingest_errors(clean_sandbox: RunningSandbox) -> None:
     info = session.get(f"{base}/{job['id']}").json()
     assert info["state"] == "Failed"
     assert info["errorMessage"] == "InvalidBatch : Field name not found : Nmae"
+
+
+def test_unprocessed_records_of_an_aborted_job_through_simple_salesforce(
+    clean_sandbox: RunningSandbox,
+) -> None:
+    """simple-salesforce (and other clients) ask for ``unprocessedRecords``; the docs spell
+    the segment ``unprocessedrecords``: both answer with the rows an aborted job never ran."""
+    env = clean_sandbox.env
+    base = f"{env['CRM_SANDBOX_SF_INSTANCE_URL']}/services/data/v62.0/jobs/ingest"
+    session = requests.Session()
+    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+    session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
+    session.headers["Authorization"] = f"Bearer {env['CRM_SANDBOX_SF_ACCESS_TOKEN']}"
+    job = session.post(base, json={"object": "Account", "operation": "insert"}).json()
+    session.put(f"{base}/{job['id']}/batches", data="Name\nKept back\n",
+                headers={"Content-Type": "text/csv"})  # fmt: skip
+    assert session.patch(f"{base}/{job['id']}", json={"state": "Aborted"}).ok
+    sf = client(env)
+    assert rows_of(sf.bulk2.Account.get_unprocessed_records(job["id"])) == [{"Name": "Kept back"}]
+    lower = session.get(f"{base}/{job['id']}/unprocessedrecords/")
+    assert lower.ok and rows_of(lower.text) == [{"Name": "Kept back"}]

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.annotations import AssociationSpec, record_associations
@@ -130,7 +130,7 @@ class AssociationDiff:
                 diff.wanted.append(_ref(mapping, plan.source_id, spec, spec.source_id))
                 hub[key] = spec.source_id
             if changed:  # shares the other sides' values: the ledger copies a base it links
-                diff.bases[plan.source_id] = {**base, "hubspot": hub}
+                diff.bases[plan.source_id] = {**cast(Base, base), "hubspot": hub}
         return diff
 
     def apply(

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.annotations import AssociationSpec, record_associations
@@ -129,9 +129,8 @@ class AssociationDiff:
                     continue
                 diff.wanted.append(_ref(mapping, plan.source_id, spec, spec.source_id))
                 hub[key] = spec.source_id
-            if changed:
-                new_base = {side: dict(values) for side, values in base.items()}
-                diff.bases[plan.source_id] = new_base | {"hubspot": hub}
+            if changed:  # shares the other sides' values: the ledger copies a base it links
+                diff.bases[plan.source_id] = {**cast(Base, base), "hubspot": hub}
         return diff
 
     def apply(

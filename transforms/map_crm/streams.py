@@ -533,10 +533,30 @@ class StreamMapper:
             if found is None:
                 continue
             results = found.get("results", []) if isinstance(found, dict) else found
+            results = [r for r in results if _is_rule_type(rule, r)]
             if results:
                 return rule, results[0].get("id")
             empty = empty or rule
         return (empty, None) if empty is not None else None
+
+
+def _is_rule_type(rule: AssociationRule, result: dict[str, Any]) -> bool:
+    """Whether an association the tap read is of the type ``rule`` makes.
+
+    A record lists one entry per type: a labelled pair also carries HubSpot's unlabelled
+    type, and a company's parent (14, child to parent) sits beside its children (13)
+    and the unlabelled company pair (450). A rule naming a type or label takes only its
+    own entries (so ``ParentId`` never takes a child); a default rule takes any. An entry
+    without type details (another tap's v3 ``{"id", "type"}``) counts for every rule.
+    """
+    if rule.type_id is not None and result.get("typeId") is not None:
+        return str(result["typeId"]) == str(rule.type_id) and rule.category in (
+            None,
+            result.get("category"),
+        )
+    if rule.label and "label" in result:
+        return bool(result.get("label") == rule.label)
+    return True
 
 
 def _by_lookup(rules: Sequence[AssociationRule]) -> dict[str, list[AssociationRule]]:

@@ -69,12 +69,25 @@ def _lookups(specs: Path, stream: str, associations: dict[str, Any]) -> dict[str
 
 def test_parent_id_is_the_parent_never_a_child(specs: Path) -> None:
     # The child (13) comes first, as the tap orders by id.
-    results = [_hs("101", 13), _hs("101", 450), _hs("900", 14, "Child Company"), _hs("900", 450)]
+    results = [
+        _hs("101", 13, "Parent Company"),
+        _hs("101", 450),
+        _hs("900", 14, "Child Company"),
+        _hs("900", 450),
+    ]
     assert _lookups(specs, "companies", {"companies": {"results": results}}) == {"ParentId": "900"}
-    only_children = [_hs("101", 13), _hs("101", 450)]
+    only_children = [_hs("101", 13, "Parent Company"), _hs("101", 450)]
     assert _lookups(specs, "companies", {"companies": {"results": only_children}}) == {
         "ParentId": None
     }
+
+
+def test_a_plain_association_sets_a_labelled_lookup_when_no_labelled_one_exists(
+    specs: Path,
+) -> None:
+    """A HubSpot user associates a project with its company by the default type."""
+    plain = [_entry("55", 9003, None, "USER_DEFINED")]
+    assert _lookups(specs, "project", {"companies": {"results": plain}}) == {"Account__c": "55"}
 
 
 def test_a_labelled_lookup_takes_the_labelled_company(specs: Path) -> None:

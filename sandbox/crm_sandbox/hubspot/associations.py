@@ -76,6 +76,15 @@ def _category_and_id(spec: Any) -> tuple[str, Any]:
     return str(category), spec["associationTypeId"]
 
 
+def _default_result(from_id: int, to_id: int, t: AssociationType) -> dict[str, Any]:
+    """One result of ``batch/associate/default``."""
+    return {
+        "from": {"id": str(from_id)},
+        "to": {"id": str(to_id)},
+        "associationSpec": {"associationCategory": t.category, "associationTypeId": t.type_id},
+    }
+
+
 class Associations:
     def __init__(self, store: Store, records: Records, types: AssociationTypes) -> None:
         self.store = store
@@ -247,27 +256,9 @@ class Associations:
                     continue
                 self.link(conn, a, src, b, dst, [t])
                 back = self.types.get(t.inverse_id)
-                results.append(
-                    {
-                        "from": {"id": str(src)},
-                        "to": {"id": str(dst)},
-                        "associationSpec": {
-                            "associationCategory": t.category,
-                            "associationTypeId": t.type_id,
-                        },
-                    }
-                )
+                results.append(_default_result(src, dst, t))
                 if back is not None and a.object_type_id != b.object_type_id:
-                    results.append(
-                        {
-                            "from": {"id": str(dst)},
-                            "to": {"id": str(src)},
-                            "associationSpec": {
-                                "associationCategory": back.category,
-                                "associationTypeId": back.type_id,
-                            },
-                        }
-                    )
+                    results.append(_default_result(dst, src, back))
         return results, errors
 
     def read(

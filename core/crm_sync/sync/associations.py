@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.annotations import AssociationSpec, record_associations
@@ -144,9 +144,8 @@ class AssociationDiff:
                 diff.stale += stale
                 still = {str(v) for k, v in hub.items() if k.startswith(ASSOC_KEY)}
                 diff.shared.update(r for r in stale if r.to_source_id in still)
-            if changed:
-                new_base = {side: dict(values) for side, values in base.items()}
-                diff.bases[plan.source_id] = new_base | {"hubspot": hub}
+            if changed:  # shares the other sides' values: the ledger copies a base it links
+                diff.bases[plan.source_id] = {**cast(Base, base), "hubspot": hub}
         return diff
 
     def apply(

@@ -607,6 +607,8 @@ class Records:
                     outcomes[index] = (item, made, True)
         results: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
+        defaults = set(ot.default_properties)
+        named: dict[tuple[str, ...], list[str]] = {}  # a batch's inputs mostly share their keys
         for outcome in outcomes:
             if outcome is None:
                 continue
@@ -614,10 +616,11 @@ class Records:
                 errors.append(outcome)
                 continue
             item, record, new = outcome
-            names = list(dict.fromkeys([*ot.default_properties, *(item.get("properties") or {})]))
-            wire = record.wire(
-                [n for n in names if n in record.props or n in ot.default_properties]
-            )
+            keys = tuple(item.get("properties") or ())
+            names = named.get(keys)
+            if names is None:
+                names = named[keys] = list(dict.fromkeys([*ot.default_properties, *keys]))
+            wire = record.wire([n for n in names if n in record.props or n in defaults])
             if upsert:
                 wire["new"] = new
             if item.get("objectWriteTraceId"):

@@ -175,6 +175,22 @@ def test_upsert_semantics(org) -> None:
     )
 
 
+def test_upsert_with_update_only_never_creates(org) -> None:
+    """``?updateOnly=true`` (Salesforce's documented switch, which simple-salesforce users
+    append to the record path) updates a match and creates nothing when none matches."""
+    sf, _ = org
+    with pytest.raises(SalesforceResourceNotFound):
+        sf.Project__c.upsert("HubSpot_Id__c/hs-uo?updateOnly=true", {"Name": "never"})
+    found = sf.query("SELECT COUNT() FROM Project__c WHERE HubSpot_Id__c = 'hs-uo'")
+    assert found["totalSize"] == 0
+    made = sf.Project__c.upsert("HubSpot_Id__c/hs-uo", {"Name": "one"}, raw_response=True)
+    again = sf.Project__c.upsert(
+        "HubSpot_Id__c/hs-uo?updateOnly=true", {"Name": "two"}, raw_response=True
+    )
+    assert again.status_code == 200 and again.json()["id"] == made.json()["id"]
+    assert sf.Project__c.get_by_custom_id("HubSpot_Id__c", "hs-uo")["Name"] == "two"
+
+
 def test_collections(org) -> None:
     sf, _ = org
     created = post(sf, "composite/sobjects", {"allOrNone": False, "records": [

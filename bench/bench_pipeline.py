@@ -26,6 +26,9 @@ at ``--limited-sizes`` (10k and 100k by default): at 190 calls per 10 s the 1M f
 alone (~15,000 calls) waits ~13 minutes on the quota, which measures the quota, not the code.
 Every run is killed after ``--step-timeout`` seconds (reported as failed), which bounds
 the benchmark's time.
+Before the first run it byte-compiles the plugin venvs and the sources
+(:func:`compile_bytecode`), so no plugin process spends its start compiling what it
+imports.
 
 It writes ``bench/results/pipeline.md``, ``pipeline.json`` and ``pipeline.png`` (time and
 memory against N, log axes), with the issue's goals checked against its own figures.

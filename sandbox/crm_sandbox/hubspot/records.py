@@ -209,12 +209,16 @@ class Records:
         ).fetchone()
         return Record.from_row(row) if row else None
 
-    def require_unique(self, ot: ObjectType, id_property: str, email_ok: bool = True) -> None:
+    def require_unique(
+        self, ot: ObjectType, id_property: str, email_ok: bool = True, *, write: bool = False
+    ) -> None:
         """Refuse a key that is not unique-valued. A contact's ``email`` keys reads and
         upserts but not batch updates (``email_ok=False``): HubSpot's contacts guide
-        documents upsert by email, and batch update by it is refused."""
+        documents upsert by email, and batch update by it is refused. ``hs_object_id``
+        keys reads only: a batch update or upsert by it is refused with the same body
+        (HubSpot's reply as quoted in segmentio/action-destinations#3957)."""
         contact_email = ot.object_type_id == "0-1" and id_property == "email"
-        if contact_email and not email_ok:
+        if (contact_email and not email_ok) or (write and id_property == "hs_object_id"):
             raise ValidationError(
                 f"Unable to perform update/upsert by non-unique {ot.object_type_id} property"
                 f" {id_property} in portal ID {self.portal_id}"
@@ -557,7 +561,7 @@ class Records:
                 dupes.append(str(item["id"]))
             seen.add(key)
             if item.get("idProperty"):
-                self.require_unique(ot, str(item["idProperty"]), upsert)
+                self.require_unique(ot, str(item["idProperty"]), upsert, write=True)
         if dupes:
             raise ValidationError(
                 f"Duplicate IDs found in batch input: {dupes}. IDs must be unique"

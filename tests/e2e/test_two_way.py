@@ -310,7 +310,14 @@ def test_creates_and_deletes_under_each_rule(clean_sandbox: Any, sync: TwoWay) -
             hs_id_for(hs, "project", sf_new_project),
         }
         assert hs_projects[hs_new_project]["salesforce_id"] in (None, "")  # not created in SF
-        assert not [p for p in projects.values() if p["HubSpot_Id__c"]]
+        # each Salesforce project holds the id of the HubSpot project it was synced to (the
+        # forward leg's write-back), also one whose HubSpot twin was archived since
+        assert {i: p["HubSpot_Id__c"] for i, p in projects.items()} == {
+            prj[1]: hs_prj[1],
+            prj[3]: hs_prj[3],
+            prj[4]: hs_prj[4],
+            sf_new_project: hs_id_for(hs, "project", sf_new_project),
+        }
         new_account = [a for a in accounts.values() if a["HubSpot_Id__c"] == hs_new_account]
         assert len(new_account) == 1 and new_account[0]["Name"] == "HS new co"
         assert new_account[0]["Phone"] == "200"

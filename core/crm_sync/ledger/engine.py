@@ -12,9 +12,11 @@ only place a transaction starts (the documented pysqlite recipe).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.pool import StaticPool
@@ -29,6 +31,19 @@ _PG_SCHEMA_LOCK = 0x6C656467  # "ledg": advisory lock serialising schema creatio
 
 BUSY_TIMEOUT_S = 10.0
 """How long a SQLite ledger write waits for another writer before the run stops."""
+
+
+_JSON = msgspec.json.Decoder()
+
+
+def decode_json(text: str | bytes) -> Any:
+    """A JSON column's value (bases of every record of a batch): msgspec, which decodes
+    ~3x faster than ``json`` and shares the repeated field-name keys between records;
+    ``json`` for what msgspec refuses (NaN, a number out of float's range)."""
+    try:
+        return _JSON.decode(text)
+    except msgspec.DecodeError:
+        return json.loads(text)
 
 
 class LedgerError(RuntimeError):
@@ -66,7 +81,7 @@ def create_ledger_engine(
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise LedgerError(f"ledger: unsupported database {backend!r} (use SQLite or PostgreSQL)")
-    kwargs: dict[str, Any] = {"echo": echo}
+    kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": decode_json}
     if backend == "sqlite":
         kwargs["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
         if url.database in (None, "", ":memory:"):

@@ -120,6 +120,24 @@ class Associations:
             raise BadRequest(f"No {ot.name} with id {ref} exists (unverified wording)")
         return record_id
 
+    def link_many(
+        self,
+        conn: sqlite3.Connection,
+        a: ObjectType,
+        b: ObjectType,
+        pairs: list[tuple[int, int]],
+        t: AssociationType,
+    ) -> None:
+        """:meth:`link` of many ``(from_id, to_id)`` pairs with one type, one statement a side."""
+        conn.executemany(
+            "INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)",
+            [(a.object_type_id, f, b.object_type_id, to, t.type_id) for f, to in pairs],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)",
+            [(b.object_type_id, to, a.object_type_id, f, t.inverse_id) for f, to in pairs],
+        )
+
     def labelled(
         self,
         conn: sqlite3.Connection,
@@ -216,41 +234,33 @@ class Associations:
         b: ObjectType,
         pairs: list[tuple[Any, Any]],
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Associate each pair with the default type; a pair naming no live record is
+        an error of its own. Both ends are looked up one query per side, the links
+        written in one statement per direction."""
         t = self.types.default(a.object_type_id, b.object_type_id)
-        results, errors = [], []
+        back = self.types.get(t.inverse_id)
+        results: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
         with self.store.db.transaction() as conn:
+            live_a = self.records.live_ids(conn, a, [src for src, _ in pairs])
+            live_b = self.records.live_ids(conn, b, [dst for _, dst in pairs])
+            linked: list[tuple[int, int]] = []
             for src_ref, dst_ref in pairs:
-                try:
-                    src = self._existing(conn, a, src_ref)
-                    dst = self._existing(conn, b, dst_ref)
-                except HubSpotError as exc:
+                src, dst = live_a.get(str(src_ref)), live_b.get(str(dst_ref))
+                if src is None or dst is None:
+                    missing = (a, src_ref) if src is None else (b, dst_ref)
+                    error = BadRequest(
+                        f"No {missing[0].name} with id {missing[1]} exists (unverified wording)"
+                    )
                     errors.append(
-                        exc.as_batch_error({"fromId": [str(src_ref)], "toId": [str(dst_ref)]})
+                        error.as_batch_error({"fromId": [str(src_ref)], "toId": [str(dst_ref)]})
                     )
                     continue
-                self.link(conn, a, src, b, dst, [t])
-                back = self.types.get(t.inverse_id)
-                results.append(
-                    {
-                        "from": {"id": str(src)},
-                        "to": {"id": str(dst)},
-                        "associationSpec": {
-                            "associationCategory": t.category,
-                            "associationTypeId": t.type_id,
-                        },
-                    }
-                )
+                linked.append((src, dst))
+                results.append(_default_result(src, dst, t))
                 if back is not None and a.object_type_id != b.object_type_id:
-                    results.append(
-                        {
-                            "from": {"id": str(dst)},
-                            "to": {"id": str(src)},
-                            "associationSpec": {
-                                "associationCategory": back.category,
-                                "associationTypeId": back.type_id,
-                            },
-                        }
-                    )
+                    results.append(_default_result(dst, src, back))
+            self.link_many(conn, a, b, linked, t)
         return results, errors
 
     def read(
@@ -337,3 +347,12 @@ class Associations:
                             " AND type_id = ?",
                             (to_id, from_id, t.inverse_id),
                         )
+
+
+def _default_result(src: int, dst: int, t: AssociationType) -> dict[str, Any]:
+    """One direction of a default association in a batch reply."""
+    return {
+        "from": {"id": str(src)},
+        "to": {"id": str(dst)},
+        "associationSpec": {"associationCategory": t.category, "associationTypeId": t.type_id},
+    }

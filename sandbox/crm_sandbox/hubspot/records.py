@@ -8,12 +8,12 @@ sandbox clock.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from crm_sandbox.core import jsontext
 from crm_sandbox.hubspot.errors import (
     Conflict,
     HubSpotError,
@@ -68,7 +68,7 @@ class Record:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row | tuple[Any, ...]) -> Record:
-        return cls(row[0], row[1], json.loads(row[2]), row[3], row[4], bool(row[5]), row[6])
+        return cls(row[0], row[1], jsontext.loads(row[2]), row[3], row[4], bool(row[5]), row[6])
 
     def wire(self, names: list[str]) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -149,6 +149,26 @@ class Records:
         """``record_id`` as an int if a live record of ``ot`` has it (no row decoded)."""
         row = self._row(conn, ot, record_id, "id", archived=False)
         return int(row[0]) if row else None
+
+    def live_ids(self, conn: sqlite3.Connection, ot: ObjectType, refs: list[Any]) -> dict[str, int]:
+        """:meth:`live_id` of many refs in one query: ``{str(ref): id}`` of the live ones."""
+        numbers: dict[int, list[str]] = {}
+        for ref in refs:
+            try:
+                numbers.setdefault(int(str(ref)), []).append(str(ref))  # as live_id parses
+            except (TypeError, ValueError):
+                continue
+        found: dict[str, int] = {}
+        ordered = list(numbers)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            for (number,) in conn.execute(
+                "SELECT id FROM records WHERE object_type_id = ? AND archived = 0"
+                f" AND id IN ({','.join('?' * len(chunk))})",
+                (ot.object_type_id, *chunk),
+            ):
+                found |= dict.fromkeys(numbers[number], number)
+        return found
 
     def get(
         self, conn: sqlite3.Connection, ot: ObjectType, record_id: int | str, archived: bool = False
@@ -358,7 +378,7 @@ class Records:
         conn.execute(
             "INSERT INTO records (id, object_type_id, props, created_at, updated_at, archived)"
             " VALUES (?, ?, ?, ?, ?, 0)",
-            (record_id, ot.object_type_id, json.dumps(props), now, now),
+            (record_id, ot.object_type_id, jsontext.dumps(props), now, now),
         )
         return Record(record_id, ot.object_type_id, props, now, now)
 
@@ -406,7 +426,7 @@ class Records:
             "INSERT INTO records (id, object_type_id, props, created_at, updated_at, archived)"
             " VALUES (?, ?, ?, ?, ?, 0)",
             [
-                (r.id, r.object_type_id, json.dumps(r.props), r.created_at, r.updated_at)
+                (r.id, r.object_type_id, jsontext.dumps(r.props), r.created_at, r.updated_at)
                 for r in made
             ],
         )
@@ -432,7 +452,7 @@ class Records:
         self.keys.update(conn, ot, record.id, record.props, props)
         conn.execute(
             "UPDATE records SET props = ?, updated_at = ? WHERE id = ?",
-            (json.dumps(props), now, record.id),
+            (jsontext.dumps(props), now, record.id),
         )
         record.props, record.updated_at = props, now
         return record
@@ -455,7 +475,7 @@ class Records:
         with self.store.db.transaction() as conn:
             rows = (
                 [
-                    (int(row[0]), json.loads(row[1]))
+                    (int(row[0]), jsontext.loads(row[1]))
                     for row in conn.execute(
                         "SELECT id, props FROM records WHERE object_type_id = ? AND archived = 0"
                         f" AND id IN ({','.join('?' * len(ids))})",

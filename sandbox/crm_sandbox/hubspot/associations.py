@@ -2,6 +2,18 @@
 
 Each association is stored in both directions (the inverse type id on the way back),
 as HubSpot reports it from either side.
+
+A label never stands alone: making a labelled association also makes the pair's
+unlabelled (default) one, and only removing that default (``batch/archive``, the
+record-level ``DELETE``, or the unlabelled type in ``batch/labels/archive``) removes the
+labels with it; ``batch/labels/archive`` of a label leaves the default association.
+HubSpot's v4 guide shows this: every read of a labelled pair lists the unlabelled type
+beside the label, "to remove a custom label from an association, but keep the unlabeled
+association" is ``batch/labels/archive``, and "if you delete the default unlabeled
+association type, this will remove all other associations"; v3 reads of a company's
+parent/child companies list ``company_to_company`` beside each (go-hubspot PR 27's
+recorded reply). No source states in so many words that a labelled create adds the
+default (unverified as a rule; it is what those replies show).
 """
 
 from __future__ import annotations
@@ -103,6 +115,11 @@ class Associations:
         to_id: int,
         types: list[AssociationType],
     ) -> None:
+        """Associate two records with ``types``; a label brings the pair's default along."""
+        if any(t.label is not None for t in types):
+            default = self.types.unlabelled(a.object_type_id, b.object_type_id)
+            if default is not None and default not in types:
+                types = [*types, default]
         for t in types:
             conn.execute(
                 "INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)",
@@ -326,6 +343,10 @@ class Associations:
         to_ids: list[int],
         type_ids: list[int] | None = None,
     ) -> None:
+        """Remove the associations between ``from_id`` and each of ``to_ids``: all of
+        them, or with ``type_ids`` only those types, unless one is the pair's unlabelled
+        type (removing the default removes every label with it)."""
+        only = None if type_ids is None or self._hits_default(type_ids) else type_ids
         with self.store.db.transaction() as conn:
             for to_id in to_ids:
                 rows = conn.execute(
@@ -334,7 +355,7 @@ class Associations:
                     (from_id, b.object_type_id, to_id),
                 ).fetchall()
                 for (type_id,) in rows:
-                    if type_ids is not None and type_id not in type_ids:
+                    if only is not None and type_id not in only:
                         continue
                     t = self.types.get(type_id)
                     conn.execute(
@@ -347,6 +368,10 @@ class Associations:
                             " AND type_id = ?",
                             (to_id, from_id, t.inverse_id),
                         )
+
+    def _hits_default(self, type_ids: list[int]) -> bool:
+        """Whether ``type_ids`` names an unlabelled type (the pair's default)."""
+        return any((t := self.types.get(i)) is not None and t.label is None for i in type_ids)
 
 
 def _default_result(src: int, dst: int, t: AssociationType) -> dict[str, Any]:

@@ -209,12 +209,16 @@ class Records:
         ).fetchone()
         return Record.from_row(row) if row else None
 
-    def require_unique(self, ot: ObjectType, id_property: str, email_ok: bool = True) -> None:
+    def require_unique(
+        self, ot: ObjectType, id_property: str, email_ok: bool = True, *, write: bool = False
+    ) -> None:
         """Refuse a key that is not unique-valued. A contact's ``email`` keys reads and
         upserts but not batch updates (``email_ok=False``): HubSpot's contacts guide
-        documents upsert by email, and batch update by it is refused."""
+        documents upsert by email, and batch update by it is refused. ``hs_object_id``
+        keys reads only: a batch update or upsert by it is refused with the same body
+        (HubSpot's reply as quoted in segmentio/action-destinations#3957)."""
         contact_email = ot.object_type_id == "0-1" and id_property == "email"
-        if contact_email and not email_ok:
+        if (contact_email and not email_ok) or (write and id_property == "hs_object_id"):
             raise ValidationError(
                 f"Unable to perform update/upsert by non-unique {ot.object_type_id} property"
                 f" {id_property} in portal ID {self.portal_id}"
@@ -557,7 +561,7 @@ class Records:
                 dupes.append(str(item["id"]))
             seen.add(key)
             if item.get("idProperty"):
-                self.require_unique(ot, str(item["idProperty"]), upsert)
+                self.require_unique(ot, str(item["idProperty"]), upsert, write=True)
         if dupes:
             raise ValidationError(
                 f"Duplicate IDs found in batch input: {dupes}. IDs must be unique"
@@ -607,6 +611,8 @@ class Records:
                     outcomes[index] = (item, made, True)
         results: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
+        defaults = set(ot.default_properties)
+        named: dict[tuple[str, ...], list[str]] = {}  # a batch's inputs mostly share their keys
         for outcome in outcomes:
             if outcome is None:
                 continue
@@ -614,10 +620,11 @@ class Records:
                 errors.append(outcome)
                 continue
             item, record, new = outcome
-            names = list(dict.fromkeys([*ot.default_properties, *(item.get("properties") or {})]))
-            wire = record.wire(
-                [n for n in names if n in record.props or n in ot.default_properties]
-            )
+            keys = tuple(item.get("properties") or ())
+            names = named.get(keys)
+            if names is None:
+                names = named[keys] = list(dict.fromkeys([*ot.default_properties, *keys]))
+            wire = record.wire([n for n in names if n in record.props or n in defaults])
             if upsert:
                 wire["new"] = new
             if item.get("objectWriteTraceId"):

@@ -58,6 +58,7 @@ from crm_sync.sync.batch import (
     latest_per_id,
     reconcile_batch,
 )
+from crm_sync.sync.crash import AFTER_DESTINATION_WRITE, crash_point
 from crm_sync.vocabulary import RecordError
 
 if TYPE_CHECKING:
@@ -301,6 +302,7 @@ class MappedLeg:
         except WriteStopped as stopped:
             self._commit_stopped(planned, plans, stopped.done, after_stop)
             raise
+        crash_point(AFTER_DESTINATION_WRITE)  # tests only: the window before the commit
         with self.report_lock:
             for refused in write.refused:
                 self.report.failed(refused.plan)

@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from crm_sync.ledger import LedgerStore
+from crm_sync.salesforce import DEFAULT_MAX_API_SHARE
 from crm_sync.stops import EXIT_QUOTA
 from crm_sync.sync.ledger import open_ledger
 from crm_sync.vocabulary import Direction
@@ -91,8 +92,8 @@ def open_letters(config: Mapping[str, Any]) -> dict[str, str]:
         ledger.close()
 
 
-def sf_daily_used(env: Mapping[str, str]) -> int:
-    """Calls the org has used today (``/limits``; the call counts itself)."""
+def sf_daily(env: Mapping[str, str]) -> tuple[int, int]:
+    """Calls the org has used today and its daily Max (``/limits``; the call counts itself)."""
     reply = requests.get(
         f"{env['CRM_SANDBOX_SF_INSTANCE_URL'].rstrip('/')}/services/data/"
         f"v{env['CRM_SANDBOX_SF_API_VERSION']}/limits",
@@ -101,7 +102,11 @@ def sf_daily_used(env: Mapping[str, str]) -> int:
         timeout=30,
     )
     daily = reply.json()["DailyApiRequests"]
-    return int(daily["Max"]) - int(daily["Remaining"])
+    return int(daily["Max"]) - int(daily["Remaining"]), int(daily["Max"])
+
+
+def sf_daily_used(env: Mapping[str, str]) -> int:
+    return sf_daily(env)[0]
 
 
 def upserts(stats: Mapping[str, Any]) -> int:
@@ -159,7 +164,8 @@ def test_salesforce_daily_limit_mid_batch_commits_the_written_part(clean_sandbox
     ids = portal.create("project", projects(n))
     messages = reverse_input(portal, mappings, ids)
     config = target_config(env, tmp_path, max_workers=1, bulk_threshold=10_000)
-    # the org id, then two of the five upserts; the third is refused (TotalRequests)
+    config["max_api_share"] = 2.0  # only Salesforce's own limit stops this run
+    # three of the five upserts; the fourth is refused (TotalRequests)
     clean_sandbox.set_faults(sf_daily_max=sf_daily_used(env) + 3)
     clean_sandbox.clear_stats()
     first = run(config, messages, tmp_path)
@@ -188,6 +194,60 @@ def test_salesforce_daily_limit_mid_batch_commits_the_written_part(clean_sandbox
     second = run(config, reverse_input(portal, mappings, ids), tmp_path)
     assert second.returncode == 0, second.stderr[-3000:]
     assert upserts(clean_sandbox.stats()) == math.ceil((n - len(written)) / 200)
+    by_hs = sf_projects(env)  # asserts no HubSpot id is in Salesforce twice
+    assert set(by_hs) == set(ids)
+    assert all(by_hs[hs_id]["Id"] == row["Id"] for hs_id, row in written.items())
+    assert written_back(portal, ids) == {hs_id: row["Id"] for hs_id, row in by_hs.items()}
+    assert linked(config, ids) == {hs_id: row["Id"] for hs_id, row in by_hs.items()}
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["max_api_share", "default-share"])
+def test_salesforce_share_mid_batch_stops_cleanly_and_the_rerun_does_the_rest(
+    clean_sandbox, portal, tmp_path, given
+):
+    """This sync's share of the org's day (``max_api_share``, or its default 0.8) reached
+    after two of five upserts: exit 3 with one line before the org's own limit, the two
+    upserts linked and written back; the next day's rerun makes only the three left, and
+    no Salesforce record twice."""
+    env = clean_sandbox.env
+    mappings = write_mappings(tmp_path / "m")
+    n = 1000  # five upserts of 200
+    ids = portal.create("project", projects(n))
+    messages = reverse_input(portal, mappings, ids)
+    config = target_config(env, tmp_path, max_workers=1, bulk_threshold=10_000)
+    used, daily_max = sf_daily(env)
+    # two upserts reach the share (the org id is read by OAuth userinfo, not counted);
+    # the third is never sent
+    if given:
+        config["max_api_share"] = (used + 2) / daily_max
+    else:  # an org whose Max puts 80 % between the second upsert and the third
+        daily_max = math.floor((used + 2) / DEFAULT_MAX_API_SHARE)
+        clean_sandbox.set_faults(sf_daily_max=daily_max)
+    clean_sandbox.clear_stats()
+    first = run(config, messages, tmp_path)
+    clean_sandbox.set_faults()  # the next day
+    assert first.returncode == EXIT_QUOTA, first.stderr[-3000:]
+    assert "Traceback" not in first.stderr
+    last = first.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "target-salesforce-custom stopped: Salesforce API quota share reached: "
+        f"{used + 2} of {daily_max} daily requests used"
+    ), last
+    assert ">= max_api_share" in last and "resumable" in last
+    assert upserts(clean_sandbox.stats()) == 2
+    assert "crm-sync run report" in first.stderr
+    assert '"bookmark": 1' not in first.stdout
+    written = sf_projects(env)
+    assert len(written) == 400
+    assert linked(config, ids) == {hs_id: row["Id"] for hs_id, row in written.items()}
+    assert written_back(portal, ids) == {hs_id: row["Id"] for hs_id, row in written.items()}
+    assert open_letters(config) == {}
+
+    config.pop("max_api_share", None)  # the share is of a fresh day's count
+    clean_sandbox.clear_stats()
+    second = run(config, reverse_input(portal, mappings, ids), tmp_path)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert upserts(clean_sandbox.stats()) == 3
     by_hs = sf_projects(env)  # asserts no HubSpot id is in Salesforce twice
     assert set(by_hs) == set(ids)
     assert all(by_hs[hs_id]["Id"] == row["Id"] for hs_id, row in written.items())

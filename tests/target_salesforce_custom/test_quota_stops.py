@@ -30,6 +30,8 @@ from tests.stops.test_bad_inputs import hs_daily_used
 from tests.target_salesforce_custom.helpers import (
     HubSpotPortal,
     mapped,
+    sf_writes,
+    soql,
     target_config,
     write_mappings,
 )
@@ -253,3 +255,59 @@ def test_salesforce_share_mid_batch_stops_cleanly_and_the_rerun_does_the_rest(
     assert all(by_hs[hs_id]["Id"] == row["Id"] for hs_id, row in written.items())
     assert written_back(portal, ids) == {hs_id: row["Id"] for hs_id, row in by_hs.items()}
     assert linked(config, ids) == {hs_id: row["Id"] for hs_id, row in by_hs.items()}
+
+
+def test_lookups_of_a_half_written_batch_are_not_written_again(clean_sandbox, portal, tmp_path):
+    """Lookups folded into the part of a batch Salesforce accepted before a quota stop are
+    in that part's committed base: the rerun upserts only the rest (no update of the
+    written part to set its lookups again), every lookup lands, and a third run writes
+    nothing. A lookup to a company not synced yet is parked by the rerun as before."""
+    env = clean_sandbox.env
+    mappings = write_mappings(tmp_path / "m", lookups=True)
+    companies = portal.create("companies", [{"name": f"Co {i}"} for i in range(3)])
+    config = target_config(env, tmp_path, max_workers=1, bulk_threshold=10_000)
+    synced = companies[:2]  # the third company never reaches Salesforce
+    company_stream = portal.stream("companies", portal.read("companies", synced))
+    first = run(config, mapped(mappings, *company_stream), tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    rows = soql(env, "SELECT Id, HubSpot_Id__c FROM Account")
+    accounts = {r["HubSpot_Id__c"]: r["Id"] for r in rows}
+    n = 1000  # five upserts of 200
+    ids = portal.create("project", projects(n))
+    links = {hs_id: {"companies": [companies[i % 3]]} for i, hs_id in enumerate(ids)}
+
+    def messages() -> list[dict]:
+        return mapped(mappings, *portal.stream("project", portal.read("project", ids), links))
+
+    used, daily_max = sf_daily(env)
+    config["max_api_share"] = (used + 2) / daily_max  # two of the five upserts
+    clean_sandbox.clear_stats()
+    stopped = run(config, messages(), tmp_path)
+    assert stopped.returncode == EXIT_QUOTA, stopped.stderr[-3000:]
+    assert upserts(clean_sandbox.stats()) == 2
+    written = soql(env, "SELECT HubSpot_Id__c, Account__c FROM Project__c")
+    assert len(written) == 400
+    want = {hs_id: accounts.get(companies[i % 3]) for i, hs_id in enumerate(ids)}
+    assert {r["HubSpot_Id__c"]: r["Account__c"] for r in written} == {
+        r["HubSpot_Id__c"]: want[r["HubSpot_Id__c"]] for r in written
+    }
+
+    del config["max_api_share"]
+    clean_sandbox.clear_stats()
+    rerun = run(config, messages(), tmp_path)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert upserts(clean_sandbox.stats()) == 3
+    assert sf_writes(clean_sandbox.stats()) == 3  # nothing sent again to the written part
+    rows = soql(env, "SELECT HubSpot_Id__c, Account__c FROM Project__c")
+    assert {r["HubSpot_Id__c"]: r["Account__c"] for r in rows} == want
+    ledger = open_ledger(config["ledger_url"])
+    try:
+        pending = ledger.pending_associations("project", Direction.HS_TO_SF)
+    finally:
+        ledger.close()
+    assert {p.source_id for p in pending} == {i for i in ids if want[i] is None}
+
+    clean_sandbox.clear_stats()
+    again = run(config, messages(), tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert sf_writes(clean_sandbox.stats()) == 0

@@ -16,6 +16,8 @@ ledger a SQLite file in the temp dir) and reports:
   sandbox's call counter over the run's duration (goal ≥ 90 %);
 * the target's CPU seconds (user + system, from ``wait4``): on a busy machine a steadier
   figure than the wall time;
+* the sandbox server's CPU seconds over the run (it shares the machine's cores with the
+  target, so its cost per call bounds the run too);
 * peak resident memory (VmHWM / ru_maxrss) of the target and of the sandbox server.
 
     .venv/bin/python bench/bench_target_hubspot.py --records 100000
@@ -33,6 +35,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.faults import FaultSettings
@@ -216,6 +220,8 @@ def main() -> None:
                 cli = [sys.executable, "-m", "cProfile", "-o", str(args.profile), *cli]
             child_env = {k: v for k, v in os.environ.items() if k != "REQUESTS_CA_BUNDLE"}
             handle.clear_stats()
+            server = psutil.Process(handle.pid)
+            server_cpu = sum(server.cpu_times()[:2])
             began = time.perf_counter()
             with messages.open() as stdin:
                 proc = subprocess.Popen(
@@ -228,6 +234,7 @@ def main() -> None:
                 _, status, usage = os.wait4(proc.pid, 0)
                 stderr = proc.stderr.read().decode() if proc.stderr else ""
             duration = time.perf_counter() - began
+            server_cpu = sum(server.cpu_times()[:2]) - server_cpu
             if status != 0:
                 raise SystemExit(f"target failed ({status}):\n{stderr[-3000:]}")
             stats = handle.stats()["hubspot"]
@@ -259,6 +266,7 @@ def main() -> None:
                 f"target CPU:           {cpu:,.1f} s ({args.records / cpu:,.0f} records per "
                 "CPU second; user + system, from wait4)"
             )
+            print(f"server CPU:           {server_cpu:,.1f} s (user + system over the run)")
             print(f"target peak memory:   {usage.ru_maxrss / 1024:,.0f} MiB (ru_maxrss)")
             print(f"server peak memory:   {vm_hwm_kib(handle.pid) / 1024:,.0f} MiB (VmHWM)")
         finally:

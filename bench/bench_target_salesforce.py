@@ -14,7 +14,7 @@ process, once per write path, each on a fresh org and ledger:
 
 Both then write the new Salesforce ids back to HubSpot (ceil(N/100) batch updates). It
 prints the target's wall time, records/s, CPU seconds and peak resident memory (VmHWM,
-the child's ``ru_maxrss`` from ``wait4`` in a bare launcher, :data:`LAUNCHER`: the target
+the child's ``ru_maxrss`` from ``wait4`` in a bare launcher, :mod:`bench.child_usage`: the target
 alone, not this script), and the API calls against the minimum.
 
     .venv/bin/python bench/bench_target_salesforce.py --records 10000
@@ -38,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.child_usage import run_measured
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.faults import FaultSettings
 from crm_sandbox.core.process import RunningSandbox, start, stop
@@ -91,23 +92,6 @@ def write_input(env: Mapping[str, str], work: Path, messages: Path) -> None:
         assert tap_proc.wait() == 0 and mapped.returncode == 0, "tap | map-crm failed"
 
 
-LAUNCHER = """
-import json, os, sys
-out, command = sys.argv[1], sys.argv[2:]
-pid = os.fork()
-if pid == 0:
-    os.execv(command[0], command)
-_, status, usage = os.wait4(pid, 0)
-with open(out, "w") as handle:
-    json.dump({"peak_kib": usage.ru_maxrss, "cpu_s": usage.ru_utime + usage.ru_stime}, handle)
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-"""Starts a command and writes its peak RSS and CPU seconds (its ``wait4`` rusage) to a
-file. Linux keeps a process's ``ru_maxrss`` across ``exec``, so a child forked straight
-from a big parent (pytest, this script) reports at least the parent's resident set; the
-launcher is a bare interpreter (``-S``, about 10 MiB), so the figure is the command's."""
-
-
 @dataclass(frozen=True)
 class ChildRun:
     seconds: float
@@ -119,22 +103,14 @@ def run_target(config: Mapping[str, Any], work: Path, messages: Path) -> ChildRu
     """The target CLI over ``messages`` (in ``work``): wall time, peak RSS, CPU seconds."""
     path = work / "target.json"
     path.write_text(json.dumps(dict(config)))
-    stderr, figures = work / "target.stderr", work / "target.usage.json"
+    stderr = work / "target.stderr"
     command = [str(BIN / "target-salesforce-custom"), "--config", str(path)]
     began = time.perf_counter()
     with messages.open() as stdin, stderr.open("w") as err:
-        done = subprocess.run(
-            [sys.executable, "-S", "-c", LAUNCHER, str(figures), *command],
-            stdin=stdin,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            env=child_env(),
-            check=False,
-        )
+        usage = run_measured(command, stdin=stdin, stderr=err, env=child_env())
     elapsed = time.perf_counter() - began
-    assert done.returncode == 0, stderr.read_text()[-3000:]
-    usage = json.loads(figures.read_text())
-    return ChildRun(elapsed, usage["peak_kib"] / 1024, usage["cpu_s"])
+    assert usage.returncode == 0, stderr.read_text()[-3000:]
+    return ChildRun(elapsed, usage.peak_mib, usage.cpu_s)
 
 
 def bench_path(

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.hubspot import HubSpotError
@@ -49,27 +49,33 @@ longest search-index lag reported (about 30 s, unverified as an upper bound)."""
 class Frontier:
     """The ids claimed so far: the list's up to ``low``, the search's from ``high`` up."""
 
-    def __init__(self) -> None:
+    def __init__(self, low: int | None = None, high: int | None = None) -> None:
+        """``low`` / ``high``: the ends a resumed pull had already emitted (see
+        :mod:`tap_hubspot_custom.first_pull`)."""
         self._lock = threading.Lock()
-        self.low = -1
+        self.low = -1 if low is None else low
         """Highest id the list has claimed."""
-        self.high: int | None = None
+        self.high: int | None = high
         """Lowest id the search has claimed (``None``: none yet)."""
         self.list_done = False
         self.listed = 0
         self.searched = 0
 
-    def claim_up(self, ids: list[int], last_page: bool) -> tuple[int, bool]:
-        """How many of a list page's ``ids`` (ascending) the list keeps; whether it stops."""
+    def claim_up(self, ids: list[int], last_page: bool) -> tuple[slice, bool]:
+        """Which of a list page's ``ids`` (ascending) the list keeps; whether it stops.
+
+        Ids at or below ``low`` are dropped: a resumed pull reads again the page where
+        it stopped (only then can a page hold them)."""
         with self._lock:
-            keep = len(ids) if self.high is None else bisect_left(ids, self.high)
-            if keep:
-                self.low = max(self.low, ids[keep - 1])
-            self.listed += keep
-            stop = last_page or keep < len(ids)
+            start = bisect_right(ids, self.low)
+            end = len(ids) if self.high is None else max(start, bisect_left(ids, self.high))
+            if end > start:
+                self.low = ids[end - 1]
+            self.listed += end - start
+            stop = last_page or end < len(ids)
             if stop:
                 self.list_done = True
-            return keep, stop
+            return slice(start, end), stop
 
     def claim_down(self, ids: list[int], last_page: bool) -> tuple[int, bool]:
         """How many of a search page's ``ids`` (descending) the walk keeps; whether it stops."""
@@ -123,7 +129,9 @@ class Descent:
         start_reads: Callable[[list[str]], Any],
         limit: int = 200,
         depth: int = 4,
+        below: int | None = None,
     ) -> None:
+        """``below``: the lowest id a resumed pull's walk had emitted (it goes on under it)."""
         self.client = client
         self.object_type = object_type
         self.properties = properties
@@ -133,7 +141,11 @@ class Descent:
         self._pages: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._held: Any = None  # a page taken from the queue whose reads are not done
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._walk, name=f"descent-{object_type}")
+        self.pages = 0
+        """Search pages read (for tests and logs)."""
+        self._thread = threading.Thread(
+            target=self._walk, args=(below,), name=f"descent-{object_type}"
+        )
         self._thread.start()
 
     def body(self, below: int | None) -> dict[str, Any]:
@@ -149,11 +161,11 @@ class Descent:
             "limit": self.limit,
         }
 
-    def _walk(self) -> None:
-        below: int | None = None
+    def _walk(self, below: int | None) -> None:
         try:
             while not self._stop.is_set():
                 results = self.client.search(self.object_type, self.body(below)).get("results")
+                self.pages += 1
                 page = list(results or [])
                 ids = [int(r["id"]) for r in page]
                 keep, stop = self.frontier.claim_down(ids, len(page) < self.limit)

@@ -28,8 +28,12 @@ class ListPaginator(JSONPathPaginator):
     says a page is the last one read although the API offers more (the search walk of
     :mod:`tap_hubspot_custom.descent` has the rest)."""
 
-    def __init__(self, ends: Callable[[requests.Response], bool] | None = None) -> None:
+    def __init__(
+        self, ends: Callable[[requests.Response], bool] | None = None, start: str | None = None
+    ) -> None:
+        """``start``: the cursor of the first page to read (a resumed first pull)."""
         super().__init__("$.paging.next.after")
+        self._value = start
         self.ends = ends
 
     def has_more(self, response: requests.Response) -> bool:

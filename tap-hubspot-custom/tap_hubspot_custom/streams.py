@@ -4,7 +4,10 @@
   100 per page. Its order is by id, so the bookmark is set once the pull is done:
   the earlier of the latest ``updatedAt`` read and the server's time (``Date``
   header, less a second) when the first page was served -- a record edited while
-  the pull was running is read again next run, never skipped.
+  the pull was running is read again next run, never skipped. Until then STATE
+  carries where both ends of the pull stand (``first_pull``, updated as each page's last
+  record goes out: :mod:`tap_hubspot_custom.first_pull`), so a killed first pull resumes
+  there.
 * **Incremental pull**: the search API from the bookmark, re-anchored page by page
   (:mod:`tap_hubspot_custom.search_plan`); STATE after every page: ``updatedAt``
   bookmark, ``boundary_ids`` (ids already emitted at that millisecond) and
@@ -31,8 +34,10 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from singer_sdk import metrics
+from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from crm_sync.backfill import backfill_if_widened
@@ -42,6 +47,7 @@ from crm_sync.hubspot.outcomes import body_of
 from tap_hubspot_custom.associations import AssociationReader, Found
 from tap_hubspot_custom.client import HubSpotStream
 from tap_hubspot_custom.descent import Descent, Frontier, Page
+from tap_hubspot_custom.first_pull import NEWEST_IDS_MAX, BadPoint, PullPoint
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper
 from tap_hubspot_custom.paging import ListPaginator, SearchPaginator
 from tap_hubspot_custom.prefetch import ListPrefetch, request_key
@@ -135,7 +141,13 @@ class HubSpotObjectStream(HubSpotStream):
         self.prefetch = ListPrefetch(self.name)
         self._arrivals: dict[Any, _Arrival] = {}
         self.descent: Descent | None = None
+        self.frontier: Frontier | None = None
+        """The ids each end claimed: set when the walk starts, or from a resumed pull."""
         self._list_ends: set[Any] = set()
+        self._resumed: PullPoint | None = None
+        self._point = PullPoint()
+        """How far both ends' records were emitted (what ``first_pull`` saves)."""
+        self.list_pages = 0  # live list pages this run's full pull read, for tests and logs
         self.index_lag_ms = int(float(self.config.get("search_index_lag_seconds", 60)) * 1000)
 
     # --- SDK hooks: what to read ------------------------------------------------------
@@ -227,7 +239,10 @@ class HubSpotObjectStream(HubSpotStream):
         if self.mode == "search":
             assert self.plan is not None
             return SearchPaginator(self.plan)
-        return ListPaginator(ends=lambda response: request_key(response.request) in self._list_ends)
+        start = self._point.after if self.mode == "list" and self._resumed is not None else None
+        return ListPaginator(
+            ends=lambda response: request_key(response.request) in self._list_ends, start=start
+        )
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         if self.mode == "search":
@@ -258,43 +273,87 @@ class HubSpotObjectStream(HubSpotStream):
         self, context: Context | None, state: dict[str, Any], incremental: bool
     ) -> Iterator[dict[str, Any]]:
         self._switch("list")
-        self._served_at, self._newest = None, _Newest()
-        self.descent, self._list_ends = None, set()
+        self._start_full(self._saved_point(state) if incremental else None)
         try:
-            yield from self.request_records(context)
+            try:
+                yield from self.request_records(context)
+            except FatalAPIError as exc:
+                if self._resumed is None or self.list_pages:
+                    raise
+                self.logger.warning(
+                    "%s: HubSpot refused the saved list cursor %r of a first pull that did "
+                    "not finish (%s); reading the first pull again from the start",
+                    self.name, self._resumed.after, exc,
+                )  # fmt: skip
+                self._start_full(None)
+                yield from self.request_records(context)
+            if self.frontier is not None:
+                self.frontier.finish_list()
             if self.descent is not None:
-                self.descent.frontier.finish_list()
                 yield from self._walked(self.descent.rest())
         finally:
             if self.descent is not None:
                 self.descent.close()
         if not incremental:
             return
+        PullPoint.clear(state)
         newest, served_at = self._newest, self._served_at
-        if served_at is not None and self.descent is not None:
+        if served_at is not None and (self.descent is not None or self._point.walked):
             served_at -= self.index_lag_ms  # what the search index may not have had yet
         if newest.ms is not None and (served_at is None or newest.ms <= served_at):
             self._save(state, iso(newest.ms), sorted(newest.ids), complete=False)
         elif served_at is not None:
             self._save(state, iso(served_at), [], complete=False)
 
+    def _saved_point(self, state: dict[str, Any]) -> PullPoint | None:
+        """The resume point of a first pull that did not finish, if STATE has a good one."""
+        try:
+            return PullPoint.saved(state)
+        except BadPoint as exc:
+            self.logger.warning(
+                "%s: the saved point of a first pull that did not finish is not one this "
+                "tap writes (%s); reading the first pull again from the start",
+                self.name, exc,
+            )  # fmt: skip
+            return None
+
+    def _start_full(self, resume: PullPoint | None) -> None:
+        """Begin a full pull: from the start, or where ``resume`` stood at both ends."""
+        point = resume or PullPoint()
+        self._resumed, self._point = resume, point
+        self._served_at = point.served_at
+        self._newest = _Newest(point.newest, set(point.newest_ids))
+        self.descent, self._list_ends, self.list_pages = None, set(), 0
+        self.frontier = None
+        if resume is not None:
+            self.frontier = Frontier(resume.listed_to, resume.walked_to)
+            self.logger.info(
+                "%s: resuming a first pull that did not finish: list from cursor %r (ids "
+                "above %s), search walk below id %s",
+                self.name, resume.after, resume.listed_to, resume.walked_to,
+            )  # fmt: skip
+
     def _start_descent(self, payload: dict[str, Any]) -> None:
-        """On the first live list page, when more follow: walk down from the top too."""
+        """On the first live list page, when more follow: walk down from the top (or from
+        where a resumed pull's walk stopped) too."""
         if (
             self.descent is not None
             or self.mode != "list"
             or not self.config.get("search_walk", True)
             or not ((payload.get("paging") or {}).get("next") or {}).get("after")
-            or not all(str(r.get("id", "")).isdigit() for r in payload.get("results") or [])
+            or not _numeric(payload.get("results") or [])
         ):
             return
+        if self.frontier is None:
+            self.frontier = Frontier()
         self.descent = Descent(
             self.hubspot,
             self.obj.type_id,
             self.hubspot_properties,
-            Frontier(),
+            self.frontier,
             self._start_reads,
             self.search_limit,
+            below=self._point.walked_to,
         )
 
     def _start_reads(self, ids: list[str]) -> list[tuple[AssociationReader, Future[Found]]]:
@@ -308,6 +367,35 @@ class HubSpotObjectStream(HubSpotStream):
             for record in records:
                 self._see(record)
                 yield record
+            if records:
+                self._reached(walked_to=int(records[-1]["id"]))
+
+    def _reached(
+        self,
+        *,
+        after: str | None = None,
+        listed_to: int | None = None,
+        walked_to: int | None = None,
+    ) -> None:
+        """A page's last record went out (singer-sdk wrote it before asking for the next
+        one): STATE now says where both ends stand, so a kill after it resumes there."""
+        old, newest = self._point, self._newest
+        point = PullPoint(
+            after if listed_to is not None else old.after,
+            listed_to if listed_to is not None else old.listed_to,
+            walked_to if walked_to is not None else old.walked_to,
+            old.walked or self.descent is not None,
+            self._served_at,
+            newest.ms,
+            # Not copied past the bound: a bulk import's million ids at one millisecond
+            # would be copied at every page.
+            frozenset(newest.ids) if len(newest.ids) <= NEWEST_IDS_MAX else frozenset(),
+        )
+        self._point = point
+        if self.replication_method == REPLICATION_INCREMENTAL:
+            point.save(self._state)
+            self.state_manager.is_flushed = False
+            self._write_state_message()  # at every page, not every STATE_MSG_FREQUENCY
 
     def _see(self, record: dict[str, Any]) -> None:
         ms = epoch_ms(record.get(REPLICATION_KEY))
@@ -335,11 +423,11 @@ class HubSpotObjectStream(HubSpotStream):
         payload = body_of(response)
         if self.mode == "list":
             self._start_descent(payload)
-        if self.mode == "list" and self.descent is not None:
-            results = payload.get("results") or []
+        results = payload.get("results") or []
+        if self.mode == "list" and self.frontier is not None and _numeric(results):
             more = bool(((payload.get("paging") or {}).get("next") or {}).get("after"))
-            keep, stop = self.descent.frontier.claim_up([int(r["id"]) for r in results], not more)
-            payload["results"] = results[:keep]
+            kept, stop = self.frontier.claim_up([int(r["id"]) for r in results], not more)
+            payload["results"] = results[kept]
             if stop:
                 self._list_ends.add(request_key(response.request))
                 payload.pop("paging", None)
@@ -360,11 +448,19 @@ class HubSpotObjectStream(HubSpotStream):
         if self._served_at is None:
             self._served_at = _server_ms(response)
         arrival = self._arrival(response)
-        records = [self.shaper.shape(r) for r in arrival.payload.get("results") or []]
+        self.list_pages += 1
+        results = arrival.payload.get("results") or []
+        records = [self.shaper.shape(r) for r in results]
         self._attach(records, arrival.reads)
+        # Where the list goes on after this page: the next page's cursor, or this page's
+        # own when the list stopped on it (read again, cut above its last id).
+        after = ((arrival.payload.get("paging") or {}).get("next") or {}).get("after")
+        resume_at = str(after) if after else _cursor_of(response)
         for record in records:
             self._see(record)
             yield record
+        if records and _numeric(results):
+            self._reached(after=resume_at, listed_to=int(records[-1]["id"]))
         if self.descent is not None:
             yield from self._walked(self.descent.ready())
 
@@ -465,6 +561,17 @@ class HubSpotObjectStream(HubSpotStream):
         state[BOUNDARY_IDS] = ids
         state[BOUNDARY_COMPLETE] = complete
         self.state_manager.is_flushed = False
+
+
+def _numeric(results: list[dict[str, Any]]) -> bool:
+    """Whether a page's ids are all numbers (HubSpot's are): the ends compare them."""
+    return all(str(r.get("id", "")).isdigit() for r in results)
+
+
+def _cursor_of(response: requests.Response) -> str | None:
+    """The list cursor a page was asked for with (``None``: the first page)."""
+    found = parse_qs(urlsplit(str(response.request.url)).query).get("after")
+    return found[0] if found else None
 
 
 def _server_ms(response: requests.Response) -> int | None:

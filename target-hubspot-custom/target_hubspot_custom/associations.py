@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -139,16 +139,26 @@ class AssociationMaker:
         return types
 
     def unmake(
-        self, from_type: str, refs: Sequence[AssociationRef], mine: Mapping[str, str]
+        self,
+        from_type: str,
+        refs: Sequence[AssociationRef],
+        mine: Mapping[str, str],
+        shared: Collection[AssociationRef] = (),
     ) -> None:
-        """Remove associations made from a lookup's old value (the lookup changed).
+        """Remove associations made from a lookup's old value (it changed or was cleared).
 
-        Labelled ones lose their label's type only (``batch/labels/archive``), default
-        ones the pair's association (``batch/archive``); gone records are skipped.
+        The lookup implied the whole pair: a labelled association brings HubSpot's
+        unlabelled (default) one with it, which ``batch/labels/archive`` of the label
+        would leave behind. So each pair goes whole (``batch/archive``), every stale pair
+        of an object pair together, 100 inputs a call. A ref in ``shared`` names a pair
+        another lookup of the record still implies: only its own label goes
+        (``batch/labels/archive``), and nothing for an unlabelled rule. Gone records are
+        skipped.
         """
         groups: dict[tuple[str, AssociationType], list[AssociationRef]] = defaultdict(list)
         for ref in refs:
             groups[(ref.to_mapping, ref.association)].append(ref)
+        whole: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)
         for (to_mapping, spec), group in groups.items():
             to_type = self.object_type(to_mapping)
             if to_type is None:
@@ -156,16 +166,33 @@ class AssociationMaker:
             theirs = self.ledger.associated_ids(
                 to_mapping, Direction.SF_TO_HS, sorted({r.to_source_id for r in group})
             )
-            pairs = [
-                (mine[r.source_id], theirs[r.to_source_id])
-                for r in group
-                if r.source_id in mine and r.to_source_id in theirs
-            ]
-            types = (
-                self._assoc_types(group[0].mapping, from_type, to_type, spec) if spec.label else []
-            )
-            for chunk in chunks(pairs):
-                self._archive(from_type, to_type, chunk, types)
+            kept: list[tuple[str, str]] = []
+            for r in group:
+                if r.source_id not in mine or r.to_source_id not in theirs:
+                    continue
+                pair = (mine[r.source_id], theirs[r.to_source_id])
+                if r in shared:
+                    kept.append(pair)
+                else:
+                    whole[to_type][pair] = None
+            label = self._own_label(from_type, to_type, spec) if kept else []
+            if label:
+                self._archive(from_type, to_type, kept, label)
+        for to_type, pairs in whole.items():
+            self._archive(from_type, to_type, list(pairs), [])
+
+    def _own_label(
+        self, from_type: str, to_type: str, spec: AssociationType
+    ) -> list[dict[str, Any]]:
+        """The labelled type ``spec`` names between the pair, if it names one."""
+        if spec.type_id is None and not spec.label:
+            return []  # the pair's default: what the other lookup keeps
+        labels = self._labels(from_type, to_type)
+        if spec.type_id is not None:
+            found = find_type(labels, spec.type_id, spec.category)
+        else:
+            found = next((i for i in labels if i.get("label") == spec.label), None)
+        return [_spec_of(found)] if found is not None and found.get("label") else []
 
     def _archive(
         self,
@@ -270,12 +297,17 @@ class ObjectAssociations:
         """Make ``refs`` now, the last partial call included (the end of the run)."""
         return self.maker.make(self.from_type, self.pool, refs, mine)
 
-    def unmake(self, refs: Sequence[AssociationRef], mine: Mapping[str, str]) -> None:
+    def unmake(
+        self,
+        refs: Sequence[AssociationRef],
+        mine: Mapping[str, str],
+        shared: Collection[AssociationRef] = (),
+    ) -> None:
         """Remove associations made from old lookup values; a carried one was never
         made, so it is only dropped (its parked row goes with the batch's commit)."""
         made = [ref for ref in refs if self.carried.pop((ref.source_id, ref.lookup), None) is None]
         if made:
-            self.maker.unmake(self.from_type, made, mine)
+            self.maker.unmake(self.from_type, made, mine, shared)
 
     def drop_carried(self) -> None:
         """Forget what is held: the ledger's parked rows stand for it (end of run)."""

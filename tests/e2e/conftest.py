@@ -20,6 +20,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the project venv: meltano and every plugin executable
 
+# A guard against a hung child, not a speed check: generous enough for `meltano install`
+# on a slow, loaded machine; raise it with CRM_SYNC_E2E_TIMEOUT (seconds) where needed.
+MELTANO_TIMEOUT = float(os.environ.get("CRM_SYNC_E2E_TIMEOUT", "900"))
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: end-to-end `meltano run` on the sandbox")
@@ -47,7 +51,7 @@ class MeltanoProject:
             env=full_env,
             input=stdin,
             capture_output=True,
-            timeout=180,
+            timeout=MELTANO_TIMEOUT,
             check=False,
         )
 

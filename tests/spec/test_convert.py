@@ -355,11 +355,40 @@ def test_codec_wire_forms():
 def test_plain_text_shortcut_gives_what_the_full_conversion_gives(sf, hs, value):
     fast = FieldConverter(sf, hs)
     assert fast.plain_text
-    full = str(HUBSPOT.encode(coerce(SALESFORCE.decode(value, sf), hs), hs))
-    assert fast.to_hubspot(value) == full
+    assert fast.to_hubspot(value) == _fully_converted(value, sf, hs)
+
+
+def _fully_converted(value: object, sf: Kind, hs: Kind) -> str:
+    """What ``to_hubspot`` gives without its shortcuts: decode, coerce, encode."""
+    return str(HUBSPOT.encode(coerce(SALESFORCE.decode(value, sf), hs), hs))
 
 
 def test_plain_text_shortcut_only_between_text_kinds_without_a_value_map():
     assert not FieldConverter(Kind.TEXT, Kind.MULTI).plain_text
     assert not FieldConverter(Kind.NUMBER, Kind.TEXT).plain_text
     assert not FieldConverter(Kind.TEXT, Kind.TEXT, ValueMap({"a": "b"})).plain_text
+
+
+@given(
+    st.one_of(
+        st.tuples(st.just(Kind.DATETIME), _datetimes.map(lambda d: d.isoformat())),
+        st.tuples(st.just(Kind.DATETIME), st.integers(min_value=0, max_value=2**41)),
+        st.tuples(st.just(Kind.DATE), st.dates().map(date.isoformat)),
+        st.tuples(st.just(Kind.NUMBER), st.decimals(-(10**12), 10**12, places=6)),
+        st.tuples(st.just(Kind.NUMBER), st.floats(-1e12, 1e12)),
+        st.tuples(st.just(Kind.INT), st.integers()),
+        st.tuples(st.just(Kind.BOOL), st.sampled_from([True, False, None, "", "true", "0"])),
+    )
+)
+def test_same_kind_shortcut_gives_what_the_full_conversion_gives(case):
+    kind, value = case
+    fast = FieldConverter(kind, kind)
+    assert fast.same_kind
+    assert fast.to_hubspot(value) == _fully_converted(value, kind, kind)
+
+
+def test_same_kind_shortcut_only_for_one_typed_kind_without_a_value_map():
+    assert not FieldConverter(Kind.DATETIME, Kind.DATE).same_kind
+    assert not FieldConverter(Kind.TEXT, Kind.TEXT).same_kind
+    assert not FieldConverter(Kind.TIME, Kind.TIME).same_kind
+    assert not FieldConverter(Kind.BOOL, Kind.BOOL, ValueMap({"true": "yes"})).same_kind

@@ -22,8 +22,8 @@ def fake() -> Iterator[FakePortal]:
         yield FakePortal().install(mocker)
 
 
-@pytest.fixture
-def config() -> dict[str, Any]:
+def fake_config() -> dict[str, Any]:
+    """A tap config for the fake portal (limits lifted, retries quick)."""
     return {
         "base_url": BASE,
         "access_token": TOKEN,
@@ -32,6 +32,11 @@ def config() -> dict[str, Any]:
         "search_requests_per_second": 1000,
         "max_requests_per_10s": 100_000,
     }
+
+
+@pytest.fixture
+def config() -> dict[str, Any]:
+    return fake_config()
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """A small in-memory HubSpot portal behind requests-mock, for the tap's unit tests.
 
 It serves what the tap calls, with HubSpot's wire shapes: schemas, properties, the
-list API (``after`` cursors, ``archived``), the search API (GTE/GT/EQ filters, one
-sort, numeric ``after`` offsets refused past 10,000), v4 association batch reads
+list API (``after`` cursors, ``archived``), the search API (GTE/GT/EQ/LT filters, one
+sort either way, numeric ``after`` offsets refused past 10,000), v4 association batch reads
 (207 for ids without associations, per-input paging), OAuth refresh, and rate-limit
 headers. Tests inject replies with :meth:`FakePortal.fail_next`.
 """
@@ -223,13 +223,17 @@ class FakePortal:
             raise AssertionError(name)
 
         rows = [r for r in self.objects[ot].values() if r.archived_at is None]
-        for f in body["filterGroups"][0]["filters"]:
+        for f in (body["filterGroups"] or [{"filters": []}])[0]["filters"]:
             target = int(f["value"])
-            test = {"GTE": int.__ge__, "GT": int.__gt__, "EQ": int.__eq__}[f["operator"]]
+            test = {"GTE": int.__ge__, "GT": int.__gt__, "EQ": int.__eq__, "LT": int.__lt__}[
+                f["operator"]
+            ]
             rows = [r for r in rows if test(value(r, f["propertyName"]), target)]
         sort = body["sorts"][0]["propertyName"]
         # Ties in the sort come in an order of the index's choosing: reversed ids here.
         rows.sort(key=lambda r: (value(r, sort), -r.id))
+        if body["sorts"][0].get("direction") == "DESCENDING":
+            rows.reverse()
         page = rows[offset : offset + limit]
         reply: dict[str, Any] = {
             "total": len(rows),

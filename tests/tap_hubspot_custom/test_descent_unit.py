@@ -27,8 +27,8 @@ def pull(
             page = ids[up : up + list_page]
             up += len(page)
             list_calls += 1
-            keep, list_done = frontier.claim_up(page, up >= len(ids))
-            listed += page[:keep]
+            kept, list_done = frontier.claim_up(page, up >= len(ids))
+            listed += page[kept]
         else:
             page = ids[max(0, down - search_page) : down][::-1]
             search_calls += 1
@@ -61,5 +61,5 @@ def test_every_id_is_claimed_by_exactly_one_end(
 
 def test_a_finished_list_stops_the_walk() -> None:
     frontier = Frontier()
-    assert frontier.claim_up([1, 2, 3], True) == (3, True)
+    assert frontier.claim_up([1, 2, 3], True) == (slice(0, 3), True)
     assert frontier.claim_down([9, 8], False) == (0, True)

@@ -99,11 +99,18 @@ def test_a_bare_hubspot_defined_type_id_makes_the_association(clean_sandbox, tmp
     portal = Portal(clean_sandbox.env)
     ids = portal.ids()
     parent, children = ids[PARENT], [ids[c] for c in CHILDREN]
+    # Each labelled pair also holds the unlabelled company pair (450), as in HubSpot.
     for child in children:
-        assert portal.v4(child) == {parent: [("HUBSPOT_DEFINED", 14)]}
-        assert portal.v3(child) == {(parent, "child_to_parent_company")}
-    assert portal.v4(parent) == {c: [("HUBSPOT_DEFINED", 13)] for c in children}
-    assert portal.v3(parent) == {(c, "parent_to_child_company") for c in children}
+        assert portal.v4(child) == {parent: [("HUBSPOT_DEFINED", 14), ("HUBSPOT_DEFINED", 450)]}
+        assert portal.v3(child) == {
+            (parent, "child_to_parent_company"),
+            (parent, "company_to_company"),
+        }
+    down = [("HUBSPOT_DEFINED", 13), ("HUBSPOT_DEFINED", 450)]
+    assert portal.v4(parent) == {c: down for c in children}
+    assert portal.v3(parent) == {
+        (c, name) for c in children for name in ("parent_to_child_company", "company_to_company")
+    }
 
 
 def test_a_type_id_the_pair_lacks_stops_the_run_and_loses_nothing(clean_sandbox, tmp_path):
@@ -122,4 +129,5 @@ def test_a_type_id_the_pair_lacks_stops_the_run_and_loses_nothing(clean_sandbox,
     fixed = _run(clean_sandbox.env, tmp_path, 14)
     assert fixed.returncode == 0, fixed.stderr[-3000:]
     ids = portal.ids()
-    assert portal.v4(ids[PARENT]) == {ids[c]: [("HUBSPOT_DEFINED", 13)] for c in CHILDREN}
+    down = [("HUBSPOT_DEFINED", 13), ("HUBSPOT_DEFINED", 450)]
+    assert portal.v4(ids[PARENT]) == {ids[c]: down for c in CHILDREN}

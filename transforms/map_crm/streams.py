@@ -533,10 +533,43 @@ class StreamMapper:
             if found is None:
                 continue
             results = found.get("results", []) if isinstance(found, dict) else found
-            if results:
-                return rule, results[0].get("id")
+            related = _related(rule, results)
+            if related is not None:
+                return rule, related
             empty = empty or rule
         return (empty, None) if empty is not None else None
+
+
+def _related(rule: AssociationRule, results: Sequence[dict[str, Any]]) -> Any:
+    """The id an association rule's lookup takes from a record's associations, or None.
+
+    A record lists one entry per type: a labelled pair also carries HubSpot's unlabelled
+    type, and a company's parent (14, child to parent) sits beside its children (13) and
+    the unlabelled company pair (450) of each. The rule's own type (or label) comes first;
+    else a plain association (a record associated by the default type only, as a HubSpot
+    user associates a project with its company); never a record associated under another
+    label, so ``ParentId`` never takes a child. An entry without type details (another
+    tap's v3 ``{"id", "type"}``) counts for every rule.
+    """
+    own = [r for r in results if _is_rule_type(rule, r)]
+    if own:
+        return own[0].get("id")
+    labelled = {r.get("id") for r in results if r.get("label")}
+    plain = [r for r in results if r.get("id") not in labelled]
+    return plain[0].get("id") if plain else None
+
+
+def _is_rule_type(rule: AssociationRule, result: dict[str, Any]) -> bool:
+    """Whether an association the tap read is of the type ``rule`` makes (any, for a
+    rule naming neither type nor label, or an entry without type details)."""
+    if rule.type_id is not None and result.get("typeId") is not None:
+        return str(result["typeId"]) == str(rule.type_id) and rule.category in (
+            None,
+            result.get("category"),
+        )
+    if rule.label and "label" in result:
+        return bool(result.get("label") == rule.label)
+    return True
 
 
 def _by_lookup(rules: Sequence[AssociationRule]) -> dict[str, list[AssociationRule]]:

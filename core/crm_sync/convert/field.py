@@ -14,6 +14,9 @@ from crm_sync.convert.values import Canonical, coerce, parse
 _TEXT_IN = frozenset({Kind.TEXT, Kind.ENUM, Kind.REFERENCE, Kind.UNSUPPORTED})
 #: Kinds written as the text itself (``values.coerce`` to them is ``_as_text``).
 _TEXT_OUT = frozenset({Kind.TEXT, Kind.ENUM, Kind.REFERENCE})
+#: Kinds whose ``values.parse`` of a canonical value of the kind gives it back, so
+#: ``coerce`` to the same kind is a second parse with nothing to do.
+_SAME_KIND_AS_IS = frozenset({Kind.DATETIME, Kind.DATE, Kind.NUMBER, Kind.INT, Kind.BOOL})
 
 
 def _map_strings(value: Canonical, translate: Any) -> Canonical:
@@ -47,10 +50,14 @@ class FieldConverter:
     scale: int | None = None
     plain_text: bool = field(init=False, repr=False, compare=False)
     """Text in, text out, no value map: a string passes as is (most fields of a record)."""
+    same_kind: bool = field(init=False, repr=False, compare=False)
+    """One typed kind on both sides, no value map: the decoded value needs no coercion."""
 
     def __post_init__(self) -> None:
         plain = self.sf_kind in _TEXT_IN and self.hs_kind in _TEXT_OUT and not self.values
         object.__setattr__(self, "plain_text", plain)
+        same = self.sf_kind is self.hs_kind and self.sf_kind in _SAME_KIND_AS_IS
+        object.__setattr__(self, "same_kind", same and not self.values)
 
     def to_hubspot(self, sf_value: Any) -> str:
         """A Salesforce wire value as the HubSpot property string."""
@@ -58,6 +65,8 @@ class FieldConverter:
             # What parse -> coerce -> encode make of a string between text kinds.
             return sf_value if sf_value.strip() else ""
         value = SALESFORCE.decode(sf_value, self.sf_kind)
+        if self.same_kind:
+            return str(HUBSPOT.encode(value, self.hs_kind))
         if self.values:
             value = _map_strings(value, self.values.to_hubspot)
         return str(HUBSPOT.encode(coerce(value, self.hs_kind), self.hs_kind))

@@ -14,10 +14,10 @@ Salesforce ids) and map-crm's live validation (schemas, properties).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import msgspec
 import requests
 
 from crm_sync.http import (
@@ -69,6 +69,10 @@ LIST_LIMIT = 100
 OWNERS_LIMIT = 500
 """Owners per page: the owners reference gives ``limit`` a default of 100 (unverified: a
 cap of 500, as Workato's owners action defaults to)."""
+
+_BODY = msgspec.json.Encoder()
+"""Request bodies as compact UTF-8 JSON (a 100-record upsert encodes several times faster
+than with the ``json`` module)."""
 
 
 def default_session(
@@ -150,7 +154,7 @@ class HubSpotClient(AssociationCalls):
                     method,
                     f"{self.base_url}{path}",
                     params=params,
-                    data=None if body is None else json.dumps(body),
+                    data=None if body is None else _BODY.encode(body),
                     headers={"Content-Type": "application/json"} if body is not None else None,
                     route=route or f"{method} {path}",
                 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.pool import StaticPool
@@ -66,7 +67,11 @@ def create_ledger_engine(
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise LedgerError(f"ledger: unsupported database {backend!r} (use SQLite or PostgreSQL)")
-    kwargs: dict[str, Any] = {"echo": echo}
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "json_serializer": _json_text,
+        "json_deserializer": _JSON_DECODER.decode,
+    }
     if backend == "sqlite":
         kwargs["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
         if url.database in (None, "", ":memory:"):
@@ -83,6 +88,17 @@ def create_ledger_engine(
     if backend == "sqlite":
         _configure_sqlite(engine, busy_timeout)
     return engine
+
+
+_JSON_ENCODER = msgspec.json.Encoder()
+_JSON_DECODER = msgspec.json.Decoder()
+
+
+def _json_text(value: Any) -> str:
+    """A JSON column's text (bases, dead-letter payloads), by msgspec: a first import
+    writes a base per record, several times faster than with the ``json`` module. Same
+    JSON as before, without spaces after separators and with UTF-8 text unescaped."""
+    return _JSON_ENCODER.encode(value).decode()
 
 
 def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:

@@ -450,8 +450,8 @@ class LedgerBatch:
         key = (mapping, sf_id)
         row = self._links.get(key, {"mapping": mapping, "sf_id": sf_id})
         row["hs_id"] = hs_id
-        if base is not None:
-            row["base"] = {side: dict(values) for side, values in base.items()}
+        if base is not None:  # a copy, as the JSON column stores it (one pass, at flush none)
+            row["base"] = _json_ready(base)
         for name, value in (("sf_modified_at", sf_modified_at), ("hs_modified_at", hs_modified_at)):
             if value is not None and (row.get(name) is None or value > row[name]):
                 row[name] = value
@@ -463,13 +463,14 @@ class LedgerBatch:
         destination_id: str | None = None,
         *,
         destination_modified_at: datetime | None = None,
+        base: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """Record a plan whose write succeeded (or that needed none).
 
         Links the pair (``destination_id`` is the new id of a created record),
-        stores ``base_after`` and the tombstones, advances the last-seen times.
-        Skipped plans record only their tombstones; an unchanged record whose base
-        stays the same records nothing.
+        stores ``base_after`` (``base`` instead, when given) and the tombstones,
+        advances the last-seen times. Skipped plans record only their tombstones; an
+        unchanged record whose base stays the same records nothing.
         """
         src, dst = plan.direction.source, plan.direction.destination
         for stone in plan.tombstones:
@@ -478,7 +479,8 @@ class LedgerBatch:
             self.lift_tombstone(plan.mapping, stone.side, stone.id)
         if plan.action in (Action.SKIP, Action.ARCHIVE):
             return
-        if plan.action is Action.UNCHANGED and plan.base_after is None and not plan.new_link:
+        base = plan.base_after if base is None else base
+        if plan.action is Action.UNCHANGED and base is None and not plan.new_link:
             return  # equal to its base: costs nothing, not even a ledger write
         target = destination_id or plan.destination_id
         if target is None:
@@ -492,7 +494,7 @@ class LedgerBatch:
             plan.mapping,
             ids[Side.SALESFORCE],
             ids[Side.HUBSPOT],
-            base=plan.base_after,
+            base=base,
             sf_modified_at=times[Side.SALESFORCE],
             hs_modified_at=times[Side.HUBSPOT],
         )
@@ -815,7 +817,7 @@ def _link_row(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "updated_at": now,
     }
     if "base" in row:
-        out["base"] = _json_ready(row["base"])
+        out["base"] = row["base"]
     return out
 
 

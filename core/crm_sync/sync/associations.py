@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from crm_sync.reconcile import Action, Base, LedgerState, RecordPlan, RunReport
 from crm_sync.sync.annotations import AssociationSpec, record_associations
@@ -76,8 +76,15 @@ class AssociationWriter(Protocol):
         """Associate what can be (``mine``: source id -> destination id)."""
         ...
 
-    def unmake(self, refs: Sequence[AssociationRef], mine: Mapping[str, str]) -> None:
-        """Remove the associations ``refs`` name (made from a lookup's old value)."""
+    def unmake(
+        self,
+        refs: Sequence[AssociationRef],
+        mine: Mapping[str, str],
+        shared: Collection[AssociationRef] = (),
+    ) -> None:
+        """Remove the associations ``refs`` name (made from a lookup's old value): the
+        whole pair, except for the ``shared`` ones, whose pair another lookup of the
+        record still implies (only their own label goes)."""
         ...
 
 
@@ -91,6 +98,9 @@ class AssociationDiff:
     """Associations made from a lookup's previous value, to remove."""
     bases: dict[str, Base] = field(default_factory=dict)
     """New bases of records whose ``@assoc:`` keys changed."""
+    shared: set[AssociationRef] = field(default_factory=set)
+    """Stale ones whose related record another of the record's lookups still names: the
+    pair stays associated, only the stale rule's own label goes."""
 
     @classmethod
     def of(
@@ -116,22 +126,26 @@ class AssociationDiff:
             }
             changed = bool(plan.base_after) and any(k not in hub for k in kept)
             hub = {**kept, **hub}  # a new base keeps what the associations were made from
+            stale: list[AssociationRef] = []
             for spec in record_associations(payloads[plan.source_id]):
                 key = ASSOC_KEY + spec.lookup
                 old = hub.get(key)
                 if old == spec.source_id:
                     continue
                 if old is not None:
-                    diff.stale.append(_ref(mapping, plan.source_id, spec, str(old)))
+                    stale.append(_ref(mapping, plan.source_id, spec, str(old)))
                 changed = True
                 if spec.source_id is None:
                     hub.pop(key, None)
                     continue
                 diff.wanted.append(_ref(mapping, plan.source_id, spec, spec.source_id))
                 hub[key] = spec.source_id
-            if changed:
-                new_base = {side: dict(values) for side, values in base.items()}
-                diff.bases[plan.source_id] = new_base | {"hubspot": hub}
+            if stale:
+                diff.stale += stale
+                still = {str(v) for k, v in hub.items() if k.startswith(ASSOC_KEY)}
+                diff.shared.update(r for r in stale if r.to_source_id in still)
+            if changed:  # shares the other sides' values: the ledger copies a base it links
+                diff.bases[plan.source_id] = {**cast(Base, base), "hubspot": hub}
         return diff
 
     def apply(
@@ -146,7 +160,7 @@ class AssociationDiff:
         mine = {s: st.destination_id for s, st in states.items() if st and st.destination_id}
         mine |= {p.source_id: i for p, i in write.written}
         if self.stale:
-            writer.unmake(self.stale, mine)
+            writer.unmake(self.stale, mine, self.shared)
         made, pending, held = writer.make(self.wanted, mine)
         rewired = {w.source_id for w in self.wanted}
         cleared = [r for r in self.stale if r.source_id not in rewired]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from crm_sync.ledger import (
     RunLogEntry,
 )
 from crm_sync.ledger.lock import MappingLocks
-from crm_sync.reconcile import Base, LedgerState, RecordPlan, RunReport
+from crm_sync.reconcile import Base, LedgerState, RunReport
 from crm_sync.sync.accounts import LedgerAccounts
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.objects import MappedObject, MappingObjects
@@ -210,10 +210,10 @@ class SyncLedger:
         with self.store.batch() as uow:
             done: list[str] = []
             for plan, dest_id in write.written:
-                uow.apply(self._with_base(plan, bases.pop(plan.source_id, None)), dest_id)
+                uow.apply(plan, dest_id, base=bases.pop(plan.source_id, None))
                 done.append(plan.source_id)
             for plan in write.settled:
-                uow.apply(self._with_base(plan, bases.pop(plan.source_id, None)))
+                uow.apply(plan, base=bases.pop(plan.source_id, None))
                 done.append(plan.source_id)
             if bases:
                 self._relink(uow, mapping, direction, bases)
@@ -256,10 +256,6 @@ class SyncLedger:
                         reason=reason,
                     )
                 )
-
-    @staticmethod
-    def _with_base(plan: RecordPlan, base: Base | None) -> RecordPlan:
-        return plan if base is None else replace(plan, base_after=base)
 
     def _relink(
         self, uow: LedgerBatch, mapping: str, direction: Direction, bases: Mapping[str, Base]

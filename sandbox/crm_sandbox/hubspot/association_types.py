@@ -95,11 +95,15 @@ class AssociationTypes:
     def get(self, type_id: int) -> AssociationType | None:
         return self._all().get(type_id)
 
+    def unlabelled(self, from_type: str, to_type: str) -> AssociationType | None:
+        """The pair's unlabelled type, if it has one."""
+        return next((t for t in self.between(from_type, to_type) if t.label is None), None)
+
     def default(self, from_type: str, to_type: str) -> AssociationType:
         """The unlabelled type of a pair (what ``associate/default`` uses)."""
-        for t in self.between(from_type, to_type):
-            if t.label is None:
-                return t
+        found = self.unlabelled(from_type, to_type)
+        if found is not None:
+            return found
         raise ValidationError(
             f"No association definition exists between {from_type} and {to_type}"
             " (unverified wording)"

@@ -2,6 +2,18 @@
 
 Each association is stored in both directions (the inverse type id on the way back),
 as HubSpot reports it from either side.
+
+A label never stands alone: making a labelled association also makes the pair's
+unlabelled (default) one, and only removing that default (``batch/archive``, the
+record-level ``DELETE``, or the unlabelled type in ``batch/labels/archive``) removes the
+labels with it; ``batch/labels/archive`` of a label leaves the default association.
+HubSpot's v4 guide shows this: every read of a labelled pair lists the unlabelled type
+beside the label, "to remove a custom label from an association, but keep the unlabeled
+association" is ``batch/labels/archive``, and "if you delete the default unlabeled
+association type, this will remove all other associations"; v3 reads of a company's
+parent/child companies list ``company_to_company`` beside each (go-hubspot PR 27's
+recorded reply). No source states in so many words that a labelled create adds the
+default (unverified as a rule; it is what those replies show).
 """
 
 from __future__ import annotations
@@ -103,6 +115,11 @@ class Associations:
         to_id: int,
         types: list[AssociationType],
     ) -> None:
+        """Associate two records with ``types``; a label brings the pair's default along."""
+        if any(t.label is not None for t in types):
+            default = self.types.unlabelled(a.object_type_id, b.object_type_id)
+            if default is not None and default not in types:
+                types = [*types, default]
         for t in types:
             conn.execute(
                 "INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)",
@@ -119,6 +136,24 @@ class Associations:
         if record_id is None:
             raise BadRequest(f"No {ot.name} with id {ref} exists (unverified wording)")
         return record_id
+
+    def link_many(
+        self,
+        conn: sqlite3.Connection,
+        a: ObjectType,
+        b: ObjectType,
+        pairs: list[tuple[int, int]],
+        t: AssociationType,
+    ) -> None:
+        """:meth:`link` of many ``(from_id, to_id)`` pairs with one type, one statement a side."""
+        conn.executemany(
+            "INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)",
+            [(a.object_type_id, f, b.object_type_id, to, t.type_id) for f, to in pairs],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)",
+            [(b.object_type_id, to, a.object_type_id, f, t.inverse_id) for f, to in pairs],
+        )
 
     def labelled(
         self,
@@ -216,41 +251,33 @@ class Associations:
         b: ObjectType,
         pairs: list[tuple[Any, Any]],
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Associate each pair with the default type; a pair naming no live record is
+        an error of its own. Both ends are looked up one query per side, the links
+        written in one statement per direction."""
         t = self.types.default(a.object_type_id, b.object_type_id)
-        results, errors = [], []
+        back = self.types.get(t.inverse_id)
+        results: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
         with self.store.db.transaction() as conn:
+            live_a = self.records.live_ids(conn, a, [src for src, _ in pairs])
+            live_b = self.records.live_ids(conn, b, [dst for _, dst in pairs])
+            linked: list[tuple[int, int]] = []
             for src_ref, dst_ref in pairs:
-                try:
-                    src = self._existing(conn, a, src_ref)
-                    dst = self._existing(conn, b, dst_ref)
-                except HubSpotError as exc:
+                src, dst = live_a.get(str(src_ref)), live_b.get(str(dst_ref))
+                if src is None or dst is None:
+                    missing = (a, src_ref) if src is None else (b, dst_ref)
+                    error = BadRequest(
+                        f"No {missing[0].name} with id {missing[1]} exists (unverified wording)"
+                    )
                     errors.append(
-                        exc.as_batch_error({"fromId": [str(src_ref)], "toId": [str(dst_ref)]})
+                        error.as_batch_error({"fromId": [str(src_ref)], "toId": [str(dst_ref)]})
                     )
                     continue
-                self.link(conn, a, src, b, dst, [t])
-                back = self.types.get(t.inverse_id)
-                results.append(
-                    {
-                        "from": {"id": str(src)},
-                        "to": {"id": str(dst)},
-                        "associationSpec": {
-                            "associationCategory": t.category,
-                            "associationTypeId": t.type_id,
-                        },
-                    }
-                )
+                linked.append((src, dst))
+                results.append(_default_result(src, dst, t))
                 if back is not None and a.object_type_id != b.object_type_id:
-                    results.append(
-                        {
-                            "from": {"id": str(dst)},
-                            "to": {"id": str(src)},
-                            "associationSpec": {
-                                "associationCategory": back.category,
-                                "associationTypeId": back.type_id,
-                            },
-                        }
-                    )
+                    results.append(_default_result(dst, src, back))
+            self.link_many(conn, a, b, linked, t)
         return results, errors
 
     def read(
@@ -316,6 +343,10 @@ class Associations:
         to_ids: list[int],
         type_ids: list[int] | None = None,
     ) -> None:
+        """Remove the associations between ``from_id`` and each of ``to_ids``: all of
+        them, or with ``type_ids`` only those types, unless one is the pair's unlabelled
+        type (removing the default removes every label with it)."""
+        only = None if type_ids is None or self._hits_default(type_ids) else type_ids
         with self.store.db.transaction() as conn:
             for to_id in to_ids:
                 rows = conn.execute(
@@ -324,7 +355,7 @@ class Associations:
                     (from_id, b.object_type_id, to_id),
                 ).fetchall()
                 for (type_id,) in rows:
-                    if type_ids is not None and type_id not in type_ids:
+                    if only is not None and type_id not in only:
                         continue
                     t = self.types.get(type_id)
                     conn.execute(
@@ -337,3 +368,16 @@ class Associations:
                             " AND type_id = ?",
                             (to_id, from_id, t.inverse_id),
                         )
+
+    def _hits_default(self, type_ids: list[int]) -> bool:
+        """Whether ``type_ids`` names an unlabelled type (the pair's default)."""
+        return any((t := self.types.get(i)) is not None and t.label is None for i in type_ids)
+
+
+def _default_result(src: int, dst: int, t: AssociationType) -> dict[str, Any]:
+    """One direction of a default association in a batch reply."""
+    return {
+        "from": {"id": str(src)},
+        "to": {"id": str(dst)},
+        "associationSpec": {"associationCategory": t.category, "associationTypeId": t.type_id},
+    }

@@ -122,11 +122,29 @@ class Auth:
                 "INSERT INTO tokens VALUES (?, ?, 'oauth', ?)",
                 (token, self.creds.hs_portal_id, time.time() + ACCESS_TOKEN_SECONDS),
             )
+        # hub_id and scopes since 2025-08-18 (HubSpot's developer changelog)
         return {
             "token_type": "bearer",
             "refresh_token": self.creds.hs_refresh_token,
+            "hub_id": self.creds.hs_portal_id,
+            "scopes": SCOPES,
             "access_token": token,
             "expires_in": ACCESS_TOKEN_SECONDS,
+        }
+
+    def refresh_token_info(self, token: str) -> dict[str, Any] | None:
+        """``GET /oauth/v1/refresh-tokens/{token}``: the fields HubSpot's reference lists."""
+        if token != self.creds.hs_refresh_token:
+            return None
+        return {
+            "token": token,
+            "user": "integration@crm-sync.sandbox",
+            "hub_domain": f"portal-{self.creds.hs_portal_id}.sandbox",
+            "scopes": SCOPES,
+            "hub_id": self.creds.hs_portal_id,
+            "client_id": self.creds.hs_client_id,
+            "user_id": 1,
+            "token_type": "refresh",
         }
 
     def token_info(self, token: str) -> dict[str, Any] | None:

@@ -33,7 +33,11 @@ PAIRS: list[tuple[str, str, int, int, str | None]] = [
     (_CO, _CO, 450, 450, None),
     (_D, _D, 451, 451, None),
     (_T, _T, 452, 452, None),
-    # Company hierarchy (HubSpot changelog 2018-09-11; labels unverified).
+    # Company hierarchy: 13 is parent -> child, 14 child -> parent (HubSpot changelog
+    # 2018-09-11 "Parent company to child company, ID = 13 / Child company to parent
+    # company, ID = 14"; the v4 guide's company table: "14 Child to parent company, 13
+    # Parent to child company"). Which of the two `/labels` strings goes with which id is
+    # (unverified): two third-party clients read it opposite ways.
     (_CO, _CO, 13, 14, "Parent Company"),
     # Communications (SMS, WhatsApp, LinkedIn messages).
     ("0-18", _C, 81, 82, None),

@@ -22,9 +22,9 @@ drops a merged-away id without an error [rec] (see ``Records.batch_update``).
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
+from crm_sandbox.core import jsontext
 from crm_sandbox.hubspot.errors import ValidationError
 from crm_sandbox.hubspot.records import _SERVER_PROPS, Record, object_not_found
 
@@ -118,7 +118,7 @@ class Merges:
             self.records.keys.update(conn, ot, merged.id, merged.props, props)
             conn.execute(
                 "UPDATE records SET props = ?, created_at = ? WHERE id = ?",
-                (json.dumps(props), earlier, merged.id),
+                (jsontext.dumps(props), earlier, merged.id),
             )
             merged.props, merged.created_at = props, earlier
             self._move_associations(conn, primary.id, other.id, merged.id)

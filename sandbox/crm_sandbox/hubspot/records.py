@@ -8,12 +8,12 @@ sandbox clock.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from crm_sandbox.core import jsontext
 from crm_sandbox.hubspot.errors import (
     Conflict,
     HubSpotError,
@@ -68,7 +68,7 @@ class Record:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row | tuple[Any, ...]) -> Record:
-        return cls(row[0], row[1], json.loads(row[2]), row[3], row[4], bool(row[5]), row[6])
+        return cls(row[0], row[1], jsontext.loads(row[2]), row[3], row[4], bool(row[5]), row[6])
 
     def wire(self, names: list[str]) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -150,6 +150,26 @@ class Records:
         row = self._row(conn, ot, record_id, "id", archived=False)
         return int(row[0]) if row else None
 
+    def live_ids(self, conn: sqlite3.Connection, ot: ObjectType, refs: list[Any]) -> dict[str, int]:
+        """:meth:`live_id` of many refs in one query: ``{str(ref): id}`` of the live ones."""
+        numbers: dict[int, list[str]] = {}
+        for ref in refs:
+            try:
+                numbers.setdefault(int(str(ref)), []).append(str(ref))  # as live_id parses
+            except (TypeError, ValueError):
+                continue
+        found: dict[str, int] = {}
+        ordered = list(numbers)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            for (number,) in conn.execute(
+                "SELECT id FROM records WHERE object_type_id = ? AND archived = 0"
+                f" AND id IN ({','.join('?' * len(chunk))})",
+                (ot.object_type_id, *chunk),
+            ):
+                found |= dict.fromkeys(numbers[number], number)
+        return found
+
     def get(
         self, conn: sqlite3.Connection, ot: ObjectType, record_id: int | str, archived: bool = False
     ) -> Record | None:
@@ -189,12 +209,16 @@ class Records:
         ).fetchone()
         return Record.from_row(row) if row else None
 
-    def require_unique(self, ot: ObjectType, id_property: str, email_ok: bool = True) -> None:
+    def require_unique(
+        self, ot: ObjectType, id_property: str, email_ok: bool = True, *, write: bool = False
+    ) -> None:
         """Refuse a key that is not unique-valued. A contact's ``email`` keys reads and
         upserts but not batch updates (``email_ok=False``): HubSpot's contacts guide
-        documents upsert by email, and batch update by it is refused."""
+        documents upsert by email, and batch update by it is refused. ``hs_object_id``
+        keys reads only: a batch update or upsert by it is refused with the same body
+        (HubSpot's reply as quoted in segmentio/action-destinations#3957)."""
         contact_email = ot.object_type_id == "0-1" and id_property == "email"
-        if contact_email and not email_ok:
+        if (contact_email and not email_ok) or (write and id_property == "hs_object_id"):
             raise ValidationError(
                 f"Unable to perform update/upsert by non-unique {ot.object_type_id} property"
                 f" {id_property} in portal ID {self.portal_id}"
@@ -358,7 +382,7 @@ class Records:
         conn.execute(
             "INSERT INTO records (id, object_type_id, props, created_at, updated_at, archived)"
             " VALUES (?, ?, ?, ?, ?, 0)",
-            (record_id, ot.object_type_id, json.dumps(props), now, now),
+            (record_id, ot.object_type_id, jsontext.dumps(props), now, now),
         )
         return Record(record_id, ot.object_type_id, props, now, now)
 
@@ -406,7 +430,7 @@ class Records:
             "INSERT INTO records (id, object_type_id, props, created_at, updated_at, archived)"
             " VALUES (?, ?, ?, ?, ?, 0)",
             [
-                (r.id, r.object_type_id, json.dumps(r.props), r.created_at, r.updated_at)
+                (r.id, r.object_type_id, jsontext.dumps(r.props), r.created_at, r.updated_at)
                 for r in made
             ],
         )
@@ -432,7 +456,7 @@ class Records:
         self.keys.update(conn, ot, record.id, record.props, props)
         conn.execute(
             "UPDATE records SET props = ?, updated_at = ? WHERE id = ?",
-            (json.dumps(props), now, record.id),
+            (jsontext.dumps(props), now, record.id),
         )
         record.props, record.updated_at = props, now
         return record
@@ -455,7 +479,7 @@ class Records:
         with self.store.db.transaction() as conn:
             rows = (
                 [
-                    (int(row[0]), json.loads(row[1]))
+                    (int(row[0]), jsontext.loads(row[1]))
                     for row in conn.execute(
                         "SELECT id, props FROM records WHERE object_type_id = ? AND archived = 0"
                         f" AND id IN ({','.join('?' * len(ids))})",
@@ -537,7 +561,7 @@ class Records:
                 dupes.append(str(item["id"]))
             seen.add(key)
             if item.get("idProperty"):
-                self.require_unique(ot, str(item["idProperty"]), upsert)
+                self.require_unique(ot, str(item["idProperty"]), upsert, write=True)
         if dupes:
             raise ValidationError(
                 f"Duplicate IDs found in batch input: {dupes}. IDs must be unique"
@@ -587,6 +611,8 @@ class Records:
                     outcomes[index] = (item, made, True)
         results: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
+        defaults = set(ot.default_properties)
+        named: dict[tuple[str, ...], list[str]] = {}  # a batch's inputs mostly share their keys
         for outcome in outcomes:
             if outcome is None:
                 continue
@@ -594,10 +620,11 @@ class Records:
                 errors.append(outcome)
                 continue
             item, record, new = outcome
-            names = list(dict.fromkeys([*ot.default_properties, *(item.get("properties") or {})]))
-            wire = record.wire(
-                [n for n in names if n in record.props or n in ot.default_properties]
-            )
+            keys = tuple(item.get("properties") or ())
+            names = named.get(keys)
+            if names is None:
+                names = named[keys] = list(dict.fromkeys([*ot.default_properties, *keys]))
+            wire = record.wire([n for n in names if n in record.props or n in defaults])
             if upsert:
                 wire["new"] = new
             if item.get("objectWriteTraceId"):

@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from crm_sandbox.core import jsontext
 from crm_sandbox.hubspot.counts import Bound
 from crm_sandbox.hubspot.errors import ValidationError
 from crm_sandbox.hubspot.search_eval import (
@@ -127,7 +128,7 @@ class Compiled:
     # -- the SQL function -----------------------------------------------------------------
     def check(self, number: int, record_id: int, props: str) -> int:
         if props is not self._last[0] and props != self._last[0]:
-            self._last = (props, json.loads(props))
+            self._last = (props, jsontext.loads(props))
         return int(self.checks[number](record_id, self._last[1]))
 
     # -- conditions -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from crm_sandbox.salesforce.auth import Sessions, bearer_token
 from crm_sandbox.salesforce.errors import NOT_FOUND_MESSAGE, SalesforceError
 from crm_sandbox.salesforce.limits import OrgLimits
 from crm_sandbox.salesforce.org import default_schema
+from crm_sandbox.salesforce.routes.versions import NEWEST, OLDEST
 from crm_sandbox.salesforce.seed import seed_org
 from crm_sandbox.salesforce.store import SalesforceStore
 
@@ -51,6 +52,15 @@ ROUTE_MODULES: tuple[str, ...] = (
     "crm_sandbox.salesforce.routes.async_bulk",
 )
 DATA_PREFIX = "/services/data/v"
+_VERSION = re.compile(r"/services/data/v(\d+)\.(\d+)(?:/|$)")
+
+
+def _listed_version(path: str) -> bool:
+    """Whether the path's ``vXX.X`` is one of the versions ``GET /services/data/`` lists."""
+    found = _VERSION.match(path)
+    return bool(found) and found[2] == "0" and OLDEST <= int(found[1]) <= NEWEST
+
+
 # Header names whose Salesforce casing is not plain title case (Content-Type,
 # Sforce-Locator and Sforce-Limit-Info are).
 _HEADER_CASE = {"sforce-numberofrecords": "Sforce-NumberOfRecords", "etag": "ETag"}
@@ -224,6 +234,10 @@ class SalesforceService(ApiService):
             return error_response(
                 SalesforceError(401, "INVALID_SESSION_ID", "Session expired or invalid")
             )
+        if not _listed_version(call.path):
+            # A version the org does not serve (not yet released, retired, or no such
+            # number) is an unknown resource (unverified: whether the call is counted).
+            return error_response(SalesforceError(404, "NOT_FOUND", NOT_FOUND_MESSAGE))
         if self.limits.exhausted():
             return error_response(
                 SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")

@@ -125,15 +125,20 @@ def test_hubspot_defined_14_is_seen_from_both_ends_in_v3_and_v4(raw: Any) -> Non
     born = _company(raw, "Born child", associations=[{"to": {"id": parent}, "types": RIGHT}])
     assert born.status_code == 201, born.text
     born_id = born.json()["id"]
-    assert _v4(raw, child) == {int(parent): [("HUBSPOT_DEFINED", 14)]}
-    assert _v4(raw, born_id) == {int(parent): [("HUBSPOT_DEFINED", 14)]}
-    assert _v4(raw, parent) == {
-        int(child): [("HUBSPOT_DEFINED", 13)],
-        int(born_id): [("HUBSPOT_DEFINED", 13)],
-    }
+    # Each labelled pair also holds the unlabelled company pair, 450 (v4 guide).
+    up = [("HUBSPOT_DEFINED", 14), ("HUBSPOT_DEFINED", 450)]
+    down = [("HUBSPOT_DEFINED", 13), ("HUBSPOT_DEFINED", 450)]
+    assert _v4(raw, child) == {int(parent): up}
+    assert _v4(raw, born_id) == {int(parent): up}
+    assert _v4(raw, parent) == {int(child): down, int(born_id): down}
     assert _v4(raw, other) == {}
-    assert _v3(raw, child) == [{"id": parent, "type": "child_to_parent_company"}]
-    assert sorted(_v3(raw, parent), key=lambda r: int(r["id"])) == [
+    assert sorted(_v3(raw, child), key=lambda r: r["type"]) == [
+        {"id": parent, "type": "child_to_parent_company"},
+        {"id": parent, "type": "company_to_company"},
+    ]
+    assert sorted(_v3(raw, parent), key=lambda r: (int(r["id"]), r["type"])) == [
+        {"id": child, "type": "company_to_company"},
         {"id": child, "type": "parent_to_child_company"},
+        {"id": born_id, "type": "company_to_company"},
         {"id": born_id, "type": "parent_to_child_company"},
     ]

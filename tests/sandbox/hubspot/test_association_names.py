@@ -67,6 +67,10 @@ def test_custom_object_pairs(hs, raw):
         "GET", f"/crm/v3/objects/p_project/{project}?associations=contacts,companies"
     ).json()["associations"]
     assert _types(read["contacts"]) == [(contact, "project_to_contact")]
-    assert _types(read["companies"]) == [(company, "project_company")]
+    # The label brings the pair's unlabelled type with it.
+    assert _types(read["companies"]) == [
+        (company, "project_company"),
+        (company, "project_to_company"),
+    ]
     back = raw("GET", f"/crm/v3/objects/contacts/{contact}?associations=p_project").json()
     assert _types(back["associations"]["project"]) == [(project, "contact_to_project")]

@@ -132,6 +132,46 @@ def test_batch_create_read_archive_with_custom_object(hs, records):
     assert {r.association_spec.association_type_id for r in default.results} == {279, 280}
 
 
+def test_batch_default_names_each_missing_end(raw, records):
+    """One call, ends looked up together: good pairs linked (a repeat once), each pair
+    with a missing or archived end refused with its own context, the rest kept."""
+    contacts, companies, _ = records
+    assert raw("DELETE", f"/crm/v3/objects/companies/{companies[1]}").status_code == 204
+    pairs = [
+        (contacts[0], companies[0]),
+        (999999, companies[0]),
+        (contacts[1], companies[1]),  # archived
+        ("not-a-number", companies[0]),
+        (contacts[0], companies[0]),
+        (contacts[2], companies[0]),
+    ]
+    reply = raw(
+        "POST",
+        "/crm/v4/associations/contacts/companies/batch/associate/default",
+        json={"inputs": [{"from": {"id": str(f)}, "to": {"id": str(t)}} for f, t in pairs]},
+    )
+    assert reply.status_code == 207
+    body = reply.json()
+    assert body["numErrors"] == 3
+    assert [e["context"] for e in body["errors"]] == [
+        {"fromId": ["999999"], "toId": [str(companies[0])]},
+        {"fromId": [str(contacts[1])], "toId": [str(companies[1])]},
+        {"fromId": ["not-a-number"], "toId": [str(companies[0])]},
+    ]
+    assert f"with id {companies[1]} exists" in body["errors"][1]["message"]
+    made = [(r["from"]["id"], r["to"]["id"]) for r in body["results"]]
+    assert made == [
+        (str(contacts[0]), str(companies[0])),
+        (str(companies[0]), str(contacts[0])),
+    ] * 2 + [(str(contacts[2]), str(companies[0])), (str(companies[0]), str(contacts[2]))]
+    listed = raw("GET", f"/crm/v4/objects/companies/{companies[0]}/associations/contacts")
+    assert sorted(r["toObjectId"] for r in listed.json()["results"]) == [
+        contacts[0],
+        contacts[2],
+    ]
+    assert {t["typeId"] for t in listed.json()["results"][0]["associationTypes"]} == {280}
+
+
 def test_user_defined_labels(hs, records):
     contacts, companies, _ = records
     defs = hs.crm.associations.v4.schema.definitions_api

@@ -67,3 +67,28 @@ def test_oauth_bad_refresh_token(portal):
         )
     assert info.value.status == 400
     assert body_of(info.value)["status"] == "BAD_REFRESH_TOKEN"
+
+
+def test_refresh_token_metadata_and_the_grant_names_portal_and_scopes(portal, raw):
+    """``GET /oauth/v1/refresh-tokens/{token}`` (hubspot-api-client's refresh_tokens_api)
+    describes the refresh token; the grant's reply carries ``hub_id`` and ``scopes`` (HubSpot
+    added both on 2025-08-18), the same values the access token's metadata gives."""
+    env = portal.env
+    client = make_client(env)
+    info = client.oauth.refresh_tokens_api.get(env["CRM_SANDBOX_HS_REFRESH_TOKEN"])
+    assert info.token == env["CRM_SANDBOX_HS_REFRESH_TOKEN"]
+    assert info.client_id == env["CRM_SANDBOX_HS_CLIENT_ID"]
+    assert info.hub_id == int(env["CRM_SANDBOX_HS_PORTAL_ID"])
+    assert "crm.objects.contacts.read" in info.scopes and info.user
+    with pytest.raises(OAuthApiException) as missing:
+        client.oauth.refresh_tokens_api.get("na1-nope")
+    assert missing.value.status == 404
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": env["CRM_SANDBOX_HS_CLIENT_ID"],
+        "client_secret": env["CRM_SANDBOX_HS_CLIENT_SECRET"],
+        "refresh_token": env["CRM_SANDBOX_HS_REFRESH_TOKEN"],
+    }
+    granted = raw("POST", "/oauth/v1/token", data=form).json()
+    assert granted["hub_id"] == info.hub_id and granted["scopes"] == info.scopes
+    assert client.oauth.access_tokens_api.get(granted["access_token"]).scopes == info.scopes

@@ -201,6 +201,35 @@ def test_update_read_archive(hs):
     assert read.results == [] and read.num_errors == 1
 
 
+def test_writes_keyed_by_hs_object_id_are_refused(hs, portal):
+    """HubSpot refuses ``idProperty: hs_object_id`` on batch update and upsert (a record id
+    goes in ``id`` with no idProperty); reads by it are still answered."""
+    api = hs.crm.objects.batch_api
+    (made,) = api.create("project", _creates(1)).results
+    keyed = [{"id": made.id, "idProperty": "hs_object_id", "properties": {"status": "done"}}]
+    expected = "Unable to perform update/upsert by non-unique 2-"  # the project's type id
+    for call, body in (
+        (api.update, BatchInputSimplePublicObjectBatchInput(inputs=keyed)),
+        (api.upsert, BatchInputSimplePublicObjectBatchInputUpsert(inputs=keyed)),
+    ):
+        with pytest.raises(ApiException) as info:
+            call("project", body)
+        error = json.loads(info.value.body)
+        assert info.value.status == 400 and error["category"] == "VALIDATION_ERROR"
+        assert error["message"].startswith(expected)
+        assert error["message"].endswith(
+            f" property hs_object_id in portal ID {portal.env['CRM_SANDBOX_HS_PORTAL_ID']}"
+        )
+    read = api.read(
+        "project",
+        BatchReadInputSimplePublicObjectId(
+            properties=["status"], id_property="hs_object_id", inputs=[{"id": made.id}]
+        ),
+    )
+    assert [r.id for r in read.results] == [made.id]
+    assert read.results[0].properties["status"] != "done"
+
+
 def test_injected_per_record_refusals(hs, portal):
     portal.set_faults(refuse=0.5, only="hubspot", seed=3)
     reply = hs.crm.objects.batch_api.create("project", _creates(40))

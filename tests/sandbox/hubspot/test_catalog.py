@@ -118,8 +118,10 @@ def test_a_lead_needs_a_name_and_a_contact(raw):
     )
     assert batch.status_code == 207 and batch.json()["numErrors"] == 1
     read = raw("GET", f"/crm/v3/objects/leads/{made.json()['id']}?associations=contacts").json()
-    assert read["associations"]["contacts"]["results"] == [
-        {"id": contact.json()["id"], "type": "lead_to_contact"}
+    # The Primary label (578) brings the pair's unlabelled type (608) with it.
+    assert sorted(r["type"] for r in read["associations"]["contacts"]["results"]) == [
+        "lead_to_contact",
+        "lead_to_contact_unlabeled",
     ]
 
 

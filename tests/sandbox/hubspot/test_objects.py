@@ -155,6 +155,20 @@ def test_list_pages_with_after_and_properties(hs, portal, raw):
     assert portal.stats()["hubspot"]["records"]["project"] == 24
 
 
+def test_list_with_properties_with_history(hs):
+    """The list call takes ``propertiesWithHistory`` as the read by id does (HubSpot's
+    list reference has the parameter); hubspot-api-client's get_page passes it."""
+    api = hs.crm.objects.basic_api
+    made = api.create("project", _project("Apollo", "a0B000000000001AAA", budget=10))
+    page = api.get_page("project", properties=["budget"], properties_with_history=["budget"])
+    (listed,) = page.results
+    assert listed.id == made.id and listed.properties == {"budget": "10"}
+    (entry,) = listed.properties_with_history["budget"]
+    assert entry.value == "10" and entry.timestamp == made.updated_at
+    by_id = api.get_by_id("project", made.id, properties_with_history=["budget"])
+    assert by_id.properties_with_history == listed.properties_with_history
+
+
 def test_standard_objects_by_name_and_id(hs, portal):
     portal.seed(hubspot={"companies": 2, "contacts": 3, "deals": 2})
     api = hs.crm.objects.basic_api

@@ -19,6 +19,15 @@ def rows_of(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def jobs_session(env: dict[str, str]) -> requests.Session:
+    """Plain HTTPS calls to the jobs resources with the sandbox's token and CA."""
+    session = requests.Session()
+    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+    session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
+    session.headers["Authorization"] = f"Bearer {env['CRM_SANDBOX_SF_ACCESS_TOKEN']}"
+    return session
+
+
 def test_bulk_query_pages_with_locators(clean_sandbox: RunningSandbox, tmp_path: Path) -> None:
     clean_sandbox.seed(salesforce={"Account": 3, "Project__c": 2500})
     sf = client(clean_sandbox.env)
@@ -44,10 +53,7 @@ def test_bulk_query_pages_with_locators(clean_sandbox: RunningSandbox, tmp_path:
 def test_bulk_query_job_resources(clean_sandbox: RunningSandbox) -> None:
     env = clean_sandbox.env
     base = f"{env['CRM_SANDBOX_SF_INSTANCE_URL']}/services/data/v62.0/jobs/query"
-    session = requests.Session()
-    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-    session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
-    session.headers["Authorization"] = f"Bearer {env['CRM_SANDBOX_SF_ACCESS_TOKEN']}"
+    session = jobs_session(env)
     clean_sandbox.seed(salesforce={"Project__c": 5})
     job = session.post(base, json={"operation": "queryAll", "query": "SELECT Id FROM Project__c"})
     assert job.status_code == 200
@@ -105,10 +111,7 @@ def test_bulk_insert_with_per_record_failures(
 def test_bulk_ingest_errors(clean_sandbox: RunningSandbox) -> None:
     env = clean_sandbox.env
     base = f"{env['CRM_SANDBOX_SF_INSTANCE_URL']}/services/data/v62.0/jobs/ingest"
-    session = requests.Session()
-    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-    session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
-    session.headers["Authorization"] = f"Bearer {env['CRM_SANDBOX_SF_ACCESS_TOKEN']}"
+    session = jobs_session(env)
     bad = session.post(base, json={"object": "Nope__c", "operation": "insert"})
     assert bad.status_code == 400 and bad.json()[0]["errorCode"] == "INVALIDENTITY"
     bad = session.post(base, json={"object": "Account", "operation": "merge"})
@@ -122,3 +125,21 @@ def test_bulk_ingest_errors(clean_sandbox: RunningSandbox) -> None:
     info = session.get(f"{base}/{job['id']}").json()
     assert info["state"] == "Failed"
     assert info["errorMessage"] == "InvalidBatch : Field name not found : Nmae"
+
+
+def test_unprocessed_records_of_an_aborted_job_through_simple_salesforce(
+    clean_sandbox: RunningSandbox,
+) -> None:
+    """simple-salesforce (and other clients) ask for ``unprocessedRecords``; the docs spell
+    the segment ``unprocessedrecords``: both answer with the rows an aborted job never ran."""
+    env = clean_sandbox.env
+    base = f"{env['CRM_SANDBOX_SF_INSTANCE_URL']}/services/data/v62.0/jobs/ingest"
+    session = jobs_session(env)
+    job = session.post(base, json={"object": "Account", "operation": "insert"}).json()
+    session.put(f"{base}/{job['id']}/batches", data="Name\nKept back\n",
+                headers={"Content-Type": "text/csv"})  # fmt: skip
+    assert session.patch(f"{base}/{job['id']}", json={"state": "Aborted"}).ok
+    sf = client(env)
+    assert rows_of(sf.bulk2.Account.get_unprocessed_records(job["id"])) == [{"Name": "Kept back"}]
+    lower = session.get(f"{base}/{job['id']}/unprocessedrecords/")
+    assert lower.ok and rows_of(lower.text) == [{"Name": "Kept back"}]

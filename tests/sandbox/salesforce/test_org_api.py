@@ -42,10 +42,14 @@ def http(env: dict[str, str]) -> requests.Session:
 
 
 def client(env: dict[str, str], token: str | None = None) -> Salesforce:
+    return client_at(env, env["CRM_SANDBOX_SF_API_VERSION"], token)
+
+
+def client_at(env: dict[str, str], version: str, token: str | None = None) -> Salesforce:
     return Salesforce(
         instance_url=env["CRM_SANDBOX_SF_INSTANCE_URL"],
         session_id=token or env["CRM_SANDBOX_SF_ACCESS_TOKEN"],
-        version=env["CRM_SANDBOX_SF_API_VERSION"],
+        version=version,
         session=http(env),
     )
 
@@ -68,6 +72,23 @@ def test_versions_and_resources(org) -> None:
     resources = sf.restful("")
     assert resources["sobjects"] == "/services/data/v62.0/sobjects"
     assert resources["limits"] == "/services/data/v62.0/limits"
+
+
+@pytest.mark.parametrize("version", ["99.0", "63.0", "19.0", "62.5"])
+def test_a_version_the_org_does_not_list_is_not_found(org, version: str) -> None:
+    """A client pinned to a version the org does not serve (newer than its release, or
+    retired) gets the 404 Salesforce answers, not the v62.0 behaviour under another name."""
+    _, env = org
+    listing = http(env).get(env["CRM_SANDBOX_SF_INSTANCE_URL"] + "/services/data/").json()
+    listed = {v["version"] for v in listing}
+    assert version not in listed
+    sf = client_at(env, version)
+    with pytest.raises(SalesforceResourceNotFound) as info:
+        sf.query("SELECT Id FROM Account LIMIT 1")
+    assert info.value.content == [
+        {"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}
+    ]
+    assert client_at(env, "59.0").query("SELECT COUNT() FROM Account")["done"] is True
 
 
 def test_describe_global_and_object(org) -> None:
@@ -173,6 +194,22 @@ def test_upsert_semantics(org) -> None:
     assert bad.value.content[0]["message"] == (
         "Provided external ID field does not exist or is not accessible: Nope__c"
     )
+
+
+def test_upsert_with_update_only_never_creates(org) -> None:
+    """``?updateOnly=true`` (Salesforce's documented switch, which simple-salesforce users
+    append to the record path) updates a match and creates nothing when none matches."""
+    sf, _ = org
+    with pytest.raises(SalesforceResourceNotFound):
+        sf.Project__c.upsert("HubSpot_Id__c/hs-uo?updateOnly=true", {"Name": "never"})
+    found = sf.query("SELECT COUNT() FROM Project__c WHERE HubSpot_Id__c = 'hs-uo'")
+    assert found["totalSize"] == 0
+    made = sf.Project__c.upsert("HubSpot_Id__c/hs-uo", {"Name": "one"}, raw_response=True)
+    again = sf.Project__c.upsert(
+        "HubSpot_Id__c/hs-uo?updateOnly=true", {"Name": "two"}, raw_response=True
+    )
+    assert again.status_code == 200 and again.json()["id"] == made.json()["id"]
+    assert sf.Project__c.get_by_custom_id("HubSpot_Id__c", "hs-uo")["Name"] == "two"
 
 
 def test_collections(org) -> None:

@@ -85,6 +85,25 @@ def test_count_and_parent_relationships(seeded: RunningSandbox) -> None:
         assert isinstance(row["Account__r"]["Name"], str)
 
 
+def test_fields_function_selects_groups_of_fields(seeded: RunningSandbox) -> None:
+    """SOQL's FIELDS(ALL|STANDARD|CUSTOM), as a developer exploring an org types it."""
+    sf = client(seeded.env)
+    described = [f["name"] for f in sf.Project__c.describe()["fields"]]
+    (row,) = sf.query("SELECT FIELDS(ALL) FROM Project__c LIMIT 1")["records"]
+    assert list(row)[1:] == described
+    (row,) = sf.query("SELECT Id, FIELDS(CUSTOM) FROM Project__c LIMIT 1")["records"]
+    assert list(row)[1:] == ["Id"] + [n for n in described if n.endswith("__c")]
+    rows = sf.query("SELECT FIELDS(STANDARD) FROM Project__c")["records"]
+    assert len(rows) == 2000 and "Budget__c" not in rows[0] and "Name" in rows[0]
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        sf.query("SELECT FIELDS(ALL) FROM Project__c")  # unbounded: needs LIMIT <= 200
+    assert info.value.content[0]["errorCode"] == "MALFORMED_QUERY"
+    assert "LIMIT of at most 200" in info.value.content[0]["message"]
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        sf.query("SELECT Id, FIELDS(ALL) FROM Project__c LIMIT 5")
+    assert info.value.content[0]["message"] == "duplicate field selected: Id"
+
+
 def test_query_errors_have_salesforce_bodies(seeded: RunningSandbox) -> None:
     sf = client(seeded.env)
     with pytest.raises(SalesforceMalformedRequest) as info:

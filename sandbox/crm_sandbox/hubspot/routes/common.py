@@ -8,9 +8,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from crm_sandbox.core import jsontext
 from crm_sandbox.hubspot.errors import HubSpotError, ValidationError
 from crm_sandbox.hubspot.values import format_datetime
 
@@ -19,8 +21,9 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(data, separators=(",", ":")).encode()
-    return Response(body, status_code=status, headers=headers, media_type=JSON_TYPE)
+    return Response(
+        jsontext.dump_bytes(data), status_code=status, headers=headers, media_type=JSON_TYPE
+    )
 
 
 def no_content() -> Response:
@@ -48,6 +51,10 @@ async def body_json(request: Request) -> Any:
     raw = await request.body()
     if not raw:
         return {}
+    try:
+        return jsontext.loads(raw)
+    except msgspec.DecodeError:
+        pass  # the json module's reading says where the text is wrong
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:

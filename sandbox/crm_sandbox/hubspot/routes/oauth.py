@@ -1,4 +1,5 @@
-"""``/oauth/v1/token`` (refresh-token grant) and ``/oauth/v1/access-tokens/{token}``."""
+"""``/oauth/v1/token`` (refresh-token grant), ``/oauth/v1/access-tokens/{token}`` and
+``/oauth/v1/refresh-tokens/{token}``."""
 
 from __future__ import annotations
 
@@ -30,9 +31,8 @@ def routes(svc: HubSpotService) -> list[Route]:
                 400,
             )
 
-    async def access_token(request: Request) -> Response:
-        info = svc.auth.token_info(request.path_params["token"])
-        if info is None:
+    def described(info: dict[str, object] | None) -> Response:
+        if info is None:  # the same body for both kinds of token (unverified for refresh)
             return reply(
                 {
                     "status": "error",
@@ -44,7 +44,14 @@ def routes(svc: HubSpotService) -> list[Route]:
             )
         return reply(info)
 
+    async def access_token(request: Request) -> Response:
+        return described(svc.auth.token_info(request.path_params["token"]))
+
+    async def refresh_token(request: Request) -> Response:
+        return described(svc.auth.refresh_token_info(request.path_params["token"]))
+
     return [
         Route("/oauth/v1/token", token, methods=["POST"]),
         Route("/oauth/v1/access-tokens/{token}", access_token, methods=["GET"]),
+        Route("/oauth/v1/refresh-tokens/{token}", refresh_token, methods=["GET"]),
     ]

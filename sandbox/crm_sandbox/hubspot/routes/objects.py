@@ -91,7 +91,13 @@ def routes(svc: HubSpotService) -> list[Route]:
         page, next_after = records.page(ot, limit, after, bool_param(request, "archived"))
         names = records.selected(ot, list_param(request, "properties"))
         targets = list_param(request, "associations")
-        results = [with_associations(svc, ot, r, r.wire(names), targets) for r in page]
+        history = list_param(request, "propertiesWithHistory")
+        results = []
+        for r in page:
+            wire = r.wire(names)
+            if history:
+                wire["propertiesWithHistory"] = records.with_history(r, history)
+            results.append(with_associations(svc, ot, r, wire, targets))
         body: dict[str, Any] = {"results": results}
         if next_after is not None:
             params = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]

@@ -23,6 +23,10 @@ _RESULT_KINDS = {
     "successfulResults": "success",
     "failedResults": "failed",
     "unprocessedrecords": "unprocessed",
+    # The documented spelling is all lower case; simple-salesforce, salesforcer (R) and
+    # Java clients ask for ``unprocessedRecords`` and are used against real orgs, so the
+    # service answers both (unverified: whether it matches this segment case-blind).
+    "unprocessedRecords": "unprocessed",
 }
 
 

@@ -104,6 +104,12 @@ def routes(service: SalesforceService) -> list[Route]:
     async def upsert(request: Request) -> Response:
         obj = store.object(request.path_params["sobject"])
         body = await json_object(request)
+        if request.query_params.get("updateOnly", "").lower() == "true":
+            # updateOnly: a value no record holds is not created; the 404 is the resource's
+            # own "not found" (unverified: the body Salesforce sends in this case).
+            fdef = store.upsert_field(obj, request.path_params["field"])
+            if not store.find_by_field(obj, fdef, request.path_params["value"]):
+                raise not_found()
         try:
             result = store.upsert(
                 obj.name, request.path_params["field"], request.path_params["value"], body

@@ -34,6 +34,14 @@ class CountExpr:
     pos: Pos
 
 
+@dataclass(frozen=True)
+class FieldsExpr:
+    """``FIELDS(ALL)``, ``FIELDS(STANDARD)`` or ``FIELDS(CUSTOM)`` (``group`` as written)."""
+
+    group: str
+    pos: Pos
+
+
 LiteralKind = TypingLiteral[
     "string", "number", "boolean", "null", "date", "datetime", "date_literal"
 ]
@@ -109,7 +117,7 @@ class OrderItem:
 @dataclass(frozen=True)
 class Query:
     text: str
-    select: tuple[FieldRef | CountExpr, ...]
+    select: tuple[FieldRef | CountExpr | FieldsExpr, ...]
     sobject: str
     sobject_pos: Pos
     where: Condition | None = None

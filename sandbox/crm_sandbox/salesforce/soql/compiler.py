@@ -285,15 +285,38 @@ class _Compiler:
                 if item.field is not None:
                     compiled.fields.append(self.resolve(item.field))
                 continue
-            resolved = self.resolve(item)
-            key = tuple(p.lower() for p in resolved.path)
-            if key in seen:
-                raise SoqlError(
-                    "MALFORMED_QUERY",  # (unverified which code Salesforce uses here)
-                    f"duplicate field selected: {'.'.join(resolved.path)}",
-                )
-            seen.add(key)
-            compiled.fields.append(resolved)
+            for ref in self.expand(item) if isinstance(item, ast.FieldsExpr) else [item]:
+                resolved = self.resolve(ref)
+                key = tuple(p.lower() for p in resolved.path)
+                if key in seen:
+                    raise SoqlError(
+                        "MALFORMED_QUERY",  # (unverified which code Salesforce uses here)
+                        f"duplicate field selected: {'.'.join(resolved.path)}",
+                    )
+                seen.add(key)
+                compiled.fields.append(resolved)
+
+    def expand(self, item: ast.FieldsExpr) -> list[ast.FieldRef]:
+        """FIELDS(ALL|STANDARD|CUSTOM): the object's fields of that group in describe order.
+
+        ALL and CUSTOM are "unbounded" (a custom field can be added any time), so
+        Salesforce takes them only with a LIMIT of at most 200.
+        """
+        group = item.group.upper()
+        if group not in ("ALL", "STANDARD", "CUSTOM"):
+            raise malformed(
+                self.text, item.pos.line, item.pos.column, f"unexpected token: '{item.group}'"
+            )
+        if group != "STANDARD" and (self.query.limit is None or self.query.limit > 200):
+            raise SoqlError(
+                "MALFORMED_QUERY",
+                "The SOQL FIELDS function must have a LIMIT of at most 200",  # (unverified)
+            )
+        return [
+            ast.FieldRef((f.name,), item.pos)
+            for f in self.obj.fields.values()
+            if group == "ALL" or f.custom == (group == "CUSTOM")
+        ]
 
     # --- WHERE ---------------------------------------------------------------------
     def condition(self, node: ast.Condition) -> str:

@@ -115,6 +115,9 @@ class _ToAst(Transformer[Token, Any]):
         token = items[0]
         return ast.CountExpr(items[1] if len(items) > 1 else None, _pos(token))
 
+    def fields_expr(self, items: list[Token]) -> ast.FieldsExpr:
+        return ast.FieldsExpr(str(items[1]), _pos(items[1]))
+
     def select_list(self, items: list[Any]) -> tuple[Any, ...]:
         return tuple(items)
 

@@ -1,0 +1,100 @@
+"""A first pull killed at any STATE line resumes there (issue 12, item 7), on the fake portal.
+
+A SIGKILL right after the tap wrote a STATE line leaves exactly the messages up to that
+line, so a kill point is a prefix of a real run: hypothesis picks where each run of a
+chain of up to three runs is cut (with the search walk on or off, small pages, records
+sharing milliseconds), and the last run is left to finish. Whatever the cuts, every
+record is emitted exactly once across the runs, the last run ends with the bookmark an
+uninterrupted pull sets, and the run after it reads nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests_mock
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tap_hubspot_custom.first_pull import FIRST_PULL, BadPoint, PullPoint
+
+from tests.tap_hubspot_custom.conftest import Run, fake_config, run_tap
+from tests.tap_hubspot_custom.fake_hubspot import FakePortal
+
+PROJECT = "2-9"
+BOOKMARK = ("replication_key_value", "boundary_ids", "boundary_complete")
+
+
+def _config(walk: bool) -> dict[str, Any]:
+    return {
+        **fake_config(),
+        "page_size": 7,
+        "search_page_size": 11,
+        "search_walk": walk,
+        "search_index_lag_seconds": 0,
+    }
+
+
+def _cut(run: Run, at: float) -> tuple[list[str], dict[str, Any]] | None:
+    """The ids and STATE a kill right after the resume point nearest ``at`` (0-1) leaves."""
+    points = [
+        i
+        for i, m in enumerate(run.messages)
+        if m["type"] == "STATE" and (m["value"]["bookmarks"]["project"].get(FIRST_PULL))
+    ]
+    if not points:
+        return None
+    last = points[min(len(points) - 1, int(at * len(points)))]
+    ids = [
+        m["record"]["id"]
+        for m in run.messages[:last]
+        if m["type"] == "RECORD" and "_sdc_deleted_at" not in m["record"]
+    ]
+    return ids, run.messages[last]["value"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    records=st.integers(15, 90),
+    per_ms=st.integers(1, 6),
+    walk=st.booleans(),
+    cuts=st.lists(st.floats(0, 1), min_size=1, max_size=3),
+)
+def test_a_pull_killed_anywhere_resumes_to_the_uninterrupted_end(
+    records: int, per_ms: int, walk: bool, cuts: list[float]
+) -> None:
+    with requests_mock.Mocker() as mocker:
+        fake = FakePortal().install(mocker)
+        for i in range(records):
+            if i % per_ms == 0:
+                fake.tick()
+            fake.create(PROJECT, project_name=f"p{i}")
+        fake.tick(5000)
+        config = _config(walk)
+        whole = run_tap(config)
+        expected = {k: whole.state["bookmarks"]["project"][k] for k in BOOKMARK}
+
+        emitted: list[str] = []
+        state: dict[str, Any] = {}
+        for at in cuts:
+            cut = _cut(run_tap(config, state=state), at)
+            if cut is None:
+                break  # the run read all in one page: nothing to resume
+            ids, state = cut
+            emitted += ids
+        last = run_tap(config, state=state)
+        emitted += last.ids()
+        assert sorted(emitted, key=int) == sorted(whole.ids(), key=int)  # each once
+        bookmark = last.state["bookmarks"]["project"]
+        assert {k: bookmark[k] for k in BOOKMARK} == expected
+        assert bookmark[FIRST_PULL] is None
+        assert run_tap(config, state=last.state).ids() == []
+
+
+def test_a_point_this_tap_cannot_have_written_is_refused() -> None:
+    good = {"after": "100", "listed_to": "99", "walked_to": None, "newest_ids": ["1"]}
+    assert PullPoint.saved({FIRST_PULL: good}) == PullPoint("100", 99, newest_ids=frozenset("1"))
+    assert PullPoint.saved({FIRST_PULL: None}) is None
+    for bad in ({"listed_to": "x"}, {"after": 5}, {"newest": "yesterday"}, ["after"]):
+        with pytest.raises(BadPoint):
+            PullPoint.saved({FIRST_PULL: bad})

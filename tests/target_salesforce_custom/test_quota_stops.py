@@ -116,6 +116,17 @@ def upserts(stats: Mapping[str, Any]) -> int:
     return sum(n for key, n in calls.items() if key.endswith(PROJECT_UPSERT))
 
 
+def five_upserts(
+    portal: HubSpotPortal, env: Mapping[str, str], tmp_path: Path
+) -> tuple[Path, list[str], list[dict], dict[str, Any]]:
+    """1,000 HubSpot projects (five upserts of 200, one at a time): the mappings, their ids,
+    the reverse leg's input and the target's config."""
+    mappings = write_mappings(tmp_path / "m")
+    ids = portal.create("project", projects(1000))
+    config = target_config(env, tmp_path, max_workers=1, bulk_threshold=10_000)
+    return mappings, ids, reverse_input(portal, mappings, ids), config
+
+
 def test_write_back_stops_at_its_share_of_the_portal_day(clean_sandbox, portal, tmp_path):
     env = clean_sandbox.env
     mappings = write_mappings(tmp_path / "m")
@@ -161,11 +172,8 @@ def test_write_back_stops_at_its_share_of_the_portal_day(clean_sandbox, portal, 
 
 def test_salesforce_daily_limit_mid_batch_commits_the_written_part(clean_sandbox, portal, tmp_path):
     env = clean_sandbox.env
-    mappings = write_mappings(tmp_path / "m")
-    n = 1000  # five upserts of 200
-    ids = portal.create("project", projects(n))
-    messages = reverse_input(portal, mappings, ids)
-    config = target_config(env, tmp_path, max_workers=1, bulk_threshold=10_000)
+    mappings, ids, messages, config = five_upserts(portal, env, tmp_path)
+    n = len(ids)
     config["max_api_share"] = 2.0  # only Salesforce's own limit stops this run
     # three of the five upserts; the fourth is refused (TotalRequests)
     clean_sandbox.set_faults(sf_daily_max=sf_daily_used(env) + 3)
@@ -212,11 +220,7 @@ def test_salesforce_share_mid_batch_stops_cleanly_and_the_rerun_does_the_rest(
     upserts linked and written back; the next day's rerun makes only the three left, and
     no Salesforce record twice."""
     env = clean_sandbox.env
-    mappings = write_mappings(tmp_path / "m")
-    n = 1000  # five upserts of 200
-    ids = portal.create("project", projects(n))
-    messages = reverse_input(portal, mappings, ids)
-    config = target_config(env, tmp_path, max_workers=1, bulk_threshold=10_000)
+    mappings, ids, messages, config = five_upserts(portal, env, tmp_path)
     used, daily_max = sf_daily(env)
     # two upserts reach the share (the org id is read by OAuth userinfo, not counted);
     # the third is never sent

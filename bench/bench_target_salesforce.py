@@ -38,6 +38,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from target_salesforce_custom.sinks import SalesforceSink
+
 from bench.child_usage import run_measured
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.faults import FaultSettings
@@ -128,7 +130,7 @@ def bench_path(
     run = run_target(config, work, messages)
     stats = handle.stats()
     sf, hs = stats["salesforce"], stats["hubspot"]
-    batches = math.ceil(n / 10_000)
+    batches = math.ceil(n / SalesforceSink.MAX_SIZE_DEFAULT)
     minimum = math.ceil(n / 200) if path == "collections" else 3 * batches
     print(
         f"{path:11s} {n:,} records in {run.seconds:.1f} s = {n / run.seconds:,.0f} rec/s; "

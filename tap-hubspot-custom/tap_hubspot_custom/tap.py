@@ -7,7 +7,7 @@ See ``streams.py`` for how records are read, ``search_plan.py`` for the search A
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
@@ -30,10 +30,13 @@ from crm_sync.singer import (
     number_setting,
 )
 from crm_sync.vocabulary import Direction
-from tap_hubspot_custom import discovery
+from tap_hubspot_custom import association_types, discovery
 from tap_hubspot_custom.hs_types import object_schema
 from tap_hubspot_custom.search_plan import MAX_SEARCH_LIMIT
 from tap_hubspot_custom.streams import LIST_PAGE_MAX, HubSpotObjectStream
+
+if TYPE_CHECKING:
+    from crm_sync.spec.model import Mapping as SpecMapping
 
 
 class TapHubSpotCustom(AnnotatedTap):
@@ -99,7 +102,15 @@ class TapHubSpotCustom(AnnotatedTap):
             default=[],
             description="Object types whose associations each record carries "
             '(`associations: {"companies": {"results": [{"id", "type"}]}}`), '
-            "read with the v4 batch API.",
+            "read with the v4 batch API (one call per type per 100 records).",
+        ),
+        th.Property(
+            "associations_by_object",
+            th.ObjectType(additional_properties=th.ArrayType(th.StringType)),
+            description="Per stream (object type), the object types whose associations its "
+            'records carry, in place of include_associations for that stream, e.g. `{"tasks": '
+            '["contacts", "companies"], "contacts": ["companies"]}`: only the pairs the '
+            "mappings use are read. Streams not named read include_associations.",
         ),
         th.Property(
             "include_archived",
@@ -212,9 +223,14 @@ class TapHubSpotCustom(AnnotatedTap):
             raise ConfigValidationError(f"HubSpot discovery failed: {exc}") from exc
 
     @cached_property
+    def mappings(self) -> list[SpecMapping] | None:
+        """The mappings in ``mappings_dir`` that load; None without the setting."""
+        return load_tap_mappings(self.config, self.logger)
+
+    @cached_property
     def mapping_scopes(self) -> MappingScopes | None:
         """The reverse-leg scopes of the mappings in ``mappings_dir`` (backfills)."""
-        return MappingScopes.of_leg(load_tap_mappings(self.config, self.logger), Direction.HS_TO_SF)
+        return MappingScopes.of_leg(self.mappings, Direction.HS_TO_SF)
 
     # --- discovery ---------------------------------------------------------------------
 
@@ -222,14 +238,13 @@ class TapHubSpotCustom(AnnotatedTap):
         self._check_settings()
         types = discovery.object_types(self.get_json)
         chosen = discovery.select(types, list(self.config.get("objects") or ["*"]))
-        associated = [
-            discovery.resolve(types, name, "include_associations")
-            for name in self.config.get("include_associations") or []
-        ]
+        plan = association_types.read_plan(types, chosen, self.config)
+        for line in association_types.missing(types, plan, self.mappings or []):
+            self.logger.warning("%s: the reverse leg leaves that lookup alone", line)
         streams = []
         for obj in chosen:
             schema = object_schema(discovery.properties(self.get_json, obj))
-            streams.append(HubSpotObjectStream(self, obj, schema, associated))
+            streams.append(HubSpotObjectStream(self, obj, schema, plan[obj.name]))
         return streams
 
     def _check_settings(self) -> None:

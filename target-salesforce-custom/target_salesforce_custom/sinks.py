@@ -39,7 +39,10 @@ class StreamShapeError(ValueError):
 class SalesforceSink(SyncSink):
     """Writes one mapped stream to one Salesforce object."""
 
-    MAX_SIZE_DEFAULT = 10_000
+    MAX_SIZE_DEFAULT = 5_000
+    """Records a batch holds: 5,000 keeps the target near 140 MiB in a no-op reverse leg
+    (10,000: about 185 MiB); a Bulk 2.0 batch is one ingest job, so twice the jobs
+    (3 write calls each) for half the memory."""
 
     @property
     def sf_target(self) -> TargetSalesforceCustom:

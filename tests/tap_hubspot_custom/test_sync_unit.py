@@ -204,3 +204,60 @@ def test_objects_and_include_associations_are_checked(fake, config) -> None:
         run_tap({**config, "objects": ["nope"]})
     with pytest.raises(ConfigValidationError, match="include_associations"):
         run_tap({**config, "include_associations": ["nope"]})
+
+
+def test_associations_by_object_reads_only_the_pairs_named(fake, config, caplog) -> None:
+    project = _seed(fake, 3)
+    company = fake.create("0-2", name="acme")
+    contact = fake.create("0-1", email="a@example.com")
+    fake.link(PROJECT, project[0], "0-2", company, 77, None)
+    fake.link("0-1", contact, "0-2", company, 1, "Primary")
+    cfg = {
+        **config,
+        "objects": ["project", "contacts"],
+        "include_associations": ["companies", "contacts"],
+        "associations_by_object": {"project": ["company"]},  # contacts: the default pair
+    }
+    run = run_tap(cfg)
+    assert run.records["project"][0]["associations"] == {
+        "companies": {"results": [{"id": company, "type": "project_to_company", "typeId": 77,
+                                   "category": "HUBSPOT_DEFINED", "label": None}]}
+    }  # fmt: skip
+    assert set(run.records["contacts"][0]["associations"]) == {"companies", "contacts"}
+    reads = [p for _, p, _ in fake.calls if p.endswith("/batch/read")]
+    # project: 1 type read; contacts: 2 (include_associations).
+    assert sorted(reads) == sorted([
+        "/crm/v4/associations/2-9/0-2/batch/read",
+        "/crm/v4/associations/0-1/0-2/batch/read",
+        "/crm/v4/associations/0-1/0-1/batch/read",
+    ])  # fmt: skip
+    with pytest.raises(ConfigValidationError, match="associations_by_object"):
+        run_tap({**cfg, "associations_by_object": {"project": ["nope"]}})
+    with pytest.raises(ConfigValidationError, match="associations_by_object"):
+        run_tap({**cfg, "associations_by_object": {"nope": ["companies"]}})
+
+
+def test_a_pair_a_mapping_needs_but_the_settings_leave_out_is_logged(
+    fake, config, caplog, tmp_path
+) -> None:
+    (tmp_path / "project.yml").write_text(
+        "name: project\nenabled: true\n"
+        "salesforce: {object: Project__c, id_field: HubSpot_Id__c}\n"
+        "hubspot: {object: project, id_property: salesforce_id}\n"
+        "fields:\n  - {salesforce: Name, hubspot: project_name, rule: two_way}\n"
+        "associations:\n  - {lookup: Account__c, to: account}\n"
+    )
+    (tmp_path / "account.yml").write_text(
+        "name: account\nenabled: true\n"
+        "salesforce: {object: Account, id_field: HubSpot_Id__c}\n"
+        "hubspot: {object: companies, id_property: salesforce_id}\n"
+        "fields:\n  - {salesforce: Name, hubspot: name, rule: two_way}\n"
+    )
+    cfg = {**config, "mappings_dir": str(tmp_path), "include_associations": ["companies"]}
+    run_tap({**cfg, "associations_by_object": {"project": []}})
+    assert "project: associations to companies are not read (project Account__c -> account" in (
+        caplog.text
+    )
+    caplog.clear()
+    run_tap(cfg)
+    assert "are not read" not in caplog.text

@@ -29,7 +29,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, Final
 
-from crm_sync.reconcile.normalize import BLANK, canonical, is_blank
+from crm_sync.reconcile.normalize import BLANK, canonical, is_blank, plainly_same, same_value
 from crm_sync.reconcile.policy import FieldPolicy, MappingPolicy
 from crm_sync.vocabulary import Conflict, DeleteRule, Direction, Rule, Side
 
@@ -139,6 +139,8 @@ def decide_field(
         return FieldDecision(field_name, Outcome.LEAVE, Reason.RULE_NONE)
     if source is MISSING:
         return FieldDecision(field_name, Outcome.LEAVE, Reason.ABSENT)
+    if base is not MISSING and plainly_same(source, base):  # s == b, found cheaply
+        return FieldDecision(field_name, Outcome.LEAVE, Reason.UNCHANGED)
     s = canonical(source, kind)
     b = BLANK if base is MISSING else canonical(base, kind)
     known = destination is not MISSING
@@ -347,7 +349,7 @@ def needs_destination(
         name = item.name_on(direction.destination)
         if name not in record.values:
             continue
-        if canonical(record.values[name], item.kind) != canonical(base.get(name), item.kind):
+        if not same_value(record.values[name], base.get(name), item.kind):
             return True
     return False
 

@@ -87,7 +87,28 @@ def is_blank(value: object, kind: str | None = None) -> bool:
 
 def same_value(a: object, b: object, kind: str | None = None) -> bool:
     """True when ``a`` and ``b`` are the same value however each side serialised it."""
-    return canonical(a, kind) == canonical(b, kind)
+    return plainly_same(a, b) or canonical(a, kind) == canonical(b, kind)
+
+
+_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def plainly_same(a: object, b: object) -> bool:
+    """True when ``a`` and ``b`` are surely the same value, found without canonicalising.
+
+    Equal values of one plain type, or a date and its ISO text: their canonical forms
+    are equal under every kind (the ledger keeps a base as JSON, so an unchanged typed
+    field meets its text). False means "compare canonically"; this is the hot path of a
+    run whose records mostly did not change. Not a number or a datetime and its text:
+    under kind ``date`` an int is epoch milliseconds and its digits may read as a date,
+    and under kind ``text`` a datetime's text stays verbatim.
+    """
+    kind_a = type(a)
+    if kind_a is type(b):
+        return kind_a in _PLAIN and a == b
+    if kind_a is date and type(b) is str:
+        return a.isoformat() == b  # type: ignore[attr-defined]
+    return False
 
 
 def canonical(value: object, kind: str | None = None) -> Hashable:

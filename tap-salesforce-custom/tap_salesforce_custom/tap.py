@@ -11,7 +11,13 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from crm_sync.backfill import MappingScopes
-from crm_sync.salesforce import FLOWS, SalesforceAPIError, SalesforceClient, SalesforceSettings
+from crm_sync.salesforce import (
+    DEFAULT_MAX_API_SHARE,
+    FLOWS,
+    SalesforceAPIError,
+    SalesforceClient,
+    SalesforceSettings,
+)
 from crm_sync.singer import (
     AnnotatedTap,
     load_tap_mappings,
@@ -30,8 +36,6 @@ from tap_salesforce_custom.refresh import plan_for
 from tap_salesforce_custom.sf_types import object_schema
 from tap_salesforce_custom.soql import validation_query
 from tap_salesforce_custom.streams import SalesforceObjectStream
-
-DEFAULT_MAX_API_SHARE = 0.8
 
 
 class TapSalesforceCustom(AnnotatedTap):

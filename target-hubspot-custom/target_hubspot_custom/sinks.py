@@ -123,6 +123,7 @@ class HubSpotSink(SyncSink):
                 dry_run=self.dry_run,
                 stamp_seen=self.stamp_seen,
                 check_keys=True,  # upserts go by the key: a record lacking it would twin
+                use_destination_hints=True,  # a Salesforce record naming its company
                 report_lock=self._report_lock,
             )
         with self.counting():

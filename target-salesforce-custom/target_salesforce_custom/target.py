@@ -4,7 +4,8 @@ The reverse leg's loader (DESIGN §1): map-crm's hs_to_sf streams into Salesforc
 reconciled against the sync ledger like the forward leg (shared :mod:`crm_sync.sync`).
 Salesforce is reached through the core's one client (:mod:`crm_sync.salesforce`); HubSpot
 is called only to write new Salesforce ids back (``hs_access_token``), within
-``hs_max_daily_share`` of the portal's daily limit. A quota stop on either side
+``hs_max_daily_share`` of the portal's daily limit; the writes stay within
+``max_api_share`` of the org's daily API limit. A quota stop on either side
 (:mod:`crm_sync.stops`, exit 3) commits what the batch wrote before the run ends. Sinks drain one at
 a time (``max_parallelism = 1``; each keeps ``max_workers`` calls in flight), so parents
 (accounts) land before children whose lookups point at them. The end of the run (dead
@@ -22,7 +23,12 @@ from singer_sdk import typing as th
 from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.hubspot.daily import DEFAULT_MAX_DAILY_SHARE
-from crm_sync.salesforce import FLOWS, SalesforceClient, SalesforceSettings
+from crm_sync.salesforce import (
+    DEFAULT_MAX_API_SHARE,
+    FLOWS,
+    SalesforceClient,
+    SalesforceSettings,
+)
 from crm_sync.singer import number_setting
 from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
 from crm_sync.sync.state import STATE_INTERVAL_SETTING
@@ -82,6 +88,14 @@ class TargetSalesforceCustom(SyncTarget):
             th.StringType,
             default="62.0",
             description="REST API version, without the `v` (e.g. 62.0).",
+        ),
+        number_setting(
+            "max_api_share",
+            default=DEFAULT_MAX_API_SHARE,
+            description="Stop cleanly (exit 3: what Salesforce accepted is linked and "
+            "written back, the rest is written by the next run, the state saved so far is "
+            "resumable) once the org's daily API usage (Sforce-Limit-Info api-usage) "
+            "reaches this share of its Max.",
         ),
         # --- HubSpot, for the write-back of new Salesforce ids
         _secret("hs_access_token", "HubSpot private-app token (write-back of Salesforce ids)."),
@@ -168,7 +182,9 @@ class TargetSalesforceCustom(SyncTarget):
 
     @cached_property
     def client(self) -> SalesforceClient:
-        settings = SalesforceSettings.from_config({"bulk_poll_seconds": 0.5, **self.config})
+        given = {k: v for k, v in self.config.items() if v is not None}
+        defaults = {"bulk_poll_seconds": 0.5, "max_api_share": DEFAULT_MAX_API_SHARE}
+        settings = SalesforceSettings.from_config(defaults | given)
         return SalesforceClient(settings, self._session(None), user_agent=f"{self.name} (crm-sync)")
 
     @cached_property

@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from crm_sync.ledger import LedgerStore
+from crm_sync.salesforce import DEFAULT_MAX_API_SHARE
 from crm_sync.stops import EXIT_QUOTA
 from crm_sync.sync.ledger import open_ledger
 from crm_sync.vocabulary import Direction
@@ -29,6 +30,8 @@ from tests.stops.test_bad_inputs import hs_daily_used
 from tests.target_salesforce_custom.helpers import (
     HubSpotPortal,
     mapped,
+    sf_writes,
+    soql,
     target_config,
     write_mappings,
 )
@@ -91,8 +94,8 @@ def open_letters(config: Mapping[str, Any]) -> dict[str, str]:
         ledger.close()
 
 
-def sf_daily_used(env: Mapping[str, str]) -> int:
-    """Calls the org has used today (``/limits``; the call counts itself)."""
+def sf_daily(env: Mapping[str, str]) -> tuple[int, int]:
+    """Calls the org has used today and its daily Max (``/limits``; the call counts itself)."""
     reply = requests.get(
         f"{env['CRM_SANDBOX_SF_INSTANCE_URL'].rstrip('/')}/services/data/"
         f"v{env['CRM_SANDBOX_SF_API_VERSION']}/limits",
@@ -101,12 +104,27 @@ def sf_daily_used(env: Mapping[str, str]) -> int:
         timeout=30,
     )
     daily = reply.json()["DailyApiRequests"]
-    return int(daily["Max"]) - int(daily["Remaining"])
+    return int(daily["Max"]) - int(daily["Remaining"]), int(daily["Max"])
+
+
+def sf_daily_used(env: Mapping[str, str]) -> int:
+    return sf_daily(env)[0]
 
 
 def upserts(stats: Mapping[str, Any]) -> int:
     calls = stats["salesforce"]["calls"]
     return sum(n for key, n in calls.items() if key.endswith(PROJECT_UPSERT))
+
+
+def five_upserts(
+    portal: HubSpotPortal, env: Mapping[str, str], tmp_path: Path
+) -> tuple[Path, list[str], list[dict], dict[str, Any]]:
+    """1,000 HubSpot projects (five upserts of 200, one at a time): the mappings, their ids,
+    the reverse leg's input and the target's config."""
+    mappings = write_mappings(tmp_path / "m")
+    ids = portal.create("project", projects(1000))
+    config = target_config(env, tmp_path, max_workers=1, bulk_threshold=10_000)
+    return mappings, ids, reverse_input(portal, mappings, ids), config
 
 
 def test_write_back_stops_at_its_share_of_the_portal_day(clean_sandbox, portal, tmp_path):
@@ -154,12 +172,10 @@ def test_write_back_stops_at_its_share_of_the_portal_day(clean_sandbox, portal, 
 
 def test_salesforce_daily_limit_mid_batch_commits_the_written_part(clean_sandbox, portal, tmp_path):
     env = clean_sandbox.env
-    mappings = write_mappings(tmp_path / "m")
-    n = 1000  # five upserts of 200
-    ids = portal.create("project", projects(n))
-    messages = reverse_input(portal, mappings, ids)
-    config = target_config(env, tmp_path, max_workers=1, bulk_threshold=10_000)
-    # the org id, then two of the five upserts; the third is refused (TotalRequests)
+    mappings, ids, messages, config = five_upserts(portal, env, tmp_path)
+    n = len(ids)
+    config["max_api_share"] = 2.0  # only Salesforce's own limit stops this run
+    # three of the five upserts; the fourth is refused (TotalRequests)
     clean_sandbox.set_faults(sf_daily_max=sf_daily_used(env) + 3)
     clean_sandbox.clear_stats()
     first = run(config, messages, tmp_path)
@@ -193,3 +209,109 @@ def test_salesforce_daily_limit_mid_batch_commits_the_written_part(clean_sandbox
     assert all(by_hs[hs_id]["Id"] == row["Id"] for hs_id, row in written.items())
     assert written_back(portal, ids) == {hs_id: row["Id"] for hs_id, row in by_hs.items()}
     assert linked(config, ids) == {hs_id: row["Id"] for hs_id, row in by_hs.items()}
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["max_api_share", "default-share"])
+def test_salesforce_share_mid_batch_stops_cleanly_and_the_rerun_does_the_rest(
+    clean_sandbox, portal, tmp_path, given
+):
+    """This sync's share of the org's day (``max_api_share``, or its default 0.8) reached
+    after two of five upserts: exit 3 with one line before the org's own limit, the two
+    upserts linked and written back; the next day's rerun makes only the three left, and
+    no Salesforce record twice."""
+    env = clean_sandbox.env
+    mappings, ids, messages, config = five_upserts(portal, env, tmp_path)
+    used, daily_max = sf_daily(env)
+    # two upserts reach the share (the org id is read by OAuth userinfo, not counted);
+    # the third is never sent
+    if given:
+        config["max_api_share"] = (used + 2) / daily_max
+    else:  # an org whose Max puts 80 % between the second upsert and the third
+        daily_max = math.floor((used + 2) / DEFAULT_MAX_API_SHARE)
+        clean_sandbox.set_faults(sf_daily_max=daily_max)
+    clean_sandbox.clear_stats()
+    first = run(config, messages, tmp_path)
+    clean_sandbox.set_faults()  # the next day
+    assert first.returncode == EXIT_QUOTA, first.stderr[-3000:]
+    assert "Traceback" not in first.stderr
+    last = first.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "target-salesforce-custom stopped: Salesforce API quota share reached: "
+        f"{used + 2} of {daily_max} daily requests used"
+    ), last
+    assert ">= max_api_share" in last and "resumable" in last
+    assert upserts(clean_sandbox.stats()) == 2
+    assert "crm-sync run report" in first.stderr
+    assert '"bookmark": 1' not in first.stdout
+    written = sf_projects(env)
+    assert len(written) == 400
+    assert linked(config, ids) == {hs_id: row["Id"] for hs_id, row in written.items()}
+    assert written_back(portal, ids) == {hs_id: row["Id"] for hs_id, row in written.items()}
+    assert open_letters(config) == {}
+
+    config.pop("max_api_share", None)  # the share is of a fresh day's count
+    clean_sandbox.clear_stats()
+    second = run(config, reverse_input(portal, mappings, ids), tmp_path)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert upserts(clean_sandbox.stats()) == 3
+    by_hs = sf_projects(env)  # asserts no HubSpot id is in Salesforce twice
+    assert set(by_hs) == set(ids)
+    assert all(by_hs[hs_id]["Id"] == row["Id"] for hs_id, row in written.items())
+    assert written_back(portal, ids) == {hs_id: row["Id"] for hs_id, row in by_hs.items()}
+    assert linked(config, ids) == {hs_id: row["Id"] for hs_id, row in by_hs.items()}
+
+
+def test_lookups_of_a_half_written_batch_are_not_written_again(clean_sandbox, portal, tmp_path):
+    """Lookups folded into the part of a batch Salesforce accepted before a quota stop are
+    in that part's committed base: the rerun upserts only the rest (no update of the
+    written part to set its lookups again), every lookup lands, and a third run writes
+    nothing. A lookup to a company not synced yet is parked by the rerun as before."""
+    env = clean_sandbox.env
+    mappings = write_mappings(tmp_path / "m", lookups=True)
+    companies = portal.create("companies", [{"name": f"Co {i}"} for i in range(3)])
+    config = target_config(env, tmp_path, max_workers=1, bulk_threshold=10_000)
+    synced = companies[:2]  # the third company never reaches Salesforce
+    company_stream = portal.stream("companies", portal.read("companies", synced))
+    first = run(config, mapped(mappings, *company_stream), tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    rows = soql(env, "SELECT Id, HubSpot_Id__c FROM Account")
+    accounts = {r["HubSpot_Id__c"]: r["Id"] for r in rows}
+    n = 1000  # five upserts of 200
+    ids = portal.create("project", projects(n))
+    links = {hs_id: {"companies": [companies[i % 3]]} for i, hs_id in enumerate(ids)}
+
+    def messages() -> list[dict]:
+        return mapped(mappings, *portal.stream("project", portal.read("project", ids), links))
+
+    used, daily_max = sf_daily(env)
+    config["max_api_share"] = (used + 2) / daily_max  # two of the five upserts
+    clean_sandbox.clear_stats()
+    stopped = run(config, messages(), tmp_path)
+    assert stopped.returncode == EXIT_QUOTA, stopped.stderr[-3000:]
+    assert upserts(clean_sandbox.stats()) == 2
+    written = soql(env, "SELECT HubSpot_Id__c, Account__c FROM Project__c")
+    assert len(written) == 400
+    want = {hs_id: accounts.get(companies[i % 3]) for i, hs_id in enumerate(ids)}
+    assert {r["HubSpot_Id__c"]: r["Account__c"] for r in written} == {
+        r["HubSpot_Id__c"]: want[r["HubSpot_Id__c"]] for r in written
+    }
+
+    del config["max_api_share"]
+    clean_sandbox.clear_stats()
+    rerun = run(config, messages(), tmp_path)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert upserts(clean_sandbox.stats()) == 3
+    assert sf_writes(clean_sandbox.stats()) == 3  # nothing sent again to the written part
+    rows = soql(env, "SELECT HubSpot_Id__c, Account__c FROM Project__c")
+    assert {r["HubSpot_Id__c"]: r["Account__c"] for r in rows} == want
+    ledger = open_ledger(config["ledger_url"])
+    try:
+        pending = ledger.pending_associations("project", Direction.HS_TO_SF)
+    finally:
+        ledger.close()
+    assert {p.source_id for p in pending} == {i for i in ids if want[i] is None}
+
+    clean_sandbox.clear_stats()
+    again = run(config, messages(), tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert sf_writes(clean_sandbox.stats()) == 0

@@ -16,6 +16,7 @@ from crm_sync.salesforce.collections import COLLECTION_LIMIT, RETRIEVE_LIMIT, ch
 from crm_sync.salesforce.errors import SalesforceAPIError
 from crm_sync.salesforce.results import RecordError, SaveResult
 from crm_sync.salesforce.settings import (
+    DEFAULT_MAX_API_SHARE,
     FLOWS,
     SalesforceAuthError,
     SalesforceSettings,
@@ -26,6 +27,7 @@ from crm_sync.salesforce.wire import BULK_NULL, csv_cell, wire_value
 __all__ = [
     "BULK_NULL",
     "COLLECTION_LIMIT",
+    "DEFAULT_MAX_API_SHARE",
     "DESCRIBE_BATCH",
     "FLOWS",
     "JWT_GRANT",

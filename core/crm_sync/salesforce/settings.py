@@ -26,6 +26,11 @@ class SalesforceAuthError(RuntimeError):
     """Login failed or no flow can produce a session; the message names the flow."""
 
 
+DEFAULT_MAX_API_SHARE = 0.8
+"""The plugins' default ``max_api_share``: leave a fifth of the org's day to its other
+integrations."""
+
+
 @dataclass(frozen=True)
 class SalesforceSettings:
     """A session token (``access_token`` + ``instance_url``) and/or OAuth credentials

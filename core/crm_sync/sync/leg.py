@@ -58,6 +58,7 @@ from crm_sync.sync.batch import (
     latest_per_id,
     reconcile_batch,
 )
+from crm_sync.sync.crash import AFTER_DESTINATION_WRITE, crash_point
 from crm_sync.vocabulary import RecordError
 
 if TYPE_CHECKING:
@@ -310,6 +311,7 @@ class MappedLeg:
         except WriteStopped as stopped:
             self._commit_stopped(planned, plans, stopped.done, after_stop)
             raise
+        crash_point(AFTER_DESTINATION_WRITE)  # tests only: the window before the commit
         with self.report_lock:
             for refused in write.refused:
                 self.report.failed(refused.plan)
@@ -347,8 +349,12 @@ class MappedLeg:
     ) -> None:
         """A write stopped by the quota: keep what reached the destination, uncount the rest.
 
-        The written records are committed with their new base (their associations are
-        made by the next run, which finds the lookup missing from the base). ``after_stop``
+        The written records are committed with their new base. Associations made after
+        the write (HubSpot's) are made by the next run, which finds the lookup missing from
+        the base; lookups folded into the write (Salesforce's) are in that base already, so
+        the next run sends nothing again for them (only the lookups it parks, those of
+        records whose related record is not synced, are parked again by the next run:
+        ``tests/target_salesforce_custom/test_quota_stops.py``). ``after_stop``
         sees only the plans that reached the destination or needed no write: a plan the
         stop kept from its write must stay as it was for the next run to write it.
         """

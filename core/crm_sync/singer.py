@@ -19,6 +19,7 @@ from singer_sdk import typing as th
 from singer_sdk.plugin_base import PluginBase
 from singer_sdk.singerlib import SelectionMask
 
+from crm_sync.salesforce.settings import DEFAULT_API_VERSION, DEFAULT_LOGIN_URL, FLOWS
 from crm_sync.spec import load_dir
 from crm_sync.spec.model import Mapping as SpecMapping
 from crm_sync.stops import CleanStops, InputError
@@ -157,3 +158,62 @@ def load_tap_mappings(
             len(specs.errors), directory,
         )  # fmt: skip
     return list(specs.mappings)
+
+
+def salesforce_login_settings(prefix: str = "", *, purpose: str = "") -> list[th.Property]:
+    """The Salesforce login settings every plugin that reaches an org declares
+    (:class:`crm_sync.salesforce.SalesforceSettings` reads them), named with ``prefix``
+    (target-hubspot-custom reads them as ``sf_*`` beside its own HubSpot settings);
+    ``purpose`` says in each description what the login is for there."""
+    why = f" ({purpose})" if purpose else ""
+
+    def text(name: str, secret: bool, description: str) -> th.Property:
+        return th.Property(prefix + name, th.StringType, secret=secret, description=description)
+
+    return [
+        th.Property(
+            f"{prefix}login_url",
+            th.URIType,
+            default=DEFAULT_LOGIN_URL,
+            description="Salesforce OAuth host: https://login.salesforce.com, "
+            f"https://test.salesforce.com (sandbox orgs) or the org's My Domain URL{why}.",
+        ),
+        th.Property(
+            f"{prefix}instance_url",
+            th.URIType,
+            description="The org's API host. Optional: the token reply names it.",
+        ),
+        th.Property(
+            f"{prefix}auth_flow",
+            th.StringType,
+            default="auto",
+            allowed_values=list(FLOWS),
+            description="OAuth grant to use; `auto` picks the first complete set of "
+            "credentials (JWT, refresh token, username-password, client credentials).",
+        ),
+        text(
+            "access_token",
+            True,
+            f"A session token used directly (needs {prefix}instance_url); when rejected, "
+            "the other credentials log in if any.",
+        ),
+        text("client_id", True, "Consumer key of the connected app."),
+        text("client_secret", True, "Consumer secret of the connected app."),
+        text("refresh_token", True, "OAuth refresh token."),
+        text("username", False, "Salesforce user for password and JWT flows."),
+        text("password", True, "That user's password."),
+        text("security_token", True, f"Appended to the {prefix}password (username-password flow)."),
+        text("private_key", True, "PEM RSA private key of the connected app (JWT bearer flow)."),
+        text("private_key_path", False, f"File holding {prefix}private_key."),
+        text(
+            "private_key_passphrase",
+            True,
+            f"Passphrase of {prefix}private_key, when the key is encrypted.",
+        ),
+        th.Property(
+            f"{prefix}api_version",
+            th.StringType,
+            default=DEFAULT_API_VERSION,
+            description="Salesforce REST API version, without the `v` (e.g. 62.0).",
+        ),
+    ]

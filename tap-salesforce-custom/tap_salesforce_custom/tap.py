@@ -13,7 +13,6 @@ from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from crm_sync.backfill import MappingScopes
 from crm_sync.salesforce import (
     DEFAULT_MAX_API_SHARE,
-    FLOWS,
     SalesforceAPIError,
     SalesforceClient,
     SalesforceSettings,
@@ -23,6 +22,7 @@ from crm_sync.singer import (
     load_tap_mappings,
     mappings_dir_setting,
     number_setting,
+    salesforce_login_settings,
 )
 from crm_sync.spec import Mapping as SpecMapping
 from crm_sync.vocabulary import Direction
@@ -54,69 +54,11 @@ class TapSalesforceCustom(AnnotatedTap):
 
     config_jsonschema = th.PropertiesList(
         # --- where and how to log in
-        th.Property(
-            "login_url",
-            th.URIType,
-            default="https://login.salesforce.com",
-            description="OAuth host: https://login.salesforce.com, https://test.salesforce.com "
-            "(sandbox orgs) or the org's My Domain URL.",
-        ),
-        th.Property(
-            "instance_url",
-            th.URIType,
-            description="The org's API host. Optional: the token reply names it.",
-        ),
-        th.Property(
-            "auth_flow",
-            th.StringType,
-            default="auto",
-            allowed_values=list(FLOWS),
-            description="OAuth grant to use; `auto` picks the first complete set of "
-            "credentials (JWT, refresh token, username-password, client credentials).",
-        ),
-        th.Property(
-            "access_token",
-            th.StringType,
-            secret=True,
-            description="A session token used directly (needs instance_url); when "
-            "rejected, the tap logs in with the other credentials if any.",
-        ),
-        th.Property("client_id", th.StringType, secret=True, description="Consumer key."),
-        th.Property("client_secret", th.StringType, secret=True, description="Consumer secret."),
-        th.Property(
-            "refresh_token", th.StringType, secret=True, description="OAuth refresh token."
-        ),
-        th.Property("username", th.StringType, description="User for password and JWT flows."),
-        th.Property("password", th.StringType, secret=True, description="User's password."),
-        th.Property(
-            "security_token",
-            th.StringType,
-            secret=True,
-            description="Appended to the password (username-password flow).",
-        ),
-        th.Property(
-            "private_key",
-            th.StringType,
-            secret=True,
-            description="PEM RSA private key of the connected app (JWT bearer flow).",
-        ),
-        th.Property("private_key_path", th.StringType, description="File holding private_key."),
-        th.Property(
-            "private_key_passphrase",
-            th.StringType,
-            secret=True,
-            description="Passphrase of private_key, when the key is encrypted.",
-        ),
+        *salesforce_login_settings(),
         th.Property(
             "ca_bundle",
             th.StringType,
             description="CA bundle file for TLS verification (TLS is always verified).",
-        ),
-        th.Property(
-            "api_version",
-            th.StringType,
-            default="62.0",
-            description="REST API version, without the `v` (e.g. 62.0).",
         ),
         # --- what to read
         th.Property(

@@ -22,8 +22,8 @@ from crm_sync.http import CallCounter, ResilientSession, RetryPolicy, WindowLimi
 from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.hubspot.daily import DEFAULT_MAX_DAILY_SHARE
 from crm_sync.hubspot.properties import warn_create_setting
-from crm_sync.salesforce import FLOWS, SalesforceClient, SalesforceSettings
-from crm_sync.singer import number_setting
+from crm_sync.salesforce import SalesforceClient, SalesforceSettings
+from crm_sync.singer import number_setting, salesforce_login_settings
 from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
 from crm_sync.sync.state import STATE_INTERVAL_SETTING
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
@@ -160,45 +160,7 @@ class TargetHubSpotCustom(SyncTarget):
             "integration does; needs the sf_* login settings. A mapping opts out with "
             "salesforce.write_back: false.",
         ),
-        th.Property(
-            "sf_login_url",
-            th.StringType,
-            default="https://login.salesforce.com",
-            description="Salesforce OAuth host (write-back of HubSpot ids).",
-        ),
-        th.Property(
-            "sf_instance_url",
-            th.StringType,
-            description="The org's API host. Optional: the token reply names it.",
-        ),
-        th.Property(
-            "sf_auth_flow",
-            th.StringType,
-            default="auto",
-            allowed_values=list(FLOWS),
-            description="Salesforce login to use; auto picks the first complete set.",
-        ),
-        *(
-            th.Property(f"{SF_PREFIX}{name}", th.StringType, secret=secret, description=text)
-            for name, secret, text in (
-                ("access_token", True, "A Salesforce session token (needs sf_instance_url)."),
-                ("client_id", True, "Salesforce consumer key."),
-                ("client_secret", True, "Salesforce consumer secret."),
-                ("refresh_token", True, "Salesforce OAuth refresh token."),
-                ("username", False, "Salesforce user for password and JWT flows."),
-                ("password", True, "That user's password."),
-                ("security_token", True, "Appended to sf_password."),
-                ("private_key", True, "PEM key of the Salesforce JWT bearer flow."),
-                ("private_key_path", False, "File holding sf_private_key."),
-                ("private_key_passphrase", True, "Passphrase of sf_private_key."),
-            )
-        ),
-        th.Property(
-            "sf_api_version",
-            th.StringType,
-            default="62.0",
-            description="Salesforce REST API version, without the `v`.",
-        ),
+        *salesforce_login_settings(SF_PREFIX, purpose="write-back of HubSpot ids"),
         number_setting(
             "sf_max_api_share",
             default=0.8,

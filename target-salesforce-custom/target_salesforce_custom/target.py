@@ -25,11 +25,10 @@ from crm_sync.hubspot import HubSpotClient, HubSpotSettings
 from crm_sync.hubspot.daily import DEFAULT_MAX_DAILY_SHARE
 from crm_sync.salesforce import (
     DEFAULT_MAX_API_SHARE,
-    FLOWS,
     SalesforceClient,
     SalesforceSettings,
 )
-from crm_sync.singer import number_setting
+from crm_sync.singer import number_setting, salesforce_login_settings
 from crm_sync.sync.publish import DEFAULT_LEDGER, LOG_VALUES_SETTING
 from crm_sync.sync.state import STATE_INTERVAL_SETTING
 from crm_sync.sync.target import RefusedRecordsError, SyncTarget
@@ -50,44 +49,11 @@ class TargetSalesforceCustom(SyncTarget):
 
     config_jsonschema = th.PropertiesList(
         # --- Salesforce login: the same settings as tap-salesforce-custom
-        th.Property(
-            "login_url",
-            th.StringType,
-            default="https://login.salesforce.com",
-            description="OAuth host (https://test.salesforce.com for sandboxes).",
-        ),
-        th.Property(
-            "instance_url",
-            th.StringType,
-            description="The org's API host. Optional: the token reply names it.",
-        ),
-        th.Property(
-            "auth_flow",
-            th.StringType,
-            default="auto",
-            allowed_values=list(FLOWS),
-            description="Which login to use; auto picks the first complete set of settings.",
-        ),
-        _secret("access_token", "A session token used directly (needs instance_url)."),
-        _secret("client_id", "Consumer key."),
-        _secret("client_secret", "Consumer secret."),
-        _secret("refresh_token", "OAuth refresh token."),
-        th.Property("username", th.StringType, description="User for password and JWT flows."),
-        _secret("password", "User's password."),
-        _secret("security_token", "Appended to the password."),
-        _secret("private_key", "PEM key of the JWT bearer flow."),
-        th.Property("private_key_path", th.StringType, description="File holding private_key."),
-        _secret("private_key_passphrase", "Passphrase of private_key."),
+        *salesforce_login_settings(),
         th.Property(
             "ca_bundle",
             th.StringType,
             description="CA bundle to verify TLS with (both APIs; TLS is always verified).",
-        ),
-        th.Property(
-            "api_version",
-            th.StringType,
-            default="62.0",
-            description="REST API version, without the `v` (e.g. 62.0).",
         ),
         number_setting(
             "max_api_share",

@@ -193,7 +193,10 @@ def test_forward_leg_import_edits_deletes_and_idle_rerun(clean_sandbox: Any, pro
     project.run()
     stats = clean_sandbox.stats()
     assert calls(stats, "batch/upsert") == 2  # one per object
-    assert calls(stats, "batch/archive") == 1  # project: delete propagates
+    assert calls(stats, "/crm/v3/objects/{objectType}/batch/archive") == 1  # deletes propagate
+    # the moved project's old company pair is archived whole (a label archive would leave
+    # HubSpot's default association behind), its new one made: one call each
+    assert calls(stats, "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/archive") == 1
     assert write_calls(stats, "salesforce") == {}  # the edited records hold their ids
     assert_hubspot_equals_salesforce(env)  # edits in, deleted projects archived
     archived = hubspot_records(env, "project", ["salesforce_id"])

@@ -113,10 +113,17 @@ def projects_after(env: dict[str, str], bookmark: dict[str, Any]) -> int:
     sf = salesforce_client(env)
     value = soql_datetime(bookmark["replication_key_value"])
     rows = sf.query_all(
-        f"SELECT Id FROM Project__c WHERE SystemModstamp >= {value} AND Status__c != 'Draft'"
+        "SELECT Id, SystemModstamp FROM Project__c "
+        f"WHERE SystemModstamp >= {value} AND Status__c != 'Draft'"
     )["records"]
     done_at_boundary = set(bookmark.get("boundary_ids") or [])
-    return sum(1 for row in rows if row["Id"] not in done_at_boundary)
+    at_bookmark = datetime.fromisoformat(bookmark["replication_key_value"])
+    return sum(  # a tie id counts as done only while it still sits at the bookmark
+        1
+        for row in rows
+        if row["Id"] not in done_at_boundary
+        or datetime.fromisoformat(row["SystemModstamp"].replace("+0000", "+00:00")) != at_bookmark
+    )
 
 
 def calls(stats: dict[str, Any], api: str, fragment: str) -> int:
@@ -136,6 +143,10 @@ def test_killed_first_import_resumes_from_its_last_durable_batch(
             "TAP_SALESFORCE_CUSTOM_PAGE_SIZE": str(PAGE),
             "TARGET_HUBSPOT_CUSTOM_BATCH_SIZE_ROWS": str(BATCH),
             "MELTANO_ELT_BUFFER_SIZE": str(BUFFER),
+            # The id write-back moves each written project's SystemModstamp past the
+            # bookmark, so the next run reads it once more by design (and writes nothing);
+            # off here, so that what the rerun reads is the resume point alone.
+            "TARGET_HUBSPOT_CUSTOM_WRITE_BACK_IDS": "false",
         }
     )
     sf = salesforce_client(env)

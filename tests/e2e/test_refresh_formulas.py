@@ -103,6 +103,12 @@ def test_rollups_refresh_on_their_cadence_with_minimum_calls(
     assert float(first[acme]["number_of_projects"]) == 2.0
     assert float(first[other]["total_project_budget"]) == 40.0
 
+    # The import wrote each new company's id into HubSpot_Id__c, which moved the accounts'
+    # SystemModstamp: the next run reads them once more and writes nothing to HubSpot.
+    clean_sandbox.clear_stats()
+    meltano(root, env)
+    assert write_calls(clean_sandbox.stats(), "hubspot") == {}
+
     stamp = sf.rows("Account", "SystemModstamp")[acme]["SystemModstamp"]
     for project in projects:
         sf.update("Project__c", project, {"Budget__c": 350.0})

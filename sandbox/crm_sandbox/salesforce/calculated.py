@@ -100,6 +100,18 @@ def _refresh_all(
         )
 
 
+def rollup_inputs(schema: SchemaRegistry, child: ObjectDef) -> set[str]:
+    """The fields of ``child`` the roll-ups over it read: an update that changes none of
+    them leaves every parent's roll-ups as they are (an id write-back, a rename)."""
+    return {
+        name
+        for _, fdef in schema.rollups_over(child.name)
+        if fdef.rollup
+        for name in (fdef.rollup.lookup, fdef.rollup.field, "IsDeleted")
+        if name
+    }
+
+
 def rollup_parents(schema: SchemaRegistry, child: ObjectDef, *rows: dict | None) -> list[str]:
     """The parent ids the given child rows (before/after a write) point at through roll-ups."""
     lookups = {fdef.rollup.lookup for _, fdef in schema.rollups_over(child.name) if fdef.rollup}

@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.core.ids import salesforce_id
-from crm_sandbox.salesforce.calculated import refresh_rollups, rollup_parents, row_columns
+from crm_sandbox.salesforce.calculated import (
+    refresh_rollups,
+    rollup_inputs,
+    rollup_parents,
+    row_columns,
+)
 from crm_sandbox.salesforce.derived import derive
 from crm_sandbox.salesforce.errors import (
     ROLLED_BACK_MESSAGE,
@@ -660,7 +665,8 @@ class SalesforceStore:
             + ' WHERE "_rowid" = ?',
             (*(row[c] for c in changed), row["_rowid"]),
         )
-        refresh_rollups(conn, self.schema, obj, rollup_parents(self.schema, obj, before, row))
+        if rollup_inputs(self.schema, obj).intersection(changed):
+            refresh_rollups(conn, self.schema, obj, rollup_parents(self.schema, obj, before, row))
 
     def _upsert_one(self, conn: sqlite3.Connection, item: _Prepared, now: str) -> SaveResult:
         obj, ext = item.obj, item.ext

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from crm_sandbox.core.ids import salesforce_id
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.soql import SoqlError
-from crm_sandbox.salesforce.soql.shaping import csv_header, csv_row
+from crm_sandbox.salesforce.soql.shaping import csv_header, csv_rows
 from crm_sandbox.salesforce.values import format_datetime, wire_datetime
 
 if TYPE_CHECKING:
@@ -223,8 +223,7 @@ class BulkJobs:
             lineterminator=LINE_ENDINGS[info["lineEnding"]],
         )
         writer.writerow(csv_header(compiled))
-        for result_row in rows:
-            writer.writerow(csv_row(compiled, result_row))
+        writer.writerows(csv_rows(compiled, rows))
         end = min(snap.total, start + count)
         return buffer.getvalue(), len(rows), encode_locator(end) if end < snap.total else "null"
 

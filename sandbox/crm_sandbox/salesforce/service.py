@@ -147,6 +147,7 @@ class SalesforceService(ApiService):
             ctx.clock,
             ctx.credentials.sf_user_id,
             refuse=lambda: ctx.dice.refuse_record(self.name),
+            org_id=ctx.credentials.sf_org_id,
         )
         self.sessions = Sessions(self.db, ctx.credentials, ctx.clock)
         self.limits = OrgLimits(self.db, ctx.clock, lambda: ctx.dice.settings.sf_daily_max)

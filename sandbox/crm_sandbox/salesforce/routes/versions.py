@@ -29,6 +29,12 @@ def release_label(major: int) -> str:
     return f"{_SEASONS[index % 3]} '{11 + index // 3:02d}"
 
 
+def is_listed(version: str) -> bool:
+    """Whether ``version`` (``"62.0"``) is one ``GET /services/data/`` lists."""
+    major, dot, minor = version.partition(".")
+    return major.isdigit() and dot == "." and minor == "0" and OLDEST <= int(major) <= NEWEST
+
+
 def versions_list() -> list[dict[str, str]]:
     return [
         {"label": release_label(v), "url": f"/services/data/v{v}.0", "version": f"{v}.0"}

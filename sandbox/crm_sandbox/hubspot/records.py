@@ -36,11 +36,14 @@ if TYPE_CHECKING:
     from crm_sandbox.hubspot.store import Store
 
 MAX_BATCH = 100
+ASSOCIATION_READ_MAX = 1000
+"""v4 (and v3) associations ``batch/read`` take up to 1,000 ids (HubSpot changelog,
+effective 2025-02-10); the other batch calls take 100."""
 _STAMP_EVERY = 64
 """insert_many reads the clock once per this many records (each read costs ~10 µs)."""
 BATCH_TOO_LARGE = (
-    "The maximum number of inputs supported in a batch is 100. Please reduce the number of"
-    " items and try again"
+    "The maximum number of inputs supported in a batch is {limit}. Please reduce the number"
+    " of items and try again"
 )
 _SERVER_PROPS = frozenset(
     {
@@ -91,11 +94,13 @@ def not_found_batch(ot: ObjectType, ids: list[str]) -> dict[str, Any]:
     ).as_batch_error({"ids": ids})
 
 
-def check_batch_size(inputs: Any) -> list[dict[str, Any]]:
+def check_batch_size(inputs: Any, limit: int = MAX_BATCH) -> list[dict[str, Any]]:
+    """The request's ``inputs``, or HubSpot's 400 when it holds more than ``limit``
+    (the body past 1,000 association reads is the 100-input one's, unverified)."""
     if not isinstance(inputs, list):
         raise ValidationError("Some required fields were not set: [inputs]")
-    if len(inputs) > MAX_BATCH:
-        raise ValidationError(BATCH_TOO_LARGE)
+    if len(inputs) > limit:
+        raise ValidationError(BATCH_TOO_LARGE.format(limit=limit))
     return inputs
 
 
@@ -237,7 +242,17 @@ class Records:
         return list(dict.fromkeys(n for n in requested if n in live))
 
     # -- validation ---------------------------------------------------------------------------
-    def validate(self, ot: ObjectType, values: Any, creating: bool) -> dict[str, str | None]:
+    def validate(
+        self,
+        ot: ObjectType,
+        values: Any,
+        creating: bool,
+        allowed: dict[tuple[str, str], bool] | None = None,
+    ) -> dict[str, str | None]:
+        """The clean values of one input, or InvalidPropertyValues with every problem.
+
+        ``allowed`` memoises the external-option checks (is this owner id an active
+        owner?) across one batch: the owners do not change within a request."""
         if values is None:
             values = {}
         if not isinstance(values, dict):
@@ -266,7 +281,7 @@ class Records:
                 continue
             try:
                 if prop.external_options:
-                    clean[name] = self._external(prop, raw)
+                    clean[name] = self._external(prop, raw, allowed)
                 else:
                     clean[name] = normalize(prop, raw, ot.object_type_id)
             except PropertyValueError as exc:
@@ -285,11 +300,18 @@ class Records:
             raise InvalidPropertyValues(problems, self.portal_id)
         return clean
 
-    def _external(self, prop: Property, raw: Any) -> str | None:
+    def _external(
+        self, prop: Property, raw: Any, allowed: dict[tuple[str, str], bool] | None = None
+    ) -> str | None:
         value = None if raw is None else str(int(raw) if isinstance(raw, float) else raw)
         if value is None or value.strip() == "":
             return None
-        if not self.external_option(prop, value.strip()):
+        key = (prop.name, value.strip())
+        if allowed is None:
+            ok = self.external_option(prop, key[1])
+        elif (ok := allowed.get(key)) is None:
+            ok = allowed[key] = self.external_option(prop, key[1])
+        if not ok:
             # HubSpot refuses an owner id that is no owner (INVALID_OWNER_ID, wording
             # unverified).
             raise PropertyValueError(
@@ -513,12 +535,13 @@ class Records:
         results: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
         names = self.selected(ot, None)
+        allowed: dict[tuple[str, str], bool] = {}
         with self.store.db.transaction() as conn:
             for item in inputs:
                 trace = item.get("objectWriteTraceId")
                 try:
                     self._injected_refusal(ot, item.get("properties"))
-                    clean = self.validate(ot, item.get("properties"), creating=True)
+                    clean = self.validate(ot, item.get("properties"), True, allowed)
                     conn.execute("SAVEPOINT rec")
                     mark = self.keys.counts.savepoint()
                     try:
@@ -567,6 +590,7 @@ class Records:
                 f"Duplicate IDs found in batch input: {dupes}. IDs must be unique"
             )
         outcomes: list[tuple[dict[str, Any], Record, bool] | dict[str, Any] | None] = []
+        allowed: dict[tuple[str, str], bool] = {}
         with self.store.db.transaction() as conn:
             found = self._prefetch(conn, ot, inputs)
             creates: list[tuple[int, dict[str, str | None]]] = []
@@ -584,11 +608,11 @@ class Records:
                     # validation and unique checks come before any write of the record, so
                     # a refusal needs no savepoint (two statements a record saved)
                     if record is not None:
-                        clean = self.validate(ot, item.get("properties"), creating=False)
+                        clean = self.validate(ot, item.get("properties"), False, allowed)
                         outcome = (item, self.modify(conn, ot, record, clean), False)
                     elif upsert and id_property and id_property != "hs_object_id":
                         values = {**(item.get("properties") or {}), id_property: ref}
-                        clean = self.validate(ot, values, creating=True)
+                        clean = self.validate(ot, values, True, allowed)
                         if found is None:
                             outcome = (item, self.insert(conn, ot, clean), True)
                         else:  # created below, all at once

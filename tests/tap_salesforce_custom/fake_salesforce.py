@@ -216,6 +216,13 @@ class FakeOrg:
             raise _SoqlError("MALFORMED_QUERY", "unexpected token")
         fields, obj, where, order, limit = m.groups()
         rows = [r for r in self.records.get(obj, []) if include_deleted or not r["IsDeleted"]]
+        # The tap's keyset on (key, Id): "(K > t OR (K = t AND Id > 'x'))".
+        keyset = re.search(r"\((\w+) > (\S+) OR \(\1 = \2 AND Id > '(\w+)'\)\)", where or "")
+        if keyset:
+            key, lit, after = keyset.groups()
+            at = wire_dt(datetime.fromisoformat(lit.replace("Z", "+00:00")))
+            rows = [r for r in rows if r[key] is not None and (r[key], r["Id"]) > (at, after)]
+            where = (where or "").replace(keyset.group(0), "").removeprefix(" AND ")
         for cond in re.split(r" AND ", where or ""):
             if not cond:
                 continue

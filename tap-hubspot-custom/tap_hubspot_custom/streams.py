@@ -10,8 +10,10 @@
   there.
 * **Incremental pull**: the search API from the bookmark, re-anchored page by page
   (:mod:`tap_hubspot_custom.search_plan`); STATE after every page: ``updatedAt``
-  bookmark, ``boundary_ids`` (ids already emitted at that millisecond) and
-  ``boundary_complete``.
+  bookmark, ``boundary_ids`` (ids already emitted at that millisecond, at most about a
+  page), ``boundary_last_id`` (a tie drain's cursor: every record at that millisecond
+  up to this id went out) and ``boundary_complete`` (every record at it went out) --
+  bounded however many records share one millisecond.
 * **Deletes**: search never returns archived records, so after the live records the
   stream lists ``archived=true`` records and emits those archived since the last run
   (``archivedAt`` at or after the previous bookmark; ``archived_value`` /
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
 
 LIST_PAGE_MAX = 100
 BOUNDARY_IDS = "boundary_ids"
+BOUNDARY_LAST_ID = "boundary_last_id"
 BOUNDARY_COMPLETE = "boundary_complete"
 ARCHIVED_VALUE = "archived_value"
 ARCHIVED_IDS = "archived_ids"
@@ -300,7 +303,11 @@ class HubSpotObjectStream(HubSpotStream):
         newest, served_at = self._newest, self._served_at
         if served_at is not None and (self.descent is not None or self._point.walked):
             served_at -= self.index_lag_ms  # what the search index may not have had yet
-        if newest.ms is not None and (served_at is None or newest.ms <= served_at):
+        if newest.ms is not None and served_at is not None and newest.ms <= served_at:
+            # Every record had that time before the pull began and the pull read every
+            # record: all at ``newest`` went out, however many (a bulk import's thousands).
+            self._save(state, iso(newest.ms), [], complete=True)
+        elif newest.ms is not None and served_at is None:
             self._save(state, iso(newest.ms), sorted(newest.ids), complete=False)
         elif served_at is not None:
             self._save(state, iso(served_at), [], complete=False)
@@ -472,12 +479,24 @@ class HubSpotObjectStream(HubSpotStream):
         anchor = Anchor(start_ms, True, set())
         if epoch_ms(state.get("replication_key_value")) == start_ms:
             anchor.inclusive = not state.get(BOUNDARY_COMPLETE, False)
-            anchor.seen = set(state.get(BOUNDARY_IDS) or []) if anchor.inclusive else set()
+            if anchor.inclusive:
+                # Older versions kept every id at the millisecond here; still read.
+                anchor.seen = {str(i) for i in state.get(BOUNDARY_IDS) or []}
+                cursor = state.get(BOUNDARY_LAST_ID)
+                anchor.drain_after = int(cursor) if cursor is not None else None
         self.plan = SearchPlan(
             self.obj.modified_property, self.hubspot_properties, anchor, self.search_limit
         )
         self._switch("search")
-        yield from self.request_records(context)
+        # STATE goes out at page ends only (:meth:`_parse_search`), never amid a page's
+        # records: such a line would say less than the records before it, and a run killed
+        # just after it would read them again.
+        every = self.STATE_MSG_FREQUENCY
+        self.STATE_MSG_FREQUENCY = 1 << 62
+        try:
+            yield from self.request_records(context)
+        finally:
+            self.STATE_MSG_FREQUENCY = every
 
     def _parse_search(self, response: requests.Response) -> Iterator[dict[str, Any]]:
         plan = self.plan
@@ -486,8 +505,10 @@ class HubSpotObjectStream(HubSpotStream):
         self._attach(records)
         yield from records
         # Runs once the SDK has written every record of the page: the bookmark follows.
-        value, ids, complete = plan.bookmark()
-        self._save(self._state, value, ids, complete=complete)
+        value, ids, complete, cursor = plan.bookmark()
+        self._save(self._state, value, ids, complete=complete, drained_to=cursor)
+        if self.replication_method == REPLICATION_INCREMENTAL:
+            self._write_state_message()  # at every page's end, not amid the next page
 
     def _archived_pull(
         self, context: Context | None, state: dict[str, Any], start: str | None
@@ -553,12 +574,22 @@ class HubSpotObjectStream(HubSpotStream):
             with metrics.http_request_counter(self.name, reader.endpoint) as counter:
                 counter.increment(found.calls)
 
-    def _save(self, state: dict[str, Any], value: str, ids: list[str], *, complete: bool) -> None:
+    def _save(
+        self,
+        state: dict[str, Any],
+        value: str,
+        ids: list[str],
+        *,
+        complete: bool,
+        drained_to: int | None = None,
+    ) -> None:
         if self.replication_method != REPLICATION_INCREMENTAL:
             return
         state["replication_key"] = REPLICATION_KEY
         state["replication_key_value"] = value
         state[BOUNDARY_IDS] = ids
+        # Written even when null: meltano merges STATE, so a key left out would survive.
+        state[BOUNDARY_LAST_ID] = None if drained_to is None else str(drained_to)
         state[BOUNDARY_COMPLETE] = complete
         self.state_manager.is_flushed = False
 

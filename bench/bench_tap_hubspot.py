@@ -17,8 +17,9 @@ second, outside that window):
 * ``search``: search calls per second over the 5 allowed;
 * ``records``: records per second over the most the allowed calls can carry,
   19 x 100 (a list page) + 5 x 200 (a search page) without associations. With
-  associations every record also needs them: inline in a list page (100 a call) or a v4
-  batch read (100 a call) beside a search page, so the most is 19 x 100 whatever the mix;
+  associations every record also needs them: inline in a list page (100 a call) or one v4
+  batch read beside a search page (it takes up to 1,000 ids: one window call per 200
+  records), so the most is 5 x 200 + (19 - 5) x 100;
 * 429s the sandbox sent (each one a retried call) and the most calls it served at once.
 
 ``--seed-only`` leaves the sandbox seeded and running for a profiler (prints its env).
@@ -70,8 +71,8 @@ SEARCH_ROUTE = "POST /crm/v3/objects/{objectType}/search"
 
 def record_ceiling(associations: bool) -> float:
     """The most records per second HubSpot's limits let a pull carry (see the docstring)."""
-    if associations:
-        return WINDOW_PER_S * LIST_PAGE
+    if associations:  # each search page's one association read counts in the window
+        return SEARCH_PER_S * SEARCH_PAGE + (WINDOW_PER_S - SEARCH_PER_S) * LIST_PAGE
     return WINDOW_PER_S * LIST_PAGE + SEARCH_PER_S * SEARCH_PAGE
 
 

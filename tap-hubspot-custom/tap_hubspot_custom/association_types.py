@@ -1,6 +1,6 @@
 """Which object types' associations each stream reads, and which its mappings need.
 
-Each associated type costs one v4 batch read per 100 records of the stream, so a stream
+Each associated type costs one v4 batch read per page of records of the stream, so a stream
 reads only the types the settings name for it: ``associations_by_object`` per stream,
 else ``include_associations`` for every stream. With ``mappings_dir`` set, a type some
 reverse-leg mapping's association needs but the settings leave out is logged (the mapper

@@ -1,10 +1,10 @@
 """Associations of a page of records, read with the v4 batch API, in the v3 record shape.
 
 One ``POST /crm/v4/associations/{from}/{to}/batch/read`` (the core client's
-``read_associations``) per associated object type per 100 records (not one call per
-record). An id with more associations than one reply holds comes back with its own
-``paging.next.after``; those ids are read again with ``{"id", "after"}`` inputs until
-done. Each record gets, per type read::
+``read_associations``) per associated object type per page of records, up to 1,000
+(HubSpot's limit for this call; not one call per record). An id with more associations
+than one reply holds comes back with its own ``paging.next.after``; those ids are read
+again with ``{"id", "after"}`` inputs until done. Each record gets, per type read::
 
     "associations": {"companies": {"results": [
         {"id": "512", "type": "contact_to_company", "typeId": 279,
@@ -19,10 +19,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from crm_sync.hubspot import ASSOCIATION_READ_LIMIT
+
 if TYPE_CHECKING:
     from crm_sync.hubspot import HubSpotClient
 
-BATCH_MAX = 100
+BATCH_MAX = ASSOCIATION_READ_LIMIT
 SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal", "tickets": "ticket"}
 
 

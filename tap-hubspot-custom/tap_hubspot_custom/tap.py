@@ -102,7 +102,7 @@ class TapHubSpotCustom(AnnotatedTap):
             default=[],
             description="Object types whose associations each record carries "
             '(`associations: {"companies": {"results": [{"id", "type"}]}}`), '
-            "read with the v4 batch API (one call per type per 100 records).",
+            "read with the v4 batch API (one call per type per page of records).",
         ),
         th.Property(
             "associations_by_object",

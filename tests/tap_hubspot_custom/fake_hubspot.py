@@ -244,7 +244,7 @@ class FakePortal:
         return reply
 
     def _assoc(self, a: str, b: str, body: dict[str, Any], context: Any) -> dict[str, Any]:
-        assert len(body["inputs"]) <= 100
+        assert len(body["inputs"]) <= 1000  # HubSpot's limit for associations batch/read
         results, errors = [], []
         per_reply = 2  # small, so per-input paging shows
         for entry in body["inputs"]:

@@ -146,11 +146,11 @@ def test_associations_batched_per_page_in_the_v3_shape(fake, config) -> None:
     }  # fmt: skip
     assert results[1]["type"] == "project_to_company"
     assert records[ids[1]]["associations"] == {"companies": {"results": []}}
-    # 250 ids over two search pages (200 + 50): 2 + 1 batch reads, plus one follow-up
-    # read for the id whose associations did not fit one reply.
+    # 250 ids over two search pages (200 + 50): one batch read each (the call takes up to
+    # 1,000 ids), plus one follow-up read for the id whose associations did not fit one reply.
     batches = [b for m, p, b in fake.calls if p.endswith("/batch/read")]
-    assert [len(b["inputs"]) for b in batches] == [100, 100, 1, 50]
-    assert batches[2]["inputs"] == [{"id": ids[0], "after": companies[2]}]
+    assert [len(b["inputs"]) for b in batches] == [200, 1, 50]
+    assert batches[1]["inputs"] == [{"id": ids[0], "after": companies[2]}]
 
 
 def test_429_and_5xx_are_retried_and_a_daily_429_stops(fake, config) -> None:

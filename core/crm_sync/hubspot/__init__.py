@@ -14,10 +14,17 @@ from crm_sync.hubspot.client import (
     default_session,
 )
 from crm_sync.hubspot.errors import HubSpotError
-from crm_sync.hubspot.outcomes import BATCH_LIMIT, BatchOutcome, Refusal, chunks
+from crm_sync.hubspot.outcomes import (
+    ASSOCIATION_READ_LIMIT,
+    BATCH_LIMIT,
+    BatchOutcome,
+    Refusal,
+    chunks,
+)
 from crm_sync.hubspot.settings import DEFAULT_BASE_URL, HubSpotAuthError, HubSpotSettings
 
 __all__ = [
+    "ASSOCIATION_READ_LIMIT",
     "BATCH_LIMIT",
     "DEFAULT_BASE_URL",
     "LIST_LIMIT",

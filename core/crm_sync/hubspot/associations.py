@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.hubspot.outcomes import (
+    ASSOCIATION_READ_LIMIT,
     BATCH_LIMIT,
     BatchOutcome,
     Refusal,
@@ -80,8 +81,8 @@ class AssociationCalls:
     def read_associations(
         self, from_type: str, to_type: str, inputs: Sequence[Mapping[str, str]]
     ) -> dict[str, Any]:
-        """One v4 ``batch/read`` of ≤100 ``{"id", "after"?}`` inputs (200 or 207)."""
-        check_batch_size(inputs)
+        """One v4 ``batch/read`` of ≤1,000 ``{"id", "after"?}`` inputs (200 or 207)."""
+        check_batch_size(inputs, ASSOCIATION_READ_LIMIT)
         reply = self.call(
             "POST",
             f"/crm/v4/associations/{from_type}/{to_type}/batch/read",

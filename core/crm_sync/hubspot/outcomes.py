@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 BATCH_LIMIT = 100
 """HubSpot's maximum inputs per batch call."""
+ASSOCIATION_READ_LIMIT = 1000
+"""Associations ``batch/read`` takes up to 1,000 ids (HubSpot changelog, 2025-02-10)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +48,10 @@ def chunks(items: Sequence[Any], size: int = BATCH_LIMIT) -> Iterable[Sequence[A
         yield items[start : start + size]
 
 
-def check_batch_size(inputs: Sequence[Any]) -> None:
-    """HubSpot refuses more than 100 inputs a call: say so before sending."""
-    if len(inputs) > BATCH_LIMIT:
-        raise ValueError(f"at most {BATCH_LIMIT} inputs per batch, got {len(inputs)}")
+def check_batch_size(inputs: Sequence[Any], limit: int = BATCH_LIMIT) -> None:
+    """HubSpot refuses more than ``limit`` inputs a call: say so before sending."""
+    if len(inputs) > limit:
+        raise ValueError(f"at most {limit} inputs per batch, got {len(inputs)}")
 
 
 def body_of(response: requests.Response) -> dict[str, Any]:

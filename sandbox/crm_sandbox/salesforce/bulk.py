@@ -355,7 +355,7 @@ class BulkJobs:
             if header is None:
                 continue
             for row in reader:
-                if row:
+                if not blank_record(row):
                     yield header, row
 
     def _process(self, job_id: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -546,6 +546,18 @@ def _convert(fdef: FieldDef, text: str) -> Any:
             ) from None
         return int(number) if ftype in ("int", "long") else number
     return text
+
+
+def blank_record(row: list[str]) -> bool:
+    """A line the Bulk API skips: empty, or one empty value (``""`` included).
+
+    Salesforce's own CSV reader (``com.sforce.async.CSVReader`` in its WSC library, whose
+    ``ignoreBlankRecords`` is on by default) drops such records, so a one-column CSV's
+    blank line (jsforce writes one for an empty value, Python's csv writes ``""``) is no
+    record; the server's parser is not published, so that it does the same is (unverified).
+    A line of separators only (``,,``) is a record.
+    """
+    return not row or (len(row) == 1 and not row[0])
 
 
 def _record(obj: ObjectDef, header: list[str], row: list[str], operation: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from crm_sandbox.salesforce.bulk import _check_header, _record, write_records
+from crm_sandbox.salesforce.bulk import _check_header, _record, blank_record, write_records
 from crm_sandbox.salesforce.errors import RecordError, SalesforceError
 from crm_sandbox.salesforce.store import SaveResult
 
@@ -61,7 +61,7 @@ def _parse_csv(obj: ObjectDef, operation: str, body: str) -> list[dict[str, Any]
         raise BatchRefused(bad.message) from None
     out: list[dict[str, Any] | RecordError] = []
     for row in reader:
-        if not row:
+        if blank_record(row):
             continue
         try:
             out.append(_record(obj, header, row, operation))

@@ -491,6 +491,79 @@ def _user() -> ObjectDef:
     ], deletable=False, undeletable=False)  # fmt: skip
 
 
+EDITIONS = (
+    "Base Edition", "Contact Manager Edition", "Developer Edition", "Enterprise Edition",
+    "Personal Edition", "Professional Edition", "Team Edition", "Unlimited Edition",
+)  # fmt: skip
+
+
+def _organization() -> ObjectDef:
+    """The org's one configuration record (``SELECT IsSandbox FROM Organization``, which
+    simple-salesforce's ``is_sandbox()`` sends). Fields and their Update property follow
+    Salesforce's Object Reference; it cannot be created or deleted, and only the
+    company-profile fields can be updated."""
+    ro = readonly
+    fields = [
+        _id(),
+        text("Name", "Name", 80, nillable=False, name_field=True),
+        text("Division", "Division", 80),
+        area("Street", "Street", 255),
+        text("City", "City", 40),
+        text("State", "State/Province", 80),
+        text("PostalCode", "Zip/Postal Code", 20),
+        ro(text("Country", "Country", 80)),
+        phone("Phone", "Phone"),
+        phone("Fax", "Fax"),
+        text("PrimaryContact", "Primary Contact", 80),
+        pick("DefaultLocaleSidKey", "Locale", LOCALES, nillable=False),
+        pick("TimeZoneSidKey", "Time Zone", TIME_ZONES, nillable=False),
+        pick("LanguageLocaleKey", "Language", ("en_US", "de", "fr"), nillable=False),
+        check("ReceivesInfoEmails", "Info Emails"),
+        check("ReceivesAdminInfoEmails", "Info Emails Admin"),
+        ro(FieldDef("FiscalYearStartMonth", "int", "Fiscal Year Starts In", digits=9)),
+        ro(check("UsesStartDateAsFiscalYearName", "Fiscal Year Name by Start")),
+        ro(pick("OrganizationType", "Edition", EDITIONS)),
+        ro(text("NamespacePrefix", "Namespace Prefix", 15)),
+        ro(text("InstanceName", "Instance Name", 5)),
+        ro(check("IsSandbox", "Is Sandbox")),
+        ro(FieldDef("ComplianceBccEmail", "email", "Compliance BCC Email", length=80)),
+        ro(FieldDef("TrialExpirationDate", "datetime", "Trial Expiration Date")),
+        ro(check("IsReadOnly", "Is Read Only")),
+        # IsDeleted is not an Organization field in Salesforce; kept, as on User, for the
+        # storage contract's uniformity (every table has it).
+        *_system_fields(owner=False),
+    ]  # fmt: skip
+    # No field is createable on an object that is not; replicateable and triggerable
+    # false: (unverified) for Organization.
+    return _obj(
+        "Organization", "Organization", "Organizations", "00D",
+        [replace(f, createable=False) for f in fields],
+        createable=False, deletable=False, undeletable=False, searchable=False,
+        replicateable=False, triggerable=False,
+    )  # fmt: skip
+
+
+def organization_row(org_id: str) -> dict[str, object]:
+    """The sandbox org's Organization record: a Developer Edition production org (not a
+    Salesforce sandbox), as ``crm-sandbox env`` describes it."""
+    return {
+        "Id": org_id,
+        "Name": "crm-sync sandbox",
+        "Country": "US",
+        "DefaultLocaleSidKey": "en_US",
+        "TimeZoneSidKey": "America/Los_Angeles",
+        "LanguageLocaleKey": "en_US",
+        "ReceivesInfoEmails": 0,
+        "ReceivesAdminInfoEmails": 0,
+        "FiscalYearStartMonth": 1,
+        "UsesStartDateAsFiscalYearName": 0,
+        "OrganizationType": "Developer Edition",
+        "InstanceName": "USA1",  # (unverified) real ones look like NA224 or USA846S
+        "IsSandbox": 0,
+        "IsReadOnly": 0,
+    }
+
+
 def _project() -> ObjectDef:
     """The custom object the sync is built around (one field of each common type)."""
     c = {"custom": True}
@@ -534,6 +607,7 @@ def default_objects() -> list[ObjectDef]:
         _contact(),
         _lead(),
         _opportunity(),
+        _organization(),
         _product(),
         _project(),
         _task(),

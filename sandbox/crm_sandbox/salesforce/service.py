@@ -23,7 +23,7 @@ from crm_sandbox.salesforce.auth import Sessions, bearer_token
 from crm_sandbox.salesforce.errors import NOT_FOUND_MESSAGE, SalesforceError
 from crm_sandbox.salesforce.limits import OrgLimits
 from crm_sandbox.salesforce.org import default_schema
-from crm_sandbox.salesforce.routes.versions import NEWEST, OLDEST
+from crm_sandbox.salesforce.routes.versions import NEWEST, OLDEST, RETIRED_FROM
 from crm_sandbox.salesforce.seed import seed_org
 from crm_sandbox.salesforce.store import SalesforceStore
 
@@ -55,10 +55,23 @@ DATA_PREFIX = "/services/data/v"
 _VERSION = re.compile(r"/services/data/v(\d+)\.(\d+)(?:/|$)")
 
 
-def _listed_version(path: str) -> bool:
-    """Whether the path's ``vXX.X`` is one of the versions ``GET /services/data/`` lists."""
+def _version_error(path: str) -> SalesforceError | None:
+    """None when the path's ``vXX.X`` is one ``GET /services/data/`` lists; else the
+    refusal: 410 for a retired version, 404 for one the org never had (not yet released,
+    or no such number)."""
     found = _VERSION.match(path)
-    return bool(found) and found[2] == "0" and OLDEST <= int(found[1]) <= NEWEST
+    if found and found[2] == "0":
+        major = int(found[1])
+        if OLDEST <= major <= NEWEST:
+            return None
+        if RETIRED_FROM <= major < OLDEST:
+            # Salesforce documents 410 GONE for a retired version; the body's errorCode
+            # and message are (unverified).
+            return SalesforceError(
+                410, "GONE", "The requested resource has been retired or removed."
+            )
+    # (unverified: whether the call is counted)
+    return SalesforceError(404, "NOT_FOUND", NOT_FOUND_MESSAGE)
 
 
 # Header names whose Salesforce casing is not plain title case (Content-Type,
@@ -134,6 +147,7 @@ class SalesforceService(ApiService):
             ctx.clock,
             ctx.credentials.sf_user_id,
             refuse=lambda: ctx.dice.refuse_record(self.name),
+            org_id=ctx.credentials.sf_org_id,
         )
         self.sessions = Sessions(self.db, ctx.credentials, ctx.clock)
         self.limits = OrgLimits(self.db, ctx.clock, lambda: ctx.dice.settings.sf_daily_max)
@@ -234,10 +248,9 @@ class SalesforceService(ApiService):
             return error_response(
                 SalesforceError(401, "INVALID_SESSION_ID", "Session expired or invalid")
             )
-        if not _listed_version(call.path):
-            # A version the org does not serve (not yet released, retired, or no such
-            # number) is an unknown resource (unverified: whether the call is counted).
-            return error_response(SalesforceError(404, "NOT_FOUND", NOT_FOUND_MESSAGE))
+        refused = _version_error(call.path)
+        if refused is not None:
+            return error_response(refused)
         if self.limits.exhausted():
             return error_response(
                 SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")

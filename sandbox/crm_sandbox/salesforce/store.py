@@ -26,6 +26,7 @@ from crm_sandbox.salesforce.errors import (
     RecordFailed,
     SalesforceError,
 )
+from crm_sandbox.salesforce.org import organization_row
 from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, SchemaRegistry
 from crm_sandbox.salesforce.values import format_datetime, normalize_id, to_store, to_wire
 
@@ -89,11 +90,14 @@ class SalesforceStore:
         clock: Clock,
         user_id: str,
         refuse: Callable[[], bool] | None = None,
+        org_id: str | None = None,
     ) -> None:
         self.db = db
         self.schema = schema
         self.clock = clock
         self.user_id = user_id
+        self.org_id = org_id
+        """The org's Id: with it, the store keeps the org's one Organization record."""
         self.refuse = refuse or (lambda: False)
         self._next_seq: dict[str, int] = {}
         self.ensure_tables()
@@ -119,6 +123,7 @@ class SalesforceStore:
                 "(object, deleted_date)"
             )
         self._ensure_integration_user()
+        self._ensure_organization()
 
     def reset(self) -> None:
         """Drop every record (a freshly provisioned org keeps only its integration user)."""
@@ -158,6 +163,19 @@ class SalesforceStore:
                 **self._audit(now, created=True),
             }
             self.insert_rows(user, [row])
+
+    def _ensure_organization(self) -> None:
+        org = self.schema.object("Organization")
+        if org is None or self.org_id is None:
+            return
+        with self.db.transaction() as conn:
+            found = conn.execute(
+                f'SELECT 1 FROM "{org.table}" WHERE "Id" = ?', (self.org_id,)
+            ).fetchone()
+        if not found:
+            now = format_datetime(self.clock.now())
+            row = {**organization_row(self.org_id), **self._audit(now, created=True)}
+            self.insert_rows(org, [row])
 
     def _audit(self, now: str, *, created: bool) -> dict[str, Any]:
         values = {"LastModifiedDate": now, "SystemModstamp": now, "LastModifiedById": self.user_id}
@@ -592,6 +610,13 @@ class SalesforceStore:
     def _insert_one(self, conn: sqlite3.Connection, item: _Prepared, now: str) -> SaveResult:
         obj = item.obj
         assert obj is not None
+        if not obj.createable:
+            raise RecordFailed(
+                RecordError(
+                    "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY",
+                    f"entity type cannot be inserted: {obj.label}",
+                )
+            )
         self._resolve_refs(conn, item)
         values = item.values
         self._check_writable(obj, values, "create")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hubspot.crm.associations.v4 import (
     AssociationSpec,
@@ -194,3 +196,33 @@ def test_user_defined_labels(hs, records):
     assert result.labels == ["Billing contact"]
     defs.remove("contacts", "companies", forward.type_id)
     assert "Billing contact" not in {t.label for t in defs.get_all("contacts", "companies").results}
+
+
+def test_batch_read_takes_up_to_1000_ids(hs, records):
+    """HubSpot's associations batch/read takes up to 1,000 ids (changelog, effective
+    2025-02-10), ten times the other batch calls; one more is a 400 VALIDATION_ERROR."""
+    contacts, companies, _ = records
+    hs.crm.associations.v4.basic_api.create_default(
+        "contacts", contacts[0], "companies", companies[0]
+    )
+    batch = hs.crm.associations.v4.batch_api
+    ids = [str(contacts[0]), *(str(10_000_000 + i) for i in range(999))]
+    read = batch.get_page(
+        "contacts",
+        "companies",
+        BatchInputPublicFetchAssociationsBatchRequest(inputs=[{"id": i} for i in ids]),
+    )
+    assert [r._from.id for r in read.results] == [str(contacts[0])]
+    assert read.num_errors == 999
+    with pytest.raises(ApiException) as info:
+        batch.get_page(
+            "contacts",
+            "companies",
+            BatchInputPublicFetchAssociationsBatchRequest(
+                inputs=[{"id": i} for i in [*ids, "10000999"]]
+            ),
+        )
+    assert info.value.status == 400
+    body = json.loads(info.value.body)
+    assert body["category"] == "VALIDATION_ERROR"
+    assert body["message"].startswith("The maximum number of inputs supported in a batch is 1000")

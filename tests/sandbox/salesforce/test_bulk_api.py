@@ -143,3 +143,33 @@ def test_unprocessed_records_of_an_aborted_job_through_simple_salesforce(
     assert rows_of(sf.bulk2.Account.get_unprocessed_records(job["id"])) == [{"Name": "Kept back"}]
     lower = session.get(f"{base}/{job['id']}/unprocessedrecords/")
     assert lower.ok and rows_of(lower.text) == [{"Name": "Kept back"}]
+
+
+def test_a_blank_one_column_record_is_skipped_as_salesforce_reads_csv(
+    clean_sandbox: RunningSandbox,
+) -> None:
+    """A one-column record with an empty value is a blank line (jsforce) or ``""``
+    (simple-salesforce, Python's csv); Salesforce's CSV reader skips both as blank records,
+    so the job counts and writes only the others. A line of separators is a record."""
+    sf = client(clean_sandbox.env)
+    records = [{"Name": "First"}, {"Name": ""}, {"Name": "Last"}]
+    (result,) = sf.bulk2.Account.insert(records=records, wait=0.1)
+    assert (result["numberRecordsProcessed"], result["numberRecordsFailed"]) == (2, 0)
+    names = sf.query("SELECT Name FROM Account ORDER BY Name")["records"]
+    assert [r["Name"] for r in names] == ["First", "Last"]
+
+    env = clean_sandbox.env
+    base = f"{env['CRM_SANDBOX_SF_INSTANCE_URL']}/services/data/v62.0/jobs/ingest"
+    session = jobs_session(env)
+    job = session.post(base, json={"object": "Account", "operation": "insert"}).json()
+    body = 'Name\nBlank next\n\n""\n\nAfter blanks\n'
+    session.put(f"{base}/{job['id']}/batches", data=body, headers={"Content-Type": "text/csv"})
+    session.patch(f"{base}/{job['id']}", json={"state": "UploadComplete"})
+    info = session.get(f"{base}/{job['id']}").json()
+    assert (info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (2, 0)
+    job = session.post(base, json={"object": "Account", "operation": "insert"}).json()
+    session.put(f"{base}/{job['id']}/batches", data="Name,Phone\n,\n",
+                headers={"Content-Type": "text/csv"})  # fmt: skip
+    session.patch(f"{base}/{job['id']}", json={"state": "UploadComplete"})
+    info = session.get(f"{base}/{job['id']}").json()
+    assert (info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (1, 1)

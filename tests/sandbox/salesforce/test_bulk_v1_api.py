@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import requests
 import xmltodict
-from simple_salesforce.exceptions import SalesforceGeneralError
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceGeneralError, SalesforceMalformedRequest
 
 from crm_sandbox.core.process import RunningSandbox
 from tests.sandbox.salesforce.test_query_api import client
@@ -286,3 +287,27 @@ def test_csv_ingest_batch(clean_sandbox: RunningSandbox) -> None:
     assert failed["state"] == "Failed" and "Field name not found : Nme" in failed["stateMessage"]
     job = api.call("GET", f"/{job_id}").json()
     assert (job["numberRecordsProcessed"], job["numberRecordsFailed"]) == (2, 1)
+
+
+@pytest.mark.parametrize("version", ["30.0", "69.0"])
+def test_bulk_v1_at_a_version_the_org_does_not_list(
+    clean_sandbox: RunningSandbox, version: str
+) -> None:
+    """simple-salesforce's sf.bulk at a retired version (v21.0-v30.0 since Summer '25) or an
+    unreleased one: the async API's 400 InvalidVersion, as Salesforce documents for retired
+    versions; at a listed version the same call works."""
+    env = clean_sandbox.env
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
+    sf = Salesforce(
+        instance_url=env["CRM_SANDBOX_SF_INSTANCE_URL"],
+        session_id=env["CRM_SANDBOX_SF_ACCESS_TOKEN"],
+        version=version,
+        session=session,
+    )
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.bulk.Account.query("SELECT Id FROM Account", wait=0)
+    assert refused.value.status == 400
+    assert refused.value.content["exceptionCode"] == "InvalidVersion"
+    assert client(env).bulk.Account.query("SELECT Id FROM Account", wait=0) == []

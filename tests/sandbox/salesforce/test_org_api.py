@@ -68,16 +68,30 @@ def test_versions_and_resources(org) -> None:
     sf, env = org
     versions = http(env).get(env["CRM_SANDBOX_SF_INSTANCE_URL"] + "/services/data/").json()
     assert {"label": "Winter '24", "url": "/services/data/v59.0", "version": "59.0"} in versions
-    assert versions[-1]["version"] == "62.0"
+    # Late 2026: Winter '27 is the current release; v21.0-v30.0 were retired in Summer '25.
+    assert versions[-1] == {
+        "label": "Winter '27", "url": "/services/data/v68.0", "version": "68.0"
+    }  # fmt: skip
+    assert versions[0] == {"label": "Summer '14", "url": "/services/data/v31.0", "version": "31.0"}
     resources = sf.restful("")
     assert resources["sobjects"] == "/services/data/v62.0/sobjects"
     assert resources["limits"] == "/services/data/v62.0/limits"
 
 
-@pytest.mark.parametrize("version", ["99.0", "63.0", "19.0", "62.5"])
+@pytest.mark.parametrize("version", ["63.0", "66.0", "68.0"])
+def test_a_client_pinned_to_a_current_version_is_served(org, version: str) -> None:
+    """A client pinned to a release newer than Winter '25 (v62.0) is served, as a real org
+    of late 2026 serves every version up to Winter '27's v68.0."""
+    _, env = org
+    sf = client_at(env, version)
+    assert sf.query("SELECT COUNT() FROM Account")["done"] is True
+    assert sf.restful("")["sobjects"] == f"/services/data/v{version}/sobjects"
+
+
+@pytest.mark.parametrize("version", ["99.0", "69.0", "62.5"])
 def test_a_version_the_org_does_not_list_is_not_found(org, version: str) -> None:
-    """A client pinned to a version the org does not serve (newer than its release, or
-    retired) gets the 404 Salesforce answers, not the v62.0 behaviour under another name."""
+    """A client pinned to a version the org does not serve (newer than its release, or no
+    such number) gets the 404 Salesforce answers, not the v62.0 behaviour under another name."""
     _, env = org
     listing = http(env).get(env["CRM_SANDBOX_SF_INSTANCE_URL"] + "/services/data/").json()
     listed = {v["version"] for v in listing}
@@ -89,6 +103,16 @@ def test_a_version_the_org_does_not_list_is_not_found(org, version: str) -> None
         {"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}
     ]
     assert client_at(env, "59.0").query("SELECT COUNT() FROM Account")["done"] is True
+
+
+@pytest.mark.parametrize("version", ["19.0", "30.0"])
+def test_a_retired_version_is_gone(org, version: str) -> None:
+    """Versions 7.0-30.0 are retired: Salesforce documents 410 GONE for them."""
+    _, env = org
+    with pytest.raises(SalesforceGeneralError) as info:
+        client_at(env, version).query("SELECT Id FROM Account LIMIT 1")
+    assert info.value.status == 410
+    assert info.value.content[0]["errorCode"] == "GONE"
 
 
 def test_describe_global_and_object(org) -> None:

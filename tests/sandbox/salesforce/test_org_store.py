@@ -31,7 +31,7 @@ def test_key_prefixes_are_real() -> None:
     assert prefixes == {
         "Account": "001", "Contact": "003", "Opportunity": "006", "Case": "500",
         "Campaign": "701", "CampaignMember": "00v", "Product2": "01t", "User": "005",
-        "Project__c": "a0X", "Lead": "00Q", "Task": "00T",
+        "Project__c": "a0X", "Lead": "00Q", "Task": "00T", "Organization": "00D",
     }  # fmt: skip
 
 

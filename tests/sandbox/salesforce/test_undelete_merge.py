@@ -27,7 +27,9 @@ def org(clean_sandbox: RunningSandbox) -> Iterator[tuple[Salesforce, RunningSand
     yield client(clean_sandbox.env), clean_sandbox
 
 
-def soap(sandbox: RunningSandbox, body: str, session: str | None = None) -> requests.Response:
+def soap(
+    sandbox: RunningSandbox, body: str, session: str | None = None, version: str = "62.0"
+) -> requests.Response:
     env = sandbox.env
     token = session or env["CRM_SANDBOX_SF_ACCESS_TOKEN"]
     envelope = (
@@ -39,7 +41,7 @@ def soap(sandbox: RunningSandbox, body: str, session: str | None = None) -> requ
         "</soapenv:Envelope>"
     )
     return requests.post(
-        f"{env['CRM_SANDBOX_SF_INSTANCE_URL']}/services/Soap/u/62.0",
+        f"{env['CRM_SANDBOX_SF_INSTANCE_URL']}/services/Soap/u/{version}",
         data=envelope.encode(),
         headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": '""'},
         verify=env["CRM_SANDBOX_CA_BUNDLE"],
@@ -103,6 +105,21 @@ def test_soap_faults(org) -> None:
     assert fault is not None and fault.findtext("faultcode") == "sf:INVALID_SESSION_ID"
     unknown = soap(sandbox, "<urn:frobnicate/>")
     assert unknown.status_code == 500 and "No operation available" in unknown.text
+
+
+@pytest.mark.parametrize("version", ["30.0", "69.0", "v62.0"])
+def test_soap_at_a_version_the_org_does_not_serve(org, version: str) -> None:
+    """Retired (v21.0-v30.0), unreleased, or written with REST's "v": Salesforce's
+    UNSUPPORTED_API_VERSION fault, before the call is looked at."""
+    _, sandbox = org
+    call = "<urn:undelete><urn:ids>001000000000001AAA</urn:ids></urn:undelete>"
+    bad = soap(sandbox, call, version=version)
+    assert bad.status_code == 500
+    fault = ET.fromstring(bad.content).find("soapenv:Body/soapenv:Fault", NS)
+    assert fault is not None and fault.findtext("faultcode") == "sf:UNSUPPORTED_API_VERSION"
+    assert fault.findtext("faultstring") == (
+        "UNSUPPORTED_API_VERSION: Invalid Api version specified on URL"
+    )
 
 
 def test_control_api_undelete(org) -> None:

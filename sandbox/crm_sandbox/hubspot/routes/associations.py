@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import Route
 
 from crm_sandbox.hubspot.errors import HubSpotError, ObjectNotFound, ValidationError
-from crm_sandbox.hubspot.records import check_batch_size
+from crm_sandbox.hubspot.records import ASSOCIATION_READ_MAX, check_batch_size
 from crm_sandbox.hubspot.routes.common import (
     batch_reply,
     body_json,
@@ -110,7 +110,7 @@ def routes(svc: HubSpotService) -> list[Route]:
     @endpoint
     async def batch_read(request: Request) -> Response:
         a, b = pair(request)
-        inputs = check_batch_size((await body_object(request)).get("inputs"))
+        inputs = check_batch_size((await body_object(request)).get("inputs"), ASSOCIATION_READ_MAX)
         started = svc.now()
         refs = [str(entry.get("id")) for entry in inputs]
         # Inputs from the start are read together (two queries); a later page per input.

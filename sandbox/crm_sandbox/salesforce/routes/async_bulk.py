@@ -21,6 +21,7 @@ from crm_sandbox.salesforce.auth import bearer_token
 from crm_sandbox.salesforce.bulk_v1 import AsyncApiError, BulkV1Jobs
 from crm_sandbox.salesforce.bulk_v1_ingest import results_csv
 from crm_sandbox.salesforce.routes.query import cursor_store
+from crm_sandbox.salesforce.routes.versions import is_listed
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -81,6 +82,11 @@ def routes(service: SalesforceService) -> list[Route]:
                 )
                 if not token or service.sessions.check(token) is None:
                     raise AsyncApiError("InvalidSessionId", "Invalid session id")
+                version = request.url.path.removeprefix("/services/async/").partition("/")[0]
+                if not is_listed(version):
+                    # Salesforce documents 400 InvalidVersion for a retired version; the
+                    # message, and the same answer for a version never released, (unverified).
+                    raise AsyncApiError("InvalidVersion", f"Invalid version specified: {version}")
                 if service.limits.exhausted():
                     # (unverified) the async API's wording of a spent daily allocation
                     raise AsyncApiError("ExceededQuota", "TotalRequests Limit exceeded.")

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.recycle import RecycleBin
+from crm_sandbox.salesforce.routes.versions import is_listed
 from crm_sandbox.salesforce.soap import (
     CONTENT_TYPE,
     PARTNER_NS,
@@ -76,6 +77,11 @@ def routes(service: SalesforceService) -> list[Route]:
 
     async def soap(request: Request) -> Response:
         raw = await request.body()
+        if not is_listed(request.path_params["version"]):
+            # Salesforce's fault for a version it does not serve (retired, unreleased, or
+            # written "v62.0").
+            fault = SoapFault("UNSUPPORTED_API_VERSION", "Invalid Api version specified on URL")
+            return _reply(fault.render(), 500)
         try:
             return await run_in_threadpool(serve, raw)
         except SoapFault as fault:

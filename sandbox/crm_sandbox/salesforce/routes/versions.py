@@ -14,14 +14,25 @@ if TYPE_CHECKING:
 
     from crm_sandbox.salesforce.service import SalesforceService
 
-OLDEST, NEWEST = 20, 62
+# What an org lists in late 2026 (Salesforce's docs, checked 2026-11): Winter '27 (v68.0)
+# is the current release; v21.0-v30.0 were retired in Summer '25 (v7.0-v20.0 in Summer
+# '22), so the oldest version served is v31.0 (Summer '14). A retired version answers 410.
+OLDEST, NEWEST = 31, 68
+RETIRED_FROM = 7
 _SEASONS = ("Winter", "Spring", "Summer")
+_WINTER_11 = 20
 
 
 def release_label(major: int) -> str:
-    """v20.0 was Winter '11; three releases a year since."""
-    index = major - OLDEST
+    """v20.0 was Winter '11; three releases a year since (v68.0 is Winter '27)."""
+    index = major - _WINTER_11
     return f"{_SEASONS[index % 3]} '{11 + index // 3:02d}"
+
+
+def is_listed(version: str) -> bool:
+    """Whether ``version`` (``"62.0"``) is one ``GET /services/data/`` lists."""
+    major, dot, minor = version.partition(".")
+    return major.isdigit() and dot == "." and minor == "0" and OLDEST <= int(major) <= NEWEST
 
 
 def versions_list() -> list[dict[str, str]]:

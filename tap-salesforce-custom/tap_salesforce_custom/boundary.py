@@ -14,11 +14,16 @@ the 18-character id's last three characters only encode the first 15's casing, s
 comparing 18-character ids as ASCII strings gives the same order (unverified against a
 real org: the stream checks the order it receives and stops rather than skip a row).
 
-Versions before this one kept every Id emitted at the timestamp (``boundary_ids``): past
-~190,000 ties a STATE line exceeded meltano's 4 MiB limit. Such a state is still read:
-while the run is at that timestamp its rows are read from ``<key> >= t`` and those ids
-skipped; once the run moves past it the list is set to null (meltano merges STATE, so a
-key left out would survive).
+One Id is enough only once no row can still get that timestamp: a row edited later in
+the same millisecond, with an Id below the last one, would be skipped. So the pair is
+kept only for a timestamp before the org's time when the query was sent (``Date`` of
+the reply before it, whole seconds: ``closed_before``); a row at a later timestamp (one
+still open as the query ran) keeps the Ids emitted at it in ``boundary_ids``, as
+earlier versions did for every timestamp, and the next run reads ``<key> >= t`` and
+skips those. That list holds only rows stamped within the second the query started,
+never a past mass update's. A state from an earlier version (``boundary_ids`` at any
+timestamp) is read the same way; once the run moves past that timestamp the list is
+set to null (meltano merges STATE, so a key left out would survive).
 """
 
 from __future__ import annotations
@@ -37,11 +42,12 @@ class TieOrderError(RuntimeError):
 
 @dataclass
 class Boundary:
-    """The bookmark's timestamp, the last Id emitted at it, and ids an older version kept."""
+    """The bookmark's timestamp, the last Id emitted at it, and (an open timestamp, or a
+    state from an earlier version) every Id emitted at it."""
 
     at: str | None = None
     last_id: str | None = None
-    legacy: frozenset[str] = frozenset()
+    ids: frozenset[str] | None = None
 
     @classmethod
     def saved(cls, state: Mapping[str, Any], start: str | None) -> Boundary:
@@ -49,41 +55,63 @@ class Boundary:
         if not start or state.get("replication_key_value") != start:
             return cls(start)
         last = state.get(LAST_ID)
-        legacy = frozenset(str(i) for i in state.get(LEGACY_IDS) or [])
-        return cls(start, str(last) if last else None, legacy)
+        listed = state.get(LEGACY_IDS)
+        ids = None if listed is None else frozenset(str(i) for i in listed)
+        return cls(start, str(last) if last else None, ids)
 
     @property
     def keyset_id(self) -> str | None:
-        """The Id the query can resume after (none while an old id list is in play)."""
-        return None if self.legacy else self.last_id
+        """The Id the query can resume after (none while the Ids are listed)."""
+        return None if self.ids is not None else self.last_id
 
     def emitted(self, value: Any, record_id: str) -> bool:
         """Whether a row at ``value`` with ``record_id`` went out in an earlier run."""
         if value != self.at:
             return False
-        return (self.last_id is not None and record_id <= self.last_id) or record_id in self.legacy
+        if self.ids is not None:
+            return record_id in self.ids
+        return self.last_id is not None and record_id <= self.last_id
 
 
 class BoundaryTracker:
-    """Follows the rows a run emits and keeps the stream's bookmark pair in ``state``."""
+    """Follows the rows a run emits and keeps the stream's bookmark in ``state``.
 
-    def __init__(self, stream: str, state: MutableMapping[str, Any], saved: Boundary) -> None:
+    ``closed_before``: the org's time before the query was sent (normalized like the
+    replication key; ``None``: unknown, every timestamp counts as open).
+    """
+
+    def __init__(
+        self,
+        stream: str,
+        state: MutableMapping[str, Any],
+        saved: Boundary,
+        closed_before: str | None,
+    ) -> None:
         self.stream = stream
         self.state = state
+        self.closed_before = closed_before
         self.value = saved.at
         self.last_id = saved.last_id
+        self.ids: list[str] | None = None if saved.ids is None else sorted(saved.ids)
+
+    def _open(self, value: Any) -> bool:
+        return self.closed_before is None or not (value < self.closed_before)
 
     def emit(self, value: Any, record_id: str) -> None:
         """A row goes out: the SDK writes ``replication_key_value`` beside this pair."""
         state = self.state
         if value != self.value:
             self.value = value
-            if state.get(LEGACY_IDS) is not None:
-                state[LEGACY_IDS] = None  # the old list's timestamp is behind us
-        elif self.last_id is not None and record_id <= self.last_id:
+            self.ids = [] if self._open(value) else None
+        elif self.last_id is not None and record_id <= self.last_id and self.ids is None:
             raise TieOrderError(
                 f"{self.stream}: rows at {value} came out of Id order ({record_id} after "
                 f"{self.last_id}); the bookmark could skip a row, so the run stops"
             )
         self.last_id = record_id
         state[LAST_ID] = record_id
+        if self.ids is not None:
+            self.ids.append(record_id)
+            state[LEGACY_IDS] = self.ids
+        elif state.get(LEGACY_IDS) is not None:
+            state[LEGACY_IDS] = None

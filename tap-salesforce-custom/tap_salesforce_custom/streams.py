@@ -143,7 +143,7 @@ class SalesforceObjectStream(Stream):
         self._had_bookmark = state.get("replication_key_value") is not None
         start = self._start_value(context)
         saved = Boundary.saved(state, start)
-        tracker = BoundaryTracker(self.name, state, saved)
+        tracker = BoundaryTracker(self.name, state, saved, self._closed_before())
         spec = self.query_spec(start, saved.keyset_id)
         rk = self.replication_key
         try:
@@ -164,6 +164,12 @@ class SalesforceObjectStream(Stream):
             self.logger.error("%s stopped before its end: %s", self.name, exc)
             self._tap_ref.quota_stop = str(exc)
             raise
+
+    def _closed_before(self) -> str | None:
+        """The org's time as of its last reply, before this stream's query: no row can
+        still get a timestamp earlier than it (see :mod:`tap_salesforce_custom.boundary`)."""
+        now = self.client.server_time
+        return None if now is None else normalize_datetime(now.isoformat())
 
     # --- refresh ----------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ def seed_ties(sandbox: Any) -> list[str]:
                     for i in ids[n : n + 200]]  # fmt: skip
             org._call("PATCH", "composite/sobjects", json={"allOrNone": True, "records": rows})
     finally:
-        sandbox.clock(unfreeze=True, advance_ms=5)
+        sandbox.clock(unfreeze=True, advance_ms=2000)  # the update is a past second
     assert len({org.modstamp("Project__c", i) for i in ids[:: TIES // 20]}) == 1
     return ids
 

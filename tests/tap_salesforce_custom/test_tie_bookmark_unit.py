@@ -4,6 +4,7 @@ resumes with no row lost or read twice (fake org; any pattern of ties and page s
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -50,11 +51,12 @@ def test_a_run_cut_at_any_state_line_resumes_exactly(
     api: str,
 ) -> None:
     with requests_mock.Mocker(case_sensitive=True) as mocker:
-        fake = FakeOrg().install(mocker)
+        fake = FakeOrg(date_header=True).install(mocker)
         every: list[str] = []
         for size in groups:  # each group: rows sharing one modstamp
             every += fake.add("Project__c", 1)
             every += fake.add("Project__c", size - 1, same_stamp=True)
+        fake.clock += timedelta(seconds=2)  # the org's time is past every stamp
         cfg = {**config, "objects": ["Project__c"], "api_type": api, "page_size": page_size,
                "bulk_page_size": page_size}  # fmt: skip
         whole = run_tap(cfg)
@@ -84,6 +86,7 @@ def test_an_old_state_with_boundary_ids_is_read_and_replaced(
     }}}  # fmt: skip
     assert old["bookmarks"]["Project__c"]["replication_key_value"].startswith(stamp[:19])
     later = fake.add("Project__c", 2)
+    fake.date_header, fake.clock = True, fake.clock + timedelta(seconds=2)
     migrated = run_tap(cfg, state=old)
     assert migrated.ids("Project__c") == [t for t in ties if t not in old_done] + later
     bookmark = _bookmark(migrated.state)
@@ -104,7 +107,7 @@ def test_an_old_state_cut_while_still_at_its_timestamp_keeps_its_ids(
     }}}  # fmt: skip
     migrated = run_tap(cfg, state=old)
     before, state = _records_before_each_state(migrated)[1]  # after two rows, still at ``at``
-    assert _bookmark(state)["boundary_ids"] == old_done
+    assert set(old_done) < set(_bookmark(state)["boundary_ids"])
     rest = run_tap(cfg, state=state).ids("Project__c")
     assert sorted(before + rest) == sorted(t for t in ties if t not in old_done)
     assert not set(before) & set(rest)

@@ -14,8 +14,9 @@ the repository's Meltano project with its own system database, ledger and plan f
 6. 1 % of the projects edited in Salesforce, then ``meltano run two-way`` (incremental).
 
 For each run it reports wall time, records/s (N over the wall time), API calls by endpoint
-against the minimum (one upsert per 100 records, one association batch per 100 links, one
-id write-back per 200 records), and
+against the minimum (one upsert per 100 records, one association batch per 100 links; the
+new HubSpot ids written back to Salesforce: a Bulk 2.0 job per 10,000, the rest one
+collections call per 200), and
 the peak resident memory (VmHWM) of every plugin process (tap, mapper, target, sampled
 from /proc while meltano runs them), of the ``meltano`` process itself (it pipes every
 message from one plugin to the next and saves each STATE) and of the sandbox. Two
@@ -65,6 +66,7 @@ from typing import Any
 
 import psutil
 import requests
+from target_hubspot_custom.writeback import DEFAULT_BULK_THRESHOLD
 
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.faults import FaultSettings
@@ -386,15 +388,28 @@ class Bench:
         stop(self.handle.data_dir)
 
 
+BULK_JOB_WRITES = 3
+"""Write calls of one Bulk 2.0 ingest job: create, upload, close (its polls and result
+files are reads)."""
+
+
+def minimum_write_back(ids: int, threshold: int = DEFAULT_BULK_THRESHOLD) -> int:
+    """The id write-back of ``ids`` records of one mapping: the target queues them across
+    batches and writes each ``threshold`` as one Bulk 2.0 job, the rest 200 a collections
+    call."""
+    jobs, rest = divmod(ids, threshold)
+    return jobs * BULK_JOB_WRITES + math.ceil(rest / 200)
+
+
 def minimum_forward(org: Org) -> int:
     """Upserts of projects and accounts, and association batches, 100 a call; the new
-    HubSpot ids written back to Salesforce, 200 a collections call."""
+    HubSpot ids written back to Salesforce (:func:`minimum_write_back`)."""
     return (
         math.ceil(org.projects_synced / 100)
         + math.ceil(org.accounts / 100)
         + math.ceil(org.projects_linked / 100)
-        + math.ceil(org.projects_synced / 200)
-        + math.ceil(org.accounts / 200)
+        + minimum_write_back(org.projects_synced)
+        + minimum_write_back(org.accounts)
     )
 
 

@@ -159,7 +159,10 @@ class HubSpotSink(SyncSink):
             mapping.source_object,
             key,
             self.pool,
-            int(target.config.get("sf_bulk_threshold") or DEFAULT_BULK_THRESHOLD),
+            ledger=target.ledger,
+            mapping=self.mapping_name,
+            run_id=self.report.run_id,
+            bulk_threshold=int(target.config.get("sf_bulk_threshold") or DEFAULT_BULK_THRESHOLD),
         )
 
     def _ensure_object(self, fields: Mapping[str, Mapping[str, Any]]) -> ObjectInfo | None:
@@ -280,6 +283,14 @@ class HubSpotSink(SyncSink):
         )
         with self._report_lock:
             self.tally_record_written(len(write.written))
+        if self.writeback is not None:  # the batch is committed: its ids are queued
+            self.writeback.flush_due()
+
+    def flush_write_backs(self) -> None:
+        """End of run: write the ids still queued (this run's and a killed run's)."""
+        if self.writeback is not None:
+            with self.counting():
+                self.writeback.flush()
 
     def _after_write(
         self,

@@ -164,16 +164,18 @@ class TargetHubSpotCustom(SyncTarget):
         number_setting(
             "sf_max_api_share",
             default=0.8,
-            description="Stop cleanly (exit 3; the ids not written back stay dead letters "
-            "for the next run) once the org's daily API usage (Sforce-Limit-Info) reaches "
+            description="Stop cleanly (exit 3; the ids not written back stay queued in the "
+            "ledger for the next run) once the org's daily API usage (Sforce-Limit-Info) reaches "
             "this share of its Max.",
         ),
         th.Property(
             "sf_bulk_threshold",
             th.IntegerType,
             default=DEFAULT_BULK_THRESHOLD,
-            description="Id write-backs in one batch from which one Bulk API 2.0 update job "
-            "is used instead of sObject collections (200 per call).",
+            description="Id write-backs that wait in the ledger, across batches, until this "
+            "many fill one Bulk API 2.0 update job (about 6 calls and one of the org's "
+            "15,000 daily Bulk batches for 10,000 ids); fewer left at the end of the run go "
+            "by sObject collections (200 per call).",
         ),
     ).to_dict()
 

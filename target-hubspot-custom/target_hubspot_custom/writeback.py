@@ -1,14 +1,15 @@
 """Write new HubSpot ids back to Salesforce's id field (e.g. ``HubSpot_Id__c``).
 
 HubSpot's own Salesforce integration keeps the HubSpot record id on the Salesforce
-record; here that field is also the key the reverse leg upserts on. After each batch,
-every record the forward leg created in HubSpot (or found linked) whose Salesforce row
-does not hold its HubSpot id yet (the payload's ``_crm_destination_id``, the mapper's
-copy of the id field as the tap read it) gets it: sObject collections updates of 200
-records by Id, or one Bulk 2.0 update job when a batch has at least ``bulk_threshold``
-of them (cheaper in calls from about 1,400 records). Which records, and how refusals
-and quota stops become ``WRITE_BACK_FAILED`` dead letters retried by the next run, is
-:class:`crm_sync.sync.writeback.IdWriteBack`'s.
+record; here that field is also the key the reverse leg upserts on. Every record the
+forward leg created in HubSpot (or found linked) whose Salesforce row does not hold its
+HubSpot id yet (the payload's ``_crm_destination_id``, the mapper's copy of the id field
+as the tap read it) gets it. The ids wait in the ledger, committed with their batch,
+until ``bulk_threshold`` of them fill one Bulk 2.0 update job (≈ 6 calls for 10,000
+rows, where collections updates take one call per 200); what is left at the end of the
+run goes by collections updates of 200 records by Id. Which records, the queue, and how
+refusals become ``WRITE_BACK_FAILED`` dead letters retried by the next run is
+:class:`crm_sync.sync.writeback.QueuedIdWriteBack`'s.
 
 Only an id field the payload carries and finds blank is written: a record read without it
 (a partial refresh record, a catalog that deselected it) is left alone, so a write-back
@@ -30,12 +31,20 @@ from crm_sync.salesforce import (
     SaveResult,
     chunks,
 )
-from crm_sync.sync.writeback import IdWriteBack, Items, Refusals, stopped
-from crm_sync.vocabulary import RecordError
+from crm_sync.sync.ledger import SyncLedger
+from crm_sync.sync.writeback import Items, QueuedIdWriteBack, Refusals, stopped
+from crm_sync.vocabulary import Direction, RecordError
 
-DEFAULT_BULK_THRESHOLD = 2000
-"""Write-backs in one batch from which a Bulk 2.0 job is used (at least 6 calls: create,
-upload, close, poll, two result files) instead of collections (one call per 200)."""
+DEFAULT_BULK_THRESHOLD = 10_000
+"""Write-backs waiting (across batches) that make one Bulk 2.0 update job: about 6 calls
+(create, upload, close, poll, two result files) where collections updates would take 50.
+An admin watches two daily allocations: API calls, and Bulk batches (15,000 per rolling
+24 hours, shared by Bulk API and Bulk API 2.0; Salesforce cuts an ingest job into one
+batch per 10,000 records). A job of 10,000 therefore spends one batch and ~6 calls: a
+1,000,000-record import costs 100 batches and ~600 calls instead of 5,000 collections
+calls. A smaller threshold spends more calls for the same batches (2,000 a job: ~3,000
+calls); a larger one saves nothing more and leaves more ids waiting while a run is in
+progress."""
 
 
 def _refusals(part: Items, results: Sequence[SaveResult]) -> Refusals:
@@ -46,7 +55,7 @@ def _refusals(part: Items, results: Sequence[SaveResult]) -> Refusals:
     }
 
 
-class SalesforceWriteBack(IdWriteBack):
+class SalesforceWriteBack(QueuedIdWriteBack):
     """Writes HubSpot ids to one Salesforce object's id field."""
 
     def __init__(
@@ -55,16 +64,29 @@ class SalesforceWriteBack(IdWriteBack):
         sobject: str,
         id_field: str,
         pool: ThreadPoolExecutor,
+        *,
+        ledger: SyncLedger,
+        mapping: str,
+        run_id: str | None = None,
         bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
     ) -> None:
-        super().__init__(id_field, sobject, needs_key=True)
+        self.bulk_threshold = max(1, bulk_threshold)
+        super().__init__(
+            id_field,
+            sobject,
+            ledger=ledger,
+            mapping=mapping,
+            direction=Direction.SF_TO_HS,
+            flush_at=self.bulk_threshold,
+            run_id=run_id,
+            needs_key=True,
+        )
         self.client = client
         self.sobject = sobject
         self.pool = pool
-        self.bulk_threshold = max(1, bulk_threshold)
 
-    def _row(self, item: tuple[str, tuple[object, str]]) -> dict[str, str]:
-        sf_id, (_, hs_id) = item
+    def _row(self, item: tuple[str, str]) -> dict[str, str]:
+        sf_id, hs_id = item
         return {"Id": sf_id, self.id_field: hs_id}
 
     def write_ids(self, items: Items) -> tuple[Refusals, QuotaExhausted | None]:

@@ -56,7 +56,7 @@ class WriteBack(IdWriteBack):
         (the ids of the calls it kept from HubSpot are refused as ``WRITE_BACK_STOPPED``)."""
 
         def update(part: Items) -> tuple[Refusals, QuotaExhausted | None]:
-            inputs = [(hs_id, {self.id_property: sf_id}) for hs_id, (_, sf_id) in part]
+            inputs = [(hs_id, {self.id_property: sf_id}) for hs_id, sf_id in part]
             try:
                 outcome = self.client.batch_update(object_type, inputs)
             except QuotaExhausted as stop:

@@ -6,6 +6,8 @@ recording subclass stands in for the API (the e2e tests run the real one on the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,8 @@ import pytest
 from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import Action, RecordPlan
 from crm_sync.sync.batch import BatchWrite
-from crm_sync.sync.writeback import IdWriteBack, Items, Refusals, stopped
+from crm_sync.sync.ledger import SyncLedger, open_ledger
+from crm_sync.sync.writeback import IdWriteBack, Items, QueuedIdWriteBack, Refusals, stopped
 from crm_sync.vocabulary import WRITE_BACK_FAILED, Direction, RecordError
 
 
@@ -27,7 +30,7 @@ class Recording(IdWriteBack):
         if self.stop:
             exc = QuotaExhausted("share reached")
             return stopped(items, exc), exc
-        self.sent += [(sf_id, hs_id) for sf_id, (_, hs_id) in items]
+        self.sent += list(items)
         return {i: RecordError("INVALID_FIELD", "no") for i, _ in items if i in self.refuse}, None
 
 
@@ -80,3 +83,131 @@ def test_a_quota_stop_dead_letters_what_it_kept_back_then_raises() -> None:
         Recording(stop=True).after_write(plans, write, payloads, {})
     assert sorted(r.plan.source_id for r in write.refused) == ["001A", "001B"]
     assert all("WRITE_BACK_STOPPED" in r.error.message for r in write.refused)
+
+
+# ---------------------------------------------------------------- queued across batches
+
+
+class Queued(QueuedIdWriteBack):
+    """The forward leg's queue over a real ledger; the API is a list of calls."""
+
+    def __init__(self, ledger: SyncLedger, flush_at: int, **faults: Any) -> None:
+        super().__init__(
+            "HubSpot_Id__c",
+            "Account",
+            ledger=ledger,
+            mapping="account",
+            direction=Direction.SF_TO_HS,
+            flush_at=flush_at,
+            run_id="run-1",
+            needs_key=True,
+        )
+        self.calls: list[list[tuple[str, str]]] = []
+        self.refuse: set[str] = faults.get("refuse", set())
+        self.stop_after: int | None = faults.get("stop_after")
+
+    def write_ids(self, items: Items) -> tuple[Refusals, QuotaExhausted | None]:
+        if self.stop_after is not None and len(self.calls) >= self.stop_after:
+            exc = QuotaExhausted("share reached")
+            return stopped(items, exc), exc
+        self.calls.append(list(items))
+        gone = RecordError("ENTITY_IS_DELETED", "gone")
+        return {i: gone for i, _ in items if i in self.refuse}, None
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[SyncLedger]:
+    opened = open_ledger(tmp_path / "ledger.sqlite")
+    yield opened
+    opened.close()
+
+
+def created_batch(first: int, count: int) -> tuple[list[RecordPlan], BatchWrite, dict[str, Any]]:
+    plans = [plan(f"001{n:06d}") for n in range(first, first + count)]
+    write = BatchWrite(written=[(p, str(900000 + int(p.source_id[3:]))) for p in plans])
+    payloads = {p.source_id: {"Name": p.source_id, "_crm_destination_id": None} for p in plans}
+    return plans, write, payloads
+
+
+def commit_batch(ledger: SyncLedger, back: Queued, first: int, count: int) -> None:
+    """What the leg and the sink do with one batch: queue, commit, flush if due."""
+    plans, write, payloads = created_batch(first, count)
+    back.after_write(plans, write, payloads, {})
+    ledger.commit("account", Direction.SF_TO_HS, write)
+    back.flush_due()
+
+
+def test_write_backs_wait_across_batches_and_go_a_full_page_at_a_time(
+    ledger: SyncLedger,
+) -> None:
+    back = Queued(ledger, flush_at=1000)
+    commit_batch(ledger, back, 0, 400)
+    commit_batch(ledger, back, 400, 400)
+    assert back.calls == []  # 800 wait, committed with their batches
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 800
+    commit_batch(ledger, back, 800, 400)
+    assert [len(c) for c in back.calls] == [1000]  # one full page; 200 keep waiting
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 200
+    back.flush()  # end of the run: the rest, however few
+    assert [len(c) for c in back.calls] == [1000, 200]
+    sent = [i for c in back.calls for i in c]
+    assert len(sent) == len(set(sent)) == 1200
+    assert ("001000007", "900007") in sent
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 0
+    assert back.written == 1200
+
+
+def test_what_a_killed_run_queued_is_written_by_the_next_run(ledger: SyncLedger) -> None:
+    """The queue is the ledger: a new run (a new write-back) starts with the leftovers
+    and writes them at its end, although no batch of it names those records."""
+    commit_batch(ledger, Queued(ledger, flush_at=1000), 0, 300)  # then the process dies
+    again = Queued(ledger, flush_at=1000)
+    assert again.waiting == 300
+    again.flush()
+    assert sorted(i for i, _ in again.calls[0]) == [f"001{n:06d}" for n in range(300)]
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 0
+
+
+def test_a_refused_queued_write_back_is_a_dead_letter_with_the_record(
+    ledger: SyncLedger,
+) -> None:
+    back = Queued(ledger, flush_at=1000, refuse={"001000003"})
+    commit_batch(ledger, back, 0, 10)
+    back.flush()
+    [letter] = ledger.dead_letters("account", Direction.SF_TO_HS)
+    assert (letter.source_id, letter.error.code) == ("001000003", WRITE_BACK_FAILED)
+    assert letter.error.message.startswith("HubSpot_Id__c=900003: ENTITY_IS_DELETED")
+    assert letter.payload == {"Name": "001000003", "_crm_destination_id": None}
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 0
+    assert back.written == 9
+
+
+def test_a_quota_stop_keeps_the_rest_queued_not_dead_lettered(ledger: SyncLedger) -> None:
+    back = Queued(ledger, flush_at=100, stop_after=1)
+    commit_batch(ledger, back, 0, 100)  # due: the first page goes
+    commit_batch(ledger, back, 100, 50)
+    with pytest.raises(QuotaExhausted):
+        back.flush()  # the end of the run: the org's share is reached
+    assert [len(c) for c in back.calls] == [100]
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 50
+    assert ledger.dead_letters("account", Direction.SF_TO_HS) == []
+
+
+def test_a_queued_write_back_closes_the_letter_of_an_earlier_refusal(
+    ledger: SyncLedger,
+) -> None:
+    """A replayed ``WRITE_BACK_FAILED`` letter (linked, id field still blank): the queue
+    holds its id now, so the letter closes with the batch."""
+    back = Queued(ledger, flush_at=1000, refuse={"001000000"})
+    commit_batch(ledger, back, 0, 1)
+    back.flush()
+    assert len(ledger.dead_letters("account", Direction.SF_TO_HS)) == 1
+    replay = Queued(ledger, flush_at=1000)
+    linked = plan("001000000", Action.UNCHANGED, "900000")
+    write = BatchWrite()
+    replay.after_write([linked], write, {"001000000": {"_crm_destination_id": None}}, {})
+    assert [p.source_id for p in write.settled] == ["001000000"]
+    ledger.commit("account", Direction.SF_TO_HS, write)
+    assert ledger.dead_letters("account", Direction.SF_TO_HS) == []
+    replay.flush()
+    assert replay.calls == [[("001000000", "900000")]]

@@ -62,7 +62,7 @@ def test_forward_run_writes_every_hubspot_id_back_and_nothing_echoes(
     assert {i: rows[i] for i in projects} == projects
     # Draft projects (the spec's filter) are not synced and get no id
     assert all(v is None for i, v in rows.items() if i not in projects)
-    # one update per mapping's batch (fewer than 200 records each)
+    # one update per mapping at the end of the run (fewer than 200 records each)
     assert sf_updates(clean_sandbox.stats()) == 2
 
     clean_sandbox.clear_stats()
@@ -128,13 +128,13 @@ def test_a_mapping_opts_out_of_the_write_back(clean_sandbox: Any, tmp_path: Path
     assert sf_updates(clean_sandbox.stats()) == 1
 
 
-def test_a_quota_stop_of_the_write_back_leaves_dead_letters_the_next_run_writes(
+def test_a_quota_stop_of_the_write_back_leaves_the_ids_queued_for_the_next_run(
     clean_sandbox: Any, sync: TwoWay
 ) -> None:
     """The accounts' write-back call brings the org's usage past ``sf_max_api_share``: the
     run stops cleanly (exit 3) before the projects' write-back, the projects are in HubSpot
-    and linked, each project's id is a dead letter; the next run (share lifted) writes the
-    ids and makes no twin."""
+    and linked, each project's id still waits in the ledger's queue (no dead letter); the
+    next run (share lifted) writes the ids and makes no twin."""
     clean_sandbox.seed(salesforce={"Account": 3, "Project__c": 10})
     sf, hs = Salesforce(sync.env), HubSpot(sync.env)
     sync.target_settings[FORWARD] = {"sf_max_api_share": "0.0000001"}  # one call reaches it
@@ -146,9 +146,8 @@ def test_a_quota_stop_of_the_write_back_leaves_dead_letters_the_next_run_writes(
     assert {hubspot_ids(sf, "Project__c")[i] for i in projects} == {None}
     ledger = open_ledger(sync.ledger_url)
     try:
-        letters = ledger.dead_letters("project", Direction.SF_TO_HS)
-        assert sorted(d.source_id for d in letters) == sorted(projects)
-        assert all("WRITE_BACK_STOPPED" in d.error.message for d in letters), letters
+        assert ledger.dead_letters("project", Direction.SF_TO_HS) == []
+        assert ledger.waiting_write_backs("project", Direction.SF_TO_HS) == len(projects)
         assert ledger.count_records("project") == len(projects)  # linked: in HubSpot
 
         sync.target_settings.clear()
@@ -157,6 +156,7 @@ def test_a_quota_stop_of_the_write_back_leaves_dead_letters_the_next_run_writes(
         rows = hubspot_ids(sf, "Project__c")
         assert {i: rows[i] for i in projects} == projects
         assert ledger.dead_letters("project", Direction.SF_TO_HS) == []
+        assert ledger.waiting_write_backs("project", Direction.SF_TO_HS) == 0
     finally:
         ledger.close()
     assert synced(hs, "project") == projects

@@ -71,6 +71,8 @@ def status(ctx: click.Context, mapping: str | None) -> None:
         click.echo(f"  dead letters: {len(s.dead_letters)}")
         for code, n in sorted(s.dead_by_code.items()):
             click.echo(f"    {n} {code}")
+        if s.write_backs_waiting:
+            click.echo(f"  ids waiting to be written back: {s.write_backs_waiting}")
 
 
 @main.group("dead-letters")

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from crm_sync.ledger import DeadLetter, LedgerStore, PendingAssociation, RunLogEntry
+from crm_sync.ledger.writebacks import count_write_backs
 from crm_sync.vocabulary import Direction
 
 NO_REASON = "unknown"
@@ -28,6 +29,8 @@ class MappingStatus:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     last_per_leg: dict[Direction, RunLogEntry] = field(default_factory=dict)
     """Each leg's newest run log entry (a leg can run on its own, under its own run id)."""
+    write_backs_waiting: int = 0
+    """Ids queued for the source's id field, not written yet (the forward leg's)."""
 
     @property
     def pending_by_reason(self) -> Counter[str]:
@@ -51,6 +54,7 @@ def mapping_status(store: LedgerStore, mapping: str) -> MappingStatus:
         [p for d in Direction for p in store.pending_associations(mapping, d)],
         [x for d in Direction for x in store.dead_letters(mapping, d)],
         per_leg,
+        sum(count_write_backs(store.engine, mapping, d) for d in Direction),
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Table, inspect, select, update
 
-from crm_sync.ledger.models import DeadLetterRow, PendingAssociationRow
+from crm_sync.ledger.models import DeadLetterRow, PendingAssociationRow, PendingWriteBackRow
 
 __all__ = ["MIGRATIONS"]
 
@@ -72,9 +72,16 @@ def _v4_dead_letters_seen_in_run(connection: Connection) -> None:
     _add_column(connection, DeadLetterRow.__table__, "seen_run")
 
 
+def _v5_pending_write_backs(connection: Connection) -> None:
+    """Write-backs of destination ids wait in their own table (``pending_write_back``)
+    until enough of them fill one Bulk job; a ledger of version 4 has none waiting."""
+    PendingWriteBackRow.__table__.create(connection, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_typed_associations_and_errors,
     3: _v3_reasons_and_repeats,
     4: _v4_dead_letters_seen_in_run,
+    5: _v5_pending_write_backs,
 }
 """``version -> step`` upgrading a ledger from ``version - 1``."""

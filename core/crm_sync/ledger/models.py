@@ -15,7 +15,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump with a migration in :mod:`crm_sync.ledger.migrations` when a table changes."""
 
 _ID = 64  # Salesforce ids are 18 characters, HubSpot ids are integers as text
@@ -163,6 +163,30 @@ class DeadLetterRow(LedgerBase):
     seen_run: Mapped[str | None] = mapped_column(String(_NAME))
     """The last run that read this record (schema version 4): the end of that run does not
     replay the letter, the record's newer version was handled instead."""
+
+
+class PendingWriteBackRow(LedgerBase):
+    """A destination id to write back into its source record's id field, not made yet
+    (schema version 5).
+
+    Committed with the batch that created or linked the record, deleted once the source
+    API accepted the write (or refused it: then a dead letter holds it), so a write-back
+    waiting to fill a Bulk job survives a kill (:mod:`crm_sync.sync.writeback`).
+    """
+
+    __tablename__ = "pending_write_back"
+    __table_args__ = (
+        UniqueConstraint("mapping", "direction", "source_id", name="uq_pending_write_back"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mapping: Mapped[str] = mapped_column(String(_NAME))
+    direction: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str] = mapped_column(String(_ID))
+    destination_id: Mapped[str] = mapped_column(String(_ID))
+    payload: Mapped[dict[str, Any]]
+    """The record as the leg read it: the dead letter's payload if the write is refused."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RunLogRow(LedgerBase):

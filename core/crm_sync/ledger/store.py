@@ -43,6 +43,7 @@ from crm_sync.ledger.records import (
     SyncRecord,
 )
 from crm_sync.ledger.upsert import chunked, greatest, upsert
+from crm_sync.ledger.writebacks import delete_write_backs, insert_write_backs
 from crm_sync.reconcile import Action, RecordPlan
 from crm_sync.vocabulary import Direction, RecordError, Side
 
@@ -423,11 +424,14 @@ class LedgerBatch:
         default_factory=lambda: defaultdict(set)
     )
     _runs: list[dict[str, Any]] = field(default_factory=list)
+    _write_backs: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    _dropped_write_backs: list[tuple[str, str, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any(
             (self._links, self._tombstones, self._lifted, self._pending, self._resolved_pending,
-             self._dead, self._resolved_dead, self._seen, self._runs)
+             self._dead, self._resolved_dead, self._seen, self._runs, self._write_backs,
+             self._dropped_write_backs)
         )  # fmt: skip
 
     # --- id map, base, last seen
@@ -588,6 +592,31 @@ class LedgerBatch:
         dead letters (the newer version was handled instead)."""
         self._seen[(mapping, str(direction), run_id)].update(source_ids)
 
+    # --- id write-backs waiting (crm_sync.ledger.writebacks)
+
+    def queue_write_back(
+        self,
+        mapping: str,
+        direction: Direction,
+        source_id: str,
+        destination_id: str,
+        payload: Mapping[str, Any],
+    ) -> None:
+        """Queue the write of ``destination_id`` into the source record's id field."""
+        self._write_backs[(mapping, str(direction), source_id)] = {
+            "mapping": mapping,
+            "direction": str(direction),
+            "source_id": source_id,
+            "destination_id": destination_id,
+            "payload": _json_ready(payload),
+        }
+
+    def drop_write_backs(
+        self, mapping: str, direction: Direction, source_ids: Iterable[str]
+    ) -> None:
+        """Drop queued write-backs the source API answered for (written or refused)."""
+        self._dropped_write_backs += [(mapping, str(direction), i) for i in source_ids]
+
     # --- run log
 
     def log_run(self, entry: RunLogEntry) -> None:
@@ -661,6 +690,10 @@ class LedgerBatch:
             self._resolve_dead(connection, now)
         if self._seen:
             self._mark_seen(connection)
+        if self._dropped_write_backs:
+            delete_write_backs(connection, self._dropped_write_backs)
+        if self._write_backs:
+            insert_write_backs(connection, self._write_backs, now)
         if self._runs:
             upsert(
                 connection,

@@ -16,6 +16,9 @@ import signal
 CRASH_AT = "CRM_SYNC_TEST_CRASH_AT"
 AFTER_DESTINATION_WRITE = "after_destination_write"
 """The destination accepted a batch's writes; no hook has run, the ledger holds nothing."""
+BEFORE_WRITE_BACK_FLUSH = "before_write_back_flush"
+"""Write-backs of ids wait in the ledger (committed with their batches); none of them has
+been written to the source yet."""
 
 
 def crash_point(name: str) -> None:

@@ -27,12 +27,18 @@ from crm_sync.ledger import (
     RunLogEntry,
 )
 from crm_sync.ledger.lock import MappingLocks
+from crm_sync.ledger.writebacks import (
+    PendingWriteBack,
+    count_write_backs,
+    payloads_of,
+    write_back_pages,
+)
 from crm_sync.reconcile import Base, LedgerState, RunReport
 from crm_sync.sync.accounts import LedgerAccounts
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.objects import MappedObject, MappingObjects
 from crm_sync.sync.pending import explain_pending
-from crm_sync.vocabulary import WRITE_BACK_FAILED, AssociationType, Direction, Side
+from crm_sync.vocabulary import WRITE_BACK_FAILED, AssociationType, Direction, RecordError, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +171,34 @@ class SyncLedger:
                 for p in page
             ]
 
+    def waiting_write_backs(self, mapping: str, direction: Direction) -> int:
+        """How many id write-backs of a leg wait in the queue."""
+        return count_write_backs(self.store.engine, mapping, direction)
+
+    def write_back_pages(
+        self, mapping: str, direction: Direction, size: int
+    ) -> Iterator[list[PendingWriteBack]]:
+        """A leg's waiting write-backs, ``size`` at a time."""
+        return write_back_pages(self.store.engine, mapping, direction, size)
+
+    def finish_write_backs(
+        self,
+        mapping: str,
+        direction: Direction,
+        answered: Sequence[str],
+        refused: Mapping[str, RecordError],
+        *,
+        run_id: str | None = None,
+    ) -> None:
+        """Drop the write-backs the source answered for, in one transaction with the
+        dead letters of those it refused (their payloads come from the queue)."""
+        payloads = payloads_of(self.store.engine, mapping, direction, refused) if refused else {}
+        with self.store.batch() as uow:
+            uow.drop_write_backs(mapping, direction, answered)
+            for source_id, error in refused.items():
+                payload = payloads.get(source_id, {})
+                uow.dead_letter(mapping, direction, source_id, payload, error, run_id)
+
     def runs(self, run_id: str | None = None, mapping: str | None = None) -> list[RunLogEntry]:
         """Run log entries, newest first."""
         return self.store.runs(run_id, mapping)
@@ -200,6 +234,7 @@ class SyncLedger:
         closes now.
         ``seen`` (the source ids the batch read) and the refused records' letters are
         stamped with ``run_id``, so the end of that run replays none of them.
+        ``write.write_backs`` are queued (:mod:`crm_sync.ledger.writebacks`).
         ``held`` are associations of two synced records a target keeps back to fill its
         next association batch: parked as :attr:`~PendingReason.HELD_FOR_BATCH`, so a
         run that stops before making them leaves them to the next run's end.
@@ -235,6 +270,8 @@ class SyncLedger:
                 )
             if run_id is not None and seen:
                 uow.mark_seen(mapping, direction, run_id, seen)
+            for source_id, dest_id, payload in write.write_backs:
+                uow.queue_write_back(mapping, direction, source_id, dest_id, payload)
             if made:
                 uow.resolve_pending(mapping, direction, [(r.source_id, r.lookup) for r in made])
             parked = [(ref, why[(ref.source_id, ref.lookup)]) for ref in pending]

@@ -220,6 +220,8 @@ class SyncTarget(CleanStops, Target):
             self.settle()
             for sink in sinks:
                 sink.make_pending_associations()
+            for sink in sinks:
+                sink.flush_write_backs()
         self.close_writes()
         reports = [sink.finish_report() for sink in sinks]
         for sink in sinks:
@@ -465,6 +467,9 @@ class SyncSink(BatchSink):
                 self.write_records([dict(d.payload) for d in page])
         if replayed:
             self.logger.info("retried %d dead letter(s) of %s", replayed, self.mapping_name)
+
+    def flush_write_backs(self) -> None:
+        """Write the id write-backs still queued in the ledger (a target that queues)."""
 
     def make_pending_associations(self) -> None:
         """Make associations parked earlier whose records are now both synced."""

@@ -15,6 +15,14 @@ that succeeds the letter is closed (the plan goes to ``write.settled``). A quota
 (:class:`~crm_sync.http.QuotaExhausted`) dead-letters the ids it kept back the same way,
 then raises once the batch is committed.
 
+:class:`QueuedIdWriteBack` (the forward leg) writes nothing after a batch: it queues the
+ids in the ledger with the batch (``pending_write_back``, the same transaction that links
+the records, so a kill loses none, although the tap will not read those records again)
+and writes them once ``flush_at`` wait, across batches, as one Bulk job, the rest at the
+end of the run (or of the next run, after a kill). A row goes when the source answered
+for it; a refused one becomes the same ``WRITE_BACK_FAILED`` dead letter, from the
+payload the queue kept; a quota stop leaves the rest queued for the next run.
+
 A leg's subclass says how ids are written (:meth:`IdWriteBack.write_ids`). The write-back
 moves the source record's modification time (Salesforce ``SystemModstamp``), so its tap
 reads the record again next run: the leg's three-way merge finds every mapped value
@@ -26,26 +34,34 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import Action, LedgerState, RecordPlan
 from crm_sync.sync.annotations import PARTIAL
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
+from crm_sync.sync.crash import BEFORE_WRITE_BACK_FLUSH, crash_point
 from crm_sync.sync.leg import DESTINATION_ID, NOTHING_LINKED, Linked
-from crm_sync.vocabulary import WRITE_BACK_FAILED, RecordError
+from crm_sync.vocabulary import WRITE_BACK_FAILED, Direction, RecordError
+
+if TYPE_CHECKING:
+    from crm_sync.sync.ledger import SyncLedger
 
 log = logging.getLogger(__name__)
 
-Items = Sequence[tuple[str, tuple[RecordPlan, str]]]
-"""Source id → (plan, destination id) of the write-backs to make, as pairs."""
+Items = Sequence[tuple[str, str]]
+"""(source id, destination id) of the write-backs to make."""
 Refusals = dict[str, RecordError]
 """Source id → why its write-back was not made."""
 
 
+STOPPED = "WRITE_BACK_STOPPED"
+"""The code of a write-back a quota stop kept back (:func:`stopped`)."""
+
+
 def stopped(items: Items, stop: QuotaExhausted) -> Refusals:
     """The write-backs a quota stop kept back, as refusals naming the stop."""
-    return {source_id: RecordError("WRITE_BACK_STOPPED", str(stop)) for source_id, _ in items}
+    return {source_id: RecordError(STOPPED, str(stop)) for source_id, _ in items}
 
 
 class IdWriteBack(ABC):
@@ -112,30 +128,123 @@ class IdWriteBack(ABC):
         wanted = self.wanted(plans, write, payloads)
         if not wanted:
             return NOTHING_LINKED
-        items = list(wanted.items())
+        items = [(source_id, dest_id) for source_id, (_, dest_id) in wanted.items()]
         refusals, stop = self.write_ids(items)
         in_write = {p.source_id for p, _ in write.written} | {p.source_id for p in write.settled}
-        for source_id, (plan, dest_id) in items:
+        for source_id, (plan, dest_id) in wanted.items():
             if source_id in refusals:
-                why = refusals[source_id]
-                error = RecordError(
-                    WRITE_BACK_FAILED, f"{self.id_field}={dest_id}: {why}", (self.id_field,)
-                )
+                error = self.failure(dest_id, refusals[source_id])
                 write.refused.append(RefusedRecord(plan, jsonable(payloads[source_id]), error))
             else:
                 self.written += 1
                 if source_id not in in_write:
                     write.settled.append(plan)  # closes a dead letter of an earlier failure
         if refusals:
-            log.warning(
-                "%s %d of %d id write-back(s) to %s.%s; kept as dead letters, "
-                "written by the next run",
-                "quota stop: not written" if stop is not None else "refused",
-                len(refusals),
-                len(items),
-                self.where,
-                self.id_field,
-            )
+            self.warn_refused(len(refusals), len(items), stop, "kept as dead letters")
         if stop is not None:
             raise stop
         return NOTHING_LINKED
+
+    def failure(self, dest_id: str, why: RecordError) -> RecordError:
+        """A refused write-back as its dead letter's error."""
+        return RecordError(WRITE_BACK_FAILED, f"{self.id_field}={dest_id}: {why}", (self.id_field,))
+
+    def warn_refused(
+        self, refused: int, tried: int, stop: QuotaExhausted | None, kept: str
+    ) -> None:
+        log.warning(
+            "%s %d of %d id write-back(s) to %s.%s; %s, written by the next run",
+            "quota stop: not written" if stop is not None else "refused",
+            refused,
+            tried,
+            self.where,
+            self.id_field,
+            kept,
+        )
+
+
+class QueuedIdWriteBack(IdWriteBack):
+    """Queues write-backs in the ledger and writes them ``flush_at`` at a time, across
+    batches (see the module doc).
+
+    After each committed batch the sink calls :meth:`flush_due`; at the end of the run
+    :meth:`flush` writes whatever waits, an earlier killed run's leftovers included.
+    """
+
+    def __init__(
+        self,
+        id_field: str,
+        where: str,
+        *,
+        ledger: SyncLedger,
+        mapping: str,
+        direction: Direction,
+        flush_at: int,
+        run_id: str | None = None,
+        needs_key: bool = False,
+    ) -> None:
+        super().__init__(id_field, where, needs_key=needs_key)
+        self.ledger = ledger
+        self.mapping = mapping
+        self.direction = direction
+        self.flush_at = max(1, flush_at)
+        self.run_id = run_id
+        self.waiting = ledger.waiting_write_backs(mapping, direction)
+        """Queued rows, as far as this run knows (an earlier run's leftovers included)."""
+
+    def after_write(
+        self,
+        plans: Sequence[RecordPlan],
+        write: BatchWrite,
+        payloads: Mapping[str, Mapping[str, Any]],
+        states: Mapping[str, LedgerState],
+    ) -> Linked:
+        """Queue the ids with the batch; a queued write-back settles the record's plan
+        (it closes a dead letter of an earlier failure: the queue now holds the id)."""
+        wanted = self.wanted(plans, write, payloads)
+        in_write = {p.source_id for p, _ in write.written} | {p.source_id for p in write.settled}
+        for source_id, (plan, dest_id) in wanted.items():
+            write.write_backs.append((source_id, dest_id, payloads[source_id]))
+            if source_id not in in_write:
+                write.settled.append(plan)
+        self.waiting += len(wanted)
+        return NOTHING_LINKED
+
+    def flush_due(self) -> None:
+        """Write full Bulk-sized pages if at least ``flush_at`` wait (after a commit)."""
+        if self.waiting >= self.flush_at:
+            self.flush(final=False)
+
+    def flush(self, *, final: bool = True) -> None:
+        """Write what waits: pages of ``flush_at``; the last, smaller page only when
+        ``final``. Raises a quota stop after recording what the source answered for."""
+        if not self.waiting:
+            return
+        crash_point(BEFORE_WRITE_BACK_FLUSH)  # tests only: ids queued, none written
+        pages = self.ledger.write_back_pages(self.mapping, self.direction, self.flush_at)
+        for page in pages:
+            if len(page) < self.flush_at and not final:
+                break
+            self._write_page([(w.source_id, w.destination_id) for w in page])
+        self.waiting = 0 if final else self.ledger.waiting_write_backs(self.mapping, self.direction)
+
+    def _write_page(self, items: Items) -> None:
+        """Write one page; drop from the queue what the source answered for (refusals
+        become dead letters), keep what a quota stop held back."""
+        refusals, stop = self.write_ids(items)
+        held = {i for i, e in refusals.items() if e.code == STOPPED} if stop else set()
+        answered = [i for i, _ in items if i not in held]
+        refused = {
+            i: self.failure(dest_id, refusals[i])
+            for i, dest_id in items
+            if i in refusals and i not in held
+        }
+        self.ledger.finish_write_backs(
+            self.mapping, self.direction, answered, refused, run_id=self.run_id
+        )
+        self.written += len(items) - len(refusals)
+        if refusals:
+            kept_as = "kept queued" if stop is not None else "kept as dead letters"
+            self.warn_refused(len(refusals), len(items), stop, kept_as)
+        if stop is not None:
+            raise stop

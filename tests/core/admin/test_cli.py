@@ -26,6 +26,15 @@ def test_status_per_mapping(ledger: LedgerStore) -> None:
     assert "1 target_refused" in out and "1 target_not_synced" in out
     assert "dead letters: 3" in out
     assert "2 INVALID_EMAIL" in out and "1 DUPLICATE_VALUE" in out
+    assert "written back" not in out  # none queued
+
+
+def test_status_counts_the_ids_waiting_to_be_written_back(ledger: LedgerStore) -> None:
+    with ledger.batch() as uow:
+        for n in range(3):
+            uow.queue_write_back("project", FWD, f"a10{n}", f"90{n}", {"Name": "x"})
+    out = run(ledger, "status", "--mapping", "project")
+    assert "ids waiting to be written back: 3" in out
 
 
 def test_ledger_url_from_the_targets_variable(ledger: LedgerStore) -> None:

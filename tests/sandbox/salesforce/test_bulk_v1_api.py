@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import requests
 import xmltodict
-from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceGeneralError, SalesforceMalformedRequest
 
 from crm_sandbox.core.process import RunningSandbox
+from tests.sandbox.salesforce.test_org_api import client_at
 from tests.sandbox.salesforce.test_query_api import client
 
 pytestmark = pytest.mark.xdist_group("sf_query")
@@ -297,15 +297,7 @@ def test_bulk_v1_at_a_version_the_org_does_not_list(
     unreleased one: the async API's 400 InvalidVersion, as Salesforce documents for retired
     versions; at a listed version the same call works."""
     env = clean_sandbox.env
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
-    sf = Salesforce(
-        instance_url=env["CRM_SANDBOX_SF_INSTANCE_URL"],
-        session_id=env["CRM_SANDBOX_SF_ACCESS_TOKEN"],
-        version=version,
-        session=session,
-    )
+    sf = client_at(env, version)
     with pytest.raises(SalesforceMalformedRequest) as refused:
         sf.bulk.Account.query("SELECT Id FROM Account", wait=0)
     assert refused.value.status == 400

@@ -6,27 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from crm_sandbox.core.process import RunningSandbox
+from tests.sandbox.salesforce.test_query_api import client
 
 pytestmark = pytest.mark.xdist_group("sf_org")
 
 
 @pytest.fixture
 def sf(clean_sandbox: RunningSandbox) -> Iterator[Salesforce]:
-    env = clean_sandbox.env
-    session = requests.Session()
-    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-    session.verify = env["CRM_SANDBOX_CA_BUNDLE"]
-    yield Salesforce(
-        instance_url=env["CRM_SANDBOX_SF_INSTANCE_URL"],
-        session_id=env["CRM_SANDBOX_SF_ACCESS_TOKEN"],
-        version=env["CRM_SANDBOX_SF_API_VERSION"],
-        session=session,
-    )
+    yield client(clean_sandbox.env)
 
 
 def org_id(sf: Salesforce) -> str:

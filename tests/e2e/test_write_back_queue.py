@@ -1,0 +1,123 @@
+"""The forward leg's id write-backs wait in the ledger across batches and go as Bulk jobs.
+
+A Bulk 2.0 update job of 10,000 ids costs about 6 calls where collections updates of 200
+cost 50, so target-hubspot-custom queues each new HubSpot id in the ledger with the batch
+that created the record and writes them once ``sf_bulk_threshold`` wait (the rest at the
+end of the run, by collections). The queue is durable: a target killed with ids queued
+(crash point :data:`~crm_sync.sync.crash.BEFORE_WRITE_BACK_FLUSH`) leaves them to the next
+run, which writes every one of them once, although its tap does not read those records
+again (their ``SystemModstamp`` did not move).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crm_sync.sync.crash import BEFORE_WRITE_BACK_FLUSH, CRASH_AT
+from crm_sync.sync.ledger import open_ledger
+from crm_sync.vocabulary import Direction
+from tests.e2e.test_id_write_back import hubspot_ids, sf_updates, synced
+from tests.e2e.two_way_helpers import FORWARD, HubSpot, Salesforce, TwoWay, write_calls
+from tests.e2e.two_way_helpers import mappings_dir as write_mappings
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def sync(clean_sandbox: Any, tmp_path: Path) -> TwoWay:
+    write_mappings(tmp_path / "mappings")
+    return TwoWay(dict(clean_sandbox.env), tmp_path, tmp_path / "mappings")
+
+
+def bulk_jobs(stats: dict[str, Any]) -> int:
+    """Bulk 2.0 ingest jobs created (the write-back's only ingest jobs here)."""
+    calls = stats["salesforce"]["calls"]
+    return sum(n for k, n in calls.items() if k.startswith("POST ") and k.endswith("/jobs/ingest"))
+
+
+def waiting(sync: TwoWay, mapping: str) -> int:
+    ledger = open_ledger(sync.ledger_url)
+    try:
+        return ledger.waiting_write_backs(mapping, Direction.SF_TO_HS)
+    finally:
+        ledger.close()
+
+
+def test_twelve_thousand_ids_go_back_in_one_bulk_job_and_a_few_collections_calls(
+    clean_sandbox: Any, sync: TwoWay
+) -> None:
+    """At the default threshold (10,000) the ids of 12,000 projects, created in sink
+    batches of 1,000, go back as one Bulk job of 10,000 and collections calls for the rest;
+    per sink batch (before) it took one collections call per 200 and no job."""
+    clean_sandbox.seed(salesforce={"Account": 5, "Project__c": 12_000})
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    forward = sync.leg(FORWARD)
+    assert forward.ok, forward.stderr
+
+    projects, companies = synced(hs, "project"), synced(hs, "companies")
+    assert len(projects) >= 10_000, len(projects)
+    rows = hubspot_ids(sf, "Project__c")
+    assert {i: rows[i] for i in projects} == projects
+    stats = clean_sandbox.stats()
+    assert bulk_jobs(stats) == 1
+    rest = len(projects) - 10_000
+    assert sf_updates(stats) == math.ceil(rest / 200) + math.ceil(len(companies) / 200)
+    assert waiting(sync, "project") == 0
+
+
+@pytest.mark.parametrize(
+    ("threshold", "projects"), [(None, 300), (300, 1_500)], ids=["end-of-run", "mid-run"]
+)
+def test_a_target_killed_with_ids_queued_leaves_them_to_the_next_run(
+    clean_sandbox: Any,
+    sync: TwoWay,
+    monkeypatch: pytest.MonkeyPatch,
+    threshold: int | None,
+    projects: int,
+) -> None:
+    """SIGKILL at the first flush: the records are in HubSpot and linked, their ids queued,
+    none written to Salesforce. The next run writes every id, each once (the calls are
+    the minimum for the ids), and makes no second HubSpot project; the queue ends empty.
+
+    ``end-of-run``: nothing is due during the run; the kill comes after the run's last
+    STATE, so the rerun's tap reads none of those records again: only the queue has them.
+    ``mid-run``: a threshold of 300 makes the first project batch due; the kill lands
+    before any of its ids is written."""
+    clean_sandbox.seed(salesforce={"Account": 5, "Project__c": projects})
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    if threshold is not None:
+        sync.target_settings[FORWARD] = {"sf_bulk_threshold": threshold}
+    monkeypatch.setenv(CRASH_AT, BEFORE_WRITE_BACK_FLUSH)
+    killed = sync.leg(FORWARD)
+    monkeypatch.delenv(CRASH_AT)
+    assert killed.returncodes[-1] == -9, killed.stderr  # the target SIGKILLed itself
+    made = synced(hs, "project")
+    assert made, killed.stderr
+    assert set(hubspot_ids(sf, "Project__c").values()) == {None}
+    assert sf_updates(clean_sandbox.stats()) == bulk_jobs(clean_sandbox.stats()) == 0
+    assert waiting(sync, "project") >= min(len(made), threshold or len(made))
+
+    clean_sandbox.clear_stats()
+    again = sync.leg(FORWARD)
+    assert again.ok, again.stderr
+    projects_now, companies = synced(hs, "project"), synced(hs, "companies")
+    assert made.items() <= projects_now.items()  # the killed run's projects, not again
+    assert len(hs.records("project", ["salesforce_id"])) == len(projects_now)  # no twin
+    rows = hubspot_ids(sf, "Project__c")
+    assert {i: rows[i] for i in projects_now} == projects_now  # every id, none lost
+    accounts = hubspot_ids(sf, "Account")
+    assert {i: accounts[i] for i in companies} == companies
+    stats = clean_sandbox.stats()
+    creates = {k: n for k, n in write_calls(stats, "hubspot").items() if "/batch/upsert" in k
+               or "/batch/create" in k}  # fmt: skip
+    assert threshold is not None or creates == {}, creates  # nothing written again
+    # each id once: full pages of the threshold as Bulk jobs, the rest by collections
+    page = threshold or 10_000
+    jobs, rest = divmod(len(projects_now), page)
+    assert bulk_jobs(stats) == jobs
+    assert sf_updates(stats) == math.ceil(rest / 200) + math.ceil(len(companies) / 200)
+    assert waiting(sync, "project") == waiting(sync, "account") == 0

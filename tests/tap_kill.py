@@ -51,3 +51,20 @@ def killed_at_state(
     finally:
         proc.kill()
         proc.wait(timeout=60)
+
+
+def cut_points(
+    messages: list[dict[str, Any]], stream: str, id_key: str
+) -> list[tuple[list[str], dict[str, Any]]]:
+    """Every place an in-process run could have been killed: for each STATE line carrying a
+    bookmark of ``stream``, the ids written before it and the STATE value."""
+    ids: list[str] = []
+    cuts = []
+    for message in messages:
+        if message["type"] == "RECORD" and message["stream"] == stream:
+            ids.append(str(message["record"][id_key]))
+        elif message["type"] == "STATE":
+            bookmark = message["value"].get("bookmarks", {}).get(stream) or {}
+            if bookmark.get("replication_key_value"):
+                cuts.append((list(ids), message["value"]))
+    return cuts

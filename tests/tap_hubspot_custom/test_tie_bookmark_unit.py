@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.tap_hubspot_custom.conftest import Run, run_tap
 from tests.tap_hubspot_custom.fake_hubspot import FakePortal
+from tests.tap_kill import cut_points
 
 PROJECT = "2-9"
 
@@ -22,17 +23,7 @@ def _bookmark(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cuts(run: Run) -> list[tuple[list[str], dict[str, Any]]]:
-    """(ids written before it, its value) for every STATE line with a bookmark."""
-    ids: list[str] = []
-    cuts = []
-    for message in run.messages:
-        if message["type"] == "RECORD" and message["stream"] == "project":
-            ids.append(message["record"]["id"])
-        elif message["type"] == "STATE" and _bookmark(message["value"]).get(
-            "replication_key_value"
-        ):
-            cuts.append((list(ids), message["value"]))
-    return cuts
+    return cut_points(run.messages, "project", "id")
 
 
 def _ties(fake: FakePortal, sizes: list[int]) -> list[str]:

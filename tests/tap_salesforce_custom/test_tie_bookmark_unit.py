@@ -12,6 +12,7 @@ import requests_mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.tap_kill import cut_points
 from tests.tap_salesforce_custom.conftest import Run, run_tap
 from tests.tap_salesforce_custom.fake_salesforce import FakeOrg
 
@@ -21,15 +22,7 @@ def _bookmark(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _records_before_each_state(run: Run) -> list[tuple[list[str], dict[str, Any]]]:
-    """(ids written before it, its value) for every STATE line carrying a bookmark."""
-    ids: list[str] = []
-    cuts = []
-    for message in run.messages:
-        if message["type"] == "RECORD" and message["stream"] == "Project__c":
-            ids.append(message["record"]["Id"])
-        elif message["type"] == "STATE" and _bookmark(message["value"]):
-            cuts.append((list(ids), message["value"]))
-    return cuts
+    return cut_points(run.messages, "Project__c", "Id")
 
 
 @settings(

@@ -73,6 +73,7 @@ BOUNDARY_LAST_ID = "boundary_last_id"
 BOUNDARY_COMPLETE = "boundary_complete"
 ARCHIVED_VALUE = "archived_value"
 ARCHIVED_IDS = "archived_ids"
+ARCHIVED_COMPLETE = "archived_complete"
 REPLICATION_INCREMENTAL = "INCREMENTAL"
 Mode = Literal["list", "search", "archived"]
 LIST_ROUTE = "GET /crm/v3/objects/{objectType}"
@@ -138,7 +139,8 @@ class HubSpotObjectStream(HubSpotStream):
         self._state: dict[str, Any] = {}
         self._served_at: int | None = None
         self._newest = _Newest()
-        self._archived_since: tuple[int | None, set[str]] = (None, set())
+        self._archived_since: tuple[int | None, set[str], bool] = (None, set(), False)
+        self._archived_served: int | None = None
         self._context: Context | None = None
         self._send: RequestFunc | None = None
         self.prefetch = ListPrefetch(self.name)
@@ -513,28 +515,39 @@ class HubSpotObjectStream(HubSpotStream):
     def _archived_pull(
         self, context: Context | None, state: dict[str, Any], start: str | None
     ) -> Iterator[dict[str, Any]]:
+        complete = False
         if ARCHIVED_VALUE in state:
             since, seen = epoch_ms(state[ARCHIVED_VALUE]), set(state.get(ARCHIVED_IDS) or [])
+            complete = bool(state.get(ARCHIVED_COMPLETE))
         else:
             since, seen = epoch_ms(start) if start else None, set()
-        self._archived_since = (since, seen)
-        self._newest = _Newest(since, seen)
+        self._archived_since = (since, seen, complete)
+        self._archived_served = None
+        self._newest = _Newest(since, set() if complete else seen)
         self._switch("archived")
         yield from self.request_records(context)
-        newest = self._newest
+        newest, served = self._newest, self._archived_served
         if newest.ms is not None and self.replication_method == REPLICATION_INCREMENTAL:
             state[ARCHIVED_VALUE] = iso(newest.ms)
-            state[ARCHIVED_IDS] = sorted(newest.ids)
+            # Archived before the listing began and the listing holds every archived
+            # record: all archived at that time went out, however many (a mass delete).
+            done = served is not None and newest.ms <= served
+            state[ARCHIVED_IDS] = [] if done else sorted(newest.ids)
+            state[ARCHIVED_COMPLETE] = done
             self.state_manager.is_flushed = False
 
     def _parse_archived(self, response: requests.Response) -> Iterator[dict[str, Any]]:
-        since, seen = self._archived_since
+        since, seen, complete = self._archived_since
+        if self._archived_served is None:
+            self._archived_served = _server_ms(response)
         for raw in self._arrival(response).payload.get("results") or []:
             record = self.shaper.shape(raw)
             ms = epoch_ms(record.get("_sdc_deleted_at"))
             if ms is None:
                 continue
-            if since is not None and (ms < since or (ms == since and record["id"] in seen)):
+            if since is not None and (
+                ms < since or (ms == since and (complete or record["id"] in seen))
+            ):
                 continue  # archived before the last run looked
             self._newest.see(ms, record["id"])
             yield record

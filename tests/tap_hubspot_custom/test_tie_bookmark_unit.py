@@ -127,3 +127,22 @@ def test_an_old_state_listing_every_tie_is_still_read(
     assert sorted(resumed.ids()) == sorted([t for t in tied if t not in done] + later)
     assert len(_bookmark(resumed.state)["boundary_ids"]) <= 2 * 20
     assert run_tap(cfg, state=resumed.state).ids() == []
+
+
+def test_a_mass_delete_at_one_millisecond_leaves_no_id_list(
+    fake: FakePortal, config: dict[str, Any]
+) -> None:
+    ids = _ties(fake, [1, 1500])
+    fake.tick(5000)
+    first = run_tap(config)
+    fake.tick()
+    for rid in ids[1:]:  # archived in one millisecond
+        fake.archive(PROJECT, rid)
+    fake.tick(5000)
+    second = run_tap(config, state=first.state)
+    assert sorted(r["id"] for r in second.records["project"] if r.get("archived")) == sorted(
+        ids[1:]
+    )
+    bookmark = _bookmark(second.state)
+    assert bookmark["archived_ids"] == [] and bookmark["archived_complete"] is True
+    assert run_tap(config, state=second.state).ids() == []

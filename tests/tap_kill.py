@@ -20,18 +20,23 @@ def killed_at_state(
     stream: str,
     tmp: Path,
     kill_here: Callable[[list[str], dict[str, Any]], bool],
+    state: dict[str, Any] | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
-    """Run the executable ``tap`` with ``config``; SIGKILL it at the first STATE for which
-    ``kill_here(ids so far, the stream's bookmark)`` holds.
+    """Run the executable ``tap`` with ``config`` (and ``state``); SIGKILL it at the first
+    STATE for which ``kill_here(ids so far, the stream's bookmark)`` holds.
 
     Returns the ids of ``stream`` written before that STATE line, and the STATE value.
     """
     path = tmp / "tap.json"
     path.write_text(json.dumps(config))
+    args = [tap, "--config", str(path)]
+    if state is not None:
+        (tmp / "state.json").write_text(json.dumps(state))
+        args += ["--state", str(tmp / "state.json")]
     log = tmp / "tap.log"
     ids: list[str] = []
     with log.open("w") as err:
-        proc = subprocess.Popen([tap, "--config", str(path)], stdout=subprocess.PIPE, stderr=err)
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
     try:
         assert proc.stdout is not None
         for line in proc.stdout:

@@ -450,3 +450,33 @@ def test_concurrent_schema_creation(tmp_path: Path):
         worker.join(timeout=60)
     with LedgerStore(url) as store:
         assert store.count_records() == 3
+
+
+def test_json_ready_copies_records_as_json_columns_store_them():
+    """Exact-type fast paths and the general ones give the same stored JSON."""
+    import json
+    from collections import OrderedDict
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from crm_sync.ledger.store import _json_ready
+
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    record = {
+        "budget": Decimal("12.50"),
+        "kickoff": at,
+        "start": date(2026, 1, 2),
+        "links": [{"source_id": "001", "at": at}, ("a", Decimal("1.0"))],
+        "native": OrderedDict(Budget__c=Decimal("3.0"), Active=True),
+        1: None,
+    }
+    copied = _json_ready(record)
+    assert copied == {
+        "budget": "12.50",
+        "kickoff": "2026-01-02T03:04:05+00:00",
+        "start": "2026-01-02",
+        "links": [{"source_id": "001", "at": "2026-01-02T03:04:05+00:00"}, ["a", "1.0"]],
+        "native": {"Budget__c": "3.0", "Active": True},
+        "1": None,
+    }
+    assert json.loads(json.dumps(copied)) == copied

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -863,8 +863,9 @@ def _json_ready(value: Any) -> Any:
     """Values JSON columns can store: dates as ISO text, decimals as text.
 
     Exact types first: a base is a dict of dicts of plain values and ``Decimal`` (the
-    Singer reader's numbers with a fraction), and ``isinstance`` against ``Mapping``
-    costs an ABC check per value (a first import copies a base per record).
+    Singer reader's numbers with a fraction), a queued write-back's payload a record with
+    lists of dicts and the SDK's parsed date-times, and ``isinstance`` against ``Mapping``
+    costs an ABC check per value (a first import copies a base and a payload per record).
     """
     kind = type(value)
     if kind is dict:
@@ -876,6 +877,10 @@ def _json_ready(value: Any) -> Any:
         return str(value)
     if kind in _JSON_PLAIN:
         return value
+    if kind is list or kind is tuple:
+        return [v if type(v) in _JSON_PLAIN else _json_ready(v) for v in value]
+    if kind is datetime or kind is date:
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {str(k): v if type(v) in _JSON_PLAIN else _json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -49,6 +49,11 @@ def invalid_type(category: str, type_id: Any) -> ValidationError:
     )
 
 
+def no_record(ot: ObjectType, ref: Any) -> BadRequest:
+    """An association end naming no live record."""
+    return BadRequest(f"No {ot.name} with id {ref} exists (unverified wording)")
+
+
 def _int(raw: Any) -> int:
     try:
         return int(raw)
@@ -116,11 +121,7 @@ class Associations:
         types: list[AssociationType],
     ) -> None:
         """Associate two records with ``types``; a label brings the pair's default along."""
-        if any(t.label is not None for t in types):
-            default = self.types.unlabelled(a.object_type_id, b.object_type_id)
-            if default is not None and default not in types:
-                types = [*types, default]
-        for t in types:
+        for t in self._with_default(a, b, types):
             conn.execute(
                 "INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)",
                 (a.object_type_id, from_id, b.object_type_id, to_id, t.type_id),
@@ -130,11 +131,21 @@ class Associations:
                 (b.object_type_id, to_id, a.object_type_id, from_id, t.inverse_id),
             )
 
+    def _with_default(
+        self, a: ObjectType, b: ObjectType, types: list[AssociationType]
+    ) -> list[AssociationType]:
+        """``types`` and, when one is a label, the pair's unlabelled (default) type."""
+        if any(t.label is not None for t in types):
+            default = self.types.unlabelled(a.object_type_id, b.object_type_id)
+            if default is not None and default not in types:
+                return [*types, default]
+        return types
+
     def _existing(self, conn: sqlite3.Connection, ot: ObjectType, ref: Any) -> int:
         """The id of a live record of ``ot`` (only its existence is read, not its values)."""
         record_id = self.records.live_id(conn, ot, str(ref))
         if record_id is None:
-            raise BadRequest(f"No {ot.name} with id {ref} exists (unverified wording)")
+            raise no_record(ot, ref)
         return record_id
 
     def link_many(
@@ -231,6 +242,82 @@ class Associations:
         b: ObjectType,
         inputs: list[dict[str, Any]],
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """v4 ``batch/create``: each input's pair with its types (errors per input).
+
+        Set-based: both ends of every pair looked up in one query a side, the links
+        written in one statement, the pairs' labels read back in one. A batch naming one
+        pair twice goes input by input, so the second's reply shows the first's labels.
+        """
+        ends = [((i.get("from") or {}).get("id"), (i.get("to") or {}).get("id")) for i in inputs]
+        if len({(str(src), str(dst)) for src, dst in ends}) != len(ends):
+            return self._create_one_by_one(a, b, inputs)
+        errors: list[dict[str, Any]] = []
+        with self.store.db.transaction() as conn:
+            live_a = self.records.live_ids(conn, a, [src for src, _ in ends])
+            live_b = self.records.live_ids(conn, b, [dst for _, dst in ends])
+            made: list[tuple[int, int]] = []
+            rows: list[tuple[str, int, str, int, int]] = []
+            for item, (src_ref, dst_ref) in zip(inputs, ends, strict=True):
+                try:
+                    src = live_a.get(str(src_ref))
+                    if src is None:
+                        raise no_record(a, src_ref)
+                    dst = live_b.get(str(dst_ref))
+                    if dst is None:
+                        raise no_record(b, dst_ref)
+                    types = [self._spec(a, b, spec) for spec in item.get("types") or []]
+                    if not types:
+                        raise ValidationError(
+                            "At least one association type is required (unverified)"
+                        )
+                except HubSpotError as exc:
+                    context = exc.context or {"fromId": [str(src_ref)], "toId": [str(dst_ref)]}
+                    errors.append(exc.as_batch_error(context))
+                    continue
+                made.append((src, dst))
+                for t in self._with_default(a, b, types):
+                    rows.append((a.object_type_id, src, b.object_type_id, dst, t.type_id))
+                    rows.append((b.object_type_id, dst, a.object_type_id, src, t.inverse_id))
+            conn.executemany("INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)", rows)
+            labels = self._labels(conn, b, made)
+        results = [
+            {
+                "fromObjectTypeId": a.object_type_id,
+                "fromObjectId": src,
+                "toObjectTypeId": b.object_type_id,
+                "toObjectId": dst,
+                "labels": labels.get((src, dst), []),
+            }
+            for src, dst in made
+        ]
+        return results, errors
+
+    def _labels(
+        self, conn: sqlite3.Connection, b: ObjectType, pairs: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], list[str]]:
+        """The labels each ``(from_id, to_id)`` pair holds (type id order), 400 pairs a query."""
+        found: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for start in range(0, len(pairs), 400):
+            chunk = pairs[start : start + 400]
+            rows = conn.execute(
+                "SELECT a.from_id, a.to_id, a.type_id FROM associations a JOIN (VALUES "
+                + ", ".join("(?, ?)" for _ in chunk)
+                + ") AS p ON a.from_id = p.column1 AND a.to_id = p.column2"
+                " WHERE a.to_type = ? ORDER BY a.from_id, a.to_id, a.type_id",
+                (*(n for pair in chunk for n in pair), b.object_type_id),
+            ).fetchall()
+            for from_id, to_id, type_id in rows:
+                t = self.types.get(type_id)
+                if t is not None and t.label:
+                    found[(from_id, to_id)].append(t.label)
+        return found
+
+    def _create_one_by_one(
+        self,
+        a: ObjectType,
+        b: ObjectType,
+        inputs: list[dict[str, Any]],
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         results, errors = [], []
         with self.store.db.transaction() as conn:
             for item in inputs:
@@ -265,10 +352,7 @@ class Associations:
             for src_ref, dst_ref in pairs:
                 src, dst = live_a.get(str(src_ref)), live_b.get(str(dst_ref))
                 if src is None or dst is None:
-                    missing = (a, src_ref) if src is None else (b, dst_ref)
-                    error = BadRequest(
-                        f"No {missing[0].name} with id {missing[1]} exists (unverified wording)"
-                    )
+                    error = no_record(a, src_ref) if src is None else no_record(b, dst_ref)
                     errors.append(
                         error.as_batch_error({"fromId": [str(src_ref)], "toId": [str(dst_ref)]})
                     )

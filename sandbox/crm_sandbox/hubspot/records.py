@@ -242,7 +242,17 @@ class Records:
         return list(dict.fromkeys(n for n in requested if n in live))
 
     # -- validation ---------------------------------------------------------------------------
-    def validate(self, ot: ObjectType, values: Any, creating: bool) -> dict[str, str | None]:
+    def validate(
+        self,
+        ot: ObjectType,
+        values: Any,
+        creating: bool,
+        allowed: dict[tuple[str, str], bool] | None = None,
+    ) -> dict[str, str | None]:
+        """The clean values of one input, or InvalidPropertyValues with every problem.
+
+        ``allowed`` memoises the external-option checks (is this owner id an active
+        owner?) across one batch: the owners do not change within a request."""
         if values is None:
             values = {}
         if not isinstance(values, dict):
@@ -271,7 +281,7 @@ class Records:
                 continue
             try:
                 if prop.external_options:
-                    clean[name] = self._external(prop, raw)
+                    clean[name] = self._external(prop, raw, allowed)
                 else:
                     clean[name] = normalize(prop, raw, ot.object_type_id)
             except PropertyValueError as exc:
@@ -290,11 +300,18 @@ class Records:
             raise InvalidPropertyValues(problems, self.portal_id)
         return clean
 
-    def _external(self, prop: Property, raw: Any) -> str | None:
+    def _external(
+        self, prop: Property, raw: Any, allowed: dict[tuple[str, str], bool] | None = None
+    ) -> str | None:
         value = None if raw is None else str(int(raw) if isinstance(raw, float) else raw)
         if value is None or value.strip() == "":
             return None
-        if not self.external_option(prop, value.strip()):
+        key = (prop.name, value.strip())
+        if allowed is None:
+            ok = self.external_option(prop, key[1])
+        elif (ok := allowed.get(key)) is None:
+            ok = allowed[key] = self.external_option(prop, key[1])
+        if not ok:
             # HubSpot refuses an owner id that is no owner (INVALID_OWNER_ID, wording
             # unverified).
             raise PropertyValueError(
@@ -518,12 +535,13 @@ class Records:
         results: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
         names = self.selected(ot, None)
+        allowed: dict[tuple[str, str], bool] = {}
         with self.store.db.transaction() as conn:
             for item in inputs:
                 trace = item.get("objectWriteTraceId")
                 try:
                     self._injected_refusal(ot, item.get("properties"))
-                    clean = self.validate(ot, item.get("properties"), creating=True)
+                    clean = self.validate(ot, item.get("properties"), True, allowed)
                     conn.execute("SAVEPOINT rec")
                     mark = self.keys.counts.savepoint()
                     try:
@@ -572,6 +590,7 @@ class Records:
                 f"Duplicate IDs found in batch input: {dupes}. IDs must be unique"
             )
         outcomes: list[tuple[dict[str, Any], Record, bool] | dict[str, Any] | None] = []
+        allowed: dict[tuple[str, str], bool] = {}
         with self.store.db.transaction() as conn:
             found = self._prefetch(conn, ot, inputs)
             creates: list[tuple[int, dict[str, str | None]]] = []
@@ -589,11 +608,11 @@ class Records:
                     # validation and unique checks come before any write of the record, so
                     # a refusal needs no savepoint (two statements a record saved)
                     if record is not None:
-                        clean = self.validate(ot, item.get("properties"), creating=False)
+                        clean = self.validate(ot, item.get("properties"), False, allowed)
                         outcome = (item, self.modify(conn, ot, record, clean), False)
                     elif upsert and id_property and id_property != "hs_object_id":
                         values = {**(item.get("properties") or {}), id_property: ref}
-                        clean = self.validate(ot, values, creating=True)
+                        clean = self.validate(ot, values, True, allowed)
                         if found is None:
                             outcome = (item, self.insert(conn, ot, clean), True)
                         else:  # created below, all at once

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from crm_sandbox.salesforce.soql.shaping import csv_header, csv_row, json_record
+from crm_sandbox.salesforce.soql.shaping import csv_header, csv_rows, json_record
 
 if TYPE_CHECKING:
     from crm_sandbox.salesforce.soql import CompiledQuery
@@ -105,8 +105,7 @@ def csv_result(pages: Pages, empty: bool) -> Iterator[str]:
         if not header_done:
             writer.writerow(csv_header(compiled))
             header_done = True
-        for row in rows:
-            writer.writerow(csv_row(compiled, row))
+        writer.writerows(csv_rows(compiled, rows))
         yield buffer.getvalue()
 
 

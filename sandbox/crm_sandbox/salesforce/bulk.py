@@ -4,7 +4,7 @@ Jobs finish at the first status poll once their ready time has passed: at creati
 (query) or upload-complete (ingest) a job gets ``ready_at = now + latency_ms`` of the
 fault settings, so by default both taps' first 20-second poll sees JobComplete.
 Query results are a cursor snapshot (see cursors.py) paged with base64 position
-locators; ingest writes go through the store's list writes, per record.
+locators; ingest writes go through the store's list writes (an update list set-based).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from crm_sandbox.core.ids import salesforce_id
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.soql import SoqlError
-from crm_sandbox.salesforce.soql.shaping import csv_header, csv_row
+from crm_sandbox.salesforce.soql.shaping import csv_header, csv_rows
 from crm_sandbox.salesforce.values import format_datetime, wire_datetime
 
 if TYPE_CHECKING:
@@ -223,8 +223,7 @@ class BulkJobs:
             lineterminator=LINE_ENDINGS[info["lineEnding"]],
         )
         writer.writerow(csv_header(compiled))
-        for result_row in rows:
-            writer.writerow(csv_row(compiled, result_row))
+        writer.writerows(csv_rows(compiled, rows))
         end = min(snap.total, start + count)
         return buffer.getvalue(), len(rows), encode_locator(end) if end < snap.total else "null"
 
@@ -406,6 +405,7 @@ class BulkJobs:
         saved = iter(self._store_write(obj, info, todo))
         final: list[SaveResult | str] = [r if r is not None else next(saved) for r in results]
         ok = bad = 0
+        lines: list[tuple[str, str, int, str, str, str]] = []
         with self.db.transaction() as conn:
             for offset, ((header, row), outcome) in enumerate(zip(batch, final, strict=True)):
                 line = first_line + offset
@@ -422,11 +422,12 @@ class BulkJobs:
                     sf_id, kind, extra = outcome.id or "", "success", "true" if created else "false"
                     if operation == "hardDelete":
                         conn.execute(f'DELETE FROM "{obj.table}" WHERE "Id" = ?', (sf_id,))
-                conn.execute(
-                    "INSERT INTO bulk_result (job_id, kind, line, sf_id, extra, cells) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (job_id, kind, line, sf_id, extra, json.dumps([header, row])),
-                )
+                lines.append((job_id, kind, line, sf_id, extra, json.dumps([header, row])))
+            conn.executemany(
+                "INSERT INTO bulk_result (job_id, kind, line, sf_id, extra, cells) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                lines,
+            )
         return ok, bad
 
     def _store_write(

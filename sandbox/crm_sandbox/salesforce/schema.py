@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Field types whose stored value is TEXT (multipicklist joined by ';').
 TEXT_TYPES = frozenset(
@@ -205,6 +206,15 @@ class ObjectDef:
     def stored_fields(self) -> list[FieldDef]:
         """Fields with a column in the object's table (formula fields have none)."""
         return [f for f in self.fields.values() if f.stored]
+
+    @cached_property
+    def required_fields(self) -> list[FieldDef]:
+        """Fields a written row must hold a value in (else REQUIRED_FIELD_MISSING)."""
+        return [
+            f
+            for f in self.fields.values()
+            if not f.nillable and (f.createable or f.updateable) and f.type != "boolean"
+        ]
 
     @property
     def formula_fields(self) -> list[FieldDef]:

@@ -27,7 +27,9 @@ from crm_sandbox.salesforce.errors import (
     SalesforceError,
 )
 from crm_sandbox.salesforce.org import organization_row
+from crm_sandbox.salesforce.row_checks import RowChecks
 from crm_sandbox.salesforce.schema import FieldDef, ObjectDef, SchemaRegistry
+from crm_sandbox.salesforce.update_batch import UpdateBatch
 from crm_sandbox.salesforce.values import format_datetime, normalize_id, to_store, to_wire
 
 if TYPE_CHECKING:
@@ -363,9 +365,17 @@ class SalesforceStore:
         all_or_none: bool = False,
         refusals: bool = True,
     ) -> list[SaveResult]:
-        """Update records identified by their ``Id`` (or ``id``) value."""
+        """Update records identified by their ``Id`` (or ``id``) value (set-based when the
+        list allows it, see :mod:`~crm_sandbox.salesforce.update_batch`)."""
         prepared = [self._prepare(sobject, rec, "update") for rec in records]
-        return self._run(prepared, all_or_none, refusals, self._update_one)
+        batch = UpdateBatch.of(self.schema, prepared)
+        if batch is None:
+            return self._run(prepared, all_or_none, refusals, self._update_one)
+
+        def write(conn: sqlite3.Connection, item: _Prepared, now: str) -> SaveResult:
+            return self._update_one(conn, item, now, batch)
+
+        return self._run(prepared, all_or_none, refusals, write, batch)
 
     def upsert_many(
         self,
@@ -407,12 +417,15 @@ class SalesforceStore:
         all_or_none: bool,
         refusals: bool,
         write: Callable[[sqlite3.Connection, _Prepared, str], SaveResult],
+        batch: UpdateBatch | None = None,
     ) -> list[SaveResult]:
         results: list[SaveResult] = []
         now = format_datetime(self.clock.now())
         self._next_seq.clear()
         try:
             with self.db.transaction() as conn:
+                if batch is not None:
+                    batch.start(conn)
                 for item in prepared:
                     if item.error is not None:
                         results.append(SaveResult.failed(item.error))
@@ -424,6 +437,8 @@ class SalesforceStore:
                         results.append(write(conn, item, now))
                     except RecordFailed as failed:
                         results.append(SaveResult.failed(failed.error))
+                if batch is not None:
+                    batch.finish(conn)
                 if all_or_none and not all(r.success for r in results):
                     raise _Rollback
         except _Rollback:
@@ -469,7 +484,9 @@ class SalesforceStore:
                 error = error or failed.error
         return _Prepared(obj, refs, values, ext, error)
 
-    def _locate(self, conn: sqlite3.Connection, record_id: Any) -> tuple[ObjectDef, dict]:
+    def _locate(
+        self, conn: sqlite3.Connection, record_id: Any, batch: UpdateBatch | None = None
+    ) -> tuple[ObjectDef, dict]:
         ident = normalize_id(str(record_id or ""))
         if not record_id:
             raise RecordFailed(
@@ -478,11 +495,12 @@ class SalesforceStore:
         if ident is None:
             raise RecordFailed(RecordError("MALFORMED_ID", f"malformed id {record_id}"))
         obj = self.schema.by_key_prefix(ident[:3])
-        row = (
-            conn.execute(f'SELECT * FROM "{obj.table}" WHERE "Id" = ?', (ident,)).fetchone()
-            if obj
-            else None
-        )
+        if obj is None:
+            row = None
+        elif batch is not None:
+            row = batch.rows.get(ident)
+        else:
+            row = conn.execute(f'SELECT * FROM "{obj.table}" WHERE "Id" = ?', (ident,)).fetchone()
         if obj is None or row is None:
             raise RecordFailed(
                 RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
@@ -543,17 +561,15 @@ class SalesforceStore:
             item.values[fdef.name] = matches[0]["Id"]
 
     def _check_row(
-        self, conn: sqlite3.Connection, obj: ObjectDef, row: dict[str, Any], changed: Iterable[str]
+        self,
+        conn: sqlite3.Connection,
+        obj: ObjectDef,
+        row: dict[str, Any],
+        changed: Iterable[str],
+        checks: RowChecks | None = None,
     ) -> None:
         """Required fields, lookups and unique values of a row about to be written."""
-        missing = [
-            f.name
-            for f in obj.fields.values()
-            if not f.nillable
-            and (f.createable or f.updateable)
-            and f.type != "boolean"
-            and row.get(f.name) is None
-        ]
+        missing = [f.name for f in obj.required_fields if row.get(f.name) is None]
         if missing:
             raise RecordFailed(
                 RecordError(
@@ -568,23 +584,19 @@ class SalesforceStore:
             if value is None:
                 continue
             if fdef.type == "reference":
-                self._check_reference(conn, fdef, value)
+                self._check_reference(checks or RowChecks(conn), fdef, value)
             if fdef.unique:
-                dup = conn.execute(
-                    f'SELECT "Id" FROM "{obj.table}" WHERE "{name}" = ? COLLATE NOCASE '
-                    'AND "IsDeleted" = 0 AND "Id" != ? LIMIT 1',
-                    (value, row.get("Id") or ""),
-                ).fetchone()
+                dup = (checks or RowChecks(conn)).holder(obj, name, value, row.get("Id") or "")
                 if dup:
                     raise RecordFailed(
                         RecordError(
                             "DUPLICATE_VALUE",
                             f"duplicate value found: {name} duplicates value on record with "
-                            f"id: {dup['Id']}",
+                            f"id: {dup}",
                         )
                     )
 
-    def _check_reference(self, conn: sqlite3.Connection, fdef: FieldDef, value: str) -> None:
+    def _check_reference(self, checks: RowChecks, fdef: FieldDef, value: str) -> None:
         targets = [t for t in (self.schema.object(n) for n in fdef.reference_to) if t]
         target = next((t for t in targets if t.key_prefix == value[:3]), None)
         if target is None:
@@ -595,16 +607,14 @@ class SalesforceStore:
                     [fdef.name],
                 )
             )
-        found = conn.execute(
-            f'SELECT "IsDeleted" FROM "{target.table}" WHERE "Id" = ?', (value,)
-        ).fetchone()
-        if found is None:
+        deleted = checks.deleted(target, value)
+        if deleted is None:
             raise RecordFailed(
                 RecordError(
                     "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [fdef.name]
                 )
             )
-        if found["IsDeleted"]:
+        if deleted:
             raise RecordFailed(RecordError("ENTITY_IS_DELETED", "entity is deleted", [fdef.name]))
 
     def _insert_one(self, conn: sqlite3.Connection, item: _Prepared, now: str) -> SaveResult:
@@ -652,16 +662,18 @@ class SalesforceStore:
         refresh_rollups(conn, self.schema, obj, rollup_parents(self.schema, obj, row))
         return SaveResult(row["Id"], True, [])
 
-    def _update_one(self, conn: sqlite3.Connection, item: _Prepared, now: str) -> SaveResult:
+    def _update_one(
+        self, conn: sqlite3.Connection, item: _Prepared, now: str, batch: UpdateBatch | None = None
+    ) -> SaveResult:
         values = dict(item.values)
-        obj, row = self._locate(conn, values.pop("Id", None))
+        obj, row = self._locate(conn, values.pop("Id", None), batch)
         if item.obj is not None and obj.name != item.obj.name:
             raise RecordFailed(
                 RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
             )
         item = _Prepared(obj, item.refs, values, None, None)
         self._resolve_refs(conn, item)
-        self._write_update(conn, obj, row, item.values, now)
+        self._write_update(conn, obj, row, item.values, now, batch)
         return SaveResult(row["Id"], True, [])
 
     def _write_update(
@@ -671,7 +683,9 @@ class SalesforceStore:
         row: dict[str, Any],
         values: dict[str, Any],
         now: str,
+        batch: UpdateBatch | None = None,
     ) -> None:
+        """Check and write one update; a batch holds the write back (:meth:`UpdateBatch.hold`)."""
         self._check_writable(obj, values, "update")
         before = dict(row)
         row.update(values)
@@ -680,9 +694,12 @@ class SalesforceStore:
                 row[name] = 0
         row.update(self._audit(now, created=False))
         derive(obj, row, set(values), now)
-        self._check_row(conn, obj, row, values)
+        self._check_row(conn, obj, row, values, batch.checks if batch else None)
         changed = [k for k in row if k != "_rowid" and row[k] != before.get(k)]
         if not changed:
+            return
+        if batch is not None:
+            batch.hold(obj, before, row, changed)
             return
         conn.execute(
             f'UPDATE "{obj.table}" SET '

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from crm_sandbox.core.ids import BASE62, salesforce_checksum
+from crm_sandbox.core.ids import salesforce_checksum
 from crm_sandbox.salesforce.errors import RecordError, RecordFailed, json_parser_error
 from crm_sandbox.salesforce.schema import FieldDef
 
@@ -50,9 +50,11 @@ def normalize_id(value: str) -> str | None:
     The 18-character suffix is not re-verified: ids the org issued outside
     :func:`crm_sandbox.core.ids.salesforce_id` (the integration user) stay usable.
     """
-    if len(value) == 18 and all(ch in BASE62 for ch in value):
+    if not (value.isascii() and value.isalnum()):  # base 62: [0-9A-Za-z] only
+        return None
+    if len(value) == 18:
         return value
-    if len(value) == 15 and all(ch in BASE62 for ch in value):
+    if len(value) == 15:
         return value + salesforce_checksum(value)
     return None
 

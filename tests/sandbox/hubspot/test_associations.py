@@ -198,6 +198,67 @@ def test_user_defined_labels(hs, records):
     assert "Billing contact" not in {t.label for t in defs.get_all("contacts", "companies").results}
 
 
+def test_batch_create_replies_pair_by_pair(raw, hs, records):
+    """``batch/create`` (written set-based): each pair's reply lists the labels it holds
+    after the call, earlier ones included; each refused input is an error of its own."""
+    contacts, companies, _ = records
+    label = hs.crm.associations.v4.schema.definitions_api.create(
+        "contacts",
+        "companies",
+        PublicAssociationDefinitionCreateRequest(label="Billing contact", name="billing_contact"),
+    ).results
+    billing = next(t.type_id for t in label if t.category == "USER_DEFINED")
+    labelled = [{"associationCategory": "USER_DEFINED", "associationTypeId": billing}]
+    plain = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]
+    path = "/crm/v4/associations/contacts/companies/batch/create"
+
+    def create(*inputs):
+        reply = raw("POST", path, json={"inputs": [
+            {"from": {"id": str(f)}, "to": {"id": str(t)}, "types": types}
+            for f, t, types in inputs
+        ]})  # fmt: skip
+        return reply.status_code, reply.json()
+
+    status, body = create(
+        (contacts[0], companies[0], labelled),
+        (contacts[1], companies[0], plain),
+        (999999, companies[0], plain),
+        (
+            contacts[2],
+            companies[0],
+            [{"associationCategory": "USER_DEFINED", "associationTypeId": 99999}],
+        ),
+        (contacts[2], companies[1], []),
+    )
+    assert status == 207
+    assert [(r["fromObjectId"], r["toObjectId"], r["labels"]) for r in body["results"]] == [
+        (contacts[0], companies[0], ["Billing contact"]),
+        (contacts[1], companies[0], []),
+    ]
+    assert [e["context"] for e in body["errors"]] == [
+        {"fromId": ["999999"], "toId": [str(companies[0])]},
+        {
+            "associationSpec": ["USER_DEFINED=99999"],
+            "INVALID_ASSOCIATION_TYPE_ID": [
+                "USER_DEFINED=99999 is not a valid association definition id"
+            ],
+        },
+        {"fromId": [str(contacts[2])], "toId": [str(companies[1])]},
+    ]
+    # a pair that holds a label already lists it; one pair twice in a batch goes in order
+    status, body = create(
+        (contacts[0], companies[0], plain),
+        (contacts[1], companies[0], labelled),
+        (contacts[1], companies[0], plain),
+    )
+    assert status == 201
+    assert [r["labels"] for r in body["results"]] == [["Billing contact"]] * 3
+    listed = raw("GET", f"/crm/v4/objects/companies/{companies[0]}/associations/contacts")
+    kinds = {r["toObjectId"]: {t["label"] for t in r["associationTypes"]}
+             for r in listed.json()["results"]}  # fmt: skip
+    assert kinds == {contacts[0]: {None, "Billing contact"}, contacts[1]: {None, "Billing contact"}}
+
+
 def test_batch_read_takes_up_to_1000_ids(hs, records):
     """HubSpot's associations batch/read takes up to 1,000 ids (changelog, effective
     2025-02-10), ten times the other batch calls; one more is a 400 VALIDATION_ERROR."""

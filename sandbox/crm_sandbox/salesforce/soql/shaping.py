@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from crm_sandbox.salesforce.schema import FieldDef
@@ -27,17 +27,44 @@ def json_value(fdef: FieldDef, stored: Any) -> Any:
 
 def csv_value(fdef: FieldDef, stored: Any) -> str:
     """Stored value -> Bulk 2.0 CSV text (empty for null, ``…000Z`` datetimes, true/false)."""
+    return csv_converter(fdef)(stored)
+
+
+def _csv_text(stored: Any) -> str:
+    return "" if stored is None else str(stored)
+
+
+def _csv_boolean(stored: Any) -> str:
+    return "" if stored is None else "true" if stored else "false"
+
+
+def _csv_integer(stored: Any) -> str:
+    return "" if stored is None else str(int(stored))
+
+
+def _csv_double(stored: Any) -> str:
+    return "" if stored is None else repr(float(stored))
+
+
+def _csv_whole_if_integral(stored: Any) -> str:
     if stored is None:
         return ""
+    number = float(stored)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def csv_converter(fdef: FieldDef) -> Callable[[Any], str]:
+    """The function :func:`csv_value` applies to values of ``fdef`` (picked once a column)."""
     ftype = fdef.type
     if ftype == "boolean":
-        return "true" if stored else "false"
+        return _csv_boolean
     if ftype in ("int", "long"):
-        return str(int(stored))
-    if ftype in ("double", "currency", "percent"):
-        number = float(stored)
-        return str(int(number)) if number.is_integer() and ftype != "double" else repr(number)
-    return str(stored)
+        return _csv_integer
+    if ftype == "double":
+        return _csv_double
+    if ftype in ("currency", "percent"):
+        return _csv_whole_if_integral
+    return _csv_text
 
 
 def _attributes(sobject: str, record_id: str | None, version: str) -> dict[str, str]:
@@ -80,4 +107,11 @@ def csv_header(compiled: CompiledQuery) -> list[str]:
 
 
 def csv_row(compiled: CompiledQuery, row: Mapping[str, Any]) -> list[str]:
-    return [csv_value(res.field, row[f"c{i}"]) for i, res in enumerate(compiled.fields)]
+    return next(csv_rows(compiled, [row]))
+
+
+def csv_rows(compiled: CompiledQuery, rows: Iterable[Mapping[str, Any]]) -> Iterator[list[str]]:
+    """Bulk 2.0 CSV cells of each row, each column's converter picked once."""
+    cells = [(f"c{i}", csv_converter(res.field)) for i, res in enumerate(compiled.fields)]
+    for row in rows:
+        yield [convert(row[key]) for key, convert in cells]

@@ -20,18 +20,23 @@ def killed_at_state(
     stream: str,
     tmp: Path,
     kill_here: Callable[[list[str], dict[str, Any]], bool],
+    state: dict[str, Any] | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
-    """Run the executable ``tap`` with ``config``; SIGKILL it at the first STATE for which
-    ``kill_here(ids so far, the stream's bookmark)`` holds.
+    """Run the executable ``tap`` with ``config`` (and ``state``); SIGKILL it at the first
+    STATE for which ``kill_here(ids so far, the stream's bookmark)`` holds.
 
     Returns the ids of ``stream`` written before that STATE line, and the STATE value.
     """
     path = tmp / "tap.json"
     path.write_text(json.dumps(config))
+    args = [tap, "--config", str(path)]
+    if state is not None:
+        (tmp / "state.json").write_text(json.dumps(state))
+        args += ["--state", str(tmp / "state.json")]
     log = tmp / "tap.log"
     ids: list[str] = []
     with log.open("w") as err:
-        proc = subprocess.Popen([tap, "--config", str(path)], stdout=subprocess.PIPE, stderr=err)
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -51,3 +56,20 @@ def killed_at_state(
     finally:
         proc.kill()
         proc.wait(timeout=60)
+
+
+def cut_points(
+    messages: list[dict[str, Any]], stream: str, id_key: str
+) -> list[tuple[list[str], dict[str, Any]]]:
+    """Every place an in-process run could have been killed: for each STATE line carrying a
+    bookmark of ``stream``, the ids written before it and the STATE value."""
+    ids: list[str] = []
+    cuts = []
+    for message in messages:
+        if message["type"] == "RECORD" and message["stream"] == stream:
+            ids.append(str(message["record"][id_key]))
+        elif message["type"] == "STATE":
+            bookmark = message["value"].get("bookmarks", {}).get(stream) or {}
+            if bookmark.get("replication_key_value"):
+                cuts.append((list(ids), message["value"]))
+    return cuts

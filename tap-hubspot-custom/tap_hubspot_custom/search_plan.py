@@ -11,11 +11,16 @@ the last modification time read (keyset paging); ``after`` is never sent and the
 * **range** pages: ``modified >= T`` (or ``> T``), sorted by ``modified`` ascending.
   Records at exactly ``T`` that were already emitted (their ids are kept, also in
   STATE as ``boundary_ids``) are skipped. A full page whose last record is later than
-  ``T`` moves the anchor to that record's time.
+  ``T`` moves the anchor to that record's time. Fewer records share ``T`` than a page
+  holds (else the drain below runs), so ``boundary_ids`` holds at most about one page.
 * **tie drain**: a full page whose records all carry the anchor time ``T`` (more
   records share one millisecond than a page holds, as after a bulk import) switches
   to ``modified == T and hs_object_id > last id`` sorted by ``hs_object_id``; when
-  that runs dry the range continues with ``modified > T``.
+  that runs dry the range continues with ``modified > T``. While draining, STATE
+  carries the drain's cursor as ``boundary_last_id`` (every record at ``T`` up to that
+  id went out) and, in ``boundary_ids``, only the range pages' ids above it: a resumed
+  run drains on from the cursor, and STATE stays bounded however many records share
+  ``T``.
 
 Every step strictly advances (the time, or the id within one time), so the loop ends;
 every record with ``modified >= start`` is emitted once per run, and one edited
@@ -49,6 +54,8 @@ class Anchor:
     ms: int
     inclusive: bool = True
     seen: set[str] = field(default_factory=set)
+    drain_after: int | None = None
+    """A tie drain under way at ``ms``: every record at it with an id up to this went out."""
 
 
 class SearchPlan:
@@ -67,7 +74,7 @@ class SearchPlan:
         self.properties = properties
         self.limit = limit
         self.anchor = start
-        self.drain_after: int | None = None  # hs_object_id cursor while draining a tie
+        self.drain_after: int | None = start.drain_after  # hs_object_id cursor in a tie drain
         self.done = False
         self.searches = 0
         self.drains = 0
@@ -139,8 +146,8 @@ class SearchPlan:
         self.anchor.seen.update(str(r["id"]) for r in fresh if self.modified_ms(r) == last)
 
     def _take_drain(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # Drained ids need no keeping: the cursor covers them.
         fresh = [r for r in results if str(r["id"]) not in self.anchor.seen]
-        self.anchor.seen.update(str(r["id"]) for r in fresh)
         if results:
             self.drain_after = max(int(r["id"]) for r in results)
         if len(results) < self.limit:
@@ -151,11 +158,16 @@ class SearchPlan:
 
     # --- bookmark -------------------------------------------------------------------
 
-    def bookmark(self) -> tuple[str, list[str], bool]:
-        """(time, ids emitted at it, whether the time is complete) for STATE."""
-        if self.drain_after is not None or self.anchor.inclusive:
-            return iso(self.anchor.ms), sorted(self.anchor.seen, key=_id_order), False
-        return iso(self.anchor.ms), [], True
+    def bookmark(self) -> tuple[str, list[str], bool, int | None]:
+        """(time, ids emitted at it, whether the time is complete, tie drain cursor) for
+        STATE; the ids are only those above the cursor (at most about a page)."""
+        anchor, cursor = self.anchor, self.drain_after
+        if cursor is not None:
+            above = (i for i in anchor.seen if not i.isdigit() or int(i) > cursor)
+            return iso(anchor.ms), sorted(above, key=_id_order), False, cursor
+        if anchor.inclusive:
+            return iso(anchor.ms), sorted(anchor.seen, key=_id_order), False, None
+        return iso(anchor.ms), [], True, None
 
 
 def _id_order(value: str) -> tuple[int, str]:

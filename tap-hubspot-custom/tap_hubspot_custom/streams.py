@@ -10,8 +10,10 @@
   there.
 * **Incremental pull**: the search API from the bookmark, re-anchored page by page
   (:mod:`tap_hubspot_custom.search_plan`); STATE after every page: ``updatedAt``
-  bookmark, ``boundary_ids`` (ids already emitted at that millisecond) and
-  ``boundary_complete``.
+  bookmark, ``boundary_ids`` (ids already emitted at that millisecond, at most about a
+  page), ``boundary_last_id`` (a tie drain's cursor: every record at that millisecond
+  up to this id went out) and ``boundary_complete`` (every record at it went out) --
+  bounded however many records share one millisecond.
 * **Deletes**: search never returns archived records, so after the live records the
   stream lists ``archived=true`` records and emits those archived since the last run
   (``archivedAt`` at or after the previous bookmark; ``archived_value`` /
@@ -67,9 +69,11 @@ if TYPE_CHECKING:
 
 LIST_PAGE_MAX = 100
 BOUNDARY_IDS = "boundary_ids"
+BOUNDARY_LAST_ID = "boundary_last_id"
 BOUNDARY_COMPLETE = "boundary_complete"
 ARCHIVED_VALUE = "archived_value"
 ARCHIVED_IDS = "archived_ids"
+ARCHIVED_COMPLETE = "archived_complete"
 REPLICATION_INCREMENTAL = "INCREMENTAL"
 Mode = Literal["list", "search", "archived"]
 LIST_ROUTE = "GET /crm/v3/objects/{objectType}"
@@ -135,7 +139,8 @@ class HubSpotObjectStream(HubSpotStream):
         self._state: dict[str, Any] = {}
         self._served_at: int | None = None
         self._newest = _Newest()
-        self._archived_since: tuple[int | None, set[str]] = (None, set())
+        self._archived_since: tuple[int | None, set[str], bool] = (None, set(), False)
+        self._archived_served: int | None = None
         self._context: Context | None = None
         self._send: RequestFunc | None = None
         self.prefetch = ListPrefetch(self.name)
@@ -300,7 +305,11 @@ class HubSpotObjectStream(HubSpotStream):
         newest, served_at = self._newest, self._served_at
         if served_at is not None and (self.descent is not None or self._point.walked):
             served_at -= self.index_lag_ms  # what the search index may not have had yet
-        if newest.ms is not None and (served_at is None or newest.ms <= served_at):
+        if newest.ms is not None and served_at is not None and newest.ms <= served_at:
+            # Every record had that time before the pull began and the pull read every
+            # record: all at ``newest`` went out, however many (a bulk import's thousands).
+            self._save(state, iso(newest.ms), [], complete=True)
+        elif newest.ms is not None and served_at is None:
             self._save(state, iso(newest.ms), sorted(newest.ids), complete=False)
         elif served_at is not None:
             self._save(state, iso(served_at), [], complete=False)
@@ -472,12 +481,24 @@ class HubSpotObjectStream(HubSpotStream):
         anchor = Anchor(start_ms, True, set())
         if epoch_ms(state.get("replication_key_value")) == start_ms:
             anchor.inclusive = not state.get(BOUNDARY_COMPLETE, False)
-            anchor.seen = set(state.get(BOUNDARY_IDS) or []) if anchor.inclusive else set()
+            if anchor.inclusive:
+                # Older versions kept every id at the millisecond here; still read.
+                anchor.seen = {str(i) for i in state.get(BOUNDARY_IDS) or []}
+                cursor = state.get(BOUNDARY_LAST_ID)
+                anchor.drain_after = int(cursor) if cursor is not None else None
         self.plan = SearchPlan(
             self.obj.modified_property, self.hubspot_properties, anchor, self.search_limit
         )
         self._switch("search")
-        yield from self.request_records(context)
+        # STATE goes out at page ends only (:meth:`_parse_search`), never amid a page's
+        # records: such a line would say less than the records before it, and a run killed
+        # just after it would read them again.
+        every = self.STATE_MSG_FREQUENCY
+        self.STATE_MSG_FREQUENCY = 1 << 62
+        try:
+            yield from self.request_records(context)
+        finally:
+            self.STATE_MSG_FREQUENCY = every
 
     def _parse_search(self, response: requests.Response) -> Iterator[dict[str, Any]]:
         plan = self.plan
@@ -486,34 +507,47 @@ class HubSpotObjectStream(HubSpotStream):
         self._attach(records)
         yield from records
         # Runs once the SDK has written every record of the page: the bookmark follows.
-        value, ids, complete = plan.bookmark()
-        self._save(self._state, value, ids, complete=complete)
+        value, ids, complete, cursor = plan.bookmark()
+        self._save(self._state, value, ids, complete=complete, drained_to=cursor)
+        if self.replication_method == REPLICATION_INCREMENTAL:
+            self._write_state_message()  # at every page's end, not amid the next page
 
     def _archived_pull(
         self, context: Context | None, state: dict[str, Any], start: str | None
     ) -> Iterator[dict[str, Any]]:
+        complete = False
         if ARCHIVED_VALUE in state:
             since, seen = epoch_ms(state[ARCHIVED_VALUE]), set(state.get(ARCHIVED_IDS) or [])
+            complete = bool(state.get(ARCHIVED_COMPLETE))
         else:
             since, seen = epoch_ms(start) if start else None, set()
-        self._archived_since = (since, seen)
-        self._newest = _Newest(since, seen)
+        self._archived_since = (since, seen, complete)
+        self._archived_served = None
+        self._newest = _Newest(since, set() if complete else seen)
         self._switch("archived")
         yield from self.request_records(context)
-        newest = self._newest
+        newest, served = self._newest, self._archived_served
         if newest.ms is not None and self.replication_method == REPLICATION_INCREMENTAL:
             state[ARCHIVED_VALUE] = iso(newest.ms)
-            state[ARCHIVED_IDS] = sorted(newest.ids)
+            # Archived before the listing began and the listing holds every archived
+            # record: all archived at that time went out, however many (a mass delete).
+            done = served is not None and newest.ms <= served
+            state[ARCHIVED_IDS] = [] if done else sorted(newest.ids)
+            state[ARCHIVED_COMPLETE] = done
             self.state_manager.is_flushed = False
 
     def _parse_archived(self, response: requests.Response) -> Iterator[dict[str, Any]]:
-        since, seen = self._archived_since
+        since, seen, complete = self._archived_since
+        if self._archived_served is None:
+            self._archived_served = _server_ms(response)
         for raw in self._arrival(response).payload.get("results") or []:
             record = self.shaper.shape(raw)
             ms = epoch_ms(record.get("_sdc_deleted_at"))
             if ms is None:
                 continue
-            if since is not None and (ms < since or (ms == since and record["id"] in seen)):
+            if since is not None and (
+                ms < since or (ms == since and (complete or record["id"] in seen))
+            ):
                 continue  # archived before the last run looked
             self._newest.see(ms, record["id"])
             yield record
@@ -553,12 +587,22 @@ class HubSpotObjectStream(HubSpotStream):
             with metrics.http_request_counter(self.name, reader.endpoint) as counter:
                 counter.increment(found.calls)
 
-    def _save(self, state: dict[str, Any], value: str, ids: list[str], *, complete: bool) -> None:
+    def _save(
+        self,
+        state: dict[str, Any],
+        value: str,
+        ids: list[str],
+        *,
+        complete: bool,
+        drained_to: int | None = None,
+    ) -> None:
         if self.replication_method != REPLICATION_INCREMENTAL:
             return
         state["replication_key"] = REPLICATION_KEY
         state["replication_key_value"] = value
         state[BOUNDARY_IDS] = ids
+        # Written even when null: meltano merges STATE, so a key left out would survive.
+        state[BOUNDARY_LAST_ID] = None if drained_to is None else str(drained_to)
         state[BOUNDARY_COMPLETE] = complete
         self.state_manager.is_flushed = False
 

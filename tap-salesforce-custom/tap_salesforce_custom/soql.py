@@ -20,11 +20,18 @@ class QuerySpec:
     until: str | None = None
     """Inclusive upper bound on the replication key (a refresh pass: rows the run's
     incremental pass did not read)."""
+    after_id: str | None = None
+    """With ``start``: rows at ``start`` only above this Id (a keyset on (key, Id); see
+    :mod:`tap_salesforce_custom.boundary`)."""
 
     def where(self) -> str:
         parts = []
-        if self.replication_key and self.start:
-            parts.append(f"{self.replication_key} >= {soql_datetime(self.start)}")
+        rk = self.replication_key
+        if rk and self.start and self.after_id:
+            t = soql_datetime(self.start)
+            parts.append(f"({rk} > {t} OR ({rk} = {t} AND Id > {id_literal(self.after_id)}))")
+        elif rk and self.start:
+            parts.append(f"{rk} >= {soql_datetime(self.start)}")
         if self.replication_key and self.until:
             parts.append(f"{self.replication_key} <= {soql_datetime(self.until)}")
         if self.filter:
@@ -38,6 +45,13 @@ class QuerySpec:
 
     def count(self) -> str:
         return f"SELECT COUNT() FROM {self.sobject}{self.where()}"
+
+
+def id_literal(value: str) -> str:
+    """A record Id as a quoted SOQL literal (ids are ASCII letters and digits only)."""
+    if not (value.isascii() and value.isalnum()):
+        raise ValueError(f"{value!r} is not a Salesforce record id")
+    return f"'{value}'"
 
 
 def validation_query(sobject: str, where: str) -> str:

@@ -4,9 +4,11 @@ Correctness rules (the reason this module exists):
 
 * rows come ``ORDER BY <key> ASC, Id ASC`` from ``queryAll``, so deleted rows come
   too and are emitted with ``_sdc_deleted_at``;
-* the query starts at ``<key> >= bookmark`` (never ``>``: rows sharing the bookmark's
-  timestamp may straddle a page or a run), and the state keeps the Ids already
-  emitted at the bookmark's timestamp (``boundary_ids``) so they are not emitted again;
+* the bookmark is the pair (``replication_key_value``, ``boundary_last_id``): the last
+  row emitted, since rows sharing a timestamp may straddle a page or a run; the next
+  query resumes strictly after it (``<key> > t OR (<key> = t AND Id > last)``), so the
+  state stays a few dozen bytes at any number of ties
+  (:mod:`tap_salesforce_custom.boundary`, which also reads older states' ``boundary_ids``);
 * the SDK writes STATE every ``page_size`` records (``is_sorted``), so an interrupted
   run re-reads at most one page;
 * when the API quota share or the daily limit is reached the stream stops between
@@ -31,6 +33,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from crm_sync.backfill import backfill_if_widened
 from crm_sync.bookmark import check_bookmark
 from crm_sync.http import QuotaExhausted
+from tap_salesforce_custom.boundary import Boundary, BoundaryTracker
 from tap_salesforce_custom.refresh import REFRESHED_AT, RefreshPlan
 from tap_salesforce_custom.sf_types import (
     DELETED_AT,
@@ -49,7 +52,6 @@ if TYPE_CHECKING:
     from crm_sync.salesforce import SalesforceClient
     from tap_salesforce_custom.tap import TapSalesforceCustom
 
-BOUNDARY_IDS = "boundary_ids"
 FULL_TABLE = "FULL_TABLE"
 
 
@@ -109,7 +111,7 @@ class SalesforceObjectStream(Stream):
                 chosen.append(needed)
         return tuple(chosen)
 
-    def query_spec(self, start: str | None) -> QuerySpec:
+    def query_spec(self, start: str | None, after_id: str | None = None) -> QuerySpec:
         filters = self.config.get("filters") or {}
         where = next((w for k, w in filters.items() if k.lower() == self.sobject.lower()), None)
         return QuerySpec(
@@ -118,6 +120,7 @@ class SalesforceObjectStream(Stream):
             replication_key=self.replication_key,
             start=start,
             filter=where,
+            after_id=after_id,
         )
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
@@ -139,12 +142,9 @@ class SalesforceObjectStream(Stream):
         backfill_if_widened(self._tap_ref.mapping_scopes, self.name, state, self.logger)
         self._had_bookmark = state.get("replication_key_value") is not None
         start = self._start_value(context)
-        skip_ids: set[str] = set()
-        if start and state.get("replication_key_value") == start:
-            skip_ids = set(state.get(BOUNDARY_IDS) or [])
-        boundary_value = start
-        boundary: list[str] = list(skip_ids)
-        spec = self.query_spec(start)
+        saved = Boundary.saved(state, start)
+        tracker = BoundaryTracker(self.name, state, saved, self._closed_before())
+        spec = self.query_spec(start, saved.keyset_id)
         rk = self.replication_key
         try:
             for record in self._read(spec):
@@ -152,15 +152,12 @@ class SalesforceObjectStream(Stream):
                     value = record.get(rk)
                     if start and value is not None and value < start:
                         continue  # strictly before the bookmark: emitted by an earlier run
-                    if value == start and record["Id"] in skip_ids:
-                        continue  # emitted by an earlier run at the boundary timestamp
-                    if value != boundary_value:
-                        boundary_value, boundary = value, []
-                    boundary.append(record["Id"])
+                    if saved.emitted(value, record["Id"]):
+                        continue  # emitted by an earlier run at the bookmark's timestamp
                     # Kept next to replication_key_value; the SDK writes both together.
-                    state[BOUNDARY_IDS] = boundary
+                    tracker.emit(value, record["Id"])
                 yield record
-            yield from self._refresh_pass(state, start, skip_ids)
+            yield from self._refresh_pass(state, start, saved)
         except QuotaExhausted as exc:
             # Not finished: the SDK reports the stream as failed and the tap exits non-zero;
             # the STATE written per page lets the next run resume here.
@@ -168,10 +165,16 @@ class SalesforceObjectStream(Stream):
             self._tap_ref.quota_stop = str(exc)
             raise
 
+    def _closed_before(self) -> str | None:
+        """The org's time as of its last reply, before this stream's query: no row can
+        still get a timestamp earlier than it (see :mod:`tap_salesforce_custom.boundary`)."""
+        now = self.client.server_time
+        return None if now is None else normalize_datetime(now.isoformat())
+
     # --- refresh ----------------------------------------------------------------------
 
     def _refresh_pass(
-        self, state: dict[str, Any], start: str | None, skip_ids: set[str]
+        self, state: dict[str, Any], start: str | None, saved: Boundary
     ) -> Iterator[dict[str, Any]]:
         """The refreshed fields of every row the incremental pass did not read, if due.
 
@@ -215,7 +218,7 @@ class SalesforceObjectStream(Stream):
         emitted = 0
         try:
             for record in rows:
-                if record.get(rk) == start and record["Id"] not in skip_ids:
+                if record.get(rk) == start and not saved.emitted(start, record["Id"]):
                     continue  # read by this run's incremental pass
                 record.pop(DELETED_AT, None)
                 emitted += 1

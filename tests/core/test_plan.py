@@ -372,3 +372,20 @@ def test_a_partial_record_updates_a_linked_record_but_never_creates_one():
     plan = plan_record(POLICY, FWD, changed, LINKED, current)
     assert (plan.action, plan.changes) == (Action.UPDATE, {"budget": 25.0})
     assert plan.base_after["hubspot"] == {**BASE["hubspot"], "budget": 25.0}
+
+
+def test_creates_of_two_policies_with_equal_names_follow_each_policys_rules():
+    """Creates look a leg's field table up by the field tuple's identity: a second policy
+    built with the same names but another rule (a reloaded spec) gets its own table."""
+    record = SourceRecord(id="a01", values={"project_name": "Apollo", "stage": "won"})
+    first = plan_record(POLICY, Direction.SF_TO_HS, record)
+    fields = [
+        {"salesforce": "Name", "hubspot": "project_name", "rule": "two_way"},
+        {"salesforce": "Stage__c", "hubspot": "stage", "rule": "always_hubspot"},
+    ]
+    second = plan_record(
+        MappingPolicy.from_dict({**SPEC, "fields": fields}), Direction.SF_TO_HS, record
+    )
+    again = plan_record(POLICY, Direction.SF_TO_HS, record)
+    assert first.changes == again.changes == {"project_name": "Apollo", "stage": "won"}
+    assert second.changes == {"project_name": "Apollo"}  # HubSpot's field: never sent

@@ -116,12 +116,12 @@ def projects_after(env: dict[str, str], bookmark: dict[str, Any]) -> int:
         "SELECT Id, SystemModstamp FROM Project__c "
         f"WHERE SystemModstamp >= {value} AND Status__c != 'Draft'"
     )["records"]
-    done_at_boundary = set(bookmark.get("boundary_ids") or [])
+    last_done = str(bookmark.get("boundary_last_id") or "")  # ties go out in Id order
     at_bookmark = datetime.fromisoformat(bookmark["replication_key_value"])
     return sum(  # a tie id counts as done only while it still sits at the bookmark
         1
         for row in rows
-        if row["Id"] not in done_at_boundary
+        if row["Id"] > last_done
         or datetime.fromisoformat(row["SystemModstamp"].replace("+0000", "+00:00")) != at_bookmark
     )
 

@@ -20,6 +20,6 @@ def test_meltano_buffers_at_most_8_mib_of_a_plugins_output(monkeypatch: pytest.M
     monkeypatch.delenv("MELTANO_ELT_BUFFER_SIZE", raising=False)
     size = Project(REPO, readonly=True).settings.get("elt.buffer_size")
     assert size <= 8 * MIB
-    # Half of it is the longest message meltano accepts: room for a STATE whose
-    # boundary_ids list ~190,000 Salesforce Ids tied at one SystemModstamp.
+    # Half of it is the longest message meltano accepts (the taps' STATE stays far
+    # below it at any number of ties: test_tie_bookmark*.py).
     assert size // 2 >= 4 * MIB

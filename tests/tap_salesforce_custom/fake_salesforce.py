@@ -14,6 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import requests
@@ -76,6 +77,8 @@ class FakeOrg:
     cursors: dict[str, tuple[list[dict[str, Any]], int, int]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     clock: datetime = datetime(2024, 1, 1, tzinfo=UTC)
+    date_header: bool = False
+    """Send ``Date`` (whole seconds of ``clock``) with every reply, as Salesforce does."""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     # --- data -----------------------------------------------------------------------
@@ -145,6 +148,8 @@ class FakeOrg:
             self.calls.append(kind)
             self.used += 1
             context.headers["Sforce-Limit-Info"] = f"api-usage={self.used}/{self.daily_max}"
+            if self.date_header:
+                context.headers["Date"] = format_datetime(self.clock, usegmt=True)
             if request.headers.get("Authorization") != f"Bearer {self.token}":
                 context.status_code = 401
                 return _err(request, "Session expired or invalid", "INVALID_SESSION_ID")
@@ -216,6 +221,13 @@ class FakeOrg:
             raise _SoqlError("MALFORMED_QUERY", "unexpected token")
         fields, obj, where, order, limit = m.groups()
         rows = [r for r in self.records.get(obj, []) if include_deleted or not r["IsDeleted"]]
+        # The tap's keyset on (key, Id): "(K > t OR (K = t AND Id > 'x'))".
+        keyset = re.search(r"\((\w+) > (\S+) OR \(\1 = \2 AND Id > '(\w+)'\)\)", where or "")
+        if keyset:
+            key, lit, after = keyset.groups()
+            at = wire_dt(datetime.fromisoformat(lit.replace("Z", "+00:00")))
+            rows = [r for r in rows if r[key] is not None and (r[key], r["Id"]) > (at, after)]
+            where = (where or "").replace(keyset.group(0), "").removeprefix(" AND ")
         for cond in re.split(r" AND ", where or ""):
             if not cond:
                 continue

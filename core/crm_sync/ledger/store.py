@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -859,7 +860,22 @@ _JSON_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _json_ready(value: Any) -> Any:
-    """Values JSON columns can store: dates as ISO text, decimals as text."""
+    """Values JSON columns can store: dates as ISO text, decimals as text.
+
+    Exact types first: a base is a dict of dicts of plain values and ``Decimal`` (the
+    Singer reader's numbers with a fraction), and ``isinstance`` against ``Mapping``
+    costs an ABC check per value (a first import copies a base per record).
+    """
+    kind = type(value)
+    if kind is dict:
+        return {
+            k if type(k) is str else str(k): v if type(v) in _JSON_PLAIN else _json_ready(v)
+            for k, v in value.items()
+        }
+    if kind is Decimal:
+        return str(value)
+    if kind in _JSON_PLAIN:
+        return value
     if isinstance(value, Mapping):
         return {str(k): v if type(v) in _JSON_PLAIN else _json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -26,7 +26,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from functools import cache
 from typing import Any, Final
 
 from crm_sync.reconcile.normalize import BLANK, canonical, is_blank, plainly_same, same_value
@@ -436,13 +435,27 @@ class _CreateField:
     send_reason: Reason
 
 
-@cache
+_LegFields = tuple[tuple[FieldPolicy, ...], tuple[_CreateField, ...]]
+_CREATE_FIELDS: dict[tuple[int, Direction], _LegFields] = {}
+""":func:`_create_fields` by the identity of a leg's field tuple (and the tuple, to tell a
+reused id); a few entries per process."""
+
+
 def _create_fields(
     fields: tuple[FieldPolicy, ...], direction: Direction
 ) -> tuple[_CreateField, ...]:
-    """A leg's fields as creates see them (cached: creates run once per new record)."""
+    """A leg's fields as creates see them, worked out once per leg.
+
+    Looked up by the tuple's identity: ``functools.cache`` hashed the whole tuple at every
+    new record, each :class:`FieldPolicy` and its enums in Python (a tenth of the planning
+    thread's CPU on a first import).
+    """
+    key = (id(fields), direction)
+    hit = _CREATE_FIELDS.get(key)
+    if hit is not None and hit[0] is fields:
+        return hit[1]
     src, dst = direction.source, direction.destination
-    return tuple(
+    made = tuple(
         _CreateField(
             name=item.name_on(dst),
             source_name=item.name_on(src),
@@ -453,6 +466,10 @@ def _create_fields(
         )
         for item in fields
     )
+    if len(_CREATE_FIELDS) >= 256:  # many policies (a test suite): start again
+        _CREATE_FIELDS.clear()
+    _CREATE_FIELDS[key] = (fields, made)
+    return made
 
 
 class _Planner:

@@ -28,6 +28,7 @@ from singer_sdk.sinks import BatchSink, Sink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from singer_sdk.target_base import Target
 
+from crm_sync.collector import tune_for_streaming
 from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import RunReport
 from crm_sync.stops import CleanStops, RefusedStop
@@ -75,6 +76,13 @@ class SyncTarget(CleanStops, Target):
         self.state_writer = DurableStateWriter(int(self.config.get("state_interval_seconds") or 0))
         self.state_gate.on_release = self.state_writer
         self.max_parallelism = 1  # stream order: parents land before children look them up
+
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:
+        """The CLI's run: the garbage collector set for streaming first (:mod:`crm_sync.
+        collector`), then singer-sdk's ``invoke``."""
+        tune_for_streaming()
+        super().invoke(*args, **kwargs)
 
     @classmethod
     def append_builtin_config(cls, config_jsonschema: dict) -> None:

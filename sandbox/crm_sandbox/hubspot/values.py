@@ -34,6 +34,8 @@ FIELD_TYPES: dict[str, frozenset[str]] = {
 }
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CANONICAL_DATETIME = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+"""HubSpot's stored datetime form (years from 1000: ``%Y`` pads no further)."""
 
 
 def format_datetime(moment: datetime) -> str:
@@ -132,6 +134,10 @@ def normalize(prop: Property, raw: Any, object_type_id: str) -> str | None:
             ) from None
     if kind == "datetime":
         try:
+            stripped = text.strip()
+            if _CANONICAL_DATETIME.fullmatch(stripped):
+                datetime.fromisoformat(stripped)  # a real instant (no month 13)
+                return stripped  # already the form format_datetime writes
             return format_datetime(parse_datetime(text))
         except ValueError:
             raise PropertyValueError(

@@ -364,9 +364,12 @@ class BulkJobs:
         info["state"] = "InProgress"
         processed = failed = 0
         batch: list[tuple[list[str], list[str]]] = []
+        checked: list[str] | None = None  # one header a part: checked once, not per row
         try:
             for header, row in self._records(job_id, info):
-                _check_header(obj, header, info["operation"])
+                if header is not checked:
+                    _check_header(obj, header, info["operation"])
+                    checked = header
                 batch.append((header, row))
                 if len(batch) >= INGEST_CHUNK:
                     ok, bad = self._write(job_id, obj, info, batch, processed)

@@ -105,7 +105,8 @@ def test_fifty_thousand_projects_mix_batches_pending_and_made(
     assert calls[ASSOCIATE] == math.ceil(associations / 100)
     assert calls[ASSOCIATE] < per_batch_association_calls()  # the batches do not cut them
     assert ledger.pending_associations("project") == []
-    clean_sandbox.set_faults()
+    # The limits stay lifted for the checks below (clean_sandbox restores them after the
+    # test): on a fast machine the run's own calls still fill HubSpot's 10-s window.
 
     wanted = {project_id(n): associated_account(n, ACCOUNTS) for n in range(PROJECTS)}
     states = ledger.load("project", Direction.SF_TO_HS, list(wanted))

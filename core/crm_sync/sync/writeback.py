@@ -64,6 +64,12 @@ def stopped(items: Items, stop: QuotaExhausted) -> Refusals:
     return {source_id: RecordError(STOPPED, str(stop)) for source_id, _ in items}
 
 
+def _in_write(write: BatchWrite) -> set[str]:
+    """Source ids the batch already wrote or settled (a write-back of any other closes a
+    dead letter of an earlier failure, so its plan goes to ``write.settled``)."""
+    return {p.source_id for p, _ in write.written} | {p.source_id for p in write.settled}
+
+
 class IdWriteBack(ABC):
     """Writes destination ids to one source object's id field (see the module doc).
 
@@ -130,7 +136,7 @@ class IdWriteBack(ABC):
             return NOTHING_LINKED
         items = [(source_id, dest_id) for source_id, (_, dest_id) in wanted.items()]
         refusals, stop = self.write_ids(items)
-        in_write = {p.source_id for p, _ in write.written} | {p.source_id for p in write.settled}
+        in_write = _in_write(write)
         for source_id, (plan, dest_id) in wanted.items():
             if source_id in refusals:
                 error = self.failure(dest_id, refusals[source_id])
@@ -202,7 +208,7 @@ class QueuedIdWriteBack(IdWriteBack):
         """Queue the ids with the batch; a queued write-back settles the record's plan
         (it closes a dead letter of an earlier failure: the queue now holds the id)."""
         wanted = self.wanted(plans, write, payloads)
-        in_write = {p.source_id for p, _ in write.written} | {p.source_id for p in write.settled}
+        in_write = _in_write(write)
         for source_id, (plan, dest_id) in wanted.items():
             write.write_backs.append((source_id, dest_id, payloads[source_id]))
             if source_id not in in_write:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump with a migration in :mod:`crm_sync.ledger.migrations` when a table changes."""
 
 _ID = 64  # Salesforce ids are 18 characters, HubSpot ids are integers as text
@@ -171,7 +171,9 @@ class PendingWriteBackRow(LedgerBase):
 
     Committed with the batch that created or linked the record, deleted once the source
     API accepted the write (or refused it: then a dead letter holds it), so a write-back
-    waiting to fill a Bulk job survives a kill (:mod:`crm_sync.sync.writeback`).
+    waiting to fill a Bulk job survives a kill (:mod:`crm_sync.sync.writeback`). Only the
+    id pair: a refusal's dead letter is rebuilt from the linked pair's base (version 5
+    also kept the record's payload for it, a copy of each record of a first import).
     """
 
     __tablename__ = "pending_write_back"
@@ -184,8 +186,6 @@ class PendingWriteBackRow(LedgerBase):
     direction: Mapped[str] = mapped_column(String(16))
     source_id: Mapped[str] = mapped_column(String(_ID))
     destination_id: Mapped[str] = mapped_column(String(_ID))
-    payload: Mapped[dict[str, Any]]
-    """The record as the leg read it: the dead letter's payload if the write is refused."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -30,7 +30,6 @@ from crm_sync.ledger.lock import MappingLocks
 from crm_sync.ledger.writebacks import (
     PendingWriteBack,
     count_write_backs,
-    payloads_of,
     write_back_pages,
 )
 from crm_sync.reconcile import Base, LedgerState, RunReport
@@ -186,17 +185,15 @@ class SyncLedger:
         mapping: str,
         direction: Direction,
         answered: Sequence[str],
-        refused: Mapping[str, RecordError],
+        refused: Mapping[str, tuple[Mapping[str, Any], RecordError]],
         *,
         run_id: str | None = None,
     ) -> None:
         """Drop the write-backs the source answered for, in one transaction with the
-        dead letters of those it refused (their payloads come from the queue)."""
-        payloads = payloads_of(self.store.engine, mapping, direction, refused) if refused else {}
+        dead letters (payload, error) of those it refused."""
         with self.store.batch() as uow:
             uow.drop_write_backs(mapping, direction, answered)
-            for source_id, error in refused.items():
-                payload = payloads.get(source_id, {})
+            for source_id, (payload, error) in refused.items():
                 uow.dead_letter(mapping, direction, source_id, payload, error, run_id)
 
     def runs(self, run_id: str | None = None, mapping: str | None = None) -> list[RunLogEntry]:
@@ -270,8 +267,8 @@ class SyncLedger:
                 )
             if run_id is not None and seen:
                 uow.mark_seen(mapping, direction, run_id, seen)
-            for source_id, dest_id, payload in write.write_backs:
-                uow.queue_write_back(mapping, direction, source_id, dest_id, payload)
+            for source_id, dest_id in write.write_backs:
+                uow.queue_write_back(mapping, direction, source_id, dest_id)
             if made:
                 uow.resolve_pending(mapping, direction, [(r.source_id, r.lookup) for r in made])
             parked = [(ref, why[(ref.source_id, ref.lookup)]) for ref in pending]

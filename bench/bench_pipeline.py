@@ -543,6 +543,21 @@ def verdict(met: bool) -> str:
     return "met" if met else "**missed**"
 
 
+FORWARD_GOAL_SIZES = frozenset({100_000})
+"""The issue sets the forward leg's goal (within 3x the tap, >= 3,000 records/s) on
+100,000 records."""
+REVERSE_GOAL_MIN_SIZE = 100_000
+"""The reverse first pull's >= 3,000 records/s is a goal at scale: at 10,000 records
+meltano's fixed start-up (2-3 s) alone is most of the run."""
+INCREMENTAL_GOAL_SIZES = frozenset({1_000_000})
+"""The 1 %-edited run's <= 4 % of the full legs is set at 1,000,000 records."""
+
+
+def judged(met: bool, applies: bool) -> str:
+    """A goal's verdict where the issue sets it; elsewhere the figure is for reference."""
+    return verdict(met) if applies else "for reference (goal set at another size)"
+
+
 def goals(runs: Sequence[Run]) -> list[str]:
     """The issue's goals, checked against these figures (a line each, never an assertion)."""
     by = {(r.profile, r.size, r.step): r for r in runs if r.ok}
@@ -554,20 +569,23 @@ def goals(runs: Sequence[Run]) -> list[str]:
             ratio = fwd.seconds / tap.seconds
             met = ratio <= 3 and fwd.records_per_second >= 3_000
             out.append(
-                f"- {verdict(met)}: {size:,} forward leg {ratio:.1f}x the tap alone (goal within "
-                f"3x), {fwd.records_per_second:,.0f} records/s (goal >= 3,000); calls "
+                f"- {judged(met, size in FORWARD_GOAL_SIZES)}: {size:,} forward leg "
+                f"{ratio:.1f}x the tap alone (goal within 3x), "
+                f"{fwd.records_per_second:,.0f} records/s (goal >= 3,000); calls "
                 f"{fwd.writes:,} writes for a minimum of {fwd.minimum_writes:,}"
             )
         rev = by.get(("fast", size, "reverse"))
         if rev:
-            out.append(f"- {verdict(rev.records_per_second >= 3_000)}: {size:,} reverse first "
+            met = rev.records_per_second >= 3_000
+            out.append(f"- {judged(met, size >= REVERSE_GOAL_MIN_SIZE)}: {size:,} reverse first "
                        f"pull {rev.records_per_second:,.0f} records/s (goal >= 3,000)")  # fmt: skip
         inc = by.get(("fast", size, "two-way 1% edited"))
         if inc and fwd and rev:
             share = inc.seconds / (fwd.seconds + rev.seconds)
             met = share <= 0.04 and inc.writes == inc.minimum_writes
-            out.append(f"- {verdict(met)}: {size:,} incremental two-way with 1% edited took "
-                       f"{share:.1%} of the full legs (goal <= 4% at 1M), {inc.writes:,} writes "
+            out.append(f"- {judged(met, size in INCREMENTAL_GOAL_SIZES)}: {size:,} incremental "
+                       f"two-way with 1% edited took {share:.1%} of the full legs (goal <= 4% "
+                       f"at 1M), {inc.writes:,} writes "
                        f"(minimum {inc.minimum_writes:,})")  # fmt: skip
         noop = by.get(("fast", size, "two-way no-op"))
         if noop:

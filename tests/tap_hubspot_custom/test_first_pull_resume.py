@@ -5,9 +5,9 @@ up, the search walk down) or by the list alone; once it has written a STATE whos
 ``first_pull`` holds 40 % of them or more (read from its output, never after a guessed
 delay), it is killed with SIGKILL (with more list chains -- calls slow enough, limits
 lifted -- once a chain above the first has emitted records too). The rerun with that
-STATE goes on from both ends: together the two runs emit every project exactly once, the rerun reads less than a whole
-pull, it ends with the bookmark an uninterrupted pull sets, and the run after it reads
-nothing. A saved cursor HubSpot refuses (one that expired) starts the pull again, saying so.
+STATE goes on from both ends: together the two runs emit every project exactly once,
+the rerun reads less than a whole pull, it ends with the bookmark an uninterrupted pull
+sets, and the run after it reads nothing. A saved cursor HubSpot refuses (one that expired) starts the pull again, saying so.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ delay), it is killed with SIGKILL (with more list chains -- calls slow enough, l
 lifted -- once a chain above the first has emitted records too). The rerun with that
 STATE goes on from both ends: together the two runs emit every project exactly once,
 the rerun reads less than a whole pull, it ends with the bookmark an uninterrupted pull
-sets, and the run after it reads nothing. A saved cursor HubSpot refuses (one that expired) starts the pull again, saying so.
+sets, and the run after it reads nothing. A saved cursor HubSpot refuses (one that
+expired) starts the pull again, saying so.
 """
 
 from __future__ import annotations

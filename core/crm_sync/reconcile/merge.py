@@ -313,7 +313,10 @@ class RecordPlan:
 
     @property
     def conflicts(self) -> tuple[FieldConflict, ...]:
-        """The field conflicts and how each was decided."""
+        """The field conflicts and how each was decided (a create has none: its base and
+        destination are blank, so its decisions need not be built to say so)."""
+        if type(self.decisions) is _CreateDecisions:
+            return ()
         return tuple(d.conflict for d in self.decisions if d.conflict is not None)
 
     @property

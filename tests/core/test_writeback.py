@@ -197,6 +197,34 @@ def test_a_killed_runs_record_read_again_blank_is_not_written_twice(ledger: Sync
     assert [i for i, _ in again.calls[1]] == [f"001{n:06d}" for n in range(300, 400)]
 
 
+def test_a_record_read_again_with_its_id_field_set_drops_its_queued_row(
+    ledger: SyncLedger,
+) -> None:
+    """Queued in one batch, read again in a later one holding that id (set meanwhile by
+    someone else) or another: nothing is written to it, the rest go as queued."""
+    back = Queued(ledger, flush_at=1000)
+    commit_batch(ledger, back, 0, 300)
+    same, other, partial = plan("001000005"), plan("001000006"), plan("001000007")
+    write = BatchWrite()
+    back.after_write(
+        [same, other, partial],
+        write,
+        {
+            "001000005": {"_crm_destination_id": "900005"},  # the queued id, set already
+            "001000006": {"_crm_destination_id": "777"},  # another id: never overwritten
+            "001000007": {"_crm_destination_id": "900007", "_crm_partial": True},
+        },
+        {},
+    )
+    assert write.write_backs == []
+    ledger.commit("account", Direction.SF_TO_HS, write)
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 298
+    back.flush()
+    sent = dict(back.calls[0])
+    assert len(sent) == 298 and "001000005" not in sent and "001000006" not in sent
+    assert sent["001000007"] == "900007"  # a partial read says nothing of the field
+
+
 def test_a_quota_stop_at_the_start_keeps_the_leftovers_queued_for_the_end(
     ledger: SyncLedger,
 ) -> None:

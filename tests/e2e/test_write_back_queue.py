@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from crm_sync.stops import EXIT_QUOTA
 from crm_sync.sync.crash import AFTER_DESTINATION_WRITE, BEFORE_WRITE_BACK_FLUSH, CRASH_AT
 from crm_sync.sync.ledger import open_ledger
 from crm_sync.vocabulary import Direction
@@ -167,3 +168,42 @@ def test_the_next_run_writes_a_killed_runs_ids_first_so_dying_early_loses_none(
     # each id once in the last two runs: one collections call per mapping
     assert sf_updates(clean_sandbox.stats()) == 2
     assert waiting(sync, "project") == waiting(sync, "account") == 0
+
+
+def test_a_queued_id_set_meanwhile_in_salesforce_is_not_written_again(
+    clean_sandbox: Any, sync: TwoWay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed at its end-of-run flush leaves every id queued. Meanwhile an admin
+    renames an account and sets one project's ``HubSpot_Id__c`` (its own id). The next
+    run stops on its Salesforce share (``sf_max_api_share``): the accounts' write-back
+    call reaches it, so the projects' ids stay queued, but the project it reads holding
+    its id drops its row. Once the share is lifted every other id is written, and that
+    project is not written again (its SystemModstamp stays the admin's)."""
+    clean_sandbox.seed(salesforce={"Account": 3, "Project__c": 10})
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    monkeypatch.setenv(CRASH_AT, BEFORE_WRITE_BACK_FLUSH)
+    killed = sync.leg(FORWARD)
+    monkeypatch.delenv(CRASH_AT)
+    assert killed.returncodes[-1] == -9, killed.stderr
+    projects, companies = synced(hs, "project"), synced(hs, "companies")
+    assert projects and waiting(sync, "project") == len(projects)
+    admin_set = sorted(projects)[0]
+    sf.update("Project__c", admin_set, {"HubSpot_Id__c": projects[admin_set]})
+    sf.update("Account", sorted(companies)[0], {"Name": "Renamed while the ids wait"})
+    stamp = sf.rows("Project__c", "SystemModstamp")[admin_set]["SystemModstamp"]
+
+    sync.target_settings[FORWARD] = {"sf_max_api_share": "0.0000001"}  # one call reaches it
+    stopped = sync.leg(FORWARD)
+    assert stopped.returncodes[-1] == EXIT_QUOTA, stopped.stderr
+    accounts = hubspot_ids(sf, "Account")
+    assert {i: accounts[i] for i in companies} == companies  # the one call
+    assert waiting(sync, "project") == len(projects) - 1  # the admin's id: nothing to write
+
+    sync.target_settings.clear()
+    again = sync.leg(FORWARD)
+    assert again.ok, again.stderr
+    rows = sf.rows("Project__c", "HubSpot_Id__c, SystemModstamp")
+    assert {i: rows[i]["HubSpot_Id__c"] for i in projects} == projects
+    assert rows[admin_set]["SystemModstamp"] == stamp
+    assert synced(hs, "project") == projects
+    assert waiting(sync, "project") == 0

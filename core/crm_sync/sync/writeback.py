@@ -19,9 +19,10 @@ then raises once the batch is committed.
 ids in the ledger with the batch (``pending_write_back``, the same transaction that links
 the records, so a kill loses none, although the tap will not read those records again)
 and writes them once ``flush_at`` wait, across batches, as one Bulk job, the rest at the
-end of the run. What an earlier run left queued (a kill, a quota stop) goes first, at the
-start of the next run (:meth:`QueuedIdWriteBack.flush_earlier`), before its batches queue
-more: a run that fails early still delivers those ids. A row goes when the source answered
+end of the run; a record read again with its id field set drops its queued row. What an
+earlier run left queued (a kill, a quota stop) goes first, at the start of the next run
+(:meth:`QueuedIdWriteBack.flush_earlier`), before its batches queue more: a run that
+fails early still delivers those ids. A row goes when the source answered
 for it; a refused one becomes the same ``WRITE_BACK_FAILED`` dead letter, from the
 payload the queue kept; a quota stop leaves the rest queued for the next run.
 
@@ -214,7 +215,19 @@ class QueuedIdWriteBack(IdWriteBack):
         states: Mapping[str, LedgerState],
     ) -> Linked:
         """Queue the ids with the batch; a queued write-back settles the record's plan
-        (it closes a dead letter of an earlier failure: the queue now holds the id)."""
+        (it closes a dead letter of an earlier failure: the queue now holds the id).
+
+        A record read with its id field set already has nothing left to write back:
+        a row queued for it earlier (a run whose flush a quota stop held back, or a
+        batch of this run) is dropped with the batch, not written once more, and never
+        over another id the field holds now (see ``needs_key``).
+        """
+        if self.waiting:  # else no row can be queued for any of them
+            write.write_backs_moot += [
+                source_id
+                for source_id, payload in payloads.items()
+                if payload.get(DESTINATION_ID) and not payload.get(PARTIAL)
+            ]
         wanted = self.wanted(plans, write, payloads)
         in_write = _in_write(write)
         queued = 0

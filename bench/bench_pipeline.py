@@ -29,6 +29,9 @@ command's start to the first plugin process that moves data, so catalog discover
 included), so the reader can tell it from the plugins' work. The limited profile runs only
 at ``--limited-sizes`` (10k and 100k by default): at 190 calls per 10 s the 1M forward leg
 alone (~15,000 calls) waits ~13 minutes on the quota, which measures the quota, not the code.
+Each size runs in a work directory of its own (:func:`work_directory`, under ``--root``
+or the system's temp directory) with its own meltano project (:func:`meltano_project`), so
+two benches from one checkout at once do not overwrite each other's meltano run files.
 Every run is killed after ``--step-timeout`` seconds (reported as failed), which bounds
 the benchmark's time.
 Before the first run it byte-compiles the plugin venvs and the sources
@@ -86,6 +89,9 @@ PLUGINS = (
     "target-hubspot-custom",
     "target-salesforce-custom",
 )
+PROJECT_LINKS = ("transforms", "plugins", "constraints.txt")
+"""What a run's own meltano project links from the checkout besides the plugin venvs."""
+PLUGIN_KINDS = ("extractors", "loaders", "mappers", "utilities")
 PROFILES: dict[str, dict[str, Any]] = {
     "fast": {
         "faults": {"latency_ms": 0, "hs_ten_second_max": 10**7, "hs_daily_max": 10**9,
@@ -240,11 +246,39 @@ def write_calls(stats: Mapping[str, Any]) -> dict[str, int]:
     return out
 
 
+def meltano_project(root: Path) -> Path:
+    """This run's own meltano project, ``root/project``, on the checkout's installed plugins.
+
+    Meltano writes each run's plugin config, catalog and state files under its project's
+    ``.meltano/run``: with the checkout as every run's project, two benches at once
+    overwrote each other's. Here meltano.yml is copied, the mappings and lock files are
+    linked, and the plugin venvs of the checkout's ``meltano install`` are shared (linked),
+    so nothing is installed again and the ``run`` directory is this run's alone.
+    """
+    project = root / "project"
+    (project / ".meltano").mkdir(parents=True)
+    shutil.copy(REPO / "meltano.yml", project / "meltano.yml")
+    for name in PROJECT_LINKS:
+        (project / name).symlink_to(REPO / name)
+    for kind in PLUGIN_KINDS:
+        (project / ".meltano" / kind).symlink_to(REPO / ".meltano" / kind)
+    return project
+
+
+def work_directory(profile: str, size: int, parent: Path | None = None) -> Path:
+    """A new directory of this run's own (sandbox, ledger, meltano project), under
+    ``parent`` (``--root``) or the system's temp directory."""
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{profile}-{size}-", dir=parent))
+
+
 class Bench:
     """One sandbox, one Meltano system database and one ledger for one size and profile."""
 
     def __init__(self, root: Path, size: int, profile: str, step_timeout: float) -> None:
         self.root = root
+        self.project = meltano_project(root)
         self.size = size
         self.profile = profile
         self.step_timeout = step_timeout
@@ -335,7 +369,7 @@ class Bench:
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [str(BIN / "meltano"), *args],
-                cwd=REPO,
+                cwd=self.project,
                 env=self.env,
                 stdout=subprocess.DEVNULL if step == "tap alone" else out,
                 stderr=out,
@@ -426,8 +460,10 @@ def minimum_forward(org: Org) -> int:
     )
 
 
-def bench_size(size: int, profile: str, legs: str, step_timeout: float, keep: bool) -> list[Run]:
-    root = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{profile}-{size}-"))
+def bench_size(
+    size: int, profile: str, legs: str, step_timeout: float, keep: bool, parent: Path | None
+) -> list[Run]:
+    root = work_directory(profile, size, parent)
     bench = Bench(root, size, profile, step_timeout)
     runs: list[Run] = []
     try:
@@ -558,6 +594,21 @@ def verdict(met: bool) -> str:
     return "met" if met else "**missed**"
 
 
+FORWARD_GOAL_SIZES = frozenset({100_000})
+"""The issue sets the forward leg's goal (within 3x the tap, >= 3,000 records/s) on
+100,000 records."""
+REVERSE_GOAL_MIN_SIZE = 100_000
+"""The reverse first pull's >= 3,000 records/s is a goal at scale: at 10,000 records
+meltano's fixed start-up (2-3 s) alone is most of the run."""
+INCREMENTAL_GOAL_SIZES = frozenset({1_000_000})
+"""The 1 %-edited run's <= 4 % of the full legs is set at 1,000,000 records."""
+
+
+def judged(met: bool, applies: bool) -> str:
+    """A goal's verdict where the issue sets it; elsewhere the figure is for reference."""
+    return verdict(met) if applies else "for reference (goal set at another size)"
+
+
 def goals(runs: Sequence[Run]) -> list[str]:
     """The issue's goals, checked against these figures (a line each, never an assertion)."""
     by = {(r.profile, r.size, r.step): r for r in runs if r.ok}
@@ -569,20 +620,23 @@ def goals(runs: Sequence[Run]) -> list[str]:
             ratio = fwd.seconds / tap.seconds
             met = ratio <= 3 and fwd.records_per_second >= 3_000
             out.append(
-                f"- {verdict(met)}: {size:,} forward leg {ratio:.1f}x the tap alone (goal within "
-                f"3x), {fwd.records_per_second:,.0f} records/s (goal >= 3,000); calls "
+                f"- {judged(met, size in FORWARD_GOAL_SIZES)}: {size:,} forward leg "
+                f"{ratio:.1f}x the tap alone (goal within 3x), "
+                f"{fwd.records_per_second:,.0f} records/s (goal >= 3,000); calls "
                 f"{fwd.writes:,} writes for a minimum of {fwd.minimum_writes:,}"
             )
         rev = by.get(("fast", size, "reverse"))
         if rev:
-            out.append(f"- {verdict(rev.records_per_second >= 3_000)}: {size:,} reverse first "
+            met = rev.records_per_second >= 3_000
+            out.append(f"- {judged(met, size >= REVERSE_GOAL_MIN_SIZE)}: {size:,} reverse first "
                        f"pull {rev.records_per_second:,.0f} records/s (goal >= 3,000)")  # fmt: skip
         inc = by.get(("fast", size, "two-way 1% edited"))
         if inc and fwd and rev:
             share = inc.seconds / (fwd.seconds + rev.seconds)
             met = share <= 0.04 and inc.writes == inc.minimum_writes
-            out.append(f"- {verdict(met)}: {size:,} incremental two-way with 1% edited took "
-                       f"{share:.1%} of the full legs (goal <= 4% at 1M), {inc.writes:,} writes "
+            out.append(f"- {judged(met, size in INCREMENTAL_GOAL_SIZES)}: {size:,} incremental "
+                       f"two-way with 1% edited took {share:.1%} of the full legs (goal <= 4% "
+                       f"at 1M), {inc.writes:,} writes "
                        f"(minimum {inc.minimum_writes:,})")  # fmt: skip
         noop = by.get(("fast", size, "two-way no-op"))
         if noop:
@@ -703,13 +757,19 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep each run's work directory")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="where each run's work directory is made (default: the system's temp directory)",
+    )
     args = parser.parse_args()
     compile_bytecode()
     runs: list[Run] = []
     for profile in args.profiles.split(","):
         sizes = args.sizes if profile == "fast" else args.limited_sizes
         for size in (int(s) for s in sizes.split(",") if s):
-            runs += bench_size(size, profile, args.legs, args.step_timeout, args.keep)
+            runs += bench_size(size, profile, args.legs, args.step_timeout, args.keep, args.root)
     args.out.mkdir(parents=True, exist_ok=True)
     command = "python bench/bench_pipeline.py " + " ".join(sys.argv[1:])
     (args.out / "pipeline.json").write_text(json.dumps([asdict(r) for r in runs], indent=1))

@@ -24,6 +24,12 @@ class Clock:
             current = self._frozen_at or (datetime.now(UTC) + self._offset)
         return current.replace(microsecond=current.microsecond // 1000 * 1000)
 
+    @property
+    def frozen(self) -> bool:
+        """Whether time stands still (every write gets the same instant)."""
+        with self._lock:
+            return self._frozen_at is not None
+
     def freeze(self, at: datetime | None = None) -> None:
         """Stop time at ``at`` (default: now) until :meth:`unfreeze` or :meth:`advance`."""
         with self._lock:

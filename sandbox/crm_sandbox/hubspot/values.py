@@ -34,27 +34,37 @@ FIELD_TYPES: dict[str, frozenset[str]] = {
 }
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CANONICAL_DATETIME = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-"""HubSpot's stored datetime form (years from 1000: ``%Y`` pads no further)."""
+_CANONICAL_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+"""HubSpot's stored datetime form: ISO 8601 with a four-digit year (``0999-...``)."""
 
 
 def format_datetime(moment: datetime) -> str:
-    """``2026-06-24T19:26:49.994Z``: HubSpot's millisecond UTC form."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """``2026-06-24T19:26:49.994Z``: HubSpot's millisecond UTC form.
+
+    ``isoformat`` pads the year to four digits (``0999-01-01T...``); ``strftime("%Y")``
+    does not on glibc, and ``parse_datetime`` cannot read a three-digit year back.
+    """
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_datetime(raw: str) -> datetime:
-    """An ISO-8601 instant or epoch milliseconds, as a UTC datetime (ValueError if neither)."""
+    """An ISO-8601 instant or epoch milliseconds, as a UTC datetime (ValueError if neither).
+
+    An instant outside years 1-9999 once in UTC (``0001-01-01T00:00:00+02:00``, a huge
+    epoch) is a ValueError too, not an OverflowError or OSError the caller cannot expect.
+    """
     text = raw.strip()
-    if re.fullmatch(r"-?\d+", text):
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        if re.fullmatch(r"-?\d+", text):
+            return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (OverflowError, OSError) as out_of_range:
+        raise ValueError(f"{raw!r} is outside years 1-9999") from out_of_range
 
 
 def epoch_ms(value: str, kind: str) -> int | None:

@@ -126,10 +126,16 @@ class Seeder:
         return made
 
     def _stamps(self, count: int) -> Iterator[dict[str, Any]]:
-        """Distinct audit timestamps ending now, one millisecond apart, in insert order."""
+        """Audit timestamps from the sandbox clock, in insert order.
+
+        While the clock runs: distinct, ending now, one millisecond apart. While it is
+        frozen: the frozen instant for every row, as every other write gets.
+        """
+        frozen = self.store.clock.frozen
         first = self.now - timedelta(milliseconds=count)
         for i in range(count):
-            stamp = format_datetime(first + timedelta(milliseconds=i + 1))
+            moment = self.now if frozen else first + timedelta(milliseconds=i + 1)
+            stamp = format_datetime(moment)
             yield {
                 "CreatedDate": stamp,
                 "LastModifiedDate": stamp,

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
-from hubspot.crm.objects import ApiException, PublicObjectSearchRequest
+from hubspot.crm.objects import (
+    ApiException,
+    PublicObjectSearchRequest,
+    SimplePublicObjectInputForCreate,
+)
 
 from crm_sandbox.hubspot.values import parse_datetime
 
@@ -174,3 +179,25 @@ def test_malformed_bodies_get_a_validation_error_not_a_500(raw, seeded):
         reply = raw("POST", path, json=body)
         assert reply.status_code == 400, body
         assert reply.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_a_datetime_before_year_1000_is_stored_read_and_searched(hs, portal):
+    """Written with an offset (the full parse-and-format path), served with a four-digit
+    year, and found by an epoch-millisecond filter (a three-digit year had no search key)."""
+    portal.set_faults(hs_search_per_second=1000)
+    api = hs.crm.objects.basic_api
+    made = api.create(
+        "project",
+        SimplePublicObjectInputForCreate(
+            properties={
+                "project_name": "Antikythera",
+                "salesforce_id": "a0B000000000999AAA",
+                "kickoff": "0999-03-02T10:00:00+02:00",
+            }
+        ),
+    )
+    got = api.get_by_id("project", made.id, properties=["kickoff"])
+    assert got.properties["kickoff"] == "0999-03-02T08:00:00.000Z"
+    year_1000 = int(datetime(1000, 1, 1, tzinfo=UTC).timestamp() * 1000)
+    found = _search(hs, filter_groups=[{"filters": [_f("kickoff", "LT", str(year_1000))]}])
+    assert [r.id for r in found.results] == [made.id]

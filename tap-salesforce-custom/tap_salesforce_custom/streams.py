@@ -37,10 +37,10 @@ from tap_salesforce_custom.boundary import Boundary, BoundaryTracker
 from tap_salesforce_custom.refresh import REFRESHED_AT, RefreshPlan
 from tap_salesforce_custom.sf_types import (
     DELETED_AT,
-    converter,
     json_record,
     normalize_datetime,
     replication_key,
+    row_converter,
 )
 from tap_salesforce_custom.soql import QuerySpec
 
@@ -290,11 +290,10 @@ class SalesforceObjectStream(Stream):
     def _read_bulk(
         self, spec: QuerySpec, include_deleted: bool | None = None
     ) -> Iterator[dict[str, Any]]:
-        convs = {name: converter(t) for name, t in self.sf_types.items()}
-        identity = converter("string")
+        typed = row_converter(self.sf_types)
 
         def convert(row: dict[str, str]) -> dict[str, Any]:
-            return self._finish({k: convs.get(k, identity)(v) for k, v in row.items()})
+            return self._finish(typed(row))
 
         job = self.client.bulk_query(
             spec.select(),

@@ -45,7 +45,7 @@ from tap_salesforce_custom.sf_types import (
 from tap_salesforce_custom.soql import QuerySpec
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from singer_sdk.helpers.types import Context
 
@@ -87,6 +87,16 @@ class SalesforceObjectStream(Stream):
         return FULL_TABLE if self._refreshing else super().replication_method
 
     # --- SDK hooks ------------------------------------------------------------------
+
+    def generate_child_contexts(
+        self, record: dict[str, Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        """No child contexts: these streams have no child streams, and the SDK's default
+        makes one per record (a copy of the record, a stream-map filter call) only to
+        sync no children with it."""
+        if self.child_streams:
+            return super().generate_child_contexts(record, context)
+        return ()
 
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
         """No signpost: bookmarks are the server's own timestamps, not this host's clock."""

@@ -31,6 +31,7 @@ import logging
 import queue
 import threading
 from bisect import bisect_left, bisect_right
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.hubspot import HubSpotError
@@ -46,63 +47,227 @@ SEARCH_INDEX_LAG_MS = 60_000
 longest search-index lag reported (about 30 s, unverified as an upper bound)."""
 
 
-class Frontier:
-    """The ids claimed so far: the list's up to ``low``, the search's from ``high`` up."""
+class Segment:
+    """One list chain's part of the ids: from ``floor`` (the first id it was served; chain 0
+    has none) up to ``low`` (the highest id it claimed)."""
 
-    def __init__(self, low: int | None = None, high: int | None = None) -> None:
-        """``low`` / ``high``: the ends a resumed pull had already emitted (see
-        :mod:`tap_hubspot_custom.first_pull`)."""
-        self._lock = threading.Lock()
-        self.low = -1 if low is None else low
-        """Highest id the list has claimed."""
+    __slots__ = ("done", "dropped", "floor", "low", "start")
+
+    def __init__(self, start: int | None, floor: int | None = None, low: int = -1) -> None:
+        self.start = start
+        """The id a chain above the first was started at (a guessed cursor ``after=start``)."""
+        self.floor = floor
+        """The first id the chain was served (``None``: not yet, or chain 0)."""
+        self.low = low
+        self.done = False
+        self.dropped = False
+        """The guessed cursor did not hold (refused, or ids below it / out of order)."""
+
+    @property
+    def pending(self) -> bool:
+        """A chain above the first whose first page has not arrived yet."""
+        return self.start is not None and self.floor is None and not (self.done or self.dropped)
+
+    @property
+    def bounds(self) -> bool:
+        """Whether the chain below stops at this chain's floor."""
+        return self.floor is not None and not self.dropped
+
+
+class Frontier:
+    """The ids claimed so far by each list chain (ascending, chain 0 from the lowest id) and
+    by the search walk (from ``high`` up).
+
+    A chain ``i`` keeps ids below the first id the next chain above it was actually served
+    (its floor; while that chain's first page is on the way, below the id it was started
+    at, and it waits for that page before claiming past it), and below ``high``. A chain
+    above the first proves its guessed cursor with its first page: ids at or above the id
+    asked for, ascending; otherwise it is dropped, claims nothing, and the chain below reads
+    on through its part. The walk keeps ids above every chain's highest claim.
+    """
+
+    def __init__(
+        self,
+        low: int | None = None,
+        high: int | None = None,
+        chains: list[Segment] | None = None,
+    ) -> None:
+        """``low`` / ``high``: the ends a resumed pull had already emitted, ``chains``: its
+        chains above the first (see :mod:`tap_hubspot_custom.first_pull`)."""
+        self._cond = threading.Condition()
+        self.segments = [Segment(None, low=-1 if low is None else low), *(chains or [])]
         self.high: int | None = high
         """Lowest id the search has claimed (``None``: none yet)."""
         self.list_done = False
         self.listed = 0
         self.searched = 0
+        self.guess_failed = False
+        """A guessed cursor did not hold: no further chain is started."""
+        self._logged = False
 
-    def claim_up(self, ids: list[int], last_page: bool) -> tuple[slice, bool]:
-        """Which of a list page's ``ids`` (ascending) the list keeps; whether it stops.
+    @property
+    def low(self) -> int:
+        """Highest id the first chain has claimed."""
+        return self.segments[0].low
 
-        Ids at or below ``low`` are dropped: a resumed pull reads again the page where
-        it stopped (only then can a page hold them)."""
-        with self._lock:
-            start = bisect_right(ids, self.low)
-            end = len(ids) if self.high is None else max(start, bisect_left(ids, self.high))
+    def add_chain(self, start: int) -> Segment | None:
+        """A chain started at ``start`` (between the chains and the walk), or ``None`` when
+        the ids there are claimed already."""
+        with self._cond:
+            if (
+                self.guess_failed
+                or self.list_done
+                or (self.high is not None and start >= self.high)
+            ):
+                return None
+            at = len(self.segments)
+            while at > 1 and (self.segments[at - 1].start or 0) > start:
+                at -= 1
+            below = self.segments[at - 1]
+            if below.done or below.low >= start or (below.floor or -1) >= start:
+                return None
+            segment = Segment(start)
+            self.segments.insert(at, segment)
+            return segment
+
+    def holds(self, segment: Segment, ids: list[int], *, drop: bool = True) -> bool:
+        """A guessed chain's first page: whether the guess holds (then ids below its first
+        one go to the chain below); if not and ``drop``, the chain is dropped."""
+        with self._cond:
+            start = segment.start if segment.start is not None else 0
+            held = all(a < b for a, b in pairwise(ids)) and (not ids or ids[0] >= start)
+            if not held:
+                if drop:
+                    segment.dropped = True
+                    self.guess_failed = True
+            elif ids:
+                segment.floor = ids[0] if segment.floor is None else segment.floor
+            elif segment.floor is None:
+                segment.done = True  # nothing from there up: it bounds nothing
+            self._cond.notify_all()
+            return held
+
+    def drop(self, segment: Segment) -> bool:
+        """A guessed chain that did not hold: the chain below reads its part. Whether it is
+        the pull's first such chain (the one to log)."""
+        with self._cond:
+            first = not self._logged
+            self._logged = True
+            segment.dropped = True
+            self.guess_failed = True
+            self._cond.notify_all()
+            return first
+
+    def _ceiling(self, i: int) -> tuple[int | None, bool]:
+        """Where chain ``i`` stops: the lowest floor of a chain above, guessed start of one
+        whose first page is on the way (then ``True``), or the walk's lowest claim."""
+        bound, pending = self.high, False
+        for seg in self.segments[i + 1 :]:
+            if seg.pending:
+                here, guess = seg.start, True
+            elif seg.bounds:
+                here, guess = seg.floor, False
+            else:
+                continue
+            if here is not None and (bound is None or here < bound):
+                bound, pending = here, guess
+        return bound, pending
+
+    def blocked(self, ids: list[int], chain: Segment | None = None) -> bool:
+        """Whether claiming ``ids`` would wait for a guessed chain above to prove itself."""
+        with self._cond:
+            return self._blocked(ids, chain or self.segments[0])
+
+    def _blocked(self, ids: list[int], seg: Segment) -> bool:
+        if seg.dropped:
+            return False
+        bound, pending = self._ceiling(self.segments.index(seg))
+        return pending and bool(ids) and bound is not None and ids[-1] >= bound
+
+    def claim_up(
+        self, ids: list[int], last_page: bool, chain: Segment | None = None
+    ) -> tuple[slice, bool]:
+        """Which of a list page's ``ids`` (ascending) the chain keeps; whether it stops.
+
+        Ids at or below its highest claim are dropped: a resumed pull reads again the page
+        where it stopped (only then can a page hold them)."""
+        with self._cond:
+            seg = chain or self.segments[0]
+            if seg.dropped:
+                return slice(0, 0), True
+            while self._blocked(ids, seg):
+                self._cond.wait()  # the chain above proves (or drops) its guess first
+            bound, _ = self._ceiling(self.segments.index(seg))
+            floor = seg.low if seg.floor is None else max(seg.low, seg.floor - 1)
+            start = bisect_right(ids, floor)
+            end = len(ids) if bound is None else max(start, bisect_left(ids, bound))
             if end > start:
-                self.low = ids[end - 1]
+                seg.low = ids[end - 1]
             self.listed += end - start
             stop = last_page or end < len(ids)
             if stop:
-                self.list_done = True
+                seg.done = True
+                if last_page or (bound is not None and bound == self.high):
+                    self.list_done = True
             return slice(start, end), stop
 
     def claim_down(self, ids: list[int], last_page: bool) -> tuple[int, bool]:
         """How many of a search page's ``ids`` (descending) the walk keeps; whether it stops."""
-        with self._lock:
+        with self._cond:
             if self.list_done:
                 return 0, True
+            top = max(seg.low for seg in self.segments if not seg.dropped)
             keep = 0
-            while keep < len(ids) and ids[keep] > self.low:
+            while keep < len(ids) and ids[keep] > top:
                 keep += 1
             if keep:
                 self.high = ids[keep - 1] if self.high is None else min(self.high, ids[keep - 1])
             self.searched += keep
+            self._cond.notify_all()
             return keep, last_page or keep < len(ids)
 
     def finish_list(self) -> None:
-        """The list ended (last page, or stopped): the walk stops at its next page."""
-        with self._lock:
-            self.list_done = True
+        """The first chain ended: when no chain above it reads on, the walk stops at its
+        next page."""
+        with self._cond:
+            self.segments[0].done = True
+            if all(seg.done or seg.dropped for seg in self.segments):
+                self.list_done = True
+
+    def finish_chain(self, segment: Segment) -> None:
+        """A chain above the first ended (or stopped early)."""
+        with self._cond:
+            segment.done = True
+            if all(seg.done or seg.dropped for seg in self.segments):
+                self.list_done = True
+            self._cond.notify_all()
+
+    def points(self) -> list[tuple[int, int | None]]:
+        """(start, floor) of each live chain above the first, for the resume point."""
+        with self._cond:
+            return [
+                (seg.start, seg.floor)
+                for seg in self.segments[1:]
+                if seg.start is not None and not seg.dropped
+            ]
 
 
 class Page:
-    """Records the walk claimed, and the association reads started for them
-    (``[(reader, future)]``)."""
+    """Records one end claimed, and the association reads started for them
+    (``[(reader, future)]``). ``chain``: the list chain above the first that read them
+    (``None``: the search walk), ``after``: where that chain goes on after this page."""
 
-    def __init__(self, results: list[dict[str, Any]], reads: list[tuple[Any, Any]]) -> None:
+    def __init__(
+        self,
+        results: list[dict[str, Any]],
+        reads: list[tuple[Any, Any]],
+        chain: Segment | None = None,
+        after: str | None = None,
+    ) -> None:
         self.results = results
         self.reads = reads
+        self.chain = chain
+        self.after = after
 
     def complete(self) -> bool:
         """Whether every association read of the page is done (taking it will not wait)."""
@@ -112,12 +277,82 @@ class Page:
 _END = object()
 
 
+class Feed:
+    """Pages of the walk and of the chains above the first, read on their own threads, for
+    the stream's thread to take. Each producer keeps at most ``depth`` pages waiting, so
+    memory stays bounded."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[tuple[threading.Semaphore, Any]] = queue.Queue()
+        self._held: tuple[threading.Semaphore, Any] | None = None
+        self._open = 0
+        self._lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def producer(self, depth: int = 4) -> threading.Semaphore:
+        """Register a producer (before its thread starts): its slots."""
+        with self._lock:
+            self._open += 1
+        return threading.Semaphore(depth)
+
+    def put(self, slots: threading.Semaphore, item: Any) -> None:
+        while not self.stop.is_set():
+            if slots.acquire(timeout=0.5):
+                self._queue.put((slots, item))
+                return
+
+    def end(self, slots: threading.Semaphore) -> None:
+        self._queue.put((slots, _END))
+
+    def ready(self) -> Iterator[Page]:
+        """Pages already read, their associations too, without waiting (the list chain
+        goes on meanwhile)."""
+        while True:
+            if self._held is None:
+                try:
+                    self._held = self._queue.get_nowait()
+                except queue.Empty:
+                    return
+            item = self._held[1]
+            if isinstance(item, Page) and not item.complete():
+                return
+            held, self._held = self._held, None
+            page = self._unwrap(held)
+            if page is not None:
+                yield page
+
+    def rest(self) -> Iterator[Page]:
+        """Every page left, waiting for every producer to end."""
+        while True:
+            with self._lock:
+                if self._open <= 0 and self._held is None and self._queue.empty():
+                    return
+            held, self._held = (self._held, None) if self._held is not None else (None, None)
+            page = self._unwrap(held if held is not None else self._queue.get())
+            if page is not None:
+                yield page
+
+    def _unwrap(self, held: tuple[threading.Semaphore, Any]) -> Page | None:
+        slots, item = held
+        if item is _END:
+            with self._lock:
+                self._open -= 1
+            return None
+        slots.release()
+        if isinstance(item, BaseException):
+            raise item
+        page: Page = item
+        return page
+
+
 class Descent:
     """The search walk down from the highest id, on its own thread.
 
     ``start_reads(ids)`` starts a page's association reads (returns what
-    :meth:`HubSpotObjectStream._attach` takes); pages wait in a queue of ``depth`` until
-    the stream takes them, so memory stays bounded.
+    :meth:`HubSpotObjectStream._attach` takes) as soon as the page is claimed, so they run
+    beside the walk's next page; pages wait in ``feed`` until the stream takes them.
+    ``on_first(highest)``: called with the highest id of the walk's first page (the stream
+    then starts more list chains below it).
     """
 
     def __init__(
@@ -130,6 +365,8 @@ class Descent:
         limit: int = 200,
         depth: int = 4,
         below: int | None = None,
+        feed: Feed | None = None,
+        on_first: Callable[[int], None] | None = None,
     ) -> None:
         """``below``: the lowest id a resumed pull's walk had emitted (it goes on under it)."""
         self.client = client
@@ -138,9 +375,9 @@ class Descent:
         self.frontier = frontier
         self.start_reads = start_reads
         self.limit = limit
-        self._pages: queue.Queue[Any] = queue.Queue(maxsize=depth)
-        self._held: Any = None  # a page taken from the queue whose reads are not done
-        self._stop = threading.Event()
+        self.feed = feed or Feed()
+        self._slots = self.feed.producer(depth)
+        self._on_first = on_first
         self.pages = 0
         """Search pages read (for tests and logs)."""
         self._thread = threading.Thread(
@@ -163,7 +400,7 @@ class Descent:
 
     def _walk(self, below: int | None) -> None:
         try:
-            while not self._stop.is_set():
+            while not self.feed.stop.is_set():
                 results = self.client.search(self.object_type, self.body(below)).get("results")
                 self.pages += 1
                 page = list(results or [])
@@ -171,13 +408,17 @@ class Descent:
                 keep, stop = self.frontier.claim_down(ids, len(page) < self.limit)
                 if keep:
                     kept = page[:keep]
-                    self._put(Page(kept, self.start_reads([str(r["id"]) for r in kept])))
+                    self.feed.put(
+                        self._slots, Page(kept, self.start_reads([str(r["id"]) for r in kept]))
+                    )
                     below = ids[keep - 1]
+                if self.pages == 1 and ids and self._on_first is not None and not stop:
+                    self._on_first(ids[0])
                 if stop:
                     break
         except HubSpotError as exc:
             if exc.status == 429 or exc.status >= 500:
-                self._put(exc)
+                self.feed.put(self._slots, exc)
             else:
                 # Search refused (a scope, a property): the list reads the rest, as it stops
                 # only at ids the walk already claimed (a contiguous run from the top).
@@ -185,53 +426,10 @@ class Descent:
                     "%s: search walk stopped, the list reads on: %s", self.object_type, exc
                 )
         except BaseException as exc:  # raised in the stream's thread when it takes pages
-            self._put(exc)
-        self._put(_END)
-
-    def _put(self, item: Any) -> None:
-        while not self._stop.is_set():
-            try:
-                self._pages.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-
-    def ready(self) -> Iterator[Page]:
-        """Pages already read, their associations too, without waiting (the list chain
-        goes on meanwhile)."""
-        while True:
-            if self._held is None:
-                try:
-                    self._held = self._pages.get_nowait()
-                except queue.Empty:
-                    return
-            if isinstance(self._held, Page) and not self._held.complete():
-                return
-            item, self._held = self._held, None
-            page = self._unwrap(item)
-            if page is None:
-                return
-            yield page
-
-    def rest(self) -> Iterator[Page]:
-        """Every page left, waiting for the walk to end."""
-        while True:
-            item, self._held = (self._held, None) if self._held is not None else (None, None)
-            page = self._unwrap(item if item is not None else self._pages.get())
-            if page is None:
-                return
-            yield page
-
-    def _unwrap(self, item: Any) -> Page | None:
-        if item is _END:
-            self._pages.put(_END)  # later calls of ready()/rest() see the end too
-            return None
-        if isinstance(item, BaseException):
-            raise item
-        page: Page = item
-        return page
+            self.feed.put(self._slots, exc)
+        self.feed.end(self._slots)
 
     def close(self) -> None:
         """Stop walking (a pull stopped early) and wait for the call under way."""
-        self._stop.set()
+        self.feed.stop.set()
         self._thread.join()

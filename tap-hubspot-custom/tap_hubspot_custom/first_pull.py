@@ -14,6 +14,11 @@ claimed but not yet written does not count):
   is that page's own cursor, read again and cut at ``listed_to``;
 * ``walked_to``: the lowest id the search walk emitted (``null``: none yet); the walk
   goes on with ``hs_object_id <`` it, and the list keeps only ids below it;
+* ``chains``: the list chains above the first (:mod:`tap_hubspot_custom.climb`), each
+  ``from`` (the id it was started at), ``floor`` (the first id it was served: the chain
+  below stops there; ``null`` while its first page was on the way), ``after`` and
+  ``listed_to`` as for the first chain (``null``: none of its records emitted yet, so it
+  starts at ``from`` again). A point saved before chains existed has none;
 * ``walked``: whether the walk ran, so the bookmark leaves the search index's lag;
 * ``served_at``: when the server served the pull's first page, less a second, and
   ``newest`` with ``newest_ids``: the latest modification time emitted and the ids
@@ -70,6 +75,39 @@ def _ms(value: Any, key: str) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
+class ChainPoint:
+    """Where a list chain above the first stands (see ``chains`` above)."""
+
+    start: int
+    floor: int | None = None
+    after: str | None = None
+    listed_to: int | None = None
+
+    @classmethod
+    def saved(cls, found: Any) -> ChainPoint:
+        if not isinstance(found, Mapping):
+            raise BadPoint(f"chain {found!r} is not an object")
+        start = _id(found.get("from"), "from")
+        after = found.get("after")
+        if start is None:
+            raise BadPoint(f"chain {found!r} has no start")
+        if after is not None and not isinstance(after, str):
+            raise BadPoint(f"after {after!r} is not a cursor")
+        return cls(
+            start, _id(found.get("floor"), "floor"), after or None,
+            _id(found.get("listed_to"), "listed_to"),
+        )  # fmt: skip
+
+    def saving(self) -> dict[str, Any]:
+        return {
+            "from": str(self.start),
+            "floor": None if self.floor is None else str(self.floor),
+            "after": self.after,
+            "listed_to": None if self.listed_to is None else str(self.listed_to),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class PullPoint:
     """How far a full pull got at both ends, and what its bookmark will need."""
 
@@ -81,6 +119,7 @@ class PullPoint:
     newest: int | None = None
     newest_ids: frozenset[str] = frozenset()
     """Ids emitted at ``newest`` (none when more than :data:`NEWEST_IDS_MAX`: see above)."""
+    chains: tuple[ChainPoint, ...] = ()
 
     @classmethod
     def saved(cls, state: Mapping[str, Any]) -> PullPoint | None:
@@ -99,6 +138,9 @@ class PullPoint:
         ids = found.get("newest_ids") or []
         if not isinstance(ids, list):
             raise BadPoint(f"newest_ids {ids!r} is not a list")
+        chains = found.get("chains") or []
+        if not isinstance(chains, list):
+            raise BadPoint(f"chains {chains!r} is not a list")
         return cls(
             after or None,
             _id(found.get("listed_to"), "listed_to"),
@@ -107,6 +149,7 @@ class PullPoint:
             _ms(found.get("served_at"), "served_at"),
             _ms(found.get("newest"), "newest"),
             frozenset(str(i) for i in ids),
+            tuple(sorted((ChainPoint.saved(c) for c in chains), key=lambda c: c.start)),
         )
 
     def save(self, state: MutableMapping[str, Any]) -> None:
@@ -119,6 +162,7 @@ class PullPoint:
             "served_at": None if self.served_at is None else iso(self.served_at),
             "newest": None if self.newest is None else iso(self.newest),
             "newest_ids": sorted(self.newest_ids) if keep else [],
+            "chains": [c.saving() for c in self.chains],
         }
 
     @staticmethod

@@ -48,8 +48,9 @@ from crm_sync.hubspot import HubSpotError
 from crm_sync.hubspot.outcomes import body_of
 from tap_hubspot_custom.associations import AssociationReader, Found
 from tap_hubspot_custom.client import HubSpotStream
-from tap_hubspot_custom.descent import Descent, Frontier, Page
-from tap_hubspot_custom.first_pull import NEWEST_IDS_MAX, BadPoint, PullPoint
+from tap_hubspot_custom.climb import Climb, ResumeRefused, extra_chains, split_points
+from tap_hubspot_custom.descent import Descent, Feed, Frontier, Page, Segment
+from tap_hubspot_custom.first_pull import NEWEST_IDS_MAX, BadPoint, ChainPoint, PullPoint
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper
 from tap_hubspot_custom.paging import ListPaginator, SearchPaginator
 from tap_hubspot_custom.prefetch import ListPrefetch, request_key
@@ -146,6 +147,12 @@ class HubSpotObjectStream(HubSpotStream):
         self.prefetch = ListPrefetch(self.name)
         self._arrivals: dict[Any, _Arrival] = {}
         self.descent: Descent | None = None
+        self.feed: Feed | None = None
+        """Pages of the walk and of the list chains above the first (their threads)."""
+        self.climbs: list[Climb] = []
+        self._chain_points: dict[Segment, ChainPoint] = {}
+        self._first_list: tuple[int, float] | None = None
+        """The first live list page's lowest id and its call's round trip."""
         self.frontier: Frontier | None = None
         """The ids each end claimed: set when the walk starts, or from a resumed pull."""
         self._list_ends: set[Any] = set()
@@ -281,24 +288,20 @@ class HubSpotObjectStream(HubSpotStream):
         self._start_full(self._saved_point(state) if incremental else None)
         try:
             try:
-                yield from self.request_records(context)
-            except FatalAPIError as exc:
-                if self._resumed is None or self.list_pages:
+                yield from self._both_ends(context)
+            except (FatalAPIError, ResumeRefused) as exc:
+                if self._resumed is None or (isinstance(exc, FatalAPIError) and self.list_pages):
                     raise
                 self.logger.warning(
-                    "%s: HubSpot refused the saved list cursor %r of a first pull that did "
+                    "%s: HubSpot refused a saved list cursor of a first pull that did "
                     "not finish (%s); reading the first pull again from the start",
-                    self.name, self._resumed.after, exc,
+                    self.name, exc,
                 )  # fmt: skip
+                self._close_ends()
                 self._start_full(None)
-                yield from self.request_records(context)
-            if self.frontier is not None:
-                self.frontier.finish_list()
-            if self.descent is not None:
-                yield from self._walked(self.descent.rest())
+                yield from self._both_ends(context)
         finally:
-            if self.descent is not None:
-                self.descent.close()
+            self._close_ends()
         if not incremental:
             return
         PullPoint.clear(state)
@@ -313,6 +316,22 @@ class HubSpotObjectStream(HubSpotStream):
             self._save(state, iso(newest.ms), sorted(newest.ids), complete=False)
         elif served_at is not None:
             self._save(state, iso(served_at), [], complete=False)
+
+    def _both_ends(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        """The first list chain (singer-sdk's loop), then what the walk and the other
+        chains read that was not written yet."""
+        yield from self.request_records(context)
+        if self.frontier is not None:
+            self.frontier.finish_list()
+        if self.feed is not None:
+            yield from self._walked(self.feed.rest())
+
+    def _close_ends(self) -> None:
+        """Stop the walk and the chains (a pull ended or stopped early)."""
+        if self.descent is not None:
+            self.descent.close()  # first: it may still be starting chains
+        for climb in self.climbs:
+            climb.close()
 
     def _saved_point(self, state: dict[str, Any]) -> PullPoint | None:
         """The resume point of a first pull that did not finish, if STATE has a good one."""
@@ -333,16 +352,67 @@ class HubSpotObjectStream(HubSpotStream):
         self._served_at = point.served_at
         self._newest = _Newest(point.newest, set(point.newest_ids))
         self.descent, self._list_ends, self.list_pages = None, set(), 0
-        self.frontier = None
+        self.frontier, self.feed, self.climbs = None, Feed(), []
+        self._chain_points, self._first_list = {}, None
         if resume is not None:
-            self.frontier = Frontier(resume.listed_to, resume.walked_to)
+            segments = [
+                Segment(c.start, c.floor, -1 if c.listed_to is None else c.listed_to)
+                for c in resume.chains
+            ]
+            self.frontier = Frontier(resume.listed_to, resume.walked_to, segments)
             self.logger.info(
                 "%s: resuming a first pull that did not finish: list from cursor %r (ids "
-                "above %s), search walk below id %s",
-                self.name, resume.after, resume.listed_to, resume.walked_to,
+                "above %s), %d more list chains, search walk below id %s",
+                self.name, resume.after, resume.listed_to, len(segments), resume.walked_to,
+            )  # fmt: skip
+            for chain, segment in zip(resume.chains, segments, strict=True):
+                self._chain_points[segment] = chain
+                self._climb(segment, chain.after)
+
+    def _list_params(self) -> dict[str, Any]:
+        return {
+            "limit": self.list_limit,
+            "properties": ",".join(self.hubspot_properties),
+            "archived": "false",
+        }
+
+    def _climb(self, segment: Segment, after: str | None) -> None:
+        assert self.frontier is not None and self.feed is not None
+        self.climbs.append(
+            Climb(
+                self.hubspot, self.obj.type_id, self._list_params(), self.frontier, segment,
+                self._start_reads, self.feed, after=after,
+            )
+        )  # fmt: skip
+
+    def _start_chains(self, highest: int) -> None:
+        """The walk's first page is in (its thread): start as many more list chains
+        between the first chain and the walk as the limiter has room for."""
+        if self._resumed is not None or self._first_list is None or self.frontier is None:
+            return
+        lowest, call_s = self._first_list
+        limiter, search = self.hubspot.limiter, self.hubspot.search_limiter
+        count = extra_chains(
+            call_s,
+            None if limiter is None else limiter.max_calls / limiter.window_s,
+            None if search is None else search.max_calls / search.window_s,
+            len(self.readers),
+            walking=True,
+        )
+        started = []
+        for start in split_points(lowest, highest, count):
+            segment = self.frontier.add_chain(start)
+            if segment is not None:
+                self._chain_points[segment] = ChainPoint(start)
+                self._climb(segment, None)
+                started.append(start)
+        if started:
+            self.logger.info(
+                "%s: %d more list chains from ids %s (a list call took %.0f ms)",
+                self.name, len(started), started, call_s * 1000,
             )  # fmt: skip
 
-    def _start_descent(self, payload: dict[str, Any]) -> None:
+    def _start_descent(self, payload: dict[str, Any], response: requests.Response) -> None:
         """On the first live list page, when more follow: walk down from the top (or from
         where a resumed pull's walk stopped) too."""
         if (
@@ -355,6 +425,11 @@ class HubSpotObjectStream(HubSpotStream):
             return
         if self.frontier is None:
             self.frontier = Frontier()
+        results = payload.get("results") or []
+        self._first_list = (
+            min(int(r["id"]) for r in results),
+            response.elapsed.total_seconds(),
+        )
         self.descent = Descent(
             self.hubspot,
             self.obj.type_id,
@@ -363,21 +438,32 @@ class HubSpotObjectStream(HubSpotStream):
             self._start_reads,
             self.search_limit,
             below=self._point.walked_to,
+            feed=self.feed,
+            on_first=self._start_chains,
         )
 
     def _start_reads(self, ids: list[str]) -> list[tuple[AssociationReader, Future[Found]]]:
         return [(r, self.prefetch.read(partial(r.read, ids))) for r in list(self.readers)]
 
     def _walked(self, pages: Iterator[Page]) -> Iterator[dict[str, Any]]:
-        """Records of the search walk's pages (their associations read beside)."""
+        """Records of the search walk's and the other chains' pages (their associations
+        read beside)."""
         for page in pages:
             records = [self.shaper.shape(r) for r in page.results]
             self._attach(records, page.reads)
             for record in records:
                 self._see(record)
                 yield record
-            if records:
+            if not records:
+                continue
+            if page.chain is None:
                 self._reached(walked_to=int(records[-1]["id"]))
+            else:
+                chain = self._chain_points[page.chain]
+                self._chain_points[page.chain] = ChainPoint(
+                    chain.start, chain.floor, page.after, int(records[-1]["id"])
+                )
+                self._reached()
 
     def _reached(
         self,
@@ -389,6 +475,12 @@ class HubSpotObjectStream(HubSpotStream):
         """A page's last record went out (singer-sdk wrote it before asking for the next
         one): STATE now says where both ends stand, so a kill after it resumes there."""
         old, newest = self._point, self._newest
+        floors = dict(self.frontier.points()) if self.frontier is not None else {}
+        chains = tuple(
+            ChainPoint(c.start, floors.get(c.start), c.after, c.listed_to)
+            for c in sorted(self._chain_points.values(), key=lambda c: c.start)
+            if c.start in floors  # a chain whose guess did not hold has none
+        )
         point = PullPoint(
             after if listed_to is not None else old.after,
             listed_to if listed_to is not None else old.listed_to,
@@ -399,6 +491,7 @@ class HubSpotObjectStream(HubSpotStream):
             # Not copied past the bound: a bulk import's million ids at one millisecond
             # would be copied at every page.
             frozenset(newest.ids) if len(newest.ids) <= NEWEST_IDS_MAX else frozenset(),
+            chains,
         )
         self._point = point
         if self.replication_method == REPLICATION_INCREMENTAL:
@@ -431,7 +524,7 @@ class HubSpotObjectStream(HubSpotStream):
         start this page's association reads."""
         payload = body_of(response)
         if self.mode == "list":
-            self._start_descent(payload)
+            self._start_descent(payload, response)
         results = payload.get("results") or []
         if self.mode == "list" and self.frontier is not None and _numeric(results):
             more = bool(((payload.get("paging") or {}).get("next") or {}).get("after"))
@@ -470,8 +563,8 @@ class HubSpotObjectStream(HubSpotStream):
             yield record
         if records and _numeric(results):
             self._reached(after=resume_at, listed_to=int(records[-1]["id"]))
-        if self.descent is not None:
-            yield from self._walked(self.descent.ready())
+        if self.feed is not None:
+            yield from self._walked(self.feed.ready())
 
     def _search_pull(
         self, context: Context | None, state: dict[str, Any], start: str

@@ -103,6 +103,10 @@ class FakePortal:
     result_cap: int = RESULT_CAP
     before_search: Any = None  # called with the number of searches so far
     search_refusal: dict[str, Any] | None = None  # when set, every search is a 400 with it
+    issued: set[str] = field(default_factory=set)  # list cursors this portal handed out
+    foreign_after: str | None = None
+    """How a list cursor this portal never handed out is answered: ``None`` as ids after it,
+    ``"refuse"`` with a 400, ``"below"`` with ids from three below it (a token, not an id)."""
 
     NAMES = {"project": "2-9", "companies": "0-2", "contacts": "0-1"}
     PROPS = {"2-9": PROJECT_PROPS, "0-2": COMPANY_PROPS, "0-1": CONTACT_PROPS}
@@ -181,9 +185,9 @@ class FakePortal:
         ot = parts[4]
         if path.endswith("/search"):
             return self._search(ot, body, context)
-        return self._list(ot, parse_qs(url.query))
+        return self._list(ot, parse_qs(url.query), context)
 
-    def _list(self, ot: str, query: dict[str, list[str]]) -> dict[str, Any]:
+    def _list(self, ot: str, query: dict[str, list[str]], context: Any) -> dict[str, Any]:
         archived = query.get("archived", ["false"])[0] == "true"
         limit = min(int(query.get("limit", ["10"])[0]), 100)
         after = int(query.get("after", ["0"])[0])
@@ -192,11 +196,19 @@ class FakePortal:
             (r for r in self.objects[ot].values() if (r.archived_at is not None) == archived),
             key=lambda r: r.id,
         )
+        foreign = "after" in query and query["after"][0] not in self.issued
+        if foreign and self.foreign_after == "refuse":
+            context.status_code = 400
+            return {"status": "error", "message": "Invalid paging cursor",
+                    "category": "VALIDATION_ERROR", "correlationId": "x"}  # fmt: skip
+        if foreign and self.foreign_after == "below":
+            after -= 3
         rows = [r for r in rows if r.id > after]
         page = rows[:limit]
         reply: dict[str, Any] = {"results": [r.wire(names, self._modified(ot)) for r in page]}
         if len(rows) > limit:
             reply["paging"] = {"next": {"after": str(page[-1].id), "link": "..."}}
+            self.issued.add(str(page[-1].id))
         return reply
 
     def _search(self, ot: str, body: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -1,12 +1,15 @@
-"""The frontier between the list cursor (up) and the search walk (down): whatever the
-order the two ends' pages arrive in, every id is claimed by exactly one end, and each
-end stops where the other began."""
+"""The frontier between the list chains (up) and the search walk (down): whatever the
+order the ends' pages arrive in, and however a guessed cursor is answered, every id is
+claimed by exactly one end, and each end stops where the next one began."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tap_hubspot_custom.descent import Frontier
+from tap_hubspot_custom.descent import Frontier, Segment
 
 
 def pull(
@@ -63,3 +66,168 @@ def test_a_finished_list_stops_the_walk() -> None:
     frontier = Frontier()
     assert frontier.claim_up([1, 2, 3], True) == (slice(0, 3), True)
     assert frontier.claim_down([9, 8], False) == (0, True)
+
+
+GUESSES = ("from", "after", "refused", "below", "unordered")
+"""How a portal may answer a chain started at a guessed ``after=<id>``: ids from it (the
+sandbox), ids after it (the fake portal), a 4xx, ids below it, ids out of order."""
+
+
+class _Chain:
+    """A list chain above the first in the model: its segment and its next page's index."""
+
+    def __init__(self, segment: Segment, guess: str) -> None:
+        self.segment = segment
+        self.guess = guess
+        self.at: int | None = None  # None: the guessed first page not asked for yet
+        self.done = False
+
+
+def pull_chains(
+    ids: list[int],
+    list_page: int,
+    search_page: int,
+    starts: list[int],
+    guesses: list[str],
+    add_at: int,
+    order: list[int],
+) -> list[int]:
+    """Chain 0 up from the lowest id, chains started at ``starts`` (after ``add_at``
+    steps) answering as ``guesses`` say, the walk down from the top; steps taken in
+    ``order``. Every id each end claimed, in claim order."""
+    frontier = Frontier()
+    claimed: list[int] = []
+    up, down = 0, len(ids)
+    zero_done = walk_done = False
+    chains: list[_Chain] = []
+
+    def step_zero() -> None:
+        nonlocal up, zero_done
+        page = ids[up : up + list_page]
+        up += len(page)
+        kept, zero_done = frontier.claim_up(page, up >= len(ids))
+        claimed.extend(page[kept])
+
+    def step_walk() -> None:
+        nonlocal down, walk_done
+        page = ids[max(0, down - search_page) : down][::-1]
+        keep, walk_done = frontier.claim_down(page, len(page) < search_page)
+        claimed.extend(page[:keep])
+        if keep:
+            down = ids.index(page[keep - 1])
+
+    def first_page(chain: _Chain) -> list[int] | None:
+        start = chain.segment.start
+        assert start is not None
+        if chain.guess == "refused":
+            frontier.drop(chain.segment)
+            return None
+        at = {
+            "from": bisect_left(ids, start),
+            "after": bisect_right(ids, start),
+            "below": max(0, bisect_left(ids, start) - 3),
+            "unordered": bisect_left(ids, start),
+        }[chain.guess]
+        page = ids[at : at + list_page]
+        if chain.guess == "unordered":
+            page = page[::-1]
+        if not frontier.holds(chain.segment, page):
+            return None
+        chain.at = at
+        return page
+
+    def step_chain(chain: _Chain) -> None:
+        if chain.at is None:
+            page = first_page(chain)
+            if page is None:
+                chain.done = True
+                return
+        else:
+            page = ids[chain.at : chain.at + list_page]
+        if frontier.blocked(page, chain.segment):
+            return  # the model takes another step first (threads would wait here)
+        assert chain.at is not None
+        chain.at += len(page)
+        kept, chain.done = frontier.claim_up(page, chain.at >= len(ids), chain.segment)
+        claimed.extend(page[kept])
+
+    def actors() -> list[Any]:
+        live: list[Any] = [c for c in chains if not c.done]
+        if not zero_done:
+            live.insert(0, "zero")
+        if not walk_done:
+            live.append("walk")
+        return live
+
+    def runnable(actor: Any) -> bool:
+        if actor == "zero":
+            return not frontier.blocked(ids[up : up + list_page])
+        if isinstance(actor, _Chain) and actor.at is not None:
+            return not frontier.blocked(ids[actor.at : actor.at + list_page], actor.segment)
+        return True
+
+    steps = 0
+    turns = iter(order)
+    while live := actors():
+        if steps == add_at:
+            for start, guess in zip(starts, guesses, strict=False):
+                segment = frontier.add_chain(start)
+                if segment is not None:
+                    chains.append(_Chain(segment, guess))
+            live = actors()
+        steps += 1
+        choice = live[next(turns, 0) % len(live)]
+        if not runnable(choice):
+            choice = next((a for a in live if runnable(a)), None)
+            assert choice is not None, "every end waits: a deadlock"
+        if choice == "zero":
+            step_zero()
+        elif choice == "walk":
+            step_walk()
+        else:
+            step_chain(choice)
+    return claimed
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    ids=st.lists(st.integers(1, 2000), unique=True, max_size=150).map(sorted),
+    list_page=st.integers(1, 12),
+    search_page=st.integers(1, 25),
+    starts=st.lists(st.integers(1, 2000), max_size=4).map(sorted),
+    guesses=st.lists(st.sampled_from(GUESSES), min_size=4, max_size=4),
+    add_at=st.integers(0, 6),
+    order=st.lists(st.integers(0, 5), max_size=80),
+)
+def test_several_chains_claim_every_id_exactly_once(
+    ids: list[int],
+    list_page: int,
+    search_page: int,
+    starts: list[int],
+    guesses: list[str],
+    add_at: int,
+    order: list[int],
+) -> None:
+    claimed = pull_chains(ids, list_page, search_page, starts, guesses, add_at, order)
+    assert sorted(claimed) == ids  # each once: none lost, none twice
+
+
+def test_a_chain_waits_for_the_guess_above_it() -> None:
+    frontier = Frontier()
+    assert frontier.claim_up([1, 2], False) == (slice(0, 2), False)
+    above = frontier.add_chain(10)
+    assert above is not None
+    assert frontier.claim_up([3, 4], False) == (slice(0, 2), False)  # below the guess
+    assert frontier.blocked([5, 10, 11])  # past it: waits for the guessed page
+    assert frontier.holds(above, [12, 13])  # served from 12: the first chain stops there
+    assert frontier.claim_up([5, 10, 11, 12], False) == (slice(0, 3), True)
+    assert frontier.claim_up([12, 13], False, above) == (slice(0, 2), False)
+
+
+def test_a_guess_answered_below_its_id_is_dropped() -> None:
+    frontier = Frontier()
+    above = frontier.add_chain(10)
+    assert above is not None
+    assert not frontier.holds(above, [7, 8, 12])
+    assert frontier.guess_failed and frontier.add_chain(20) is None  # no further chain
+    assert frontier.claim_up([5, 10, 11, 12], True) == (slice(0, 4), True)  # reads through

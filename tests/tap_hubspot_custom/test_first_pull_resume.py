@@ -3,10 +3,12 @@
 The tap runs as its own process, reading 1,000 projects from both ends (the list cursor
 up, the search walk down) or by the list alone; once it has written a STATE whose
 ``first_pull`` holds 40 % of them or more (read from its output, never after a guessed
-delay), it is killed with SIGKILL. The rerun with that STATE goes on from both ends:
-together the two runs emit every project exactly once, the rerun reads less than a whole
-pull, it ends with the bookmark an uninterrupted pull sets, and the run after it reads
-nothing. A saved cursor HubSpot refuses (one that expired) starts the pull again, saying so.
+delay), it is killed with SIGKILL (with more list chains -- calls slow enough, limits
+lifted -- once a chain above the first has emitted records too). The rerun with that
+STATE goes on from both ends: together the two runs emit every project exactly once,
+the rerun reads less than a whole pull, it ends with the bookmark an uninterrupted pull
+sets, and the run after it reads nothing. A saved cursor HubSpot refuses (one that
+expired) starts the pull again, saying so.
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ def seeded(clean_sandbox) -> Any:
     return clean_sandbox
 
 
-def _config(env: dict[str, str], walk: bool) -> dict[str, Any]:
+LIFTED = {"hs_ten_second_max": 10**7, "hs_search_per_second": 10**4}
+
+
+def _config(env: dict[str, str], walk: bool, chains: bool = False) -> dict[str, Any]:
     return tap_config(
         env,
         objects=["project"],
@@ -53,30 +58,39 @@ def _config(env: dict[str, str], walk: bool) -> dict[str, Any]:
         search_page_size=SEARCH_PAGE,
         search_walk=walk,
         search_index_lag_seconds=0,
+        **({"max_requests_per_10s": 10**6, "search_requests_per_second": 1000} if chains else {}),
     )
 
 
 def killed_at_resume_point(
-    config: dict[str, Any], tmp: Path, walk: bool
+    config: dict[str, Any], tmp: Path, walk: bool, chains: bool = False
 ) -> tuple[list[str], dict[str, Any]]:
     """Run the tap; SIGKILL it at the first resume point covering ``KILL_AFTER`` records
-    (with the walk on: one where both ends have emitted records)."""
+    (with the walk on: one where both ends have emitted records; with chains: one where a
+    chain above the first has too)."""
 
     def both_ends(ids: list[str], bookmark: dict[str, Any]) -> bool:
         point = bookmark.get(FIRST_PULL) or {}
+        climbed = any(c.get("listed_to") for c in point.get("chains") or [])
         return len(ids) >= KILL_AFTER and bool(
-            point.get("listed_to") and (point.get("walked_to") or not walk)
+            point.get("listed_to")
+            and (point.get("walked_to") or not walk)
+            and (climbed or not chains)
         )
 
     return killed_at_state(TAP, config, "project", tmp, both_ends)
 
 
-@pytest.mark.parametrize("walk", [True, False], ids=["walk", "list-only"])
-def test_killed_first_pull_resumes_at_both_ends(seeded, tmp_path, walk: bool) -> None:
-    config = _config(seeded.env, walk)
-    seeded.set_faults(latency_ms=20)  # both ends under way at once, as on a real portal
+@pytest.mark.parametrize(
+    ("walk", "chains"), [(True, False), (False, False), (True, True)],
+    ids=["walk", "list-only", "chains"],
+)  # fmt: skip
+def test_killed_first_pull_resumes_at_both_ends(seeded, tmp_path, walk: bool, chains: bool) -> None:
+    config = _config(seeded.env, walk, chains)
+    # Both ends under way at once, as on a real portal; calls slow enough for more chains.
+    seeded.set_faults(latency_ms=60, **LIFTED) if chains else seeded.set_faults(latency_ms=20)
     try:
-        first_ids, saved = killed_at_resume_point(config, tmp_path, walk)
+        first_ids, saved = killed_at_resume_point(config, tmp_path, walk, chains)
     finally:
         seeded.set_faults()
     progress = saved["bookmarks"]["project"]
@@ -85,6 +99,7 @@ def test_killed_first_pull_resumes_at_both_ends(seeded, tmp_path, walk: bool) ->
     assert point["newest"] == SEEDED_AT and point["walked"] is walk
     assert len(set(first_ids)) == len(first_ids) < PROJECTS
     assert len(json.dumps(saved)) < 20_000  # far below meltano's 8 MiB buffer
+    assert bool(point["chains"]) is chains
 
     second = run_tap(config, state=saved)
     stream = second.tap.streams["project"]
@@ -94,7 +109,9 @@ def test_killed_first_pull_resumes_at_both_ends(seeded, tmp_path, walk: bool) ->
     assert len(again) == len(set(again)) and len(first_ids) + len(again) == PROJECTS
     # Less than a whole pull was read again: each end at most a page past where they met.
     walked_pages = stream.descent.pages if stream.descent is not None else 0
-    assert stream.list_pages * PAGE + walked_pages * SEARCH_PAGE < PROJECTS
+    climbed_pages = sum(climb.pages for climb in stream.climbs)
+    assert len(stream.climbs) == len(point["chains"])  # the saved chains go on
+    assert (stream.list_pages + climbed_pages) * PAGE + walked_pages * SEARCH_PAGE < PROJECTS
 
     whole = run_tap(config)  # the same pull, uninterrupted
     assert set(first_ids) | set(again) == set(whole.ids())

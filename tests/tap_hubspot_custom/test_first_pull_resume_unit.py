@@ -3,7 +3,8 @@
 A SIGKILL right after the tap wrote a STATE line leaves exactly the messages up to that
 line, so a kill point is a prefix of a real run: hypothesis picks where each run of a
 chain of up to three runs is cut (with the search walk on or off, small pages, records
-sharing milliseconds), and the last run is left to finish. Whatever the cuts, every
+sharing milliseconds, more list chains whose guessed cursors hold, are refused or are
+answered with ids below them), and the last run is left to finish. Whatever the cuts, every
 record is emitted exactly once across the runs, the last run ends with the bookmark an
 uninterrupted pull sets, and the run after it reads nothing.
 """
@@ -11,6 +12,7 @@ uninterrupted pull sets, and the run after it reads nothing.
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import pytest
 import requests_mock
@@ -53,18 +55,24 @@ def _cut(run: Run, at: float) -> tuple[list[str], dict[str, Any]] | None:
     return ids, run.messages[last]["value"]
 
 
-@settings(max_examples=25, deadline=None)
+def chains_on() -> Any:
+    """More list chains whatever a call takes (requests-mock answers at once)."""
+    return mock.patch("tap_hubspot_custom.climb.MIN_CALL_SECONDS", 0.0)
+
+
+@settings(max_examples=40, deadline=None)
 @given(
     records=st.integers(15, 90),
     per_ms=st.integers(1, 6),
     walk=st.booleans(),
     cuts=st.lists(st.floats(0, 1), min_size=1, max_size=3),
+    chains=st.sampled_from([None, "after", "refuse", "below"]),
 )
 def test_a_pull_killed_anywhere_resumes_to_the_uninterrupted_end(
-    records: int, per_ms: int, walk: bool, cuts: list[float]
+    records: int, per_ms: int, walk: bool, cuts: list[float], chains: str | None
 ) -> None:
-    with requests_mock.Mocker() as mocker:
-        fake = FakePortal().install(mocker)
+    with requests_mock.Mocker() as mocker, chains_on() if chains else mock.MagicMock():
+        fake = FakePortal(foreign_after=None if chains == "after" else chains).install(mocker)
         for i in range(records):
             if i % per_ms == 0:
                 fake.tick()
@@ -98,3 +106,32 @@ def test_a_point_this_tap_cannot_have_written_is_refused() -> None:
     for bad in ({"listed_to": "x"}, {"after": 5}, {"newest": "yesterday"}, ["after"]):
         with pytest.raises(BadPoint):
             PullPoint.saved({FIRST_PULL: bad})
+
+
+@pytest.mark.parametrize("answer", [None, "refuse", "below"], ids=["held", "refused", "below"])
+def test_guessed_chains_read_every_record_once_however_the_guess_is_answered(
+    answer: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    with requests_mock.Mocker() as mocker, chains_on():
+        fake = FakePortal(foreign_after=answer).install(mocker)
+        for i in range(400):
+            fake.tick()
+            fake.create(PROJECT, project_name=f"p{i}")
+        run = run_tap({**_config(walk=True), "page_size": 10, "search_page_size": 20})
+        ids = run.ids()
+        assert sorted(ids, key=int) == sorted(str(i) for i in fake.objects[PROJECT])  # each once
+        stream = run.tap.streams["project"]
+        assert stream.frontier is not None
+        extra = stream.frontier.segments[1:]
+        assert extra  # chains were started at guessed cursors
+        guessed = [c for c in fake.calls if c[0] == "GET" and c[1].endswith("/2-9")]
+        if answer is None:
+            assert not any(s.dropped for s in extra)
+            assert all(c.pages for c in stream.climbs)
+            # Every live page was read once: none past where a chain met the next.
+            assert len(guessed) <= 1 + 400 // 10 + len(extra) + 1 + len(extra) + 1
+            assert "did not hold" not in caplog.text
+        else:
+            assert all(s.dropped for s in extra)
+            assert caplog.text.count("did not hold") == 1  # said once
+            assert all(c.pages <= 1 for c in stream.climbs)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,10 +29,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_forward_target import FAST, mapper_config, tap_config
+from bench.bench_forward_target import fresh_sandbox, mapper_config, tap_config
 from bench.child_usage import ChildUsage, run_measured
-from crm_sandbox.core.datadir import DataDir
-from crm_sandbox.core.process import start, stop
+from crm_sandbox.core.process import stop
 
 BIN = Path(sys.executable).parent
 VOLATILE = ("time_extracted",)
@@ -53,11 +51,7 @@ def _config(root: Path, name: str, config: dict[str, Any]) -> Path:
 
 def measure(root: Path) -> tuple[ChildUsage, ChildUsage]:
     """One run of the tap, then of map-crm on its output; their usage."""
-    work = root / "feed"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(root / "snapshot", work / "sandbox")
-    data_dir = DataDir(work / "sandbox")
-    handle = start(data_dir, settings=FAST)
+    work, data_dir, handle = fresh_sandbox(root, "feed")
     try:
         tap_json = _config(root, "tap.json", tap_config(handle.env))
         map_json = _config(root, "map.json", mapper_config(handle.env))

@@ -26,13 +26,18 @@ def _portal(fake: FakePortal) -> tuple[list[str], dict[str, str]]:
     return ids, companies
 
 
-def test_pages_arriving_while_a_read_is_under_way_share_the_next_one(fake: FakePortal) -> None:
-    ids, companies = _portal(fake)
+def _grouped() -> tuple[GroupedReader, list[Callable[[], None]]]:
+    """A grouped reader whose reads wait in the returned list until the test runs them."""
     reader = AssociationReader(
         HubSpotClient.from_config(fake_config()), "project", PROJECT, "companies", COMPANY
     )
     queued: list[Callable[[], None]] = []
-    grouped = GroupedReader(reader, queued.append)
+    return GroupedReader(reader, queued.append), queued
+
+
+def test_pages_arriving_while_a_read_is_under_way_share_the_next_one(fake: FakePortal) -> None:
+    ids, companies = _portal(fake)
+    grouped, queued = _grouped()
 
     first = grouped.add(ids[0:3])  # nothing under way: starts at once
     second = grouped.add(ids[3:6])  # waits for the first
@@ -55,11 +60,7 @@ def test_pages_arriving_while_a_read_is_under_way_share_the_next_one(fake: FakeP
 
 def test_a_failed_read_fails_its_pages_and_the_next_read_still_starts(fake: FakePortal) -> None:
     ids, _ = _portal(fake)
-    reader = AssociationReader(
-        HubSpotClient.from_config(fake_config()), "project", PROJECT, "companies", COMPANY
-    )
-    queued: list[Callable[[], None]] = []
-    grouped = GroupedReader(reader, queued.append)
+    grouped, queued = _grouped()
     fake.fail_next(400, {"status": "error", "message": "bad", "category": "VALIDATION_ERROR"})
     failed = grouped.add(ids[:2])
     after = grouped.add(ids[2:4])

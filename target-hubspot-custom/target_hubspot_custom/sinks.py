@@ -286,6 +286,12 @@ class HubSpotSink(SyncSink):
         if self.writeback is not None:  # the batch is committed: its ids are queued
             self.writeback.flush_due()
 
+    def flush_earlier_write_backs(self) -> None:
+        """Start of the mapping's run: write the ids an earlier run left queued."""
+        if self.writeback is not None:
+            with self.counting():
+                self.writeback.flush_earlier()
+
     def flush_write_backs(self) -> None:
         """End of run: write the ids still queued (this run's and a killed run's)."""
         if self.writeback is not None:

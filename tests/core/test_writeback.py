@@ -168,6 +168,77 @@ def test_what_a_killed_run_queued_is_written_by_the_next_run(ledger: SyncLedger)
     assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 0
 
 
+def test_a_killed_runs_queue_goes_first_before_the_next_run_queues_more(
+    ledger: SyncLedger,
+) -> None:
+    """The next run writes the leftovers at its start, every one, although fewer than a
+    page: its own batches then queue and go as if the queue had been empty."""
+    commit_batch(ledger, Queued(ledger, flush_at=1000), 0, 300)  # then the process dies
+    again = Queued(ledger, flush_at=1000)
+    again.flush_earlier()
+    assert [len(c) for c in again.calls] == [300]
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 0
+    commit_batch(ledger, again, 300, 200)
+    assert [len(c) for c in again.calls] == [300]  # this run's wait for their page
+    again.flush()
+    assert [len(c) for c in again.calls] == [300, 200]
+    assert sorted(i for c in again.calls for i, _ in c) == [f"001{n:06d}" for n in range(500)]
+
+
+def test_a_killed_runs_record_read_again_blank_is_not_written_twice(ledger: SyncLedger) -> None:
+    """Killed before its STATE passed them, the run's records come again in the next run,
+    their id field read blank before that run's start wrote it: not queued again."""
+    commit_batch(ledger, Queued(ledger, flush_at=1000), 0, 300)  # then the process dies
+    again = Queued(ledger, flush_at=1000)
+    again.flush_earlier()
+    commit_batch(ledger, again, 0, 400)  # the 300 again, read blank, and 100 new ones
+    again.flush()
+    assert [len(c) for c in again.calls] == [300, 100]
+    assert [i for i, _ in again.calls[1]] == [f"001{n:06d}" for n in range(300, 400)]
+
+
+def test_a_record_read_again_with_its_id_field_set_drops_its_queued_row(
+    ledger: SyncLedger,
+) -> None:
+    """Queued in one batch, read again in a later one holding that id (set meanwhile by
+    someone else) or another: nothing is written to it, the rest go as queued."""
+    back = Queued(ledger, flush_at=1000)
+    commit_batch(ledger, back, 0, 300)
+    same, other, partial = plan("001000005"), plan("001000006"), plan("001000007")
+    write = BatchWrite()
+    back.after_write(
+        [same, other, partial],
+        write,
+        {
+            "001000005": {"_crm_destination_id": "900005"},  # the queued id, set already
+            "001000006": {"_crm_destination_id": "777"},  # another id: never overwritten
+            "001000007": {"_crm_destination_id": "900007", "_crm_partial": True},
+        },
+        {},
+    )
+    assert write.write_backs == []
+    ledger.commit("account", Direction.SF_TO_HS, write)
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 298
+    back.flush()
+    sent = dict(back.calls[0])
+    assert len(sent) == 298 and "001000005" not in sent and "001000006" not in sent
+    assert sent["001000007"] == "900007"  # a partial read says nothing of the field
+
+
+def test_a_quota_stop_at_the_start_keeps_the_leftovers_queued_for_the_end(
+    ledger: SyncLedger,
+) -> None:
+    commit_batch(ledger, Queued(ledger, flush_at=1000), 0, 300)  # then the process dies
+    stopped_early = Queued(ledger, flush_at=1000, stop_after=0)
+    stopped_early.flush_earlier()  # the org's share is reached: no raise, the run goes on
+    assert stopped_early.calls == []
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 300
+    assert ledger.dead_letters("account", Direction.SF_TO_HS) == []
+    stopped_early.stop_after = None  # the share is back by the end of the run
+    stopped_early.flush()
+    assert [len(c) for c in stopped_early.calls] == [300]
+
+
 def test_a_refused_queued_write_back_is_a_dead_letter_with_the_record(
     ledger: SyncLedger,
 ) -> None:

@@ -6,7 +6,8 @@ that created the record and writes them once ``sf_bulk_threshold`` wait (the res
 end of the run, by collections). The queue is durable: a target killed with ids queued
 (crash point :data:`~crm_sync.sync.crash.BEFORE_WRITE_BACK_FLUSH`) leaves them to the next
 run, which writes every one of them once, although its tap does not read those records
-again (their ``SystemModstamp`` did not move).
+again (their ``SystemModstamp`` did not move), and writes them first: a next run that
+dies at its first batch has delivered them already.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from crm_sync.sync.crash import BEFORE_WRITE_BACK_FLUSH, CRASH_AT
+from crm_sync.stops import EXIT_QUOTA
+from crm_sync.sync.crash import AFTER_DESTINATION_WRITE, BEFORE_WRITE_BACK_FLUSH, CRASH_AT
 from crm_sync.sync.ledger import open_ledger
 from crm_sync.vocabulary import Direction
 from tests.e2e.test_id_write_back import hubspot_ids, sf_updates, synced
@@ -99,7 +101,8 @@ def test_a_target_killed_with_ids_queued_leaves_them_to_the_next_run(
     assert made, killed.stderr
     assert set(hubspot_ids(sf, "Project__c").values()) == {None}
     assert sf_updates(clean_sandbox.stats()) == bulk_jobs(clean_sandbox.stats()) == 0
-    assert waiting(sync, "project") >= min(len(made), threshold or len(made))
+    left = waiting(sync, "project")
+    assert left >= min(len(made), threshold or len(made))
 
     clean_sandbox.clear_stats()
     again = sync.leg(FORWARD)
@@ -115,9 +118,92 @@ def test_a_target_killed_with_ids_queued_leaves_them_to_the_next_run(
     creates = {k: n for k, n in write_calls(stats, "hubspot").items() if "/batch/upsert" in k
                or "/batch/create" in k}  # fmt: skip
     assert threshold is not None or creates == {}, creates  # nothing written again
-    # each id once: full pages of the threshold as Bulk jobs, the rest by collections
+    # each id once: full pages of the threshold as Bulk jobs, the rest by collections;
+    # the killed run's ids first, at the start (the ones its tap reads again, still blank,
+    # are not queued twice), then this run's
     page = threshold or 10_000
-    jobs, rest = divmod(len(projects_now), page)
-    assert bulk_jobs(stats) == jobs
-    assert sf_updates(stats) == math.ceil(rest / 200) + math.ceil(len(companies) / 200)
+    sizes = [left, len(projects_now) - left] if threshold else [len(projects_now)]
+    assert bulk_jobs(stats) == sum(n // page for n in sizes)
+    assert sf_updates(stats) == sum(math.ceil(n % page / 200) for n in sizes) + math.ceil(
+        len(companies) / 200
+    )
     assert waiting(sync, "project") == waiting(sync, "account") == 0
+
+
+def test_the_next_run_writes_a_killed_runs_ids_first_so_dying_early_loses_none(
+    clean_sandbox: Any, sync: TwoWay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed at its end-of-run flush leaves every id queued. The next run writes
+    them as soon as it holds the mapping, before its first batch: killed right after
+    HubSpot took that batch, it has delivered them all (they used to wait for its end).
+    A third run finishes the edit's batch and writes none of those ids again."""
+    clean_sandbox.seed(salesforce={"Account": 3, "Project__c": 30})
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    monkeypatch.setenv(CRASH_AT, BEFORE_WRITE_BACK_FLUSH)
+    killed = sync.leg(FORWARD)
+    assert killed.returncodes[-1] == -9, killed.stderr
+    made = synced(hs, "project")
+    assert made and set(hubspot_ids(sf, "Project__c").values()) == {None}
+
+    edited = sorted(made)[0]  # gives the next run a batch to write
+    sf.update("Project__c", edited, {"Name": "Renamed after the kill"})
+    clean_sandbox.clear_stats()
+    monkeypatch.setenv(CRASH_AT, AFTER_DESTINATION_WRITE)
+    dying = sync.leg(FORWARD)
+    monkeypatch.delenv(CRASH_AT)
+    assert dying.returncodes[-1] == -9, dying.stderr
+    rows = hubspot_ids(sf, "Project__c")
+    assert {i: rows[i] for i in made} == made  # delivered before the batch it died on
+    assert waiting(sync, "project") == 0
+
+    again = sync.leg(FORWARD)
+    assert again.ok, again.stderr
+    projects, companies = synced(hs, "project"), synced(hs, "companies")
+    assert projects == made  # no twin, no new project
+    assert hs.records("project", ["project_name"])[made[edited]]["project_name"] == (
+        "Renamed after the kill"
+    )
+    accounts = hubspot_ids(sf, "Account")
+    assert {i: accounts[i] for i in companies} == companies
+    # each id once in the last two runs: one collections call per mapping
+    assert sf_updates(clean_sandbox.stats()) == 2
+    assert waiting(sync, "project") == waiting(sync, "account") == 0
+
+
+def test_a_queued_id_set_meanwhile_in_salesforce_is_not_written_again(
+    clean_sandbox: Any, sync: TwoWay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed at its end-of-run flush leaves every id queued. Meanwhile an admin
+    renames an account and sets one project's ``HubSpot_Id__c`` (its own id). The next
+    run stops on its Salesforce share (``sf_max_api_share``): the accounts' write-back
+    call reaches it, so the projects' ids stay queued, but the project it reads holding
+    its id drops its row. Once the share is lifted every other id is written, and that
+    project is not written again (its SystemModstamp stays the admin's)."""
+    clean_sandbox.seed(salesforce={"Account": 3, "Project__c": 10})
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    monkeypatch.setenv(CRASH_AT, BEFORE_WRITE_BACK_FLUSH)
+    killed = sync.leg(FORWARD)
+    monkeypatch.delenv(CRASH_AT)
+    assert killed.returncodes[-1] == -9, killed.stderr
+    projects, companies = synced(hs, "project"), synced(hs, "companies")
+    assert projects and waiting(sync, "project") == len(projects)
+    admin_set = sorted(projects)[0]
+    sf.update("Project__c", admin_set, {"HubSpot_Id__c": projects[admin_set]})
+    sf.update("Account", sorted(companies)[0], {"Name": "Renamed while the ids wait"})
+    stamp = sf.rows("Project__c", "SystemModstamp")[admin_set]["SystemModstamp"]
+
+    sync.target_settings[FORWARD] = {"sf_max_api_share": "0.0000001"}  # one call reaches it
+    stopped = sync.leg(FORWARD)
+    assert stopped.returncodes[-1] == EXIT_QUOTA, stopped.stderr
+    accounts = hubspot_ids(sf, "Account")
+    assert {i: accounts[i] for i in companies} == companies  # the one call
+    assert waiting(sync, "project") == len(projects) - 1  # the admin's id: nothing to write
+
+    sync.target_settings.clear()
+    again = sync.leg(FORWARD)
+    assert again.ok, again.stderr
+    rows = sf.rows("Project__c", "HubSpot_Id__c, SystemModstamp")
+    assert {i: rows[i]["HubSpot_Id__c"] for i in projects} == projects
+    assert rows[admin_set]["SystemModstamp"] == stamp
+    assert synced(hs, "project") == projects
+    assert waiting(sync, "project") == 0

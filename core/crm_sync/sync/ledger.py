@@ -234,7 +234,8 @@ class SyncLedger:
         closes now.
         ``seen`` (the source ids the batch read) and the refused records' letters are
         stamped with ``run_id``, so the end of that run replays none of them.
-        ``write.write_backs`` are queued (:mod:`crm_sync.ledger.writebacks`).
+        ``write.write_backs`` are queued (:mod:`crm_sync.ledger.writebacks`), the queued
+        rows of ``write.write_backs_moot`` dropped.
         ``held`` are associations of two synced records a target keeps back to fill its
         next association batch: parked as :attr:`~PendingReason.HELD_FOR_BATCH`, so a
         run that stops before making them leaves them to the next run's end.
@@ -272,6 +273,8 @@ class SyncLedger:
                 uow.mark_seen(mapping, direction, run_id, seen)
             for source_id, dest_id, payload in write.write_backs:
                 uow.queue_write_back(mapping, direction, source_id, dest_id, payload)
+            if write.write_backs_moot:
+                uow.drop_write_backs(mapping, direction, write.write_backs_moot)
             if made:
                 uow.resolve_pending(mapping, direction, [(r.source_id, r.lookup) for r in made])
             parked = [(ref, why[(ref.source_id, ref.lookup)]) for ref in pending]

@@ -168,7 +168,8 @@ class SyncTarget(CleanStops, Target):
         schema: dict | None = None,
         key_properties: Sequence[str] | None = None,
     ) -> Sink:
-        """singer-sdk's sink for the stream; this run then holds the sink's mapping (claim).
+        """singer-sdk's sink for the stream; this run then holds the sink's mapping (claim)
+        and first writes the id write-backs an earlier run of it left queued.
 
         ``get_sink`` is the SDK's public hook on the way to every sink (``add_sink`` is
         final); it runs per record, so a mapping already claimed costs a set lookup.
@@ -179,6 +180,7 @@ class SyncTarget(CleanStops, Target):
         if isinstance(sink, SyncSink) and sink.mapping_name not in self.claimed:
             if not self.dry_run:
                 self.claim(sink.mapping_name)
+                sink.flush_earlier_write_backs()  # the mapping is this run's now
             self.claimed.add(sink.mapping_name)
         return sink
 
@@ -475,6 +477,10 @@ class SyncSink(BatchSink):
                 self.write_records([dict(d.payload) for d in page])
         if replayed:
             self.logger.info("retried %d dead letter(s) of %s", replayed, self.mapping_name)
+
+    def flush_earlier_write_backs(self) -> None:
+        """Start of the mapping's run, its lock held, before its first batch: write the
+        id write-backs earlier runs left queued (a target that queues)."""
 
     def flush_write_backs(self) -> None:
         """Write the id write-backs still queued in the ledger (a target that queues)."""

@@ -19,7 +19,10 @@ then raises once the batch is committed.
 ids in the ledger with the batch (``pending_write_back``, the same transaction that links
 the records, so a kill loses none, although the tap will not read those records again)
 and writes them once ``flush_at`` wait, across batches, as one Bulk job, the rest at the
-end of the run (or of the next run, after a kill). A row goes when the source answered
+end of the run; a record read again with its id field set drops its queued row. What an
+earlier run left queued (a kill, a quota stop) goes first, at the start of the next run
+(:meth:`QueuedIdWriteBack.flush_earlier`), before its batches queue more: a run that
+fails early still delivers those ids. A row goes when the source answered
 for it; a refused one becomes the same ``WRITE_BACK_FAILED`` dead letter, from the
 payload the queue kept; a quota stop leaves the rest queued for the next run.
 
@@ -173,8 +176,9 @@ class QueuedIdWriteBack(IdWriteBack):
     """Queues write-backs in the ledger and writes them ``flush_at`` at a time, across
     batches (see the module doc).
 
-    After each committed batch the sink calls :meth:`flush_due`; at the end of the run
-    :meth:`flush` writes whatever waits, an earlier killed run's leftovers included.
+    Once the run holds the mapping, before its first batch, the sink calls
+    :meth:`flush_earlier` (an earlier run's leftovers); after each committed batch
+    :meth:`flush_due`; at the end of the run :meth:`flush` writes whatever waits.
     """
 
     def __init__(
@@ -197,6 +201,11 @@ class QueuedIdWriteBack(IdWriteBack):
         self.run_id = run_id
         self.waiting = ledger.waiting_write_backs(mapping, direction)
         """Queued rows, as far as this run knows (an earlier run's leftovers included)."""
+        self.written_earlier: dict[str, str] = {}
+        """Source id → destination id of the leftovers :meth:`flush_earlier` wrote. A
+        killed run's records are read again when its STATE did not pass them, their id
+        field still blank if the tap read them before that flush: they are not queued
+        twice. At most what the earlier run left (about ``flush_at`` + a batch)."""
 
     def after_write(
         self,
@@ -206,15 +215,42 @@ class QueuedIdWriteBack(IdWriteBack):
         states: Mapping[str, LedgerState],
     ) -> Linked:
         """Queue the ids with the batch; a queued write-back settles the record's plan
-        (it closes a dead letter of an earlier failure: the queue now holds the id)."""
+        (it closes a dead letter of an earlier failure: the queue now holds the id).
+
+        A record read with its id field set already has nothing left to write back:
+        a row queued for it earlier (a run whose flush a quota stop held back, or a
+        batch of this run) is dropped with the batch, not written once more, and never
+        over another id the field holds now (see ``needs_key``).
+        """
+        if self.waiting:  # else no row can be queued for any of them
+            write.write_backs_moot += [
+                source_id
+                for source_id, payload in payloads.items()
+                if payload.get(DESTINATION_ID) and not payload.get(PARTIAL)
+            ]
         wanted = self.wanted(plans, write, payloads)
         in_write = _in_write(write)
+        queued = 0
         for source_id, (plan, dest_id) in wanted.items():
-            write.write_backs.append((source_id, dest_id, payloads[source_id]))
+            if self.written_earlier.get(source_id) != dest_id:
+                write.write_backs.append((source_id, dest_id, payloads[source_id]))
+                queued += 1
             if source_id not in in_write:
                 write.settled.append(plan)
-        self.waiting += len(wanted)
+        self.waiting += queued
         return NOTHING_LINKED
+
+    def flush_earlier(self) -> None:
+        """Write what earlier runs left queued, before this run queues more.
+
+        Those ids reach the source as early as possible, also when this run fails
+        early. A quota stop here keeps them queued (logged); the end of the run, or
+        the next run, tries again.
+        """
+        try:
+            self._flush(final=True, remember=True)
+        except QuotaExhausted as stop:
+            log.info("earlier write-backs to %s kept queued: %s", self.where, stop)
 
     def flush_due(self) -> None:
         """Write full Bulk-sized pages if at least ``flush_at`` wait (after a commit)."""
@@ -224,6 +260,9 @@ class QueuedIdWriteBack(IdWriteBack):
     def flush(self, *, final: bool = True) -> None:
         """Write what waits: pages of ``flush_at``; the last, smaller page only when
         ``final``. Raises a quota stop after recording what the source answered for."""
+        self._flush(final=final, remember=False)
+
+    def _flush(self, *, final: bool, remember: bool) -> None:
         if not self.waiting:
             return
         crash_point(BEFORE_WRITE_BACK_FLUSH)  # tests only: ids queued, none written
@@ -231,13 +270,16 @@ class QueuedIdWriteBack(IdWriteBack):
         for page in pages:
             if len(page) < self.flush_at and not final:
                 break
-            self._write_page([(w.source_id, w.destination_id) for w in page])
+            self._write_page([(w.source_id, w.destination_id) for w in page], remember)
         self.waiting = 0 if final else self.ledger.waiting_write_backs(self.mapping, self.direction)
 
-    def _write_page(self, items: Items) -> None:
+    def _write_page(self, items: Items, remember: bool = False) -> None:
         """Write one page; drop from the queue what the source answered for (refusals
-        become dead letters), keep what a quota stop held back."""
+        become dead letters), keep what a quota stop held back; ``remember`` what was
+        written in :attr:`written_earlier`."""
         refusals, stop = self.write_ids(items)
+        if remember:
+            self.written_earlier.update((i, d) for i, d in items if i not in refusals)
         held = {i for i, e in refusals.items() if e.code == STOPPED} if stop else set()
         answered = [i for i, _ in items if i not in held]
         refused = {

@@ -7,6 +7,7 @@ Binds 127.0.0.1 itself (port 0 = any free port) so it can publish the real port 
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import socket
@@ -28,10 +29,24 @@ class _DropInjectedResets(logging.Filter):
         return type(exc).__name__ != "InjectedConnectionReset"
 
 
+YOUNG_COLLECTION_EVERY = 20_000
+"""New container objects between two young collections (the interpreter's default: 700)."""
+
+
+def _collect_less_often() -> None:
+    """Leave what start-up made out of every collection and collect the young generation
+    every 20,000 new objects: a request's objects die by reference count, and with the
+    defaults the server spent about 6 % of its CPU in the collector on a 100k forward leg
+    (sampled with perf), mostly walking the same live import graph again and again."""
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, 10, 10)
+
+
 def serve(data_dir: DataDir, port: int, host: str = "127.0.0.1") -> None:
     ensure_tls(data_dir)
     settings = FaultSettings(**(data_dir.read_json("settings.json") or {}))
     sandbox = assemble(data_dir, settings)
+    _collect_less_often()
     # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets of that
     # protocol, and without it Nagle adds ~40 ms to every small reply.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -45,8 +45,9 @@ CREATE TABLE IF NOT EXISTS associations (
     from_type TEXT NOT NULL, from_id INTEGER NOT NULL, to_type TEXT NOT NULL,
     to_id INTEGER NOT NULL, type_id INTEGER NOT NULL,
     PRIMARY KEY (from_id, to_type, to_id, type_id)) WITHOUT ROWID;
--- archiving a record deletes the links pointing at it (rows are stored both ways)
-CREATE INDEX IF NOT EXISTS associations_by_to ON associations (to_id);
+-- rows are stored both ways: archiving a record finds the links pointing at it as its own
+-- rows' mirrors (associations.py), so no index on to_id (one made before is dropped)
+DROP INDEX IF EXISTS associations_by_to;
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY, portal_id INTEGER NOT NULL, kind TEXT NOT NULL,
     expires_at REAL);

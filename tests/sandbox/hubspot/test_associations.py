@@ -287,3 +287,27 @@ def test_batch_read_takes_up_to_1000_ids(hs, records):
     body = json.loads(info.value.body)
     assert body["category"] == "VALIDATION_ERROR"
     assert body["message"].startswith("The maximum number of inputs supported in a batch is 1000")
+
+
+def test_archiving_a_record_drops_its_links_from_both_ends(hs, records):
+    """An archived record leaves no link behind, from its side or from its partners':
+    the rows pointing at it are found as its own rows' mirrors (no index on to_id)."""
+    contacts, companies, projects = records
+    basic = hs.crm.associations.v4.basic_api
+    labelled = [
+        AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=279),
+        AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=1),
+    ]
+    basic.create("contacts", contacts[0], "companies", companies[0], labelled)
+    basic.create_default("contacts", contacts[1], "companies", companies[0])
+    basic.create_default("contacts", contacts[1], "companies", companies[1])
+    basic.create_default("project", projects[0], "companies", companies[0])
+    hs.crm.objects.basic_api.archive("companies", str(companies[0]))
+
+    def linked(from_type: str, from_id: int, to_type: str) -> set[int]:
+        return {int(r.to_object_id) for r in basic.get_page(from_type, from_id, to_type).results}
+
+    assert linked("contacts", contacts[0], "companies") == set()
+    assert linked("contacts", contacts[1], "companies") == {companies[1]}
+    assert linked("project", projects[0], "companies") == set()
+    assert linked("companies", companies[1], "contacts") == {contacts[1]}

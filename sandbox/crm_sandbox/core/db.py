@@ -73,6 +73,10 @@ class Database:
         self.conn.execute("PRAGMA synchronous=OFF")  # see the module doc: durability
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA temp_store=MEMORY")
+        # A checkpoint every 10,000 WAL pages (~40 MB) instead of 1,000: a page written by
+        # many commits in between is copied back once (on a 100k forward leg the HubSpot
+        # file's page writes fell 12 % and its page reads 30 %).
+        self.conn.execute("PRAGMA wal_autocheckpoint=10000")
         self.conn.release_statements()
         self._depth = 0
         """Open transaction blocks (a nested block joins the outer transaction)."""

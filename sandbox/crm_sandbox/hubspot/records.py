@@ -45,6 +45,9 @@ BATCH_TOO_LARGE = (
     "The maximum number of inputs supported in a batch is {limit}. Please reduce the number"
     " of items and try again"
 )
+_SCALARS = frozenset({str, int, float, bool})
+"""Raw value types whose stored form :meth:`Records.validate` memoises per batch."""
+_UNSEEN: Any = object()
 _SERVER_PROPS = frozenset(
     {
         "hs_object_id",
@@ -248,11 +251,16 @@ class Records:
         values: Any,
         creating: bool,
         allowed: dict[tuple[str, str], bool] | None = None,
+        normalized: dict[tuple[str, type, Any], str | None] | None = None,
     ) -> dict[str, str | None]:
         """The clean values of one input, or InvalidPropertyValues with every problem.
 
         ``allowed`` memoises the external-option checks (is this owner id an active
-        owner?) across one batch: the owners do not change within a request."""
+        owner?) across one batch: the owners do not change within a request.
+        ``normalized`` memoises the stored form of each (property, raw value) of a type
+        that parses (numbers, booleans, options, dates) across one batch, where records
+        repeat their statuses, flags and dates; a refused value is not kept, so each
+        input that sends it gets its own error."""
         if values is None:
             values = {}
         if not isinstance(values, dict):
@@ -282,8 +290,14 @@ class Records:
             try:
                 if prop.external_options:
                     clean[name] = self._external(prop, raw, allowed)
-                else:
+                elif normalized is None or prop.type == "string" or type(raw) not in _SCALARS:
                     clean[name] = normalize(prop, raw, ot.object_type_id)
+                else:
+                    # the type is part of the key: True == 1 == 1.0 but their text differs
+                    key = (name, type(raw), raw)
+                    if (value := normalized.get(key, _UNSEEN)) is _UNSEEN:
+                        value = normalized[key] = normalize(prop, raw, ot.object_type_id)
+                    clean[name] = value
             except PropertyValueError as exc:
                 problems.append(exc)
         if creating:
@@ -536,12 +550,13 @@ class Records:
         errors: list[dict[str, Any]] = []
         names = self.selected(ot, None)
         allowed: dict[tuple[str, str], bool] = {}
+        normalized: dict[tuple[str, type, Any], str | None] = {}
         with self.store.db.transaction() as conn:
             for item in inputs:
                 trace = item.get("objectWriteTraceId")
                 try:
                     self._injected_refusal(ot, item.get("properties"))
-                    clean = self.validate(ot, item.get("properties"), True, allowed)
+                    clean = self.validate(ot, item.get("properties"), True, allowed, normalized)
                     conn.execute("SAVEPOINT rec")
                     mark = self.keys.counts.savepoint()
                     try:
@@ -591,6 +606,7 @@ class Records:
             )
         outcomes: list[tuple[dict[str, Any], Record, bool] | dict[str, Any] | None] = []
         allowed: dict[tuple[str, str], bool] = {}
+        normalized: dict[tuple[str, type, Any], str | None] = {}
         with self.store.db.transaction() as conn:
             found = self._prefetch(conn, ot, inputs)
             creates: list[tuple[int, dict[str, str | None]]] = []
@@ -608,11 +624,13 @@ class Records:
                     # validation and unique checks come before any write of the record, so
                     # a refusal needs no savepoint (two statements a record saved)
                     if record is not None:
-                        clean = self.validate(ot, item.get("properties"), False, allowed)
+                        clean = self.validate(
+                            ot, item.get("properties"), False, allowed, normalized
+                        )
                         outcome = (item, self.modify(conn, ot, record, clean), False)
                     elif upsert and id_property and id_property != "hs_object_id":
                         values = {**(item.get("properties") or {}), id_property: ref}
-                        clean = self.validate(ot, values, True, allowed)
+                        clean = self.validate(ot, values, True, allowed, normalized)
                         if found is None:
                             outcome = (item, self.insert(conn, ot, clean), True)
                         else:  # created below, all at once

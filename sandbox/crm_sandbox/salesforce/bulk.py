@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from crm_sandbox.core import jsontext
 from crm_sandbox.core.ids import salesforce_id
 from crm_sandbox.salesforce.errors import SalesforceError
 from crm_sandbox.salesforce.soql import SoqlError
@@ -425,7 +426,7 @@ class BulkJobs:
                     sf_id, kind, extra = outcome.id or "", "success", "true" if created else "false"
                     if operation == "hardDelete":
                         conn.execute(f'DELETE FROM "{obj.table}" WHERE "Id" = ?', (sf_id,))
-                lines.append((job_id, kind, line, sf_id, extra, json.dumps([header, row])))
+                lines.append((job_id, kind, line, sf_id, extra, jsontext.dumps([header, row])))
             conn.executemany(
                 "INSERT INTO bulk_result (job_id, kind, line, sf_id, extra, cells) "
                 "VALUES (?, ?, ?, ?, ?, ?)",

@@ -236,3 +236,49 @@ def test_injected_per_record_refusals(hs, portal):
     assert 0 < reply.num_errors < 40
     assert len(reply.results) + reply.num_errors == 40
     assert all(e.category == "VALIDATION_ERROR" for e in reply.errors)
+
+
+def test_batch_values_memoised_per_batch_match_single_creates(raw):
+    """A batch normalizes each repeated (property, raw value) once: every record still
+    gets what a single create of it gets (JSON true / 1 / 1.0 kept apart), and each
+    input that repeats a refused value gets its own error."""
+    values = [
+        {"budget": 1, "completion": 1.0, "priority": "1", "is_active": True},
+        {"budget": True, "completion": "1.50", "priority": 1.5, "is_active": "TRUE"},
+        {"budget": 1.0, "completion": 1, "priority": "007", "is_active": "false"},
+        {"status": "done", "tags": "web;mobile", "start_date": "2026-06-09"},
+        {"status": "done", "tags": "web;mobile", "start_date": "2026-06-09T00:00:00Z"},
+        {"kickoff": "2027-01-27T09:00:00.000Z", "start_date": 1781740800000},
+        {"kickoff": 1801040400000, "budget": "-0", "is_active": 1},
+        {"budget": "ten"},
+        {"status": "nope", "completion": 1.0},
+    ]
+    inputs = [
+        {"id": f"MEMO{i}", "idProperty": "salesforce_id", "objectWriteTraceId": f"t{i}",
+         "properties": {"project_name": f"M{i}", **props}}
+        for i, props in enumerate(values + values)
+    ]  # fmt: skip
+    body = _upsert(raw, inputs)
+    outcome: dict[str, object] = {r["objectWriteTraceId"]: r["properties"] for r in body["results"]}
+    for error in body.get("errors", []):
+        outcome[error["context"]["objectWriteTraceId"][0]] = error["message"]
+    refused = 0
+    for i, props in enumerate(values):
+        single = raw(
+            "POST", "/crm/v3/objects/project",
+            json={"properties": {"project_name": f"S{i}", **props}},
+        )  # fmt: skip
+        if single.status_code == 201:
+            read = raw(
+                "GET", f"/crm/v3/objects/project/{single.json()['id']}",
+                params={"properties": ",".join(props)},
+            )  # fmt: skip
+            expected: object = {k: read.json()["properties"].get(k) for k in props}
+            got = [{k: outcome[t].get(k) for k in props} for t in (f"t{i}", f"t{i + 9}")]
+        else:
+            refused += 1
+            assert single.status_code == 400, single.text
+            expected = single.json()["message"]
+            got = [outcome[f"t{i}"], outcome[f"t{i + 9}"]]
+        assert got == [expected, expected], (props, got)
+    assert refused == 4  # true as a number, 1 as a boolean, "ten", "nope"

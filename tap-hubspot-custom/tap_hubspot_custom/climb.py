@@ -32,38 +32,62 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 MAX_EXTRA_CHAINS = 3
+MIN_SPLIT_PAGES = 4
+"""A chain that ended is replaced by one in the middle of the widest part left only when
+that part spans this many list pages of ids or more."""
+CHAIN_PACE = 0.75
+"""A chain's pages per list call's round trip: each waits for the one before, and for
+its parsing (measured at 150 ms a call)."""
 MIN_CALL_SECONDS = 0.05
 """Below this a list call is cheap next to writing its page's records: the pull is bound
 by this process's CPU, and more chains would only cost more of it."""
 
 
-def extra_chains(
+def extra_chains(call_s: float, window_per_s: float | None, readers: int) -> int:
+    """How many chains to add beside the first, given one list call's round trip
+    ``call_s``: as many as the portal's window (``window_per_s``, ``None`` = no limit) has
+    room for once the first chain's pages and the association reads are counted. Reads
+    of every chain and of the walk are grouped (:mod:`tap_hubspot_custom.grouped_reads`):
+    about one per associated type (``readers``) under way at a time, however many chains."""
+    if call_s < MIN_CALL_SECONDS:
+        return 0
+    if window_per_s is None:
+        return MAX_EXTRA_CHAINS
+    pages = CHAIN_PACE / call_s  # one chain's pages per second
+    room = window_per_s - pages - readers * CHAIN_PACE / call_s
+    return 0 if room <= 0 else min(MAX_EXTRA_CHAINS, math.ceil(room / pages))
+
+
+def walk_share(
     call_s: float,
     window_per_s: float | None,
     search_per_s: float | None,
     readers: int,
-    walking: bool,
-) -> int:
-    """How many chains to add beside the first, given one list call's round trip
-    ``call_s``: as many as the portal's window (``window_per_s``, ``None`` = no limit) has
-    room for once the first chain (a page and ``readers`` association reads per round
-    trip) and the walk's association reads (``readers`` per search page) are counted."""
-    if call_s < MIN_CALL_SECONDS:
-        return 0
+    chains: int,
+    list_page: int,
+    search_page: int,
+) -> float:
+    """The part of the ids between the first chain and the walk that the walk should
+    read for every end to finish together: its records per second (search calls, outside
+    the window) against the ``chains`` list chains' (sharing the window with the reads)."""
     call_s = max(call_s, 0.001)
-    per_chain = (1 + readers) / call_s
-    if window_per_s is None:
-        return MAX_EXTRA_CHAINS
-    walk = readers * min(search_per_s or 1 / call_s, 1 / call_s) if walking else 0.0
-    room = window_per_s - per_chain - walk
-    return 0 if room <= 0 else min(MAX_EXTRA_CHAINS, math.ceil(room / per_chain))
+    per_chain = 1 / call_s
+    if window_per_s is not None:
+        per_chain = min(per_chain, max(0.0, window_per_s - readers / call_s) / chains)
+    walk = min(search_per_s or 1 / call_s, 1 / call_s) * search_page
+    listed = chains * per_chain * list_page
+    return walk / (walk + listed) if walk + listed > 0 else 0.5
 
 
-def split_points(lowest: int, highest: int, chains: int) -> list[int]:
-    """Where ``chains`` more chains start: evenly between the first chain's ``lowest`` id and
-    the walk's ``highest``, the walk counted as one more reader of that span."""
+def split_points(lowest: int, highest: int, chains: int, walk: float = 0.0) -> list[int]:
+    """Where ``chains`` more chains start: evenly over the ids from the first chain's
+    ``lowest`` up to the part the walk reads down from ``highest`` (a ``walk`` share of
+    the span; with none, the walk counts as one more chain)."""
     span = highest - lowest
-    points = [lowest + span * j // (chains + 2) for j in range(1, chains + 1)]
+    if not walk:
+        walk = 1 / (chains + 2)
+    top = lowest + int(span * (1 - walk))
+    points = [lowest + (top - lowest) * j // (chains + 1) for j in range(1, chains + 1)]
     return sorted({p for p in points if lowest < p < highest})
 
 
@@ -88,8 +112,10 @@ class Climb:
         *,
         after: str | None = None,
         depth: int = 3,
+        on_end: Callable[[], None] | None = None,
     ) -> None:
-        """``after``: a resumed pull's cursor for this chain (``None``: its guessed start)."""
+        """``after``: a resumed pull's cursor for this chain (``None``: its guessed start);
+        ``on_end()``: called on the chain's thread once it ended."""
         self.client = client
         self.object_type = object_type
         self.params = params
@@ -101,6 +127,7 @@ class Climb:
         self.guessed = segment.floor is None
         """Nothing was claimed on this chain's word yet: if its guess fails, drop it."""
         self.pages = 0
+        self._on_end = on_end
         self._slots = feed.producer(depth)
         self._thread = threading.Thread(target=self._climb, name=f"climb-{object_type}")
         self._thread.start()
@@ -144,6 +171,8 @@ class Climb:
         finally:
             self.frontier.finish_chain(self.segment)
             self.feed.end(self._slots)
+            if self._on_end is not None:
+                self._on_end()
 
     def _refused(self, why: str) -> None:
         if not self.guessed:

@@ -111,24 +111,44 @@ class Frontier:
         return self.segments[0].low
 
     def add_chain(self, start: int) -> Segment | None:
-        """A chain started at ``start`` (between the chains and the walk), or ``None`` when
-        the ids there are claimed already."""
+        """A chain started at ``start``, inside the part of the ids a live chain has yet to
+        claim, or ``None`` when no chain's part holds it (claimed already, or no guess
+        is started after one failed)."""
         with self._cond:
-            if (
-                self.guess_failed
-                or self.list_done
-                or (self.high is not None and start >= self.high)
-            ):
+            if self.guess_failed or self.list_done:
                 return None
-            at = len(self.segments)
-            while at > 1 and (self.segments[at - 1].start or 0) > start:
-                at -= 1
-            below = self.segments[at - 1]
-            if below.done or below.low >= start or (below.floor or -1) >= start:
+            for i, seg in enumerate(self.segments):
+                if seg.done or seg.dropped:
+                    continue
+                bound, _ = self._ceiling(i)
+                if self._claimed_to(seg) < start and (bound is None or start < bound):
+                    segment = Segment(start)
+                    self.segments.insert(i + 1, segment)
+                    return segment
+            return None
+
+    @staticmethod
+    def _claimed_to(seg: Segment) -> int:
+        """The highest id a chain has claimed, or below which it will claim none."""
+        floor = seg.floor if seg.floor is not None else seg.start
+        return seg.low if floor is None else max(seg.low, floor - 1)
+
+    def widest_gap(self) -> tuple[int, int, int] | None:
+        """The widest part of the ids a live chain has yet to claim, below the walk's lowest
+        claim or a chain above: ``(after, before, live chains)``, or ``None``."""
+        with self._cond:
+            live = [i for i, seg in enumerate(self.segments) if not (seg.done or seg.dropped)]
+            gaps = []
+            for i in live:
+                if self.segments[i].pending:
+                    continue
+                bound, _ = self._ceiling(i)
+                if bound is not None:
+                    gaps.append((bound - self._claimed_to(self.segments[i]), i, bound))
+            if not gaps:
                 return None
-            segment = Segment(start)
-            self.segments.insert(at, segment)
-            return segment
+            _, i, bound = max(gaps)
+            return self._claimed_to(self.segments[i]), bound, len(live)
 
     def holds(self, segment: Segment, ids: list[int], *, drop: bool = True) -> bool:
         """A guessed chain's first page: whether the guess holds (then ids below its first

@@ -32,6 +32,8 @@ and how ``parse_response`` digests a page.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import wait
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from functools import partial
@@ -48,9 +50,17 @@ from crm_sync.hubspot import HubSpotError
 from crm_sync.hubspot.outcomes import body_of
 from tap_hubspot_custom.associations import AssociationReader, Found
 from tap_hubspot_custom.client import HubSpotStream
-from tap_hubspot_custom.climb import Climb, ResumeRefused, extra_chains, split_points
+from tap_hubspot_custom.climb import (
+    MIN_SPLIT_PAGES,
+    Climb,
+    ResumeRefused,
+    extra_chains,
+    split_points,
+    walk_share,
+)
 from tap_hubspot_custom.descent import Descent, Feed, Frontier, Page, Segment
 from tap_hubspot_custom.first_pull import NEWEST_IDS_MAX, BadPoint, ChainPoint, PullPoint
+from tap_hubspot_custom.grouped_reads import GroupedReader
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper
 from tap_hubspot_custom.paging import ListPaginator, SearchPaginator
 from tap_hubspot_custom.prefetch import ListPrefetch, request_key
@@ -69,6 +79,9 @@ if TYPE_CHECKING:
     from tap_hubspot_custom.tap import TapHubSpotCustom
 
 LIST_PAGE_MAX = 100
+FEED_POLL_S = 0.02
+"""How often the stream looks for pages of the walk and the other chains while it waits
+for a page's association reads."""
 BOUNDARY_IDS = "boundary_ids"
 BOUNDARY_LAST_ID = "boundary_last_id"
 BOUNDARY_COMPLETE = "boundary_complete"
@@ -145,12 +158,16 @@ class HubSpotObjectStream(HubSpotStream):
         self._context: Context | None = None
         self._send: RequestFunc | None = None
         self.prefetch = ListPrefetch(self.name)
+        self._grouped: dict[AssociationReader, GroupedReader] = {}
         self._arrivals: dict[Any, _Arrival] = {}
         self.descent: Descent | None = None
         self.feed: Feed | None = None
         """Pages of the walk and of the list chains above the first (their threads)."""
         self.climbs: list[Climb] = []
         self._chain_points: dict[Segment, ChainPoint] = {}
+        self._wanted = 1
+        """List chains this pull keeps reading (a chain that ended is replaced)."""
+        self._chains_lock = threading.Lock()
         self._first_list: tuple[int, float] | None = None
         """The first live list page's lowest id and its call's round trip."""
         self.frontier: Frontier | None = None
@@ -185,6 +202,7 @@ class HubSpotObjectStream(HubSpotStream):
         self._state = state
         self._context = context
         self.prefetch = ListPrefetch(self.name)  # fresh workers per sync (closed below)
+        self._grouped = {r: GroupedReader(r, self.prefetch.read) for r in self.readers}
         try:
             yield from self._pulls(context, state)
         finally:
@@ -328,9 +346,12 @@ class HubSpotObjectStream(HubSpotStream):
 
     def _close_ends(self) -> None:
         """Stop the walk and the chains (a pull ended or stopped early)."""
+        if self.feed is not None:
+            with self._chains_lock:  # no chain is started from here on
+                self.feed.stop.set()
         if self.descent is not None:
-            self.descent.close()  # first: it may still be starting chains
-        for climb in self.climbs:
+            self.descent.close()
+        for climb in list(self.climbs):
             climb.close()
 
     def _saved_point(self, state: dict[str, Any]) -> PullPoint | None:
@@ -381,7 +402,7 @@ class HubSpotObjectStream(HubSpotStream):
         self.climbs.append(
             Climb(
                 self.hubspot, self.obj.type_id, self._list_params(), self.frontier, segment,
-                self._start_reads, self.feed, after=after,
+                self._start_reads, self.feed, after=after, on_end=self._rebalance,
             )
         )  # fmt: skip
 
@@ -392,25 +413,49 @@ class HubSpotObjectStream(HubSpotStream):
             return
         lowest, call_s = self._first_list
         limiter, search = self.hubspot.limiter, self.hubspot.search_limiter
-        count = extra_chains(
-            call_s,
-            None if limiter is None else limiter.max_calls / limiter.window_s,
-            None if search is None else search.max_calls / search.window_s,
-            len(self.readers),
-            walking=True,
-        )
+        window = None if limiter is None else limiter.max_calls / limiter.window_s
+        readers = len(self.readers)
+        count = extra_chains(call_s, window, readers)
+        share = walk_share(
+            call_s, window, None if search is None else search.max_calls / search.window_s,
+            readers, count + 1, self.list_limit, self.search_limit,
+        )  # fmt: skip
         started = []
-        for start in split_points(lowest, highest, count):
-            segment = self.frontier.add_chain(start)
-            if segment is not None:
-                self._chain_points[segment] = ChainPoint(start)
-                self._climb(segment, None)
-                started.append(start)
+        with self._chains_lock:
+            if self.feed is None or self.feed.stop.is_set():
+                return
+            self._wanted = 1 + count
+            for start in split_points(lowest, highest, count, share):
+                segment = self.frontier.add_chain(start)
+                if segment is not None:
+                    self._chain_points[segment] = ChainPoint(start)
+                    self._climb(segment, None)
+                    started.append(start)
         if started:
             self.logger.info(
                 "%s: %d more list chains from ids %s (a list call took %.0f ms)",
                 self.name, len(started), started, call_s * 1000,
             )  # fmt: skip
+
+    def _rebalance(self) -> None:
+        """A list chain ended: while fewer chains than wanted read, start one in the middle
+        of the widest part of the ids a chain has yet to read (chains end unevenly)."""
+        if self._resumed is not None or self.frontier is None or self.feed is None:
+            return
+        with self._chains_lock:
+            while not self.feed.stop.is_set():
+                gap = self.frontier.widest_gap()
+                if gap is None:
+                    return
+                after, before, live = gap
+                if live >= self._wanted or before - after < MIN_SPLIT_PAGES * self.list_limit:
+                    return
+                start = after + (before - after) // 2
+                segment = self.frontier.add_chain(start)
+                if segment is None:
+                    return
+                self._chain_points[segment] = ChainPoint(start)
+                self._climb(segment, None)
 
     def _start_descent(self, payload: dict[str, Any], response: requests.Response) -> None:
         """On the first live list page, when more follow: walk down from the top (or from
@@ -431,7 +476,7 @@ class HubSpotObjectStream(HubSpotStream):
             response.elapsed.total_seconds(),
         )
         self.descent = Descent(
-            self.hubspot,
+            self.tap_ref.search_client,
             self.obj.type_id,
             self.hubspot_properties,
             self.frontier,
@@ -443,7 +488,9 @@ class HubSpotObjectStream(HubSpotStream):
         )
 
     def _start_reads(self, ids: list[str]) -> list[tuple[AssociationReader, Future[Found]]]:
-        return [(r, self.prefetch.read(partial(r.read, ids))) for r in list(self.readers)]
+        """A page's association reads, grouped with other pages' while one is under way
+        (:mod:`tap_hubspot_custom.grouped_reads`)."""
+        return [(r, self._grouped[r].add(ids)) for r in list(self.readers) if r in self._grouped]
 
     def _walked(self, pages: Iterator[Page]) -> Iterator[dict[str, Any]]:
         """Records of the search walk's and the other chains' pages (their associations
@@ -478,7 +525,7 @@ class HubSpotObjectStream(HubSpotStream):
         floors = dict(self.frontier.points()) if self.frontier is not None else {}
         chains = tuple(
             ChainPoint(c.start, floors.get(c.start), c.after, c.listed_to)
-            for c in sorted(self._chain_points.values(), key=lambda c: c.start)
+            for c in sorted(self._chain_points_now(), key=lambda c: c.start)
             if c.start in floors  # a chain whose guess did not hold has none
         )
         point = PullPoint(
@@ -498,6 +545,10 @@ class HubSpotObjectStream(HubSpotStream):
             point.save(self._state)
             self.state_manager.is_flushed = False
             self._write_state_message()  # at every page, not every STATE_MSG_FREQUENCY
+
+    def _chain_points_now(self) -> list[ChainPoint]:
+        with self._chains_lock:  # chains are started on other threads
+            return list(self._chain_points.values())
 
     def _see(self, record: dict[str, Any]) -> None:
         ms = epoch_ms(record.get(REPLICATION_KEY))
@@ -533,6 +584,7 @@ class HubSpotObjectStream(HubSpotStream):
             if stop:
                 self._list_ends.add(request_key(response.request))
                 payload.pop("paging", None)
+                self._rebalance()
         self._send_next_page(payload)
         reads: list[tuple[AssociationReader, Future[Found]]] = []
         if self.mode == "list":
@@ -553,6 +605,7 @@ class HubSpotObjectStream(HubSpotStream):
         self.list_pages += 1
         results = arrival.payload.get("results") or []
         records = [self.shaper.shape(r) for r in results]
+        yield from self._meanwhile(arrival.reads)
         self._attach(records, arrival.reads)
         # Where the list goes on after this page: the next page's cursor, or this page's
         # own when the list stopped on it (read again, cut above its last id).
@@ -565,6 +618,19 @@ class HubSpotObjectStream(HubSpotStream):
             self._reached(after=resume_at, listed_to=int(records[-1]["id"]))
         if self.feed is not None:
             yield from self._walked(self.feed.ready())
+
+    def _meanwhile(
+        self, reads: list[tuple[AssociationReader, Future[Found]]]
+    ) -> Iterator[dict[str, Any]]:
+        """While this page's association reads are under way, write the pages of the walk
+        and of the other chains that are ready (their threads then read on)."""
+        if self.feed is None:
+            return
+        futures = [future for _, future in reads]
+        while True:
+            yield from self._walked(self.feed.ready())
+            if wait(futures, timeout=FEED_POLL_S).not_done == set():
+                return
 
     def _search_pull(
         self, context: Context | None, state: dict[str, Any], start: str
@@ -679,6 +745,7 @@ class HubSpotObjectStream(HubSpotStream):
             # The v4 batch reads go to singer-sdk's request metric like the pages do.
             with metrics.http_request_counter(self.name, reader.endpoint) as counter:
                 counter.increment(found.calls)
+            found.calls = 0  # a grouped read serves several pages: counted once
 
     def _save(
         self,

@@ -116,10 +116,19 @@ def test_guessed_chains_read_every_record_once_however_the_guess_is_answered(
         fake = FakePortal(foreign_after=answer).install(mocker)
         for i in range(400):
             fake.tick()
-            fake.create(PROJECT, project_name=f"p{i}")
-        run = run_tap({**_config(walk=True), "page_size": 10, "search_page_size": 20})
+            project = fake.create(PROJECT, project_name=f"p{i}")
+            if i % 3 == 0:
+                fake.link(PROJECT, project, "0-2", fake.create("0-2", name=f"c{i}"), 5, None)
+        config = {**_config(walk=True), "page_size": 10, "search_page_size": 20}
+        run = run_tap({**config, "include_associations": ["company"]})
         ids = run.ids()
         assert sorted(ids, key=int) == sorted(str(i) for i in fake.objects[PROJECT])  # each once
+        # Each record has its own associations (reads grouped across the chains' pages).
+        for record in run.records["project"]:
+            linked = [
+                str(to) for to, _, _ in fake.links[(PROJECT, "0-2")].get(int(record["id"]), [])
+            ]
+            assert [r["id"] for r in record["associations"]["companies"]["results"]] == linked
         stream = run.tap.streams["project"]
         assert stream.frontier is not None
         extra = stream.frontier.segments[1:]
@@ -130,6 +139,9 @@ def test_guessed_chains_read_every_record_once_however_the_guess_is_answered(
             assert all(c.pages for c in stream.climbs)
             # Every live page was read once: none past where a chain met the next.
             assert len(guessed) <= 1 + 400 // 10 + len(extra) + 1 + len(extra) + 1
+            # At most one association read a page (pages share one while one is under way).
+            reads = fake.count("POST", "/batch/read")
+            assert reads <= len(guessed) + fake.count("POST", "/search")
             assert "did not hold" not in caplog.text
         else:
             assert all(s.dropped for s in extra)

@@ -262,3 +262,17 @@ def test_a_pair_a_mapping_needs_but_the_settings_leave_out_is_logged(
     caplog.clear()
     run_tap(cfg)
     assert "are not read" not in caplog.text
+
+
+def test_the_search_walk_keeps_to_the_search_limit_not_the_window(fake, config) -> None:
+    _seed(fake, 30)
+    run = run_tap({**config, "page_size": 5, "search_page_size": 5, "max_requests_per_10s": 100})
+    tap = run.tap
+    walk = tap.streams["project"].descent
+    assert walk is not None and walk.client is tap.search_client
+    assert tap.search_client.limiter is None  # search calls are limited on their own
+    assert tap.search_client.search_limiter is tap.hubspot.search_limiter
+    assert tap.search_client.auth is tap.hubspot.auth  # one token
+    assert tap.hubspot.limiter is not None and tap.hubspot.limiter.max_calls == 95  # 0.95
+    # Every call is counted once, in the run's one counter.
+    assert tap.calls.total == len(fake.calls)

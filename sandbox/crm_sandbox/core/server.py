@@ -41,8 +41,9 @@ def _collect_less_often() -> None:
 
     The older generations are collected sooner than by default (a full pass every 200,000
     new objects, cheap once start-up is frozen): requests' garbage caught in reference
-    cycles otherwise piles up between full passes. On the forward replay the server's peak was 176 MiB with the default
-    ratios after a 20,000 young threshold, 138 MiB with these, 111 MiB unfrozen at 700.
+    cycles otherwise piles up between full passes. On the forward replay the server's
+    peak was 176 MiB with the default ratios after a 20,000 young threshold, 138 MiB
+    with these, 111 MiB unfrozen at 700.
     """
     gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, 5, 2)

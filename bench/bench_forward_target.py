@@ -30,7 +30,7 @@ import psutil
 
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.faults import FaultSettings
-from crm_sandbox.core.process import start, stop
+from crm_sandbox.core.process import RunningSandbox, start, stop
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -124,12 +124,18 @@ def record(root: Path, size: int) -> None:
         stop(data_dir)
 
 
-def replay(root: Path) -> None:
-    work = root / "replay"
+def fresh_sandbox(root: Path, name: str) -> tuple[Path, DataDir, RunningSandbox]:
+    """A sandbox started on a fresh copy of the recording's snapshot, in ``root / name``
+    (emptied first): the work directory, its data directory and the running sandbox."""
+    work = root / name
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(root / "snapshot", work / "sandbox")
     data_dir = DataDir(work / "sandbox")
-    handle = start(data_dir, settings=FAST)
+    return work, data_dir, start(data_dir, settings=FAST)
+
+
+def replay(root: Path) -> None:
+    work, data_dir, handle = fresh_sandbox(root, "replay")
     try:
         config = work / "target.json"
         config.write_text(json.dumps(target_config(handle.env, work / "ledger.sqlite")))

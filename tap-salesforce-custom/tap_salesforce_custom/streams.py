@@ -37,15 +37,15 @@ from tap_salesforce_custom.boundary import Boundary, BoundaryTracker
 from tap_salesforce_custom.refresh import REFRESHED_AT, RefreshPlan
 from tap_salesforce_custom.sf_types import (
     DELETED_AT,
-    converter,
     json_record,
     normalize_datetime,
     replication_key,
+    row_converter,
 )
 from tap_salesforce_custom.soql import QuerySpec
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from singer_sdk.helpers.types import Context
 
@@ -87,6 +87,16 @@ class SalesforceObjectStream(Stream):
         return FULL_TABLE if self._refreshing else super().replication_method
 
     # --- SDK hooks ------------------------------------------------------------------
+
+    def generate_child_contexts(
+        self, record: dict[str, Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        """No child contexts: these streams have no child streams, and the SDK's default
+        makes one per record (a copy of the record, a stream-map filter call) only to
+        sync no children with it."""
+        if self.child_streams:
+            return super().generate_child_contexts(record, context)
+        return ()
 
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
         """No signpost: bookmarks are the server's own timestamps, not this host's clock."""
@@ -290,11 +300,10 @@ class SalesforceObjectStream(Stream):
     def _read_bulk(
         self, spec: QuerySpec, include_deleted: bool | None = None
     ) -> Iterator[dict[str, Any]]:
-        convs = {name: converter(t) for name, t in self.sf_types.items()}
-        identity = converter("string")
+        typed = row_converter(self.sf_types)
 
         def convert(row: dict[str, str]) -> dict[str, Any]:
-            return self._finish({k: convs.get(k, identity)(v) for k, v in row.items()})
+            return self._finish(typed(row))
 
         job = self.client.bulk_query(
             spec.select(),

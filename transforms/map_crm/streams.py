@@ -66,7 +66,6 @@ from crm_sync.convert import (
     json_schema_kind,
     sf_kind,
 )
-from crm_sync.convert.codec import HUBSPOT, read_datetime
 from crm_sync.convert.kinds import compared_kind
 from crm_sync.convert.valuemap import ValueMap
 from crm_sync.hubspot.properties import KIND_KEY, field_schema, hubspot_options
@@ -86,6 +85,7 @@ from crm_sync.spec import (
 )
 from crm_sync.sync.annotations import COMPARE_KEY
 from crm_sync.vocabulary import Direction
+from map_crm.fast import ToHubSpot, hubspot_stamp
 
 SF_MODSTAMPS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
 HS_MODSTAMPS = ("hs_lastmodifieddate", "lastmodifieddate", "updatedAt")
@@ -209,6 +209,11 @@ class _Field:
     """The field is a concat computed in this direction (no single source value)."""
     steps: tuple[Transform, ...] = ()
     """The transforms applied here (a concat is dropped where it is not computed)."""
+    to_hubspot: ToHubSpot = field(init=False)
+    """``converter.to_hubspot`` with the short cuts of :mod:`map_crm.fast`."""
+
+    def __post_init__(self) -> None:
+        self.to_hubspot = ToHubSpot(self.converter)
 
 
 class StreamMapper:
@@ -386,7 +391,7 @@ class StreamMapper:
             value = _apply(f.steps, raw, source) if f.steps else raw
             try:
                 out[f.destination] = (
-                    f.converter.to_hubspot(value) if to_hs else f.converter.to_salesforce(value)
+                    f.to_hubspot(value) if to_hs else f.converter.to_salesforce(value)
                 )
             except ConversionError as exc:
                 errors.append({"field": f.source, "message": str(exc)})
@@ -409,7 +414,7 @@ class StreamMapper:
                 None if destination_id in (None, "") else str(destination_id)
             )
         out["_crm_source_id"] = source_id
-        out["_crm_source_modified_at"] = _stamp(stamp)
+        out["_crm_source_modified_at"] = hubspot_stamp(stamp)
         out["_crm_source_values"] = native
         out["_crm_associations"] = self._associations(record, source, warnings)
         if errors:
@@ -596,9 +601,3 @@ def _by_lookup(rules: Sequence[AssociationRule]) -> dict[str, list[AssociationRu
 def _has(record: dict[str, Any], name: str) -> bool:
     folded = name.casefold()
     return name in record or any(k.casefold() == folded for k in record)
-
-
-def _stamp(value: Any) -> str | None:
-    """A source modification time as ISO 8601 UTC with milliseconds (either side's form in)."""
-    parsed = read_datetime(value)
-    return HUBSPOT.format_datetime(parsed) if parsed else None

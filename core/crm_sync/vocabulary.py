@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "WRITE_BACK_FAILED",
+    "WRITE_BACK_SOURCE_GONE",
     "AssociationType",
     "Conflict",
     "DeleteRule",
@@ -135,6 +136,12 @@ class DeleteRule(StrEnum):
 WRITE_BACK_FAILED = "WRITE_BACK_FAILED"
 """The error code of a record written to Salesforce whose new id HubSpot refused to take
 (the reverse leg's write-back): its dead letter stands only for that write-back."""
+
+WRITE_BACK_SOURCE_GONE = "WRITE_BACK_SOURCE_GONE"
+"""A write-back of ids the source answered with "no such record": the source record was
+deleted before its id could be written. A write-back's ``write_ids`` refuses such a record
+with this code (the source's own error in the message); its dead letter is closed at once
+with it (``crm-sync dead-letters list --all``), since a replay could only be refused again."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from crm_sync.salesforce import (
 )
 from crm_sync.sync.ledger import SyncLedger
 from crm_sync.sync.writeback import Items, QueuedIdWriteBack, Refusals, stopped
-from crm_sync.vocabulary import Direction, RecordError
+from crm_sync.vocabulary import WRITE_BACK_SOURCE_GONE, Direction, RecordError
 
 DEFAULT_BULK_THRESHOLD = 10_000
 """Write-backs waiting (across batches) that make one Bulk 2.0 update job: about 6 calls
@@ -47,9 +47,24 @@ calls); a larger one saves nothing more and leaves more ids waiting while a run 
 progress."""
 
 
+GONE = frozenset({"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"})
+"""Salesforce's answers, per record, to an update of a record that no longer exists: in
+the recycle bin (``ENTITY_IS_DELETED``), or purged / never there (``INVALID_CROSS_REFERENCE_KEY``:
+"invalid cross reference id"). Only a record's own result counts, never a whole call's
+error (a 404 ``NOT_FOUND`` there means a wrong URL or object, not a deleted record)."""
+
+
+def _refusal(errors: Sequence[RecordError]) -> RecordError:
+    """A record's errors as one; ``WRITE_BACK_SOURCE_GONE`` when the record is gone."""
+    error = RecordError.joined(errors)
+    if error.code in GONE and set(error.fields) <= {"Id"}:  # not a lookup field's target
+        return RecordError(WRITE_BACK_SOURCE_GONE, str(error), error.fields)
+    return error
+
+
 def _refusals(part: Items, results: Sequence[SaveResult]) -> Refusals:
     return {
-        sf_id: RecordError.joined(saved.errors)
+        sf_id: _refusal(saved.errors)
         for (sf_id, _), saved in zip(part, results, strict=True)
         if not saved.success
     }

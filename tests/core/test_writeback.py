@@ -17,7 +17,7 @@ from crm_sync.reconcile import Action, RecordPlan
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.ledger import SyncLedger, open_ledger
 from crm_sync.sync.writeback import IdWriteBack, Items, QueuedIdWriteBack, Refusals, stopped
-from crm_sync.vocabulary import WRITE_BACK_FAILED, Direction, RecordError
+from crm_sync.vocabulary import WRITE_BACK_FAILED, WRITE_BACK_SOURCE_GONE, Direction, RecordError
 
 
 class Recording(IdWriteBack):
@@ -105,14 +105,19 @@ class Queued(QueuedIdWriteBack):
         self.calls: list[list[tuple[str, str]]] = []
         self.refuse: set[str] = faults.get("refuse", set())
         self.stop_after: int | None = faults.get("stop_after")
+        self.gone: set[str] = set()
+        """Refused ones the source says no longer exist (``WRITE_BACK_SOURCE_GONE``)."""
 
     def write_ids(self, items: Items) -> tuple[Refusals, QuotaExhausted | None]:
         if self.stop_after is not None and len(self.calls) >= self.stop_after:
             exc = QuotaExhausted("share reached")
             return stopped(items, exc), exc
         self.calls.append(list(items))
-        gone = RecordError("ENTITY_IS_DELETED", "gone")
-        return {i: gone for i, _ in items if i in self.refuse}, None
+        deleted = RecordError("ENTITY_IS_DELETED", "gone")
+        said_gone = RecordError(WRITE_BACK_SOURCE_GONE, str(deleted))
+        return {
+            i: said_gone if i in self.gone else deleted for i, _ in items if i in self.refuse
+        }, None
 
 
 @pytest.fixture
@@ -251,6 +256,28 @@ def test_a_refused_queued_write_back_is_a_dead_letter_with_the_record(
     assert letter.payload == {"Name": "001000003", "_crm_destination_id": None}
     assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 0
     assert back.written == 9
+
+
+def test_a_write_back_to_a_record_gone_from_the_source_is_a_closed_letter(
+    ledger: SyncLedger,
+) -> None:
+    """The source says the record no longer exists: the letter is kept with that reason,
+    closed, so no later run replays it (a replay could only be refused again)."""
+    back = Queued(ledger, flush_at=1000, refuse={"001000003", "001000004"})
+    back.gone = {"001000003"}
+    commit_batch(ledger, back, 0, 10)
+    back.flush()
+    [open_letter] = ledger.dead_letters("account", Direction.SF_TO_HS)
+    assert (open_letter.source_id, open_letter.error.code) == ("001000004", WRITE_BACK_FAILED)
+    letters = ledger.store.dead_letters("account", Direction.SF_TO_HS, include_resolved=True)
+    [closed] = [x for x in letters if x.resolved_at is not None]
+    assert (closed.source_id, closed.error.code) == ("001000003", WRITE_BACK_SOURCE_GONE)
+    assert closed.error.message == (
+        "HubSpot_Id__c=900003: ENTITY_IS_DELETED: gone; the Account record no longer exists,"
+        " nothing to write"
+    )
+    assert closed.error.fields == ("HubSpot_Id__c",)
+    assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 0
 
 
 def test_a_quota_stop_keeps_the_rest_queued_not_dead_lettered(ledger: SyncLedger) -> None:

@@ -13,6 +13,7 @@ dies at its first batch has delivered them already.
 from __future__ import annotations
 
 import math
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,9 @@ import pytest
 from crm_sync.stops import EXIT_QUOTA
 from crm_sync.sync.crash import AFTER_DESTINATION_WRITE, BEFORE_WRITE_BACK_FLUSH, CRASH_AT
 from crm_sync.sync.ledger import open_ledger
-from crm_sync.vocabulary import Direction
+from crm_sync.vocabulary import WRITE_BACK_SOURCE_GONE, Direction
 from tests.e2e.test_id_write_back import hubspot_ids, sf_updates, synced
-from tests.e2e.two_way_helpers import FORWARD, HubSpot, Salesforce, TwoWay, write_calls
+from tests.e2e.two_way_helpers import BIN, FORWARD, HubSpot, Salesforce, TwoWay, write_calls
 from tests.e2e.two_way_helpers import mappings_dir as write_mappings
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +48,19 @@ def waiting(sync: TwoWay, mapping: str) -> int:
         return ledger.waiting_write_backs(mapping, Direction.SF_TO_HS)
     finally:
         ledger.close()
+
+
+def killed_at_the_flush(
+    sandbox: Any, sync: TwoWay, monkeypatch: pytest.MonkeyPatch, accounts: int, projects: int
+) -> tuple[Salesforce, HubSpot]:
+    """Seed, then a forward run whose target SIGKILLs itself at its first write-back flush:
+    its records are in HubSpot and linked, their ids queued, none written."""
+    sandbox.seed(salesforce={"Account": accounts, "Project__c": projects})
+    monkeypatch.setenv(CRASH_AT, BEFORE_WRITE_BACK_FLUSH)
+    killed = sync.leg(FORWARD)
+    monkeypatch.delenv(CRASH_AT)
+    assert killed.returncodes[-1] == -9, killed.stderr  # the target SIGKILLed itself
+    return Salesforce(sync.env), HubSpot(sync.env)
 
 
 def test_twelve_thousand_ids_go_back_in_one_bulk_job_and_a_few_collections_calls(
@@ -89,16 +103,11 @@ def test_a_target_killed_with_ids_queued_leaves_them_to_the_next_run(
     STATE, so the rerun's tap reads none of those records again: only the queue has them.
     ``mid-run``: a threshold of 300 makes the first project batch due; the kill lands
     before any of its ids is written."""
-    clean_sandbox.seed(salesforce={"Account": 5, "Project__c": projects})
-    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
     if threshold is not None:
         sync.target_settings[FORWARD] = {"sf_bulk_threshold": threshold}
-    monkeypatch.setenv(CRASH_AT, BEFORE_WRITE_BACK_FLUSH)
-    killed = sync.leg(FORWARD)
-    monkeypatch.delenv(CRASH_AT)
-    assert killed.returncodes[-1] == -9, killed.stderr  # the target SIGKILLed itself
+    sf, hs = killed_at_the_flush(clean_sandbox, sync, monkeypatch, 5, projects)
     made = synced(hs, "project")
-    assert made, killed.stderr
+    assert made, sync.runs[-1].stderr
     assert set(hubspot_ids(sf, "Project__c").values()) == {None}
     assert sf_updates(clean_sandbox.stats()) == bulk_jobs(clean_sandbox.stats()) == 0
     left = waiting(sync, "project")
@@ -137,11 +146,7 @@ def test_the_next_run_writes_a_killed_runs_ids_first_so_dying_early_loses_none(
     them as soon as it holds the mapping, before its first batch: killed right after
     HubSpot took that batch, it has delivered them all (they used to wait for its end).
     A third run finishes the edit's batch and writes none of those ids again."""
-    clean_sandbox.seed(salesforce={"Account": 3, "Project__c": 30})
-    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
-    monkeypatch.setenv(CRASH_AT, BEFORE_WRITE_BACK_FLUSH)
-    killed = sync.leg(FORWARD)
-    assert killed.returncodes[-1] == -9, killed.stderr
+    sf, hs = killed_at_the_flush(clean_sandbox, sync, monkeypatch, 3, 30)
     made = synced(hs, "project")
     assert made and set(hubspot_ids(sf, "Project__c").values()) == {None}
 
@@ -179,12 +184,7 @@ def test_a_queued_id_set_meanwhile_in_salesforce_is_not_written_again(
     call reaches it, so the projects' ids stay queued, but the project it reads holding
     its id drops its row. Once the share is lifted every other id is written, and that
     project is not written again (its SystemModstamp stays the admin's)."""
-    clean_sandbox.seed(salesforce={"Account": 3, "Project__c": 10})
-    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
-    monkeypatch.setenv(CRASH_AT, BEFORE_WRITE_BACK_FLUSH)
-    killed = sync.leg(FORWARD)
-    monkeypatch.delenv(CRASH_AT)
-    assert killed.returncodes[-1] == -9, killed.stderr
+    sf, hs = killed_at_the_flush(clean_sandbox, sync, monkeypatch, 3, 10)
     projects, companies = synced(hs, "project"), synced(hs, "companies")
     assert projects and waiting(sync, "project") == len(projects)
     admin_set = sorted(projects)[0]
@@ -207,3 +207,46 @@ def test_a_queued_id_set_meanwhile_in_salesforce_is_not_written_again(
     assert rows[admin_set]["SystemModstamp"] == stamp
     assert synced(hs, "project") == projects
     assert waiting(sync, "project") == 0
+
+
+def test_a_write_back_to_a_deleted_record_is_a_closed_dead_letter_not_a_replay(
+    clean_sandbox: Any, sync: TwoWay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed at its end-of-run flush leaves the accounts' ids queued; an admin then
+    deletes one of them (no project names it) in Salesforce. The next run's write-back to
+    it is answered ENTITY_IS_DELETED: a dead letter closed at once with its reason
+    (``WRITE_BACK_SOURCE_GONE``, listed by ``crm-sync dead-letters list --all``), not one
+    that every later run replays with a write-back refused again."""
+    sf, hs = killed_at_the_flush(clean_sandbox, sync, monkeypatch, 6, 3)
+    companies = synced(hs, "companies")
+    assert waiting(sync, "account") == len(companies) == 6
+    named = {r["Account__c"] for r in sf.rows("Project__c", "Account__c").values()}
+    gone = sorted(set(companies) - named)[0]
+    sf.delete("Account", gone)
+
+    again = sync.leg(FORWARD)
+    assert again.ok, again.stderr
+    accounts = hubspot_ids(sf, "Account")
+    assert {i: accounts[i] for i in companies if i != gone} == {
+        i: h for i, h in companies.items() if i != gone
+    }
+    ledger = open_ledger(sync.ledger_url)
+    try:
+        assert ledger.dead_letters("account", Direction.SF_TO_HS) == []  # none open
+        [letter] = ledger.store.dead_letters("account", Direction.SF_TO_HS, include_resolved=True)
+    finally:
+        ledger.close()
+    assert (letter.source_id, letter.error.code) == (gone, WRITE_BACK_SOURCE_GONE)
+    assert letter.resolved_at is not None
+    assert "ENTITY_IS_DELETED" in letter.error.message
+    listed = subprocess.run(
+        [str(BIN / "crm-sync"), "--ledger-url", sync.ledger_url, "dead-letters", "list", "--all"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"account\tsf_to_hs\t{gone}\t{WRITE_BACK_SOURCE_GONE}\tclosed" in listed
+    assert waiting(sync, "account") == 0
+
+    clean_sandbox.clear_stats()
+    last = sync.leg(FORWARD)
+    assert last.ok, last.stderr
+    assert sf_updates(clean_sandbox.stats()) == bulk_jobs(clean_sandbox.stats()) == 0

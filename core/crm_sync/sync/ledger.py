@@ -38,7 +38,14 @@ from crm_sync.sync.accounts import LedgerAccounts
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.objects import MappedObject, MappingObjects
 from crm_sync.sync.pending import explain_pending
-from crm_sync.vocabulary import WRITE_BACK_FAILED, AssociationType, Direction, RecordError, Side
+from crm_sync.vocabulary import (
+    WRITE_BACK_FAILED,
+    WRITE_BACK_SOURCE_GONE,
+    AssociationType,
+    Direction,
+    RecordError,
+    Side,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,13 +198,18 @@ class SyncLedger:
         run_id: str | None = None,
     ) -> None:
         """Drop the write-backs the source answered for, in one transaction with the
-        dead letters of those it refused (their payloads come from the queue)."""
+        dead letters of those it refused (their payloads come from the queue); a letter
+        of a source record that no longer exists (``WRITE_BACK_SOURCE_GONE``) is closed
+        at once: a replay could only be refused again."""
         payloads = payloads_of(self.store.engine, mapping, direction, refused) if refused else {}
         with self.store.batch() as uow:
             uow.drop_write_backs(mapping, direction, answered)
             for source_id, error in refused.items():
                 payload = payloads.get(source_id, {})
                 uow.dead_letter(mapping, direction, source_id, payload, error, run_id)
+            gone = [i for i, error in refused.items() if error.code == WRITE_BACK_SOURCE_GONE]
+            if gone:
+                uow.resolve_dead_letters(mapping, direction, gone, code=WRITE_BACK_SOURCE_GONE)
 
     def runs(self, run_id: str | None = None, mapping: str | None = None) -> list[RunLogEntry]:
         """Run log entries, newest first."""

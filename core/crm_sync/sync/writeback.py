@@ -24,7 +24,9 @@ earlier run left queued (a kill, a quota stop) goes first, at the start of the n
 (:meth:`QueuedIdWriteBack.flush_earlier`), before its batches queue more: a run that
 fails early still delivers those ids. A row goes when the source answered
 for it; a refused one becomes the same ``WRITE_BACK_FAILED`` dead letter, from the
-payload the queue kept; a quota stop leaves the rest queued for the next run.
+payload the queue kept, except for a source record that no longer exists: its letter
+(``WRITE_BACK_SOURCE_GONE``) is closed at once, not replayed; a quota stop leaves the rest
+queued for the next run.
 
 A leg's subclass says how ids are written (:meth:`IdWriteBack.write_ids`). The write-back
 moves the source record's modification time (Salesforce ``SystemModstamp``), so its tap
@@ -45,7 +47,7 @@ from crm_sync.sync.annotations import PARTIAL
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 from crm_sync.sync.crash import BEFORE_WRITE_BACK_FLUSH, crash_point
 from crm_sync.sync.leg import DESTINATION_ID, NOTHING_LINKED, Linked
-from crm_sync.vocabulary import WRITE_BACK_FAILED, Direction, RecordError
+from crm_sync.vocabulary import WRITE_BACK_FAILED, WRITE_BACK_SOURCE_GONE, Direction, RecordError
 
 if TYPE_CHECKING:
     from crm_sync.sync.ledger import SyncLedger
@@ -155,7 +157,12 @@ class IdWriteBack(ABC):
         return NOTHING_LINKED
 
     def failure(self, dest_id: str, why: RecordError) -> RecordError:
-        """A refused write-back as its dead letter's error."""
+        """A refused write-back as its dead letter's error; ``WRITE_BACK_SOURCE_GONE`` for a
+        source record that no longer exists (closed at once, see the module doc)."""
+        if why.code == WRITE_BACK_SOURCE_GONE:
+            text = f"{why.message}; the {self.where} record no longer exists, nothing to write"
+            return RecordError(WRITE_BACK_SOURCE_GONE, f"{self.id_field}={dest_id}: {text}",
+                               (self.id_field,))  # fmt: skip
         return RecordError(WRITE_BACK_FAILED, f"{self.id_field}={dest_id}: {why}", (self.id_field,))
 
     def warn_refused(

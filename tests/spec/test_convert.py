@@ -392,3 +392,14 @@ def test_same_kind_shortcut_only_for_one_typed_kind_without_a_value_map():
     assert not FieldConverter(Kind.TEXT, Kind.TEXT).same_kind
     assert not FieldConverter(Kind.TIME, Kind.TIME).same_kind
     assert not FieldConverter(Kind.BOOL, Kind.BOOL, ValueMap({"true": "yes"})).same_kind
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))
+def test_datetimes_are_written_with_a_four_digit_year_both_ways(moment: datetime) -> None:
+    """Both APIs read ``YYYY``: year 999 is ``0999-...``, never glibc's ``999-...``."""
+    from crm_sync.convert.values import format_datetime_hs, format_datetime_sf
+
+    stamp = moment.replace(tzinfo=UTC, microsecond=moment.microsecond // 1000 * 1000)
+    for text in (format_datetime_hs(stamp), format_datetime_sf(stamp)):
+        assert text[:4] == f"{stamp.year:04d}" and text[4] == "-"
+        assert datetime.fromisoformat(text.replace("+0000", "+00:00")) == stamp

@@ -19,7 +19,7 @@ from crm_sync.admin.page import load_plans, render_page
 from crm_sync.ledger import LedgerStore
 from crm_sync.ledger.models import RUN_COUNTERS
 from crm_sync.sync.publish import default_ledger_url
-from crm_sync.vocabulary import Direction
+from crm_sync.vocabulary import WRITE_BACK_SOURCE_GONE, Direction
 
 LEDGER_ENV = "CRM_SYNC_LEDGER_URL"
 _F = TypeVar("_F", bound=Callable[..., None])
@@ -73,6 +73,11 @@ def status(ctx: click.Context, mapping: str | None) -> None:
             click.echo(f"    {n} {code}")
         if s.write_backs_waiting:
             click.echo(f"  ids waiting to be written back: {s.write_backs_waiting}")
+        if s.write_backs_gone:
+            click.echo(
+                f"  id write-backs closed, the source record deleted ({WRITE_BACK_SOURCE_GONE}):"
+                f" {s.write_backs_gone}"
+            )
 
 
 @main.group("dead-letters")

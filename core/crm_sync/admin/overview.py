@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from sqlalchemy import func, select
+
 from crm_sync.ledger import DeadLetter, LedgerStore, PendingAssociation, RunLogEntry
+from crm_sync.ledger.models import DeadLetterRow
 from crm_sync.ledger.writebacks import count_write_backs
-from crm_sync.vocabulary import Direction
+from crm_sync.vocabulary import WRITE_BACK_SOURCE_GONE, Direction
 
 NO_REASON = "unknown"
 """The reason shown for a pending association parked before reasons were recorded."""
@@ -31,6 +34,9 @@ class MappingStatus:
     """Each leg's newest run log entry (a leg can run on its own, under its own run id)."""
     write_backs_waiting: int = 0
     """Ids queued for the source's id field, not written yet (the forward leg's)."""
+    write_backs_gone: int = 0
+    """Id write-backs settled without writing: the source record no longer existed
+    (``WRITE_BACK_SOURCE_GONE`` dead letters, closed at once)."""
 
     @property
     def pending_by_reason(self) -> Counter[str]:
@@ -55,7 +61,21 @@ def mapping_status(store: LedgerStore, mapping: str) -> MappingStatus:
         [x for d in Direction for x in store.dead_letters(mapping, d)],
         per_leg,
         sum(count_write_backs(store.engine, mapping, d) for d in Direction),
+        count_closed_gone(store, mapping),
     )
+
+
+def count_closed_gone(store: LedgerStore, mapping: str) -> int:
+    """``mapping``'s closed ``WRITE_BACK_SOURCE_GONE`` dead letters (see
+    :data:`~crm_sync.vocabulary.WRITE_BACK_SOURCE_GONE`)."""
+    table = DeadLetterRow.__table__
+    query = select(func.count()).where(
+        table.c.mapping == mapping,
+        table.c.error_code == WRITE_BACK_SOURCE_GONE,
+        table.c.resolved_at.is_not(None),
+    )
+    with store.engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
 
 
 def ledger_status(store: LedgerStore, only: str | None = None) -> list[MappingStatus]:

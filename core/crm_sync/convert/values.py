@@ -198,13 +198,14 @@ def format_decimal(number: Decimal | None) -> str:
 
 
 def format_datetime_sf(stamp: datetime) -> str:
-    stamp = stamp.astimezone(UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}+0000"
+    """``2024-01-01T00:00:00.000+0000``. ``isoformat`` pads the year to four digits, as
+    both APIs read it; glibc's ``strftime("%Y")`` writes ``999-...`` for year 999."""
+    return stamp.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "+0000"
 
 
 def format_datetime_hs(stamp: datetime) -> str:
-    stamp = stamp.astimezone(UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    """``2024-01-01T00:00:00.000Z`` (four-digit year: see :func:`format_datetime_sf`)."""
+    return stamp.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def format_time(moment: time) -> str:

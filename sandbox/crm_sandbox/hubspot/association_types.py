@@ -36,6 +36,9 @@ class AssociationTypes:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._cache: dict[int, AssociationType] | None = None
+        self._pairs: dict[tuple[str, str], list[AssociationType]] = {}
+        """:meth:`between` per pair, dropped with the cache: a batch of associations
+        asks for its pair's default once per input."""
 
     def _all(self) -> dict[int, AssociationType]:
         if self._cache is None:
@@ -46,6 +49,7 @@ class AssociationTypes:
 
     def invalidate(self) -> None:
         self._cache = None
+        self._pairs = {}
 
     def _insert(self, types: list[AssociationType]) -> None:
         with self.store.db.transaction() as conn:
@@ -67,10 +71,17 @@ class AssociationTypes:
         )
 
     def between(self, from_type: str, to_type: str) -> list[AssociationType]:
-        return sorted(
-            (t for t in self._all().values() if t.from_type == from_type and t.to_type == to_type),
-            key=lambda t: (t.label is not None, t.type_id),
-        )
+        found = self._pairs.get((from_type, to_type)) if self._cache is not None else None
+        if found is None:
+            found = self._pairs[(from_type, to_type)] = sorted(
+                (
+                    t
+                    for t in self._all().values()
+                    if t.from_type == from_type and t.to_type == to_type
+                ),
+                key=lambda t: (t.label is not None, t.type_id),
+            )
+        return list(found)
 
     def v3_name(self, t: AssociationType, from_name: str, to_name: str) -> str:
         """The ``type`` a v3 read gives an association (``company_to_contact``).

@@ -20,10 +20,19 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0
 _TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?Z?$")
 
 
+EARLIEST_DATETIME = datetime(1700, 1, 1, tzinfo=UTC)
+LATEST_DATETIME = datetime(4000, 12, 31, tzinfo=UTC)
+"""The range Salesforce stores (SOQL reference, "Minimum and Maximum Dates"); a date field
+takes the days from 1700-01-01 to 4000-12-31."""
+
+
 def format_datetime(moment: datetime) -> str:
-    """Stored form of a datetime: UTC, milliseconds, ``Z``."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """Stored form of a datetime: UTC, milliseconds, ``Z``.
+
+    ``isoformat`` pads the year to four digits; glibc's ``strftime("%Y")`` does not
+    (``999-...``), which ``parse_datetime`` cannot read back.
+    """
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def wire_datetime(stored: str) -> str:
@@ -148,20 +157,24 @@ def to_store(fdef: FieldDef, value: Any) -> Any:
     )
     if ftype == "date":
         try:
-            return (
-                date.fromisoformat(text[:10]).isoformat() if len(text) >= 10 else _bad(fdef, text)
-            )
+            day = date.fromisoformat(text[:10]) if len(text) >= 10 else _bad(fdef, text)
         except ValueError:
             raise _fail(
                 "INVALID_TYPE_ON_FIELD_IN_RECORD", fdef, f"value not of required type: {text}"
             ) from None
+        if not EARLIEST_DATETIME.date() <= day <= LATEST_DATETIME.date():
+            raise _out_of_range(fdef, text)
+        return day.isoformat()
     if ftype == "datetime":
         try:
-            return format_datetime(parse_datetime(text))
-        except ValueError:
+            moment = parse_datetime(text)
+        except (ValueError, OverflowError):
             raise _fail(
                 "INVALID_TYPE_ON_FIELD_IN_RECORD", fdef, f"value not of required type: {text}"
             ) from None
+        if not EARLIEST_DATETIME <= moment <= LATEST_DATETIME:
+            raise _out_of_range(fdef, text)
+        return format_datetime(moment)
     if ftype == "time":
         match = _TIME.match(text)
         if not match:
@@ -209,7 +222,17 @@ def to_store(fdef: FieldDef, value: Any) -> Any:
     return text
 
 
-def _bad(fdef: FieldDef, text: str) -> str:
+def _out_of_range(fdef: FieldDef, text: str) -> RecordFailed:
+    # The code is the one Salesforce gives a DML outside the stored range; its message
+    # text is unverified.
+    return _fail(
+        "FIELD_INTEGRITY_EXCEPTION",
+        fdef,
+        f"value out of range (valid from 1700-01-01 to 4000-12-31): {text}",
+    )
+
+
+def _bad(fdef: FieldDef, text: str) -> Any:
     raise _fail("INVALID_TYPE_ON_FIELD_IN_RECORD", fdef, f"value not of required type: {text}")
 
 

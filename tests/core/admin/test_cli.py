@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from crm_sync.admin.cli import main
 from crm_sync.ledger import LedgerStore
+from crm_sync.vocabulary import WRITE_BACK_SOURCE_GONE, RecordError
 from tests.core.admin.conftest import FWD, REV, RUNS
 
 
@@ -35,6 +36,18 @@ def test_status_counts_the_ids_waiting_to_be_written_back(ledger: LedgerStore) -
             uow.queue_write_back("project", FWD, f"a10{n}", f"90{n}", {"Name": "x"})
     out = run(ledger, "status", "--mapping", "project")
     assert "ids waiting to be written back: 3" in out
+
+
+def test_status_counts_the_write_backs_closed_for_records_gone(ledger: LedgerStore) -> None:
+    gone = RecordError(WRITE_BACK_SOURCE_GONE, "HubSpot_Id__c=902: ENTITY_IS_DELETED: gone")
+    with ledger.batch() as uow:
+        uow.dead_letter("project", FWD, "a003", {"Name": "x"}, gone)
+        uow.resolve_dead_letters("project", FWD, ["a003"], code=WRITE_BACK_SOURCE_GONE)
+    out = run(ledger, "status", "--mapping", "project")
+    assert "dead letters: 3" in out  # open ones only
+    assert f"id write-backs closed, the source record deleted ({WRITE_BACK_SOURCE_GONE}): 1" in out
+    listed = run(ledger, "dead-letters", "list", "--mapping", "project", "--all")
+    assert f"project\tsf_to_hs\ta003\t{WRITE_BACK_SOURCE_GONE}\tclosed" in listed
 
 
 def test_ledger_url_from_the_targets_variable(ledger: LedgerStore) -> None:

@@ -163,6 +163,7 @@ class HubSpotSink(SyncSink):
             mapping=self.mapping_name,
             run_id=self.report.run_id,
             bulk_threshold=int(target.config.get("sf_bulk_threshold") or DEFAULT_BULK_THRESHOLD),
+            source_id_field=mapping.source_id_field,
         )
 
     def _ensure_object(self, fields: Mapping[str, Mapping[str, Any]]) -> ObjectInfo | None:

@@ -31,6 +31,7 @@ from crm_sync.salesforce import (
     SaveResult,
     chunks,
 )
+from crm_sync.sync.annotations import SOURCE_ID
 from crm_sync.sync.ledger import SyncLedger
 from crm_sync.sync.writeback import Items, QueuedIdWriteBack, Refusals, stopped
 from crm_sync.vocabulary import WRITE_BACK_SOURCE_GONE, Direction, RecordError
@@ -84,6 +85,7 @@ class SalesforceWriteBack(QueuedIdWriteBack):
         mapping: str,
         run_id: str | None = None,
         bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
+        source_id_field: str = SOURCE_ID,
     ) -> None:
         self.bulk_threshold = max(1, bulk_threshold)
         super().__init__(
@@ -95,6 +97,7 @@ class SalesforceWriteBack(QueuedIdWriteBack):
             flush_at=self.bulk_threshold,
             run_id=run_id,
             needs_key=True,
+            source_id_field=source_id_field,
         )
         self.client = client
         self.sobject = sobject

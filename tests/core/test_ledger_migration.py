@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, MetaData, Table, UniqueConstraint, func, select
+from sqlalchemy import JSON, Column, MetaData, Table, UniqueConstraint, func, select
 
 from crm_sync.ledger import SCHEMA_VERSION, LedgerStore
 from crm_sync.ledger.engine import create_ledger_engine
@@ -39,9 +39,9 @@ def v1_ledger(tmp_path: Path) -> Path:
 
 def test_v1_ledger_is_upgraded_and_keeps_its_rows(v1_ledger: Path) -> None:
     ledger = open_ledger(v1_ledger)
-    assert ledger.store.schema_version == SCHEMA_VERSION == 5
+    assert ledger.store.schema_version == SCHEMA_VERSION == 6
     with ledger.store.engine.connect() as connection:
-        assert connection.execute(select(func.max(SchemaVersionRow.version))).scalar() == 5
+        assert connection.execute(select(func.max(SchemaVersionRow.version))).scalar() == 6
     assert ledger.count_records("project") == 1
     assert ledger.destination_ids("project", FWD, ["a0000000000000001"]) == {
         "a0000000000000001": "101"
@@ -62,8 +62,8 @@ def test_upgraded_ledger_takes_typed_values_and_reopens(v1_ledger: Path) -> None
     ref = AssociationRef("project", "a0000000000000004", "account", "0010000000000003", labelled)
     ledger.commit("project", FWD, BatchWrite(), pending=[ref])
     ledger.close()
-    with LedgerStore(v1_ledger) as store:  # a second open finds version 5: nothing to do
-        assert store.schema_version == 5
+    with LedgerStore(v1_ledger) as store:  # a second open finds version 6: nothing to do
+        assert store.schema_version == 6
         found = {p.from_id: p.association for p in store.pending_associations("project", FWD)}
     assert found["a0000000000000004"] == labelled
     assert len(found) == 3
@@ -133,3 +133,53 @@ def test_v1_tables_upgrade_on_each_backend(ledger_url: str) -> None:
             uow.dead_letter("project", FWD, "a2", {"Name": "x"}, error)
         (letter,) = store.dead_letters("project", FWD)
         assert letter.error == error
+
+
+def test_v5_queued_write_backs_keep_their_ids_without_payloads(ledger_url: str) -> None:
+    """Schema 5 queued each write-back with its record's payload; version 6 keeps the id
+    pair only (a refusal's dead letter is rebuilt from the base): the queued rows stay,
+    on SQLite and PostgreSQL, and the queue takes new rows after."""
+    engine = create_ledger_engine(ledger_url)
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    v5 = MetaData()
+    for table in LedgerBase.metadata.sorted_tables:
+        columns = [
+            Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+            for c in table.columns
+        ]
+        if table.name == "pending_write_back":
+            columns.append(Column("payload", JSON, nullable=False))
+        Table(table.name, v5, *columns, UniqueConstraint(*_unique(table)))
+    with engine.begin() as connection:
+        v5.create_all(connection)
+        versions = v5.tables["ledger_schema_version"]
+        connection.execute(versions.insert().values(version=5, applied_at=now))
+        connection.execute(
+            v5.tables["pending_write_back"].insert(),
+            [
+                {"mapping": "project", "direction": "sf_to_hs", "source_id": f"a{n}",
+                 "destination_id": f"90{n}", "payload": {"Name": "x" * 1000}, "created_at": now}
+                for n in range(3)
+            ],
+        )  # fmt: skip
+    engine.dispose()
+    ledger = open_ledger(ledger_url)
+    try:
+        assert ledger.store.schema_version == SCHEMA_VERSION == 6
+        [page] = ledger.write_back_pages("project", FWD, 10)
+        assert [(w.source_id, w.destination_id) for w in page] == [
+            ("a0", "900"), ("a1", "901"), ("a2", "902")
+        ]  # fmt: skip
+        with ledger.store.batch() as uow:
+            uow.queue_write_back("project", FWD, "a3", "903")
+        assert ledger.waiting_write_backs("project", FWD) == 4
+    finally:
+        ledger.close()
+
+
+def _unique(table: Table) -> list[str]:
+    """The columns of a model table's unique constraint (the primary key if none)."""
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            return [c.name for c in constraint.columns]
+    return [c.name for c in table.primary_key.columns]

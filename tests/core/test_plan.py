@@ -13,6 +13,7 @@ from crm_sync.reconcile import (
     DestinationState,
     LedgerState,
     MappingPolicy,
+    Outcome,
     RunReport,
     SkipReason,
     SourceRecord,
@@ -389,3 +390,13 @@ def test_creates_of_two_policies_with_equal_names_follow_each_policys_rules():
     again = plan_record(POLICY, Direction.SF_TO_HS, record)
     assert first.changes == again.changes == {"project_name": "Apollo", "stage": "won"}
     assert second.changes == {"project_name": "Apollo"}  # HubSpot's field: never sent
+
+
+def test_a_creates_conflicts_are_known_without_building_its_decisions():
+    """The run report asks every plan for its conflicts; a create has none, and answering
+    must not build its per-field decisions (a first import reads none of them)."""
+    plan = plan_record(POLICY, FWD, fwd({"project_name": "Apollo", "budget": 10.0}))
+    assert plan.action is Action.CREATE
+    assert plan.conflicts == ()
+    assert plan.decisions._made is None  # still unbuilt
+    assert [d.field for d in plan.decisions if d.outcome is Outcome.SEND] == list(plan.changes)

@@ -7,6 +7,7 @@ recording subclass stands in for the API (the e2e tests run the real one on the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +128,14 @@ def ledger(tmp_path: Path) -> Iterator[SyncLedger]:
     opened.close()
 
 
+def created(sf_id: str) -> RecordPlan:
+    """A create whose base holds a value on each side and an association."""
+    base = {"hubspot": {"name": sf_id, "@assoc:ParentId": "001P"}, "salesforce": {"Name": sf_id}}
+    return replace(plan(sf_id), base_after=base)
+
+
 def created_batch(first: int, count: int) -> tuple[list[RecordPlan], BatchWrite, dict[str, Any]]:
-    plans = [plan(f"001{n:06d}") for n in range(first, first + count)]
+    plans = [created(f"001{n:06d}") for n in range(first, first + count)]
     write = BatchWrite(written=[(p, str(900000 + int(p.source_id[3:]))) for p in plans])
     payloads = {p.source_id: {"Name": p.source_id, "_crm_destination_id": None} for p in plans}
     return plans, write, payloads
@@ -247,13 +254,20 @@ def test_a_quota_stop_at_the_start_keeps_the_leftovers_queued_for_the_end(
 def test_a_refused_queued_write_back_is_a_dead_letter_with_the_record(
     ledger: SyncLedger,
 ) -> None:
+    """The queue keeps only the ids; the letter is the record as its base holds it, the
+    id field blank (so its replay writes the id back), associations left to the base."""
     back = Queued(ledger, flush_at=1000, refuse={"001000003"})
     commit_batch(ledger, back, 0, 10)
     back.flush()
     [letter] = ledger.dead_letters("account", Direction.SF_TO_HS)
     assert (letter.source_id, letter.error.code) == ("001000003", WRITE_BACK_FAILED)
     assert letter.error.message.startswith("HubSpot_Id__c=900003: ENTITY_IS_DELETED")
-    assert letter.payload == {"Name": "001000003", "_crm_destination_id": None}
+    assert letter.payload == {
+        "name": "001000003",
+        "_crm_source_id": "001000003",
+        "_crm_destination_id": None,
+        "_crm_source_values": {"Name": "001000003"},
+    }
     assert ledger.waiting_write_backs("account", Direction.SF_TO_HS) == 0
     assert back.written == 9
 

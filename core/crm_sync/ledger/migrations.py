@@ -78,10 +78,25 @@ def _v5_pending_write_backs(connection: Connection) -> None:
     PendingWriteBackRow.__table__.create(connection, checkfirst=True)
 
 
+def _v6_write_backs_without_payloads(connection: Connection) -> None:
+    """A queued write-back keeps only its id pair: the table is made again without the
+    ``payload`` column (portable: no ``DROP COLUMN`` on an older SQLite), its rows kept."""
+    table = PendingWriteBackRow.__table__
+    if "payload" not in {c["name"] for c in inspect(connection).get_columns(table.name)}:
+        return
+    kept = [c.name for c in table.columns if c.name != "id"]
+    rows = [dict(r._mapping) for r in connection.execute(select(*(table.c[n] for n in kept)))]
+    table.drop(connection)
+    table.create(connection)
+    if rows:
+        connection.execute(table.insert(), rows)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_typed_associations_and_errors,
     3: _v3_reasons_and_repeats,
     4: _v4_dead_letters_seen_in_run,
     5: _v5_pending_write_backs,
+    6: _v6_write_backs_without_payloads,
 }
 """``version -> step`` upgrading a ledger from ``version - 1``."""

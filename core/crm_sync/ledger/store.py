@@ -425,7 +425,7 @@ class LedgerBatch:
         default_factory=lambda: defaultdict(set)
     )
     _runs: list[dict[str, Any]] = field(default_factory=list)
-    _write_backs: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    _write_backs: dict[tuple[str, str, str], str] = field(default_factory=dict)
     _dropped_write_backs: list[tuple[str, str, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -601,16 +601,9 @@ class LedgerBatch:
         direction: Direction,
         source_id: str,
         destination_id: str,
-        payload: Mapping[str, Any],
     ) -> None:
         """Queue the write of ``destination_id`` into the source record's id field."""
-        self._write_backs[(mapping, str(direction), source_id)] = {
-            "mapping": mapping,
-            "direction": str(direction),
-            "source_id": source_id,
-            "destination_id": destination_id,
-            "payload": _json_ready(payload),
-        }
+        self._write_backs[(mapping, str(direction), source_id)] = destination_id
 
     def drop_write_backs(
         self, mapping: str, direction: Direction, source_ids: Iterable[str]
@@ -863,9 +856,9 @@ def _json_ready(value: Any) -> Any:
     """Values JSON columns can store: dates as ISO text, decimals as text.
 
     Exact types first: a base is a dict of dicts of plain values and ``Decimal`` (the
-    Singer reader's numbers with a fraction), a queued write-back's payload a record with
-    lists of dicts and the SDK's parsed date-times, and ``isinstance`` against ``Mapping``
-    costs an ABC check per value (a first import copies a base and a payload per record).
+    Singer reader's numbers with a fraction), a dead letter's payload a record with lists
+    of dicts and the SDK's parsed date-times, and ``isinstance`` against ``Mapping`` costs
+    an ABC check per value (a first import copies a base per record).
     """
     kind = type(value)
     if kind is dict:

@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
@@ -27,7 +26,6 @@ __all__ = [
     "count_write_backs",
     "delete_write_backs",
     "insert_write_backs",
-    "payloads_of",
     "write_back_pages",
 ]
 
@@ -76,33 +74,20 @@ def write_back_pages(
         after = page[-1].source_id
 
 
-def payloads_of(
-    engine: Engine, mapping: str, direction: Direction, source_ids: Iterable[str]
-) -> dict[str, dict[str, Any]]:
-    """The payloads the queue holds for ``source_ids`` (for dead letters of refusals)."""
-    out: dict[str, dict[str, Any]] = {}
-    with engine.connect() as connection:
-        for chunk in chunked(sorted(set(source_ids))):
-            query = select(_TABLE.c.source_id, _TABLE.c.payload).where(
-                _TABLE.c.mapping == mapping,
-                _TABLE.c.direction == direction.value,
-                _TABLE.c.source_id.in_(chunk),
-            )
-            out |= {s: dict(p or {}) for s, p in connection.execute(query)}
-    return out
-
-
 def insert_write_backs(
-    connection: Connection, rows: Mapping[tuple[str, str, str], Mapping[str, Any]], now: datetime
+    connection: Connection, rows: Mapping[tuple[str, str, str], str], now: datetime
 ) -> None:
-    """Queue rows (``mapping``, ``direction``, ``source_id``, ``destination_id``,
-    ``payload``); a record queued again gets its newer id and payload."""
+    """Queue ``(mapping, direction, source_id) -> destination_id``; a record queued again
+    gets its newer id."""
     upsert(
         connection,
         _TABLE,
-        ({**row, "created_at": now} for row in rows.values()),
+        (
+            {"mapping": m, "direction": d, "source_id": s, "destination_id": i, "created_at": now}
+            for (m, d, s), i in rows.items()
+        ),
         ["mapping", "direction", "source_id"],
-        lambda ex, _t: {"destination_id": ex.destination_id, "payload": ex.payload},
+        lambda ex, _t: {"destination_id": ex.destination_id},
     )
 
 

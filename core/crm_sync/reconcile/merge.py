@@ -22,11 +22,11 @@ the two sides' modification times, equal or unknown times going to ``tie``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, overload
 
 from crm_sync.reconcile.normalize import BLANK, canonical, is_blank, plainly_same, same_value
 from crm_sync.reconcile.policy import FieldPolicy, MappingPolicy
@@ -291,7 +291,8 @@ class RecordPlan:
     destination_id: str | None
     action: Action
     changes: Mapping[str, Any] = field(default_factory=dict)
-    decisions: tuple[FieldDecision, ...] = ()
+    decisions: Sequence[FieldDecision] = ()
+    """One per mapped field (a create's are built when first read)."""
     skip_reason: SkipReason | None = None
     base_after: Base | None = None
     tombstones: tuple[Tombstone, ...] = ()
@@ -312,7 +313,10 @@ class RecordPlan:
 
     @property
     def conflicts(self) -> tuple[FieldConflict, ...]:
-        """The field conflicts and how each was decided."""
+        """The field conflicts and how each was decided (a create has none: its base and
+        destination are blank, so its decisions need not be built to say so)."""
+        if type(self.decisions) is _CreateDecisions:
+            return ()
         return tuple(d.conflict for d in self.decisions if d.conflict is not None)
 
     @property
@@ -435,15 +439,22 @@ class _CreateField:
     send_reason: Reason
 
 
-_LegFields = tuple[tuple[FieldPolicy, ...], tuple[_CreateField, ...]]
+@dataclass(frozen=True, slots=True)
+class _CreateFields:
+    """A leg's fields as creates see them: all (in policy order), and those a create may
+    send (neither rule ``none`` nor kept on the destination always)."""
+
+    all: tuple[_CreateField, ...]
+    sent: tuple[_CreateField, ...]
+
+
+_LegFields = tuple[tuple[FieldPolicy, ...], _CreateFields]
 _CREATE_FIELDS: dict[tuple[int, Direction], _LegFields] = {}
 """:func:`_create_fields` by the identity of a leg's field tuple (and the tuple, to tell a
 reused id); a few entries per process."""
 
 
-def _create_fields(
-    fields: tuple[FieldPolicy, ...], direction: Direction
-) -> tuple[_CreateField, ...]:
+def _create_fields(fields: tuple[FieldPolicy, ...], direction: Direction) -> _CreateFields:
     """A leg's fields as creates see them, worked out once per leg.
 
     Looked up by the tuple's identity: ``functools.cache`` hashed the whole tuple at every
@@ -455,7 +466,7 @@ def _create_fields(
     if hit is not None and hit[0] is fields:
         return hit[1]
     src, dst = direction.source, direction.destination
-    made = tuple(
+    every = tuple(
         _CreateField(
             name=item.name_on(dst),
             source_name=item.name_on(src),
@@ -466,10 +477,72 @@ def _create_fields(
         )
         for item in fields
     )
+    made = _CreateFields(every, tuple(f for f in every if not (f.rule_none or f.never)))
     if len(_CREATE_FIELDS) >= 256:  # many policies (a test suite): start again
         _CREATE_FIELDS.clear()
     _CREATE_FIELDS[key] = (fields, made)
     return made
+
+
+def _create_decision(item: _CreateField, source: Any) -> FieldDecision:
+    """What :func:`decide_field` decides for one field of a create (blank base and
+    destination)."""
+    if item.rule_none:
+        return FieldDecision(item.name, Outcome.LEAVE, Reason.RULE_NONE)
+    if source is MISSING:
+        return FieldDecision(item.name, Outcome.LEAVE, Reason.ABSENT)
+    if is_blank(source, item.kind):
+        return FieldDecision(item.name, Outcome.LEAVE, Reason.UNCHANGED)
+    if item.never:
+        return FieldDecision(item.name, Outcome.LEAVE, Reason.NEVER_THIS_DIRECTION)
+    return FieldDecision(item.name, Outcome.SEND, item.send_reason, source)
+
+
+class _CreateDecisions(Sequence[FieldDecision]):
+    """A create's field decisions, built on first read from the record's values.
+
+    A first import creates every record and reads none of them (the run report keeps a
+    few samples), so building one :class:`FieldDecision` per field per record up front
+    cost more than the rest of the create's planning. Equal to the tuple it stands for.
+    """
+
+    __slots__ = ("_fields", "_made", "_values")
+
+    def __init__(self, fields: tuple[_CreateField, ...], values: Mapping[str, Any]) -> None:
+        self._fields = fields
+        self._values = values
+        self._made: tuple[FieldDecision, ...] | None = None
+
+    def _all(self) -> tuple[FieldDecision, ...]:
+        if self._made is None:
+            values = self._values
+            self._made = tuple(
+                _create_decision(f, values.get(f.name, MISSING)) for f in self._fields
+            )
+        return self._made
+
+    @overload
+    def __getitem__(self, index: int) -> FieldDecision: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[FieldDecision, ...]: ...
+    def __getitem__(self, index: int | slice) -> FieldDecision | tuple[FieldDecision, ...]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __iter__(self) -> Iterator[FieldDecision]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a tuple, yet mutable inside
+
+    def __repr__(self) -> str:
+        return repr(self._all())
 
 
 class _Planner:
@@ -566,35 +639,26 @@ class _Planner:
 
         A new record's base and destination are blank, so :func:`decide_field` sends
         every field with a non-blank value unless its rule keeps it on the destination
-        always, and leaves the rest; this decides the same without the comparisons.
+        always, and leaves the rest; this decides the same without the comparisons, and
+        builds the per-field decisions only if something reads them (a report's few
+        samples): a first import reads none.
         """
         values, native = self.record.values, self.record.native or {}
-        decisions: list[FieldDecision] = []
+        fields = _create_fields(self.policy.fields, self.direction)
         changes: dict[str, Any] = {}
-        new_dst: dict[str, Any] = {}
         new_src: dict[str, Any] = {}
-        for item in _create_fields(self.policy.fields, self.direction):
-            name = item.name
-            source = values.get(name, MISSING)
-            if item.rule_none:
-                decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.RULE_NONE))
-            elif source is MISSING:
-                decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.ABSENT))
-            elif is_blank(source, item.kind):
-                decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.UNCHANGED))
-            elif item.never:
-                decisions.append(FieldDecision(name, Outcome.LEAVE, Reason.NEVER_THIS_DIRECTION))
-            else:
-                decisions.append(FieldDecision(name, Outcome.SEND, item.send_reason, source))
-                changes[name] = source
-                new_dst[name] = source
-                new_src[item.source_name] = native.get(item.source_name, source)
+        for item in fields.sent:
+            source = values.get(item.name, MISSING)
+            if source is MISSING or is_blank(source, item.kind):
+                continue
+            changes[item.name] = source
+            new_src[item.source_name] = native.get(item.source_name, source)
         new: Base = {_SF: {}, _HS: {}}
-        new[dst.value] = new_dst
+        new[dst.value] = dict(changes)
         new[self.direction.source.value] = new_src
         return {
             "changes": changes,
-            "decisions": tuple(decisions),
+            "decisions": _CreateDecisions(fields.all, values),
             "base_after": new if changes else None,
         }
 

@@ -49,9 +49,9 @@ class BatchWrite:
     refused: list[RefusedRecord] = field(default_factory=list)
     settled: list[RecordPlan] = field(default_factory=list)
     """Plans that needed no write but carry ledger facts (new base, tombstones)."""
-    write_backs: list[tuple[str, str, Mapping[str, Any]]] = field(default_factory=list)
-    """``(source id, destination id, payload)`` of ids to write back into the source's id
-    field later, queued in the ledger with this batch (:mod:`crm_sync.sync.writeback`)."""
+    write_backs: list[tuple[str, str]] = field(default_factory=list)
+    """``(source id, destination id)`` of ids to write back into the source's id field
+    later, queued in the ledger with this batch (:mod:`crm_sync.sync.writeback`)."""
     write_backs_moot: list[str] = field(default_factory=list)
     """Source ids whose queued write-back is moot: the batch read their id field set
     already; their queued rows go with this batch."""

@@ -30,7 +30,6 @@ from crm_sync.ledger.lock import MappingLocks
 from crm_sync.ledger.writebacks import (
     PendingWriteBack,
     count_write_backs,
-    payloads_of,
     write_back_pages,
 )
 from crm_sync.reconcile import Base, LedgerState, RunReport
@@ -193,21 +192,19 @@ class SyncLedger:
         mapping: str,
         direction: Direction,
         answered: Sequence[str],
-        refused: Mapping[str, RecordError],
+        refused: Mapping[str, tuple[Mapping[str, Any], RecordError]],
         *,
         run_id: str | None = None,
     ) -> None:
         """Drop the write-backs the source answered for, in one transaction with the
-        dead letters of those it refused (their payloads come from the queue); a letter
-        of a source record that no longer exists (``WRITE_BACK_SOURCE_GONE``) is closed
-        at once: a replay could only be refused again."""
-        payloads = payloads_of(self.store.engine, mapping, direction, refused) if refused else {}
+        dead letters (payload, error) of those it refused; a letter of a source record
+        that no longer exists (``WRITE_BACK_SOURCE_GONE``) is closed at once: a replay
+        could only be refused again."""
         with self.store.batch() as uow:
             uow.drop_write_backs(mapping, direction, answered)
-            for source_id, error in refused.items():
-                payload = payloads.get(source_id, {})
+            for source_id, (payload, error) in refused.items():
                 uow.dead_letter(mapping, direction, source_id, payload, error, run_id)
-            gone = [i for i, error in refused.items() if error.code == WRITE_BACK_SOURCE_GONE]
+            gone = [i for i, (_, error) in refused.items() if error.code == WRITE_BACK_SOURCE_GONE]
             if gone:
                 uow.resolve_dead_letters(mapping, direction, gone, code=WRITE_BACK_SOURCE_GONE)
 
@@ -283,8 +280,8 @@ class SyncLedger:
                 )
             if run_id is not None and seen:
                 uow.mark_seen(mapping, direction, run_id, seen)
-            for source_id, dest_id, payload in write.write_backs:
-                uow.queue_write_back(mapping, direction, source_id, dest_id, payload)
+            for source_id, dest_id in write.write_backs:
+                uow.queue_write_back(mapping, direction, source_id, dest_id)
             if write.write_backs_moot:
                 uow.drop_write_backs(mapping, direction, write.write_backs_moot)
             if made:

@@ -22,11 +22,13 @@ and writes them once ``flush_at`` wait, across batches, as one Bulk job, the res
 end of the run; a record read again with its id field set drops its queued row. What an
 earlier run left queued (a kill, a quota stop) goes first, at the start of the next run
 (:meth:`QueuedIdWriteBack.flush_earlier`), before its batches queue more: a run that
-fails early still delivers those ids. A row goes when the source answered
-for it; a refused one becomes the same ``WRITE_BACK_FAILED`` dead letter, from the
-payload the queue kept, except for a source record that no longer exists: its letter
-(``WRITE_BACK_SOURCE_GONE``) is closed at once, not replayed; a quota stop leaves the rest
-queued for the next run.
+fails early still delivers those ids. A row goes when the source answered for it; a
+refused one becomes the same ``WRITE_BACK_FAILED`` dead letter, except for a source
+record that no longer exists: its letter (``WRITE_BACK_SOURCE_GONE``) is closed at once,
+not replayed; a quota stop leaves the rest queued for the next run. The queue keeps only
+the id pair: a refused record's dead letter is rebuilt from the linked pair's base
+(:func:`letter_payload`), which the replay finds equal to the destination, so it only
+repeats the write-back.
 
 A leg's subclass says how ids are written (:meth:`IdWriteBack.write_ids`). The write-back
 moves the source record's modification time (Salesforce ``SystemModstamp``), so its tap
@@ -43,7 +45,8 @@ from typing import TYPE_CHECKING, Any
 
 from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import Action, LedgerState, RecordPlan
-from crm_sync.sync.annotations import PARTIAL
+from crm_sync.sync.annotations import PARTIAL, SOURCE_ID
+from crm_sync.sync.associations import ASSOC_KEY
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
 from crm_sync.sync.crash import BEFORE_WRITE_BACK_FLUSH, crash_point
 from crm_sync.sync.leg import DESTINATION_ID, NOTHING_LINKED, Linked
@@ -67,6 +70,23 @@ STOPPED = "WRITE_BACK_STOPPED"
 def stopped(items: Items, stop: QuotaExhausted) -> Refusals:
     """The write-backs a quota stop kept back, as refusals naming the stop."""
     return {source_id: RecordError(STOPPED, str(stop)) for source_id, _ in items}
+
+
+def letter_payload(
+    source_id: str, state: LedgerState | None, direction: Direction, source_id_field: str
+) -> dict[str, Any]:
+    """A refused queued write-back's dead letter: the record as the linked pair's base
+    holds it (the mapper's shape: destination names, the source's own values in
+    ``_crm_source_values``) with its id field blank, so the replay plans it unchanged
+    and writes the id back again. Associations are left out: the replay keeps them."""
+    base = (state.base if state is not None else None) or {}
+    written = base.get(direction.destination.value) or {}
+    native = base.get(direction.source.value) or {}
+    payload = {k: v for k, v in written.items() if not k.startswith(ASSOC_KEY)}
+    payload |= {source_id_field: source_id, DESTINATION_ID: None}
+    if native:
+        payload["_crm_source_values"] = dict(native)
+    return payload
 
 
 def _in_write(write: BatchWrite) -> set[str]:
@@ -199,6 +219,7 @@ class QueuedIdWriteBack(IdWriteBack):
         flush_at: int,
         run_id: str | None = None,
         needs_key: bool = False,
+        source_id_field: str = SOURCE_ID,
     ) -> None:
         super().__init__(id_field, where, needs_key=needs_key)
         self.ledger = ledger
@@ -206,6 +227,8 @@ class QueuedIdWriteBack(IdWriteBack):
         self.direction = direction
         self.flush_at = max(1, flush_at)
         self.run_id = run_id
+        self.source_id_field = source_id_field
+        """Where a dead letter's payload names the record (:func:`letter_payload`)."""
         self.waiting = ledger.waiting_write_backs(mapping, direction)
         """Queued rows, as far as this run knows (an earlier run's leftovers included)."""
         self.written_earlier: dict[str, str] = {}
@@ -240,7 +263,7 @@ class QueuedIdWriteBack(IdWriteBack):
         queued = 0
         for source_id, (plan, dest_id) in wanted.items():
             if self.written_earlier.get(source_id) != dest_id:
-                write.write_backs.append((source_id, dest_id, payloads[source_id]))
+                write.write_backs.append((source_id, dest_id))
                 queued += 1
             if source_id not in in_write:
                 write.settled.append(plan)
@@ -289,10 +312,15 @@ class QueuedIdWriteBack(IdWriteBack):
             self.written_earlier.update((i, d) for i, d in items if i not in refusals)
         held = {i for i, e in refusals.items() if e.code == STOPPED} if stop else set()
         answered = [i for i, _ in items if i not in held]
-        refused = {
+        failed = {
             i: self.failure(dest_id, refusals[i])
             for i, dest_id in items
             if i in refusals and i not in held
+        }
+        states = self.ledger.load(self.mapping, self.direction, list(failed)) if failed else {}
+        refused = {
+            i: (letter_payload(i, states.get(i), self.direction, self.source_id_field), error)
+            for i, error in failed.items()
         }
         self.ledger.finish_write_backs(
             self.mapping, self.direction, answered, refused, run_id=self.run_id

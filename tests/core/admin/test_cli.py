@@ -33,7 +33,7 @@ def test_status_per_mapping(ledger: LedgerStore) -> None:
 def test_status_counts_the_ids_waiting_to_be_written_back(ledger: LedgerStore) -> None:
     with ledger.batch() as uow:
         for n in range(3):
-            uow.queue_write_back("project", FWD, f"a10{n}", f"90{n}", {"Name": "x"})
+            uow.queue_write_back("project", FWD, f"a10{n}", f"90{n}")
     out = run(ledger, "status", "--mapping", "project")
     assert "ids waiting to be written back: 3" in out
 

@@ -170,9 +170,13 @@ class Climb:
             self.feed.put(self._slots, exc)
         finally:
             self.frontier.finish_chain(self.segment)
-            self.feed.end(self._slots)
-            if self._on_end is not None:
-                self._on_end()
+            try:
+                if self._on_end is not None:
+                    # Before this chain's end goes to the feed: a chain started here must be
+                    # a producer already when the stream counts the last end.
+                    self._on_end()
+            finally:
+                self.feed.end(self._slots)
 
     def _refused(self, why: str) -> None:
         if not self.guessed:

@@ -91,10 +91,12 @@ def pull_chains(
     guesses: list[str],
     add_at: int,
     order: list[int],
+    splits: frozenset[int] = frozenset(),
 ) -> list[int]:
     """Chain 0 up from the lowest id, chains started at ``starts`` (after ``add_at``
-    steps) answering as ``guesses`` say, the walk down from the top; steps taken in
-    ``order``. Every id each end claimed, in claim order."""
+    steps) answering as ``guesses`` say, the walk down from the top; at each step in
+    ``splits`` one more chain in the middle of the widest part left (as when a chain
+    ends); steps taken in ``order``. Every id each end claimed, in claim order."""
     frontier = Frontier()
     claimed: list[int] = []
     up, down = 0, len(ids)
@@ -175,6 +177,12 @@ def pull_chains(
                 if segment is not None:
                     chains.append(_Chain(segment, guess))
             live = actors()
+        if steps in splits and (gap := frontier.widest_gap()) is not None:
+            after, before, _ = gap
+            segment = frontier.add_chain(after + (before - after) // 2)
+            if segment is not None:
+                chains.append(_Chain(segment, guesses[steps % len(guesses)]))
+            live = actors()
         steps += 1
         choice = live[next(turns, 0) % len(live)]
         if not runnable(choice):
@@ -198,6 +206,7 @@ def pull_chains(
     guesses=st.lists(st.sampled_from(GUESSES), min_size=4, max_size=4),
     add_at=st.integers(0, 6),
     order=st.lists(st.integers(0, 5), max_size=80),
+    splits=st.frozensets(st.integers(0, 40), max_size=4),
 )
 def test_several_chains_claim_every_id_exactly_once(
     ids: list[int],
@@ -207,8 +216,9 @@ def test_several_chains_claim_every_id_exactly_once(
     guesses: list[str],
     add_at: int,
     order: list[int],
+    splits: frozenset[int],
 ) -> None:
-    claimed = pull_chains(ids, list_page, search_page, starts, guesses, add_at, order)
+    claimed = pull_chains(ids, list_page, search_page, starts, guesses, add_at, order, splits)
     assert sorted(claimed) == ids  # each once: none lost, none twice
 
 

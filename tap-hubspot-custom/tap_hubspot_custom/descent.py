@@ -373,6 +373,13 @@ class Descent:
     beside the walk's next page; pages wait in ``feed`` until the stream takes them.
     ``on_first(highest)``: called with the highest id of the walk's first page (the stream
     then starts more list chains below it).
+
+    The walk keeps up to ``depth`` pages waiting (16 of 200 records: about 4 seconds of its
+    searches). Its search calls are outside the portal's ten-second window, but its pages'
+    association reads are inside it: once the list chains have spent the window, those
+    reads wait for it to roll on (about 2 seconds in 10 at 150 ms a call), and the pages
+    behind them wait too. With 4 pages the walk stopped there and idled its own allowance;
+    with 16 it reads on through the pause. Memory stays bounded by ``depth``.
     """
 
     def __init__(
@@ -383,7 +390,7 @@ class Descent:
         frontier: Frontier,
         start_reads: Callable[[list[str]], Any],
         limit: int = 200,
-        depth: int = 4,
+        depth: int = 16,
         below: int | None = None,
         feed: Feed | None = None,
         on_first: Callable[[int], None] | None = None,

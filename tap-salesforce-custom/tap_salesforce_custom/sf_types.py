@@ -9,13 +9,13 @@ roll-up fields carry ``x-sf-calculated`` (what a mapping's ``refresh: formulas``
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from crm_sync.convert import Kind
 from crm_sync.convert.codec import SALESFORCE, iso_datetime
+from crm_sync.convert.values import utc_millis_prefix
 
 LOGGER = logging.getLogger("tap-salesforce-custom")
 
@@ -90,13 +90,6 @@ def replication_key(schema: dict[str, Any]) -> str | None:
 # --- values ------------------------------------------------------------------------
 
 
-_UTC_MILLIS = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}(?:Z|[+]0000|[+]00:00)"
-)
-"""A datetime already in UTC with milliseconds, as both Salesforce APIs send them: only
-its zone suffix differs from the normalised form."""
-
-
 def normalize_datetime(value: str) -> str:
     """Any Salesforce datetime (``…000+0000``, ``…Z``) as ``YYYY-MM-DDTHH:MM:SS.mmm+00:00``.
 
@@ -107,14 +100,10 @@ def normalize_datetime(value: str) -> str:
     Anything else, or a date that does not exist, goes through the full parse, which
     gives the same result or error (:func:`normalize_any_datetime`).
     """
-    if _UTC_MILLIS.fullmatch(value):
-        try:
-            datetime.fromisoformat(value[:23])
-        except ValueError:
-            pass  # the full parse raises its own error
-        else:
-            return value[:23] + "+00:00"
-    return normalize_any_datetime(value)
+    prefix = utc_millis_prefix(value)
+    if prefix is not None:
+        return prefix + "+00:00"
+    return normalize_any_datetime(value)  # which raises the error of a bad value
 
 
 def normalize_any_datetime(value: str) -> str:

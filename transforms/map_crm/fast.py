@@ -6,8 +6,9 @@ answer is a slice of the input or the same as for the previous record. Here:
 
 * a datetime already in UTC with milliseconds (the tap's ``…T09:00:00.000+00:00``, the
   APIs' ``…Z`` / ``…+0000``) becomes HubSpot's ``…T09:00:00.000Z`` by its suffix alone,
-  once ``datetime.fromisoformat`` has accepted its calendar date and time; years before
-  1000 take the full path (its ``strftime`` writes them with fewer digits);
+  once ``datetime.fromisoformat`` has accepted its calendar date and time
+  (:func:`crm_sync.convert.values.utc_millis_prefix`, shared with the Salesforce tap);
+  the rare years before 1000 are left to the full path;
 * a finite ``Decimal`` (how the Singer reader decodes a number with a fraction) between
   two number kinds is written by ``format_decimal`` directly (parsing its text again
   gives the same ``Decimal``);
@@ -22,22 +23,15 @@ also raises the errors. ``tests/transforms/test_fast.py`` checks each against it
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from crm_sync.convert import FieldConverter, Kind
 from crm_sync.convert.codec import HUBSPOT, read_datetime
-from crm_sync.convert.values import format_decimal
+from crm_sync.convert.values import format_decimal, utc_millis_prefix
 
 MEMO_SIZE = 4096
 """Results kept per field; past it, new values are converted without being kept."""
-
-_UTC_MILLIS = re.compile(
-    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}(?:Z|[+]0000|[+]00:00)"
-)
-"""A UTC datetime with milliseconds, year 1000 or later."""
 
 _MEMO_TYPES = (str, bool, int)
 
@@ -45,13 +39,10 @@ _MEMO_TYPES = (str, bool, int)
 def utc_millis_as_hubspot(value: Any) -> str | None:
     """``value`` in HubSpot's datetime form if it is already a UTC datetime with
     milliseconds of year 1000 or later; else None (the full path decides)."""
-    if type(value) is not str or not _UTC_MILLIS.fullmatch(value):
+    if type(value) is not str or value[:1] == "0":  # years before 1000: the full path
         return None
-    try:
-        datetime.fromisoformat(value[:23])
-    except ValueError:
-        return None
-    return value[:23] + "Z"
+    prefix = utc_millis_prefix(value)
+    return None if prefix is None else prefix + "Z"
 
 
 def hubspot_stamp(value: Any) -> str | None:

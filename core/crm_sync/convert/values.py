@@ -197,6 +197,29 @@ def format_decimal(number: Decimal | None) -> str:
     return "0" if text in {"-0", ""} else text
 
 
+_UTC_MILLIS = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}(?:Z|[+]0000|[+]00:00)"
+)
+
+
+def utc_millis_prefix(value: str) -> str | None:
+    """``YYYY-MM-DDTHH:MM:SS.mmm`` of a datetime already in UTC with milliseconds (``Z``,
+    ``+0000`` or ``+00:00``: how both APIs send them) once ``datetime.fromisoformat``
+    accepts its calendar date and time; else None.
+
+    Rewriting only the zone suffix of such a value gives what a full parse and format
+    gives, at a fraction of the cost (the full parse was a third of the Salesforce tap's
+    CPU and most of map-crm's datetime work); anything else goes the full way.
+    """
+    if not _UTC_MILLIS.fullmatch(value):
+        return None
+    try:
+        datetime.fromisoformat(value[:23])
+    except ValueError:
+        return None
+    return value[:23]
+
+
 def format_datetime_sf(stamp: datetime) -> str:
     """``2024-01-01T00:00:00.000+0000``. ``isoformat`` pads the year to four digits, as
     both APIs read it; glibc's ``strftime("%Y")`` writes ``999-...`` for year 999."""

@@ -266,6 +266,7 @@ class Records:
         if not isinstance(values, dict):
             raise ValidationError("properties must be an object of property names to values")
         live = self.props.live(ot)
+        contacts = ot.object_type_id == "0-1"
         clean: dict[str, str | None] = {}
         problems: list[PropertyValueError] = []
         for name, raw in values.items():
@@ -288,7 +289,15 @@ class Records:
                 )
                 continue
             try:
-                if prop.external_options:
+                if (
+                    type(raw) is str
+                    and prop.type == "string"
+                    and not prop.external_options
+                    and not (contacts and name == "email")
+                ):
+                    # text into a text property: what normalize gives, without its checks
+                    clean[name] = raw or None
+                elif prop.external_options:
                     clean[name] = self._external(prop, raw, allowed)
                 elif normalized is None or prop.type == "string" or type(raw) not in _SCALARS:
                     clean[name] = normalize(prop, raw, ot.object_type_id)

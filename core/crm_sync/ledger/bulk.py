@@ -14,16 +14,17 @@ column stores (see :func:`crm_sync.ledger.models.stamp_binder`, JSON as text).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from threading import Lock
 from typing import Any, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import BindParameter, Connection, Select, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-__all__ = ["BulkStatement"]
+__all__ = ["BulkStatement", "InQuery"]
 
 
 class BulkStatement:
@@ -67,3 +68,85 @@ class BulkStatement:
 def _format_dialect(dialect: Dialect) -> Dialect:
     """``dialect``'s class with the ``format`` paramstyle (``%s``): psycopg takes both."""
     return type(dialect)(paramstyle="format")  # type: ignore[call-arg]
+
+
+ListBinds = Mapping[str, Sequence[BindParameter[Any]]]
+"""Each ``IN`` list's name -> one bound parameter per item (what a query builder takes)."""
+
+
+class InQuery:
+    """A SELECT with ``IN`` lists, compiled once per dialect and list lengths, run by the
+    driver; each value of its rows processed by its column's own type, as SQLAlchemy's
+    result would (a JSON base decoded, a SQLite date-time made aware UTC).
+
+    ``build(lists)`` makes the statement: ``lists`` maps each list's name to its binds
+    (``column.in_(lists["ids"])``; for an empty list, leave its condition out); other
+    values are ``bindparam(name)``. An ``IN`` list's
+    expanding parameter is rendered again on every call by SQLAlchemy: a batch's lookups
+    asked it several times per batch.
+    """
+
+    def __init__(self, build: Callable[[ListBinds], Select[Any]]) -> None:
+        self._build = build
+        self._compiled: dict[tuple[Any, ...], _Shape] = {}
+        self._lock = Lock()
+
+    def rows(
+        self,
+        connection: Connection,
+        values: Mapping[str, Any],
+        lists: Mapping[str, Sequence[Any]],
+    ) -> list[tuple[Any, ...]]:
+        """The rows for ``values`` (by bind name) and ``lists`` (by list name)."""
+        dialect = connection.dialect
+        key = (dialect.name, *((name, len(items)) for name, items in lists.items()))
+        shape = self._compiled.get(key)
+        if shape is None:
+            with self._lock:
+                shape = self._compile(dialect, {name: len(items) for name, items in lists.items()})
+                self._compiled[key] = shape
+        named = {**shape.constants, **values}
+        args = tuple(
+            named[name] if at is None else lists[name][at] for name, at in shape.parameters
+        )
+        rows = connection.exec_driver_sql(shape.sql, args).fetchall()
+        if not any(shape.processors):
+            return [tuple(row) for row in rows]
+        steps = shape.processors
+        return [tuple(_processed(steps, row)) for row in rows]
+
+    def _compile(self, dialect: Dialect, lengths: Mapping[str, int]) -> _Shape:
+        binds: dict[str, list[BindParameter[Any]]] = {
+            name: [bindparam(f"{name}_{k}") for k in range(n)] for name, n in lengths.items()
+        }
+        at = {b.key: (name, k) for name, items in binds.items() for k, b in enumerate(items)}
+        statement = self._build(binds)
+        positional = dialect if dialect.positional else _format_dialect(dialect)
+        compiled = statement.compile(dialect=positional)
+        order = compiled.positiontup or ()
+        parameters = tuple(at.get(key, (key, None)) for key in order)
+        constants = {  # a literal of the statement (a side's name) is a bound parameter too
+            key: compiled.binds[key].effective_value
+            for key in order
+            if key not in at and not compiled.binds[key].required
+        }
+        processors = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        )
+        return _Shape(compiled.string, parameters, constants, processors)
+
+
+def _processed(steps: Sequence[Callable[[Any], Any] | None], row: Sequence[Any]) -> Iterator[Any]:
+    for step, value in zip(steps, row, strict=True):
+        yield value if step is None else step(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    sql: str
+    parameters: tuple[tuple[str, int | None], ...]
+    """Per positional parameter: ``(bind name, None)`` or ``(list name, index)``."""
+    constants: Mapping[str, Any]
+    """The statement's own literals, by bind name."""
+    processors: tuple[Callable[[Any], Any] | None, ...]

@@ -18,8 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, case, delete, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, bindparam, case, delete, func, or_, select, update
 
+from crm_sync.ledger.bulk import InQuery, ListBinds
 from crm_sync.ledger.engine import (
     BUSY_TIMEOUT_S,
     create_ledger_engine,
@@ -65,6 +66,66 @@ _SIDE_COLUMN = {Side.SALESFORCE: SyncRecordRow.sf_id, Side.HUBSPOT: SyncRecordRo
 _RECORDS = SyncRecordRow.__table__
 
 
+def _records_by(side: Side) -> InQuery:
+    """Id-map rows (as :class:`SyncRecord` fields) of a list of ``side`` ids."""
+    return InQuery(
+        lambda lists: select(
+            _RECORDS.c.mapping, _RECORDS.c.sf_id, _RECORDS.c.hs_id, _RECORDS.c.base,
+            _RECORDS.c.sf_modified_at, _RECORDS.c.hs_modified_at,
+        ).where(_RECORDS.c.mapping == bindparam("mapping"), _SIDE_COLUMN[side].in_(lists["ids"]))
+    )  # fmt: skip
+
+
+_RECORDS_BY = {side: _records_by(side) for side in Side}
+_STONE = TombstoneRow.__table__
+
+
+def _stones(lists: ListBinds) -> Any:
+    """Tombstones of a batch's source ids (side ``src``) and of their linked ids (``dst``)."""
+    condition = and_(_STONE.c.side == bindparam("src"), _STONE.c.record_id.in_(lists["ids"]))
+    if lists["linked"]:
+        linked = and_(_STONE.c.side == bindparam("dst"), _STONE.c.record_id.in_(lists["linked"]))
+        condition = or_(condition, linked)
+    return (
+        select(_STONE.c.side, _STONE.c.record_id, _STONE.c.deleted_at)
+        .where(_STONE.c.mapping == bindparam("mapping"))
+        .where(condition)
+    )
+
+
+_STONES = InQuery(_stones)
+
+
+def _live_links(direction: Direction) -> InQuery:
+    """Source id -> destination id of a list of source ids, neither side tombstoned."""
+    src, dst = direction.source, direction.destination
+    column, other = _SIDE_COLUMN[src], _SIDE_COLUMN[dst]
+    stone = _STONE.alias("stone")
+
+    def tombstoned(side: Side, record_id: Any) -> Any:
+        return (
+            select(stone.c.record_id)
+            .where(
+                stone.c.mapping == SyncRecordRow.mapping,
+                stone.c.side == side.value,
+                stone.c.record_id == record_id,
+            )
+            .exists()
+        )
+
+    return InQuery(
+        lambda lists: select(column, other).where(
+            SyncRecordRow.mapping == bindparam("mapping"),
+            column.in_(lists["ids"]),
+            ~tombstoned(src, column),
+            ~tombstoned(dst, other),
+        )
+    )
+
+
+_LIVE_LINKS = {direction: _live_links(direction) for direction in Direction}
+
+
 class LedgerStore:
     """The sync ledger at a path (SQLite file) or any SQLAlchemy URL (PostgreSQL).
 
@@ -100,27 +161,15 @@ class LedgerStore:
         ids = list(dict.fromkeys(source_ids))
         records: dict[str, SyncRecord] = {}
         stones: dict[tuple[Side, str], datetime] = {}
-        column = _SIDE_COLUMN[src]
+        named = {"mapping": mapping, "src": src.value, "dst": dst.value}
         with self.engine.connect() as connection:
             for chunk in chunked(ids):
-                rows = connection.execute(
-                    select(_RECORDS).where(SyncRecordRow.mapping == mapping, column.in_(chunk))
-                )
-                for row in rows:
-                    record = SyncRecord.from_row(row)
+                for row in _RECORDS_BY[src].rows(connection, named, {"ids": chunk}):
+                    record = SyncRecord(*row)
                     records[record.id_on(src)] = record
                 linked = [records[i].id_on(dst) for i in chunk if i in records]
-                condition = and_(TombstoneRow.side == src.value, TombstoneRow.record_id.in_(chunk))
-                if linked:
-                    condition = or_(
-                        condition,
-                        and_(TombstoneRow.side == dst.value, TombstoneRow.record_id.in_(linked)),
-                    )
-                for side, record_id, deleted_at in connection.execute(
-                    select(TombstoneRow.side, TombstoneRow.record_id, TombstoneRow.deleted_at)
-                    .where(TombstoneRow.mapping == mapping)
-                    .where(condition)
-                ):
+                lists = {"ids": chunk, "linked": linked}
+                for side, record_id, deleted_at in _STONES.rows(connection, named, lists):
                     stones[(Side(side), record_id)] = deleted_at
         return LedgerView(mapping, direction, records, stones)
 
@@ -133,33 +182,11 @@ class LedgerStore:
         columns (no base decoded): the association path asks it for the related
         records of every batch.
         """
-        src, dst = direction.source, direction.destination
-        column, other = _SIDE_COLUMN[src], _SIDE_COLUMN[dst]
-        stone = TombstoneRow.__table__.alias("stone")
-
-        def tombstoned(side: Side, record_id: Any) -> Any:
-            return (
-                select(stone.c.record_id)
-                .where(
-                    stone.c.mapping == SyncRecordRow.mapping,
-                    stone.c.side == side.value,
-                    stone.c.record_id == record_id,
-                )
-                .exists()
-            )
-
         found: dict[str, str] = {}
+        query = _LIVE_LINKS[direction]
         with self.engine.connect() as connection:
             for chunk in chunked(list(dict.fromkeys(source_ids))):
-                for key, value in connection.execute(
-                    select(column, other).where(
-                        SyncRecordRow.mapping == mapping,
-                        column.in_(chunk),
-                        ~tombstoned(src, column),
-                        ~tombstoned(dst, other),
-                    )
-                ):
-                    found[key] = value
+                found.update(query.rows(connection, {"mapping": mapping}, {"ids": chunk}))
         return found
 
     def lookup(self, mapping: str, side: Side, ids: Iterable[str]) -> dict[str, str]:
@@ -465,7 +492,7 @@ class LedgerBatch:
         A link replaces any other pairing of either id (a record re-created on one
         side). Times only ever move forward; ``base=None`` keeps the stored base.
         """
-        text = None if base is None else json_text(_json_ready(base))  # as the column stores it
+        text = None if base is None else _base_text(base)  # as the column stores it
         key = (mapping, sf_id)
         row = self._links.get(key)
         if row is None:
@@ -773,6 +800,26 @@ def _keyset_pages(
 
 _JSON_PLAIN = frozenset({str, int, float, bool, type(None)})
 """Types a JSON column stores as they are (checked by exact type: the common case)."""
+_SCALARS = _JSON_PLAIN | {Decimal}
+"""Types msgspec writes as :func:`_json_ready` copies them (a ``Decimal`` as ``str()``)."""
+
+
+def _base_text(base: Mapping[str, Mapping[str, Any]]) -> str:
+    """A base's JSON text: ``json_text(_json_ready(base))`` without the copy when the base
+    is a dict (text keys) of dicts (text keys) of plain values and decimals, as a base
+    is (type checks by ``map``, in C); anything else goes through :func:`_json_ready`."""
+    if type(base) is dict and set(map(type, base)) <= _TEXT:
+        sides = base.values()
+        if set(map(type, sides)) <= _DICT and all(
+            set(map(type, side)) <= _TEXT and set(map(type, side.values())) <= _SCALARS
+            for side in sides
+        ):
+            return json_text(base)
+    return json_text(_json_ready(base))
+
+
+_TEXT = frozenset({str})
+_DICT = frozenset({dict})
 
 
 def _json_ready(value: Any) -> Any:

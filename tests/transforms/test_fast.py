@@ -134,3 +134,10 @@ def test_a_field_converts_each_empty_value_once() -> None:
         convert = hubspot_converter(Counting(kind, kind))
         assert convert(None) == convert(None) == FieldConverter(kind, kind).to_hubspot(None)
     assert asked == [None] * 4
+
+
+def test_equal_decimals_share_a_memo_entry_with_the_same_text() -> None:
+    converter = FieldConverter(Kind.NUMBER, Kind.NUMBER)
+    convert = hubspot_converter(converter)
+    for text in ["34.0", "34", "3.4E+1", "34.00", "-0.0", "0", "1E-7", "1.50", "1.5"]:
+        assert convert(Decimal(text)) == converter.to_hubspot(Decimal(text)), text

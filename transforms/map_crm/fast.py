@@ -11,7 +11,7 @@ answer is a slice of the input or the same as for the previous record. Here:
   the rare years before 1000 are left to the full path;
 * a finite ``Decimal`` (how the Singer reader decodes a number with a fraction) between
   two number kinds is written by ``format_decimal`` directly (parsing its text again
-  gives the same ``Decimal``);
+  gives the same ``Decimal``), and the first :data:`MEMO_SIZE` values are kept;
 * a string between two text kinds (no value map) is itself, or ``""`` when blank;
 * any other value keeps the results of the first :data:`MEMO_SIZE` distinct ``str`` /
   ``bool`` / ``int`` / ``None`` values its field meets (a picklist, a checkbox, a date,
@@ -99,10 +99,18 @@ def hubspot_converter(converter: FieldConverter) -> Callable[[Any], str]:
 
         return stamp
     if converter.same_kind and converter.sf_kind is Kind.NUMBER:
+        # format_decimal's text depends on the value only (1.50 and 1.5 give "1.5"), so
+        # equal decimals may share an entry
+        decimals: dict[Decimal, str] = {}
 
         def number(value: Any) -> str:
             if type(value) is Decimal and value.is_finite():
-                return format_decimal(value)
+                found = decimals.get(value)
+                if found is None:
+                    found = format_decimal(value)
+                    if len(decimals) < MEMO_SIZE:
+                        decimals[value] = found
+                return found
             return memo(value)
 
         return number

@@ -180,6 +180,36 @@ def _lookup(record: dict[str, Any], name: str) -> Any:
     return next((v for k, v in record.items() if k.casefold() == folded), None)
 
 
+_Transformer = Callable[[Any, dict[str, Any]], Any]
+"""A field's transform steps as one call: (source value, record) -> value."""
+
+
+_TEXT_STEPS: dict[type, Callable[[str], str]] = {
+    Trim: str.strip,
+    Lower: str.lower,
+    Upper: str.upper,
+}
+"""Steps that change a string and leave any other value as it is."""
+
+
+def _transformer(steps: tuple[Transform, ...]) -> _Transformer | None:
+    """``steps`` as one call (None for none). Text-only steps (trim, lower, upper) run as
+    plain string methods, without :func:`_apply`'s match per step and record."""
+    if not steps:
+        return None
+    if not all(type(step) in _TEXT_STEPS for step in steps):
+        return lambda value, record: _apply(steps, value, record)
+    methods = tuple(_TEXT_STEPS[type(step)] for step in steps)
+
+    def text_steps(value: Any, _: dict[str, Any]) -> Any:
+        if isinstance(value, str):  # each step gives a string again
+            for method in methods:
+                value = method(value)
+        return value
+
+    return text_steps
+
+
 def _apply(steps: tuple[Transform, ...], value: Any, record: dict[str, Any]) -> Any:
     for step in steps:
         match step:
@@ -218,7 +248,8 @@ class _Step(NamedTuple):
     destination: str
     convert: Callable[[Any], Any]
     """The direction's conversion (to HubSpot with the short cuts of :mod:`map_crm.fast`)."""
-    steps: tuple[Transform, ...]
+    transform: _Transformer | None
+    """The field's transform steps (applied to the source value before ``convert``)."""
     partial_if_missing: bool
     """sf_to_hs: the stream's schema has the field, so a record without it is partial."""
     special: _Field | None
@@ -248,6 +279,9 @@ class StreamMapper:
         side = mapping.hubspot if direction is Direction.SF_TO_HS else mapping.salesforce
         self.stream_name = side.stream_name
         """The destination stream's name."""
+        to_hs = direction is Direction.SF_TO_HS
+        self.key = mapping.hubspot.id_property if to_hs else mapping.salesforce.id_field
+        """The upsert key: the destination's property or field holding the source id."""
         self._steps = [self._step(f) for f in self.fields]
         self._lookups = [
             (lookup, rules, [(rule, self._key_prefix(rule)) for rule in rules])
@@ -298,7 +332,8 @@ class StreamMapper:
         convert = hubspot_converter(f.converter) if to_hs else f.converter.to_salesforce
         partial_if_missing = to_hs and f.source.casefold() in self.source_props
         special = f if f.spec.owner or f.concat_here else None
-        return _Step(f.source, f.destination, convert, f.steps, partial_if_missing, special)
+        transform = _transformer(f.steps)
+        return _Step(f.source, f.destination, convert, transform, partial_if_missing, special)
 
     def _key_prefix(self, rule: AssociationRule) -> str | None:
         """The key prefix of the Salesforce object ``rule``'s mapping syncs, when known."""
@@ -306,13 +341,6 @@ class StreamMapper:
         return key_prefix(target.salesforce.object, self.live.key_prefixes) if target else None
 
     # --- schema ----------------------------------------------------------------
-
-    @property
-    def key(self) -> str:
-        m = self.mapping
-        if self.direction is Direction.SF_TO_HS:
-            return m.hubspot.id_property
-        return m.salesforce.id_field
 
     def schema(self) -> dict[str, Any]:
         """The destination-shaped JSON Schema, annotated for the targets."""
@@ -395,7 +423,7 @@ class StreamMapper:
         errors: list[dict[str, str]] = []
         warnings: list[dict[str, str]] = []
         partial = False
-        for name, destination, convert, steps, partial_if_missing, special in self._steps:
+        for name, destination, convert, transform, partial_if_missing, special in self._steps:
             if special is not None and special.spec.owner:
                 if _has(source, name):
                     self._owner(special, source, out, native, warnings)
@@ -416,7 +444,7 @@ class StreamMapper:
                     continue
                 native[name] = raw
             try:
-                out[destination] = convert(_apply(steps, raw, source) if steps else raw)
+                out[destination] = convert(raw if transform is None else transform(raw, source))
             except ConversionError as exc:
                 errors.append({"field": name, "message": str(exc)})
         if not to_hs and m.filter and not deleted and not m.filter.matches(out):

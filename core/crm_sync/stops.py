@@ -31,8 +31,7 @@ from singer_sdk.exceptions import RecordsWithoutSchemaException
 
 from crm_sync.http import ApiError, QuotaExhausted
 from crm_sync.hubspot.settings import HubSpotAuthError
-from crm_sync.ledger.engine import LedgerBusyError, LedgerError
-from crm_sync.ledger.lock import MappingLockedError
+from crm_sync.ledger_errors import LedgerBusyError, LedgerError, MappingLockedError
 from crm_sync.salesforce.settings import SalesforceAuthError
 from crm_sync.spec.issues import SpecError
 

@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 
 from crm_sync.ledger.migrations import MIGRATIONS
 from crm_sync.ledger.models import SCHEMA_VERSION, LedgerBase, SchemaVersionRow
+from crm_sync.ledger_errors import LedgerBusyError, LedgerError
 
 WRITE = "ledger_write"
 """Execution option marking a connection whose transactions write (``BEGIN IMMEDIATE``)."""
@@ -30,23 +31,6 @@ _PG_SCHEMA_LOCK = 0x6C656467  # "ledg": advisory lock serialising schema creatio
 
 BUSY_TIMEOUT_S = 10.0
 """How long a SQLite ledger write waits for another writer before the run stops."""
-
-
-class LedgerError(RuntimeError):
-    """The ledger cannot be opened or used as asked."""
-
-
-class LedgerBusyError(LedgerError):
-    """Another process kept a SQLite ledger locked for longer than the busy timeout."""
-
-    def __init__(self, database: str, waited_s: float) -> None:
-        super().__init__(
-            f"ledger {database} stayed locked by another process for {waited_s:g} s (another "
-            "crm-sync run writing it, or a tool holding a write transaction open on it); "
-            "let it finish or close it, then rerun (several workers at once want a "
-            "PostgreSQL ledger_url)"
-        )
-        self.database = database
 
 
 def ledger_url(location: str | Path) -> str:

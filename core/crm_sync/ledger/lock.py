@@ -27,12 +27,10 @@ from typing import IO
 
 from sqlalchemy import Connection, Engine, func, select, text
 
+from crm_sync.ledger_errors import MappingLockedError
+
 _APPLICATION_PREFIX = "crm-sync "
 """``application_name`` of a lock's connection: this prefix, then the holder."""
-
-
-class MappingLockedError(RuntimeError):
-    """Another live process holds the mapping's lock."""
 
 
 def holder_name() -> str:

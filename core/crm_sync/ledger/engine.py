@@ -53,7 +53,7 @@ def create_ledger_engine(
         raise LedgerError(f"ledger: unsupported database {backend!r} (use SQLite or PostgreSQL)")
     kwargs: dict[str, Any] = {
         "echo": echo,
-        "json_serializer": _json_text,
+        "json_serializer": json_text,
         "json_deserializer": _JSON_DECODER.decode,
     }
     if backend == "sqlite":
@@ -78,7 +78,7 @@ _JSON_ENCODER = msgspec.json.Encoder()
 _JSON_DECODER = msgspec.json.Decoder()
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
     """A JSON column's text (bases, dead-letter payloads), by msgspec: a first import
     writes a base per record, several times faster than with the ``json`` module. Same
     JSON as before, without spaces after separators and with UTF-8 text unescaped."""

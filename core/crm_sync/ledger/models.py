@@ -39,10 +39,10 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        value = _aware_utc(value)
+        if value is None or dialect.name != "sqlite":
+            return value
+        return value.replace(tzinfo=None)
 
     def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
         """On SQLite, one step straight to SQLAlchemy's stored text (``YYYY-MM-DD
@@ -57,6 +57,19 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def stamp_binder(dialect_name: str) -> Callable[[datetime | None], Any]:
+    """How a date-time column of ``dialect_name`` takes a value bound by the driver itself
+    (:mod:`crm_sync.ledger.bulk`): what :class:`UtcDateTime` binds, in one call."""
+    return _sqlite_text if dialect_name == "sqlite" else _aware_utc
+
+
+def _aware_utc(value: datetime | None) -> datetime | None:
+    """``value`` aware in UTC (a naive one is UTC already)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _sqlite_text(value: datetime | None) -> str | None:

@@ -15,16 +15,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, case, delete, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, bindparam, case, delete, func, or_, select, update
 
+from crm_sync.ledger.bulk import InQuery, ListBinds
 from crm_sync.ledger.engine import (
     BUSY_TIMEOUT_S,
     create_ledger_engine,
     ensure_schema,
+    json_text,
     write_connection,
 )
 from crm_sync.ledger.models import (
@@ -34,6 +35,7 @@ from crm_sync.ledger.models import (
     RunLogRow,
     SyncRecordRow,
     TombstoneRow,
+    stamp_binder,
     utcnow,
 )
 from crm_sync.ledger.records import (
@@ -43,8 +45,18 @@ from crm_sync.ledger.records import (
     RunLogEntry,
     SyncRecord,
 )
-from crm_sync.ledger.upsert import chunked, greatest, upsert
+from crm_sync.ledger.upsert import chunked, upsert
 from crm_sync.ledger.writebacks import delete_write_backs, insert_write_backs
+from crm_sync.ledger.writes import (
+    LINK,
+    LINK_WITH_BASE,
+    PENDING,
+    PENDING_DROP,
+    RESOLVE_LETTER,
+    RESOLVE_LETTER_OF_CODE,
+    SEEN_LETTER,
+    UNPAIR,
+)
 from crm_sync.reconcile import Action, RecordPlan
 from crm_sync.vocabulary import Direction, RecordError, Side
 
@@ -52,6 +64,66 @@ __all__ = ["LedgerBatch", "LedgerStore"]
 
 _SIDE_COLUMN = {Side.SALESFORCE: SyncRecordRow.sf_id, Side.HUBSPOT: SyncRecordRow.hs_id}
 _RECORDS = SyncRecordRow.__table__
+
+
+def _records_by(side: Side) -> InQuery:
+    """Id-map rows (as :class:`SyncRecord` fields) of a list of ``side`` ids."""
+    return InQuery(
+        lambda lists: select(
+            _RECORDS.c.mapping, _RECORDS.c.sf_id, _RECORDS.c.hs_id, _RECORDS.c.base,
+            _RECORDS.c.sf_modified_at, _RECORDS.c.hs_modified_at,
+        ).where(_RECORDS.c.mapping == bindparam("mapping"), _SIDE_COLUMN[side].in_(lists["ids"]))
+    )  # fmt: skip
+
+
+_RECORDS_BY = {side: _records_by(side) for side in Side}
+_STONE = TombstoneRow.__table__
+
+
+def _stones(lists: ListBinds) -> Any:
+    """Tombstones of a batch's source ids (side ``src``) and of their linked ids (``dst``)."""
+    condition = and_(_STONE.c.side == bindparam("src"), _STONE.c.record_id.in_(lists["ids"]))
+    if lists["linked"]:
+        linked = and_(_STONE.c.side == bindparam("dst"), _STONE.c.record_id.in_(lists["linked"]))
+        condition = or_(condition, linked)
+    return (
+        select(_STONE.c.side, _STONE.c.record_id, _STONE.c.deleted_at)
+        .where(_STONE.c.mapping == bindparam("mapping"))
+        .where(condition)
+    )
+
+
+_STONES = InQuery(_stones)
+
+
+def _live_links(direction: Direction) -> InQuery:
+    """Source id -> destination id of a list of source ids, neither side tombstoned."""
+    src, dst = direction.source, direction.destination
+    column, other = _SIDE_COLUMN[src], _SIDE_COLUMN[dst]
+    stone = _STONE.alias("stone")
+
+    def tombstoned(side: Side, record_id: Any) -> Any:
+        return (
+            select(stone.c.record_id)
+            .where(
+                stone.c.mapping == SyncRecordRow.mapping,
+                stone.c.side == side.value,
+                stone.c.record_id == record_id,
+            )
+            .exists()
+        )
+
+    return InQuery(
+        lambda lists: select(column, other).where(
+            SyncRecordRow.mapping == bindparam("mapping"),
+            column.in_(lists["ids"]),
+            ~tombstoned(src, column),
+            ~tombstoned(dst, other),
+        )
+    )
+
+
+_LIVE_LINKS = {direction: _live_links(direction) for direction in Direction}
 
 
 class LedgerStore:
@@ -89,27 +161,15 @@ class LedgerStore:
         ids = list(dict.fromkeys(source_ids))
         records: dict[str, SyncRecord] = {}
         stones: dict[tuple[Side, str], datetime] = {}
-        column = _SIDE_COLUMN[src]
+        named = {"mapping": mapping, "src": src.value, "dst": dst.value}
         with self.engine.connect() as connection:
             for chunk in chunked(ids):
-                rows = connection.execute(
-                    select(_RECORDS).where(SyncRecordRow.mapping == mapping, column.in_(chunk))
-                )
-                for row in rows:
-                    record = SyncRecord.from_row(row)
+                for row in _RECORDS_BY[src].rows(connection, named, {"ids": chunk}):
+                    record = SyncRecord(*row)
                     records[record.id_on(src)] = record
                 linked = [records[i].id_on(dst) for i in chunk if i in records]
-                condition = and_(TombstoneRow.side == src.value, TombstoneRow.record_id.in_(chunk))
-                if linked:
-                    condition = or_(
-                        condition,
-                        and_(TombstoneRow.side == dst.value, TombstoneRow.record_id.in_(linked)),
-                    )
-                for side, record_id, deleted_at in connection.execute(
-                    select(TombstoneRow.side, TombstoneRow.record_id, TombstoneRow.deleted_at)
-                    .where(TombstoneRow.mapping == mapping)
-                    .where(condition)
-                ):
+                lists = {"ids": chunk, "linked": linked}
+                for side, record_id, deleted_at in _STONES.rows(connection, named, lists):
                     stones[(Side(side), record_id)] = deleted_at
         return LedgerView(mapping, direction, records, stones)
 
@@ -122,33 +182,11 @@ class LedgerStore:
         columns (no base decoded): the association path asks it for the related
         records of every batch.
         """
-        src, dst = direction.source, direction.destination
-        column, other = _SIDE_COLUMN[src], _SIDE_COLUMN[dst]
-        stone = TombstoneRow.__table__.alias("stone")
-
-        def tombstoned(side: Side, record_id: Any) -> Any:
-            return (
-                select(stone.c.record_id)
-                .where(
-                    stone.c.mapping == SyncRecordRow.mapping,
-                    stone.c.side == side.value,
-                    stone.c.record_id == record_id,
-                )
-                .exists()
-            )
-
         found: dict[str, str] = {}
+        query = _LIVE_LINKS[direction]
         with self.engine.connect() as connection:
             for chunk in chunked(list(dict.fromkeys(source_ids))):
-                for key, value in connection.execute(
-                    select(column, other).where(
-                        SyncRecordRow.mapping == mapping,
-                        column.in_(chunk),
-                        ~tombstoned(src, column),
-                        ~tombstoned(dst, other),
-                    )
-                ):
-                    found[key] = value
+                found.update(query.rows(connection, {"mapping": mapping}, {"ids": chunk}))
         return found
 
     def lookup(self, mapping: str, side: Side, ids: Iterable[str]) -> dict[str, str]:
@@ -414,10 +452,12 @@ class LedgerStore:
 class LedgerBatch:
     """Buffered ledger writes of one batch (see :meth:`LedgerStore.batch`)."""
 
-    _links: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _links: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    """``(mapping, sf_id) -> [hs_id, base JSON text or None (keep), sf_modified_at,
+    hs_modified_at]``."""
     _tombstones: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     _lifted: list[tuple[str, str, str]] = field(default_factory=list)
-    _pending: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
+    _pending: dict[tuple[str, str, str, str], tuple[Any, ...]] = field(default_factory=dict)
     _resolved_pending: list[tuple[str, str, str, str]] = field(default_factory=list)
     _dead: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     _resolved_dead: list[tuple[str, str, str, str | None]] = field(default_factory=list)
@@ -452,15 +492,18 @@ class LedgerBatch:
         A link replaces any other pairing of either id (a record re-created on one
         side). Times only ever move forward; ``base=None`` keeps the stored base.
         """
+        text = None if base is None else _base_text(base)  # as the column stores it
         key = (mapping, sf_id)
-        row = self._links.get(key, {"mapping": mapping, "sf_id": sf_id})
-        row["hs_id"] = hs_id
-        if base is not None:  # a copy, as the JSON column stores it (one pass, at flush none)
-            row["base"] = _json_ready(base)
-        for name, value in (("sf_modified_at", sf_modified_at), ("hs_modified_at", hs_modified_at)):
-            if value is not None and (row.get(name) is None or value > row[name]):
-                row[name] = value
-        self._links[key] = row
+        row = self._links.get(key)
+        if row is None:
+            self._links[key] = [hs_id, text, sf_modified_at, hs_modified_at]
+            return
+        row[0] = hs_id
+        if text is not None:
+            row[1] = text
+        for at, value in ((2, sf_modified_at), (3, hs_modified_at)):
+            if value is not None and (row[at] is None or value > row[at]):
+                row[at] = value
 
     def apply(
         self,
@@ -477,7 +520,7 @@ class LedgerBatch:
         advances the last-seen times. Skipped plans record only their tombstones; an
         unchanged record whose base stays the same records nothing.
         """
-        src, dst = plan.direction.source, plan.direction.destination
+        src = plan.direction.source
         for stone in plan.tombstones:
             self.tombstone(plan.mapping, stone.side, stone.id, stone.deleted_at)
         for stone in plan.revives:
@@ -493,16 +536,14 @@ class LedgerBatch:
                 f"{plan.mapping}: record {plan.source_id} was {plan.action.value}d "
                 "but no destination id was given"
             )
-        ids = {src: plan.source_id, dst: target}
-        times = {src: plan.source_modified_at, dst: destination_modified_at}
-        self.link(
-            plan.mapping,
-            ids[Side.SALESFORCE],
-            ids[Side.HUBSPOT],
-            base=base,
-            sf_modified_at=times[Side.SALESFORCE],
-            hs_modified_at=times[Side.HUBSPOT],
-        )
+        if src is Side.SALESFORCE:
+            self.link(plan.mapping, plan.source_id, target, base=base,
+                      sf_modified_at=plan.source_modified_at,
+                      hs_modified_at=destination_modified_at)  # fmt: skip
+        else:
+            self.link(plan.mapping, target, plan.source_id, base=base,
+                      sf_modified_at=destination_modified_at,
+                      hs_modified_at=plan.source_modified_at)  # fmt: skip
 
     def tombstone(
         self, mapping: str, side: Side | str, record_id: str, deleted_at: datetime | None = None
@@ -530,19 +571,21 @@ class LedgerBatch:
     def add_pending(self, item: PendingAssociation) -> None:
         """Queue an association whose target is not synced yet (attempts count up)."""
         key = (item.mapping, str(item.direction), item.from_id, item.lookup)
-        self._pending[key] = {
-            "mapping": item.mapping,
-            "direction": str(item.direction),
-            "from_id": item.from_id,
-            "lookup": item.association.lookup,
-            "label": item.association.label,
-            "type_id": item.association.type_id,
-            "category": item.association.category,
-            "target_mapping": item.target_mapping,
-            "target_source_id": item.target_source_id,
-            "reason": item.reason.value if item.reason is not None else None,
-            "last_error": item.last_error,
-        }
+        association = item.association
+        self._pending[key] = (
+            item.mapping,
+            str(item.direction),
+            item.from_id,
+            association.lookup,
+            association.label,
+            association.type_id,
+            association.category,
+            item.target_mapping,
+            item.target_source_id,
+            1,  # attempts
+            item.reason.value if item.reason is not None else None,
+            item.last_error,
+        )  # writes.PENDING's columns but the times
 
     def resolve_pending(
         self, mapping: str, direction: Direction, keys: Iterable[tuple[str, str]]
@@ -628,28 +671,11 @@ class LedgerBatch:
                    ["mapping", "side", "record_id"], None)  # fmt: skip
         if self._lifted:
             self._delete_tombstones(connection)
+        stamp = stamp_binder(connection.dialect.name)(now)
         if self._pending:
-            rows = [{**row, "attempts": 1, "created_at": now, "updated_at": now}
-                    for row in self._pending.values()]  # fmt: skip
-            upsert(
-                connection,
-                PendingAssociationRow.__table__,
-                rows,
-                ["mapping", "direction", "from_id", "lookup"],
-                lambda ex, t: {
-                    "label": ex.label,
-                    "type_id": ex.type_id,
-                    "category": ex.category,
-                    "target_mapping": ex.target_mapping,
-                    "target_source_id": ex.target_source_id,
-                    "reason": ex.reason,
-                    "last_error": ex.last_error,
-                    "attempts": t.c.attempts + 1,
-                    "updated_at": ex.updated_at,
-                },
-            )
+            PENDING.run(connection, [(*row, stamp, stamp) for row in self._pending.values()])
         if self._resolved_pending:
-            self._delete_pending(connection)
+            PENDING_DROP.run(connection, sorted(set(self._resolved_pending)))
         if self._dead:
             rows = [{**row, "attempts": 1, "repeats": 1, "first_seen": now, "last_seen": now,
                      "resolved_at": None} for row in self._dead.values()]  # fmt: skip
@@ -681,13 +707,13 @@ class LedgerBatch:
                 },
             )
         if self._resolved_dead:
-            self._resolve_dead(connection, now)
+            self._resolve_dead(connection, stamp)
         if self._seen:
             self._mark_seen(connection)
         if self._dropped_write_backs:
             delete_write_backs(connection, self._dropped_write_backs)
         if self._write_backs:
-            insert_write_backs(connection, self._write_backs, now)
+            insert_write_backs(connection, self._write_backs, stamp)
         if self._runs:
             upsert(
                 connection,
@@ -701,33 +727,22 @@ class LedgerBatch:
             )
 
     def _flush_links(self, connection: Any, now: datetime) -> None:
+        """Drop the other pairings of each linked HubSpot id (a record re-created on one
+        side), then upsert the links: those with a new base, then those keeping theirs."""
         if not self._links:
             return
-        by_mapping: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in self._links.values():
-            by_mapping[row["mapping"]].append(row)
-        table = SyncRecordRow.__table__
-        for mapping, rows in by_mapping.items():
-            wanted = {row["hs_id"]: row["sf_id"] for row in rows}
-            stale: list[int] = []
-            for chunk in chunked(list(wanted)):
-                for pk, sf_id, hs_id in connection.execute(
-                    select(SyncRecordRow.id, SyncRecordRow.sf_id, SyncRecordRow.hs_id).where(
-                        SyncRecordRow.mapping == mapping, SyncRecordRow.hs_id.in_(chunk)
-                    )
-                ):
-                    if wanted[hs_id] != sf_id:
-                        stale.append(pk)  # hs_id re-linked: drop the old pairing
-            for chunk in chunked(stale):
-                connection.execute(delete(table).where(table.c.id.in_(chunk)))
-        for has_base in (True, False):
-            group = (
-                _link_row(row, now) for row in self._links.values() if ("base" in row) is has_base
-            )  # rows made a chunk at a time by upsert(), not all at once
-            upsert(
-                connection, table, group, ["mapping", "sf_id"],
-                partial(_link_update, with_base=has_base),
-            )  # fmt: skip
+        links = self._links.items()
+        UNPAIR.run(connection, [(mapping, row[0], sf_id) for (mapping, sf_id), row in links])
+        stamp = stamp_binder(connection.dialect.name)
+        at = stamp(now)
+        LINK_WITH_BASE.run(connection, [
+            (mapping, sf_id, hs_id, base, stamp(sf_at), stamp(hs_at), at)
+            for (mapping, sf_id), (hs_id, base, sf_at, hs_at) in links if base is not None
+        ])  # fmt: skip
+        LINK.run(connection, [
+            (mapping, sf_id, hs_id, stamp(sf_at), stamp(hs_at), at)
+            for (mapping, sf_id), (hs_id, base, sf_at, hs_at) in links if base is None
+        ])  # fmt: skip
 
     def _delete_tombstones(self, connection: Any) -> None:
         table = TombstoneRow.__table__
@@ -744,61 +759,21 @@ class LedgerBatch:
                     )
                 )
 
-    def _delete_pending(self, connection: Any) -> None:
-        """One ``DELETE ... from_id IN (...)`` per lookup and chunk.
-
-        Each statement is a range of ``uq_pending_association`` (mapping, direction,
-        from_id, lookup), so it costs index probes, never a scan of the table.
-        """
-        table = PendingAssociationRow.__table__
-        groups: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-        for mapping, direction, from_id, lookup in self._resolved_pending:
-            groups[(mapping, direction, lookup)].add(from_id)
-        for (mapping, direction, lookup), ids in groups.items():
-            for chunk in chunked(sorted(ids)):
-                connection.execute(
-                    delete(table).where(
-                        table.c.mapping == mapping,
-                        table.c.direction == direction,
-                        table.c.from_id.in_(chunk),
-                        table.c.lookup == lookup,
-                    )
-                )
-
-    def _resolve_dead(self, connection: Any, now: datetime) -> None:
-        groups: dict[tuple[str, str, str | None], list[str]] = defaultdict(list)
-        for mapping, direction, source_id, code in self._resolved_dead:
-            groups[(mapping, direction, code)].append(source_id)
-        for (mapping, direction, code), ids in groups.items():
-            _update_open_letters(connection, mapping, direction, ids, code, resolved_at=now)
+    def _resolve_dead(self, connection: Any, at: Any) -> None:
+        """Close the open letters of records now written (``uq_dead_letter`` probes)."""
+        rows = set(self._resolved_dead)
+        any_code = sorted((at, m, d, i) for m, d, i, code in rows if code is None)
+        of_code = sorted((at, m, d, i, code) for m, d, i, code in rows if code is not None)
+        RESOLVE_LETTER.run(connection, any_code)
+        RESOLVE_LETTER_OF_CODE.run(connection, of_code)
 
     def _mark_seen(self, connection: Any) -> None:
         """Stamp the open dead letters of the records a run read (``uq_dead_letter`` probes)."""
-        for (mapping, direction, run_id), ids in self._seen.items():
-            _update_open_letters(connection, mapping, direction, sorted(ids), seen_run=run_id)
-
-
-def _update_open_letters(
-    connection: Any,
-    mapping: str,
-    direction: str,
-    source_ids: Sequence[str],
-    code: str | None = None,
-    **values: Any,
-) -> None:
-    """Set ``values`` on a leg's open dead letters of ``source_ids`` (of error ``code``
-    only, when given), an IN list a chunk."""
-    table = DeadLetterRow.__table__
-    for chunk in chunked(source_ids):
-        where = [
-            table.c.mapping == mapping,
-            table.c.direction == direction,
-            table.c.source_id.in_(chunk),
-            table.c.resolved_at.is_(None),
-        ]
-        if code is not None:
-            where.append(table.c.error_code == code)
-        connection.execute(update(table).where(*where).values(**values))
+        SEEN_LETTER.run(connection, [
+            (run_id, mapping, direction, source_id)
+            for (mapping, direction, run_id), ids in self._seen.items()
+            for source_id in sorted(ids)
+        ])  # fmt: skip
 
 
 def _keyset_pages(
@@ -823,33 +798,28 @@ def _keyset_pages(
         last = rows[-1].id
 
 
-def _link_update(excluded: Any, table: Table, *, with_base: bool) -> dict[str, Any]:
-    """DO UPDATE of a link: new hs_id, later times only, the base if the batch set one."""
-    return {
-        "hs_id": excluded.hs_id,
-        "sf_modified_at": greatest(table.c.sf_modified_at, excluded.sf_modified_at),
-        "hs_modified_at": greatest(table.c.hs_modified_at, excluded.hs_modified_at),
-        "updated_at": excluded.updated_at,
-        **({"base": excluded.base} if with_base else {}),
-    }
-
-
-def _link_row(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    out = {
-        "mapping": row["mapping"],
-        "sf_id": row["sf_id"],
-        "hs_id": row["hs_id"],
-        "sf_modified_at": row.get("sf_modified_at"),
-        "hs_modified_at": row.get("hs_modified_at"),
-        "updated_at": now,
-    }
-    if "base" in row:
-        out["base"] = row["base"]
-    return out
-
-
 _JSON_PLAIN = frozenset({str, int, float, bool, type(None)})
 """Types a JSON column stores as they are (checked by exact type: the common case)."""
+_SCALARS = _JSON_PLAIN | {Decimal}
+"""Types msgspec writes as :func:`_json_ready` copies them (a ``Decimal`` as ``str()``)."""
+
+
+def _base_text(base: Mapping[str, Mapping[str, Any]]) -> str:
+    """A base's JSON text: ``json_text(_json_ready(base))`` without the copy when the base
+    is a dict (text keys) of dicts (text keys) of plain values and decimals, as a base
+    is (type checks by ``map``, in C); anything else goes through :func:`_json_ready`."""
+    if type(base) is dict and set(map(type, base)) <= _TEXT:
+        sides = base.values()
+        if set(map(type, sides)) <= _DICT and all(
+            set(map(type, side)) <= _TEXT and set(map(type, side.values())) <= _SCALARS
+            for side in sides
+        ):
+            return json_text(base)
+    return json_text(_json_ready(base))
+
+
+_TEXT = frozenset({str})
+_DICT = frozenset({dict})
 
 
 def _json_ready(value: Any) -> Any:

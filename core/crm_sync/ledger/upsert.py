@@ -51,22 +51,29 @@ def upsert(
     first = next(parts, None)
     if first is None:
         return
-    name = connection.dialect.name
-    if name == "sqlite":
-        statement: Any = sqlite.insert(table)
-    elif name == "postgresql":
-        statement = postgresql.insert(table)
-    else:  # pragma: no cover - create_ledger_engine refuses other dialects
-        raise NotImplementedError(f"upsert on {name}")
-    if update is None:
-        statement = statement.on_conflict_do_nothing(index_elements=list(conflict_columns))
-    else:
-        statement = statement.on_conflict_do_update(
-            index_elements=list(conflict_columns), set_=dict(update(statement.excluded, table))
-        )
+    statement = on_conflict(connection.dialect.name, table, conflict_columns, update)
     connection.execute(statement, first)
     for part in parts:
         connection.execute(statement, part)
+
+
+def on_conflict(
+    dialect: str, table: Table, conflict_columns: Sequence[str], update: UpdateBuilder | None
+) -> Any:
+    """``INSERT INTO table ... ON CONFLICT (conflict_columns)`` ``DO UPDATE`` (or, None,
+    ``DO NOTHING``) in ``dialect``'s own ``insert()``; values come with the execution or
+    a ``.values()``."""
+    if dialect == "sqlite":
+        statement: Any = sqlite.insert(table)
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table)
+    else:  # pragma: no cover - create_ledger_engine refuses other dialects
+        raise NotImplementedError(f"upsert on {dialect}")
+    if update is None:
+        return statement.on_conflict_do_nothing(index_elements=list(conflict_columns))
+    return statement.on_conflict_do_update(
+        index_elements=list(conflict_columns), set_=dict(update(statement.excluded, table))
+    )
 
 
 def _lists(rows: Iterable[_T], size: int) -> Iterator[list[_T]]:

@@ -10,15 +10,15 @@ to fill one Bulk job, and drops each row the source API answered for
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select
 
+from crm_sync.ledger.bulk import BulkStatement
 from crm_sync.ledger.models import PendingWriteBackRow
-from crm_sync.ledger.upsert import chunked, upsert
+from crm_sync.ledger.writes import upsert_statement
 from crm_sync.vocabulary import Direction
 
 __all__ = [
@@ -74,34 +74,31 @@ def write_back_pages(
         after = page[-1].source_id
 
 
+_QUEUE = upsert_statement(
+    _TABLE,
+    ("mapping", "direction", "source_id", "destination_id", "created_at"),
+    ["mapping", "direction", "source_id"],
+    lambda ex, _t: {"destination_id": ex.destination_id},
+)
+_DROP = BulkStatement(
+    ("mapping", "direction", "source_id"),
+    lambda _dialect: delete(_TABLE).where(
+        _TABLE.c.mapping == bindparam("mapping"),
+        _TABLE.c.direction == bindparam("direction"),
+        _TABLE.c.source_id == bindparam("source_id"),
+    ),
+)
+
+
 def insert_write_backs(
-    connection: Connection, rows: Mapping[tuple[str, str, str], str], now: datetime
+    connection: Connection, rows: Mapping[tuple[str, str, str], str], created_at: Any
 ) -> None:
     """Queue ``(mapping, direction, source_id) -> destination_id``; a record queued again
-    gets its newer id."""
-    upsert(
-        connection,
-        _TABLE,
-        (
-            {"mapping": m, "direction": d, "source_id": s, "destination_id": i, "created_at": now}
-            for (m, d, s), i in rows.items()
-        ),
-        ["mapping", "direction", "source_id"],
-        lambda ex, _t: {"destination_id": ex.destination_id},
-    )
+    gets its newer id. ``created_at`` as the column stores it
+    (:func:`~crm_sync.ledger.models.stamp_binder`)."""
+    _QUEUE.run(connection, [(m, d, s, i, created_at) for (m, d, s), i in rows.items()])
 
 
 def delete_write_backs(connection: Connection, keys: Iterable[tuple[str, str, str]]) -> None:
-    """Drop the queued rows of ``(mapping, direction, source_id)``."""
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for mapping, direction, source_id in keys:
-        groups[(mapping, direction)].append(source_id)
-    for (mapping, direction), ids in groups.items():
-        for chunk in chunked(sorted(set(ids))):
-            connection.execute(
-                delete(_TABLE).where(
-                    _TABLE.c.mapping == mapping,
-                    _TABLE.c.direction == direction,
-                    _TABLE.c.source_id.in_(chunk),
-                )
-            )
+    """Drop the queued rows of ``(mapping, direction, source_id)`` (index probes)."""
+    _DROP.run(connection, sorted(set(keys)))

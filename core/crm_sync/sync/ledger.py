@@ -266,7 +266,8 @@ class SyncLedger:
             done = [i for i in done if i not in refused_ids]
             if done:
                 uow.resolve_dead_letters(mapping, direction, done)
-            keyed = [d for p, d in write.written if p.key_missing and p.source_id in done]
+            closed = set(done)
+            keyed = [d for p, d in write.written if p.key_missing and p.source_id in closed]
             if keyed:
                 uow.resolve_dead_letters(mapping, direction.reverse, keyed, code=WRITE_BACK_FAILED)
             for refused in write.refused:

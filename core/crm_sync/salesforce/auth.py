@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jwt
 import requests
 
 from crm_sync.salesforce.settings import SalesforceAuthError, SalesforceSettings
@@ -93,6 +92,8 @@ class SalesforceAuthenticator(requests.auth.AuthBase):
 
     def jwt_assertion(self) -> str:
         """RS256 JWT {iss: consumer key, sub: username, aud: login host, exp: +3 min}."""
+        import jwt  # here, not at the top: PyJWT and its crypto load in ~0.05 s, for this flow only
+
         s = self.settings
         pem = s.private_key or Path(str(s.private_key_path)).read_text(encoding="utf-8")
         key: Any = pem

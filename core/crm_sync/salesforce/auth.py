@@ -92,8 +92,6 @@ class SalesforceAuthenticator(requests.auth.AuthBase):
 
     def jwt_assertion(self) -> str:
         """RS256 JWT {iss: consumer key, sub: username, aud: login host, exp: +3 min}."""
-        import jwt  # here, not at the top: PyJWT and its crypto load in ~0.05 s, for this flow only
-
         s = self.settings
         pem = s.private_key or Path(str(s.private_key_path)).read_text(encoding="utf-8")
         key: Any = pem

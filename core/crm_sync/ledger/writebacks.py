@@ -11,8 +11,7 @@ to fill one Bulk job, and drops each row the source API answered for
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select
 
@@ -32,9 +31,9 @@ __all__ = [
 _TABLE = PendingWriteBackRow.__table__
 
 
-@dataclass(frozen=True, slots=True)
-class PendingWriteBack:
-    """One destination id waiting to be written into its source record's id field."""
+class PendingWriteBack(NamedTuple):
+    """One destination id waiting to be written into its source record's id field (a
+    named tuple: a first import reads one per record)."""
 
     source_id: str
     destination_id: str
@@ -67,7 +66,7 @@ def write_back_pages(
             .limit(size)
         )
         with engine.connect() as connection:
-            page = [PendingWriteBack(s, d) for s, d in connection.execute(query)]
+            page = list(map(PendingWriteBack._make, connection.execute(query)))
         if not page:
             return
         yield page
@@ -101,4 +100,4 @@ def insert_write_backs(
 
 def delete_write_backs(connection: Connection, keys: Iterable[tuple[str, str, str]]) -> None:
     """Drop the queued rows of ``(mapping, direction, source_id)`` (index probes)."""
-    _DROP.run(connection, sorted(set(keys)))
+    _DROP.run(connection, list(keys))

@@ -33,67 +33,36 @@ class BulkStatement:
     ``build(dialect_name)`` makes the Core statement (dialect-specific constructs such as
     ``ON CONFLICT`` need the dialect's ``insert()``); its positional parameters must be
     exactly ``names`` in order, checked when it is first compiled.
-
-    ``build_rows(dialect_name, n)``, for an INSERT, makes the same statement with ``n``
-    rows of ``VALUES``: on PostgreSQL, where psycopg runs an executemany as one pipelined
-    statement per row in Python, the rows go :data:`ROWS_PER_STATEMENT` at a time in one
-    statement instead (SQLite's executemany is the driver's own loop in C: kept).
     """
 
-    def __init__(
-        self,
-        names: Sequence[str],
-        build: Callable[[str], ClauseElement],
-        build_rows: Callable[[str, int], ClauseElement] | None = None,
-    ) -> None:
+    def __init__(self, names: Sequence[str], build: Any) -> None:
         self.names = tuple(names)
         self._build = build
-        self._build_rows = build_rows
-        self._sql: dict[tuple[str, int], str] = {}
+        self._sql: dict[str, str] = {}
         self._lock = Lock()
 
-    def sql(self, dialect: Dialect, rows: int = 0) -> str:
-        """The statement's positional SQL for ``dialect`` (compiled on first use), with
-        ``rows`` rows of values (0: the one-row statement of an executemany)."""
-        key = (dialect.name, rows)
-        found = self._sql.get(key)
+    def sql(self, dialect: Dialect) -> str:
+        """The statement's positional SQL for ``dialect`` (compiled on first use)."""
+        found = self._sql.get(dialect.name)
         if found is None:
             with self._lock:
-                found = self._sql.get(key) or self._compile(dialect, rows)
-                self._sql[key] = found
+                found = self._sql.get(dialect.name) or self._compile(dialect)
+                self._sql[dialect.name] = found
         return found
 
-    def _compile(self, dialect: Dialect, rows: int) -> str:
+    def _compile(self, dialect: Dialect) -> str:
         positional = dialect if dialect.positional else _format_dialect(dialect)
-        if rows:
-            assert self._build_rows is not None
-            statement = self._build_rows(dialect.name, rows)
-            names = tuple(f"{name}_{k}" for k in range(rows) for name in self.names)
-        else:
-            statement, names = self._build(dialect.name), self.names
+        statement: ClauseElement = self._build(dialect.name)
         compiled = cast(SQLCompiler, statement.compile(dialect=positional, for_executemany=True))
         order = tuple(compiled.positiontup or ())
-        if order != names:
-            raise AssertionError(f"bulk statement binds {order}, declared {names}")
+        if order != self.names:
+            raise AssertionError(f"bulk statement binds {order}, declared {self.names}")
         return compiled.string
 
     def run(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Execute once per row of ``rows`` (nothing if empty)."""
-        if not rows:
-            return
-        dialect = connection.dialect
-        if self._build_rows is None or dialect.name != "postgresql":
-            connection.exec_driver_sql(self.sql(dialect), list(rows))
-            return
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            part = rows[start : start + ROWS_PER_STATEMENT]
-            flat = tuple(value for row in part for value in row)
-            connection.exec_driver_sql(self.sql(dialect, len(part)), flat)
-
-
-ROWS_PER_STATEMENT = 500
-"""Rows of one multi-row ``VALUES`` (a few thousand parameters, far below PostgreSQL's
-65,535; a batch of 100 records is one statement)."""
+        """Execute once per row of ``rows`` (an executemany; nothing if empty)."""
+        if rows:
+            connection.exec_driver_sql(self.sql(connection.dialect), list(rows))
 
 
 def _format_dialect(dialect: Dialect) -> Dialect:

@@ -45,9 +45,6 @@ def upsert_statement(
         lambda dialect: on_conflict(dialect, table, conflict, update).values(
             {name: bindparam(name) for name in columns}
         ),
-        lambda dialect, n: on_conflict(dialect, table, conflict, update).values(
-            [{name: bindparam(f"{name}_{k}") for name in columns} for k in range(n)]
-        ),
     )
 
 

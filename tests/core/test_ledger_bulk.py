@@ -12,8 +12,9 @@ from crm_sync.ledger import LedgerStore
 from crm_sync.ledger.bulk import BulkStatement, InQuery, ListBinds
 from crm_sync.ledger.engine import json_text
 from crm_sync.ledger.models import SyncRecordRow, stamp_binder
+from crm_sync.ledger.writebacks import write_back_pages
 from crm_sync.ledger.writes import LINK_WITH_BASE, UNPAIR
-from crm_sync.vocabulary import Direction
+from crm_sync.vocabulary import Direction, RecordError
 
 RECORDS = SyncRecordRow.__table__
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
@@ -59,3 +60,27 @@ def test_a_statement_binding_other_columns_than_declared_is_refused(store: Ledge
     )
     with store.engine.begin() as connection, pytest.raises(AssertionError, match="declared"):
         wrong.run(connection, [("a0", "p")])
+
+
+def test_probes_of_several_legs_in_one_call_touch_only_their_rows(store: LedgerStore) -> None:
+    """Rows of different legs and codes in one call (on PostgreSQL: an array a leg)."""
+    fwd, rev = Direction.SF_TO_HS, Direction.HS_TO_SF
+    refused = RecordError("E1", "no")
+    with store.batch() as uow:
+        for mapping in ("p", "q"):
+            for i in range(3):
+                uow.queue_write_back(mapping, fwd, f"a{i}", f"h{i}")
+                uow.dead_letter(mapping, fwd, f"a{i}", {"i": i}, refused)
+        uow.dead_letter("p", rev, "h0", {}, RecordError("E2", "no"))
+    with store.batch() as uow:
+        uow.drop_write_backs("p", fwd, ["a0", "a1"])
+        uow.drop_write_backs("q", fwd, ["a2", "a2"])
+        uow.resolve_dead_letters("p", fwd, ["a0"], code="E1")
+        uow.resolve_dead_letters("p", fwd, ["a1"], code="other")
+        uow.resolve_dead_letters("q", fwd, ["a1", "a2"])
+        uow.resolve_dead_letters("p", rev, ["h0"], code="E2")
+    assert [w.source_id for w in next(write_back_pages(store.engine, "p", fwd, 10))] == ["a2"]
+    assert [w.source_id for w in next(write_back_pages(store.engine, "q", fwd, 10))] == ["a0", "a1"]
+    assert [d.source_id for d in store.dead_letters("p", fwd)] == ["a1", "a2"]
+    assert [d.source_id for d in store.dead_letters("q", fwd)] == ["a0"]
+    assert store.dead_letters("p", rev) == []

@@ -675,7 +675,7 @@ class LedgerBatch:
         if self._pending:
             PENDING.run(connection, [(*row, stamp, stamp) for row in self._pending.values()])
         if self._resolved_pending:
-            PENDING_DROP.run(connection, self._resolved_pending)
+            PENDING_DROP.run(connection, [(m, d, lk, f) for m, d, f, lk in self._resolved_pending])
         if self._dead:
             rows = [{**row, "attempts": 1, "repeats": 1, "first_seen": now, "last_seen": now,
                      "resolved_at": None} for row in self._dead.values()]  # fmt: skip
@@ -763,7 +763,7 @@ class LedgerBatch:
         """Close the open letters of records now written (``uq_dead_letter`` probes)."""
         rows = self._resolved_dead  # repeats cost a probe that finds the letter closed
         any_code = [(at, m, d, i) for m, d, i, code in rows if code is None]
-        of_code = [(at, m, d, i, code) for m, d, i, code in rows if code is not None]
+        of_code = [(at, m, d, code, i) for m, d, i, code in rows if code is not None]
         RESOLVE_LETTER.run(connection, any_code)
         RESOLVE_LETTER_OF_CODE.run(connection, of_code)
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, select
 
 from crm_sync.ledger.bulk import BulkStatement
 from crm_sync.ledger.models import PendingWriteBackRow
-from crm_sync.ledger.writes import upsert_statement
+from crm_sync.ledger.writes import one_of, upsert_statement
 from crm_sync.vocabulary import Direction
 
 __all__ = [
@@ -81,11 +81,12 @@ _QUEUE = upsert_statement(
 )
 _DROP = BulkStatement(
     ("mapping", "direction", "source_id"),
-    lambda _dialect: delete(_TABLE).where(
+    lambda dialect: delete(_TABLE).where(
         _TABLE.c.mapping == bindparam("mapping"),
         _TABLE.c.direction == bindparam("direction"),
-        _TABLE.c.source_id == bindparam("source_id"),
+        one_of(dialect, _TABLE.c.source_id, "source_id"),
     ),
+    last_as_array=True,
 )
 
 

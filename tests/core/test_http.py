@@ -9,6 +9,7 @@ import requests
 import requests_mock as rm
 
 from crm_sync.http import (
+    Pacer,
     QuotaExhausted,
     ResilientSession,
     RetryPolicy,
@@ -80,6 +81,46 @@ def test_hubspot_429_waits_as_the_headers_say_and_pauses_the_limiter() -> None:
         started = time.monotonic()
         assert s.get(URL).status_code == 200
         assert time.monotonic() - started >= 0.3
+
+
+class Recording(Pacer):
+    """A pacer that notes its turns and pauses (rate lifted: it never waits)."""
+
+    def __init__(self) -> None:
+        super().__init__(10**6)
+        self.turns = 0
+        self.pauses: list[float] = []
+
+    def acquire(self) -> float:
+        self.turns += 1
+        return super().acquire()
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+
+
+class RecordingWindow(WindowLimiter):
+    def __init__(self) -> None:
+        super().__init__(max_calls=100, window_s=10)
+        self.pauses: list[float] = []
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+
+
+def test_a_paced_call_waits_its_turn_at_every_attempt_and_its_429_pauses_its_pacer() -> None:
+    window, pacer = RecordingWindow(), Recording()
+    s = session(limiter=window)
+    body = {"status": "error", "errorType": "RATE_LIMIT", "policyName": "SECONDLY"}
+    with rm.Mocker() as mock:
+        mock.post(
+            URL,
+            [{"status_code": 429, "json": body, "headers": {"Retry-After": "0.01"}}, {"json": {}}],
+        )
+        assert s.post(URL, pacer=pacer).status_code == 200
+    assert pacer.turns == 2  # the retry is paced too
+    assert pacer.pauses == [0.01]
+    assert window.pauses == []  # the window's other calls go on
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from tests.packaging.distributions import ALL, CORE, PLUGINS, SANDBOX, Distribut
 # checked with (zeep comes with simple-salesforce).
 SANDBOX_ONLY = {
     canonicalize_name(n)
-    for n in ("Faker", "uvicorn", "starlette", "trustme", "simple-salesforce",
+    for n in ("Faker", "uvicorn", "httptools", "starlette", "trustme", "simple-salesforce",
               "hubspot-api-client", "zeep", "crm-sandbox")
 }  # fmt: skip
 

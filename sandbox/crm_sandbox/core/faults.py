@@ -117,6 +117,8 @@ class FaultDice:
 
     def refuse_record(self, api: str) -> bool:
         """Whether a batch write should refuse one record (a per-record validation error)."""
+        if not self.settings.refuse:  # settings are swapped whole: no lock to see none set
+            return False
         with self._lock:
             settings = self.settings
             if not settings.refuse or (settings.only and settings.only != api):

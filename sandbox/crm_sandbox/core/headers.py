@@ -3,10 +3,10 @@
 Starlette (and every ASGI framework) lowercases header names; HTTP/1.1 says names are
 case-insensitive, but some clients look them up case-sensitively (airbyte-cdk reads
 ``Content-Type`` from a plain dict). The call wrapper renames every response header of
-an API with :func:`canonical_name` and that API's exceptions; uvicorn's h11 protocol
-writes names with the casing it is given. Only the framing headers h11 sets itself stay
-lower case: ``transfer-encoding: chunked`` on a streamed (length-less) response and
-``connection: close``.
+an API with :func:`canonical_name` and that API's exceptions; the server's protocol
+(:mod:`crm_sandbox.core.cased_http`) writes names with the casing it is given, and the
+framing headers it sets itself as h11 did: ``Transfer-Encoding: chunked`` on a streamed
+(length-less) response and ``Connection: close``.
 """
 
 from __future__ import annotations

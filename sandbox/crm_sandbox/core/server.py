@@ -7,6 +7,7 @@ Binds 127.0.0.1 itself (port 0 = any free port) so it can publish the real port 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import logging
 import os
@@ -49,6 +50,17 @@ def _collect_less_often() -> None:
     gc.set_threshold(YOUNG_COLLECTION_EVERY, 5, 2)
 
 
+def _http_protocol() -> type[asyncio.Protocol] | str:
+    """uvicorn's httptools protocol with the wire casing (:mod:`~crm_sandbox.core.cased_http`:
+    it parses in C, h11 was ~7 % of the server's CPU); h11 in a venv made before httptools
+    became a dependency (``make install`` adds it): the same bytes, more CPU."""
+    try:
+        from crm_sandbox.core.cased_http import CasedHttpToolsProtocol
+    except ImportError:
+        return "h11"
+    return CasedHttpToolsProtocol
+
+
 def serve(data_dir: DataDir, port: int, host: str = "127.0.0.1") -> None:
     ensure_tls(data_dir)
     settings = FaultSettings(**(data_dir.read_json("settings.json") or {}))
@@ -71,6 +83,8 @@ def serve(data_dir: DataDir, port: int, host: str = "127.0.0.1") -> None:
         timeout_keep_alive=65,
         timeout_graceful_shutdown=2,
         lifespan="off",
+        http=_http_protocol(),
+        loop="asyncio",
         # uvicorn would add lower-case `date` / `server`; the call wrapper sends `Date`.
         server_header=False,
         date_header=False,

@@ -48,6 +48,11 @@ BATCH_TOO_LARGE = (
 _SCALARS = frozenset({str, int, float, bool})
 """Raw value types whose stored form :meth:`Records.validate` memoises per batch."""
 _UNSEEN: Any = object()
+_MISSING, _READ_ONLY, _EXTERNAL, _TEXT, _NORMALIZE, _PARSED = range(6)
+"""What :meth:`Records.validate` does with a property name: refuse it (no such property,
+read-only), check an external option, take text as it is (a text property), normalize
+(a contact's email), or normalize with the batch's memo (a type that parses)."""
+_Step = tuple[str, "Property | None", int]
 _SERVER_PROPS = frozenset(
     {
         "hs_object_id",
@@ -252,6 +257,7 @@ class Records:
         creating: bool,
         allowed: dict[tuple[str, str], bool] | None = None,
         normalized: dict[tuple[str, type, Any], str | None] | None = None,
+        plans: dict[tuple[str, ...], list[_Step]] | None = None,
     ) -> dict[str, str | None]:
         """The clean values of one input, or InvalidPropertyValues with every problem.
 
@@ -260,16 +266,24 @@ class Records:
         ``normalized`` memoises the stored form of each (property, raw value) of a type
         that parses (numbers, booleans, options, dates) across one batch, where records
         repeat their statuses, flags and dates; a refused value is not kept, so each
-        input that sends it gets its own error."""
+        input that sends it gets its own error. ``plans`` memoises, per set of property
+        names (a batch's inputs mostly share theirs), what each name needs."""
         if values is None:
             values = {}
         if not isinstance(values, dict):
             raise ValidationError("properties must be an object of property names to values")
-        live = self.props.live(ot)
+        names = tuple(values)
+        plan = plans.get(names) if plans is not None else None
+        if plan is None:
+            plan = self._plan(ot, names)
+            if plans is not None:
+                plans[names] = plan
         clean: dict[str, str | None] = {}
         problems: list[PropertyValueError] = []
-        for name, raw in values.items():
-            prop: Property | None = live.get(name)
+        for (name, prop, kind), raw in zip(plan, values.values(), strict=True):
+            if kind == _TEXT and type(raw) is str:
+                clean[name] = raw or None  # what normalize gives text, without its checks
+                continue
             if prop is None:
                 problems.append(
                     PropertyValueError(
@@ -277,7 +291,7 @@ class Records:
                     )
                 )
                 continue
-            if prop.read_only_value or name in _SERVER_PROPS:
+            if kind == _READ_ONLY:
                 problems.append(
                     PropertyValueError(
                         name,
@@ -288,9 +302,9 @@ class Records:
                 )
                 continue
             try:
-                if prop.external_options:
+                if kind == _EXTERNAL:
                     clean[name] = self._external(prop, raw, allowed)
-                elif normalized is None or prop.type == "string" or type(raw) not in _SCALARS:
+                elif normalized is None or kind != _PARSED or type(raw) not in _SCALARS:
                     clean[name] = normalize(prop, raw, ot.object_type_id)
                 else:
                     # the type is part of the key: True == 1 == 1.0 but their text differs
@@ -313,6 +327,26 @@ class Records:
         if problems:
             raise InvalidPropertyValues(problems, self.portal_id)
         return clean
+
+    def _plan(self, ot: ObjectType, names: tuple[str, ...]) -> list[_Step]:
+        """What validating each of ``names`` takes, in order (see :meth:`validate`)."""
+        live = self.props.live(ot)
+        steps: list[_Step] = []
+        for name in names:
+            prop = live.get(name)
+            if prop is None:
+                kind = _MISSING
+            elif prop.read_only_value or name in _SERVER_PROPS:
+                kind = _READ_ONLY
+            elif prop.external_options:
+                kind = _EXTERNAL
+            elif prop.type == "string":
+                # a contact's email is checked by normalize
+                kind = _NORMALIZE if ot.object_type_id == "0-1" and name == "email" else _TEXT
+            else:
+                kind = _PARSED
+            steps.append((name, prop, kind))
+        return steps
 
     def _external(
         self, prop: Property, raw: Any, allowed: dict[tuple[str, str], bool] | None = None
@@ -551,12 +585,15 @@ class Records:
         names = self.selected(ot, None)
         allowed: dict[tuple[str, str], bool] = {}
         normalized: dict[tuple[str, type, Any], str | None] = {}
+        plans: dict[tuple[str, ...], list[_Step]] = {}
         with self.store.db.transaction() as conn:
             for item in inputs:
                 trace = item.get("objectWriteTraceId")
                 try:
                     self._injected_refusal(ot, item.get("properties"))
-                    clean = self.validate(ot, item.get("properties"), True, allowed, normalized)
+                    clean = self.validate(
+                        ot, item.get("properties"), True, allowed, normalized, plans
+                    )
                     conn.execute("SAVEPOINT rec")
                     mark = self.keys.counts.savepoint()
                     try:
@@ -607,6 +644,7 @@ class Records:
         outcomes: list[tuple[dict[str, Any], Record, bool] | dict[str, Any] | None] = []
         allowed: dict[tuple[str, str], bool] = {}
         normalized: dict[tuple[str, type, Any], str | None] = {}
+        plans: dict[tuple[str, ...], list[_Step]] = {}
         with self.store.db.transaction() as conn:
             found = self._prefetch(conn, ot, inputs)
             creates: list[tuple[int, dict[str, str | None]]] = []
@@ -625,12 +663,12 @@ class Records:
                     # a refusal needs no savepoint (two statements a record saved)
                     if record is not None:
                         clean = self.validate(
-                            ot, item.get("properties"), False, allowed, normalized
+                            ot, item.get("properties"), False, allowed, normalized, plans
                         )
                         outcome = (item, self.modify(conn, ot, record, clean), False)
                     elif upsert and id_property and id_property != "hs_object_id":
                         values = {**(item.get("properties") or {}), id_property: ref}
-                        clean = self.validate(ot, values, True, allowed, normalized)
+                        clean = self.validate(ot, values, True, allowed, normalized, plans)
                         if found is None:
                             outcome = (item, self.insert(conn, ot, clean), True)
                         else:  # created below, all at once

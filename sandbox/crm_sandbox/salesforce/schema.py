@@ -241,8 +241,11 @@ class SchemaRegistry:
     def __init__(self, objects: Iterable[ObjectDef]) -> None:
         self._objects: dict[str, ObjectDef] = {}
         self._rollups: dict[str, list[tuple[ObjectDef, FieldDef]]] = {}
+        self._by_prefix: dict[str, ObjectDef] = {}
         for obj in objects:
             self._objects[obj.name.lower()] = obj
+        for obj in self._objects.values():
+            self._by_prefix.setdefault(obj.key_prefix, obj)
 
     def object(self, name: str) -> ObjectDef | None:
         return self._objects.get(name.lower())
@@ -265,7 +268,8 @@ class SchemaRegistry:
         return found
 
     def by_key_prefix(self, prefix: str) -> ObjectDef | None:
-        return next((o for o in self._objects.values() if o.key_prefix == prefix), None)
+        """The first object (in registry order) whose ids start with ``prefix``."""
+        return self._by_prefix.get(prefix)
 
     def child_relationships(self, parent: str) -> list[ChildRelationship]:
         """Lookups on other objects that reference ``parent``."""

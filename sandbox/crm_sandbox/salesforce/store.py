@@ -507,7 +507,9 @@ class SalesforceStore:
             )
         if row["IsDeleted"]:
             raise RecordFailed(RecordError("ENTITY_IS_DELETED", "entity is deleted"))
-        return obj, dict(row)
+        # a batch's row (a dict read for this one record: a batch names each record once)
+        # is the caller's to change; a sqlite3.Row becomes one
+        return obj, row if batch is not None else dict(row)
 
     def _check_writable(self, obj: ObjectDef, values: dict[str, Any], op: str) -> None:
         flag = "createable" if op == "create" else "updateable"
@@ -695,7 +697,8 @@ class SalesforceStore:
         row.update(self._audit(now, created=False))
         derive(obj, row, set(values), now)
         self._check_row(conn, obj, row, values, batch.checks if batch else None)
-        changed = [k for k in row if k != "_rowid" and row[k] != before.get(k)]
+        was = before.get
+        changed = [k for k, v in row.items() if v != was(k)]  # "_rowid" never moves
         if not changed:
             return
         if batch is not None:

@@ -168,6 +168,33 @@ def test_remaining_zero_pauses_every_caller() -> None:
     assert limiter.daily_remaining == 4321
 
 
+def reply_with(remaining: int, interval_ms: int = 10_000) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 200
+    response.headers.update({
+        "X-HubSpot-RateLimit-Remaining": str(remaining),
+        "X-HubSpot-RateLimit-Interval-Milliseconds": str(interval_ms),
+    })  # fmt: skip
+    return response
+
+
+def test_a_spent_window_pauses_until_the_oldest_counted_call_has_left_it() -> None:
+    now = [100.0]
+    limiter = WindowLimiter(max_calls=190, window_s=10, clock=lambda: now[0])
+    for at, remaining in ((100.0, 9), (103.0, 5), (109.0, 0)):
+        now[0] = at
+        limiter.observe(reply_with(remaining))
+    # The window (99, 109] holds this run's calls of 100.0 and after: it has surely
+    # freed one at 110.0, not ten seconds after the reply that said it was spent.
+    assert limiter.resume_at == 110.0
+    now[0] = 112.0
+    limiter.observe(reply_with(0))
+    assert limiter.resume_at == 113.0  # the call of 100.0 has left; 103.0 is the oldest
+    now[0] = 130.0
+    limiter.observe(reply_with(0, interval_ms=1_000))  # alone in its window
+    assert limiter.resume_at == 131.0
+
+
 def test_classification_table() -> None:
     def reply(status: int, body: object) -> requests.Response:
         with rm.Mocker() as mock:

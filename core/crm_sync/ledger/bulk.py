@@ -33,13 +33,18 @@ class BulkStatement:
     ``build(dialect_name)`` makes the Core statement (dialect-specific constructs such as
     ``ON CONFLICT`` need the dialect's ``insert()``); its positional parameters must be
     exactly ``names`` in order, checked when it is first compiled.
+
+    ``last_as_array``: on PostgreSQL, ``build`` binds the last name as an array
+    (``column = ANY(...)``) and the rows sharing their other values go as one statement:
+    psycopg runs an executemany as one pipelined statement per row, in Python.
     """
 
-    def __init__(self, names: Sequence[str], build: Any) -> None:
+    def __init__(self, names: Sequence[str], build: Any, *, last_as_array: bool = False) -> None:
         self.names = tuple(names)
         self._build = build
         self._sql: dict[str, str] = {}
         self._lock = Lock()
+        self.last_as_array = last_as_array
 
     def sql(self, dialect: Dialect) -> str:
         """The statement's positional SQL for ``dialect`` (compiled on first use)."""
@@ -61,8 +66,16 @@ class BulkStatement:
 
     def run(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         """Execute once per row of ``rows`` (an executemany; nothing if empty)."""
-        if rows:
-            connection.exec_driver_sql(self.sql(connection.dialect), list(rows))
+        if not rows:
+            return
+        sql = self.sql(connection.dialect)
+        if not (self.last_as_array and connection.dialect.name == "postgresql"):
+            connection.exec_driver_sql(sql, list(rows))
+            return
+        groups: dict[tuple[Any, ...], list[Any]] = {}
+        for *lead, last in rows:
+            groups.setdefault(tuple(lead), []).append(last)
+        connection.exec_driver_sql(sql, [(*lead, lasts) for lead, lasts in groups.items()])
 
 
 def _format_dialect(dialect: Dialect) -> Dialect:

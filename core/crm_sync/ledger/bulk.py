@@ -42,17 +42,18 @@ class BulkStatement:
     def __init__(self, names: Sequence[str], build: Any, *, last_as_array: bool = False) -> None:
         self.names = tuple(names)
         self._build = build
-        self._sql: dict[str, str] = {}
+        self._sql: dict[tuple[str, str], str] = {}
         self._lock = Lock()
         self.last_as_array = last_as_array
 
     def sql(self, dialect: Dialect) -> str:
         """The statement's positional SQL for ``dialect`` (compiled on first use)."""
-        found = self._sql.get(dialect.name)
+        key = (dialect.name, dialect.driver)  # each driver its own SQL (casts, paramstyle)
+        found = self._sql.get(key)
         if found is None:
             with self._lock:
-                found = self._sql.get(dialect.name) or self._compile(dialect)
-                self._sql[dialect.name] = found
+                found = self._sql.get(key) or self._compile(dialect)
+                self._sql[key] = found
         return found
 
     def _compile(self, dialect: Dialect) -> str:
@@ -112,7 +113,7 @@ class InQuery:
     ) -> list[tuple[Any, ...]]:
         """The rows for ``values`` (by bind name) and ``lists`` (by list name)."""
         dialect = connection.dialect
-        key = (dialect.name, *((name, len(items)) for name, items in lists.items()))
+        key = (dialect.name, dialect.driver, *((name, len(items)) for name, items in lists.items()))
         shape = self._compiled.get(key)
         if shape is None:
             with self._lock:

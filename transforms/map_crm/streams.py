@@ -85,7 +85,7 @@ from crm_sync.spec import (
 )
 from crm_sync.sync.annotations import COMPARE_KEY
 from crm_sync.vocabulary import Direction
-from map_crm.fast import hubspot_converter, hubspot_stamp
+from map_crm.fast import MEMO_SIZE, hubspot_converter, hubspot_stamp
 
 SF_MODSTAMPS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
 HS_MODSTAMPS = ("hs_lastmodifieddate", "lastmodifieddate", "updatedAt")
@@ -276,6 +276,8 @@ class StreamMapper:
         props: dict[str, Any] = source_schema.get("properties", {})
         self.source_props = {k.casefold(): v for k, v in props.items()}
         self.fields = [self._field(f) for f in mapping.fields_for(direction)]
+        self._translated_owners: dict[str, str | None] = {}
+        """Owner ids met so far and their counterparts (the run's directory is fixed)."""
         side = mapping.hubspot if direction is Direction.SF_TO_HS else mapping.salesforce
         self.stream_name = side.stream_name
         """The destination stream's name."""
@@ -497,9 +499,15 @@ class StreamMapper:
             return  # a Salesforce record always has an owner: never blank it
         if self.owners is None:
             raise RuntimeError(f"owner field {f.source} needs the run's owner directory")
-        directory = self.owners()
         value = str(raw).strip()
-        found = directory.owner_for_user(value) if to_hs else directory.user_for_owner(value)
+        translated = self._translated_owners
+        if value in translated:  # a few owners own most records
+            found = translated[value]
+        else:
+            directory = self.owners()
+            found = directory.owner_for_user(value) if to_hs else directory.user_for_owner(value)
+            if len(translated) < MEMO_SIZE:
+                translated[value] = found
         if found is None:
             source_side, other = (
                 ("User", "HubSpot owner") if to_hs else ("owner", "Salesforce User")

@@ -426,16 +426,16 @@ class StreamMapper:
         warnings: list[dict[str, str]] = []
         partial = False
         for name, destination, convert, transform, partial_if_missing, special in self._steps:
-            if special is not None and special.spec.owner:
+            if special is None and name in source:  # most fields of most records
+                raw = native[name] = source[name]
+            elif special is not None and special.spec.owner:
                 if _has(source, name):
                     self._owner(special, source, out, native, warnings)
                 else:  # as below: not selected, or a partial record
                     partial = partial or partial_if_missing
                 continue
-            if special is not None:  # a concat computed here: no single source value
+            elif special is not None:  # a concat computed here: no single source value
                 raw = None
-            elif name in source:
-                raw = native[name] = source[name]
             else:
                 raw = _lookup(source, name)
                 if raw is None and not _has(source, name):
@@ -668,5 +668,7 @@ def _by_lookup(rules: Sequence[AssociationRule]) -> dict[str, list[AssociationRu
 
 
 def _has(record: dict[str, Any], name: str) -> bool:
+    if name in record:
+        return True
     folded = name.casefold()
-    return name in record or any(k.casefold() == folded for k in record)
+    return any(k.casefold() == folded for k in record)

@@ -117,7 +117,7 @@ def main() -> None:
             "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
             "objects": ["project"],
             "max_requests_per_10s": 10**7 if args.limits_lifted else 190,
-            "search_requests_per_second": 10**4 if args.limits_lifted else 4,
+            "search_requests_per_second": 10**4 if args.limits_lifted else 5,
             "search_walk": not args.no_search_walk,
             "search_index_lag_seconds": 0,  # the sandbox's search has no index lag
         }

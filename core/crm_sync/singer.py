@@ -12,7 +12,7 @@ import copy
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -20,10 +20,11 @@ from singer_sdk.plugin_base import PluginBase
 from singer_sdk.singerlib import SelectionMask
 
 from crm_sync.salesforce.settings import DEFAULT_API_VERSION, DEFAULT_LOGIN_URL, FLOWS
-from crm_sync.spec import load_dir
-from crm_sync.spec.model import Mapping as SpecMapping
 from crm_sync.stops import CleanStops, InputError
 from crm_sync.wire import MessageWriter
+
+if TYPE_CHECKING:
+    from crm_sync.spec.model import Mapping as SpecMapping
 
 
 def copy_annotations(target: dict[str, Any], source: dict[str, Any]) -> None:
@@ -150,6 +151,8 @@ def load_tap_mappings(
             f"mappings_dir {str(directory)!r} is not a directory (from {Path.cwd()}); "
             "set it to map-crm's mappings_dir"
         )
+    from crm_sync.spec import load_dir  # here: the targets import this module too
+
     specs = load_dir(directory)
     if specs.errors:
         logger.warning(

@@ -16,14 +16,25 @@ from __future__ import annotations
 
 import atexit
 import sys
+from typing import IO, Any
 
 from singer_sdk.contrib.msgspec import MsgSpecReader, MsgSpecWriter
 from singer_sdk.singerlib import Message, RecordMessage
 
 __all__ = ["MessageReader", "MessageWriter"]
 
-MessageReader = MsgSpecReader
-"""Decodes each line with msgspec (numbers with a fraction as ``Decimal``, as the SDK does)."""
+
+class MessageReader(MsgSpecReader):
+    """Decodes each line with msgspec (numbers with a fraction as ``Decimal``, as the SDK does).
+
+    Standard input is read as bytes: msgspec decodes UTF-8 itself, so decoding every line
+    to ``str`` first (``sys.stdin`` is a text stream) is work done twice.
+    """
+
+    @property
+    def default_input(self) -> IO[Any]:  # type: ignore[override]
+        """``sys.stdin``'s byte stream (``sys.stdin`` itself when it has none: a test's)."""
+        return getattr(sys.stdin, "buffer", sys.stdin)
 
 
 class MessageWriter(MsgSpecWriter):

@@ -85,9 +85,7 @@ class HubSpotStream(RESTStream[Any]):
             session = self.hubspot.session
             if session.limiter is not None:
                 session.limiter.acquire()
-            if self.hubspot.search_limiter is not None and (prepared.path_url or "").split("?", 1)[
-                0
-            ].endswith("/search"):
+            if self.hubspot.search_limiter is not None and _is_search(prepared):
                 self.hubspot.search_limiter.acquire()
             session.counter.add(str(prepared.method), self.route)
             return func(prepared, context)
@@ -124,8 +122,12 @@ class HubSpotStream(RESTStream[Any]):
             attempt += 1
             response = getattr(exc, "response", None)
             hint = server_wait_hint(response) if response is not None else None
-            limiter = self.hubspot.session.limiter
             if hint is not None and response is not None and response.status_code == 429:
+                limiter = (
+                    self.hubspot.search_limiter
+                    if _is_search(response.request)
+                    else self.hubspot.session.limiter
+                )  # a search call is refused by its own limit, not by the window
                 if limiter is not None:
                     limiter.pause(hint)
                 wait = hint
@@ -142,3 +144,8 @@ class HubSpotStream(RESTStream[Any]):
     def backoff_handler(self, details: Any) -> None:  # backoff's Details (python-backoff)
         self.hubspot.session.counter.add_retry()
         super().backoff_handler(details)
+
+
+def _is_search(request: requests.PreparedRequest) -> bool:
+    """A call to a search endpoint (its own per-second limit)."""
+    return (request.path_url or "").split("?", 1)[0].endswith("/search")

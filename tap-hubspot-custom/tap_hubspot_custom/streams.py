@@ -417,7 +417,7 @@ class HubSpotObjectStream(HubSpotStream):
         readers = len(self.readers)
         count = extra_chains(call_s, window, readers)
         share = walk_share(
-            call_s, window, None if search is None else search.max_calls / search.window_s,
+            call_s, window, None if search is None else search.per_second,
             readers, count + 1, self.list_limit, self.search_limit,
         )  # fmt: skip
         started = []

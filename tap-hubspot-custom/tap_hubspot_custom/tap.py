@@ -14,7 +14,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from crm_sync.backfill import MappingScopes
-from crm_sync.http import CallCounter, WindowLimiter
+from crm_sync.http import CallCounter, Pacer, WindowLimiter
 from crm_sync.hubspot import (
     DEFAULT_BASE_URL,
     HubSpotClient,
@@ -40,7 +40,13 @@ if TYPE_CHECKING:
 
 RATE_MARGIN = 0.95
 """Share of ``max_requests_per_10s`` the run uses: a full pull's list chains fill the
-window, and a reply saying it is spent pauses every call for ten seconds."""
+window, and a reply saying it is spent pauses every call until it can have freed one."""
+HUBSPOT_SEARCH_PER_SECOND = 5
+"""HubSpot's search limit: 5 calls a second per portal."""
+SEARCH_MARGIN = 0.95
+"""Share of ``search_requests_per_second`` the run uses. The calls are spaced evenly
+(one every 1 / (0.95 x rate) s), so HubSpot's per-second count stays below the limit
+even when the network or the server delays one call and not the next."""
 
 
 class TapHubSpotCustom(AnnotatedTap):
@@ -145,8 +151,10 @@ class TapHubSpotCustom(AnnotatedTap):
         ),
         number_setting(
             "search_requests_per_second",
-            default=4,
-            description="Search calls per second (HubSpot allows 5 per portal).",
+            default=HUBSPOT_SEARCH_PER_SECOND,
+            description="The portal's search limit, calls per second (HubSpot: 5 per "
+            "portal; lower it to leave room for other apps). The tap spaces its search "
+            "calls evenly at 95 % of it, never two closer than 1 / (0.95 x this).",
         ),
         th.Property(
             "search_walk",
@@ -213,9 +221,8 @@ class TapHubSpotCustom(AnnotatedTap):
         limiter = WindowLimiter(
             int(self.config.get("max_requests_per_10s") or 100), 10.0, margin=RATE_MARGIN
         )
-        rate = float(self.config.get("search_requests_per_second") or 4)
-        # Whole calls per window: rate 4 -> 4 per second, rate 0.5 -> 1 per 2 seconds.
-        search_limiter = WindowLimiter(max(1, int(rate)), max(1, int(rate)) / rate)
+        rate = float(self.config.get("search_requests_per_second") or HUBSPOT_SEARCH_PER_SECOND)
+        search_limiter = Pacer(rate * SEARCH_MARGIN)
         session = default_session(self.settings, limiter=limiter, counter=self.calls)
         return HubSpotClient(
             self.settings, session, search_limiter=search_limiter, user_agent=self.name

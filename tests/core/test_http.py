@@ -9,6 +9,7 @@ import requests
 import requests_mock as rm
 
 from crm_sync.http import (
+    Pacer,
     QuotaExhausted,
     ResilientSession,
     RetryPolicy,
@@ -82,6 +83,46 @@ def test_hubspot_429_waits_as_the_headers_say_and_pauses_the_limiter() -> None:
         assert time.monotonic() - started >= 0.3
 
 
+class Recording(Pacer):
+    """A pacer that notes its turns and pauses (rate lifted: it never waits)."""
+
+    def __init__(self) -> None:
+        super().__init__(10**6)
+        self.turns = 0
+        self.pauses: list[float] = []
+
+    def acquire(self) -> float:
+        self.turns += 1
+        return super().acquire()
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+
+
+class RecordingWindow(WindowLimiter):
+    def __init__(self) -> None:
+        super().__init__(max_calls=100, window_s=10)
+        self.pauses: list[float] = []
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+
+
+def test_a_paced_call_waits_its_turn_at_every_attempt_and_its_429_pauses_its_pacer() -> None:
+    window, pacer = RecordingWindow(), Recording()
+    s = session(limiter=window)
+    body = {"status": "error", "errorType": "RATE_LIMIT", "policyName": "SECONDLY"}
+    with rm.Mocker() as mock:
+        mock.post(
+            URL,
+            [{"status_code": 429, "json": body, "headers": {"Retry-After": "0.01"}}, {"json": {}}],
+        )
+        assert s.post(URL, pacer=pacer).status_code == 200
+    assert pacer.turns == 2  # the retry is paced too
+    assert pacer.pauses == [0.01]
+    assert window.pauses == []  # the window's other calls go on
+
+
 @pytest.mark.parametrize(
     "status,body",
     [
@@ -125,6 +166,33 @@ def test_remaining_zero_pauses_every_caller() -> None:
     limiter.acquire()
     assert time.monotonic() - started >= 0.2
     assert limiter.daily_remaining == 4321
+
+
+def reply_with(remaining: int, interval_ms: int = 10_000) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 200
+    response.headers.update({
+        "X-HubSpot-RateLimit-Remaining": str(remaining),
+        "X-HubSpot-RateLimit-Interval-Milliseconds": str(interval_ms),
+    })  # fmt: skip
+    return response
+
+
+def test_a_spent_window_pauses_until_the_oldest_counted_call_has_left_it() -> None:
+    now = [100.0]
+    limiter = WindowLimiter(max_calls=190, window_s=10, clock=lambda: now[0])
+    for at, remaining in ((100.0, 9), (103.0, 5), (109.0, 0)):
+        now[0] = at
+        limiter.observe(reply_with(remaining))
+    # The window (99, 109] holds this run's calls of 100.0 and after: it has surely
+    # freed one at 110.0, not ten seconds after the reply that said it was spent.
+    assert limiter.resume_at == 110.0
+    now[0] = 112.0
+    limiter.observe(reply_with(0))
+    assert limiter.resume_at == 113.0  # the call of 100.0 has left; 103.0 is the oldest
+    now[0] = 130.0
+    limiter.observe(reply_with(0, interval_ms=1_000))  # alone in its window
+    assert limiter.resume_at == 131.0
 
 
 def test_classification_table() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests_mock as rm
 
-from crm_sync.http import QuotaExhausted, ResilientSession, RetryPolicy, WindowLimiter
+from crm_sync.http import Pacer, QuotaExhausted, ResilientSession, RetryPolicy, WindowLimiter
 from crm_sync.hubspot import HubSpotAuthError, HubSpotClient, HubSpotError, HubSpotSettings
 
 BASE = "https://hs.test"
@@ -102,7 +102,7 @@ def test_batch_upsert_traces_each_input_and_maps_207_errors_back() -> None:
 
 
 def test_search_waits_on_the_search_limiter_and_returns_the_page() -> None:
-    search_limiter = WindowLimiter(max_calls=1, window_s=0.3)
+    search_limiter = Pacer(1 / 0.3)
     s = HubSpotSettings(base_url=BASE, access_token="pat-1")
     c = HubSpotClient(s, ResilientSession(policy=FAST), search_limiter=search_limiter)
     with rm.Mocker() as mock:

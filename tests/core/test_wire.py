@@ -75,3 +75,23 @@ def test_records_after_the_last_state_go_out_at_exit():
         [sys.executable, "-c", script], capture_output=True, env=env, check=True
     ).stdout
     assert json.loads(out)["record"] == {"Id": "last"}
+
+
+def test_reader_takes_stdin_as_bytes_and_decodes_utf8_itself():
+    """Standard input is read as bytes (msgspec decodes UTF-8 itself): a record with
+    non-ASCII text and a number with a fraction comes out as the SDK's own reader gives it."""
+    line = '{"type":"RECORD","stream":"s","record":{"name":"Zoë Ångström 東京","n":1.10}}\n'
+    probe = (
+        "import sys\n"
+        "from crm_sync.wire import MessageReader\n"
+        "reader = MessageReader()\n"
+        "assert reader.default_input is sys.stdin.buffer\n"
+        "reader.process_lines(None, {'RECORD': lambda m: print(repr(m['record']))})\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        input=line.encode(),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    assert out.strip() == repr({"name": "Zoë Ångström 東京", "n": Decimal("1.10")})

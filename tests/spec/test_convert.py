@@ -21,7 +21,7 @@ from crm_sync.convert import (
     sf_kind,
 )
 from crm_sync.convert.codec import HUBSPOT, SALESFORCE, codec_for, iso_datetime
-from crm_sync.convert.values import coerce
+from crm_sync.convert.values import coerce, format_decimal
 from crm_sync.reconcile.normalize import canonical
 from crm_sync.vocabulary import Side
 
@@ -403,3 +403,16 @@ def test_datetimes_are_written_with_a_four_digit_year_both_ways(moment: datetime
     for text in (format_datetime_hs(stamp), format_datetime_sf(stamp)):
         assert text[:4] == f"{stamp.year:04d}" and text[4] == "-"
         assert datetime.fromisoformat(text.replace("+0000", "+00:00")) == stamp
+
+
+DECIMAL_TEXTS = st.from_regex(r"-?[0-9]{1,30}([.][0-9]{0,30})?(E[-+]?[0-9]{1,3})?", fullmatch=True)
+
+
+@given(st.decimals(allow_nan=True, allow_infinity=True) | DECIMAL_TEXTS.map(Decimal))
+def test_format_decimal_is_plain_notation_without_trailing_zeros(number: Decimal) -> None:
+    """``format_decimal`` starts from ``str`` (faster) where ``str`` writes plain notation:
+    the same text as from ``format(number, "f")``, trailing zeros and a lone ``-0`` cut."""
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    assert format_decimal(number) == ("0" if text in {"-0", ""} else text)

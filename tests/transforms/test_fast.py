@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from map_crm import fast
-from map_crm.fast import ToHubSpot, hubspot_stamp, utc_millis_as_hubspot
+from map_crm.fast import Memo, hubspot_converter, hubspot_stamp, utc_millis_as_hubspot
 
 from crm_sync.convert import ConversionError, FieldConverter, Kind
 from crm_sync.convert.codec import HUBSPOT, read_datetime
@@ -50,7 +51,7 @@ def _full(converter: FieldConverter, value: Any) -> Any:
         return ConversionError, str(exc)
 
 
-def _short(convert: ToHubSpot, value: Any) -> Any:
+def _short(convert: Callable[[Any], str], value: Any) -> Any:
     try:
         return convert(value)
     except ConversionError as exc:
@@ -68,7 +69,7 @@ def test_field_short_cuts_give_the_full_conversion(
 ) -> None:
     """Every kind pair, with and without a value map; values repeat, so the memo answers."""
     converter = FieldConverter(sf_kind, hs_kind, values)
-    convert = ToHubSpot(converter)
+    convert = hubspot_converter(converter)
     for value in [*inputs, *inputs]:
         assert _short(convert, value) == _full(converter, value), value
 
@@ -76,7 +77,7 @@ def test_field_short_cuts_give_the_full_conversion(
 @given(value=st.one_of(datetime_texts(), st.sampled_from(ODD_DATETIMES)))
 def test_datetime_short_cut_gives_the_full_conversion(value: str) -> None:
     converter = FieldConverter(Kind.DATETIME, Kind.DATETIME)
-    assert _short(ToHubSpot(converter), value) == _full(converter, value)
+    assert _short(hubspot_converter(converter), value) == _full(converter, value)
     parsed = read_datetime(value)
     assert hubspot_stamp(value) == (HUBSPOT.format_datetime(parsed) if parsed else None)
 
@@ -92,23 +93,24 @@ def test_short_cuts_take_the_common_forms() -> None:
         def to_hubspot(self, sf_value: Any) -> str:
             raise AssertionError(f"full path asked for {sf_value!r}")
 
-    assert ToHubSpot(Refusing(Kind.DATETIME, Kind.DATETIME))("2026-12-15T09:00:00.000+00:00")
-    assert ToHubSpot(Refusing(Kind.NUMBER, Kind.NUMBER))(Decimal("1200.50")) == "1200.5"
+    stamp = hubspot_converter(Refusing(Kind.DATETIME, Kind.DATETIME))
+    assert stamp("2026-12-15T09:00:00.000+00:00") == "2026-12-15T09:00:00.000Z"
+    assert hubspot_converter(Refusing(Kind.NUMBER, Kind.NUMBER))(Decimal("1200.50")) == "1200.5"
 
 
 def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast, "MEMO_SIZE", 3)
     converter = FieldConverter(Kind.ENUM, Kind.ENUM, VALUE_MAPS[1])
-    convert = ToHubSpot(converter)
+    convert = Memo(converter)
     for value in ["Planned", "Web", "x", "y", "z", "Planned"]:
         assert convert(value) == converter.to_hubspot(value)
-    assert convert._memo is not None and len(convert._memo) == 3
+    assert len(convert.results) == 3
 
 
 def test_memo_tells_types_apart() -> None:
     """``True == 1`` in Python, but a checkbox and a number convert differently."""
     converter = FieldConverter(Kind.TEXT, Kind.TEXT, VALUE_MAPS[1])
-    convert = ToHubSpot(converter)
+    convert = Memo(converter)
     assert convert(True) == converter.to_hubspot(True)
     assert convert(1) == converter.to_hubspot(1) != convert(True)
 
@@ -116,4 +118,26 @@ def test_memo_tells_types_apart() -> None:
 def test_aware_datetime_objects_take_the_full_path() -> None:
     converter = FieldConverter(Kind.DATETIME, Kind.DATETIME)
     stamp = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-    assert ToHubSpot(converter)(stamp) == converter.to_hubspot(stamp)
+    assert hubspot_converter(converter)(stamp) == converter.to_hubspot(stamp)
+
+
+def test_a_field_converts_each_empty_value_once() -> None:
+    """An empty field (``None``) repeats in most records: the memo answers it after once."""
+    asked: list[Any] = []
+
+    class Counting(FieldConverter):
+        def to_hubspot(self, sf_value: Any) -> str:
+            asked.append(sf_value)
+            return super().to_hubspot(sf_value)
+
+    for kind in (Kind.TEXT, Kind.MULTI, Kind.NUMBER, Kind.DATETIME):
+        convert = hubspot_converter(Counting(kind, kind))
+        assert convert(None) == convert(None) == FieldConverter(kind, kind).to_hubspot(None)
+    assert asked == [None] * 4
+
+
+def test_equal_decimals_share_a_memo_entry_with_the_same_text() -> None:
+    converter = FieldConverter(Kind.NUMBER, Kind.NUMBER)
+    convert = hubspot_converter(converter)
+    for text in ["34.0", "34", "3.4E+1", "34.00", "-0.0", "0", "1E-7", "1.50", "1.5"]:
+        assert convert(Decimal(text)) == converter.to_hubspot(Decimal(text)), text

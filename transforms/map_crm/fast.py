@@ -11,11 +11,14 @@ answer is a slice of the input or the same as for the previous record. Here:
   the rare years before 1000 are left to the full path;
 * a finite ``Decimal`` (how the Singer reader decodes a number with a fraction) between
   two number kinds is written by ``format_decimal`` directly (parsing its text again
-  gives the same ``Decimal``);
-* any other field that is not plain text keeps the results of the first
-  :data:`MEMO_SIZE` distinct ``str`` / ``bool`` / ``int`` values it meets (a picklist, a
-  checkbox, a date repeat across records), keyed by type and value, since the
-  conversion depends on nothing else.
+  gives the same ``Decimal``), and the first :data:`MEMO_SIZE` values are kept;
+* a string between two text kinds (no value map) is itself, or ``""`` when blank;
+* any other value keeps the results of the first :data:`MEMO_SIZE` distinct ``str`` /
+  ``bool`` / ``int`` / ``None`` values its field meets (a picklist, a checkbox, a date,
+  an empty field repeat across records), keyed by type and value, since the conversion
+  depends on nothing else.
+
+:func:`hubspot_converter` picks a field's short cuts once, when its stream starts.
 
 Whatever the short cuts do not take goes to :meth:`FieldConverter.to_hubspot`, which
 also raises the errors. ``tests/transforms/test_fast.py`` checks each against it.
@@ -23,6 +26,7 @@ also raises the errors. ``tests/transforms/test_fast.py`` checks each against it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +37,7 @@ from crm_sync.convert.values import format_decimal, utc_millis_prefix
 MEMO_SIZE = 4096
 """Results kept per field; past it, new values are converted without being kept."""
 
-_MEMO_TYPES = (str, bool, int)
+_MEMO_TYPES = (str, bool, int, type(None))
 
 
 def utc_millis_as_hubspot(value: Any) -> str | None:
@@ -54,31 +58,60 @@ def hubspot_stamp(value: Any) -> str | None:
     return HUBSPOT.format_datetime(parsed) if parsed else None
 
 
-class ToHubSpot:
-    """One field's ``FieldConverter.to_hubspot``, with the short cuts that apply to it."""
+class Memo:
+    """A field's conversion keeping the results of its first :data:`MEMO_SIZE` distinct
+    ``str`` / ``bool`` / ``int`` / ``None`` values (errors are raised every time)."""
 
     def __init__(self, converter: FieldConverter) -> None:
-        self.converter = converter
-        same = converter.same_kind
-        self._datetime = same and converter.sf_kind is Kind.DATETIME
-        self._number = same and converter.sf_kind is Kind.NUMBER
-        self._memo: dict[tuple[type, Any], str] | None = None if converter.plain_text else {}
+        self.full = converter.to_hubspot
+        self.results: dict[tuple[type, Any], str] = {}
 
     def __call__(self, value: Any) -> str:
-        converter = self.converter
-        if self._datetime:
-            quick = utc_millis_as_hubspot(value)
-            if quick is not None:
-                return quick
-        elif self._number and type(value) is Decimal and value.is_finite():
-            return format_decimal(value)
-        memo = self._memo
-        if memo is None or type(value) not in _MEMO_TYPES:
-            return converter.to_hubspot(value)
+        if type(value) not in _MEMO_TYPES:
+            return self.full(value)
         key = (type(value), value)
-        found = memo.get(key)
+        results = self.results
+        found = results.get(key)
         if found is None:
-            found = converter.to_hubspot(value)
-            if len(memo) < MEMO_SIZE:
-                memo[key] = found
+            found = self.full(value)
+            if len(results) < MEMO_SIZE:
+                results[key] = found
         return found
+
+
+def hubspot_converter(converter: FieldConverter) -> Callable[[Any], str]:
+    """``converter.to_hubspot`` with the short cuts that apply to its kinds, picked once
+    (a record's fields are converted a million times in a large run)."""
+    memo = Memo(converter)
+    if converter.plain_text:
+
+        def text(value: Any) -> str:
+            if type(value) is str:  # FieldConverter.to_hubspot's own first step, inlined
+                return value if value.strip() else ""
+            return memo(value)
+
+        return text
+    if converter.same_kind and converter.sf_kind is Kind.DATETIME:
+
+        def stamp(value: Any) -> str:
+            quick = utc_millis_as_hubspot(value)
+            return memo(value) if quick is None else quick
+
+        return stamp
+    if converter.same_kind and converter.sf_kind is Kind.NUMBER:
+        # format_decimal's text depends on the value only (1.50 and 1.5 give "1.5"), so
+        # equal decimals may share an entry
+        decimals: dict[Decimal, str] = {}
+
+        def number(value: Any) -> str:
+            if type(value) is Decimal and value.is_finite():
+                found = decimals.get(value)
+                if found is None:
+                    found = format_decimal(value)
+                    if len(decimals) < MEMO_SIZE:
+                        decimals[value] = found
+                return found
+            return memo(value)
+
+        return number
+    return memo

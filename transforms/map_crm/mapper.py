@@ -233,19 +233,19 @@ class MapCrm(CleanStops, InlineMapper):
             yield RecordMessage.from_dict(message_dict)
             return
         record = mapper.map_record(message_dict["record"])
-        for warning in (record or {}).get("_crm_warnings") or ():
+        if record is None:
+            return
+        for warning in record.get("_crm_warnings") or ():
             self.logger.warning(
                 "mapping %r record %s: %s [%s]",
                 mapper.mapping.name,
-                record["_crm_source_id"] if record else None,
+                record["_crm_source_id"],
                 warning["message"],
                 warning["code"],
             )
-        if record is not None:
-            message = RecordMessage.from_dict(message_dict)
-            message.stream = mapper.stream_name
-            message.record = record
-            yield message
+        message_dict["stream"] = mapper.stream_name
+        message_dict["record"] = record
+        yield RecordMessage.from_dict(message_dict)
 
     def process_endofpipe(self) -> None:
         """Send the records still in the writer's block (input that ends without a STATE)."""

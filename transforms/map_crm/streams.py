@@ -56,7 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from crm_sync.convert import (
     ConversionError,
@@ -85,7 +85,7 @@ from crm_sync.spec import (
 )
 from crm_sync.sync.annotations import COMPARE_KEY
 from crm_sync.vocabulary import Direction
-from map_crm.fast import ToHubSpot, hubspot_stamp
+from map_crm.fast import hubspot_converter, hubspot_stamp
 
 SF_MODSTAMPS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
 HS_MODSTAMPS = ("hs_lastmodifieddate", "lastmodifieddate", "updatedAt")
@@ -180,6 +180,36 @@ def _lookup(record: dict[str, Any], name: str) -> Any:
     return next((v for k, v in record.items() if k.casefold() == folded), None)
 
 
+_Transformer = Callable[[Any, dict[str, Any]], Any]
+"""A field's transform steps as one call: (source value, record) -> value."""
+
+
+_TEXT_STEPS: dict[type, Callable[[str], str]] = {
+    Trim: str.strip,
+    Lower: str.lower,
+    Upper: str.upper,
+}
+"""Steps that change a string and leave any other value as it is."""
+
+
+def _transformer(steps: tuple[Transform, ...]) -> _Transformer | None:
+    """``steps`` as one call (None for none). Text-only steps (trim, lower, upper) run as
+    plain string methods, without :func:`_apply`'s match per step and record."""
+    if not steps:
+        return None
+    if not all(type(step) in _TEXT_STEPS for step in steps):
+        return lambda value, record: _apply(steps, value, record)
+    methods = tuple(_TEXT_STEPS[type(step)] for step in steps)
+
+    def text_steps(value: Any, _: dict[str, Any]) -> Any:
+        if isinstance(value, str):  # each step gives a string again
+            for method in methods:
+                value = method(value)
+        return value
+
+    return text_steps
+
+
 def _apply(steps: tuple[Transform, ...], value: Any, record: dict[str, Any]) -> Any:
     for step in steps:
         match step:
@@ -209,11 +239,21 @@ class _Field:
     """The field is a concat computed in this direction (no single source value)."""
     steps: tuple[Transform, ...] = ()
     """The transforms applied here (a concat is dropped where it is not computed)."""
-    to_hubspot: ToHubSpot = field(init=False)
-    """``converter.to_hubspot`` with the short cuts of :mod:`map_crm.fast`."""
 
-    def __post_init__(self) -> None:
-        self.to_hubspot = ToHubSpot(self.converter)
+
+class _Step(NamedTuple):
+    """One field as the per-record loop reads it (a tuple: unpacked once per field)."""
+
+    source: str
+    destination: str
+    convert: Callable[[Any], Any]
+    """The direction's conversion (to HubSpot with the short cuts of :mod:`map_crm.fast`)."""
+    transform: _Transformer | None
+    """The field's transform steps (applied to the source value before ``convert``)."""
+    partial_if_missing: bool
+    """sf_to_hs: the stream's schema has the field, so a record without it is partial."""
+    special: _Field | None
+    """An owner field or a concat computed here (each converted its own way), else None."""
 
 
 class StreamMapper:
@@ -236,6 +276,18 @@ class StreamMapper:
         props: dict[str, Any] = source_schema.get("properties", {})
         self.source_props = {k.casefold(): v for k, v in props.items()}
         self.fields = [self._field(f) for f in mapping.fields_for(direction)]
+        side = mapping.hubspot if direction is Direction.SF_TO_HS else mapping.salesforce
+        self.stream_name = side.stream_name
+        """The destination stream's name."""
+        to_hs = direction is Direction.SF_TO_HS
+        self.key = mapping.hubspot.id_property if to_hs else mapping.salesforce.id_field
+        """The upsert key: the destination's property or field holding the source id."""
+        self._steps = [self._step(f) for f in self.fields]
+        self._lookups = [
+            (lookup, rules, [(rule, self._key_prefix(rule)) for rule in rules])
+            for lookup, rules in _by_lookup(mapping.associations).items()
+        ]
+        """Each lookup field, its association rules, and each rule's object's key prefix."""
 
     # --- types -----------------------------------------------------------------
 
@@ -275,20 +327,20 @@ class StreamMapper:
             steps = tuple(s for s in steps if not isinstance(s, Concat))
         return _Field(f, source, destination, converter, concat_here, steps)
 
+    def _step(self, f: _Field) -> _Step:
+        to_hs = self.direction is Direction.SF_TO_HS
+        convert = hubspot_converter(f.converter) if to_hs else f.converter.to_salesforce
+        partial_if_missing = to_hs and f.source.casefold() in self.source_props
+        special = f if f.spec.owner or f.concat_here else None
+        transform = _transformer(f.steps)
+        return _Step(f.source, f.destination, convert, transform, partial_if_missing, special)
+
+    def _key_prefix(self, rule: AssociationRule) -> str | None:
+        """The key prefix of the Salesforce object ``rule``'s mapping syncs, when known."""
+        target = self.specs.get(rule.to)
+        return key_prefix(target.salesforce.object, self.live.key_prefixes) if target else None
+
     # --- schema ----------------------------------------------------------------
-
-    @property
-    def stream_name(self) -> str:
-        m = self.mapping
-        side = m.hubspot if self.direction is Direction.SF_TO_HS else m.salesforce
-        return side.stream_name
-
-    @property
-    def key(self) -> str:
-        m = self.mapping
-        if self.direction is Direction.SF_TO_HS:
-            return m.hubspot.id_property
-        return m.salesforce.id_field
 
     def schema(self) -> dict[str, Any]:
         """The destination-shaped JSON Schema, annotated for the targets."""
@@ -371,40 +423,40 @@ class StreamMapper:
         errors: list[dict[str, str]] = []
         warnings: list[dict[str, str]] = []
         partial = False
-        for f in self.fields:
-            if f.spec.owner:
-                if _has(source, f.source):
-                    self._owner(f, source, out, native, warnings)
+        for name, destination, convert, transform, partial_if_missing, special in self._steps:
+            if special is not None and special.spec.owner:
+                if _has(source, name):
+                    self._owner(special, source, out, native, warnings)
                 else:  # as below: not selected, or a partial record
-                    partial = partial or (to_hs and f.source.casefold() in self.source_props)
+                    partial = partial or partial_if_missing
                 continue
-            concat_here = f.concat_here
-            raw = _lookup(source, f.source) if not concat_here else None
-            if raw is None and not concat_here and not _has(source, f.source):
-                # Not selected by the tap (not in its schema), or a partial record: the
-                # field is in the schema but this record does not carry it. Either way
-                # the destination's value is left alone.
-                partial = partial or (to_hs and f.source.casefold() in self.source_props)
-                continue
-            if not concat_here:
-                native[f.source] = raw
-            value = _apply(f.steps, raw, source) if f.steps else raw
+            if special is not None:  # a concat computed here: no single source value
+                raw = None
+            elif name in source:
+                raw = native[name] = source[name]
+            else:
+                raw = _lookup(source, name)
+                if raw is None and not _has(source, name):
+                    # Not selected by the tap (not in its schema), or a partial record: the
+                    # field is in the schema but this record does not carry it. Either way
+                    # the destination's value is left alone.
+                    partial = partial or partial_if_missing
+                    continue
+                native[name] = raw
             try:
-                out[f.destination] = (
-                    f.to_hubspot(value) if to_hs else f.converter.to_salesforce(value)
-                )
+                out[destination] = convert(raw if transform is None else transform(raw, source))
             except ConversionError as exc:
-                errors.append({"field": f.source, "message": str(exc)})
+                errors.append({"field": name, "message": str(exc)})
         if not to_hs and m.filter and not deleted and not m.filter.matches(out):
             return None
         if to_hs:
             source_id = _lookup(source, "Id")
             destination_id = _lookup(source, m.salesforce.id_field)
-            stamp = next((source[k] for k in SF_MODSTAMPS if source.get(k)), None)
+            stamp = _first_set(source, SF_MODSTAMPS)
         else:
             source_id = source.get("id") or source.get("hs_object_id")
             destination_id = _lookup(source, m.hubspot.id_property)
-            stamp = next((source[k] for k in HS_MODSTAMPS if source.get(k)), None)
+            stamp = _first_set(source, HS_MODSTAMPS)
         source_id = None if source_id in (None, "") else str(source_id)
         out[self.key] = source_id
         if not to_hs or _has(source, m.salesforce.id_field):
@@ -471,14 +523,15 @@ class StreamMapper:
         A Salesforce id of an object none of the lookup's rules maps (``Task.WhoId`` naming
         a Lead while only contacts are mapped) makes no association and adds a warning."""
         refs = []
-        raw_links = record.get("associations")
+        to_hs = self.direction is Direction.SF_TO_HS
+        raw_links = None if to_hs else record.get("associations")
         linked: dict[str, Any] = raw_links if isinstance(raw_links, dict) else {}
-        for lookup, rules in _by_lookup(self.mapping.associations).items():
-            if self.direction is Direction.SF_TO_HS:
+        for lookup, rules, prefixed in self._lookups:
+            if to_hs:
                 if not _has(source, lookup):
                     continue  # a partial record (a refresh pass): leave the lookup alone
                 related = _lookup(source, lookup)
-                rule = self._rule_for_id(rules, related)
+                rule = _rule_for_id(prefixed, related)
                 if rule is None:  # an object no rule maps: no association (as if cleared)
                     warnings.append(self._unmapped(lookup, rules, str(related)))
                     rule, related = rules[0], None
@@ -498,26 +551,6 @@ class StreamMapper:
                 }
             )
         return refs
-
-    def _rule_for_id(
-        self, rules: Sequence[AssociationRule], related: Any
-    ) -> AssociationRule | None:
-        """The rule whose mapping's Salesforce object owns ``related`` (by its key prefix).
-
-        A lone rule whose object's prefix is unknown (a custom object, no live describe)
-        takes any id; ``None`` when no rule's object owns the id."""
-        if related in (None, ""):
-            return rules[0]
-        prefix = str(related)[:3]
-        unknown: list[AssociationRule] = []
-        for rule in rules:
-            target = self.specs.get(rule.to)
-            owner = key_prefix(target.salesforce.object, self.live.key_prefixes) if target else None
-            if owner == prefix:
-                return rule
-            if owner is None:
-                unknown.append(rule)
-        return rules[0] if len(rules) == 1 and unknown else None
 
     def _unmapped(
         self, lookup: str, rules: Sequence[AssociationRule], related: str
@@ -588,6 +621,34 @@ def _is_rule_type(rule: AssociationRule, result: dict[str, Any]) -> bool:
     if rule.label and "label" in result:
         return bool(result.get("label") == rule.label)
     return True
+
+
+def _rule_for_id(
+    rules: Sequence[tuple[AssociationRule, str | None]], related: Any
+) -> AssociationRule | None:
+    """The rule whose mapping's Salesforce object owns ``related`` (by its key prefix; the
+    rules come with their objects' prefixes).
+
+    A lone rule whose object's prefix is unknown (a custom object, no live describe)
+    takes any id; ``None`` when no rule's object owns the id."""
+    if related in (None, ""):
+        return rules[0][0]
+    prefix = str(related)[:3]
+    unknown = False
+    for rule, owner in rules:
+        if owner == prefix:
+            return rule
+        unknown = unknown or owner is None
+    return rules[0][0] if len(rules) == 1 and unknown else None
+
+
+def _first_set(record: dict[str, Any], names: Sequence[str]) -> Any:
+    """The value of the first of ``names`` the record has set (not None or empty)."""
+    for name in names:
+        value = record.get(name)
+        if value:
+            return value
+    return None
 
 
 def _by_lookup(rules: Sequence[AssociationRule]) -> dict[str, list[AssociationRule]]:

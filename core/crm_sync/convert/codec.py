@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -51,8 +51,13 @@ def read_datetime(value: Any) -> datetime | None:
     """Any side's datetime (ISO 8601 in any offset form, or epoch ms) as aware UTC.
 
     None if blank or unreadable: for modification times and bookmarks, where a value
-    that does not read is as good as none.
+    that does not read is as good as none. A datetime already in UTC at millisecond
+    precision (what singer-sdk parsed from a mapped record's ``...Z``) comes back as it is.
     """
+    if value is None:
+        return None
+    if type(value) is datetime and value.tzinfo is UTC and not value.microsecond % 1000:
+        return value
     try:
         return parse_datetime(value)
     except ConversionError:

@@ -189,9 +189,15 @@ def parse(value: Any, kind: Kind) -> Canonical:
 
 
 def format_decimal(number: Decimal | None) -> str:
+    """A decimal in plain notation, without trailing zeros (``"1200.5"``, ``"0"``)."""
     if number is None:
         return ""
-    text = format(number, "f")
+    # ``str`` writes plain notation unless the exponent is positive or the number tiny
+    # (then it writes ``E``), and is faster than ``format(number, "f")``, which gives the
+    # same text wherever ``str`` has no ``E``.
+    text = str(number)
+    if "E" in text:
+        text = format(number, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in {"-0", ""} else text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import requests
@@ -19,6 +20,7 @@ from tenacity import (
 from crm_sync.http.counter import CallCounter
 from crm_sync.http.errors import QuotaExhausted, url_path
 from crm_sync.http.limiter import WindowLimiter
+from crm_sync.http.pacer import Pacer
 from crm_sync.http.policy import Verdict, classify_response, server_wait_hint
 
 log = logging.getLogger(__name__)
@@ -76,23 +78,34 @@ class ResilientSession(requests.Session):
         if ca_bundle:
             self.verify = ca_bundle
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _wait(self, pacer: Pacer | None, state: RetryCallState) -> float:
         backoff = self._backoff(state)
         outcome = state.outcome
         exc = outcome.exception() if outcome is not None else None
         if isinstance(exc, _RetryableReply):
             hint = server_wait_hint(exc.response)
             if hint is not None:
-                if self.limiter is not None and exc.response.status_code == 429:
-                    self.limiter.pause(hint)
+                if exc.response.status_code == 429:
+                    # A call with its own limit (HubSpot's search) was refused by that
+                    # limit, not by the window the session's other calls share.
+                    limit = pacer if pacer is not None else self.limiter
+                    if limit is not None:
+                        limit.pause(hint)
                 return max(hint, 0.05)
         return backoff
 
     def _once(
-        self, method: str, url: str, route: str | None, kwargs: dict[str, Any]
+        self,
+        method: str,
+        url: str,
+        route: str | None,
+        kwargs: dict[str, Any],
+        pacer: Pacer | None = None,
     ) -> requests.Response:
         if self.limiter is not None:
             self.limiter.acquire()
+        if pacer is not None:
+            pacer.acquire()
         self.counter.add(method, route)
         response = super().request(method, url, **kwargs)
         if self.limiter is not None:
@@ -111,15 +124,17 @@ class ResilientSession(requests.Session):
         *,
         retry: bool = True,
         route: str | None = None,
+        pacer: Pacer | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send one call; ``route`` labels it in the counter (a path template)."""
+        """Send one call; ``route`` labels it in the counter (a path template). A call
+        with a limit of its own also waits on ``pacer``, at every attempt."""
         kwargs.setdefault("timeout", self.timeout_s)
         # Per request: requests lets REQUESTS_CA_BUNDLE override a session's own verify.
         kwargs.setdefault("verify", self.verify)
         if not retry:
             try:
-                return self._once(method, url, route, kwargs)
+                return self._once(method, url, route, kwargs, pacer)
             except _RetryableReply as reply:
                 return reply.response
 
@@ -137,12 +152,12 @@ class ResilientSession(requests.Session):
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.max_attempts)
             | stop_after_delay(self.policy.max_elapsed_s),
-            wait=self._wait,
+            wait=partial(self._wait, pacer),
             retry=retry_if_exception_type((*TRANSIENT_ERRORS, _RetryableReply)),
             before_sleep=before_sleep,
             reraise=True,
         )
         try:
-            return retrying(self._once, method, url, route, kwargs)
+            return retrying(self._once, method, url, route, kwargs, pacer)
         except _RetryableReply as reply:
             return reply.response

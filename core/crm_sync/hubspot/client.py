@@ -2,7 +2,8 @@
 
 Every call goes through one :class:`~crm_sync.http.ResilientSession`: the portal's
 rolling ten-second window (a :class:`~crm_sync.http.WindowLimiter` that follows the
-``X-HubSpot-RateLimit-*`` headers), the search API's own per-second limit, retries per
+``X-HubSpot-RateLimit-*`` headers), the search API's own per-second limit (a
+:class:`~crm_sync.http.Pacer`, at every attempt), retries per
 :mod:`crm_sync.http.policy`, the daily limit as :class:`~crm_sync.http.QuotaExhausted`
 (and this sync's share of it, :mod:`crm_sync.hubspot.daily`), and call counting by
 route. This module only builds requests and reads replies.
@@ -22,6 +23,7 @@ import requests
 
 from crm_sync.http import (
     CallCounter,
+    Pacer,
     QuotaExhausted,
     ResilientSession,
     RetryPolicy,
@@ -104,7 +106,7 @@ class HubSpotClient(AssociationCalls):
         settings: HubSpotSettings,
         session: ResilientSession | None = None,
         *,
-        search_limiter: WindowLimiter | None = None,
+        search_limiter: Pacer | None = None,
         user_agent: str = "crm-sync",
     ) -> None:
         self.settings = settings
@@ -145,8 +147,8 @@ class HubSpotClient(AssociationCalls):
     ) -> requests.Response:
         """One call; a reply ≥ 400 not in ``ok`` raises :class:`HubSpotError`, the daily
         limit :class:`~crm_sync.http.QuotaExhausted`."""
-        if self.search_limiter is not None and path.endswith("/search"):
-            self.search_limiter.acquire()  # search replies carry no rate-limit headers
+        # Search calls have a per-second limit of their own, and no rate-limit headers.
+        pacer = self.search_limiter if path.endswith("/search") else None
         for attempt in (1, 2):
             self.daily.check()
             try:
@@ -157,6 +159,7 @@ class HubSpotClient(AssociationCalls):
                     data=None if body is None else _BODY.encode(body),
                     headers={"Content-Type": "application/json"} if body is not None else None,
                     route=route or f"{method} {path}",
+                    pacer=pacer,
                 )
             except QuotaExhausted as exc:
                 if exc.response is None:

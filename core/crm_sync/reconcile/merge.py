@@ -28,7 +28,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final, overload
 
-from crm_sync.reconcile.normalize import BLANK, canonical, is_blank, plainly_same, same_value
+from crm_sync.convert import Kind
+from crm_sync.reconcile.normalize import (
+    BLANK,
+    BLANK_READ_KINDS,
+    canonical,
+    is_blank,
+    plainly_same,
+    same_value,
+)
 from crm_sync.reconcile.policy import FieldPolicy, MappingPolicy
 from crm_sync.vocabulary import Conflict, DeleteRule, Direction, Rule, Side
 
@@ -365,7 +373,7 @@ def plan_record(
     destination: DestinationState | None = None,
 ) -> RecordPlan:
     """Reconcile one source record against the ledger and the destination (§3)."""
-    ledger = ledger or LedgerState()
+    ledger = ledger or _NEVER_SEEN
     if policy.enabled and restored(record, ledger):
         live = plan_record(policy, direction, record, _after_restore(ledger), destination)
         if live.action is Action.SKIP:
@@ -399,6 +407,10 @@ def plan_record(
     values = found.values if found is not None else None
     dest_time = (found.modified_at if found else None) or ledger.destination_seen_at
     return plan.fields(Action.UPDATE, destination_id, values, dest_time, new_link=not linked_id)
+
+
+_NEVER_SEEN: Final = LedgerState()
+"""The ledger state of every never-seen record (frozen: one shared instance)."""
 
 
 def restored(record: SourceRecord, ledger: LedgerState) -> bool:
@@ -437,6 +449,10 @@ class _CreateField:
     never: bool
     """The rule keeps the field on the destination always: never sent on this leg."""
     send_reason: Reason
+    typed: bool
+    """The kind is one :func:`is_blank` reads strings by (only spaces may be blank)."""
+    multi: bool
+    """A multi-select: its separators alone are blank too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,10 +462,15 @@ class _CreateFields:
 
     all: tuple[_CreateField, ...]
     sent: tuple[_CreateField, ...]
+    rows: tuple[tuple[str, str, bool, bool, str | None], ...]
+    """``sent`` as ``(name, source_name, typed, multi, kind)``: unpacked per record."""
+    destination: str
+    """The destination side's key in a base (``hubspot`` / ``salesforce``)."""
+    source: str
 
 
 _LegFields = tuple[tuple[FieldPolicy, ...], _CreateFields]
-_CREATE_FIELDS: dict[tuple[int, Direction], _LegFields] = {}
+_CREATE_FIELDS: dict[tuple[int, int], _LegFields] = {}
 """:func:`_create_fields` by the identity of a leg's field tuple (and the tuple, to tell a
 reused id); a few entries per process."""
 
@@ -461,7 +482,7 @@ def _create_fields(fields: tuple[FieldPolicy, ...], direction: Direction) -> _Cr
     new record, each :class:`FieldPolicy` and its enums in Python (a tenth of the planning
     thread's CPU on a first import).
     """
-    key = (id(fields), direction)
+    key = (id(fields), id(direction))  # an enum member is a singleton; its hash is Python's
     hit = _CREATE_FIELDS.get(key)
     if hit is not None and hit[0] is fields:
         return hit[1]
@@ -474,10 +495,19 @@ def _create_fields(fields: tuple[FieldPolicy, ...], direction: Direction) -> _Cr
             rule_none=item.rule is Rule.NONE,
             never=item.rule.owner is dst and item.rule.is_always,
             send_reason=Reason.FILLS_BLANK if item.rule.owner is dst else Reason.CHANGED,
+            typed=item.kind in BLANK_READ_KINDS,
+            multi=item.kind == Kind.MULTI.value,
         )
         for item in fields
     )
-    made = _CreateFields(every, tuple(f for f in every if not (f.rule_none or f.never)))
+    sent = tuple(f for f in every if not (f.rule_none or f.never))
+    made = _CreateFields(
+        every,
+        sent,
+        tuple((f.name, f.source_name, f.typed, f.multi, f.kind) for f in sent),
+        dst.value,
+        src.value,
+    )
     if len(_CREATE_FIELDS) >= 256:  # many policies (a test suite): start again
         _CREATE_FIELDS.clear()
     _CREATE_FIELDS[key] = (fields, made)
@@ -600,10 +630,13 @@ class _Planner:
         dst = self.direction.destination
         base = _base_half(self.ledger.base, dst)
         if action is Action.CREATE and not self.ledger.base and not current:
+            changes, created, base_after = self._created()
             return self._plan(
                 action,
                 destination_id,
-                **self._created(dst),
+                changes=changes,
+                decisions=created,
+                base_after=base_after,
                 new_link=new_link,
             )
         decisions = tuple(
@@ -634,7 +667,7 @@ class _Planner:
             new_link=new_link,
         )
 
-    def _created(self, dst: Side) -> dict[str, Any]:
+    def _created(self) -> tuple[dict[str, Any], _CreateDecisions, Base | None]:
         """Changes, decisions and base of a create: no three-way merge to make.
 
         A new record's base and destination are blank, so :func:`decide_field` sends
@@ -647,20 +680,23 @@ class _Planner:
         fields = _create_fields(self.policy.fields, self.direction)
         changes: dict[str, Any] = {}
         new_src: dict[str, Any] = {}
-        for item in fields.sent:
-            source = values.get(item.name, MISSING)
-            if source is MISSING or is_blank(source, item.kind):
+        for name, source_name, typed, multi, kind in fields.rows:
+            source = values.get(name)
+            if source is None or source == "":  # absent or blank: nothing to send
                 continue
-            changes[item.name] = source
-            new_src[item.source_name] = native.get(item.source_name, source)
-        new: Base = {_SF: {}, _HS: {}}
-        new[dst.value] = dict(changes)
-        new[self.direction.source.value] = new_src
-        return {
-            "changes": changes,
-            "decisions": _CreateDecisions(fields.all, values),
-            "base_after": new if changes else None,
-        }
+            if type(source) is str:  # is_blank's string rule, inline (every field of a create)
+                if typed and not (source.replace(";", "") if multi else source).strip():
+                    continue
+            elif is_blank(source, kind):
+                continue
+            changes[name] = source
+            new_src[source_name] = native.get(source_name, source)
+        new: Base | None = None
+        if changes:
+            new = {_SF: {}, _HS: {}}
+            new[fields.destination] = dict(changes)
+            new[fields.source] = new_src
+        return changes, _CreateDecisions(fields.all, values), new
 
     def _next_base(self, decisions: Iterable[FieldDecision]) -> Base | None:
         """The base after a successful write; None when it does not change.

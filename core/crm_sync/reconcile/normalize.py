@@ -63,6 +63,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAYBE_TYPED = frozenset("0123456789-tTfF \t\n")
 _KINDS = {k.value: k for k in Kind if k is not Kind.UNSUPPORTED}
 """Kind by value (a dict lookup: ``Kind(kind)`` would run once per field of every record)."""
+BLANK_READ_KINDS: Final = frozenset(_KINDS)
+"""Kinds under which :func:`is_blank` reads a string (only spaces, or a multi-select's
+separators, are blank); under any other a non-empty string is never blank."""
 _MULTI = Kind.MULTI.value
 
 

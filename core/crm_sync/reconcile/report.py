@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -103,7 +103,7 @@ class RunReport:
     max_conflicts: int = 1000
     max_samples: int = 20
 
-    def observe(self, plan: RecordPlan, before: dict[str, Any] | None = None) -> None:
+    def observe(self, plan: RecordPlan, before: Mapping[str, Any] | None = None) -> None:
         """Count one reconciled record; ``before`` is the destination record, if read."""
         self.counts.read += 1
         setattr(

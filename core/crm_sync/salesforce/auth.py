@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jwt
 import requests
 
 from crm_sync.salesforce.settings import SalesforceAuthError, SalesforceSettings
@@ -108,6 +107,8 @@ class SalesforceAuthenticator(requests.auth.AuthBase):
             "aud": s.jwt_audience or s.login_url,
             "exp": math.floor((datetime.now(UTC) + timedelta(minutes=3)).timestamp()),
         }
+        import jwt  # here: only the JWT flow needs PyJWT (and cryptography), not every start
+
         return jwt.encode(claims, key, algorithm="RS256")
 
     def _login(self) -> None:

@@ -59,6 +59,8 @@ def _parser() -> Lark:
 
 
 def _lookup(record: Record, path: str) -> Any:
+    if type(record) is dict and path in record and "." not in path:
+        return record[path]  # the common case, once per record: without the walk below
     value: Any = record
     for part in path.split("."):
         if not isinstance(value, Mapping):

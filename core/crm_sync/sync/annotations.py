@@ -134,21 +134,43 @@ def read_stream_mapping(stream: str, schema: Mapping[str, Any]) -> StreamMapping
     )
 
 
+_TYPES: dict[tuple[Any, ...], AssociationType] = {}
+"""The association types records name, by their raw fields: a mapping has a few rules,
+and every record names them again (one frozen object per record and rule otherwise)."""
+
+
+def _association_type(item: Mapping[str, Any]) -> AssociationType:
+    lookup, label = item["lookup"], item.get("label")
+    type_id, category = item.get("type_id"), item.get("category")
+    key = (lookup, label, type_id, category) if type(lookup) is str else None
+    try:
+        found = _TYPES.get(key) if key is not None else None
+    except TypeError:  # an unhashable value: built (and refused) as before
+        found = key = None
+    if found is None:
+        found = AssociationType(
+            str(lookup),
+            label or None,
+            int(type_id) if type_id is not None else None,
+            category or None,
+        )
+        if key is not None:
+            if len(_TYPES) >= 1024:  # many specs in one process (a test suite): start again
+                _TYPES.clear()
+            _TYPES[key] = found
+    return found
+
+
 def record_associations(record: Mapping[str, Any]) -> list[AssociationSpec]:
     """The association references a mapped record carries (``_crm_associations``)."""
     out = []
     for item in record.get(ASSOCIATIONS) or []:
-        type_id = item.get("type_id")
+        source_id = item.get("source_id")
         out.append(
             AssociationSpec(
-                AssociationType(
-                    str(item["lookup"]),
-                    item.get("label") or None,
-                    int(type_id) if type_id is not None else None,
-                    item.get("category") or None,
-                ),
+                _association_type(item),
                 to_mapping=str(item["to_mapping"]),
-                source_id=None if item.get("source_id") in (None, "") else str(item["source_id"]),
+                source_id=None if source_id is None or source_id == "" else str(source_id),
             )
         )
     return out

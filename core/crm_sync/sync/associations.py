@@ -121,11 +121,11 @@ class AssociationDiff:
             old_base = (state.base if state is not None else None) or {}
             base = plan.base_after or old_base
             hub = dict(base.get("hubspot") or {})
-            kept = {
-                k: v for k, v in (old_base.get("hubspot") or {}).items() if k.startswith(ASSOC_KEY)
-            }
+            old_hub = old_base.get("hubspot")
+            kept = {k: v for k, v in old_hub.items() if k.startswith(ASSOC_KEY)} if old_hub else {}
             changed = bool(plan.base_after) and any(k not in hub for k in kept)
-            hub = {**kept, **hub}  # a new base keeps what the associations were made from
+            if kept:  # a new base keeps what the associations were made from
+                hub = {**kept, **hub}
             stale: list[AssociationRef] = []
             for spec in record_associations(payloads[plan.source_id]):
                 key = ASSOC_KEY + spec.lookup

@@ -153,7 +153,7 @@ def reconcile_batch(
             plan = keyed(plan, found, key_property)
         plans.append(plan)
         if report is not None:
-            report.observe(plan, dict(before.get(record.id, {})))
+            report.observe(plan, before.get(record.id))
     return Reconciled(plans, before)
 
 

@@ -8,8 +8,9 @@ associations, prints the run report (or the dry-run plan) and stores it in the l
 run log. :class:`SyncSink` is the part of a sink that is the same for both APIs; a
 plugin's sink fills in :meth:`SyncSink.write_batch` and a few hooks. Only singer-sdk's
 public hooks are used (``process_record``, ``process_batch``, ``process_endofpipe``,
-``drain_all``, the ``message_reader`` argument), and one private method for speed
-(:meth:`SyncSink._parse_timestamps_in_record`).
+``drain_all``, the ``message_reader`` argument), and two private methods for speed
+(:meth:`SyncSink._parse_timestamps_in_record`, :meth:`SyncSink._add_sdc_metadata_to_record`;
+``tests/core/test_sdk_hooks.py`` fails if singer-sdk stops calling them).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from crm_sync.stops import CleanStops, RefusedStop
 from crm_sync.sync.accounts import LedgerAccountMismatch
 from crm_sync.sync.annotations import ASSOCIATIONS, STREAM_KEYS
 from crm_sync.sync.ledger import SyncLedger, open_ledger
-from crm_sync.sync.leg import finish_report, refusal_text
+from crm_sync.sync.leg import DELETED_AT, finish_report, refusal_text
 from crm_sync.sync.pending import warn_stuck
 from crm_sync.sync.publish import default_ledger_url, publish_reports
 from crm_sync.sync.records import SchemaCheck, Timestamps
@@ -54,7 +55,7 @@ PERMANENT_AFTER = 3
 
 IGNORED_BUILTIN_SETTINGS = ("load_method", "add_record_metadata")
 """singer-sdk settings these targets would only pretend to honour: every write is an
-upsert on a stable key, and ``_sdc_*`` columns are always kept (deletes travel in them)."""
+upsert on a stable key, and ``_sdc_deleted_at`` is always kept (deletes travel in it)."""
 
 
 class SyncTarget(CleanStops, Target):
@@ -379,6 +380,20 @@ class SyncSink(BatchSink):
         """Always keep ``_sdc_*``: ``_sdc_deleted_at`` is how taps send deletions."""
         return True
 
+    def _add_sdc_metadata_to_record(self, record: dict, message: dict, context: dict) -> None:
+        """Of singer-sdk's ``_sdc_*`` record columns, only ``_sdc_deleted_at``.
+
+        The second private method of the SDK overridden here, for speed: its own version
+        stamps six more columns on every record (two clock reads formatted as ISO text,
+        which the timestamp parsing then parses back) that are for loaders into tables;
+        these targets read only ``_sdc_deleted_at`` (a delete) and never store the rest.
+        The schema's ``_sdc_*`` properties stay (``include_sdc_metadata_properties``),
+        and the SDK's other choice, dropping them, would drop ``_sdc_deleted_at`` too.
+        ``tests/core/test_sdk_hooks.py`` fails if the SDK stops calling it.
+        """
+        if DELETED_AT not in record:
+            record[DELETED_AT] = None
+
     # ------------------------------------------------------------------ batches
     def process_record(self, record: dict, context: dict) -> None:
         """Buffer the record; until it is durable no STATE after it goes out."""
@@ -408,7 +423,18 @@ class SyncSink(BatchSink):
         and made at the end of the run. Drained first, the parents' batch is written
         before this one (the targets write batches in order), so the children's
         associations are made with their own batch.
+
+        Only another sink holding records can need it: once the parents' last batch is
+        out (every batch after the first of a stream that follows them), the batch's
+        references are not even looked at.
         """
+        holding = [
+            sink
+            for sink in self.sync_target.sync_sinks
+            if sink is not self and sink.current_size and not sink.draining
+        ]
+        if not holding:
+            return
         wanted = {
             str(item.get("to_mapping"))
             for record in records
@@ -418,7 +444,7 @@ class SyncSink(BatchSink):
         wanted.discard(self.mapping_name)
         if not wanted:
             return
-        for sink in self.sync_target.sync_sinks:
+        for sink in holding:
             name = getattr(sink, "mapping_name", None)
             if name in wanted and sink.current_size and not sink.draining:
                 self.sync_target.drain_one(sink)

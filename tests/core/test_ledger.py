@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from sqlalchemy import event, text
 
 from crm_sync.ledger import (
@@ -482,31 +480,3 @@ def test_json_ready_copies_records_as_json_columns_store_them():
         "1": None,
     }
     assert json.loads(json.dumps(copied)) == copied
-
-
-_SCALAR = st.one_of(
-    st.text(max_size=8),
-    st.integers(),
-    st.floats(allow_nan=False),
-    st.booleans(),
-    st.none(),
-    st.decimals(allow_nan=False, places=3),
-)
-_ODD = st.one_of(  # what only the general path copies
-    st.datetimes(timezones=st.sampled_from([None, UTC])),
-    st.dates(),
-    st.lists(_SCALAR, max_size=2),
-    st.tuples(_SCALAR),
-)
-_SIDE = st.dictionaries(
-    st.one_of(st.text(max_size=6), st.integers()), st.one_of(_SCALAR, _ODD), max_size=6
-)
-
-
-@given(st.one_of(st.dictionaries(st.sampled_from(["salesforce", "hubspot", 1]), _SIDE), _SIDE))
-def test_base_text_is_the_json_of_the_json_ready_copy(base: dict[Any, Any]) -> None:
-    """A base's stored text, fast path or not, is what the copy's JSON was."""
-    from crm_sync.ledger.engine import json_text
-    from crm_sync.ledger.store import _base_text, _json_ready
-
-    assert _base_text(base) == json_text(_json_ready(base))

@@ -101,7 +101,7 @@ def test_short_cuts_take_the_common_forms() -> None:
 def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast, "MEMO_SIZE", 3)
     converter = FieldConverter(Kind.ENUM, Kind.ENUM, VALUE_MAPS[1])
-    convert = Memo(converter)
+    convert = Memo(converter.to_hubspot)
     for value in ["Planned", "Web", "x", "y", "z", "Planned"]:
         assert convert(value) == converter.to_hubspot(value)
     assert len(convert.results) == 3
@@ -110,7 +110,7 @@ def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_memo_tells_types_apart() -> None:
     """``True == 1`` in Python, but a checkbox and a number convert differently."""
     converter = FieldConverter(Kind.TEXT, Kind.TEXT, VALUE_MAPS[1])
-    convert = Memo(converter)
+    convert = Memo(converter.to_hubspot)
     assert convert(True) == converter.to_hubspot(True)
     assert convert(1) == converter.to_hubspot(1) != convert(True)
 

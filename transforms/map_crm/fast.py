@@ -62,8 +62,8 @@ class Memo:
     """A field's conversion keeping the results of its first :data:`MEMO_SIZE` distinct
     ``str`` / ``bool`` / ``int`` / ``None`` values (errors are raised every time)."""
 
-    def __init__(self, converter: FieldConverter) -> None:
-        self.full = converter.to_hubspot
+    def __init__(self, convert: Callable[[Any], str]) -> None:
+        self.full = convert
         self.results: dict[tuple[type, Any], str] = {}
 
     def __call__(self, value: Any) -> str:
@@ -82,7 +82,15 @@ class Memo:
 def hubspot_converter(converter: FieldConverter) -> Callable[[Any], str]:
     """``converter.to_hubspot`` with the short cuts that apply to its kinds, picked once
     (a record's fields are converted a million times in a large run)."""
-    memo = Memo(converter)
+    full = converter.to_hubspot
+    if converter.same_kind and converter.sf_kind is Kind.DATETIME:
+
+        def stamp(value: Any) -> str:
+            quick = utc_millis_as_hubspot(value)
+            return full(value) if quick is None else quick
+
+        return Memo(stamp)  # a datetime field's values repeat too (a meeting's hour)
+    memo = Memo(full)
     if converter.plain_text:
 
         def text(value: Any) -> str:
@@ -91,13 +99,6 @@ def hubspot_converter(converter: FieldConverter) -> Callable[[Any], str]:
             return memo(value)
 
         return text
-    if converter.same_kind and converter.sf_kind is Kind.DATETIME:
-
-        def stamp(value: Any) -> str:
-            quick = utc_millis_as_hubspot(value)
-            return memo(value) if quick is None else quick
-
-        return stamp
     if converter.same_kind and converter.sf_kind is Kind.NUMBER:
         # format_decimal's text depends on the value only (1.50 and 1.5 give "1.5"), so
         # equal decimals may share an entry

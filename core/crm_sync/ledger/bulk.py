@@ -33,21 +33,27 @@ class BulkStatement:
     ``build(dialect_name)`` makes the Core statement (dialect-specific constructs such as
     ``ON CONFLICT`` need the dialect's ``insert()``); its positional parameters must be
     exactly ``names`` in order, checked when it is first compiled.
+
+    ``last_as_array``: on PostgreSQL, ``build`` binds the last name as an array
+    (``column = ANY(...)``) and the rows sharing their other values go as one statement:
+    psycopg runs an executemany as one pipelined statement per row, in Python.
     """
 
-    def __init__(self, names: Sequence[str], build: Any) -> None:
+    def __init__(self, names: Sequence[str], build: Any, *, last_as_array: bool = False) -> None:
         self.names = tuple(names)
         self._build = build
-        self._sql: dict[str, str] = {}
+        self._sql: dict[tuple[str, str], str] = {}
         self._lock = Lock()
+        self.last_as_array = last_as_array
 
     def sql(self, dialect: Dialect) -> str:
         """The statement's positional SQL for ``dialect`` (compiled on first use)."""
-        found = self._sql.get(dialect.name)
+        key = (dialect.name, dialect.driver)  # each driver its own SQL (casts, paramstyle)
+        found = self._sql.get(key)
         if found is None:
             with self._lock:
-                found = self._sql.get(dialect.name) or self._compile(dialect)
-                self._sql[dialect.name] = found
+                found = self._sql.get(key) or self._compile(dialect)
+                self._sql[key] = found
         return found
 
     def _compile(self, dialect: Dialect) -> str:
@@ -61,8 +67,16 @@ class BulkStatement:
 
     def run(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         """Execute once per row of ``rows`` (an executemany; nothing if empty)."""
-        if rows:
-            connection.exec_driver_sql(self.sql(connection.dialect), list(rows))
+        if not rows:
+            return
+        sql = self.sql(connection.dialect)
+        if not (self.last_as_array and connection.dialect.name == "postgresql"):
+            connection.exec_driver_sql(sql, list(rows))
+            return
+        groups: dict[tuple[Any, ...], list[Any]] = {}
+        for *lead, last in rows:
+            groups.setdefault(tuple(lead), []).append(last)
+        connection.exec_driver_sql(sql, [(*lead, lasts) for lead, lasts in groups.items()])
 
 
 def _format_dialect(dialect: Dialect) -> Dialect:
@@ -99,7 +113,7 @@ class InQuery:
     ) -> list[tuple[Any, ...]]:
         """The rows for ``values`` (by bind name) and ``lists`` (by list name)."""
         dialect = connection.dialect
-        key = (dialect.name, *((name, len(items)) for name, items in lists.items()))
+        key = (dialect.name, dialect.driver, *((name, len(items)) for name, items in lists.items()))
         shape = self._compiled.get(key)
         if shape is None:
             with self._lock:

@@ -492,7 +492,7 @@ class LedgerBatch:
         A link replaces any other pairing of either id (a record re-created on one
         side). Times only ever move forward; ``base=None`` keeps the stored base.
         """
-        text = None if base is None else _base_text(base)  # as the column stores it
+        text = None if base is None else json_text(_json_ready(base))  # as the column stores it
         key = (mapping, sf_id)
         row = self._links.get(key)
         if row is None:
@@ -675,7 +675,7 @@ class LedgerBatch:
         if self._pending:
             PENDING.run(connection, [(*row, stamp, stamp) for row in self._pending.values()])
         if self._resolved_pending:
-            PENDING_DROP.run(connection, sorted(set(self._resolved_pending)))
+            PENDING_DROP.run(connection, [(m, d, lk, f) for m, d, f, lk in self._resolved_pending])
         if self._dead:
             rows = [{**row, "attempts": 1, "repeats": 1, "first_seen": now, "last_seen": now,
                      "resolved_at": None} for row in self._dead.values()]  # fmt: skip
@@ -761,9 +761,9 @@ class LedgerBatch:
 
     def _resolve_dead(self, connection: Any, at: Any) -> None:
         """Close the open letters of records now written (``uq_dead_letter`` probes)."""
-        rows = set(self._resolved_dead)
-        any_code = sorted((at, m, d, i) for m, d, i, code in rows if code is None)
-        of_code = sorted((at, m, d, i, code) for m, d, i, code in rows if code is not None)
+        rows = self._resolved_dead  # repeats cost a probe that finds the letter closed
+        any_code = [(at, m, d, i) for m, d, i, code in rows if code is None]
+        of_code = [(at, m, d, code, i) for m, d, i, code in rows if code is not None]
         RESOLVE_LETTER.run(connection, any_code)
         RESOLVE_LETTER_OF_CODE.run(connection, of_code)
 
@@ -772,7 +772,7 @@ class LedgerBatch:
         SEEN_LETTER.run(connection, [
             (run_id, mapping, direction, source_id)
             for (mapping, direction, run_id), ids in self._seen.items()
-            for source_id in sorted(ids)
+            for source_id in ids
         ])  # fmt: skip
 
 
@@ -800,26 +800,6 @@ def _keyset_pages(
 
 _JSON_PLAIN = frozenset({str, int, float, bool, type(None)})
 """Types a JSON column stores as they are (checked by exact type: the common case)."""
-_SCALARS = _JSON_PLAIN | {Decimal}
-"""Types msgspec writes as :func:`_json_ready` copies them (a ``Decimal`` as ``str()``)."""
-
-
-def _base_text(base: Mapping[str, Mapping[str, Any]]) -> str:
-    """A base's JSON text: ``json_text(_json_ready(base))`` without the copy when the base
-    is a dict (text keys) of dicts (text keys) of plain values and decimals, as a base
-    is (type checks by ``map``, in C); anything else goes through :func:`_json_ready`."""
-    if type(base) is dict and set(map(type, base)) <= _TEXT:
-        sides = base.values()
-        if set(map(type, sides)) <= _DICT and all(
-            set(map(type, side)) <= _TEXT and set(map(type, side.values())) <= _SCALARS
-            for side in sides
-        ):
-            return json_text(base)
-    return json_text(_json_ready(base))
-
-
-_TEXT = frozenset({str})
-_DICT = frozenset({dict})
 
 
 def _json_ready(value: Any) -> Any:

@@ -11,14 +11,13 @@ to fill one Bulk job, and drops each row the source API answered for
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select
 
 from crm_sync.ledger.bulk import BulkStatement
 from crm_sync.ledger.models import PendingWriteBackRow
-from crm_sync.ledger.writes import upsert_statement
+from crm_sync.ledger.writes import one_of, upsert_statement
 from crm_sync.vocabulary import Direction
 
 __all__ = [
@@ -32,9 +31,9 @@ __all__ = [
 _TABLE = PendingWriteBackRow.__table__
 
 
-@dataclass(frozen=True, slots=True)
-class PendingWriteBack:
-    """One destination id waiting to be written into its source record's id field."""
+class PendingWriteBack(NamedTuple):
+    """One destination id waiting to be written into its source record's id field (a
+    named tuple: a first import reads one per record)."""
 
     source_id: str
     destination_id: str
@@ -67,7 +66,7 @@ def write_back_pages(
             .limit(size)
         )
         with engine.connect() as connection:
-            page = [PendingWriteBack(s, d) for s, d in connection.execute(query)]
+            page = list(map(PendingWriteBack._make, connection.execute(query)))
         if not page:
             return
         yield page
@@ -82,11 +81,12 @@ _QUEUE = upsert_statement(
 )
 _DROP = BulkStatement(
     ("mapping", "direction", "source_id"),
-    lambda _dialect: delete(_TABLE).where(
+    lambda dialect: delete(_TABLE).where(
         _TABLE.c.mapping == bindparam("mapping"),
         _TABLE.c.direction == bindparam("direction"),
-        _TABLE.c.source_id == bindparam("source_id"),
+        one_of(dialect, _TABLE.c.source_id, "source_id"),
     ),
+    last_as_array=True,
 )
 
 
@@ -101,4 +101,4 @@ def insert_write_backs(
 
 def delete_write_backs(connection: Connection, keys: Iterable[tuple[str, str, str]]) -> None:
     """Drop the queued rows of ``(mapping, direction, source_id)`` (index probes)."""
-    _DROP.run(connection, sorted(set(keys)))
+    _DROP.run(connection, list(keys))

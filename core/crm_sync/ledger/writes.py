@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnClause, Table, and_, bindparam, delete, literal_column, update
+from sqlalchemy import (
+    ColumnClause,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    literal_column,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from crm_sync.ledger.bulk import BulkStatement
 from crm_sync.ledger.models import DeadLetterRow, PendingAssociationRow, SyncRecordRow
@@ -25,6 +36,7 @@ __all__ = [
     "RESOLVE_LETTER_OF_CODE",
     "SEEN_LETTER",
     "UNPAIR",
+    "one_of",
     "upsert_statement",
 ]
 
@@ -106,43 +118,57 @@ PENDING = upsert_statement(
 """Park an association (attempts 1; parked again: attempts + 1)."""
 
 PENDING_DROP = BulkStatement(
-    ("mapping", "direction", "from_id", "lookup"),
-    lambda _dialect: delete(_PENDING).where(
+    ("mapping", "direction", "lookup", "from_id"),
+    lambda dialect: delete(_PENDING).where(
         _PENDING.c.mapping == bindparam("mapping"),
         _PENDING.c.direction == bindparam("direction"),
-        _PENDING.c.from_id == bindparam("from_id"),
         _PENDING.c.lookup == bindparam("lookup"),
+        one_of(dialect, _PENDING.c.from_id, "from_id"),
     ),
+    last_as_array=True,
 )
 """Drop a parked association that was made."""
 
 
-def _open_letter(*extra: Any) -> Any:
+def one_of(dialect: str, column: Any, name: str) -> Any:
+    """``column = :name``; on PostgreSQL ``column = ANY(:name)``, ``name`` an array (the
+    last column of a :class:`BulkStatement` with ``last_as_array``)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(String())))
+    return column == bindparam(name)
+
+
+def _open_letter(dialect: str, *extra: Any) -> Any:
     return and_(
         _LETTERS.c.mapping == bindparam("mapping"),
         _LETTERS.c.direction == bindparam("direction"),
-        _LETTERS.c.source_id == bindparam("source_id"),
-        _LETTERS.c.resolved_at.is_(None),
         *extra,
+        _LETTERS.c.resolved_at.is_(None),
+        one_of(dialect, _LETTERS.c.source_id, "source_id"),
     )
 
 
 RESOLVE_LETTER = BulkStatement(
     ("at", "mapping", "direction", "source_id"),
-    lambda _dialect: update(_LETTERS).where(_open_letter()).values(resolved_at=bindparam("at")),
+    lambda dialect: (
+        update(_LETTERS).where(_open_letter(dialect)).values(resolved_at=bindparam("at"))
+    ),
+    last_as_array=True,
 )
 """Close a record's open dead letter: ``(resolved_at, mapping, direction, source_id)``."""
 RESOLVE_LETTER_OF_CODE = BulkStatement(
-    ("at", "mapping", "direction", "source_id", "code"),
-    lambda _dialect: (
+    ("at", "mapping", "direction", "code", "source_id"),
+    lambda dialect: (
         update(_LETTERS)
-        .where(_open_letter(_LETTERS.c.error_code == bindparam("code")))
+        .where(_open_letter(dialect, _LETTERS.c.error_code == bindparam("code")))
         .values(resolved_at=bindparam("at"))
     ),
+    last_as_array=True,
 )
 """``RESOLVE_LETTER`` of a letter of one error code only."""
 SEEN_LETTER = BulkStatement(
     ("run", "mapping", "direction", "source_id"),
-    lambda _dialect: update(_LETTERS).where(_open_letter()).values(seen_run=bindparam("run")),
+    lambda dialect: update(_LETTERS).where(_open_letter(dialect)).values(seen_run=bindparam("run")),
+    last_as_array=True,
 )
 """Stamp a record's open dead letter with the run that read it."""

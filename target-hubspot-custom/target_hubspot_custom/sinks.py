@@ -256,7 +256,8 @@ class HubSpotSink(SyncSink):
     ) -> None:
         assert self.mapping is not None
         # A record of this batch still being written: its ledger state must be current.
-        self._settle_in_flight({str(r.get(self.mapping.source_id_field)) for r in raw})
+        id_field = self.mapping.source_id_field
+        self._settle_in_flight({str(r.get(id_field)) for r in raw})
         destination = self.destination if self.object is not None else _Nothing()
         planned = self.leg.plan(raw, destination)
         if self.dry_run:

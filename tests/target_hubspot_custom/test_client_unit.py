@@ -194,6 +194,21 @@ def test_property_types_and_wire_values():
     assert wire_value(["a", "b"]) == "a;b"
 
 
+def test_wire_value_is_the_hubspot_codecs_form_of_every_value():
+    """The string short cut gives what the codec gives, strings of every shape included."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from crm_sync.convert.codec import HUBSPOT
+    from crm_sync.vocabulary import Side
+
+    values = ["", " ", "a;b", "2026-01-01", "x" * 300, Side.HUBSPOT, None, False, 3, 2.5,
+              Decimal("1.50"), Decimal("NaN"), ["a", "b"], {"k": 1}, date(2026, 1, 2),
+              datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)]  # fmt: skip
+    for value in values:
+        assert wire_value(value) == HUBSPOT.encode_any(value), value
+
+
 def test_property_type_follows_the_mappers_value_kind():
     """Issue 14, feature 3: a currency field (kind number, string on the wire) -> number."""
     wire = {"type": ["string", "null"]}

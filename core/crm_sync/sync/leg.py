@@ -218,7 +218,8 @@ class MappedLeg:
         for item in raw:
             record = self.source_record(item)
             payloads[record.id] = item
-            left_out = [w for w in item.get(WARNINGS) or () if isinstance(w, Mapping)]
+            warnings = item.get(WARNINGS)
+            left_out = [w for w in warnings if isinstance(w, Mapping)] if warnings else ()
             if left_out:
                 with self.report_lock:
                     self.report.fields_left_out.update(str(w.get("code")) for w in left_out)

@@ -134,6 +134,14 @@ def fresh_sandbox(root: Path, name: str) -> tuple[Path, DataDir, RunningSandbox]
     return work, data_dir, start(data_dir, settings=FAST)
 
 
+def _peak_mib(pid: int) -> float:
+    """A process's peak resident memory (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def replay(root: Path) -> None:
     work, data_dir, handle = fresh_sandbox(root, "replay")
     try:
@@ -160,7 +168,10 @@ def replay(root: Path) -> None:
         print(f"wall:              {time.perf_counter() - began:,.1f} s")
         print(f"target CPU:        {usage.ru_utime + usage.ru_stime:,.1f} s (user + system)")
         print(f"target peak:       {usage.ru_maxrss / 1024:,.0f} MiB")
-        print(f"sandbox CPU:       {sum(server.cpu_times()[:2]) - server_cpu:,.1f} s")
+        times = server.cpu_times()
+        print(f"sandbox CPU:       {sum(times[:2]) - server_cpu:,.1f} s")
+        print(f"sandbox user/sys:  {times.user:,.1f} / {times.system:,.1f} s (since start)")
+        print(f"sandbox peak:      {_peak_mib(handle.pid):,.0f} MiB")
         print(f"load average:      {os.getloadavg()[0]:.1f}")
         print(f"calls by endpoint: {json.dumps(calls, sort_keys=True)}")
     finally:

@@ -85,7 +85,7 @@ from crm_sync.spec import (
 )
 from crm_sync.sync.annotations import COMPARE_KEY
 from crm_sync.vocabulary import Direction
-from map_crm.fast import hubspot_converter, hubspot_stamp
+from map_crm.fast import MEMO_SIZE, hubspot_converter, hubspot_stamp
 
 SF_MODSTAMPS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
 HS_MODSTAMPS = ("hs_lastmodifieddate", "lastmodifieddate", "updatedAt")
@@ -276,6 +276,8 @@ class StreamMapper:
         props: dict[str, Any] = source_schema.get("properties", {})
         self.source_props = {k.casefold(): v for k, v in props.items()}
         self.fields = [self._field(f) for f in mapping.fields_for(direction)]
+        self._translated_owners: dict[str, str | None] = {}
+        """Owner ids met so far and their counterparts (the run's directory is fixed)."""
         side = mapping.hubspot if direction is Direction.SF_TO_HS else mapping.salesforce
         self.stream_name = side.stream_name
         """The destination stream's name."""
@@ -424,16 +426,16 @@ class StreamMapper:
         warnings: list[dict[str, str]] = []
         partial = False
         for name, destination, convert, transform, partial_if_missing, special in self._steps:
-            if special is not None and special.spec.owner:
+            if special is None and name in source:  # most fields of most records
+                raw = native[name] = source[name]
+            elif special is not None and special.spec.owner:
                 if _has(source, name):
                     self._owner(special, source, out, native, warnings)
                 else:  # as below: not selected, or a partial record
                     partial = partial or partial_if_missing
                 continue
-            if special is not None:  # a concat computed here: no single source value
+            elif special is not None:  # a concat computed here: no single source value
                 raw = None
-            elif name in source:
-                raw = native[name] = source[name]
             else:
                 raw = _lookup(source, name)
                 if raw is None and not _has(source, name):
@@ -497,9 +499,15 @@ class StreamMapper:
             return  # a Salesforce record always has an owner: never blank it
         if self.owners is None:
             raise RuntimeError(f"owner field {f.source} needs the run's owner directory")
-        directory = self.owners()
         value = str(raw).strip()
-        found = directory.owner_for_user(value) if to_hs else directory.user_for_owner(value)
+        translated = self._translated_owners
+        if value in translated:  # a few owners own most records
+            found = translated[value]
+        else:
+            directory = self.owners()
+            found = directory.owner_for_user(value) if to_hs else directory.user_for_owner(value)
+            if len(translated) < MEMO_SIZE:
+                translated[value] = found
         if found is None:
             source_side, other = (
                 ("User", "HubSpot owner") if to_hs else ("owner", "Salesforce User")
@@ -660,5 +668,7 @@ def _by_lookup(rules: Sequence[AssociationRule]) -> dict[str, list[AssociationRu
 
 
 def _has(record: dict[str, Any], name: str) -> bool:
+    if name in record:
+        return True
     folded = name.casefold()
-    return name in record or any(k.casefold() == folded for k in record)
+    return any(k.casefold() == folded for k in record)

@@ -36,8 +36,15 @@ VERSION = "1"
 _DATES = ("hs_lastmodifieddate", "lastmodifieddate", "hs_createdate", "createdate")
 
 
+_PARSED_KEYS = frozenset({"number", "date", "datetime"})
+
+
 def key_of(prop: Property, value: str) -> Any:
     """The stored key of a (normalized) value, or None when it has none."""
+    if prop.type not in _PARSED_KEYS:
+        # text, options, booleans: the value lower-cased, as filter_key gives it (ids
+        # are unique, a cache of them would only miss)
+        return value.strip().lower()
     return _key(prop.type, value)
 
 

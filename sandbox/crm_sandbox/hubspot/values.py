@@ -36,6 +36,9 @@ FIELD_TYPES: dict[str, frozenset[str]] = {
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CANONICAL_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 """HubSpot's stored datetime form: ISO 8601 with a four-digit year (``0999-...``)."""
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{0,11}[1-9])?")
+"""A number already in its stored form (no leading zero, no trailing fractional zero)
+and at most 27 digits, so the Decimal context's 28 digits never round it: ``3146951.88``."""
 
 
 def format_datetime(moment: datetime) -> str:
@@ -101,6 +104,8 @@ def normalize(prop: Property, raw: Any, object_type_id: str) -> str | None:
         return None
     kind = prop.type
     if kind == "number":
+        if _PLAIN_NUMBER.fullmatch(text):
+            return text  # what the Decimal round trip below gives it
         try:
             number = Decimal(text.strip())
             if not number.is_finite():

@@ -5,14 +5,17 @@ instant of years 1-9999 is written with a four-digit year that reads back."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_sandbox.hubspot.errors import PropertyValueError
+from crm_sandbox.hubspot.keys import key_of
 from crm_sandbox.hubspot.models import Property
-from crm_sandbox.hubspot.values import format_datetime, normalize, parse_datetime
+from crm_sandbox.hubspot.search_eval import filter_key, sql_value
+from crm_sandbox.hubspot.values import format_datetime, format_number, normalize, parse_datetime
 
 KICKOFF = Property("kickoff", "Kickoff", "datetime", "date", "project_information")
 
@@ -69,3 +72,41 @@ def test_an_impossible_instant_is_refused(raw: str) -> None:
     with pytest.raises(PropertyValueError) as refused:
         normalize(KICKOFF, raw, "2-1")
     assert refused.value.code == "INVALID_DATETIME"
+
+
+BUDGET = Property("budget", "Budget", "number", "number", "project_information")
+_NUMBER_TEXT = st.one_of(
+    st.from_regex(r"-?(0|[1-9][0-9]{0,16})(\.[0-9]{0,15})?", fullmatch=True),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.integers().map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+)
+
+
+@settings(max_examples=2000)
+@given(_NUMBER_TEXT)
+def test_number_already_in_stored_form_kept_as_the_decimal_path_writes_it(text: str) -> None:
+    """A number text taken as it is (its stored form: no leading or trailing zero, at
+    most 27 digits) is what the Decimal parse and format give; other texts take that
+    path themselves."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return
+    if not number.is_finite():
+        return
+    try:
+        expected = format_number(number)
+    except InvalidOperation:  # past the context's 28 digits (1e+28): as before, unhandled
+        with pytest.raises(InvalidOperation):
+            normalize(BUDGET, text, "2-1")
+        return
+    assert normalize(BUDGET, text, "2-1") == expected
+
+
+@settings(max_examples=500)
+@given(st.text(), st.sampled_from(["string", "enumeration", "bool", "phone_number"]))
+def test_text_search_key_is_the_filter_key(value: str, kind: str) -> None:
+    """Keys of text-like properties skip the key cache: the same key filter_key gives."""
+    prop = Property("p", "P", kind, "text", "g")
+    assert key_of(prop, value) == sql_value(filter_key(kind, value))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.hubspot.errors import PropertyValueError
@@ -81,10 +81,19 @@ def epoch_ms(value: str, kind: str) -> int | None:
         return None
 
 
+NUMBER_MAX_EXPONENT = 308
+"""Numbers past a double's range (about 1.8e308) are refused as not valid (unverified:
+HubSpot's limit is not documented; a double's range is the least it must hold)."""
+
+
 def format_number(number: Decimal) -> str:
-    if number == number.to_integral_value():
-        return str(number.quantize(Decimal(1)))
-    return format(number.normalize(), "f")
+    """Plain decimal text of ``number``, every digit kept: the default context (28 digits)
+    would round a longer coefficient and raise on an integer past it (``1e+28``)."""
+    digits = len(number.as_tuple().digits) + abs(number.adjusted()) + 1
+    with localcontext(Context(prec=max(28, digits))):
+        if number == number.to_integral_value():
+            return str(number.quantize(Decimal(1)))
+        return format(number.normalize(), "f")
 
 
 def _text(raw: Any) -> str:
@@ -108,7 +117,7 @@ def normalize(prop: Property, raw: Any, object_type_id: str) -> str | None:
             return text  # what the Decimal round trip below gives it
         try:
             number = Decimal(text.strip())
-            if not number.is_finite():
+            if not number.is_finite() or abs(number.adjusted()) > NUMBER_MAX_EXPONENT:
                 raise InvalidOperation
         except InvalidOperation:
             # (unverified) wording; the code is the one HubSpot sends for number properties.

@@ -15,7 +15,13 @@ from crm_sandbox.hubspot.errors import PropertyValueError
 from crm_sandbox.hubspot.keys import key_of
 from crm_sandbox.hubspot.models import Property
 from crm_sandbox.hubspot.search_eval import filter_key, sql_value
-from crm_sandbox.hubspot.values import format_datetime, format_number, normalize, parse_datetime
+from crm_sandbox.hubspot.values import (
+    NUMBER_MAX_EXPONENT,
+    format_datetime,
+    format_number,
+    normalize,
+    parse_datetime,
+)
 
 KICKOFF = Property("kickoff", "Kickoff", "datetime", "date", "project_information")
 
@@ -93,15 +99,31 @@ def test_number_already_in_stored_form_kept_as_the_decimal_path_writes_it(text: 
         number = Decimal(text.strip())
     except InvalidOperation:
         return
-    if not number.is_finite():
+    if not number.is_finite() or abs(number.adjusted()) > NUMBER_MAX_EXPONENT:
         return
-    try:
-        expected = format_number(number)
-    except InvalidOperation:  # past the context's 28 digits (1e+28): as before, unhandled
-        with pytest.raises(InvalidOperation):
-            normalize(BUDGET, text, "2-1")
-        return
-    assert normalize(BUDGET, text, "2-1") == expected
+    assert normalize(BUDGET, text, "2-1") == format_number(number)
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("1e+28", "10000000000000000000000000000"),
+        ("12345678901234567890123456789.5", "12345678901234567890123456789.5"),
+        ("0.100000000000000000000000000001", "0.100000000000000000000000000001"),
+        ("-2.50E+30", "-2500000000000000000000000000000"),
+        ("1E-40", "0." + "0" * 39 + "1"),
+    ],
+)
+def test_a_number_past_28_digits_keeps_every_digit(raw: str, stored: str) -> None:
+    """Decimal's default context holds 28 digits: a longer number was rounded, and an
+    integer past it (1e+28) raised out of the handler (a 500)."""
+    assert normalize(BUDGET, raw, "2-1") == stored
+
+
+@pytest.mark.parametrize("raw", ["1e309", "-1e400", "1e-400"])
+def test_a_number_past_a_doubles_range_is_refused(raw: str) -> None:
+    with pytest.raises(PropertyValueError, match="was not a valid number"):
+        normalize(BUDGET, raw, "2-1")
 
 
 @settings(max_examples=500)

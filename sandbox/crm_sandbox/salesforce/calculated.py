@@ -9,7 +9,6 @@ alone.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -104,19 +103,7 @@ def _refresh_all(
 def rollup_inputs(schema: SchemaRegistry, child: ObjectDef) -> frozenset[str]:
     """The fields of ``child`` the roll-ups over it read: an update that changes none of
     them leaves every parent's roll-ups as they are (an id write-back, a rename)."""
-    return _rollup_inputs(schema, child.name)
-
-
-@functools.lru_cache(maxsize=256)
-def _rollup_inputs(schema: SchemaRegistry, child: str) -> frozenset[str]:
-    # asked once a record written; a registry's objects and fields never change
-    return frozenset(
-        name
-        for _, fdef in schema.rollups_over(child)
-        if fdef.rollup
-        for name in (fdef.rollup.lookup, fdef.rollup.field, "IsDeleted")
-        if name
-    )
+    return schema.rollup_inputs(child.name)
 
 
 def rollup_parents(schema: SchemaRegistry, child: ObjectDef, *rows: dict | None) -> list[str]:

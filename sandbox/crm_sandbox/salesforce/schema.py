@@ -241,6 +241,7 @@ class SchemaRegistry:
     def __init__(self, objects: Iterable[ObjectDef]) -> None:
         self._objects: dict[str, ObjectDef] = {}
         self._rollups: dict[str, list[tuple[ObjectDef, FieldDef]]] = {}
+        self._rollup_inputs: dict[str, frozenset[str]] = {}
         self._by_prefix: dict[str, ObjectDef] = {}
         for obj in objects:
             self._objects[obj.name.lower()] = obj
@@ -265,6 +266,22 @@ class SchemaRegistry:
                 if fdef.rollup is not None and fdef.rollup.child.lower() == key
             ]
             self._rollups[key] = found
+        return found
+
+    def rollup_inputs(self, child: str) -> frozenset[str]:
+        """The fields of ``child`` the roll-ups over it read (asked once a record written;
+        the registry's objects never change, so it is worked out once per child)."""
+        key = child.lower()
+        found = self._rollup_inputs.get(key)
+        if found is None:
+            found = frozenset(
+                name
+                for _, fdef in self.rollups_over(child)
+                if fdef.rollup
+                for name in (fdef.rollup.lookup, fdef.rollup.field, "IsDeleted")
+                if name
+            )
+            self._rollup_inputs[key] = found
         return found
 
     def by_key_prefix(self, prefix: str) -> ObjectDef | None:

@@ -35,12 +35,7 @@ R = TypeVar("R")
 
 
 def wire_value(value: Any) -> Any:
-    """A property value as HubSpot takes it (the HubSpot codec's form of any value).
-
-    A string, what map-crm sends for nearly every property, is sent as it is (the codec
-    would return it unchanged, after a few type checks per value of every record)."""
-    if type(value) is str:
-        return value
+    """A property value as HubSpot takes it (the HubSpot codec's form of any value)."""
     return HUBSPOT.encode_any(value)
 
 

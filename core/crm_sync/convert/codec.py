@@ -94,6 +94,8 @@ class Codec:
 
     def encode_any(self, value: Any) -> Any:
         """A Python value of no declared kind as the API takes it (plain records)."""
+        if type(value) is str:  # most values: both sides send a string as it is
+            return value
         if isinstance(value, datetime):
             return self.format_datetime(value)
         if isinstance(value, date):

@@ -461,9 +461,9 @@ class _CreateFields:
     send (neither rule ``none`` nor kept on the destination always)."""
 
     all: tuple[_CreateField, ...]
-    sent: tuple[_CreateField, ...]
     rows: tuple[tuple[str, str, bool, bool, str | None], ...]
-    """``sent`` as ``(name, source_name, typed, multi, kind)``: unpacked per record."""
+    """Those a create may send as ``(name, source_name, typed, multi, kind)``: unpacked
+    per record."""
     destination: str
     """The destination side's key in a base (``hubspot`` / ``salesforce``)."""
     source: str
@@ -500,11 +500,13 @@ def _create_fields(fields: tuple[FieldPolicy, ...], direction: Direction) -> _Cr
         )
         for item in fields
     )
-    sent = tuple(f for f in every if not (f.rule_none or f.never))
     made = _CreateFields(
         every,
-        sent,
-        tuple((f.name, f.source_name, f.typed, f.multi, f.kind) for f in sent),
+        tuple(
+            (f.name, f.source_name, f.typed, f.multi, f.kind)
+            for f in every
+            if not (f.rule_none or f.never)
+        ),
         dst.value,
         src.value,
     )

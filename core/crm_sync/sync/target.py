@@ -365,7 +365,8 @@ class SyncSink(BatchSink):
     ) -> None:
         """singer-sdk's per-record timestamp parsing, over the date-like fields only.
 
-        The one private method of the SDK overridden here: its own version looks every
+        One of the two private SDK methods overridden here (see the module doc): its own
+        version looks every
         field of every record up in the schema (a third of the reading thread's CPU).
         Same result; a value that is not a timestamp stops in one line naming the
         stream, the record's key and the field.

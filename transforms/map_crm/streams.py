@@ -212,18 +212,17 @@ def _transformer(steps: tuple[Transform, ...]) -> _Transformer | None:
 
 def _apply(steps: tuple[Transform, ...], value: Any, record: dict[str, Any]) -> Any:
     for step in steps:
+        text_step = _TEXT_STEPS.get(type(step))
+        if text_step is not None:
+            if isinstance(value, str):
+                value = text_step(value)
+            continue
         match step:
             case Concat(fields=names, separator=sep):
                 parts = [_lookup(record, n) for n in names]
                 value = sep.join(str(p) for p in parts if p not in (None, "")) or None
             case Default(value=default) if value is None or value == "":
                 value = default
-            case Trim() if isinstance(value, str):
-                value = value.strip()
-            case Lower() if isinstance(value, str):
-                value = value.lower()
-            case Upper() if isinstance(value, str):
-                value = value.upper()
     return value
 
 

@@ -51,6 +51,23 @@ def test_rows_go_in_as_tuples_and_come_back_as_the_columns_types(store: LedgerSt
     assert store.load("p", Direction.SF_TO_HS, ["a2"]).state("a2").source_seen_at == T0
 
 
+def test_lists_of_every_length_share_a_few_compiled_shapes(store: LedgerStore) -> None:
+    """An IN list is padded to a power of two: lengths 1..40 compile 7 shapes (1, 2, 4 ...
+    64) per database, and each length still finds exactly its own rows."""
+    query = InQuery(_records)
+    with store.engine.begin() as connection:
+        stamp = stamp_binder(connection.dialect.name)
+        LINK_WITH_BASE.run(connection, [
+            ("p", f"a{i}", f"h{i}", json_text({"n": i}), stamp(T0), None, stamp(T0))
+            for i in range(40)
+        ])  # fmt: skip
+        for n in range(1, 41):
+            ids = [f"a{i}" for i in range(n)]
+            found = query.rows(connection, {"mapping": "p"}, {"ids": ids})
+            assert sorted(row[0] for row in found) == sorted(ids)
+    assert len(query._compiled) == 7
+
+
 def test_a_statement_binding_other_columns_than_declared_is_refused(store: LedgerStore) -> None:
     wrong = BulkStatement(
         ("sf_id", "mapping"),  # compiled as mapping, then sf_id

@@ -97,7 +97,8 @@ class InQuery:
     (``column.in_(lists["ids"])``; for an empty list, leave its condition out); other
     values are ``bindparam(name)``. An ``IN`` list's
     expanding parameter is rendered again on every call by SQLAlchemy: a batch's lookups
-    asked it several times per batch.
+    asked it several times per batch. Lists are padded to a power of two (:func:`_padded`),
+    so a query has a few compiled shapes, not one per list length.
     """
 
     def __init__(self, build: Callable[[ListBinds], Select[Any]]) -> None:
@@ -113,6 +114,7 @@ class InQuery:
     ) -> list[tuple[Any, ...]]:
         """The rows for ``values`` (by bind name) and ``lists`` (by list name)."""
         dialect = connection.dialect
+        lists = {name: _padded(items) for name, items in lists.items()}
         key = (dialect.name, dialect.driver, *((name, len(items)) for name, items in lists.items()))
         shape = self._compiled.get(key)
         if shape is None:
@@ -149,6 +151,17 @@ class InQuery:
             for column in statement.selected_columns
         )
         return _Shape(compiled.string, parameters, constants, processors)
+
+
+def _padded(items: Sequence[Any]) -> Sequence[Any]:
+    """``items`` lengthened to the next power of two by repeating its last one: an ``IN``
+    list means the same with repeats, and a query compiles once per length, so its
+    shapes stay a few per list (1, 2, 4 ... 1,024) instead of one per length seen."""
+    n = len(items)
+    size = 1 << (n - 1).bit_length() if n else 0
+    if size == n:
+        return items
+    return [*items, *([items[-1]] * (size - n))]
 
 
 def _processed(steps: Sequence[Callable[[Any], Any] | None], row: Sequence[Any]) -> Iterator[Any]:

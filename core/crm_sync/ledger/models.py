@@ -54,9 +54,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return _sqlite_text
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return _aware_utc(value)
 
 
 def stamp_binder(dialect_name: str) -> Callable[[datetime | None], Any]:

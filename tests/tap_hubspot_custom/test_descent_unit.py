@@ -207,7 +207,7 @@ def pull_chains(
     return claimed
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(
     ids=st.lists(st.integers(1, 2000), unique=True, max_size=150).map(sorted),
     list_page=st.integers(1, 12),
@@ -217,6 +217,7 @@ def pull_chains(
     add_at=st.integers(0, 6),
     order=st.lists(st.integers(0, 5), max_size=80),
     splits=st.frozensets(st.integers(0, 40), max_size=4),
+    gap_width=st.integers(0, 300),
 )
 def test_several_chains_claim_every_id_exactly_once(
     ids: list[int],
@@ -227,9 +228,17 @@ def test_several_chains_claim_every_id_exactly_once(
     add_at: int,
     order: list[int],
     splits: frozenset[int],
+    gap_width: int,
 ) -> None:
-    claimed = pull_chains(ids, list_page, search_page, starts, guesses, add_at, order, splits)
+    """Also when the walk that met a chain goes on in the widest part left (``gap_width``
+    > 0: at least that wide)."""
+    frontier = Frontier()
+    claimed = pull_chains(
+        ids, list_page, search_page, starts, guesses, add_at, order, splits, gap_width, frontier
+    )
     assert sorted(claimed) == ids  # each once: none lost, none twice
+    # Each stretch of the walk in a lower part claimed ids below its top only.
+    assert all(r.high < r.top for r in frontier.runs if r.high is not None and r.top is not None)
 
 
 def test_a_chain_waits_for_the_guess_above_it() -> None:
@@ -253,46 +262,19 @@ def test_a_guess_answered_below_its_id_is_dropped() -> None:
     assert frontier.claim_up([5, 10, 11, 12], True) == (slice(0, 4), True)  # reads through
 
 
-@settings(max_examples=500, deadline=None)
-@given(
-    ids=st.lists(st.integers(1, 2000), unique=True, max_size=150).map(sorted),
-    list_page=st.integers(1, 12),
-    search_page=st.integers(1, 25),
-    starts=st.lists(st.integers(1, 2000), max_size=4).map(sorted),
-    guesses=st.lists(st.sampled_from(GUESSES), min_size=4, max_size=4),
-    add_at=st.integers(0, 6),
-    order=st.lists(st.integers(0, 5), max_size=80),
-    splits=st.frozensets(st.integers(0, 40), max_size=4),
-    gap_width=st.integers(1, 300),
-)
-def test_a_walk_that_goes_on_in_lower_parts_claims_every_id_exactly_once(
-    ids: list[int],
-    list_page: int,
-    search_page: int,
-    starts: list[int],
-    guesses: list[str],
-    add_at: int,
-    order: list[int],
-    splits: frozenset[int],
-    gap_width: int,
-) -> None:
+def _with_middle_chain(first: list[int]) -> tuple[Frontier, Segment]:
+    """The first chain has read ids 1 and 2; a chain above it proved itself with ``first``
+    and claimed them."""
     frontier = Frontier()
-    claimed = pull_chains(
-        ids, list_page, search_page, starts, guesses, add_at, order, splits, gap_width, frontier
-    )
-    assert sorted(claimed) == ids  # each once: none lost, none twice
-    # Each stretch of the walk claimed a contiguous run of ids below its top.
-    for run in frontier.runs:
-        if run.high is not None and run.top is not None:
-            assert run.high < run.top
+    assert frontier.claim_up([1, 2], False) == (slice(0, 2), False)
+    middle = frontier.add_chain(first[0])
+    assert middle is not None and frontier.holds(middle, first)
+    assert frontier.claim_up(first, False, middle) == (slice(0, len(first)), False)
+    return frontier, middle
 
 
 def test_the_walk_goes_on_in_the_widest_part_left() -> None:
-    frontier = Frontier()
-    assert frontier.claim_up([1, 2], False) == (slice(0, 2), False)
-    middle = frontier.add_chain(100)
-    assert middle is not None and frontier.holds(middle, [100, 101])
-    assert frontier.claim_up([100, 101], False, middle) == (slice(0, 2), False)
+    frontier, middle = _with_middle_chain([100, 101])
     # The walk from the top meets the middle chain (no id between 101 and 120): 3..99 left.
     assert frontier.claim_down([199, 150, 120, 101], False) == (3, True)
     assert frontier.high == 120
@@ -308,22 +290,14 @@ def test_the_walk_goes_on_in_the_widest_part_left() -> None:
 
 
 def test_a_narrow_part_is_left_to_its_chain() -> None:
-    frontier = Frontier()
-    assert frontier.claim_up([1, 2], False) == (slice(0, 2), False)
-    middle = frontier.add_chain(100)
-    assert middle is not None and frontier.holds(middle, [100])
-    assert frontier.claim_up([100], False, middle) == (slice(0, 1), False)
+    frontier, _ = _with_middle_chain([100])
     assert frontier.claim_down([300, 200, 100], False) == (2, True)
     assert frontier.next_run(98) is None  # 3..99: 97 ids wide
     assert frontier.next_run(97) == 100
 
 
 def test_no_part_is_walked_below_a_guess_on_the_way() -> None:
-    frontier = Frontier()
-    assert frontier.claim_up([1, 2], False) == (slice(0, 2), False)
-    middle = frontier.add_chain(500)
-    assert middle is not None and frontier.holds(middle, [500, 501])
-    assert frontier.claim_up([500, 501], False, middle) == (slice(0, 2), False)
+    frontier, _ = _with_middle_chain([500, 501])
     guess = frontier.add_chain(100)  # in the first chain's part
     assert guess is not None
     assert frontier.claim_down([700, 600, 501], False) == (2, True)

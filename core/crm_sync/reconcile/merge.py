@@ -210,10 +210,12 @@ class SourceRecord:
     """One incoming record of a leg.
 
     ``values`` use the destination's field names and representation (the mapper's
-    output). ``native``, when the mapper passes it, holds the source's own names and
-    values; it lets the source half of the base advance exactly (otherwise the
-    destination value is used, which the normaliser makes equal in most cases and
-    the next reverse leg corrects by one read, never by a write).
+    output); only the mapping's fields are read from it, so it may be the mapped record
+    itself, other keys and all (a target passes it as it came, without a copy).
+    ``native``, when the mapper passes it, holds the source's own names and values; it
+    lets the source half of the base advance exactly (otherwise the destination value is
+    used, which the normaliser makes equal in most cases and the next reverse leg
+    corrects by one read, never by a write).
     """
 
     id: str

@@ -761,8 +761,16 @@ class LedgerBatch:
                 )
 
     def _resolve_dead(self, connection: Any, at: Any) -> None:
-        """Close the open letters of records now written (``uq_dead_letter`` probes)."""
+        """Close the open letters of records now written (``uq_dead_letter`` probes).
+
+        A leg without any letter (a first import) skips its probes: one per record
+        written, each finding nothing. Letters this batch refused are in the table by now.
+        """
         rows = self._resolved_dead  # repeats cost a probe that finds the letter closed
+        legs = {(m, d) for m, d, _, _ in rows}
+        lettered = {leg for leg in legs if _has_letters(connection, *leg)}
+        if lettered != legs:
+            rows = [row for row in rows if (row[0], row[1]) in lettered]
         any_code = [(at, m, d, i) for m, d, i, code in rows if code is None]
         of_code = [(at, m, d, code, i) for m, d, i, code in rows if code is not None]
         RESOLVE_LETTER.run(connection, any_code)
@@ -775,6 +783,17 @@ class LedgerBatch:
             for (mapping, direction, run_id), ids in self._seen.items()
             for source_id in ids
         ])  # fmt: skip
+
+
+def _has_letters(connection: Any, mapping: str, direction: str) -> bool:
+    """Whether a leg has any dead letter, open or closed (a prefix of ``uq_dead_letter``)."""
+    table = DeadLetterRow.__table__
+    query = (
+        select(table.c.id)
+        .where(table.c.mapping == mapping, table.c.direction == direction)
+        .limit(1)
+    )
+    return connection.execute(query).first() is not None
 
 
 def _keyset_pages(

@@ -79,9 +79,31 @@ class _Plan:
         return cls(steps, _picker(text), [steps[i] for i in other], _picker(other))
 
 
-def _picker(at: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
-    """The items of a tuple at positions ``at``, as a tuple (itemgetter gives a bare
-    item for one position)."""
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """What a batch write's reply shows of a record for one set of input keys: the
+    object's default properties and the keys, a name the record lacks only if it is a
+    default (then null)."""
+
+    names: list[str]
+    defaults: frozenset[str]
+    values: Callable[[dict[str, str]], tuple[str, ...]]
+
+    @classmethod
+    def of(cls, defaults: list[str], keys: tuple[str, ...]) -> _Shown:
+        names = list(dict.fromkeys([*defaults, *keys]))
+        return cls(names, frozenset(defaults), _picker(names))
+
+    def properties(self, props: dict[str, str]) -> dict[str, str | None]:
+        try:  # a record that has every name (a create stamps the defaults): C-level
+            return dict(zip(self.names, self.values(props), strict=True))
+        except KeyError:
+            return {n: props.get(n) for n in self.names if n in props or n in self.defaults}
+
+
+def _picker(at: list[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """The items of a tuple (or dict) at positions (keys) ``at``, as a tuple (itemgetter
+    gives a bare item for one position)."""
     if len(at) > 1:
         return operator.itemgetter(*at)
     if at:
@@ -118,16 +140,15 @@ class Record:
     def from_row(cls, row: sqlite3.Row | tuple[Any, ...]) -> Record:
         return cls(row[0], row[1], jsontext.loads(row[2]), row[3], row[4], bool(row[5]), row[6])
 
-    def wire(self, names: list[str], shown: frozenset[str] | None = None) -> dict[str, Any]:
-        """The record as a reply shows it: ``names`` in order (unset ones null), or with
-        ``shown``, only those of ``names`` the record has or ``shown`` holds."""
-        props = self.props
+    def wire(
+        self, names: list[str], properties: dict[str, str | None] | None = None
+    ) -> dict[str, Any]:
+        """The record as a reply shows it: ``names`` in order (unset ones null), or the
+        ``properties`` given (a batch's :class:`_Shown`)."""
         out: dict[str, Any] = {
             "id": str(self.id),
             "properties": (
-                {n: props.get(n) for n in names}
-                if shown is None
-                else {n: props.get(n) for n in names if n in props or n in shown}
+                {n: self.props.get(n) for n in names} if properties is None else properties
             ),
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
@@ -210,11 +231,12 @@ class Records:
     def live_ids(self, conn: sqlite3.Connection, ot: ObjectType, refs: list[Any]) -> dict[str, int]:
         """:meth:`live_id` of many refs in one query: ``{str(ref): id}`` of the live ones."""
         numbers: dict[int, list[str]] = {}
-        for ref in refs:
+        for text in {str(ref) for ref in refs}:  # a batch's refs repeat (one company, ...)
             try:
-                numbers.setdefault(int(str(ref)), []).append(str(ref))  # as live_id parses
-            except (TypeError, ValueError):
+                number = int(text)  # as live_id parses
+            except ValueError:
                 continue
+            numbers.setdefault(number, []).append(text)
         found: dict[str, int] = {}
         ordered = list(numbers)
         for start in range(0, len(ordered), 500):
@@ -224,7 +246,8 @@ class Records:
                 f" AND id IN ({','.join('?' * len(chunk))})",
                 (ot.object_type_id, *chunk),
             ):
-                found |= dict.fromkeys(numbers[number], number)
+                for text in numbers[number]:
+                    found[text] = number
         return found
 
     def get(
@@ -754,8 +777,7 @@ class Records:
                     outcomes[index] = (item, made, True)
         results: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
-        defaults = frozenset(ot.default_properties)
-        named: dict[tuple[str, ...], list[str]] = {}  # a batch's inputs mostly share their keys
+        named: dict[tuple[str, ...], _Shown] = {}  # a batch's inputs mostly share their keys
         for outcome in outcomes:
             if outcome is None:
                 continue
@@ -764,10 +786,10 @@ class Records:
                 continue
             item, record, new = outcome
             keys = tuple(item.get("properties") or ())
-            names = named.get(keys)
-            if names is None:
-                names = named[keys] = list(dict.fromkeys([*ot.default_properties, *keys]))
-            wire = record.wire(names, defaults)
+            shown = named.get(keys)
+            if shown is None:
+                shown = named[keys] = _Shown.of(ot.default_properties, keys)
+            wire = record.wire(shown.names, shown.properties(record.props))
             if upsert:
                 wire["new"] = new
             if item.get("objectWriteTraceId"):

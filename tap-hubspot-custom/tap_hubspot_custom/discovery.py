@@ -2,23 +2,27 @@
 
 Custom objects come from ``GET /crm/v3/schemas`` (the documented path; the official
 client uses ``/crm-object-schemas/v3/schemas``, same reply); companies, contacts,
-deals and tasks are always there. Each selected type costs one ``GET /crm/v3/properties/{ot}``.
+deals and tasks are always there. Each selected type costs one ``GET /crm/v3/properties/{ot}``,
+all of them read at once (:func:`properties_of`).
 """
 
 from __future__ import annotations
 
 import fnmatch
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.exceptions import ConfigValidationError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 DEFAULT_OBJECTS = ("*",)
 SCHEMAS_PATH = "/crm/v3/schemas"
 _GLOB = set("*?[")
+MAX_DISCOVERY_READS = 8
+"""Properties reads of one discovery in flight at once (one per selected type)."""
 
 
 @dataclass(frozen=True)
@@ -92,3 +96,21 @@ def resolve(types: list[ObjectType], name: str, setting: str) -> ObjectType:
 def properties(get: Callable[[str, str], dict[str, Any]], obj: ObjectType) -> list[dict[str, Any]]:
     reply = get(f"/crm/v3/properties/{obj.type_id}", "GET /crm/v3/properties/{objectType}")
     return list(reply.get("results") or [])
+
+
+def properties_of(
+    get: Callable[[str, str], dict[str, Any]], chosen: Sequence[ObjectType]
+) -> list[list[dict[str, Any]]]:
+    """Each chosen type's properties, in ``chosen``'s order, read at once.
+
+    A discovery runs twice per ``meltano run`` (meltano's ``--discover``, then the sync's own
+    streams), before any record moves: one round trip for all types instead of one per type
+    (at 150 ms a call, 0.6 s less per discovery of four types). ``get`` goes through the
+    run's rate limiter like every call; the first failure is raised as it would have been.
+    """
+    if len(chosen) <= 1:
+        return [properties(get, obj) for obj in chosen]
+    with ThreadPoolExecutor(
+        max_workers=min(MAX_DISCOVERY_READS, len(chosen)), thread_name_prefix="discovery"
+    ) as pool:
+        return list(pool.map(lambda obj: properties(get, obj), chosen))

@@ -270,11 +270,11 @@ class TapHubSpotCustom(AnnotatedTap):
         plan = association_types.read_plan(types, chosen, self.config)
         for line in association_types.missing(types, plan, self.mappings or []):
             self.logger.warning("%s: the reverse leg leaves that lookup alone", line)
-        streams = []
-        for obj in chosen:
-            schema = object_schema(discovery.properties(self.get_json, obj))
-            streams.append(HubSpotObjectStream(self, obj, schema, plan[obj.name]))
-        return streams
+        properties = discovery.properties_of(self.get_json, chosen)
+        return [
+            HubSpotObjectStream(self, obj, object_schema(props), plan[obj.name])
+            for obj, props in zip(chosen, properties, strict=True)
+        ]
 
     def _check_settings(self) -> None:
         if not self.settings.configured:

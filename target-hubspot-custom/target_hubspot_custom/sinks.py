@@ -76,6 +76,7 @@ class HubSpotSink(SyncSink):
         self._in_flight: set[str] = set()
         self._in_flight_lock = threading.Lock()
         self._associations: ObjectAssociations | None = None
+        self._write_back_jobs: ThreadPoolExecutor | None = None
         if self.mapping is not None:
             self.mapping_name = self.mapping.policy.name
             self.object_name = self.mapping.object_name
@@ -154,6 +155,12 @@ class HubSpotSink(SyncSink):
             if target.config.get("write_back_ids", True):
                 target.warn_no_salesforce()
             return None
+        self._write_back_jobs = ThreadPoolExecutor(
+            max_workers=1,  # one Bulk job at a time, beside the HubSpot writes
+            thread_name_prefix=f"write-back-{self.mapping_name}",
+            initializer=own_thread,  # its calls are this sink's too
+            initargs=(self,),
+        )
         return SalesforceWriteBack(
             target.salesforce,
             mapping.source_object,
@@ -164,6 +171,7 @@ class HubSpotSink(SyncSink):
             run_id=self.report.run_id,
             bulk_threshold=int(target.config.get("sf_bulk_threshold") or DEFAULT_BULK_THRESHOLD),
             source_id_field=mapping.source_id_field,
+            background=self._write_back_jobs,
         )
 
     def _ensure_object(self, fields: Mapping[str, Mapping[str, Any]]) -> ObjectInfo | None:
@@ -360,6 +368,13 @@ class HubSpotSink(SyncSink):
         with self.counting():
             made = make_pending(self.hs_target.ledger, self.mapping_name, DIRECTION, make)
         self.report.counts.associations_made += made
+
+    def close(self) -> None:
+        """Release the worker threads, the write-back's too (its last job was recorded
+        by :meth:`flush_write_backs`)."""
+        super().close()
+        if self._write_back_jobs is not None:
+            self._write_back_jobs.shutdown(wait=True)
 
     # ------------------------------------------------------------------ plain streams
     def _process_plain(

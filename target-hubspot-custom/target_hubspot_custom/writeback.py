@@ -6,8 +6,9 @@ forward leg created in HubSpot (or found linked) whose Salesforce row does not h
 HubSpot id yet (the payload's ``_crm_destination_id``, the mapper's copy of the id field
 as the tap read it) gets it. The ids wait in the ledger, committed with their batch,
 until ``bulk_threshold`` of them fill one Bulk 2.0 update job (≈ 6 calls for 10,000
-rows, where collections updates take one call per 200); what is left at the end of the
-run goes by collections updates of 200 records by Id. Which records, the queue, and how
+rows, where collections updates take one call per 200), which runs on a thread of its
+own while the HubSpot writes go on; what is left at the end of the run goes by
+collections updates of 200 records by Id. Which records, the queue, and how
 refusals become ``WRITE_BACK_FAILED`` dead letters retried by the next run is
 :class:`crm_sync.sync.writeback.QueuedIdWriteBack`'s.
 
@@ -20,7 +21,7 @@ upserts by it).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from crm_sync.http import QuotaExhausted
 from crm_sync.salesforce import (
@@ -86,6 +87,7 @@ class SalesforceWriteBack(QueuedIdWriteBack):
         run_id: str | None = None,
         bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
         source_id_field: str = SOURCE_ID,
+        background: Executor | None = None,
     ) -> None:
         self.bulk_threshold = max(1, bulk_threshold)
         super().__init__(
@@ -98,6 +100,7 @@ class SalesforceWriteBack(QueuedIdWriteBack):
             run_id=run_id,
             needs_key=True,
             source_id_field=source_id_field,
+            background=background,
         )
         self.client = client
         self.sobject = sobject

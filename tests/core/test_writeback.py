@@ -6,7 +6,10 @@ recording subclass stands in for the API (the e2e tests run the real one on the 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,15 @@ from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import Action, RecordPlan
 from crm_sync.sync.batch import BatchWrite
 from crm_sync.sync.ledger import SyncLedger, open_ledger
-from crm_sync.sync.writeback import IdWriteBack, Items, QueuedIdWriteBack, Refusals, stopped
+from crm_sync.sync.writeback import (
+    Answer,
+    IdWriteBack,
+    InFlight,
+    Items,
+    QueuedIdWriteBack,
+    Refusals,
+    stopped,
+)
 from crm_sync.vocabulary import WRITE_BACK_FAILED, WRITE_BACK_SOURCE_GONE, Direction, RecordError
 
 
@@ -92,7 +103,9 @@ def test_a_quota_stop_dead_letters_what_it_kept_back_then_raises() -> None:
 class Queued(QueuedIdWriteBack):
     """The forward leg's queue over a real ledger; the API is a list of calls."""
 
-    def __init__(self, ledger: SyncLedger, flush_at: int, **faults: Any) -> None:
+    def __init__(
+        self, ledger: SyncLedger, flush_at: int, background: Executor | None = None, **faults: Any
+    ) -> None:
         super().__init__(
             "HubSpot_Id__c",
             "Account",
@@ -102,6 +115,7 @@ class Queued(QueuedIdWriteBack):
             flush_at=flush_at,
             run_id="run-1",
             needs_key=True,
+            background=background,
         )
         self.calls: list[list[tuple[str, str]]] = []
         self.refuse: set[str] = faults.get("refuse", set())
@@ -323,3 +337,174 @@ def test_a_queued_write_back_closes_the_letter_of_an_earlier_refusal(
     assert ledger.dead_letters("account", Direction.SF_TO_HS) == []
     replay.flush()
     assert replay.calls == [[("001000000", "900000")]]
+
+
+# ---------------------------------------------------------------- pages written beside the batches
+
+GUARD_S = 30
+"""How long a fake Bulk job waits for the test to release it before it fails the test
+(a guard against a hang, never a wait for something to happen)."""
+
+
+class Blocking(Queued):
+    """A source whose every job (a call of ``write_ids``) waits until the test sets
+    ``gate``; ``entered`` is set once a call is waiting, ``threads`` names where each
+    call ran."""
+
+    def __init__(self, ledger: SyncLedger, flush_at: int, background: Executor, **faults: Any):
+        super().__init__(ledger, flush_at, background, **faults)
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.threads: list[str] = []
+        self.fail: BaseException | None = None
+
+    def write_ids(self, items: Items) -> tuple[Refusals, QuotaExhausted | None]:
+        self.threads.append(threading.current_thread().name)
+        self.entered.set()
+        if not self.gate.wait(GUARD_S):
+            raise AssertionError("the test never released the write-back job")
+        if self.fail is not None:
+            raise self.fail
+        return super().write_ids(items)
+
+
+class Waited(Future[list[Answer]]):
+    """The job's future, seen by the write-back: calls ``on_wait`` once someone waits
+    for its result (the writer's thread waiting for the job in flight)."""
+
+    def __init__(self, inner: Future[list[Answer]], on_wait: threading.Event) -> None:
+        super().__init__()
+        self.inner, self.on_wait = inner, on_wait
+
+    def done(self) -> bool:
+        return self.inner.done()
+
+    def result(self, timeout: float | None = None) -> list[Answer]:
+        self.on_wait.set()
+        return self.inner.result(timeout)
+
+
+@pytest.fixture
+def background() -> Iterator[ThreadPoolExecutor]:
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-back")
+    yield executor
+    executor.shutdown(wait=True)
+
+
+def waiting(ledger: SyncLedger) -> int:
+    return ledger.waiting_write_backs("account", Direction.SF_TO_HS)
+
+
+def ids(first: int, count: int) -> list[str]:
+    return [f"001{n:06d}" for n in range(first, first + count)]
+
+
+def finished(back: QueuedIdWriteBack) -> None:
+    """Wait until the job in flight has ended (the write-back has not seen it yet)."""
+    assert back.in_flight is not None
+    wait_for([back.in_flight.future], timeout=GUARD_S)
+
+
+def test_batches_go_on_while_a_page_is_written_and_a_later_batch_records_it(
+    ledger: SyncLedger, background: ThreadPoolExecutor
+) -> None:
+    back = Blocking(ledger, flush_at=100, background=background)
+    commit_batch(ledger, back, 0, 100)  # due: the page goes to the background
+    assert back.entered.wait(GUARD_S)
+    assert back.in_flight is not None and back.threads == ["write-back_0"]
+    commit_batch(ledger, back, 100, 120)  # the writer goes on: the job is not waited for
+    commit_batch(ledger, back, 220, 100)
+    assert back.calls == [] and back.written == 0
+    assert waiting(ledger) == 320  # the page in flight stays queued until recorded
+
+    back.gate.set()
+    finished(back)
+    assert [len(c) for c in back.calls] == [100]
+    assert waiting(ledger) == 320  # answered, not recorded: only the writer's thread does
+    commit_batch(ledger, back, 320, 10)  # records it, then starts the two pages now due
+    finished(back)
+    assert [len(c) for c in back.calls] == [100, 100, 100]
+    assert waiting(ledger) == 230 and back.written == 100
+    back.flush()  # end of the run: records the job, then the last 30 on this thread
+    assert [len(c) for c in back.calls] == [100, 100, 100, 30]
+    assert back.threads == ["write-back_0"] * 3 + [threading.current_thread().name]
+    sent = [i for c in back.calls for i, _ in c]
+    assert sorted(sent) == ids(0, 330)  # each once
+    assert waiting(ledger) == 0 and back.written == 330 and back.in_flight is None
+
+
+def test_the_end_of_the_run_waits_for_the_job_in_flight_before_reading_the_rest(
+    ledger: SyncLedger, background: ThreadPoolExecutor
+) -> None:
+    """The job is released only once ``flush`` waits for it: had ``flush`` read the queue
+    first, it would take the rows in flight again (or hang until the guard fails)."""
+    back = Blocking(ledger, flush_at=100, background=background)
+    commit_batch(ledger, back, 0, 150)
+    assert back.entered.wait(GUARD_S) and back.in_flight is not None
+    job = back.in_flight
+    back.in_flight = InFlight(job.pages, Waited(job.future, on_wait=back.gate))
+    back.flush()
+    assert [len(c) for c in back.calls] == [100, 50]
+    assert sorted(i for c in back.calls for i, _ in c) == ids(0, 150)
+    assert waiting(ledger) == 0 and back.written == 150
+
+
+def test_a_failed_job_is_raised_on_the_writer_thread_and_its_rows_stay_queued(
+    ledger: SyncLedger, background: ThreadPoolExecutor
+) -> None:
+    back = Blocking(ledger, flush_at=100, background=background)
+    back.fail = ConnectionError("connection reset")
+    commit_batch(ledger, back, 0, 100)
+    back.gate.set()
+    finished(back)
+    with pytest.raises(ConnectionError, match="connection reset"):
+        commit_batch(ledger, back, 100, 10)  # the batch is committed, then the job's error
+    assert waiting(ledger) == 110  # nothing recorded: the next run writes them
+    assert ledger.dead_letters("account", Direction.SF_TO_HS) == []
+
+
+def test_a_quota_stop_in_the_background_is_recorded_then_raised_on_the_writer_thread(
+    ledger: SyncLedger, background: ThreadPoolExecutor
+) -> None:
+    """The first job's page is written; the second job's first page meets the stop: its
+    later page is not tried, both stay queued (not dead-lettered), the next flush raises."""
+    back = Queued(ledger, flush_at=100, background=background, stop_after=1)
+    commit_batch(ledger, back, 0, 100)
+    finished(back)
+    commit_batch(ledger, back, 100, 200)  # records the first job, starts two pages
+    finished(back)
+    assert back.in_flight is not None and len(back.in_flight.pages) == 2
+    with pytest.raises(QuotaExhausted):
+        commit_batch(ledger, back, 300, 10)
+    assert [len(c) for c in back.calls] == [100]
+    assert waiting(ledger) == 210 and back.written == 100
+    assert ledger.dead_letters("account", Direction.SF_TO_HS) == []
+
+
+def test_a_refused_write_back_of_a_background_job_is_a_dead_letter(
+    ledger: SyncLedger, background: ThreadPoolExecutor
+) -> None:
+    back = Queued(ledger, flush_at=100, background=background, refuse={"001000003"})
+    commit_batch(ledger, back, 0, 100)
+    finished(back)
+    back.flush()
+    [letter] = ledger.dead_letters("account", Direction.SF_TO_HS)
+    assert (letter.source_id, letter.error.code) == ("001000003", WRITE_BACK_FAILED)
+    assert waiting(ledger) == 0 and back.written == 99
+
+
+def test_a_run_that_dies_with_a_job_in_flight_leaves_its_rows_to_the_next_run(
+    ledger: SyncLedger, background: ThreadPoolExecutor
+) -> None:
+    """Nothing is dropped from the queue before the writer records the answers: the next
+    run (a new write-back on the same ledger) finds the page in flight still queued and
+    writes it first (an id written twice is harmless)."""
+    dying = Blocking(ledger, flush_at=100, background=background)
+    commit_batch(ledger, dying, 0, 130)
+    assert dying.entered.wait(GUARD_S)
+    again = Queued(ledger, flush_at=100)
+    assert again.waiting == 130
+    again.flush_earlier()
+    assert sorted(i for c in again.calls for i, _ in c) == ids(0, 130)
+    assert waiting(ledger) == 0
+    dying.gate.set()  # the dead run's job ends unrecorded

@@ -19,7 +19,11 @@ then raises once the batch is committed.
 ids in the ledger with the batch (``pending_write_back``, the same transaction that links
 the records, so a kill loses none, although the tap will not read those records again)
 and writes them once ``flush_at`` wait, across batches, as one Bulk job, the rest at the
-end of the run; a record read again with its id field set drops its queued row. What an
+end of the run; a record read again with its id field set drops its queued row. Given an
+executor, the full pages are written there, beside the next batches (a Bulk job takes
+seconds to minutes against a real org): only the writer's thread reads and writes the
+ledger, so a later :meth:`~QueuedIdWriteBack.flush_due` records the job's answers once it
+has finished and starts the next; the rows stay queued until then. What an
 earlier run left queued (a kill, a quota stop) goes first, at the start of the next run
 (:meth:`QueuedIdWriteBack.flush_earlier`), before its batches queue more: a run that
 fails early still delivers those ids. A row goes when the source answered for it; a
@@ -41,6 +45,8 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crm_sync.http import QuotaExhausted
@@ -48,7 +54,7 @@ from crm_sync.reconcile import Action, LedgerState, RecordPlan
 from crm_sync.sync.annotations import PARTIAL, SOURCE_ID
 from crm_sync.sync.associations import ASSOC_KEY
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
-from crm_sync.sync.crash import BEFORE_WRITE_BACK_FLUSH, crash_point
+from crm_sync.sync.crash import BEFORE_WRITE_BACK_FLUSH, WRITE_BACK_ANSWERED, crash_point
 from crm_sync.sync.leg import DESTINATION_ID, NOTHING_LINKED, Linked
 from crm_sync.vocabulary import WRITE_BACK_FAILED, WRITE_BACK_SOURCE_GONE, Direction, RecordError
 
@@ -61,6 +67,8 @@ Items = Sequence[tuple[str, str]]
 """(source id, destination id) of the write-backs to make."""
 Refusals = dict[str, RecordError]
 """Source id → why its write-back was not made."""
+Answer = tuple[Items, Refusals, QuotaExhausted | None]
+"""One page written: its items, the refused ones, the quota stop that came (if one did)."""
 
 
 STOPPED = "WRITE_BACK_STOPPED"
@@ -199,13 +207,28 @@ class IdWriteBack(ABC):
         )
 
 
+@dataclass(frozen=True)
+class InFlight:
+    """Pages of queued write-backs being written by the background executor.
+
+    Their rows stay queued in the ledger until the writer's thread records the answers
+    (a kill meanwhile leaves them to the next run: writing an id twice is harmless); no
+    other page is read until then, so no row goes twice within a run.
+    """
+
+    pages: Sequence[Items]
+    future: Future[list[Answer]]
+
+
 class QueuedIdWriteBack(IdWriteBack):
     """Queues write-backs in the ledger and writes them ``flush_at`` at a time, across
     batches (see the module doc).
 
     Once the run holds the mapping, before its first batch, the sink calls
     :meth:`flush_earlier` (an earlier run's leftovers); after each committed batch
-    :meth:`flush_due`; at the end of the run :meth:`flush` writes whatever waits.
+    :meth:`flush_due`; at the end of the run :meth:`flush` writes whatever waits. All
+    three run on the thread that commits the batches; with a ``background`` executor
+    only the API calls of :meth:`flush_due`'s pages run elsewhere (:class:`InFlight`).
     """
 
     def __init__(
@@ -220,8 +243,14 @@ class QueuedIdWriteBack(IdWriteBack):
         run_id: str | None = None,
         needs_key: bool = False,
         source_id_field: str = SOURCE_ID,
+        background: Executor | None = None,
     ) -> None:
         super().__init__(id_field, where, needs_key=needs_key)
+        self.background = background
+        """Where :meth:`flush_due` writes its pages (one job at a time), beside the
+        batches; None: on the caller's thread, which waits for the source's answers."""
+        self.in_flight: InFlight | None = None
+        """The background job :meth:`flush_due` started and no call recorded yet."""
         self.ledger = ledger
         self.mapping = mapping
         self.direction = direction
@@ -278,18 +307,35 @@ class QueuedIdWriteBack(IdWriteBack):
         the next run, tries again.
         """
         try:
+            self._record_in_flight()  # none at the start of a run; never read twice
             self._flush(final=True, remember=True)
         except QuotaExhausted as stop:
             log.info("earlier write-backs to %s kept queued: %s", self.where, stop)
 
     def flush_due(self) -> None:
-        """Write full Bulk-sized pages if at least ``flush_at`` wait (after a commit)."""
+        """After a commit: write full Bulk-sized pages if at least ``flush_at`` wait.
+
+        With a :attr:`background` executor the pages go as one job beside the batches
+        (see :class:`InFlight`): this records a finished job's answers (and raises its
+        failure or quota stop here) and starts the next due pages, never waiting for a
+        job still running.
+        """
+        if self.background is None:
+            if self.waiting >= self.flush_at:
+                self.flush(final=False)
+            return
+        if self.in_flight is not None:
+            if not self.in_flight.future.done():
+                return
+            self._record_in_flight()
         if self.waiting >= self.flush_at:
-            self.flush(final=False)
+            self._start_pages()
 
     def flush(self, *, final: bool = True) -> None:
         """Write what waits: pages of ``flush_at``; the last, smaller page only when
-        ``final``. Raises a quota stop after recording what the source answered for."""
+        ``final``. A job in flight is waited for and recorded first. Raises a quota stop
+        after recording what the source answered for."""
+        self._record_in_flight()
         self._flush(final=final, remember=False)
 
     def _flush(self, *, final: bool, remember: bool) -> None:
@@ -303,13 +349,55 @@ class QueuedIdWriteBack(IdWriteBack):
             self._write_page([(w.source_id, w.destination_id) for w in page], remember)
         self.waiting = 0 if final else self.ledger.waiting_write_backs(self.mapping, self.direction)
 
+    def _start_pages(self) -> None:
+        """Read the full pages that wait (on the ledger's thread) and hand them to the
+        background executor as one job."""
+        assert self.background is not None and self.in_flight is None
+        crash_point(BEFORE_WRITE_BACK_FLUSH)  # tests only: ids queued, none written
+        pages: list[Items] = []
+        for page in self.ledger.write_back_pages(self.mapping, self.direction, self.flush_at):
+            if len(page) < self.flush_at:
+                break
+            pages.append([(w.source_id, w.destination_id) for w in page])
+        if not pages:  # rows dropped since they were counted (read again, id set)
+            self.waiting = self.ledger.waiting_write_backs(self.mapping, self.direction)
+            return
+        self.waiting = max(0, self.waiting - sum(map(len, pages)))
+        self.in_flight = InFlight(pages, self.background.submit(self._write_pages, pages))
+
+    def _write_pages(self, pages: Sequence[Items]) -> list[Answer]:
+        """The background job: each page's answers, up to the first quota stop (the
+        pages after it are not tried; they stay queued). Touches no ledger."""
+        answers: list[Answer] = []
+        for items in pages:
+            refusals, stop = self.write_ids(items)
+            crash_point(WRITE_BACK_ANSWERED)  # tests only: written, not recorded
+            answers.append((items, refusals, stop))
+            if stop is not None:
+                break
+        return answers
+
+    def _record_in_flight(self) -> None:
+        """Wait for the job in flight, if any, and record its answers; its failure or
+        quota stop is raised here (after recording what the source answered for)."""
+        job, self.in_flight = self.in_flight, None
+        if job is None:
+            return
+        for items, refusals, stop in job.future.result():  # the job's exception, raised here
+            self._record_page(items, refusals, stop)
+        self.waiting = self.ledger.waiting_write_backs(self.mapping, self.direction)
+
     def _write_page(self, items: Items, remember: bool = False) -> None:
-        """Write one page; drop from the queue what the source answered for (refusals
-        become dead letters), keep what a quota stop held back; ``remember`` what was
-        written in :attr:`written_earlier`."""
+        """Write one page and record what the source answered (:meth:`_record_page`);
+        ``remember`` what was written in :attr:`written_earlier`."""
         refusals, stop = self.write_ids(items)
         if remember:
             self.written_earlier.update((i, d) for i, d in items if i not in refusals)
+        self._record_page(items, refusals, stop)
+
+    def _record_page(self, items: Items, refusals: Refusals, stop: QuotaExhausted | None) -> None:
+        """Drop from the queue what the source answered for (refusals become dead
+        letters), keep what a quota stop held back, then raise the stop."""
         held = {i for i, e in refusals.items() if e.code == STOPPED} if stop else set()
         answered = [i for i, _ in items if i not in held]
         failed = {

@@ -20,7 +20,12 @@ from typing import Any
 import pytest
 
 from crm_sync.stops import EXIT_QUOTA
-from crm_sync.sync.crash import AFTER_DESTINATION_WRITE, BEFORE_WRITE_BACK_FLUSH, CRASH_AT
+from crm_sync.sync.crash import (
+    AFTER_DESTINATION_WRITE,
+    BEFORE_WRITE_BACK_FLUSH,
+    CRASH_AT,
+    WRITE_BACK_ANSWERED,
+)
 from crm_sync.sync.ledger import open_ledger
 from crm_sync.vocabulary import WRITE_BACK_SOURCE_GONE, Direction
 from tests.e2e.test_id_write_back import hubspot_ids, sf_updates, synced
@@ -46,6 +51,16 @@ def waiting(sync: TwoWay, mapping: str) -> int:
     ledger = open_ledger(sync.ledger_url)
     try:
         return ledger.waiting_write_backs(mapping, Direction.SF_TO_HS)
+    finally:
+        ledger.close()
+
+
+def queued(sync: TwoWay, mapping: str) -> set[str]:
+    """Source ids whose write-back waits in the ledger."""
+    ledger = open_ledger(sync.ledger_url)
+    try:
+        pages = ledger.write_back_pages(mapping, Direction.SF_TO_HS, 10_000)
+        return {w.source_id for page in pages for w in page}
     finally:
         ledger.close()
 
@@ -136,6 +151,38 @@ def test_a_target_killed_with_ids_queued_leaves_them_to_the_next_run(
     assert sf_updates(stats) == sum(math.ceil(n % page / 200) for n in sizes) + math.ceil(
         len(companies) / 200
     )
+    assert waiting(sync, "project") == waiting(sync, "account") == 0
+
+
+def test_ids_a_bulk_job_wrote_stay_queued_until_recorded_so_a_kill_loses_none(
+    clean_sandbox: Any, sync: TwoWay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Bulk job runs on the write-back's own thread beside the batches; only the
+    writer thread drops its ids from the queue, once it records the answers. Killed after
+    Salesforce took a job's page but before that (crash point
+    :data:`~crm_sync.sync.crash.WRITE_BACK_ANSWERED`), those ids are in Salesforce and
+    still queued: the next run writes them again (the same ids, harmless), makes no twin,
+    and ends with the queue empty."""
+    sync.target_settings[FORWARD] = {"sf_bulk_threshold": 300}
+    clean_sandbox.seed(salesforce={"Account": 5, "Project__c": 1_500})
+    sf, hs = Salesforce(sync.env), HubSpot(sync.env)
+    monkeypatch.setenv(CRASH_AT, WRITE_BACK_ANSWERED)
+    killed = sync.leg(FORWARD)
+    monkeypatch.delenv(CRASH_AT)
+    assert killed.returncodes[-1] == -9, killed.stderr
+    made = synced(hs, "project")
+    written = {i: h for i, h in hubspot_ids(sf, "Project__c").items() if h}
+    assert bulk_jobs(clean_sandbox.stats()) == 1 and len(written) == 300
+    assert written.items() <= made.items()
+    assert set(written) <= queued(sync, "project")  # answered, never recorded
+
+    again = sync.leg(FORWARD)
+    assert again.ok, again.stderr
+    projects_now = synced(hs, "project")
+    assert made.items() <= projects_now.items()  # the killed run's projects, not again
+    assert len(hs.records("project", ["salesforce_id"])) == len(projects_now)  # no twin
+    rows = hubspot_ids(sf, "Project__c")
+    assert {i: rows[i] for i in projects_now} == projects_now  # every id, none lost
     assert waiting(sync, "project") == waiting(sync, "account") == 0
 
 

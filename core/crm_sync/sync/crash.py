@@ -19,6 +19,9 @@ AFTER_DESTINATION_WRITE = "after_destination_write"
 BEFORE_WRITE_BACK_FLUSH = "before_write_back_flush"
 """Write-backs of ids wait in the ledger (committed with their batches); none of them has
 been written to the source yet."""
+WRITE_BACK_ANSWERED = "write_back_answered"
+"""A write-back job on its background thread has a page's answers from the source; the
+writer thread has not recorded them, so those ids are still queued in the ledger."""
 
 
 def crash_point(name: str) -> None:

@@ -54,7 +54,7 @@ from crm_sync.reconcile import Action, LedgerState, RecordPlan
 from crm_sync.sync.annotations import PARTIAL, SOURCE_ID
 from crm_sync.sync.associations import ASSOC_KEY
 from crm_sync.sync.batch import BatchWrite, RefusedRecord, jsonable
-from crm_sync.sync.crash import BEFORE_WRITE_BACK_FLUSH, crash_point
+from crm_sync.sync.crash import BEFORE_WRITE_BACK_FLUSH, WRITE_BACK_ANSWERED, crash_point
 from crm_sync.sync.leg import DESTINATION_ID, NOTHING_LINKED, Linked
 from crm_sync.vocabulary import WRITE_BACK_FAILED, WRITE_BACK_SOURCE_GONE, Direction, RecordError
 
@@ -371,6 +371,7 @@ class QueuedIdWriteBack(IdWriteBack):
         answers: list[Answer] = []
         for items in pages:
             refusals, stop = self.write_ids(items)
+            crash_point(WRITE_BACK_ANSWERED)  # tests only: written, not recorded
             answers.append((items, refusals, stop))
             if stop is not None:
                 break

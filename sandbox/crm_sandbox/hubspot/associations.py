@@ -123,6 +123,27 @@ class Associations:
             raise invalid_type(category, raw_id)
         return t
 
+    def _spec_memo(
+        self,
+        a: ObjectType,
+        b: ObjectType,
+        spec: Any,
+        memo: dict[tuple[Any, ...], AssociationType],
+    ) -> AssociationType:
+        """:meth:`_spec`, remembered in ``memo`` for a spec of the same two values (their
+        types part of the key: ``True == 1``); a refused spec is refused each time."""
+        if not isinstance(spec, dict):
+            return self._spec(a, b, spec)
+        category, raw_id = spec.get("associationCategory"), spec.get("associationTypeId")
+        try:
+            key = (category, type(category), raw_id, type(raw_id))
+            found = memo.get(key)
+        except TypeError:  # an unhashable value: refused by _spec
+            return self._spec(a, b, spec)
+        if found is None:
+            found = memo[key] = self._spec(a, b, spec)
+        return found
+
     def link(
         self,
         conn: sqlite3.Connection,
@@ -264,6 +285,10 @@ class Associations:
         if len({(str(src), str(dst)) for src, dst in ends}) != len(ends):
             return self._create_one_by_one(a, b, inputs)
         errors: list[dict[str, Any]] = []
+        # what a batch's inputs mostly repeat, worked out once: their type specs, and the
+        # types each set of them writes (with the pair's default)
+        specs: dict[tuple[Any, ...], AssociationType] = {}
+        written: dict[tuple[int, ...], list[tuple[int, int]]] = {}
         with self.store.db.transaction() as conn:
             live_a = self.records.live_ids(conn, a, [src for src, _ in ends])
             live_b = self.records.live_ids(conn, b, [dst for _, dst in ends])
@@ -277,7 +302,7 @@ class Associations:
                     dst = live_b.get(str(dst_ref))
                     if dst is None:
                         raise no_record(b, dst_ref)
-                    types = [self._spec(a, b, spec) for spec in item.get("types") or []]
+                    types = [self._spec_memo(a, b, spec, specs) for spec in item.get("types") or []]
                     if not types:
                         raise ValidationError(
                             "At least one association type is required (unverified)"
@@ -287,9 +312,15 @@ class Associations:
                     errors.append(exc.as_batch_error(context))
                     continue
                 made.append((src, dst))
-                for t in self._with_default(a, b, types):
-                    rows.append((a.object_type_id, src, b.object_type_id, dst, t.type_id))
-                    rows.append((b.object_type_id, dst, a.object_type_id, src, t.inverse_id))
+                key = tuple(t.type_id for t in types)
+                pairs = written.get(key)
+                if pairs is None:
+                    pairs = written[key] = [
+                        (t.type_id, t.inverse_id) for t in self._with_default(a, b, types)
+                    ]
+                for type_id, inverse_id in pairs:
+                    rows.append((a.object_type_id, src, b.object_type_id, dst, type_id))
+                    rows.append((b.object_type_id, dst, a.object_type_id, src, inverse_id))
             conn.executemany("INSERT OR IGNORE INTO associations VALUES (?, ?, ?, ?, ?)", rows)
             labels = self._labels(conn, b, made)
         results = [

@@ -8,9 +8,11 @@ sandbox clock.
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 import threading
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.core import jsontext
@@ -53,6 +55,63 @@ _MISSING, _READ_ONLY, _EXTERNAL, _TEXT, _NORMALIZE, _PARSED = range(6)
 read-only), check an external option, take text as it is (a text property), normalize
 (a contact's email), or normalize with the batch's memo (a type that parses)."""
 _Step = tuple[str, "Property | None", int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What validating one set of property names takes (see :meth:`Records.validate`)."""
+
+    steps: list[_Step]
+    texts: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None
+    """The text properties' raw values of an input, or None when a name is refused
+    (no such property, read-only): such inputs take the step-by-step loop."""
+    others: list[_Step]
+    """The steps that are not text, in order."""
+    other_values: Callable[[tuple[Any, ...]], tuple[Any, ...]]
+    """Their raw values of an input."""
+
+    @classmethod
+    def of(cls, steps: list[_Step]) -> _Plan:
+        if any(kind in (_MISSING, _READ_ONLY) for _, _, kind in steps):
+            return cls(steps, None, steps, _picker(list(range(len(steps)))))
+        text = [i for i, (_, _, kind) in enumerate(steps) if kind == _TEXT]
+        other = [i for i, (_, _, kind) in enumerate(steps) if kind != _TEXT]
+        return cls(steps, _picker(text), [steps[i] for i in other], _picker(other))
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """What a batch write's reply shows of a record for one set of input keys: the
+    object's default properties and the keys, a name the record lacks only if it is a
+    default (then null)."""
+
+    names: list[str]
+    defaults: frozenset[str]
+    values: Callable[[dict[str, str]], tuple[str, ...]]
+
+    @classmethod
+    def of(cls, defaults: list[str], keys: tuple[str, ...]) -> _Shown:
+        names = list(dict.fromkeys([*defaults, *keys]))
+        return cls(names, frozenset(defaults), _picker(names))
+
+    def properties(self, props: dict[str, str]) -> dict[str, str | None]:
+        try:  # a record that has every name (a create stamps the defaults): C-level
+            return dict(zip(self.names, self.values(props), strict=True))
+        except KeyError:
+            return {n: props.get(n) for n in self.names if n in props or n in self.defaults}
+
+
+def _picker(at: list[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """The items of a tuple (or dict) at positions (keys) ``at``, as a tuple (itemgetter
+    gives a bare item for one position)."""
+    if len(at) > 1:
+        return operator.itemgetter(*at)
+    if at:
+        only = at[0]
+        return lambda values: (values[only],)
+    return lambda values: ()
+
+
 _SERVER_PROPS = frozenset(
     {
         "hs_object_id",
@@ -81,10 +140,16 @@ class Record:
     def from_row(cls, row: sqlite3.Row | tuple[Any, ...]) -> Record:
         return cls(row[0], row[1], jsontext.loads(row[2]), row[3], row[4], bool(row[5]), row[6])
 
-    def wire(self, names: list[str]) -> dict[str, Any]:
+    def wire(
+        self, names: list[str], properties: dict[str, str | None] | None = None
+    ) -> dict[str, Any]:
+        """The record as a reply shows it: ``names`` in order (unset ones null), or the
+        ``properties`` given (a batch's :class:`_Shown`)."""
         out: dict[str, Any] = {
             "id": str(self.id),
-            "properties": {n: self.props.get(n) for n in names},
+            "properties": (
+                {n: self.props.get(n) for n in names} if properties is None else properties
+            ),
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
             "archived": self.archived,
@@ -166,11 +231,12 @@ class Records:
     def live_ids(self, conn: sqlite3.Connection, ot: ObjectType, refs: list[Any]) -> dict[str, int]:
         """:meth:`live_id` of many refs in one query: ``{str(ref): id}`` of the live ones."""
         numbers: dict[int, list[str]] = {}
-        for ref in refs:
+        for text in {str(ref) for ref in refs}:  # a batch's refs repeat (one company, ...)
             try:
-                numbers.setdefault(int(str(ref)), []).append(str(ref))  # as live_id parses
-            except (TypeError, ValueError):
+                number = int(text)  # as live_id parses
+            except ValueError:
                 continue
+            numbers.setdefault(number, []).append(text)
         found: dict[str, int] = {}
         ordered = list(numbers)
         for start in range(0, len(ordered), 500):
@@ -180,7 +246,8 @@ class Records:
                 f" AND id IN ({','.join('?' * len(chunk))})",
                 (ot.object_type_id, *chunk),
             ):
-                found |= dict.fromkeys(numbers[number], number)
+                for text in numbers[number]:
+                    found[text] = number
         return found
 
     def get(
@@ -257,7 +324,7 @@ class Records:
         creating: bool,
         allowed: dict[tuple[str, str], bool] | None = None,
         normalized: dict[tuple[str, type, Any], str | None] | None = None,
-        plans: dict[tuple[str, ...], list[_Step]] | None = None,
+        plans: dict[tuple[str, ...], _Plan] | None = None,
     ) -> dict[str, str | None]:
         """The clean values of one input, or InvalidPropertyValues with every problem.
 
@@ -267,7 +334,10 @@ class Records:
         that parses (numbers, booleans, options, dates) across one batch, where records
         repeat their statuses, flags and dates; a refused value is not kept, so each
         input that sends it gets its own error. ``plans`` memoises, per set of property
-        names (a batch's inputs mostly share theirs), what each name needs."""
+        names (a batch's inputs mostly share theirs), what each name needs; with it, an
+        input whose text values are all non-empty strings takes them in one C-level pass
+        and runs only its other steps (a single write, without ``plans``, goes step by
+        step: the reference the batch tests compare with)."""
         if values is None:
             values = {}
         if not isinstance(values, dict):
@@ -275,12 +345,25 @@ class Records:
         names = tuple(values)
         plan = plans.get(names) if plans is not None else None
         if plan is None:
-            plan = self._plan(ot, names)
+            plan = _Plan.of(self._plan(ot, names))
             if plans is not None:
                 plans[names] = plan
-        clean: dict[str, str | None] = {}
         problems: list[PropertyValueError] = []
-        for (name, prop, kind), raw in zip(plan, values.values(), strict=True):
+        raws = tuple(values.values())
+        steps = plan.steps
+        if plan.texts is not None and plans is not None:  # a single write: step by step
+            texts = plan.texts(raws)
+            if "" not in texts and all(map(isinstance, texts, repeat(str))):
+                # every text value taken as it is, in one C-level pass; the other steps
+                # overwrite their entries below (a refused one is raised with the rest)
+                clean: dict[str, str | None] = dict(zip(names, raws, strict=True))
+                steps = plan.others
+                raws = plan.other_values(raws)
+            else:
+                clean = {}
+        else:
+            clean = {}
+        for (name, prop, kind), raw in zip(steps, raws, strict=True):
             if kind == _TEXT and type(raw) is str:
                 clean[name] = raw or None  # what normalize gives text, without its checks
                 continue
@@ -479,7 +562,10 @@ class Records:
         for number, values in enumerate(rows, start=first):
             if (number - first) % _STAMP_EVERY == 0:
                 now = format_datetime(self.clock.now())
-            props = {k: v for k, v in values.items() if v is not None}
+            if None in values.values():
+                props = {k: v for k, v in values.items() if v is not None}
+            else:
+                props = dict(values)
             props["hs_object_id"] = str(number)
             self._stamp(ot, props, now, creating=True)
             for name in uniques:
@@ -585,7 +671,7 @@ class Records:
         names = self.selected(ot, None)
         allowed: dict[tuple[str, str], bool] = {}
         normalized: dict[tuple[str, type, Any], str | None] = {}
-        plans: dict[tuple[str, ...], list[_Step]] = {}
+        plans: dict[tuple[str, ...], _Plan] = {}
         with self.store.db.transaction() as conn:
             for item in inputs:
                 trace = item.get("objectWriteTraceId")
@@ -644,14 +730,12 @@ class Records:
         outcomes: list[tuple[dict[str, Any], Record, bool] | dict[str, Any] | None] = []
         allowed: dict[tuple[str, str], bool] = {}
         normalized: dict[tuple[str, type, Any], str | None] = {}
-        plans: dict[tuple[str, ...], list[_Step]] = {}
+        plans: dict[tuple[str, ...], _Plan] = {}
         with self.store.db.transaction() as conn:
             found = self._prefetch(conn, ot, inputs)
             creates: list[tuple[int, dict[str, str | None]]] = []
             for item in inputs:
                 ref, id_property = str(item["id"]), item.get("idProperty")
-                trace = item.get("objectWriteTraceId")
-                ctx = {"objectWriteTraceId": [trace]} if trace else {"ids": [ref]}
                 outcome: tuple[dict[str, Any], Record, bool] | dict[str, Any] | None = None
                 try:
                     self._injected_refusal(ot, item.get("properties"))
@@ -679,6 +763,8 @@ class Records:
                             outcome = not_found_batch(ot, [ref])
                         # a merged-away id is dropped without an error [rec]
                 except HubSpotError as exc:
+                    trace = item.get("objectWriteTraceId")
+                    ctx = {"objectWriteTraceId": [trace]} if trace else {"ids": [ref]}
                     outcome = exc.as_batch_error(ctx)
                 outcomes.append(outcome)
             for index, made in self._insert_all(conn, ot, creates):
@@ -691,8 +777,7 @@ class Records:
                     outcomes[index] = (item, made, True)
         results: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
-        defaults = set(ot.default_properties)
-        named: dict[tuple[str, ...], list[str]] = {}  # a batch's inputs mostly share their keys
+        named: dict[tuple[str, ...], _Shown] = {}  # a batch's inputs mostly share their keys
         for outcome in outcomes:
             if outcome is None:
                 continue
@@ -701,10 +786,10 @@ class Records:
                 continue
             item, record, new = outcome
             keys = tuple(item.get("properties") or ())
-            names = named.get(keys)
-            if names is None:
-                names = named[keys] = list(dict.fromkeys([*ot.default_properties, *keys]))
-            wire = record.wire([n for n in names if n in record.props or n in defaults])
+            shown = named.get(keys)
+            if shown is None:
+                shown = named[keys] = _Shown.of(ot.default_properties, keys)
+            wire = record.wire(shown.names, shown.properties(record.props))
             if upsert:
                 wire["new"] = new
             if item.get("objectWriteTraceId"):

@@ -6,6 +6,13 @@ from typing import Any
 
 from crm_sandbox.salesforce.schema import ObjectDef
 
+AUDIT_FIELDS = ("LastModifiedDate", "SystemModstamp", "LastModifiedById")
+"""What every update stamps (``SalesforceStore._audit``)."""
+DERIVING_OBJECTS = frozenset({"Contact", "Lead", "User", "Opportunity", "Case", "Task",
+                              "CampaignMember"})  # fmt: skip
+"""The objects whose rows :func:`derive` may change (it reads and writes fields the
+update did not name)."""
+
 # Opportunity stage → (probability %, forecast category, closed, won), as a new org ships.
 STAGE_INFO: dict[str, tuple[float, str, bool, bool]] = {
     "Prospecting": (10, "Pipeline", False, False),

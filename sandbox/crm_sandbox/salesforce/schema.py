@@ -186,14 +186,15 @@ class ObjectDef:
         )
 
     def field(self, name: str) -> FieldDef | None:
-        """A field by name, case-insensitively."""
-        return self._by_lower.get(name.lower())
+        """A field by name, case-insensitively (the exact name looked up first: bulk rows
+        and list writes name every field of every record)."""
+        return self.fields.get(name) or self._by_lower.get(name.lower())
 
     def relationship(self, rel_name: str) -> FieldDef | None:
         """The lookup field whose relationship name is ``rel_name`` (case-insensitive)."""
         return self._by_rel.get(rel_name.lower())
 
-    @property
+    @cached_property
     def table(self) -> str:
         """The SQLite table holding this object's rows (quote it in SQL)."""
         return f"sobj_{self.name}"

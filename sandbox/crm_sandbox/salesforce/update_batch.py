@@ -18,6 +18,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from crm_sandbox.salesforce.calculated import refresh_rollups, rollup_inputs, rollup_parents
+from crm_sandbox.salesforce.derived import AUDIT_FIELDS, DERIVING_OBJECTS
 from crm_sandbox.salesforce.row_checks import BatchChecks
 from crm_sandbox.salesforce.values import normalize_id
 
@@ -75,6 +76,8 @@ class UpdateBatch:
         by_object: dict[str, list[str]] = defaultdict(list)
         unique: dict[tuple[str, str], set[str]] = defaultdict(set)
         objects: dict[str, ObjectDef] = {}
+        written: dict[str, set[str]] = defaultdict(set)
+        """Field names each object's items set."""
         for item in self.items:
             if item.error is not None:
                 continue
@@ -83,13 +86,16 @@ class UpdateBatch:
                 by_object[ident[:3]].append(ident)
             if item.obj is not None:
                 objects[item.obj.name] = item.obj
+                fields = item.obj.fields
+                written[item.obj.name].update(item.values)
                 for name, value in item.values.items():
-                    if name != "Id" and isinstance(value, str) and item.obj.fields[name].unique:
+                    if name != "Id" and isinstance(value, str) and fields[name].unique:
                         unique[(item.obj.name, name)].add(value)
         for prefix, ids in by_object.items():
             obj = self.schema.by_key_prefix(prefix)
             if obj is None:
                 continue
+            columns = self._columns(obj, written[obj.name])
             for begin in range(0, len(ids), _CHUNK):
                 chunk = ids[begin : begin + _CHUNK]
                 # plain tuples zipped with the column names: a dict a row at C speed
@@ -97,7 +103,9 @@ class UpdateBatch:
                 cursor.row_factory = None
                 try:
                     marks = ", ".join("?" * len(chunk))
-                    cursor.execute(f'SELECT * FROM "{obj.table}" WHERE "Id" IN ({marks})', chunk)
+                    cursor.execute(
+                        f'SELECT {columns} FROM "{obj.table}" WHERE "Id" IN ({marks})', chunk
+                    )
                     names = [d[0] for d in cursor.description]
                     for values in cursor.fetchall():
                         row = dict(zip(names, values, strict=True))
@@ -106,6 +114,24 @@ class UpdateBatch:
                     cursor.close()
         for (name_of_object, name), values in unique.items():
             self.checks.read_holders(objects[name_of_object], name, values)
+
+    def _columns(self, obj: ObjectDef, written: set[str]) -> str:
+        """The columns of ``obj`` a batch's update can read or change: the fields it sets,
+        the audit fields, the required fields (checked on every row), the roll-ups'
+        inputs; every column when :func:`derive` computes fields of ``obj``. The rest
+        stay out of the row (an id write-back sets 1 of Project__c's ~30)."""
+        if obj.name in DERIVING_OBJECTS:
+            return "*"
+        wanted = {
+            *written,
+            *AUDIT_FIELDS,
+            "Id",
+            "IsDeleted",
+            *(f.name for f in obj.required_fields),
+            *rollup_inputs(self.schema, obj),
+        }
+        stored = [f.name for f in obj.stored_fields if f.name in wanted]
+        return ", ".join(f'"{name}"' for name in ["_rowid", *stored])
 
     def hold(
         self, obj: ObjectDef, before: dict[str, Any], row: dict[str, Any], changed: list[str]

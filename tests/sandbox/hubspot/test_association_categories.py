@@ -142,3 +142,48 @@ def test_hubspot_defined_14_is_seen_from_both_ends_in_v3_and_v4(raw: Any) -> Non
         {"id": born_id, "type": "company_to_company"},
         {"id": born_id, "type": "parent_to_child_company"},
     ]
+
+
+def test_a_batch_repeating_specs_answers_each_input_as_its_own_put(raw: Any) -> None:
+    """``batch/create`` works each spec out once a batch: inputs repeating a right spec,
+    a wrong category, a missing id, the id as text, as a list (unhashable) or as
+    ``True`` (equal to 1, a type id this pair lacks) each get what a PUT of them gets,
+    and the links written are the PUTs'."""
+    specs: list[list[dict[str, Any]]] = [
+        RIGHT,
+        WRONG,
+        RIGHT,
+        [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": "14"}],
+        [{"associationCategory": "HUBSPOT_DEFINED"}],
+        WRONG,
+        [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": [14]}],
+        [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": True}],
+        [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 450}, *RIGHT],
+    ]
+    parent, other = _ids(raw, "Parent", "Other")
+    batched = _ids(raw, *(f"B{i}" for i in range(len(specs))))
+    single = _ids(raw, *(f"S{i}" for i in range(len(specs))))
+    inputs = [
+        {"from": {"id": child}, "to": {"id": parent}, "types": types}
+        for child, types in zip(batched, specs, strict=True)
+    ]
+    reply = raw("POST", f"{PAIR}/batch/create", json={"inputs": inputs})
+    assert reply.status_code == 207, reply.text
+    body = reply.json()
+    made = {str(r["fromObjectId"]): r["labels"] for r in body["results"]}
+    errors = iter(body["errors"])  # in input order
+    for child, twin, types in zip(batched, single, specs, strict=True):
+        put = _put(raw, twin, parent, types)
+        if put.status_code == 201:
+            assert child in made, (types, body)
+            assert _v4(raw, child) == _v4(raw, twin), types
+            continue
+        assert child not in made, types
+        error = next(errors)
+        assert (error["category"], error["message"]) == (
+            put.json()["category"],
+            put.json()["message"],
+        ), types
+        assert _v4(raw, child) == {}
+    assert len(made) + body["numErrors"] == len(specs)
+    assert _v4(raw, other) == {}

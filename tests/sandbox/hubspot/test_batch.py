@@ -336,3 +336,49 @@ def test_batch_text_values_and_one_refusal_match_single_creates(raw):
                 text = Property(name, name, "string", "text", "contactinformation")
                 assert got.get(name) == normalize(text, props[name], "0-1"), (name, props)
     assert isinstance(outcome["t2"], tuple) and "INVALID_EMAIL" in json.dumps(outcome["t2"])
+
+
+def test_batch_sharing_one_name_set_answers_per_row_as_single_creates(raw):
+    """Inputs with one set of property names share a validation plan whose text values
+    are taken in one pass: a row whose text is empty, not a string or null, a row with
+    several refused values (their order kept), and a row naming an unknown property each
+    get what a single create of them gets; the valid rows around them are written."""
+    rows = [
+        {"project_name": "Fine", "description": "d", "budget": "12.50", "status": "done"},
+        {"project_name": "Empty", "description": "", "budget": 3, "status": "done"},
+        {"project_name": "Number", "description": 42, "budget": "1e3", "status": "done"},
+        {"project_name": "Two bad", "description": "d", "budget": "ten", "status": "nope"},
+        {"project_name": None, "description": "Null name", "budget": None, "status": None},
+        {"project_name": "Fine 2", "description": "  padded ", "budget": "-0", "status": "done"},
+        {"project_name": "Unknown", "no_such_prop": "x", "budget": "ten", "status": "done"},
+    ]
+    inputs = [
+        {"id": f"PLAN{i}", "idProperty": "salesforce_id", "objectWriteTraceId": f"t{i}",
+         "properties": props}
+        for i, props in enumerate(rows)
+    ]  # fmt: skip
+    body = _upsert(raw, inputs)
+    outcome: dict[str, object] = {r["objectWriteTraceId"]: r["properties"] for r in body["results"]}
+    for error in body.get("errors", []):
+        outcome[error["context"]["objectWriteTraceId"][0]] = (
+            error["category"], error["message"], error.get("errors"),
+        )  # fmt: skip
+    assert set(outcome) == {f"t{i}" for i in range(len(rows))}
+    refused = 0
+    for i, props in enumerate(rows):
+        sent = {**props, "salesforce_id": f"SINGLE{i}"}
+        single = raw("POST", "/crm/v3/objects/project", json={"properties": sent})
+        got = outcome[f"t{i}"]
+        if single.status_code != 201:
+            refused += 1
+            assert single.status_code == 400, single.text
+            error = single.json()
+            assert got == (error["category"], error["message"], error.get("errors")), props
+            continue
+        read = raw(
+            "GET", f"/crm/v3/objects/project/{single.json()['id']}",
+            params={"properties": ",".join(props)},
+        ).json()["properties"]  # fmt: skip
+        assert isinstance(got, dict)
+        assert {k: got.get(k) for k in props} == {k: read.get(k) for k in props}, props
+    assert refused == 3  # two bad values, the null required name, the unknown property

@@ -16,9 +16,13 @@ import pytest
 
 from crm_sandbox.core.clock import Clock
 from crm_sandbox.core.db import Database
+from crm_sandbox.salesforce.bulk import BulkJobs
+from crm_sandbox.salesforce.cursors import CursorStore
+from crm_sandbox.salesforce.derived import DERIVING_OBJECTS, derive
 from crm_sandbox.salesforce.org import default_schema
 from crm_sandbox.salesforce.seed import seed_org
 from crm_sandbox.salesforce.store import SalesforceStore
+from crm_sandbox.salesforce.update_batch import UpdateBatch
 
 USER = "0055g0000049ABCAAA"
 AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -155,3 +159,64 @@ def test_write_back_is_set_based(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             "IS NOT NULL"
         ).fetchall()
     assert [tuple(r) for r in written] == [("2026-11-29T12:00:00.000Z",)]
+
+
+def bulk_update(store: SalesforceStore, csv_text: str) -> tuple[dict[str, Any], str, str]:
+    """A Bulk 2.0 update job over ``csv_text``: its final view and both results CSVs."""
+    jobs = BulkJobs(store, CursorStore(store.db, store.schema, store.clock), lambda: 0)
+    job = jobs.create_ingest_job(
+        {"object": "Project__c", "operation": "update", "lineEnding": "LF"}, "62.0"
+    )
+    jobs.upload(job["id"], csv_text)
+    jobs.set_state(job["id"], "ingest", "UploadComplete", "62.0")
+    view = jobs.ingest_job(job["id"])
+    return view, jobs.results_csv(job["id"], "success"), jobs.results_csv(job["id"], "failed")
+
+
+def test_bulk_update_results_csv_match_sequential(
+    orgs: tuple[SalesforceStore, SalesforceStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bulk 2.0 updates of good, missing, malformed, deleted, clashing and invalid rows:
+    the set-based path (rows read with only the columns an update needs) answers with
+    byte for byte the results CSVs and the stored rows of the record-by-record path. The
+    second job moves a roll-up's input without naming its lookup."""
+    batch, one_by_one = orgs
+    jobs: list[list[str]] = []
+    for store in orgs:
+        projects, accounts = ids(store, "Project__c"), ids(store, "Account")
+        store.delete(projects[1])
+        lines = [
+            "Id,HubSpot_Id__c,Budget__c,Account__c,Name",
+            *(f"{projects[n]},hs-{n},,," for n in range(2, 8)),  # the id write-back
+            f"{projects[8]},hs-2,,,",  # claimed earlier in this job
+            f"{projects[1]},hs-1,,,",  # deleted
+            "a0X000000000000AAA,hs-x,,,",  # no such record
+            "nonsense,hs-y,,,",  # malformed id
+            f"{projects[9]},,not a number,,",  # invalid number
+            f"{projects[10]},,12.5,{accounts[1]},Renamed",  # a roll-up input moves
+            f"{projects[11]},,,001000000000000AAA,",  # no such account
+            f'{projects[12]},hs-12,,,"Quoted, name"',
+            f"{projects[13]},,,,",  # nothing set: only the audit fields move
+        ]
+        budgets = ["Id,Budget__c", *(f"{projects[n]},{n}.5" for n in range(14, 30))]
+        jobs.append(["\n".join(lines) + "\n", "\n".join(budgets) + "\n"])
+    assert jobs[0] == jobs[1]
+    got = [bulk_update(batch, text) for text in jobs[0]]
+    monkeypatch.setattr(UpdateBatch, "of", classmethod(lambda cls, schema, items: None))
+    expected = [bulk_update(one_by_one, text) for text in jobs[1]]
+    assert got == expected
+    assert rows(batch) == rows(one_by_one)
+    view, success, failed = got[0]
+    assert (view["numberRecordsProcessed"], view["numberRecordsFailed"]) == (15, 6)
+    assert success.count("\n") == 1 + 9 and failed.count("\n") == 1 + 6
+    assert got[1][0]["numberRecordsFailed"] == 0
+
+
+def test_derive_changes_only_the_objects_the_batch_reads_whole() -> None:
+    """A batch reads every column only of DERIVING_OBJECTS: derive, given every field of
+    any other object as changed, leaves its row as it is."""
+    schema = default_schema()
+    for obj in schema.objects():
+        row: dict[str, Any] = dict.fromkeys(obj.fields)
+        derive(obj, row, set(obj.fields), "2026-11-29T12:00:00.000Z")
+        assert (row != dict.fromkeys(obj.fields)) == (obj.name in DERIVING_OBJECTS), obj.name

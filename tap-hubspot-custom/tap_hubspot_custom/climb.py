@@ -43,18 +43,21 @@ MIN_CALL_SECONDS = 0.05
 by this process's CPU, and more chains would only cost more of it."""
 
 
-def extra_chains(call_s: float, window_per_s: float | None, readers: int) -> int:
+def extra_chains(
+    call_s: float, window_per_s: float | None, readers: int, hold_s: float = 0.0
+) -> int:
     """How many chains to add beside the first, given one list call's round trip
     ``call_s``: as many as the portal's window (``window_per_s``, ``None`` = no limit) has
     room for once the first chain's pages and the association reads are counted. Reads
     of every chain and of the walk are grouped (:mod:`tap_hubspot_custom.grouped_reads`):
-    about one per associated type (``readers``) under way at a time, however many chains."""
+    about one per associated type (``readers``) under way at a time, however many chains,
+    and each waits ``hold_s`` for more ids."""
     if call_s < MIN_CALL_SECONDS:
         return 0
     if window_per_s is None:
         return MAX_EXTRA_CHAINS
     pages = CHAIN_PACE / call_s  # one chain's pages per second
-    room = window_per_s - pages - readers * CHAIN_PACE / call_s
+    room = window_per_s - pages - readers / max(call_s / CHAIN_PACE, hold_s)
     return 0 if room <= 0 else min(MAX_EXTRA_CHAINS, math.ceil(room / pages))
 
 

@@ -51,6 +51,7 @@ from crm_sync.hubspot.outcomes import body_of
 from tap_hubspot_custom.associations import AssociationReader, Found
 from tap_hubspot_custom.client import HubSpotStream
 from tap_hubspot_custom.climb import (
+    MIN_CALL_SECONDS,
     MIN_SPLIT_PAGES,
     Climb,
     ResumeRefused,
@@ -66,7 +67,7 @@ from tap_hubspot_custom.first_pull import (
     GapPoint,
     PullPoint,
 )
-from tap_hubspot_custom.grouped_reads import GroupedReader
+from tap_hubspot_custom.grouped_reads import HOLD_S, GroupedReader
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper
 from tap_hubspot_custom.paging import ListPaginator, SearchPaginator
 from tap_hubspot_custom.prefetch import ListPrefetch, request_key
@@ -210,7 +211,9 @@ class HubSpotObjectStream(HubSpotStream):
         self._state = state
         self._context = context
         self.prefetch = ListPrefetch(self.name)  # fresh workers per sync (closed below)
-        self._grouped = {r: GroupedReader(r, self.prefetch.read) for r in self.readers}
+        self._grouped = {
+            r: GroupedReader(r, self.prefetch.read, HOLD_S, self._read_now) for r in self.readers
+        }
         try:
             yield from self._pulls(context, state)
         finally:
@@ -428,7 +431,7 @@ class HubSpotObjectStream(HubSpotStream):
         limiter, search = self.hubspot.limiter, self.hubspot.search_limiter
         window = None if limiter is None else limiter.max_calls / limiter.window_s
         readers = len(self.readers)
-        count = extra_chains(call_s, window, readers)
+        count = extra_chains(call_s, window, readers, HOLD_S)
         share = walk_share(
             call_s, window, None if search is None else search.per_second,
             readers, count + 1, self.list_limit, self.search_limit,
@@ -498,6 +501,16 @@ class HubSpotObjectStream(HubSpotStream):
             below=self._point.walked_to,
             feed=self.feed,
             on_first=self._start_chains,
+        )
+
+    def _read_now(self) -> bool:
+        """Whether an association read should go without waiting for more pages' ids: no
+        walk (one list chain: a read under way is all the grouping it gets), calls too
+        quick for the window to bound the pull (as for more chains), or every list
+        chain ended."""
+        frontier, first = self.frontier, self._first_list
+        return (
+            frontier is None or first is None or first[1] < MIN_CALL_SECONDS or frontier.list_done
         )
 
     def _start_reads(self, ids: list[str]) -> list[tuple[AssociationReader, Future[Found]]]:

@@ -52,7 +52,7 @@ typecheck: install
 # and 1M records; the rate-limited profile at 10k and 100k only); figures go to
 # bench/results/pipeline.md and the README's Performance table. Each run is killed after
 # --step-timeout seconds, so the whole benchmark ends in bounded time.
-BENCH_ARGS ?= --sizes 10000,100000,1000000 --profiles fast,limited --limited-sizes 10000,100000
+BENCH_ARGS ?= --sizes 10000,100000,1000000 --profiles fast,limited --limited-sizes 10000,100000 --limited-reverse-sizes 1000000
 bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
 	$(BIN)/python bench/bench_pipeline.py $(BENCH_ARGS)

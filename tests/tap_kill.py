@@ -15,21 +15,21 @@ from typing import Any
 
 
 def killed_at_state(
-    tap: str,
+    tap: str | list[str],
     config: dict[str, Any],
     stream: str,
     tmp: Path,
     kill_here: Callable[[list[str], dict[str, Any]], bool],
     state: dict[str, Any] | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
-    """Run the executable ``tap`` with ``config`` (and ``state``); SIGKILL it at the first
-    STATE for which ``kill_here(ids so far, the stream's bookmark)`` holds.
+    """Run the executable ``tap`` (or command line) with ``config`` (and ``state``); SIGKILL
+    it at the first STATE for which ``kill_here(ids so far, the stream's bookmark)`` holds.
 
     Returns the ids of ``stream`` written before that STATE line, and the STATE value.
     """
     path = tmp / "tap.json"
     path.write_text(json.dumps(config))
-    args = [tap, "--config", str(path)]
+    args = [*([tap] if isinstance(tap, str) else tap), "--config", str(path)]
     if state is not None:
         (tmp / "state.json").write_text(json.dumps(state))
         args += ["--state", str(tmp / "state.json")]

@@ -12,12 +12,18 @@ chain climbs, :class:`Descent` walks down with search calls on its own thread, a
 
 * a list page keeps its ids below the lowest id the search has claimed; an id at or above
   it means they met, and the list asks for no further page;
-* a search page keeps its ids above the highest id the list has claimed; an id at or below
-  it, a short page (the bottom) or a finished list ends the walk.
+* a search page keeps its ids above the highest id the list chain below has claimed; an
+  id at or below it, or a short page (the bottom), ends that stretch of the walk (a
+  :class:`Run`). While list chains still have parts to read, the walk then goes on in the
+  widest part left (:meth:`Frontier.next_run`): down from just below where the chain or
+  walk above that part begins, keeping ids above the chain below's highest claim, so
+  search keeps working until every end has met. A finished list ends the walk.
 
 Each decision is taken under one lock when a page arrives, before its association reads
 start. List pages are contiguous and ascending, search pages contiguous and descending, so
-no id is read by both and none falls between them.
+no id is read by both and none falls between them. Without that, the walk stopped once it
+met the top chain while the chains below still had their parts to read: about a second of
+a 23-s pull at 150 ms a call read with the window's calls alone.
 
 Search is served from an index that lags writes (seconds; up to about 30 s reported), so a
 record written just before the walk may be missing from it or stale: a pull that used the
@@ -47,11 +53,23 @@ SEARCH_INDEX_LAG_MS = 60_000
 longest search-index lag reported (about 30 s, unverified as an upper bound)."""
 
 
+class Run:
+    """One stretch of the search walk: down from below ``top`` (``None``: from the highest
+    id; else where the chain or stretch above its part begins) to ``high``, the lowest id
+    it claimed (``None``: none yet)."""
+
+    __slots__ = ("high", "top")
+
+    def __init__(self, top: int | None, high: int | None = None) -> None:
+        self.top = top
+        self.high = high
+
+
 class Segment:
     """One list chain's part of the ids: from ``floor`` (the first id it was served; chain 0
     has none) up to ``low`` (the highest id it claimed)."""
 
-    __slots__ = ("done", "dropped", "floor", "low", "start")
+    __slots__ = ("closed", "done", "dropped", "floor", "low", "start")
 
     def __init__(self, start: int | None, floor: int | None = None, low: int = -1) -> None:
         self.start = start
@@ -62,6 +80,8 @@ class Segment:
         self.done = False
         self.dropped = False
         """The guessed cursor did not hold (refused, or ids below it / out of order)."""
+        self.closed = False
+        """The walk met this chain: no id is left between its claims and the walk's."""
 
     @property
     def pending(self) -> bool:
@@ -76,14 +96,15 @@ class Segment:
 
 class Frontier:
     """The ids claimed so far by each list chain (ascending, chain 0 from the lowest id) and
-    by the search walk (from ``high`` up).
+    by each stretch of the search walk (:class:`Run`, the first from the highest id down).
 
     A chain ``i`` keeps ids below the first id the next chain above it was actually served
     (its floor; while that chain's first page is on the way, below the id it was started
-    at, and it waits for that page before claiming past it), and below ``high``. A chain
-    above the first proves its guessed cursor with its first page: ids at or above the id
-    asked for, ascending; otherwise it is dropped, claims nothing, and the chain below reads
-    on through its part. The walk keeps ids above every chain's highest claim.
+    at, and it waits for that page before claiming past it), and below the lowest claim of
+    every stretch of the walk above it. A chain above the first proves its guessed cursor
+    with its first page: ids at or above the id asked for, ascending; otherwise it is
+    dropped, claims nothing, and the chain below reads on through its part. A stretch of the
+    walk keeps ids above the highest claim of every chain below its top.
     """
 
     def __init__(
@@ -91,13 +112,15 @@ class Frontier:
         low: int | None = None,
         high: int | None = None,
         chains: list[Segment] | None = None,
+        runs: list[Run] | None = None,
     ) -> None:
         """``low`` / ``high``: the ends a resumed pull had already emitted, ``chains``: its
-        chains above the first (see :mod:`tap_hubspot_custom.first_pull`)."""
+        chains above the first, ``runs``: its walk's stretches in lower parts, each down to
+        the lowest id it emitted (see :mod:`tap_hubspot_custom.first_pull`)."""
         self._cond = threading.Condition()
         self.segments = [Segment(None, low=-1 if low is None else low), *(chains or [])]
-        self.high: int | None = high
-        """Lowest id the search has claimed (``None``: none yet)."""
+        self.runs = [*(runs or []), Run(None, high)]
+        """The walk's stretches; the last is the one it reads now."""
         self.list_done = False
         self.listed = 0
         self.searched = 0
@@ -109,6 +132,16 @@ class Frontier:
     def low(self) -> int:
         """Highest id the first chain has claimed."""
         return self.segments[0].low
+
+    @property
+    def high(self) -> int | None:
+        """Lowest id the walk's first stretch (from the highest id) has claimed."""
+        return next(run.high for run in self.runs if run.top is None)
+
+    @property
+    def run(self) -> Run:
+        """The stretch the walk reads now."""
+        return self.runs[-1]
 
     def add_chain(self, start: int) -> Segment | None:
         """A chain started at ``start``, inside the part of the ids a live chain has yet to
@@ -133,22 +166,53 @@ class Frontier:
         floor = seg.floor if seg.floor is not None else seg.start
         return seg.low if floor is None else max(seg.low, floor - 1)
 
+    @staticmethod
+    def _position(seg: Segment) -> int:
+        """Where a chain's part begins (chain 0: below every id)."""
+        floor = seg.floor if seg.floor is not None else seg.start
+        return -1 if floor is None else floor
+
+    def _gaps(self) -> list[tuple[int, int, int]]:
+        """``(width, chain, bound)`` of each live chain's unread part below a known bound
+        (width: how many ids fit between its claims and the bound)."""
+        gaps = []
+        for i, seg in enumerate(self.segments):
+            if seg.done or seg.dropped or seg.pending or seg.closed:
+                continue
+            bound, _ = self._ceiling(i)
+            if bound is not None:
+                gaps.append((bound - self._claimed_to(seg) - 1, i, bound))
+        return gaps
+
     def widest_gap(self) -> tuple[int, int, int] | None:
         """The widest part of the ids a live chain has yet to claim, below the walk's lowest
         claim or a chain above: ``(after, before, live chains)``, or ``None``."""
         with self._cond:
-            live = [i for i, seg in enumerate(self.segments) if not (seg.done or seg.dropped)]
-            gaps = []
-            for i in live:
-                if self.segments[i].pending:
-                    continue
-                bound, _ = self._ceiling(i)
-                if bound is not None:
-                    gaps.append((bound - self._claimed_to(self.segments[i]), i, bound))
+            live = sum(not (seg.done or seg.dropped) for seg in self.segments)
+            gaps = self._gaps()
             if not gaps:
                 return None
             _, i, bound = max(gaps)
-            return self._claimed_to(self.segments[i]), bound, len(live)
+            return self._claimed_to(self.segments[i]), bound, live
+
+    def next_run(self, min_width: int = 1) -> int | None:
+        """The walk met the chain below its stretch: go on in the widest part a chain has
+        yet to read (at least ``min_width`` ids wide, below a bound that holds: a chain's
+        floor or a stretch's lowest claim, not a guess on the way). The id the new stretch
+        reads below, or ``None`` (the walk ends)."""
+        with self._cond:
+            if self.list_done:
+                return None
+            gaps = [
+                (width, i, bound)
+                for width, i, bound in self._gaps()
+                if width >= min_width and not self._ceiling(i)[1]
+            ]
+            if not gaps:
+                return None
+            _, _, bound = max(gaps)
+            self.runs.append(Run(bound))
+            return bound
 
     def holds(self, segment: Segment, ids: list[int], *, drop: bool = True) -> bool:
         """A guessed chain's first page: whether the guess holds (then ids below its first
@@ -180,8 +244,15 @@ class Frontier:
 
     def _ceiling(self, i: int) -> tuple[int | None, bool]:
         """Where chain ``i`` stops: the lowest floor of a chain above, guessed start of one
-        whose first page is on the way (then ``True``), or the walk's lowest claim."""
-        bound, pending = self.high, False
+        whose first page is on the way (then ``True``), or lowest claim of a stretch of the
+        walk above it."""
+        position = self._position(self.segments[i])
+        highs = [
+            run.high
+            for run in self.runs
+            if run.high is not None and (run.top is None or run.top > position)
+        ]
+        bound, pending = min(highs, default=None), False
         for seg in self.segments[i + 1 :]:
             if seg.pending:
                 here, guess = seg.start, True
@@ -192,6 +263,16 @@ class Frontier:
             if here is not None and (bound is None or here < bound):
                 bound, pending = here, guess
         return bound, pending
+
+    def _bottom(self, run: Run) -> Segment:
+        """The chain right below a stretch of the walk: the highest claim of the chains
+        whose parts begin below its top (a guess on the way counts once it proved itself)."""
+        below = [
+            seg
+            for seg in self.segments
+            if not seg.dropped and (run.top is None or self._position(seg) < run.top)
+        ]
+        return max(below, key=lambda seg: seg.low if seg.pending else self._claimed_to(seg))
 
     def blocked(self, ids: list[int], chain: Segment | None = None) -> bool:
         """Whether claiming ``ids`` would wait for a guessed chain above to prove itself."""
@@ -227,24 +308,30 @@ class Frontier:
             stop = last_page or end < len(ids)
             if stop:
                 seg.done = True
-                if last_page or (bound is not None and bound == self.high):
+                if last_page or all(s.done or s.dropped for s in self.segments):
                     self.list_done = True
             return slice(start, end), stop
 
     def claim_down(self, ids: list[int], last_page: bool) -> tuple[int, bool]:
-        """How many of a search page's ``ids`` (descending) the walk keeps; whether it stops."""
+        """How many of a search page's ``ids`` (descending) the walk's stretch keeps;
+        whether the stretch ends (then :meth:`next_run` says where the walk goes on)."""
         with self._cond:
             if self.list_done:
                 return 0, True
-            top = max(seg.low for seg in self.segments if not seg.dropped)
+            run = self.run
+            below = self._bottom(run)
+            top = below.low if below.pending else self._claimed_to(below)
             keep = 0
             while keep < len(ids) and ids[keep] > top:
                 keep += 1
             if keep:
-                self.high = ids[keep - 1] if self.high is None else min(self.high, ids[keep - 1])
+                run.high = ids[keep - 1] if run.high is None else min(run.high, ids[keep - 1])
             self.searched += keep
+            stop = last_page or keep < len(ids)
+            if stop:
+                below.closed = True  # nothing left between its claims and the walk's
             self._cond.notify_all()
-            return keep, last_page or keep < len(ids)
+            return keep, stop
 
     def finish_list(self) -> None:
         """The first chain ended: when no chain above it reads on, the walk stops at its
@@ -275,7 +362,8 @@ class Frontier:
 class Page:
     """Records one end claimed, and the association reads started for them
     (``[(reader, future)]``). ``chain``: the list chain above the first that read them
-    (``None``: the search walk), ``after``: where that chain goes on after this page."""
+    (``None``: the search walk, then ``run`` is its stretch), ``after``: where that chain
+    goes on after this page."""
 
     def __init__(
         self,
@@ -283,11 +371,13 @@ class Page:
         reads: list[tuple[Any, Any]],
         chain: Segment | None = None,
         after: str | None = None,
+        run: Run | None = None,
     ) -> None:
         self.results = results
         self.reads = reads
         self.chain = chain
         self.after = after
+        self.run = run
 
     def complete(self) -> bool:
         """Whether every association read of the page is done (taking it will not wait)."""
@@ -366,7 +456,9 @@ class Feed:
 
 
 class Descent:
-    """The search walk down from the highest id, on its own thread.
+    """The search walk down from the highest id, on its own thread; once it met the chain
+    below, on down the widest part the chains have left (:meth:`Frontier.next_run`), until
+    none is left a page wide.
 
     ``start_reads(ids)`` starts a page's association reads (returns what
     :meth:`HubSpotObjectStream._attach` takes) as soon as the page is claimed, so they run
@@ -407,6 +499,8 @@ class Descent:
         self._on_first = on_first
         self.pages = 0
         """Search pages read (for tests and logs)."""
+        self.runs = 1
+        """Stretches walked: 1 + the parts the walk moved to (for tests and logs)."""
         self._thread = threading.Thread(
             target=self._walk, args=(below,), name=f"descent-{object_type}"
         )
@@ -432,17 +526,22 @@ class Descent:
                 self.pages += 1
                 page = list(results or [])
                 ids = [int(r["id"]) for r in page]
+                run = self.frontier.run
                 keep, stop = self.frontier.claim_down(ids, len(page) < self.limit)
                 if keep:
                     kept = page[:keep]
-                    self.feed.put(
-                        self._slots, Page(kept, self.start_reads([str(r["id"]) for r in kept]))
-                    )
+                    reads = self.start_reads([str(r["id"]) for r in kept])
+                    self.feed.put(self._slots, Page(kept, reads, run=run))
                     below = ids[keep - 1]
                 if self.pages == 1 and ids and self._on_first is not None and not stop:
                     self._on_first(ids[0])
                 if stop:
-                    break
+                    # Met the chain below: go on in the widest part a chain has yet to
+                    # read, if one is left that is worth a page.
+                    below = self.frontier.next_run(self.limit)
+                    if below is None:
+                        break
+                    self.runs += 1
         except HubSpotError as exc:
             if exc.status == 429 or exc.status >= 500:
                 self.feed.put(self._slots, exc)

@@ -12,8 +12,17 @@ claimed but not yet written does not count):
   the highest id the list emitted. After a page the list read whole this is the next
   page's cursor; after the page where the list met the walk (or the API's last page) it
   is that page's own cursor, read again and cut at ``listed_to``;
-* ``walked_to``: the lowest id the search walk emitted (``null``: none yet); the walk
-  goes on with ``hs_object_id <`` it, and the list keeps only ids below it;
+* ``walked_to``: the lowest id the search walk emitted from the top (``null``: none yet);
+  the walk goes on with ``hs_object_id <`` it, and the list keeps only ids below it;
+* ``gaps``: the stretches the walk read in lower parts once it met the top chain
+  (:meth:`~tap_hubspot_custom.descent.Frontier.next_run`), each ``below`` (the id it read
+  below: the floor of the chain or stretch above that part) and ``walked_to`` (the lowest
+  id of it emitted). A resumed pull keeps each as a bound at ``walked_to``: the chain
+  below that part reads up to it again, so the ids the stretch had claimed and not
+  emitted are read by that chain (or by the walk, which, once it met the top chain again,
+  goes to the widest part left as before). A stretch that emitted nothing is not saved:
+  its part goes back to the chain below. So a resumed pull may read a part again, never
+  skip one;
 * ``chains``: the list chains above the first (:mod:`tap_hubspot_custom.climb`), each
   ``from`` (the id it was started at), ``floor`` (the first id it was served: the chain
   below stops there; ``null`` while its first page was on the way), ``after`` and
@@ -108,6 +117,27 @@ class ChainPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class GapPoint:
+    """How far a stretch of the walk in a lower part got (see ``gaps`` above)."""
+
+    below: int
+    walked_to: int
+
+    @classmethod
+    def saved(cls, found: Any) -> GapPoint:
+        if not isinstance(found, Mapping):
+            raise BadPoint(f"gap {found!r} is not an object")
+        below = _id(found.get("below"), "below")
+        walked_to = _id(found.get("walked_to"), "walked_to")
+        if below is None or walked_to is None or walked_to >= below:
+            raise BadPoint(f"gap {found!r} is not a stretch of the walk")
+        return cls(below, walked_to)
+
+    def saving(self) -> dict[str, Any]:
+        return {"below": str(self.below), "walked_to": str(self.walked_to)}
+
+
+@dataclass(frozen=True, slots=True)
 class PullPoint:
     """How far a full pull got at both ends, and what its bookmark will need."""
 
@@ -120,6 +150,7 @@ class PullPoint:
     newest_ids: frozenset[str] = frozenset()
     """Ids emitted at ``newest`` (none when more than :data:`NEWEST_IDS_MAX`: see above)."""
     chains: tuple[ChainPoint, ...] = ()
+    gaps: tuple[GapPoint, ...] = ()
 
     @classmethod
     def saved(cls, state: Mapping[str, Any]) -> PullPoint | None:
@@ -141,6 +172,9 @@ class PullPoint:
         chains = found.get("chains") or []
         if not isinstance(chains, list):
             raise BadPoint(f"chains {chains!r} is not a list")
+        gaps = found.get("gaps") or []
+        if not isinstance(gaps, list):
+            raise BadPoint(f"gaps {gaps!r} is not a list")
         return cls(
             after or None,
             _id(found.get("listed_to"), "listed_to"),
@@ -150,6 +184,7 @@ class PullPoint:
             _ms(found.get("newest"), "newest"),
             frozenset(str(i) for i in ids),
             tuple(sorted((ChainPoint.saved(c) for c in chains), key=lambda c: c.start)),
+            tuple(sorted((GapPoint.saved(g) for g in gaps), key=lambda g: g.below)),
         )
 
     def save(self, state: MutableMapping[str, Any]) -> None:
@@ -163,6 +198,7 @@ class PullPoint:
             "newest": None if self.newest is None else iso(self.newest),
             "newest_ids": sorted(self.newest_ids) if keep else [],
             "chains": [c.saving() for c in self.chains],
+            "gaps": [g.saving() for g in self.gaps],
         }
 
     @staticmethod

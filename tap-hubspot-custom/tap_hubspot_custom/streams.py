@@ -58,8 +58,14 @@ from tap_hubspot_custom.climb import (
     split_points,
     walk_share,
 )
-from tap_hubspot_custom.descent import Descent, Feed, Frontier, Page, Segment
-from tap_hubspot_custom.first_pull import NEWEST_IDS_MAX, BadPoint, ChainPoint, PullPoint
+from tap_hubspot_custom.descent import Descent, Feed, Frontier, Page, Run, Segment
+from tap_hubspot_custom.first_pull import (
+    NEWEST_IDS_MAX,
+    BadPoint,
+    ChainPoint,
+    GapPoint,
+    PullPoint,
+)
 from tap_hubspot_custom.grouped_reads import GroupedReader
 from tap_hubspot_custom.hs_types import REPLICATION_KEY, RecordShaper
 from tap_hubspot_custom.paging import ListPaginator, SearchPaginator
@@ -165,6 +171,8 @@ class HubSpotObjectStream(HubSpotStream):
         """Pages of the walk and of the list chains above the first (their threads)."""
         self.climbs: list[Climb] = []
         self._chain_points: dict[Segment, ChainPoint] = {}
+        self._gap_points: dict[Run, GapPoint] = {}
+        """How far each stretch of the walk in a lower part was emitted."""
         self._wanted = 1
         """List chains this pull keeps reading (a chain that ended is replaced)."""
         self._chains_lock = threading.Lock()
@@ -375,16 +383,21 @@ class HubSpotObjectStream(HubSpotStream):
         self.descent, self._list_ends, self.list_pages = None, set(), 0
         self.frontier, self.feed, self.climbs = None, Feed(), []
         self._chain_points, self._first_list = {}, None
+        self._gap_points = {}
         if resume is not None:
             segments = [
                 Segment(c.start, c.floor, -1 if c.listed_to is None else c.listed_to)
                 for c in resume.chains
             ]
-            self.frontier = Frontier(resume.listed_to, resume.walked_to, segments)
+            runs = [Run(g.below, g.walked_to) for g in resume.gaps]
+            self._gap_points = {run: g for run, g in zip(runs, resume.gaps, strict=True)}
+            self.frontier = Frontier(resume.listed_to, resume.walked_to, segments, runs)
             self.logger.info(
                 "%s: resuming a first pull that did not finish: list from cursor %r (ids "
-                "above %s), %d more list chains, search walk below id %s",
+                "above %s), %d more list chains, search walk below id %s (%d lower parts "
+                "walked)",
                 self.name, resume.after, resume.listed_to, len(segments), resume.walked_to,
+                len(runs),
             )  # fmt: skip
             for chain, segment in zip(resume.chains, segments, strict=True):
                 self._chain_points[segment] = chain
@@ -503,8 +516,12 @@ class HubSpotObjectStream(HubSpotStream):
                 yield record
             if not records:
                 continue
-            if page.chain is None:
+            if page.chain is None and (page.run is None or page.run.top is None):
                 self._reached(walked_to=int(records[-1]["id"]))
+            elif page.chain is None:
+                assert page.run is not None and page.run.top is not None
+                self._gap_points[page.run] = GapPoint(page.run.top, int(records[-1]["id"]))
+                self._reached()
             else:
                 chain = self._chain_points[page.chain]
                 self._chain_points[page.chain] = ChainPoint(
@@ -539,6 +556,7 @@ class HubSpotObjectStream(HubSpotStream):
             # would be copied at every page.
             frozenset(newest.ids) if len(newest.ids) <= NEWEST_IDS_MAX else frozenset(),
             chains,
+            tuple(sorted(self._gap_points.values(), key=lambda g: g.below)),
         )
         self._point = point
         if self.replication_method == REPLICATION_INCREMENTAL:

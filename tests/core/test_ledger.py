@@ -262,6 +262,30 @@ def test_dead_letters_count_attempts_resolve_and_reopen(store):
     assert reopened.attempts == 3 and reopened.resolved_at is None
 
 
+def test_a_leg_without_letters_costs_no_resolve_probes(store):
+    """A written batch closes its records' open letters: a leg that has none (a first
+    import) sends no UPDATE for them; one refused in the same batch is still closed."""
+    updates: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE DEAD_LETTER"):
+            updates.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        with store.batch() as uow:
+            uow.resolve_dead_letters("project", FWD, ["a1", "a2"])
+        assert updates == []
+        with store.batch() as uow:
+            uow.dead_letter("project", FWD, "a1", {}, RecordError("INVALID", "bad"))
+            uow.resolve_dead_letters("project", FWD, ["a1"])
+            uow.resolve_dead_letters("project", REV, ["h1"])  # a leg with none: skipped
+        assert len(updates) == 1
+        assert store.dead_letters("project", FWD) == []
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+
+
 def test_dead_letters_a_run_read_are_not_replayed_by_it_and_come_by_pages(store):
     error = RecordError("DUPLICATE_VALUE", "dup")
     with store.batch() as uow:  # an earlier run refused five records

@@ -13,6 +13,7 @@ from tap_hubspot_custom.search_plan import epoch_ms
 
 from tests.tap_hubspot_custom.conftest import Run, run_tap, run_tap_slowed
 from tests.tap_hubspot_custom.sandbox_helpers import hubspot_ready, tap_config
+from tests.tap_hubspot_custom.skewed_tap import skewed
 
 pytestmark = pytest.mark.skipif(not hubspot_ready(), reason="HubSpot sandbox not registered")
 
@@ -68,6 +69,42 @@ def test_both_ends_meet_and_emit_each_record_once(clean_sandbox) -> None:
     assert bookmark is not None and bookmark <= newest
     assert state["boundary_ids"] == []
     assert state["boundary_complete"] is (bookmark == newest)
+
+
+def test_the_walk_reads_the_parts_the_chains_left_once_it_met_the_top_one(clean_sandbox) -> None:
+    clean_sandbox.seed(hubspot={"companies": 5, "contacts": RECORDS})
+    config = _config(
+        clean_sandbox.env, "contacts", max_requests_per_10s=10**6, search_requests_per_second=1000
+    )
+    serial = run_tap({**config, "search_walk": False})
+    # More chains (calls of 50 ms or more, the portal's limits lifted), nearly every id
+    # theirs: the walk meets the top chain at once, while the chains below have most of
+    # their parts still to read.
+    clean_sandbox.set_faults(latency_ms=60, hs_ten_second_max=10**7, hs_search_per_second=10**4)
+    clean_sandbox.clear_stats()
+    try:
+        with skewed():
+            walked = run_tap(config)
+        stats = clean_sandbox.stats()["hubspot"]
+    finally:
+        clean_sandbox.set_faults()
+
+    stream = walked.tap.streams["contacts"]
+    assert stream.descent is not None and stream.frontier is not None
+    assert len(stream.frontier.segments) > 2  # chains were started
+    lower = [run for run in stream.frontier.runs if run.top is not None]
+    assert stream.descent.runs == 1 + len(lower) >= 2  # the walk read a lower part or more
+    assert all(run.high is not None and run.high < run.top for run in lower if run.high)
+    searched_low = [
+        r["id"]
+        for r in walked.records["contacts"]
+        if any(run.high is not None and run.high <= int(r["id"]) < run.top for run in lower)
+    ]
+    assert searched_low  # records of a lower part came from the walk's stretch there
+    ids = walked.ids("contacts")
+    assert len(ids) == len(set(ids)) == RECORDS  # each record once
+    assert _by_id(walked, "contacts") == _by_id(serial, "contacts")
+    assert stats["calls"][SEARCH] == stream.descent.pages
 
 
 def test_bookmark_leaves_the_search_index_lag_to_the_next_run(clean_sandbox) -> None:

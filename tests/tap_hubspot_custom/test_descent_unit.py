@@ -1,6 +1,7 @@
 """The frontier between the list chains (up) and the search walk (down): whatever the
 order the ends' pages arrive in, and however a guessed cursor is answered, every id is
-claimed by exactly one end, and each end stops where the next one began."""
+claimed by exactly one end, and each end stops where the next one began -- also when the
+walk, having met a chain, goes on down the widest part the chains have left."""
 
 from __future__ import annotations
 
@@ -92,12 +93,16 @@ def pull_chains(
     add_at: int,
     order: list[int],
     splits: frozenset[int] = frozenset(),
+    gap_width: int = 0,
+    frontier: Frontier | None = None,
 ) -> list[int]:
     """Chain 0 up from the lowest id, chains started at ``starts`` (after ``add_at``
     steps) answering as ``guesses`` say, the walk down from the top; at each step in
     ``splits`` one more chain in the middle of the widest part left (as when a chain
-    ends); steps taken in ``order``. Every id each end claimed, in claim order."""
-    frontier = Frontier()
+    ends); steps taken in ``order``. With ``gap_width``, the walk that met a chain goes on
+    in the widest part left at least that wide (:meth:`Frontier.next_run`). Every id each
+    end claimed, in claim order."""
+    frontier = frontier if frontier is not None else Frontier()
     claimed: list[int] = []
     up, down = 0, len(ids)
     zero_done = walk_done = False
@@ -113,10 +118,15 @@ def pull_chains(
     def step_walk() -> None:
         nonlocal down, walk_done
         page = ids[max(0, down - search_page) : down][::-1]
-        keep, walk_done = frontier.claim_down(page, len(page) < search_page)
+        keep, stop = frontier.claim_down(page, len(page) < search_page)
         claimed.extend(page[:keep])
         if keep:
             down = ids.index(page[keep - 1])
+        if stop:
+            below = frontier.next_run(gap_width) if gap_width else None
+            walk_done = below is None
+            if below is not None:  # search ``hs_object_id < below`` from here
+                down = bisect_left(ids, below)
 
     def first_page(chain: _Chain) -> list[int] | None:
         start = chain.segment.start
@@ -197,7 +207,7 @@ def pull_chains(
     return claimed
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(
     ids=st.lists(st.integers(1, 2000), unique=True, max_size=150).map(sorted),
     list_page=st.integers(1, 12),
@@ -207,6 +217,7 @@ def pull_chains(
     add_at=st.integers(0, 6),
     order=st.lists(st.integers(0, 5), max_size=80),
     splits=st.frozensets(st.integers(0, 40), max_size=4),
+    gap_width=st.integers(0, 300),
 )
 def test_several_chains_claim_every_id_exactly_once(
     ids: list[int],
@@ -217,9 +228,17 @@ def test_several_chains_claim_every_id_exactly_once(
     add_at: int,
     order: list[int],
     splits: frozenset[int],
+    gap_width: int,
 ) -> None:
-    claimed = pull_chains(ids, list_page, search_page, starts, guesses, add_at, order, splits)
+    """Also when the walk that met a chain goes on in the widest part left (``gap_width``
+    > 0: at least that wide)."""
+    frontier = Frontier()
+    claimed = pull_chains(
+        ids, list_page, search_page, starts, guesses, add_at, order, splits, gap_width, frontier
+    )
     assert sorted(claimed) == ids  # each once: none lost, none twice
+    # Each stretch of the walk in a lower part claimed ids below its top only.
+    assert all(r.high < r.top for r in frontier.runs if r.high is not None and r.top is not None)
 
 
 def test_a_chain_waits_for_the_guess_above_it() -> None:
@@ -241,3 +260,48 @@ def test_a_guess_answered_below_its_id_is_dropped() -> None:
     assert not frontier.holds(above, [7, 8, 12])
     assert frontier.guess_failed and frontier.add_chain(20) is None  # no further chain
     assert frontier.claim_up([5, 10, 11, 12], True) == (slice(0, 4), True)  # reads through
+
+
+def _with_middle_chain(first: list[int]) -> tuple[Frontier, Segment]:
+    """The first chain has read ids 1 and 2; a chain above it proved itself with ``first``
+    and claimed them."""
+    frontier = Frontier()
+    assert frontier.claim_up([1, 2], False) == (slice(0, 2), False)
+    middle = frontier.add_chain(first[0])
+    assert middle is not None and frontier.holds(middle, first)
+    assert frontier.claim_up(first, False, middle) == (slice(0, len(first)), False)
+    return frontier, middle
+
+
+def test_the_walk_goes_on_in_the_widest_part_left() -> None:
+    frontier, middle = _with_middle_chain([100, 101])
+    # The walk from the top meets the middle chain (no id between 101 and 120): 3..99 left.
+    assert frontier.claim_down([199, 150, 120, 101], False) == (3, True)
+    assert frontier.high == 120
+    assert frontier.next_run(10) == 100  # below the middle chain's floor
+    # The chain below keeps ids under the stretch's lowest claim, the stretch ids above it.
+    assert frontier.claim_down([99, 98, 97], False) == (3, False)
+    assert frontier.claim_up([3, 4, 97], False) == (slice(0, 2), True)
+    assert frontier.claim_down([96, 95, 4, 3], False) == (2, True)
+    # The first chain met the stretch, the middle chain met the walk: nothing is left.
+    assert frontier.next_run(1) is None
+    assert frontier.claim_up([120], False, middle) == (slice(0, 0), True)
+    assert frontier.list_done
+
+
+def test_a_narrow_part_is_left_to_its_chain() -> None:
+    frontier, _ = _with_middle_chain([100])
+    assert frontier.claim_down([300, 200, 100], False) == (2, True)
+    assert frontier.next_run(98) is None  # 3..99: 97 ids wide
+    assert frontier.next_run(97) == 100
+
+
+def test_no_part_is_walked_below_a_guess_on_the_way() -> None:
+    frontier, _ = _with_middle_chain([500, 501])
+    guess = frontier.add_chain(100)  # in the first chain's part
+    assert guess is not None
+    assert frontier.claim_down([700, 600, 501], False) == (2, True)
+    # The first chain's part ends at the guess, which may still be dropped: not walked.
+    assert frontier.next_run(1) is None
+    assert frontier.holds(guess, [100])
+    assert frontier.next_run(1) == 500  # the guess held: its part, 100..499, is widest

@@ -4,7 +4,9 @@ The tap runs as its own process, reading 1,000 projects from both ends (the list
 up, the search walk down) or by the list alone; once it has written a STATE whose
 ``first_pull`` holds 40 % of them or more (read from its output, never after a guessed
 delay), it is killed with SIGKILL (with more list chains -- calls slow enough, limits
-lifted -- once a chain above the first has emitted records too). The rerun with that
+lifted -- once a chain above the first has emitted records too; with the walk gone on
+down a part a chain below had left -- once that stretch has emitted records). The rerun
+with that
 STATE goes on from both ends: together the two runs emit every project exactly once,
 the rerun reads less than a whole pull, it ends with the bookmark an uninterrupted pull
 sets, and the run after it reads nothing. A saved cursor HubSpot refuses (one that
@@ -28,6 +30,8 @@ from tests.tap_kill import killed_at_state
 pytestmark = pytest.mark.skipif(not hubspot_ready(), reason="HubSpot sandbox not registered")
 
 TAP = str(Path(sys.executable).parent / "tap-hubspot-custom")
+SKEWED_TAP = [sys.executable, str(Path(__file__).with_name("skewed_tap.py"))]
+"""The tap with its first split leaving the walk almost nothing at the top."""
 SEEDED_AT = "2026-03-01T00:00:00.000Z"
 PROJECTS = 1000
 PAGE = 50
@@ -63,11 +67,11 @@ def _config(env: dict[str, str], walk: bool, chains: bool = False) -> dict[str, 
 
 
 def killed_at_resume_point(
-    config: dict[str, Any], tmp: Path, walk: bool, chains: bool = False
+    config: dict[str, Any], tmp: Path, walk: bool, chains: bool = False, gaps: bool = False
 ) -> tuple[list[str], dict[str, Any]]:
     """Run the tap; SIGKILL it at the first resume point covering ``KILL_AFTER`` records
     (with the walk on: one where both ends have emitted records; with chains: one where a
-    chain above the first has too)."""
+    chain above the first has too; with ``gaps``: one where the walk has in a lower part)."""
 
     def both_ends(ids: list[str], bookmark: dict[str, Any]) -> bool:
         point = bookmark.get(FIRST_PULL) or {}
@@ -76,21 +80,25 @@ def killed_at_resume_point(
             point.get("listed_to")
             and (point.get("walked_to") or not walk)
             and (climbed or not chains)
+            and (point.get("gaps") or not gaps)
         )
 
-    return killed_at_state(TAP, config, "project", tmp, both_ends)
+    return killed_at_state(SKEWED_TAP if gaps else TAP, config, "project", tmp, both_ends)
 
 
 @pytest.mark.parametrize(
-    ("walk", "chains"), [(True, False), (False, False), (True, True)],
-    ids=["walk", "list-only", "chains"],
+    ("walk", "chains", "gaps"),
+    [(True, False, False), (False, False, False), (True, True, False), (True, True, True)],
+    ids=["walk", "list-only", "chains", "lower-part"],
 )  # fmt: skip
-def test_killed_first_pull_resumes_at_both_ends(seeded, tmp_path, walk: bool, chains: bool) -> None:
+def test_killed_first_pull_resumes_at_both_ends(
+    seeded, tmp_path, walk: bool, chains: bool, gaps: bool
+) -> None:
     config = _config(seeded.env, walk, chains)
     # Both ends under way at once, as on a real portal; calls slow enough for more chains.
     seeded.set_faults(latency_ms=60, **LIFTED) if chains else seeded.set_faults(latency_ms=20)
     try:
-        first_ids, saved = killed_at_resume_point(config, tmp_path, walk, chains)
+        first_ids, saved = killed_at_resume_point(config, tmp_path, walk, chains, gaps)
     finally:
         seeded.set_faults()
     progress = saved["bookmarks"]["project"]
@@ -100,6 +108,8 @@ def test_killed_first_pull_resumes_at_both_ends(seeded, tmp_path, walk: bool, ch
     assert len(set(first_ids)) == len(first_ids) < PROJECTS
     assert len(json.dumps(saved)) < 20_000  # far below meltano's 8 MiB buffer
     assert bool(point["chains"]) is chains
+    if gaps:
+        assert point["gaps"]  # killed while the walk read a part a chain below had left
 
     second = run_tap(config, state=saved)
     stream = second.tap.streams["project"]
@@ -111,6 +121,12 @@ def test_killed_first_pull_resumes_at_both_ends(seeded, tmp_path, walk: bool, ch
     walked_pages = stream.descent.pages if stream.descent is not None else 0
     climbed_pages = sum(climb.pages for climb in stream.climbs)
     assert len(stream.climbs) == len(point["chains"])  # the saved chains go on
+    assert stream.frontier is not None or not walk
+    if gaps:  # each lower stretch saved is a bound the chain below reads up to again
+        assert stream.frontier is not None
+        kept = [(run.top, run.high) for run in stream.frontier.runs if run.top is not None]
+        saved_gaps = [(int(g["below"]), int(g["walked_to"])) for g in point["gaps"]]
+        assert kept[: len(saved_gaps)] == sorted(saved_gaps)
     assert (stream.list_pages + climbed_pages) * PAGE + walked_pages * SEARCH_PAGE < PROJECTS
 
     whole = run_tap(config)  # the same pull, uninterrupted

@@ -4,9 +4,10 @@ A SIGKILL right after the tap wrote a STATE line leaves exactly the messages up 
 line, so a kill point is a prefix of a real run: hypothesis picks where each run of a
 chain of up to three runs is cut (with the search walk on or off, small pages, records
 sharing milliseconds, more list chains whose guessed cursors hold, are refused or are
-answered with ids below them), and the last run is left to finish. Whatever the cuts, every
-record is emitted exactly once across the runs, the last run ends with the bookmark an
-uninterrupted pull sets, and the run after it reads nothing.
+answered with ids below them, a first split that leaves the walk almost nothing so that
+it goes on down the parts the chains left), and the last run is left to finish. Whatever
+the cuts, every record is emitted exactly once across the runs, the last run ends with
+the bookmark an uninterrupted pull sets, and the run after it reads nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tap_hubspot_custom.first_pull import FIRST_PULL, BadPoint, PullPoint
 
 from tests.tap_hubspot_custom.conftest import Run, fake_config, run_tap
 from tests.tap_hubspot_custom.fake_hubspot import FakePortal
+from tests.tap_hubspot_custom.skewed_tap import skewed
 
 PROJECT = "2-9"
 BOOKMARK = ("replication_key_value", "boundary_ids", "boundary_complete")
@@ -66,13 +68,18 @@ def chains_on() -> Any:
     per_ms=st.integers(1, 6),
     walk=st.booleans(),
     cuts=st.lists(st.floats(0, 1), min_size=1, max_size=3),
-    chains=st.sampled_from([None, "after", "refuse", "below"]),
+    chains=st.sampled_from([None, "after", "refuse", "below", "skewed"]),
 )
 def test_a_pull_killed_anywhere_resumes_to_the_uninterrupted_end(
     records: int, per_ms: int, walk: bool, cuts: list[float], chains: str | None
 ) -> None:
-    with requests_mock.Mocker() as mocker, chains_on() if chains else mock.MagicMock():
-        fake = FakePortal(foreign_after=None if chains == "after" else chains).install(mocker)
+    with (
+        requests_mock.Mocker() as mocker,
+        chains_on() if chains else mock.MagicMock(),
+        skewed() if chains == "skewed" else mock.MagicMock(),
+    ):
+        foreign = None if chains in ("after", "skewed") else chains
+        fake = FakePortal(foreign_after=foreign).install(mocker)
         for i in range(records):
             if i % per_ms == 0:
                 fake.tick()

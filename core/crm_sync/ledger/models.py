@@ -74,7 +74,8 @@ def _sqlite_text(value: datetime | None) -> str | None:
     """``value`` as SQLite's ``DATETIME`` column stores it: naive UTC, microseconds."""
     if value is None:
         return None
-    if value.tzinfo is not None:
+    zone = value.tzinfo
+    if zone is not None and zone is not UTC:  # a UTC time's text is cut before its offset
         value = value.astimezone(UTC)
     return value.isoformat(" ", "microseconds")[:26]
 

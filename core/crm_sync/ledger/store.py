@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -492,7 +493,7 @@ class LedgerBatch:
         A link replaces any other pairing of either id (a record re-created on one
         side). Times only ever move forward; ``base=None`` keeps the stored base.
         """
-        text = None if base is None else json_text(_json_ready(base))  # as the column stores it
+        text = None if base is None else base_text(base)  # as the column stores it
         key = (mapping, sf_id)
         row = self._links.get(key)
         if row is None:
@@ -760,8 +761,16 @@ class LedgerBatch:
                 )
 
     def _resolve_dead(self, connection: Any, at: Any) -> None:
-        """Close the open letters of records now written (``uq_dead_letter`` probes)."""
+        """Close the open letters of records now written (``uq_dead_letter`` probes).
+
+        A leg without any letter (a first import) skips its probes: one per record
+        written, each finding nothing. Letters this batch refused are in the table by now.
+        """
         rows = self._resolved_dead  # repeats cost a probe that finds the letter closed
+        legs = {(m, d) for m, d, _, _ in rows}
+        lettered = {leg for leg in legs if _has_letters(connection, *leg)}
+        if lettered != legs:
+            rows = [row for row in rows if (row[0], row[1]) in lettered]
         any_code = [(at, m, d, i) for m, d, i, code in rows if code is None]
         of_code = [(at, m, d, code, i) for m, d, i, code in rows if code is not None]
         RESOLVE_LETTER.run(connection, any_code)
@@ -774,6 +783,17 @@ class LedgerBatch:
             for (mapping, direction, run_id), ids in self._seen.items()
             for source_id in ids
         ])  # fmt: skip
+
+
+def _has_letters(connection: Any, mapping: str, direction: str) -> bool:
+    """Whether a leg has any dead letter, open or closed (a prefix of ``uq_dead_letter``)."""
+    table = DeadLetterRow.__table__
+    query = (
+        select(table.c.id)
+        .where(table.c.mapping == mapping, table.c.direction == direction)
+        .limit(1)
+    )
+    return connection.execute(query).first() is not None
 
 
 def _keyset_pages(
@@ -800,6 +820,29 @@ def _keyset_pages(
 
 _JSON_PLAIN = frozenset({str, int, float, bool, type(None)})
 """Types a JSON column stores as they are (checked by exact type: the common case)."""
+_AS_READY = _JSON_PLAIN | {Decimal}
+"""Value types msgspec encodes as :func:`_json_ready` would leave them (a ``Decimal`` as
+the text ``str()`` gives it); a date-time is not one (msgspec writes UTC as ``Z``)."""
+_STR_ONLY = frozenset({str})
+_DICT_ONLY = frozenset({dict})
+
+
+def base_text(base: Mapping[str, Mapping[str, Any]]) -> str:
+    """A base's JSON text, as ``json_text(_json_ready(base))`` writes it.
+
+    A base is a dict of two dicts of field names and plain values (text, numbers, the
+    Singer reader's ``Decimal``): their types are checked in C, and such a base is encoded
+    as it is, without the copy :func:`_json_ready` makes of every half (a first import
+    links a new base per record, on the writer thread). Any other base goes that way.
+    """
+    if type(base) is dict:
+        halves = base.values()
+        if set(map(type, halves)) <= _DICT_ONLY:
+            values = set(map(type, chain.from_iterable(map(dict.values, halves))))
+            keys = set(map(type, chain(base, chain.from_iterable(halves))))
+            if values <= _AS_READY and keys <= _STR_ONLY:
+                return json_text(base)
+    return json_text(_json_ready(base))
 
 
 def _json_ready(value: Any) -> Any:

@@ -205,15 +205,18 @@ def decide_field(
 # --------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SourceRecord:
-    """One incoming record of a leg.
+    """One incoming record of a leg (one per record read: not ``frozen``, whose
+    ``__init__`` sets each field through ``object.__setattr__``; never changed once made).
 
     ``values`` use the destination's field names and representation (the mapper's
-    output). ``native``, when the mapper passes it, holds the source's own names and
-    values; it lets the source half of the base advance exactly (otherwise the
-    destination value is used, which the normaliser makes equal in most cases and
-    the next reverse leg corrects by one read, never by a write).
+    output); only the mapping's fields are read from it, so it may be the mapped record
+    itself, other keys and all (a target passes it as it came, without a copy).
+    ``native``, when the mapper passes it, holds the source's own names and values; it
+    lets the source half of the base advance exactly (otherwise the destination value is
+    used, which the normaliser makes equal in most cases and the next reverse leg
+    corrects by one read, never by a write).
     """
 
     id: str
@@ -285,9 +288,10 @@ class Tombstone:
     deleted_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RecordPlan:
-    """The reconciled plan for one record of one leg.
+    """The reconciled plan for one record of one leg (one per record: not ``frozen``, as
+    :class:`SourceRecord`; a changed plan is a copy, :func:`dataclasses.replace`).
 
     After the write succeeds, the target stores ``base_after`` (when not None) and
     ``tombstones`` in the ledger, and links ``source_id`` to the destination id.

@@ -123,8 +123,9 @@ class AssociationDiff:
             hub = dict(base.get("hubspot") or {})
             old_hub = old_base.get("hubspot")
             kept = {k: v for k, v in old_hub.items() if k.startswith(ASSOC_KEY)} if old_hub else {}
-            changed = bool(plan.base_after) and any(k not in hub for k in kept)
+            changed = False
             if kept:  # a new base keeps what the associations were made from
+                changed = bool(plan.base_after) and any(k not in hub for k in kept)
                 hub = {**kept, **hub}
             stale: list[AssociationRef] = []
             for spec in record_associations(payloads[plan.source_id]):

@@ -160,10 +160,6 @@ class MappedLeg:
         property (``mapping.id_property``); one that does not is updated by its own id
         (:func:`~crm_sync.sync.batch.keyed`). For a destination that upserts by that key."""
         self.report_lock: AbstractContextManager[Any] = report_lock or nullcontext()
-        self.value_names = tuple(
-            dict.fromkeys(f.name_on(self.direction.destination) for f in mapping.policy.fields)
-        )
-        """The mapped fields' names in a record (on the destination side), in policy order."""
 
     def source_record(self, record: Mapping[str, Any]) -> SourceRecord:
         """The reconciler's view of one mapped record."""
@@ -174,11 +170,10 @@ class MappedLeg:
                 f"stream {self.stream_name!r}: record without {mapping.source_id_field!r}:"
                 f" {dict(record)!r:.300}"
             )
-        names = self.value_names
         modified = record.get(mapping.modified_field) if mapping.modified_field else None
         return SourceRecord(
             id=str(source_id),
-            values={k: record[k] for k in names if k in record},
+            values=record,  # the reconciler reads the mapping's fields only: no copy of them
             modified_at=read_datetime(modified),
             deleted_at=read_datetime(record.get(DELETED_AT)),
             native=record.get("_crm_source_values") or None,

@@ -272,16 +272,42 @@ class HubSpotSink(SyncSink):
             self.leg.plan_associations(planned)  # the preview counts what it would associate
             durable()
             return
+        diff = self._planned_diff(planned)
         self._submit(
             planned.payloads,
-            lambda: self._write_mapped(planned),
+            lambda: self._write_mapped(planned, diff),
             durable,
             skipped=lambda: self.leg.unplan(planned),
         )
 
-    def _write_mapped(self, planned: PlannedBatch) -> None:
+    def _planned_diff(self, planned: PlannedBatch) -> AssociationDiff | None:
+        """The batch's association diff, worked out on the planning thread.
+
+        It reads the write only for the records HubSpot refused, so while the previous
+        batch is written it can be made as if none will be; the writer's thread (the
+        pipeline's critical path) uses it unless a record was refused (then it makes the
+        diff again from the write, as it always did).
+        """
+        assert self.mapping is not None
+        if not self.mapping.has_associations:
+            return None
+        return AssociationDiff.of(
+            self.mapping_name, planned.plans, BatchWrite(), planned.payloads, planned.states
+        )
+
+    def _write_mapped(self, planned: PlannedBatch, diff: AssociationDiff | None = None) -> None:
         """The pipeline's half of a mapped batch: write, associate, commit the ledger."""
-        write = self.leg.write(planned, self.destination, after_write=self._after_write)
+
+        def after_write(
+            plans: Sequence[RecordPlan],
+            write: BatchWrite,
+            payloads: Mapping[str, Mapping[str, Any]],
+            states: Mapping[str, LedgerState],
+        ) -> Linked:
+            ready = diff if plans is planned.plans and not write.refused else None
+            return self._after_write(plans, write, payloads, states, ready)
+
+        write = self.leg.write(planned, self.destination, after_write=after_write)
         attempted = sum(1 for p in planned.plans if p.writes)
         warn_refused(
             self.logger,
@@ -314,10 +340,12 @@ class HubSpotSink(SyncSink):
         write: BatchWrite,
         payloads: Mapping[str, Mapping[str, Any]],
         states: Mapping[str, LedgerState],
+        diff: AssociationDiff | None = None,
     ) -> Linked:
         """Associations, then the write-back of new HubSpot ids to Salesforce; a quota
-        stop of the write-back keeps the associations made (:class:`HookStopped`)."""
-        linked = self._associate(plans, write, payloads, states)
+        stop of the write-back keeps the associations made (:class:`HookStopped`).
+        ``diff``: the associations' diff made while planning, if it still holds."""
+        linked = self._associate(plans, write, payloads, states, diff)
         if self.writeback is not None:
             try:
                 self.writeback.after_write(plans, write, payloads, states)
@@ -332,12 +360,14 @@ class HubSpotSink(SyncSink):
         write: BatchWrite,
         payloads: Mapping[str, Mapping[str, Any]],
         states: Mapping[str, LedgerState],
+        diff: AssociationDiff | None = None,
     ) -> Linked:
         """Make associations whose lookup changed vs the base; park the unresolvable ones."""
         assert self.mapping is not None
         if not self.mapping.has_associations:
             return NOTHING_LINKED
-        diff = AssociationDiff.of(self.mapping_name, plans, write, payloads, states)
+        if diff is None:
+            diff = AssociationDiff.of(self.mapping_name, plans, write, payloads, states)
         linked, made = diff.apply(self._association_writer(), write, states)
         with self._report_lock:
             self.report.counts.associations_made += made

@@ -13,9 +13,11 @@ import logging
 import os
 import socket
 import sys
+from typing import Any
 
 import uvicorn
 
+from crm_sandbox.core import call_log
 from crm_sandbox.core.app import assemble
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.faults import FaultSettings
@@ -74,8 +76,11 @@ def serve(data_dir: DataDir, port: int, host: str = "127.0.0.1") -> None:
     sock.listen(512)
     sock.set_inheritable(True)
     actual_port = sock.getsockname()[1]
+    app: Any = sandbox.asgi_app()
+    if os.environ.get(call_log.ENV):  # a benchmark's log of every answered call
+        app = call_log.CallLog(app, open(os.environ[call_log.ENV], "a"))  # noqa: SIM115
     config = uvicorn.Config(
-        sandbox.asgi_app(),
+        app,
         ssl_certfile=str(data_dir.server_cert),
         ssl_keyfile=str(data_dir.server_cert),
         log_level=os.environ.get("CRM_SANDBOX_LOG_LEVEL", "warning"),

@@ -63,10 +63,6 @@ class RangeCounts:
         live-records count of the type."""
         self._pending.append((type_id, prop, key, record_id, delta))
 
-    def changed_many(self, rows: list[tuple[str, str, Any, int, int]]) -> None:
-        """:meth:`changed` of many ``(type_id, prop, key, record_id, delta)``."""
-        self._pending += rows
-
     def savepoint(self) -> int:
         return len(self._pending)
 

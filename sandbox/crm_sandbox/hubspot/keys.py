@@ -163,20 +163,25 @@ class SearchKeys:
         self, conn: sqlite3.Connection, ot: ObjectType, rows: list[tuple[int, dict[str, str]]]
     ) -> None:
         """Keys of new records, in one statement (bulk seeding)."""
-        type_id = ot.object_type_id
-        out: list[tuple[str, str, Any, int]] = []
-        for name, prop in self.indexed(ot).props.items():
-            # property by property: the records of a batch share their time stamps, so
-            # each distinct value is keyed once
-            present = [(v, record_id) for record_id, values in rows
-                       if (v := values.get(name)) is not None]  # fmt: skip
-            keys = {v: key_of(prop, v) for v in {v for v, _ in present}}
-            out += [(type_id, name, k, record_id) for v, record_id in present
-                    if (k := keys[v]) is not None]  # fmt: skip
+        props = self.indexed(ot).props
+        memo: dict[tuple[str, str], Any] = {}  # seeded records share their time stamps
+        out = []
+        for record_id, values in rows:
+            for name, prop in props.items():
+                value = values.get(name)
+                if value is None:
+                    continue
+                key = memo.get((name, value))
+                if key is None:
+                    key = memo[name, value] = key_of(prop, value)
+                if key is not None:
+                    out.append((ot.object_type_id, name, key, record_id))
         # new record ids: no row can already exist, so every row is an added key
         conn.executemany("INSERT INTO record_keys VALUES (?, ?, ?, ?)", out)
-        self.counts.changed_many([(*row, 1) for row in out])
-        self.counts.changed_many([(type_id, "", None, record_id, 1) for record_id, _ in rows])
+        for type_id, name, key, record_id in out:
+            self.counts.changed(type_id, name, key, record_id, 1)
+        for record_id, _ in rows:
+            self.counts.changed(ot.object_type_id, "", None, record_id, 1)
 
     def drop(
         self, conn: sqlite3.Connection, ot: ObjectType, rows: list[tuple[int, dict[str, str]]]

@@ -464,10 +464,10 @@ class BulkJobs:
                 writer.writerow(row)
             return buffer.getvalue()
         extra_name = "sf__Created" if kind == "success" else "sf__Error"
-        header = json.loads(rows[0][2])[0] if rows else _uploaded_header(self, job_id, info)
+        header = jsontext.loads(rows[0][2])[0] if rows else _uploaded_header(self, job_id, info)
         writer.writerow(["sf__Id", extra_name, *header])
-        for sf_id, extra, cells in rows:
-            writer.writerow([sf_id, extra, *json.loads(cells)[1]])
+        for sf_id, extra, cells in rows:  # cells: [header, row] as _write stored them
+            writer.writerow([sf_id, extra, *jsontext.loads(cells)[1]])
         return buffer.getvalue()
 
     def reset(self) -> None:

@@ -21,8 +21,9 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 def nocase(value: str) -> str:
-    """``value`` as SQLite's NOCASE collation compares it (ASCII letters folded only)."""
-    return value.translate(_ASCII_LOWER)
+    """``value`` as SQLite's NOCASE collation compares it (ASCII letters folded only:
+    for ASCII text, what ``lower`` gives, several times faster than the table)."""
+    return value.lower() if value.isascii() else value.translate(_ASCII_LOWER)
 
 
 class RowChecks:

@@ -19,7 +19,7 @@ from crm_sandbox.salesforce.calculated import (
     rollup_parents,
     row_columns,
 )
-from crm_sandbox.salesforce.derived import AUDIT_FIELDS, derive
+from crm_sandbox.salesforce.derived import derive
 from crm_sandbox.salesforce.errors import (
     ROLLED_BACK_MESSAGE,
     RecordError,
@@ -180,7 +180,7 @@ class SalesforceStore:
             self.insert_rows(org, [row])
 
     def _audit(self, now: str, *, created: bool) -> dict[str, Any]:
-        values = dict(zip(AUDIT_FIELDS, (now, now, self.user_id), strict=True))
+        values = {"LastModifiedDate": now, "SystemModstamp": now, "LastModifiedById": self.user_id}
         if created:
             values.update(CreatedDate=now, CreatedById=self.user_id, IsDeleted=0)
         return values

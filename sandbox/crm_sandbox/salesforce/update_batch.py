@@ -43,14 +43,28 @@ class UpdateBatch:
         self._conn: sqlite3.Connection | None = None
         self._held: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = defaultdict(list)
         self._parents: dict[str, tuple[ObjectDef, list[str]]] = {}
+        self.idents: list[str | None] = []
+        """Each item's normalized ``Id`` (None: malformed, absent, or a refused item)."""
+        self._uniques: dict[str, frozenset[str]] = {}
+
+    def unique_fields(self, obj: ObjectDef) -> frozenset[str]:
+        """The unique fields of ``obj`` but ``Id`` (asked once a batch)."""
+        found = self._uniques.get(obj.name)
+        if found is None:
+            found = self._uniques[obj.name] = frozenset(
+                n for n, f in obj.fields.items() if f.unique and n != "Id"
+            )
+        return found
 
     @classmethod
     def of(cls, schema: SchemaRegistry, items: Sequence[_Prepared]) -> UpdateBatch | None:
         """A batch for ``items``, or None when they need the sequential path: a record
         named twice (the second sees the first's write), a parent given by external id,
         a unique value that is not text."""
+        batch = cls(schema, items)
         seen: set[str] = set()
         for item in items:
+            batch.idents.append(None)
             if item.error is not None:
                 continue
             if item.refs:
@@ -60,14 +74,14 @@ class UpdateBatch:
                 if ident in seen:
                     return None
                 seen.add(ident)
+                batch.idents[-1] = ident
             obj = item.obj
-            if obj is not None and any(
-                obj.fields[n].unique and v is not None and not isinstance(v, str)
-                for n, v in item.values.items()
-                if n != "Id"
-            ):
-                return None
-        return cls(schema, items)
+            if obj is not None:
+                for name in batch.unique_fields(obj).intersection(item.values):
+                    value = item.values[name]
+                    if value is not None and not isinstance(value, str):
+                        return None
+        return batch
 
     def start(self, conn: sqlite3.Connection) -> None:
         """Read the rows the list names and the holders of the unique values it sets."""
@@ -78,18 +92,17 @@ class UpdateBatch:
         objects: dict[str, ObjectDef] = {}
         written: dict[str, set[str]] = defaultdict(set)
         """Field names each object's items set."""
-        for item in self.items:
+        for item, ident in zip(self.items, self.idents, strict=True):
             if item.error is not None:
                 continue
-            ident = normalize_id(str(item.values.get("Id") or ""))
             if ident is not None:
                 by_object[ident[:3]].append(ident)
             if item.obj is not None:
                 objects[item.obj.name] = item.obj
-                fields = item.obj.fields
                 written[item.obj.name].update(item.values)
-                for name, value in item.values.items():
-                    if name != "Id" and isinstance(value, str) and fields[name].unique:
+                for name in self.unique_fields(item.obj).intersection(item.values):
+                    value = item.values[name]
+                    if isinstance(value, str):
                         unique[(item.obj.name, name)].add(value)
         for prefix, ids in by_object.items():
             obj = self.schema.by_key_prefix(prefix)

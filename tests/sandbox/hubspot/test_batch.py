@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import pytest
 from hubspot.crm.objects import (
@@ -101,6 +102,15 @@ def test_upsert_by_unique_property(hs, raw):
     )
     assert reply.status_code == 400
     assert reply.json()["message"].startswith("Unable to perform update/upsert by non-unique")
+
+
+def _properties(raw, object_type: str, record_id: str, names: Iterable[str]) -> dict:
+    """The named properties of one record, as a single read answers them."""
+    reply = raw(
+        "GET", f"/crm/v3/objects/{object_type}/{record_id}",
+        params={"properties": ",".join(names)},
+    )  # fmt: skip
+    return reply.json()["properties"]
 
 
 def _upsert(raw, inputs: list[dict]) -> dict:
@@ -272,11 +282,8 @@ def test_batch_values_memoised_per_batch_match_single_creates(raw):
             json={"properties": {"project_name": f"S{i}", **props}},
         )  # fmt: skip
         if single.status_code == 201:
-            read = raw(
-                "GET", f"/crm/v3/objects/project/{single.json()['id']}",
-                params={"properties": ",".join(props)},
-            )  # fmt: skip
-            expected: object = {k: read.json()["properties"].get(k) for k in props}
+            read = _properties(raw, "project", single.json()["id"], props)
+            expected: object = {k: read.get(k) for k in props}
             got = [{k: outcome[t].get(k) for k in props} for t in (f"t{i}", f"t{i + 9}")]
         else:
             refused += 1
@@ -321,10 +328,7 @@ def test_batch_text_values_and_one_refusal_match_single_creates(raw):
             error = json.loads(text)
             assert got == ("error", error["category"], error["message"], error.get("errors"))
             continue
-        read = raw(
-            "GET", f"/crm/v3/objects/contacts/{single.json()['id']}",
-            params={"properties": ",".join(props)},
-        ).json()["properties"]  # fmt: skip
+        read = _properties(raw, "contacts", single.json()["id"], props)
         assert isinstance(got, dict)
         assert {"firstname", "lastname", "email"} <= set(got)  # a batch create's defaults
         for name in set(props) & set(got):
@@ -375,10 +379,7 @@ def test_batch_sharing_one_name_set_answers_per_row_as_single_creates(raw):
             error = single.json()
             assert got == (error["category"], error["message"], error.get("errors")), props
             continue
-        read = raw(
-            "GET", f"/crm/v3/objects/project/{single.json()['id']}",
-            params={"properties": ",".join(props)},
-        ).json()["properties"]  # fmt: skip
+        read = _properties(raw, "project", single.json()["id"], props)
         assert isinstance(got, dict)
         assert {k: got.get(k) for k in props} == {k: read.get(k) for k in props}, props
     assert refused == 3  # two bad values, the null required name, the unknown property

@@ -8,11 +8,14 @@ clashing inside the list, roll-up inputs moved, bad ids, deleted records).
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_sandbox.core.clock import Clock
 from crm_sandbox.core.db import Database
@@ -20,6 +23,7 @@ from crm_sandbox.salesforce.bulk import BulkJobs
 from crm_sandbox.salesforce.cursors import CursorStore
 from crm_sandbox.salesforce.derived import DERIVING_OBJECTS, derive
 from crm_sandbox.salesforce.org import default_schema
+from crm_sandbox.salesforce.row_checks import nocase
 from crm_sandbox.salesforce.seed import seed_org
 from crm_sandbox.salesforce.store import SalesforceStore
 from crm_sandbox.salesforce.update_batch import UpdateBatch
@@ -220,3 +224,14 @@ def test_derive_changes_only_the_objects_the_batch_reads_whole() -> None:
         row: dict[str, Any] = dict.fromkeys(obj.fields)
         derive(obj, row, set(obj.fields), "2026-11-29T12:00:00.000Z")
         assert (row != dict.fromkeys(obj.fields)) == (obj.name in DERIVING_OBJECTS), obj.name
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_nocase_folds_as_sqlite_nocase(value: str) -> None:
+    """The batch's holder maps fold a unique value as SQLite's NOCASE compares it (ASCII
+    letters only, whichever way nocase takes)."""
+    conn = sqlite3.connect(":memory:")
+    folded = conn.execute("SELECT lower(?)", (value,)).fetchone()[0]  # ASCII-only lower
+    assert nocase(value) == folded
+    assert conn.execute("SELECT ? = ? COLLATE NOCASE", (value, folded)).fetchone()[0] == 1

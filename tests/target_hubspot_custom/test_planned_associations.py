@@ -20,6 +20,7 @@ from bench.bench_target_hubspot import account_schema_message, schema_message
 from crm_sync.ledger import LedgerStore
 from crm_sync.sync import associations
 from crm_sync.vocabulary import Direction
+from tests.target_hubspot_custom.test_create_object_decision import config_of
 from tests.target_hubspot_custom.test_pending_reasons_run import _project, _record
 
 ACCOUNT = "0015g0000000000000"
@@ -99,13 +100,7 @@ def _linked(ledger_url: str) -> tuple[set[str], set[str]]:
 
 @pytest.fixture
 def config(clean_sandbox: Any, tmp_path: Path) -> dict[str, Any]:
-    env = clean_sandbox.env
-    return {
-        "access_token": env["CRM_SANDBOX_HS_ACCESS_TOKEN"],
-        "base_url": env["CRM_SANDBOX_HS_BASE_URL"],
-        "ca_bundle": env["CRM_SANDBOX_CA_BUNDLE"],
-        "ledger_url": f"sqlite:///{tmp_path / 'ledger.sqlite'}",
-    }
+    return config_of(clean_sandbox, tmp_path)
 
 
 def test_without_refusals_the_writer_uses_the_planned_diff(

@@ -19,6 +19,7 @@ import requests
 
 from crm_sandbox.core.datadir import DataDir
 from crm_sandbox.core.peer import Peer
+from crm_sandbox.core.process import server_command
 
 _PR_SET_PDEATHSIG = 1
 START_TIMEOUT = 120.0
@@ -57,19 +58,15 @@ class ChildServer:
     def start(cls, data_dir: DataDir, api: str, host: str) -> ChildServer:
         read_end, write_end = os.pipe()
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "crm_sandbox.core.server",
-                "--data-dir",
-                str(data_dir.path),
+            server_command(
+                data_dir,
                 "--api",
                 api,
                 "--parent-pid",
                 str(os.getpid()),
                 "--ready-fd",
                 str(write_end),
-            ],
+            ),
             stdin=subprocess.DEVNULL,
             pass_fds=(write_end,),
         )

@@ -106,6 +106,18 @@ class RunningSandbox:
         return self.control("POST", "clock", change) if change else self.control("GET", "clock")
 
 
+def server_command(data_dir: DataDir, *options: str) -> list[str]:
+    """The command line of a server process on ``data_dir``."""
+    return [
+        sys.executable,
+        "-m",
+        "crm_sandbox.core.server",
+        "--data-dir",
+        str(data_dir.path),
+        *options,
+    ]
+
+
 def _alive(pid: int) -> bool:
     """Whether ``pid`` is a running process (a zombie awaiting its reaper is not)."""
     try:
@@ -184,16 +196,7 @@ def start(
     data_dir.remove("runtime.json")
     log = open(data_dir.log_file, "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crm_sandbox.core.server",
-            "--data-dir",
-            str(data_dir.path),
-            "--port",
-            str(port),
-            *(["--one-process"] if one_process else []),
-        ],
+        server_command(data_dir, "--port", str(port), *(["--one-process"] if one_process else [])),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,

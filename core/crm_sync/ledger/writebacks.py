@@ -8,7 +8,7 @@ to fill one Bulk job, and drops each row the source API answered for
 holds the id pair that was written: a record queued again meanwhile with another
 destination id (its destination record replaced while the page was in flight) keeps its
 newer row. Reads and deletes go by ``uq_pending_write_back`` (mapping, direction,
-source_id): index probes, never a scan.
+source_id): index probes, a statement a page (see :func:`_holds_pair` for PostgreSQL).
 """
 
 from __future__ import annotations
@@ -123,7 +123,9 @@ def queued_write_backs(
 
 def _holds_pair(dialect: str) -> Any:
     """The row holds ``(:source_id, :destination_id)``; on PostgreSQL one of the pairs of
-    two arrays zipped (``unnest``), so a page goes as one statement."""
+    two arrays zipped (``unnest``), so a page goes as one statement. Its plan (PostgreSQL
+    15, 200,000 rows queued): a page of 100 probes ``uq_pending_write_back`` once a pair;
+    a page of 10,000, a twentieth of the queue, is hash-joined to one scan of it."""
     if dialect != "postgresql":
         return and_(
             _TABLE.c.source_id == bindparam("source_id"),

@@ -23,7 +23,10 @@ end of the run; a record read again with its id field set drops its queued row. 
 executor, the full pages are written there, beside the next batches (a Bulk job takes
 seconds to minutes against a real org): only the writer's thread reads and writes the
 ledger, so a later :meth:`~QueuedIdWriteBack.flush_due` records the job's answers once it
-has finished and starts the next; the rows stay queued until then. What an
+has finished and starts the next; the rows stay queued until then, and go only while they
+hold the id pair the job wrote: a record queued again with a newer id meanwhile (its
+destination record replaced within the run) keeps its row, and its source gets the newest
+id from a later page. What an
 earlier run left queued (a kill, a quota stop) goes first, at the start of the next run
 (:meth:`QueuedIdWriteBack.flush_earlier`), before its batches queue more: a run that
 fails early still delivers those ids. A row goes when the source answered for it; a

@@ -37,7 +37,8 @@ A run that finds ``first_pull`` and no bookmark continues both ends from there a
 with the bookmark the uninterrupted pull would have set; then ``first_pull`` is set to
 null (meltano merges partial STATE over the saved one, so a key left out would
 survive). The point is a few hundred bytes plus the newest ids (about 12 KB at most),
-far below meltano's 8 MiB ``elt.buffer_size``. When more records than
+far below the 2 MiB longest message this project's
+``elt.buffer_size`` (4 MiB) lets meltano accept. When more records than
 :data:`NEWEST_IDS_MAX` share the newest millisecond (a bulk import), the ids emitted
 before the resume are not kept and the next incremental run reads those records again:
 more reads, never a record missed. HubSpot documents ``after`` as an opaque paging

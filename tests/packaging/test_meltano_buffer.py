@@ -16,10 +16,10 @@ from tests.packaging.distributions import REPO
 MIB = 2**20
 
 
-def test_meltano_buffers_at_most_8_mib_of_a_plugins_output(monkeypatch: pytest.MonkeyPatch):
+def test_meltano_buffers_at_most_4_mib_of_a_plugins_output(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("MELTANO_ELT_BUFFER_SIZE", raising=False)
     size = Project(REPO, readonly=True).settings.get("elt.buffer_size")
-    assert size <= 8 * MIB
+    assert size <= 4 * MIB  # 8 MiB still grew meltano 27 % from 10k to 1M records
     # Half of it is the longest message meltano accepts (the taps' STATE stays far
     # below it at any number of ties: test_tie_bookmark*.py).
-    assert size // 2 >= 4 * MIB
+    assert size // 2 >= 2 * MIB

@@ -99,7 +99,8 @@ def main() -> None:
                 f"({stats['total'] / (2 * args.records):.3f} per record written)"
             )
             print(f"project records:    {stats['records']['project']}")
-            print(f"server peak memory: {vm_hwm_kib(handle.pid) / 1024:,.0f} MiB (VmHWM)")
+            hubspot_kib = vm_hwm_kib(handle.api_pid("hubspot"))
+            print(f"server peak memory: {hubspot_kib / 1024:,.0f} MiB (VmHWM, the HubSpot process)")
             print(f"client peak memory: {vm_hwm_kib() / 1024:,.0f} MiB (VmHWM)")
         finally:
             stop(data_dir)

@@ -220,7 +220,7 @@ def main() -> None:
                 cli = [sys.executable, "-m", "cProfile", "-o", str(args.profile), *cli]
             child_env = {k: v for k, v in os.environ.items() if k != "REQUESTS_CA_BUNDLE"}
             handle.clear_stats()
-            server = psutil.Process(handle.pid)
+            server = psutil.Process(handle.api_pid("hubspot"))  # the HubSpot process
             server_cpu = sum(server.cpu_times()[:2])
             began = time.perf_counter()
             with messages.open() as stdin:
@@ -268,7 +268,10 @@ def main() -> None:
             )
             print(f"server CPU:           {server_cpu:,.1f} s (user + system over the run)")
             print(f"target peak memory:   {usage.ru_maxrss / 1024:,.0f} MiB (ru_maxrss)")
-            print(f"server peak memory:   {vm_hwm_kib(handle.pid) / 1024:,.0f} MiB (VmHWM)")
+            hubspot_kib = vm_hwm_kib(handle.api_pid("hubspot"))
+            print(
+                f"server peak memory:   {hubspot_kib / 1024:,.0f} MiB (VmHWM, the HubSpot process)"
+            )
         finally:
             stop(data_dir)
 

@@ -93,6 +93,14 @@ def non_2xx(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
     }
 
 
+def redirects(sandbox: RunningSandbox) -> dict[str, str]:
+    """Each real host to the sandbox process serving its API."""
+    return {
+        host: sandbox.hs_base_url if host == "api.hubapi.com" else sandbox.base_url
+        for host in REDIRECTED_HOSTS
+    }
+
+
 class Harness:
     """Runs extractors one after another on one seeded sandbox."""
 
@@ -112,8 +120,7 @@ class Harness:
         env["PYTHONPATH"] = str(REDIRECT_DIR)
         env["CRM_PEERS_FAILURES"] = str(failures)
         if not ex.ours:
-            base = self.sandbox.base_url
-            env["CRM_PEERS_REDIRECT"] = json.dumps(dict.fromkeys(REDIRECTED_HOSTS, base))
+            env["CRM_PEERS_REDIRECT"] = json.dumps(redirects(self.sandbox))
             env["REQUESTS_CA_BUNDLE"] = self.sandbox.ca_bundle
             env["SSL_CERT_FILE"] = self.sandbox.ca_bundle
             env["CRM_PEERS_CA_BUNDLE"] = self.sandbox.ca_bundle

@@ -3,6 +3,7 @@
 The contract every doc, test and benchmark relies on::
 
     crm-sandbox start --data-dir DIR [--port N] [--latency-ms N] [--faults SPEC]
+                      [--one-process]   # HubSpot on the same port and process
     crm-sandbox env   --data-dir DIR          # export lines for every client
     crm-sandbox env   --data-dir DIR --hs-scopes crm.objects.contacts.read,...
                       # the same, with a new HubSpot token granted only those scopes
@@ -53,9 +54,13 @@ def cmd_start(args: argparse.Namespace, data_dir: DataDir) -> int:
     except ValueError as exc:
         raise SystemExit(f"crm-sandbox: --faults: {exc}") from exc
     already = find_running(data_dir)
-    handle = start(data_dir, port=args.port, settings=settings)
+    handle = start(data_dir, port=args.port, settings=settings, one_process=args.one_process)
     verb = "already running" if already else "started"
-    print(f"crm-sandbox {verb} at {handle.base_url} (pid {handle.pid}, data in {data_dir.path})")
+    hubspot = f", HubSpot at {handle.hs_base_url} (pid {handle.hs_pid})" if handle.hs_pid else ""
+    print(
+        f"crm-sandbox {verb} at {handle.base_url} (pid {handle.pid}{hubspot}, "
+        f"data in {data_dir.path})"
+    )
     return 0
 
 
@@ -186,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
     p.add_argument("--latency-ms", type=int, default=0, help="latency added to every API call")
     p.add_argument("--faults", default="", help="fault/limit SPEC, e.g. http429=0.05,reset=0.01")
+    p.add_argument(
+        "--one-process",
+        action="store_true",
+        help="serve HubSpot from the Salesforce process and port (default: its own process "
+        "and port, as the real APIs are two hosts; also CRM_SANDBOX_ONE_PROCESS=1)",
+    )
     add("stop", "stop the sandbox")
     p = add("env", "print export lines for every client, plugin and test")
     p.add_argument(

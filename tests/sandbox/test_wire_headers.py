@@ -37,7 +37,9 @@ class RawReply:
 def raw_request(
     env: dict[str, str], method: str, path: str, token: str | None, body: bytes = b""
 ) -> RawReply:
-    url = urlsplit(env["CRM_SANDBOX_SF_INSTANCE_URL"])
+    # Salesforce and the control API on one port, HubSpot on its own (two processes).
+    salesforce = path.startswith(("/services/", "/id/", "/__sandbox/"))
+    url = urlsplit(env["CRM_SANDBOX_SF_INSTANCE_URL" if salesforce else "CRM_SANDBOX_HS_BASE_URL"])
     context = ssl.create_default_context(cafile=env["CRM_SANDBOX_CA_BUNDLE"])
     lines = [f"{method} {path} HTTP/1.1", f"Host: {url.netloc}", "Connection: close"]
     if token:

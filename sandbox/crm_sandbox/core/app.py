@@ -46,7 +46,9 @@ class Sandbox:
     def close(self) -> None:
         for svc in self.services:
             svc.close()
-        self.accounting.db.close()
+        self.accounting.close()
+        if self.control.peer is not None:
+            self.control.peer.close()
 
 
 def assemble(
@@ -54,7 +56,9 @@ def assemble(
     settings: FaultSettings | None = None,
     service_classes: list[type[ApiService]] | None = None,
 ) -> Sandbox:
-    """Build every service over ``data_dir`` (created if needed)."""
+    """Build every service over ``data_dir`` (created if needed); ``service_classes``
+    picks some (default: all installed). The server sets ``control.peer`` when another
+    process serves the others."""
     data_dir.ensure()
     ctx = SandboxContext(
         data_dir=data_dir,
@@ -63,5 +67,5 @@ def assemble(
         dice=FaultDice(settings or FaultSettings()),
     )
     services = [cls(ctx) for cls in service_classes] if service_classes else build_services(ctx)
-    accounting = Accounting(data_dir.db_path("sandbox"))
+    accounting = Accounting(data_dir, [svc.name for svc in services])
     return Sandbox(ctx, services, accounting, Control(ctx, services, accounting))

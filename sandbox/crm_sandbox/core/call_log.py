@@ -6,6 +6,10 @@ order the answers start. Writes answer under the service's write lock, so that o
 the order their ids were given: replayed one by one on a copy of the same data directory
 (same secrets, same ids), each call gets the status it got (``bench/bench_sandbox_calls.py``
 counts any that does not). Not for production: bodies hold whatever the clients sent.
+
+Both server processes append to the one file; each line goes out in one ``write`` to a
+file opened with ``O_APPEND``, so lines never interleave (the order within each API holds,
+which is what a replay needs: the two APIs' ids are independent).
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from typing import IO, TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
@@ -27,9 +32,9 @@ ENV = "CRM_SANDBOX_CALL_LOG"
 class CallLog:
     """ASGI middleware writing each answered call to ``out`` (one JSON line)."""
 
-    def __init__(self, app: ASGIApp, out: IO[str]) -> None:
+    def __init__(self, app: ASGIApp, fd: int) -> None:
         self.app = app
-        self.out = out
+        self.fd = fd
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,11 +50,16 @@ class CallLog:
 
         async def answering(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                self.out.write(json.dumps(entry(scope, b"".join(body), message["status"])) + "\n")
-                self.out.flush()
+                line = json.dumps(entry(scope, b"".join(body), message["status"])) + "\n"
+                os.write(self.fd, line.encode())
             await send(message)
 
         await self.app(scope, reading, answering)
+
+
+def open_log(path: str) -> int:
+    """A descriptor appending to ``path`` (kept open for the server's life)."""
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 
 
 def entry(scope: Scope, body: bytes, status: int) -> dict[str, Any]:

@@ -56,6 +56,23 @@ class Clock:
             self._offset = timedelta()
             self._frozen_at = None
 
+    def state(self) -> dict[str, object]:
+        """The exact offset and freeze, for :meth:`restore` in another process."""
+        with self._lock:
+            frozen = self._frozen_at
+            offset = self._offset
+        return {
+            "offset_us": offset // timedelta(microseconds=1),
+            "frozen_at": frozen.isoformat() if frozen else None,
+        }
+
+    def restore(self, state: dict[str, object]) -> None:
+        """Take the state another process's :meth:`state` gave (its HubSpot process, in step)."""
+        frozen = state.get("frozen_at")
+        with self._lock:
+            self._offset = timedelta(microseconds=int(str(state.get("offset_us", 0))))
+            self._frozen_at = datetime.fromisoformat(frozen) if isinstance(frozen, str) else None
+
     def describe(self) -> dict[str, object]:
         """The clock's state for the control API."""
         with self._lock:

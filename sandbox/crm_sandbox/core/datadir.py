@@ -6,9 +6,12 @@ Layout::
     DIR/tls/ca.pem         the CA bundle clients verify against
     DIR/tls/server.pem     the server's certificate chain and key
     DIR/settings.json      fault and limit settings the server starts with
-    DIR/runtime.json       pid and port of the running server (absent when stopped)
-    DIR/server.log         the server's log
-    DIR/*.db               SQLite stores (salesforce.db, hubspot.db, sandbox.db)
+    DIR/runtime.json       pids and ports of the running server (absent when stopped):
+                           ``port`` serves Salesforce and the control API, ``hs_port``
+                           HubSpot (absent when one process serves both on ``port``)
+    DIR/server.log         the server's log (both processes)
+    DIR/*.db               SQLite stores (salesforce.db, hubspot.db) and call counts
+                           (calls-salesforce.db, calls-hubspot.db)
 """
 
 from __future__ import annotations
@@ -128,8 +131,10 @@ class DataDir:
     def base_url(self, port: int) -> str:
         return f"https://127.0.0.1:{port}"
 
-    def env(self, port: int) -> dict[str, str]:
-        """What `crm-sandbox env` prints: everything a client is configured from."""
+    def env(self, port: int, hs_port: int | None = None) -> dict[str, str]:
+        """What `crm-sandbox env` prints: everything a client is configured from.
+
+        ``hs_port`` is the HubSpot process's port (default: ``port``, one process)."""
         creds = self.credentials()
         base = self.base_url(port)
         return {
@@ -144,7 +149,7 @@ class DataDir:
             "CRM_SANDBOX_SF_SECURITY_TOKEN": creds.sf_security_token,
             "CRM_SANDBOX_SF_REFRESH_TOKEN": creds.sf_refresh_token,
             "CRM_SANDBOX_SF_ACCESS_TOKEN": creds.sf_access_token,
-            "CRM_SANDBOX_HS_BASE_URL": base,
+            "CRM_SANDBOX_HS_BASE_URL": self.base_url(hs_port or port),
             "CRM_SANDBOX_HS_ACCESS_TOKEN": creds.hs_access_token,
             "CRM_SANDBOX_HS_PORTAL_ID": str(creds.hs_portal_id),
             "CRM_SANDBOX_HS_CLIENT_ID": creds.hs_client_id,

@@ -24,19 +24,50 @@ class SandboxError(RuntimeError):
 
 @dataclass
 class RunningSandbox:
-    """A live server: where it is and how to steer it."""
+    """A live server: where it is and how to steer it.
+
+    ``pid``/``port`` are the process serving Salesforce and the control API (the one to
+    stop); ``hs_pid``/``hs_port`` the one serving HubSpot (None: the same process).
+    """
 
     data_dir: DataDir
     pid: int
     port: int
+    hs_pid: int | None = None
+    hs_port: int | None = None
+
+    @classmethod
+    def from_runtime(cls, data_dir: DataDir, runtime: dict[str, Any]) -> RunningSandbox:
+        hs_pid, hs_port = runtime.get("hs_pid"), runtime.get("hs_port")
+        return cls(
+            data_dir,
+            int(runtime["pid"]),
+            int(runtime["port"]),
+            int(hs_pid) if hs_pid else None,
+            int(hs_port) if hs_port else None,
+        )
 
     @property
     def base_url(self) -> str:
+        """Salesforce's login and instance URL, and the control API's."""
         return self.data_dir.base_url(self.port)
 
     @property
+    def hs_base_url(self) -> str:
+        return self.data_dir.base_url(self.hs_port or self.port)
+
+    @property
+    def pids(self) -> list[int]:
+        """Every server process (the sandbox's CPU and memory are their sum)."""
+        return [self.pid] + ([self.hs_pid] if self.hs_pid else [])
+
+    def api_pid(self, api: str) -> int:
+        """The process serving ``api`` (``salesforce`` or ``hubspot``)."""
+        return self.hs_pid if api == "hubspot" and self.hs_pid else self.pid
+
+    @property
     def env(self) -> dict[str, str]:
-        return self.data_dir.env(self.port)
+        return self.data_dir.env(self.port, self.hs_port)
 
     @property
     def ca_bundle(self) -> str:
@@ -75,6 +106,18 @@ class RunningSandbox:
         return self.control("POST", "clock", change) if change else self.control("GET", "clock")
 
 
+def server_command(data_dir: DataDir, *options: str) -> list[str]:
+    """The command line of a server process on ``data_dir``."""
+    return [
+        sys.executable,
+        "-m",
+        "crm_sandbox.core.server",
+        "--data-dir",
+        str(data_dir.path),
+        *options,
+    ]
+
+
 def _alive(pid: int) -> bool:
     """Whether ``pid`` is a running process (a zombie awaiting its reaper is not)."""
     try:
@@ -95,7 +138,7 @@ def find_running(data_dir: DataDir) -> RunningSandbox | None:
     runtime = data_dir.read_json("runtime.json")
     if not runtime or not _alive(int(runtime["pid"])):
         return None
-    handle = RunningSandbox(data_dir, int(runtime["pid"]), int(runtime["port"]))
+    handle = RunningSandbox.from_runtime(data_dir, runtime)
     try:
         handle.control("GET", "health", timeout=5)
     except (requests.RequestException, SandboxError):
@@ -127,8 +170,12 @@ def start(
     port: int = 0,
     settings: FaultSettings | None = None,
     timeout: float = 60.0,
+    one_process: bool = False,
 ) -> RunningSandbox:
-    """Start a server in the background and return once it answers over HTTPS."""
+    """Start a server in the background and return once it answers over HTTPS.
+
+    It serves HubSpot from a second process on a port of its own (``hs_port``) unless
+    ``one_process`` (or ``CRM_SANDBOX_ONE_PROCESS=1`` in the environment)."""
     data_dir.ensure()
     existing = find_running(data_dir)
     if existing is None and live_server_pid(data_dir) is not None:
@@ -149,15 +196,7 @@ def start(
     data_dir.remove("runtime.json")
     log = open(data_dir.log_file, "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crm_sandbox.core.server",
-            "--data-dir",
-            str(data_dir.path),
-            "--port",
-            str(port),
-        ],
+        server_command(data_dir, "--port", str(port), *(["--one-process"] if one_process else [])),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -171,7 +210,7 @@ def start(
             raise SandboxError(f"sandbox server exited with {proc.returncode}:\n{tail}")
         runtime = data_dir.read_json("runtime.json")
         if runtime and runtime.get("pid") == proc.pid:
-            handle = RunningSandbox(data_dir, proc.pid, int(runtime["port"]))
+            handle = RunningSandbox.from_runtime(data_dir, runtime)
             try:
                 handle.control("GET", "health", timeout=2)
                 return handle

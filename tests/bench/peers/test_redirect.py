@@ -13,7 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from bench.peers.harness import REDIRECT_DIR, describe_failure, failed_requests
+from bench.peers.harness import REDIRECT_DIR, describe_failure, failed_requests, redirects
 from bench.peers.runner import run
 
 
@@ -22,8 +22,7 @@ def _child_env(sandbox, failures: Path, redirect: bool = True) -> dict[str, str]
     env["PYTHONPATH"] = str(REDIRECT_DIR)
     env["CRM_PEERS_FAILURES"] = str(failures)
     if redirect:
-        hosts = ("login.salesforce.com", "test.salesforce.com", "api.hubapi.com")
-        env["CRM_PEERS_REDIRECT"] = json.dumps(dict.fromkeys(hosts, sandbox.base_url))
+        env["CRM_PEERS_REDIRECT"] = json.dumps(redirects(sandbox))
         env["CRM_PEERS_CA_BUNDLE"] = sandbox.ca_bundle
         env["REQUESTS_CA_BUNDLE"] = sandbox.ca_bundle
     return env

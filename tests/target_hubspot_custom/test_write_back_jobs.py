@@ -65,6 +65,16 @@ def of_project(n: int, sf_id: str, **changes: Any) -> dict[str, Any]:
     return message
 
 
+def assert_queue_emptied(config: Mapping[str, Any]) -> None:
+    """Every queued id was written: none waits, none is a dead letter."""
+    ledger = open_ledger(config["ledger_url"])
+    try:
+        assert ledger.waiting_write_backs("project", Direction.SF_TO_HS) == 0
+        assert ledger.dead_letters("project", Direction.SF_TO_HS) == []
+    finally:
+        ledger.close()
+
+
 def test_bulk_jobs_of_ids_run_beside_the_writes_and_every_call_is_counted(
     clean_sandbox: Any, tmp_path: Path
 ) -> None:
@@ -85,12 +95,7 @@ def test_bulk_jobs_of_ids_run_beside_the_writes_and_every_call_is_counted(
     )
     written = {i: r["HubSpot_Id__c"] for i, r in org.rows("Project__c", "HubSpot_Id__c").items()}
     assert None not in written.values() and len(set(written.values())) == PROJECTS
-    ledger = open_ledger(config["ledger_url"])
-    try:
-        assert ledger.waiting_write_backs("project", Direction.SF_TO_HS) == 0
-        assert ledger.dead_letters("project", Direction.SF_TO_HS) == []
-    finally:
-        ledger.close()
+    assert_queue_emptied(config)
     [report] = json.loads(Path(config["plan_path"]).read_text())["streams"]
     run_wide = [stats[api]["calls"].get(route) for api, route in RUN_WIDE]
     assert run_wide == [1, 1]
@@ -177,9 +182,4 @@ def test_a_record_created_again_while_its_id_is_in_a_job_ends_with_the_new_id(
     written = org.rows("Project__c", "HubSpot_Id__c")
     assert written[replaced]["HubSpot_Id__c"] == live[replaced]
     assert all(written[i]["HubSpot_Id__c"] == live[i] for i in sf_ids)
-    ledger = open_ledger(config["ledger_url"])
-    try:
-        assert ledger.waiting_write_backs("project", Direction.SF_TO_HS) == 0
-        assert ledger.dead_letters("project", Direction.SF_TO_HS) == []
-    finally:
-        ledger.close()
+    assert_queue_emptied(config)

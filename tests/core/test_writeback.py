@@ -603,3 +603,22 @@ def test_an_answered_page_of_ten_thousand_is_dropped_by_one_statement(
         event.remove(engine, "before_cursor_execute", seen)
     assert [len(c) for c in back.calls] == [10_000]
     assert len(deletes) == 1 and waiting(ledger) == 0
+
+
+def test_a_run_killed_with_the_old_id_written_leaves_the_new_one_to_the_next_run(
+    ledger: SyncLedger, background: ThreadPoolExecutor
+) -> None:
+    """Killed once the job has written the old id, before the answers are recorded
+    (``WRITE_BACK_ANSWERED``), after the record was queued again: the queue holds the
+    newer id, which the next run writes first."""
+    dying = Blocking(ledger, flush_at=100, background=background)
+    commit_batch(ledger, dying, 0, 100)
+    assert dying.entered.wait(GUARD_S)
+    requeue(ledger, dying, "001000005", "777005")
+    dying.gate.set()
+    finished(dying)  # written, never recorded: the process dies here
+    again = Queued(ledger, flush_at=100)
+    again.flush_earlier()
+    assert [len(c) for c in again.calls] == [100]
+    assert dict(again.calls[0])["001000005"] == "777005"
+    assert waiting(ledger) == 0

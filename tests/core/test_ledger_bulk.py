@@ -101,3 +101,23 @@ def test_probes_of_several_legs_in_one_call_touch_only_their_rows(store: LedgerS
     assert [d.source_id for d in store.dead_letters("p", fwd)] == ["a1", "a2"]
     assert [d.source_id for d in store.dead_letters("q", fwd)] == ["a0"]
     assert store.dead_letters("p", rev) == []
+
+
+def test_answered_write_backs_go_only_where_the_queue_still_holds_the_pair(
+    store: LedgerStore,
+) -> None:
+    """Pairs of two legs in one call (on PostgreSQL: two arrays a leg, zipped): a row
+    queued again with another destination id stays; the pair written goes."""
+    fwd = Direction.SF_TO_HS
+    with store.batch() as uow:
+        for mapping in ("p", "q"):
+            for i in range(4):
+                uow.queue_write_back(mapping, fwd, f"a{i}", f"h{i}")
+    with store.batch() as uow:
+        uow.queue_write_back("p", fwd, "a1", "new1")  # its record replaced meanwhile
+    with store.batch() as uow:
+        uow.drop_answered_write_backs("p", fwd, [("a0", "h0"), ("a1", "h1"), ("a2", "h3")])
+        uow.drop_answered_write_backs("q", fwd, [("a3", "h3"), ("a3", "h3")])
+    queued = {m: next(write_back_pages(store.engine, m, fwd, 10)) for m in ("p", "q")}
+    assert [tuple(w) for w in queued["p"]] == [("a1", "new1"), ("a2", "h2"), ("a3", "h3")]
+    assert [tuple(w) for w in queued["q"]] == [("a0", "h0"), ("a1", "h1"), ("a2", "h2")]

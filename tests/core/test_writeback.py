@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from crm_sync.http import QuotaExhausted
 from crm_sync.reconcile import Action, RecordPlan
@@ -119,6 +119,8 @@ class Queued(QueuedIdWriteBack):
         )
         self.calls: list[list[tuple[str, str]]] = []
         self.refuse: set[str] = faults.get("refuse", set())
+        self.refuse_pairs: set[tuple[str, str]] = faults.get("refuse_pairs", set())
+        """Refused only when written with that destination id."""
         self.stop_after: int | None = faults.get("stop_after")
         self.gone: set[str] = set()
         """Refused ones the source says no longer exist (``WRITE_BACK_SOURCE_GONE``)."""
@@ -131,13 +133,16 @@ class Queued(QueuedIdWriteBack):
         deleted = RecordError("ENTITY_IS_DELETED", "gone")
         said_gone = RecordError(WRITE_BACK_SOURCE_GONE, str(deleted))
         return {
-            i: said_gone if i in self.gone else deleted for i, _ in items if i in self.refuse
+            i: said_gone if i in self.gone else deleted
+            for i, d in items
+            if i in self.refuse or (i, d) in self.refuse_pairs
         }, None
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[SyncLedger]:
-    opened = open_ledger(tmp_path / "ledger.sqlite")
+def ledger(ledger_url: str) -> Iterator[SyncLedger]:
+    """A fresh ledger on SQLite and on PostgreSQL (tests/core/conftest.py)."""
+    opened = open_ledger(ledger_url)
     yield opened
     opened.close()
 
@@ -508,3 +513,112 @@ def test_a_run_that_dies_with_a_job_in_flight_leaves_its_rows_to_the_next_run(
     assert sorted(i for c in again.calls for i, _ in c) == ids(0, 130)
     assert waiting(ledger) == 0
     dying.gate.set()  # the dead run's job ends unrecorded
+
+
+# ---------------------------------------------------------------- queued again while in flight
+
+
+def queued(ledger: SyncLedger) -> dict[str, str]:
+    """The queue: source id -> the destination id waiting to be written."""
+    pages = ledger.write_back_pages("account", Direction.SF_TO_HS, 1000)
+    return {w.source_id: w.destination_id for page in pages for w in page}
+
+
+def requeue(ledger: SyncLedger, back: QueuedIdWriteBack, source_id: str, dest_id: str) -> None:
+    """A later batch links ``source_id`` to another HubSpot record (the first archived and
+    created again, merged, a twin repaired) while its first id is being written: the tap
+    read its id field blank, so the new id is queued over the row in flight."""
+    again = plan(source_id)
+    write = BatchWrite(written=[(again, dest_id)])
+    back.after_write([again], write, {source_id: {"_crm_destination_id": None}}, {})
+    ledger.commit("account", Direction.SF_TO_HS, write)
+    back.flush_due()
+
+
+def id_fields(back: Queued) -> dict[str, str]:
+    """Each source record's id field as the writes leave it (the last write wins)."""
+    return dict(pair for call in back.calls for pair in call)
+
+
+def test_a_record_queued_again_with_a_new_id_while_its_page_is_in_flight_gets_the_new_id(
+    ledger: SyncLedger, background: ThreadPoolExecutor
+) -> None:
+    """Recording the page drops only the rows that still hold the pair it wrote: the newer
+    row stays queued, and the end of the run writes it over the old id."""
+    back = Blocking(ledger, flush_at=100, background=background)
+    commit_batch(ledger, back, 0, 100)  # due: the page goes to the background
+    assert back.entered.wait(GUARD_S) and back.in_flight is not None
+    requeue(ledger, back, "001000005", "777005")
+    back.gate.set()
+    finished(back)
+    commit_batch(ledger, back, 100, 10)  # records the page
+    assert back.calls[0][5] == ("001000005", "900005")
+    assert queued(ledger)["001000005"] == "777005"
+    assert waiting(ledger) == 11 and back.waiting == 11
+    back.flush()
+    assert ("001000005", "777005") in back.calls[-1]
+    assert id_fields(back)["001000005"] == "777005"
+    assert waiting(ledger) == 0 and back.written == 111
+    assert ledger.dead_letters("account", Direction.SF_TO_HS) == []
+
+
+def test_a_refusal_of_the_old_id_neither_dead_letters_nor_drops_the_new_one(
+    ledger: SyncLedger, background: ThreadPoolExecutor
+) -> None:
+    """The source refuses the id in flight (the pair it wrote): the record is queued again
+    with a newer id meanwhile, so there is nothing to dead-letter; the new id goes."""
+    back = Blocking(ledger, flush_at=100, background=background)
+    back.refuse_pairs = {("001000005", "900005"), ("001000006", "900006")}
+    commit_batch(ledger, back, 0, 100)
+    assert back.entered.wait(GUARD_S)
+    requeue(ledger, back, "001000005", "777005")  # 001000006 is not queued again
+    back.gate.set()
+    finished(back)
+    back.flush()
+    [letter] = ledger.dead_letters("account", Direction.SF_TO_HS)
+    assert (letter.source_id, letter.error.code) == ("001000006", WRITE_BACK_FAILED)
+    assert back.calls[-1] == [("001000005", "777005")]
+    assert id_fields(back)["001000005"] == "777005"
+    assert waiting(ledger) == 0
+
+
+def test_an_answered_page_of_ten_thousand_is_dropped_by_one_statement(
+    ledger: SyncLedger,
+) -> None:
+    """The queue is dropped by (source id, destination id), set-based: a page the source
+    answered costs one DELETE, however many ids it holds."""
+    back = Queued(ledger, flush_at=10_000)
+    commit_batch(ledger, back, 0, 9_999)
+    deletes: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM PENDING_WRITE_BACK"):
+            deletes.append(statement)
+
+    engine = ledger.store.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        commit_batch(ledger, back, 9_999, 1)  # due: the page is written and recorded
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [len(c) for c in back.calls] == [10_000]
+    assert len(deletes) == 1 and waiting(ledger) == 0
+
+
+def test_a_run_killed_with_the_old_id_written_leaves_the_new_one_to_the_next_run(
+    ledger: SyncLedger, background: ThreadPoolExecutor
+) -> None:
+    """Killed once the job has written the old id, before the answers are recorded
+    (``WRITE_BACK_ANSWERED``), after the record was queued again: the queue holds the
+    newer id, which the next run writes first."""
+    dying = Blocking(ledger, flush_at=100, background=background)
+    commit_batch(ledger, dying, 0, 100)
+    assert dying.entered.wait(GUARD_S)
+    requeue(ledger, dying, "001000005", "777005")
+    dying.gate.set()
+    finished(dying)  # written, never recorded: the process dies here
+    again = Queued(ledger, flush_at=100)
+    again.flush_earlier()
+    assert [len(c) for c in again.calls] == [100]
+    assert dict(again.calls[0])["001000005"] == "777005"
+    assert waiting(ledger) == 0

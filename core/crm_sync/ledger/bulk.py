@@ -34,17 +34,18 @@ class BulkStatement:
     ``ON CONFLICT`` need the dialect's ``insert()``); its positional parameters must be
     exactly ``names`` in order, checked when it is first compiled.
 
-    ``last_as_array``: on PostgreSQL, ``build`` binds the last name as an array
-    (``column = ANY(...)``) and the rows sharing their other values go as one statement:
-    psycopg runs an executemany as one pipelined statement per row, in Python.
+    ``arrays``: on PostgreSQL, ``build`` binds the last ``arrays`` names as arrays
+    (``column = ANY(...)``; two for pairs, ``unnest(...)``) and the rows sharing their
+    other values go as one statement: psycopg runs an executemany as one pipelined
+    statement per row, in Python.
     """
 
-    def __init__(self, names: Sequence[str], build: Any, *, last_as_array: bool = False) -> None:
+    def __init__(self, names: Sequence[str], build: Any, *, arrays: int = 0) -> None:
         self.names = tuple(names)
         self._build = build
         self._sql: dict[tuple[str, str], str] = {}
         self._lock = Lock()
-        self.last_as_array = last_as_array
+        self.arrays = arrays
 
     def sql(self, dialect: Dialect) -> str:
         """The statement's positional SQL for ``dialect`` (compiled on first use)."""
@@ -70,13 +71,16 @@ class BulkStatement:
         if not rows:
             return
         sql = self.sql(connection.dialect)
-        if not (self.last_as_array and connection.dialect.name == "postgresql"):
+        if not (self.arrays and connection.dialect.name == "postgresql"):
             connection.exec_driver_sql(sql, list(rows))
             return
-        groups: dict[tuple[Any, ...], list[Any]] = {}
-        for *lead, last in rows:
-            groups.setdefault(tuple(lead), []).append(last)
-        connection.exec_driver_sql(sql, [(*lead, lasts) for lead, lasts in groups.items()])
+        split = len(self.names) - self.arrays
+        groups: dict[tuple[Any, ...], list[list[Any]]] = {}
+        for row in rows:
+            arrays = groups.setdefault(tuple(row[:split]), [[] for _ in range(self.arrays)])
+            for array, value in zip(arrays, row[split:], strict=True):
+                array.append(value)
+        connection.exec_driver_sql(sql, [(*lead, *arrays) for lead, arrays in groups.items()])
 
 
 def _format_dialect(dialect: Dialect) -> Dialect:

@@ -47,7 +47,11 @@ from crm_sync.ledger.records import (
     SyncRecord,
 )
 from crm_sync.ledger.upsert import chunked, upsert
-from crm_sync.ledger.writebacks import delete_write_backs, insert_write_backs
+from crm_sync.ledger.writebacks import (
+    delete_answered_write_backs,
+    delete_write_backs,
+    insert_write_backs,
+)
 from crm_sync.ledger.writes import (
     LINK,
     LINK_WITH_BASE,
@@ -468,12 +472,13 @@ class LedgerBatch:
     _runs: list[dict[str, Any]] = field(default_factory=list)
     _write_backs: dict[tuple[str, str, str], str] = field(default_factory=dict)
     _dropped_write_backs: list[tuple[str, str, str]] = field(default_factory=list)
+    _answered_write_backs: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any(
             (self._links, self._tombstones, self._lifted, self._pending, self._resolved_pending,
              self._dead, self._resolved_dead, self._seen, self._runs, self._write_backs,
-             self._dropped_write_backs)
+             self._dropped_write_backs, self._answered_write_backs)
         )  # fmt: skip
 
     # --- id map, base, last seen
@@ -652,8 +657,17 @@ class LedgerBatch:
     def drop_write_backs(
         self, mapping: str, direction: Direction, source_ids: Iterable[str]
     ) -> None:
-        """Drop queued write-backs the source API answered for (written or refused)."""
+        """Drop the queued write-backs of ``source_ids``, whatever id they hold (moot: the
+        source record was read holding an id already)."""
         self._dropped_write_backs += [(mapping, str(direction), i) for i in source_ids]
+
+    def drop_answered_write_backs(
+        self, mapping: str, direction: Direction, pairs: Iterable[tuple[str, str]]
+    ) -> None:
+        """Drop the queued write-backs the source API answered for (written or refused),
+        ``(source_id, destination_id)`` as written: a row queued again meanwhile with
+        another destination id stays, for the next page to write."""
+        self._answered_write_backs += [(mapping, str(direction), i, d) for i, d in pairs]
 
     # --- run log
 
@@ -713,6 +727,8 @@ class LedgerBatch:
             self._mark_seen(connection)
         if self._dropped_write_backs:
             delete_write_backs(connection, self._dropped_write_backs)
+        if self._answered_write_backs:
+            delete_answered_write_backs(connection, self._answered_write_backs)
         if self._write_backs:
             insert_write_backs(connection, self._write_backs, stamp)
         if self._runs:

@@ -125,14 +125,14 @@ PENDING_DROP = BulkStatement(
         _PENDING.c.lookup == bindparam("lookup"),
         one_of(dialect, _PENDING.c.from_id, "from_id"),
     ),
-    last_as_array=True,
+    arrays=1,
 )
 """Drop a parked association that was made."""
 
 
 def one_of(dialect: str, column: Any, name: str) -> Any:
     """``column = :name``; on PostgreSQL ``column = ANY(:name)``, ``name`` an array (the
-    last column of a :class:`BulkStatement` with ``last_as_array``)."""
+    last column of a :class:`BulkStatement` with ``arrays=1``)."""
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(String())))
     return column == bindparam(name)
@@ -153,7 +153,7 @@ RESOLVE_LETTER = BulkStatement(
     lambda dialect: (
         update(_LETTERS).where(_open_letter(dialect)).values(resolved_at=bindparam("at"))
     ),
-    last_as_array=True,
+    arrays=1,
 )
 """Close a record's open dead letter: ``(resolved_at, mapping, direction, source_id)``."""
 RESOLVE_LETTER_OF_CODE = BulkStatement(
@@ -163,12 +163,12 @@ RESOLVE_LETTER_OF_CODE = BulkStatement(
         .where(_open_letter(dialect, _LETTERS.c.error_code == bindparam("code")))
         .values(resolved_at=bindparam("at"))
     ),
-    last_as_array=True,
+    arrays=1,
 )
 """``RESOLVE_LETTER`` of a letter of one error code only."""
 SEEN_LETTER = BulkStatement(
     ("run", "mapping", "direction", "source_id"),
     lambda dialect: update(_LETTERS).where(_open_letter(dialect)).values(seen_run=bindparam("run")),
-    last_as_array=True,
+    arrays=1,
 )
 """Stamp a record's open dead letter with the run that read it."""

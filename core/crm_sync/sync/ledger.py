@@ -11,7 +11,7 @@ a related mapping whose stream is not part of the run. :func:`open_ledger` opens
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from crm_sync.ledger.lock import MappingLocks
 from crm_sync.ledger.writebacks import (
     PendingWriteBack,
     count_write_backs,
+    queued_write_backs,
     write_back_pages,
 )
 from crm_sync.reconcile import Base, LedgerState, RunReport
@@ -187,21 +188,28 @@ class SyncLedger:
         """A leg's waiting write-backs, ``size`` at a time."""
         return write_back_pages(self.store.engine, mapping, direction, size)
 
+    def queued_write_backs(
+        self, mapping: str, direction: Direction, source_ids: Iterable[str]
+    ) -> dict[str, str]:
+        """Source id -> the destination id queued now, for those of ``source_ids`` that wait."""
+        return queued_write_backs(self.store.engine, mapping, direction, source_ids)
+
     def finish_write_backs(
         self,
         mapping: str,
         direction: Direction,
-        answered: Sequence[str],
+        answered: Sequence[tuple[str, str]],
         refused: Mapping[str, tuple[Mapping[str, Any], RecordError]],
         *,
         run_id: str | None = None,
     ) -> None:
-        """Drop the write-backs the source answered for, in one transaction with the
-        dead letters (payload, error) of those it refused; a letter of a source record
-        that no longer exists (``WRITE_BACK_SOURCE_GONE``) is closed at once: a replay
-        could only be refused again."""
+        """Drop the write-backs the source answered for (``(source_id, destination_id)``
+        as written: a row queued again with another id stays), in one transaction with
+        the dead letters (payload, error) of those it refused; a letter of a source
+        record that no longer exists (``WRITE_BACK_SOURCE_GONE``) is closed at once: a
+        replay could only be refused again."""
         with self.store.batch() as uow:
-            uow.drop_write_backs(mapping, direction, answered)
+            uow.drop_answered_write_backs(mapping, direction, answered)
             for source_id, (payload, error) in refused.items():
                 uow.dead_letter(mapping, direction, source_id, payload, error, run_id)
             gone = [i for i, (_, error) in refused.items() if error.code == WRITE_BACK_SOURCE_GONE]

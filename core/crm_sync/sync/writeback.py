@@ -23,7 +23,10 @@ end of the run; a record read again with its id field set drops its queued row. 
 executor, the full pages are written there, beside the next batches (a Bulk job takes
 seconds to minutes against a real org): only the writer's thread reads and writes the
 ledger, so a later :meth:`~QueuedIdWriteBack.flush_due` records the job's answers once it
-has finished and starts the next; the rows stay queued until then. What an
+has finished and starts the next; the rows stay queued until then, and go only while they
+hold the id pair the job wrote: a record queued again with a newer id meanwhile (its
+destination record replaced within the run) keeps its row, and its source gets the newest
+id from a later page. What an
 earlier run left queued (a kill, a quota stop) goes first, at the start of the next run
 (:meth:`QueuedIdWriteBack.flush_earlier`), before its batches queue more: a run that
 fails early still delivers those ids. A row goes when the source answered for it; a
@@ -397,21 +400,27 @@ class QueuedIdWriteBack(IdWriteBack):
 
     def _record_page(self, items: Items, refusals: Refusals, stop: QuotaExhausted | None) -> None:
         """Drop from the queue what the source answered for (refusals become dead
-        letters), keep what a quota stop held back, then raise the stop."""
+        letters), keep what a quota stop held back, then raise the stop.
+
+        Only rows that still hold the pair written go, and only those are refused: a
+        record queued again with another destination id while its page was in flight
+        (that record replaced, within this run) keeps its newer row, written by a later
+        page or :meth:`flush`, and a refusal of its old id is no dead letter. A page
+        without refusals costs one statement; one with refusals a read of theirs.
+        """
         held = {i for i, e in refusals.items() if e.code == STOPPED} if stop else set()
-        answered = [i for i, _ in items if i not in held]
+        answered = [(i, dest_id) for i, dest_id in items if i not in held]
         failed = {
             i: self.failure(dest_id, refusals[i])
-            for i, dest_id in items
-            if i in refusals and i not in held
+            for i, dest_id in self._still_queued([p for p in answered if p[0] in refusals])
         }
         states = self.ledger.load(self.mapping, self.direction, list(failed)) if failed else {}
-        refused = {
+        letters = {
             i: (letter_payload(i, states.get(i), self.direction, self.source_id_field), error)
             for i, error in failed.items()
         }
         self.ledger.finish_write_backs(
-            self.mapping, self.direction, answered, refused, run_id=self.run_id
+            self.mapping, self.direction, answered, letters, run_id=self.run_id
         )
         self.written += len(items) - len(refusals)
         if refusals:
@@ -419,3 +428,10 @@ class QueuedIdWriteBack(IdWriteBack):
             self.warn_refused(len(refusals), len(items), stop, kept_as)
         if stop is not None:
             raise stop
+
+    def _still_queued(self, pairs: Items) -> Items:
+        """Those of ``pairs`` the queue still holds (none queued again with another id)."""
+        if not pairs:
+            return []
+        queued = self.ledger.queued_write_backs(self.mapping, self.direction, dict(pairs))
+        return [(i, dest_id) for i, dest_id in pairs if queued.get(i) == dest_id]

@@ -126,6 +126,15 @@ def test_hubspot_control_routes_are_passed_on(clean_sandbox) -> None:
     )
     # The HubSpot process's own answer, passed on.
     assert (bad.status_code, bad.json()) == (400, {"error": "scopes must be a list of scope names"})
+    broken = requests.post(
+        f"{clean_sandbox.base_url}/__sandbox/hubspot/tokens",
+        data=b'{"scopes": [',
+        headers={"Content-Type": "application/json"},
+        verify=clean_sandbox.ca_bundle,
+        timeout=30,
+    )
+    assert broken.status_code == 400
+    assert broken.json()["error"].startswith("Invalid input JSON on line 1")
 
 
 def test_killing_the_first_process_ends_the_hubspot_process(own_sandbox) -> None:

@@ -18,6 +18,7 @@ from crm_sandbox.hubspot.auth import Auth
 from crm_sandbox.hubspot.catalog import Catalog
 from crm_sandbox.hubspot.defaults import PROJECT_SCHEMA
 from crm_sandbox.hubspot.errors import (
+    HubSpotError,
     InvalidAuthentication,
     correlation_id,
     internal_error_body,
@@ -145,7 +146,10 @@ class HubSpotService(ApiService):
 
     async def _mint_token(self, request: Request) -> Response:
         """Control API: a private-app token with the given scopes (``{"scopes": [...]}``)."""
-        body = await common.body_object(request)
+        try:
+            body = await common.body_object(request)
+        except HubSpotError as exc:  # a control call: the control API's error shape
+            return common.reply({"error": exc.message}, 400)
         scopes = body.get("scopes")
         if not isinstance(scopes, list):
             return common.reply({"error": "scopes must be a list of scope names"}, 400)

@@ -2,7 +2,8 @@
 
 The contract every doc, test and benchmark relies on::
 
-    crm-sandbox start --data-dir DIR [--port N] [--latency-ms N] [--faults SPEC]
+    crm-sandbox start --data-dir DIR [--port N] [--hs-port N] [--latency-ms N]
+                      [--faults SPEC]
                       [--one-process]   # HubSpot on the same port and process
     crm-sandbox env   --data-dir DIR          # export lines for every client
     crm-sandbox env   --data-dir DIR --hs-scopes crm.objects.contacts.read,...
@@ -54,7 +55,13 @@ def cmd_start(args: argparse.Namespace, data_dir: DataDir) -> int:
     except ValueError as exc:
         raise SystemExit(f"crm-sandbox: --faults: {exc}") from exc
     already = find_running(data_dir)
-    handle = start(data_dir, port=args.port, settings=settings, one_process=args.one_process)
+    handle = start(
+        data_dir,
+        port=args.port,
+        settings=settings,
+        one_process=args.one_process,
+        hs_port=args.hs_port,
+    )
     verb = "already running" if already else "started"
     hubspot = f", HubSpot at {handle.hs_base_url} (pid {handle.hs_pid})" if handle.hs_pid else ""
     print(
@@ -188,7 +195,18 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("start", "start the sandbox in the background; returns when it answers")
-    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="Salesforce's and the control API's port on 127.0.0.1 (default: any free)",
+    )
+    p.add_argument(
+        "--hs-port",
+        type=int,
+        default=0,
+        help="HubSpot's port on 127.0.0.1 (default: any free)",
+    )
     p.add_argument("--latency-ms", type=int, default=0, help="latency added to every API call")
     p.add_argument("--faults", default="", help="fault/limit SPEC, e.g. http429=0.05,reset=0.01")
     p.add_argument(

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 from collections.abc import Iterator
 
 import psutil
 import pytest
 import requests
 
+from crm_sandbox import cli
 from crm_sandbox.core.datadir import DataDir
-from crm_sandbox.core.process import RunningSandbox, start, stop
+from crm_sandbox.core.process import RunningSandbox, SandboxError, start, stop
 
 
 def _own(handle: RunningSandbox, path: str) -> requests.Response:
@@ -162,3 +164,38 @@ def test_one_process_serves_both_apis_on_one_port(tmp_path) -> None:
         assert [p.pid for p in psutil.Process(handle.pid).children()] == []
     finally:
         stop(data_dir)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_cli_fixes_both_ports(tmp_path, capsys) -> None:
+    data_dir = tmp_path / "sandbox"
+    port, hs_port = _free_port(), _free_port()
+    try:
+        args = ["--data-dir", str(data_dir), "start", "--port", str(port)]
+        assert cli.main([*args, "--hs-port", str(hs_port)]) == 0
+        assert cli.main(["--data-dir", str(data_dir), "env"]) == 0
+        printed = capsys.readouterr().out
+        assert f"CRM_SANDBOX_SF_INSTANCE_URL=https://127.0.0.1:{port}\n" in printed
+        assert f"CRM_SANDBOX_HS_BASE_URL=https://127.0.0.1:{hs_port}\n" in printed
+        handle = start(DataDir(data_dir))  # the running one
+        assert _hubspot(handle, handle.hs_base_url, "/crm/v3/objects/companies").status_code == 200
+    finally:
+        stop(DataDir(data_dir))
+
+
+def test_a_hubspot_port_taken_stops_the_start_with_the_reason(tmp_path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        with pytest.raises(SandboxError, match="Address already in use"):
+            start(DataDir(tmp_path / "sandbox"), hs_port=taken.getsockname()[1])
+
+
+def test_one_process_has_no_hubspot_port_to_fix(tmp_path) -> None:
+    with pytest.raises(SandboxError, match="needs the second process"):
+        start(DataDir(tmp_path / "sandbox"), one_process=True, hs_port=_free_port())

@@ -55,13 +55,15 @@ class ChildServer:
         return self.proc.pid
 
     @classmethod
-    def start(cls, data_dir: DataDir, api: str, host: str) -> ChildServer:
+    def start(cls, data_dir: DataDir, api: str, host: str, port: int = 0) -> ChildServer:
         read_end, write_end = os.pipe()
         proc = subprocess.Popen(
             server_command(
                 data_dir,
                 "--api",
                 api,
+                "--port",
+                str(port),
                 "--parent-pid",
                 str(os.getpid()),
                 "--ready-fd",

@@ -171,11 +171,15 @@ def start(
     settings: FaultSettings | None = None,
     timeout: float = 60.0,
     one_process: bool = False,
+    hs_port: int = 0,
 ) -> RunningSandbox:
     """Start a server in the background and return once it answers over HTTPS.
 
-    It serves HubSpot from a second process on a port of its own (``hs_port``) unless
-    ``one_process`` (or ``CRM_SANDBOX_ONE_PROCESS=1`` in the environment)."""
+    It serves HubSpot from a second process on a port of its own (``hs_port``; 0: any
+    free port) unless ``one_process`` (or ``CRM_SANDBOX_ONE_PROCESS=1`` in the environment).
+    A server already running on ``data_dir`` is returned as it is (its ports included)."""
+    if one_process and hs_port:
+        raise SandboxError("a HubSpot port needs the second process: drop --one-process")
     data_dir.ensure()
     existing = find_running(data_dir)
     if existing is None and live_server_pid(data_dir) is not None:
@@ -196,7 +200,13 @@ def start(
     data_dir.remove("runtime.json")
     log = open(data_dir.log_file, "ab")  # noqa: SIM115 - handed to the child process
     proc = subprocess.Popen(
-        server_command(data_dir, "--port", str(port), *(["--one-process"] if one_process else [])),
+        server_command(
+            data_dir,
+            "--port",
+            str(port),
+            *(["--hs-port", str(hs_port)] if hs_port else []),
+            *(["--one-process"] if one_process else []),
+        ),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -130,13 +130,20 @@ def _settings(data_dir: DataDir) -> FaultSettings:
     return FaultSettings(**(data_dir.read_json("settings.json") or {}))
 
 
-def serve(data_dir: DataDir, port: int, host: str = "127.0.0.1", one_process: bool = False) -> None:
-    """Serve the sandbox; with a second process for HubSpot unless ``one_process``."""
+def serve(
+    data_dir: DataDir,
+    port: int,
+    host: str = "127.0.0.1",
+    one_process: bool = False,
+    hs_port: int = 0,
+) -> None:
+    """Serve the sandbox; with a second process for HubSpot (on ``hs_port``, 0: any free
+    port) unless ``one_process``."""
     ensure_tls(data_dir)
     data_dir.credentials()  # made once, here, before a second process reads them
     classes = service_classes()
     split = not one_process and any(cls.name == SPLIT_API for cls in classes)
-    child = ChildServer.start(data_dir, SPLIT_API, host) if split else None
+    child = ChildServer.start(data_dir, SPLIT_API, host, hs_port) if split else None
     try:
         mine = [cls for cls in classes if cls.name != SPLIT_API] if split else classes
         sandbox = assemble(data_dir, _settings(data_dir), mine)
@@ -162,13 +169,15 @@ def serve(data_dir: DataDir, port: int, host: str = "127.0.0.1", one_process: bo
             child.stop()
 
 
-def serve_one_api(data_dir: DataDir, api: str, host: str, parent_pid: int, ready_fd: int) -> None:
+def serve_one_api(
+    data_dir: DataDir, api: str, host: str, port: int, parent_pid: int, ready_fd: int
+) -> None:
     """The second process: serve ``api`` alone; write its port to ``ready_fd`` once listening."""
     die_with_parent(parent_pid)
     classes = [cls for cls in service_classes() if cls.name == api]
     sandbox = assemble(data_dir, _settings(data_dir), classes)
     _collect_less_often()
-    sock = _listen(host, 0)
+    sock = _listen(host, port)
     server = _uvicorn(sandbox, data_dir)
     # Connections wait in the backlog until uvicorn accepts them: the parent may call now.
     os.write(ready_fd, f"{sock.getsockname()[1]}\n".encode())
@@ -184,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="crm-sandbox-server")
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--hs-port", type=int, default=0, help="the HubSpot process's port")
     parser.add_argument(
         "--one-process",
         action="store_true",
@@ -197,9 +207,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     data_dir = DataDir(args.data_dir)
     if args.api:
-        serve_one_api(data_dir, args.api, "127.0.0.1", args.parent_pid, args.ready_fd)
+        serve_one_api(data_dir, args.api, "127.0.0.1", args.port, args.parent_pid, args.ready_fd)
     else:
-        serve(data_dir, args.port, one_process=args.one_process)
+        serve(data_dir, args.port, one_process=args.one_process, hs_port=args.hs_port)
 
 
 if __name__ == "__main__":

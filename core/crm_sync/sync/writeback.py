@@ -433,5 +433,6 @@ class QueuedIdWriteBack(IdWriteBack):
         """Those of ``pairs`` the queue still holds (none queued again with another id)."""
         if not pairs:
             return []
-        queued = self.ledger.queued_write_backs(self.mapping, self.direction, dict(pairs))
+        ids = [source_id for source_id, _ in pairs]
+        queued = self.ledger.queued_write_backs(self.mapping, self.direction, ids)
         return [(i, dest_id) for i, dest_id in pairs if queued.get(i) == dest_id]
